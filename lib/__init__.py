@@ -1,0 +1,1 @@
+"""Services of Suivi des défis EIG: everything that is not rendering."""

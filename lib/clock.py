@@ -1,0 +1,66 @@
+"""Calendar rules of the programme: ISO weeks, the weekly bulletin deadline, month
+arithmetic. Pure functions; services pass `now` so tests can move the clock."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+
+def now_utc() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Same day `months` later, clamped to the end of shorter months (31 Jan + 1 = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def iso_week_of(day: dt.date) -> tuple[int, int]:
+    iso = day.isocalendar()
+    return iso.year, iso.week
+
+
+def week_monday(iso_year: int, iso_week: int) -> dt.date:
+    return dt.date.fromisocalendar(iso_year, iso_week, 1)
+
+
+def week_label(iso_year: int, iso_week: int) -> str:
+    return f"{iso_year}-W{iso_week:02d}"
+
+
+@lru_cache(maxsize=64)
+def _french_holidays(year: int) -> holidays.HolidayBase:
+    return holidays.France(years=year)
+
+
+def is_working_day(day: dt.date) -> bool:
+    return day.isoweekday() <= 5 and day not in _french_holidays(day.year)
+
+
+def week_deadline(iso_year: int, iso_week: int, weekday: int = 5, at: str = "15:00",
+                  tz: str = "Europe/Paris") -> dt.datetime:
+    """The bulletin deadline of an ISO week, in UTC: the promotion's weekday and local
+    time, moved back to the previous working day when that day is a French public holiday
+    (the programme publishes the recap on a working day)."""
+    day = dt.date.fromisocalendar(iso_year, iso_week, weekday)
+    while day in _french_holidays(day.year):
+        day -= dt.timedelta(days=1)
+        while day.isoweekday() > 5:
+            day -= dt.timedelta(days=1)
+    hour, minute = (int(p) for p in at.split(":"))
+    local = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=ZoneInfo(tz))
+    return local.astimezone(dt.UTC)
+
+
+def local_format(moment: dt.datetime, tz: str = "Europe/Paris") -> str:
+    """A moment as French people read it: « vendredi 20/11 à 15:00 »."""
+    local = moment.astimezone(ZoneInfo(tz))
+    day = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"][local.weekday()]
+    return f"{day} {local:%d/%m/%Y} à {local:%H:%M}"

@@ -1,0 +1,92 @@
+"""Engine and sessions: the only place that opens database sessions.
+
+SQLite file under data/ when DATABASE_URL is unset, PostgreSQL (psycopg 3) otherwise.
+Each user action is one transaction (`transaction()`), which also bumps the data
+version that keys every cached read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from lib.config import ROOT, get_settings
+from lib.models import DataVersion
+
+MIGRATIONS_DIR = ROOT / "migrations"
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API connection
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=5000")
+        cur.close()
+
+
+@lru_cache(maxsize=8)
+def get_engine(url: str | None = None) -> Engine:
+    """One engine per database URL for the whole process."""
+    url = url or get_settings().database_url
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 15})
+        _configure_sqlite(engine)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return engine
+
+
+@lru_cache(maxsize=8)
+def _session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(engine: Engine | None = None) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error, bump the data version."""
+    factory = _session_factory(engine or get_engine())
+    with factory() as session, session.begin():
+        yield session
+        session.flush()
+        session.execute(update(DataVersion).where(DataVersion.id == 1).values(value=DataVersion.value + 1))
+
+
+@contextmanager
+def reading(engine: Engine | None = None) -> Iterator[Session]:
+    """A read-only session (rolled back at the end)."""
+    factory = _session_factory(engine or get_engine())
+    with factory() as session:
+        yield session
+        session.rollback()
+
+
+def data_version(engine: Engine | None = None) -> int:
+    """The cheap read every cached query is keyed on; every write transaction bumps it."""
+    with reading(engine) as s:
+        return s.scalar(select(DataVersion.value).where(DataVersion.id == 1)) or 0
+
+
+def alembic_config(url: str):  # noqa: ANN201 - alembic.config.Config, imported lazily
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade_to_head(url: str | None = None) -> None:
+    """Bring the database to the latest migration (the app and `make run` call this)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(url or get_settings().database_url), "head")

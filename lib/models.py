@@ -1,0 +1,613 @@
+"""The whole data model (DESIGN.md section 3) as typed SQLAlchemy 2 models.
+
+Rules that must hold whatever code writes the rows live here as constraints:
+uniqueness (one bulletin per défi and ISO week...), rating ranges, text lengths.
+Every table people edit carries `created_at`, `updated_at`, `created_by_id` and a
+`version` used for optimistic concurrency (SQLAlchemy's version counter).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+# Stable constraint names, so that migrations name things the same on every database.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every engine (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware datetime")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Edited:
+    """Columns of every table people edit: who created it, when, and its version."""
+
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    @declared_attr
+    def created_by_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("user.id", ondelete="SET NULL"), nullable=True)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.version}
+
+
+# --- Enumerations ------------------------------------------------------------------------
+
+
+class GlobalRole(enum.StrEnum):
+    ADMIN = "admin"
+    COACH = "coach"
+    MEMBER = "member"
+
+
+class DefiRole(enum.StrEnum):
+    EIG = "eig"
+    PORTEUR = "porteur"
+    SPONSOR = "sponsor"
+    COACH = "coach"
+
+
+class Category(enum.StrEnum):
+    """The programme's historical journal categories, by letter code."""
+
+    A = "A"
+    C = "C"
+    D = "D"
+    I = "I"  # noqa: E741 - the programme's own letter
+    M = "M"
+    P = "P"
+    S = "S"
+    T = "T"
+    U = "U"
+
+
+class HelpStatus(enum.StrEnum):
+    OPEN = "open"
+    ASSIGNED = "assigned"
+    RESOLVED = "resolved"
+
+
+class ReportStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+class ActionStatus(enum.StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+class IndicatorTheme(enum.StrEnum):
+    POLITIQUE_PUBLIQUE = "politique_publique"
+    PERFORMANCE_PRODUIT = "performance_produit"
+    TRANSFORMATION_NUMERIQUE = "transformation_numerique"
+    OUVERTURE = "ouverture"
+
+
+class Perennisation(enum.StrEnum):
+    EN_PRODUCTION = "en_production"
+    MISE_EN_PRODUCTION_PREVUE = "mise_en_production_prevue"
+    PAS_DE_MISE_EN_PRODUCTION = "pas_de_mise_en_production"
+    ABANDONNE = "abandonne"
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    """Store enums as their value in a VARCHAR with a CHECK, identical on both databases."""
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        values_callable=lambda e: [m.value for m in e],
+        length=32,
+    )
+
+
+def _len_check(column: str, limit: int) -> CheckConstraint:
+    return CheckConstraint(f"length({column}) <= {limit}", name=f"{column}_len")
+
+
+def _rating_check(column: str, nullable: bool = True) -> CheckConstraint:
+    rule = f"{column} BETWEEN 1 AND 4"
+    if nullable:
+        rule = f"{column} IS NULL OR ({rule})"
+    return CheckConstraint(rule, name=f"{column}_range")
+
+
+# --- People and programme structure ------------------------------------------------------
+
+
+class User(Base):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[GlobalRole] = mapped_column(_enum(GlobalRole, "global_role"), default=GlobalRole.MEMBER)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (CheckConstraint("password_hash LIKE '$2%'", name="bcrypt_hash"),)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", foreign_keys="Membership.user_id"
+    )
+
+
+class Promotion(Edited, Base):
+    __tablename__ = "promotion"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    months: Mapped[int] = mapped_column(Integer, default=10)
+    # The weekly bulletin deadline: ISO weekday (5 = Friday), local time, timezone.
+    deadline_weekday: Mapped[int] = mapped_column(Integer, default=5)
+    deadline_time: Mapped[str] = mapped_column(String(5), default="15:00")
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
+
+    __table_args__ = (
+        CheckConstraint("months BETWEEN 1 AND 36", name="months_range"),
+        CheckConstraint("deadline_weekday BETWEEN 1 AND 7", name="deadline_weekday_range"),
+    )
+
+    phase_templates: Mapped[list[PhaseTemplate]] = relationship(
+        back_populates="promotion", order_by="PhaseTemplate.number", cascade="all, delete-orphan"
+    )
+    defis: Mapped[list[Defi]] = relationship(back_populates="promotion")
+
+
+class PhaseTemplate(Edited, Base):
+    """A phase of a promotion's framework: the programme's 4 phases by default, but data."""
+
+    __tablename__ = "phase_template"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    promotion_id: Mapped[int] = mapped_column(ForeignKey("promotion.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(120))
+    summary: Mapped[str] = mapped_column(String(300), default="")
+    months: Mapped[int] = mapped_column(Integer)
+    eig_competencies: Mapped[list[str]] = mapped_column(JSON, default=list)
+    porteur_competencies: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    __table_args__ = (
+        UniqueConstraint("promotion_id", "number", name="uq_phase_template_promotion_number"),
+        CheckConstraint("number >= 1", name="number_positive"),
+        CheckConstraint("months BETWEEN 1 AND 24", name="months_range"),
+    )
+
+    promotion: Mapped[Promotion] = relationship(back_populates="phase_templates")
+
+
+class Administration(Edited, Base):
+    __tablename__ = "administration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class Defi(Edited, Base):
+    __tablename__ = "defi"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    promotion_id: Mapped[int] = mapped_column(ForeignKey("promotion.id", ondelete="RESTRICT"), index=True)
+    administration_id: Mapped[int] = mapped_column(ForeignKey("administration.id", ondelete="RESTRICT"))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    perennisation: Mapped[Perennisation | None] = mapped_column(_enum(Perennisation, "perennisation"), nullable=True)
+
+    __table_args__ = (UniqueConstraint("promotion_id", "name", name="uq_defi_promotion_name"),)
+
+    promotion: Mapped[Promotion] = relationship(back_populates="defis")
+    administration: Mapped[Administration] = relationship()
+    memberships: Mapped[list[Membership]] = relationship(back_populates="defi", cascade="all, delete-orphan")
+
+
+class Membership(Edited, Base):
+    """A user's role in one défi: eig, porteur, sponsor or coach référent."""
+
+    __tablename__ = "membership"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    defi_id: Mapped[int] = mapped_column(ForeignKey("defi.id", ondelete="CASCADE"), index=True)
+    role: Mapped[DefiRole] = mapped_column(_enum(DefiRole, "defi_role"))
+
+    __table_args__ = (UniqueConstraint("user_id", "defi_id", name="uq_membership_user_defi"),)
+
+    user: Mapped[User] = relationship(back_populates="memberships", foreign_keys=[user_id])
+    defi: Mapped[Defi] = relationship(back_populates="memberships")
+
+
+# --- Carnet de bord ----------------------------------------------------------------------
+
+
+class LogEntry(Edited, Base):
+    """A dated entry of a défi's journal."""
+
+    __tablename__ = "log_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    defi_id: Mapped[int] = mapped_column(ForeignKey("defi.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), nullable=True)
+    done_on: Mapped[dt.date] = mapped_column(Date)
+    livrable: Mapped[str] = mapped_column(String(200), default="")
+    tache: Mapped[str] = mapped_column(String(1000))
+    # -1 bad news, 0 neutral, 1 good news (the legacy "OK" column).
+    news: Mapped[int] = mapped_column(Integer, default=0)
+    # Lower-case, accent-free copy of livrable + tâche: accent-insensitive search on any engine.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (
+        Index("ix_log_entry_defi_done_on", "defi_id", "done_on"),
+        CheckConstraint("news IN (-1, 0, 1)", name="news_values"),
+        CheckConstraint("length(tache) BETWEEN 1 AND 1000", name="tache_len"),
+        _len_check("livrable", 200),
+    )
+
+    categories: Mapped[list[LogEntryCategory]] = relationship(
+        back_populates="entry", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class LogEntryCategory(Base):
+    __tablename__ = "log_entry_category"
+
+    entry_id: Mapped[int] = mapped_column(ForeignKey("log_entry.id", ondelete="CASCADE"), primary_key=True)
+    category: Mapped[Category] = mapped_column(_enum(Category, "category"), primary_key=True)
+
+    entry: Mapped[LogEntry] = relationship(back_populates="categories")
+
+
+class MonthlyCheckin(Edited, Base):
+    """An EIG's individual monthly carnet: private to the EIG and the coaches."""
+
+    __tablename__ = "monthly_checkin"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    defi_id: Mapped[int] = mapped_column(ForeignKey("defi.id", ondelete="CASCADE"), index=True)
+    month: Mapped[dt.date] = mapped_column(Date)  # first day of the month
+    phase_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    objectifs: Mapped[str] = mapped_column(String(2000), default="")
+    besoins: Mapped[str] = mapped_column(String(2000), default="")
+    apprentissages: Mapped[str] = mapped_column(String(2000), default="")
+    trajectoire: Mapped[str] = mapped_column(String(2000), default="")
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "month", name="uq_monthly_checkin_user_month"),
+        _len_check("objectifs", 2000),
+        _len_check("besoins", 2000),
+        _len_check("apprentissages", 2000),
+        _len_check("trajectoire", 2000),
+    )
+
+    ratings: Mapped[list[CompetencyRating]] = relationship(
+        back_populates="checkin", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class CompetencyRating(Base):
+    __tablename__ = "competency_rating"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("monthly_checkin.id", ondelete="CASCADE"))
+    competency: Mapped[str] = mapped_column(String(120))
+    rating: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        UniqueConstraint("checkin_id", "competency", name="uq_competency_rating_checkin_competency"),
+        _rating_check("rating", nullable=False),
+    )
+
+    checkin: Mapped[MonthlyCheckin] = relationship(back_populates="ratings")
+
+
+# --- Weekly retrospective ----------------------------------------------------------------
+
+
+class Bulletin(Edited, Base):
+    """A défi's weekly bulletin: one per défi and ISO week."""
+
+    __tablename__ = "bulletin"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    defi_id: Mapped[int] = mapped_column(ForeignKey("defi.id", ondelete="CASCADE"))
+    iso_year: Mapped[int] = mapped_column(Integer)
+    iso_week: Mapped[int] = mapped_column(Integer)
+    week_start: Mapped[dt.date] = mapped_column(Date, index=True)  # Monday of the ISO week
+    mood: Mapped[int] = mapped_column(Integer)
+    priority: Mapped[str] = mapped_column(String(300))
+    ups_downs: Mapped[str] = mapped_column(String(300))
+    help_request: Mapped[str] = mapped_column(String(300), default="")
+
+    __table_args__ = (
+        UniqueConstraint("defi_id", "iso_year", "iso_week", name="uq_bulletin_defi_week"),
+        CheckConstraint("iso_week BETWEEN 1 AND 53", name="iso_week_range"),
+        _rating_check("mood", nullable=False),
+        CheckConstraint("length(priority) BETWEEN 1 AND 300", name="priority_len"),
+        CheckConstraint("length(ups_downs) BETWEEN 1 AND 300", name="ups_downs_len"),
+        _len_check("help_request", 300),
+    )
+
+    help: Mapped[HelpRequest | None] = relationship(back_populates="bulletin", cascade="all, delete-orphan")
+
+
+class HelpRequest(Edited, Base):
+    """The ticket a bulletin's help request becomes: open, assigned to a coach, resolved."""
+
+    __tablename__ = "help_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bulletin_id: Mapped[int] = mapped_column(ForeignKey("bulletin.id", ondelete="CASCADE"), unique=True)
+    status: Mapped[HelpStatus] = mapped_column(_enum(HelpStatus, "help_status"), default=HelpStatus.OPEN)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), nullable=True)
+    answer: Mapped[str] = mapped_column(String(1000), default="")
+    first_answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), nullable=True)
+
+    __table_args__ = (_len_check("answer", 1000),)
+
+    bulletin: Mapped[Bulletin] = relationship(back_populates="help")
+
+
+class KeyDate(Edited, Base):
+    """An upcoming milestone of a défi: one per défi and date."""
+
+    __tablename__ = "key_date"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    defi_id: Mapped[int] = mapped_column(ForeignKey("defi.id", ondelete="CASCADE"))
+    on_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    description: Mapped[str] = mapped_column(String(200))
+    bulletin_id: Mapped[int | None] = mapped_column(ForeignKey("bulletin.id", ondelete="SET NULL"), nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("defi_id", "on_date", name="uq_key_date_defi_date"),
+        CheckConstraint("length(description) BETWEEN 1 AND 200", name="description_len"),
+    )
+
+
+class ShareLink(Edited, Base):
+    """A signed, expiring, revocable read-only link to one défi's published bulletins."""
+
+    __tablename__ = "share_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    defi_id: Mapped[int] = mapped_column(ForeignKey("defi.id", ondelete="CASCADE"), index=True)
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+# --- Phases and committees ---------------------------------------------------------------
+
+
+class DefiPhase(Edited, Base):
+    """One phase of one défi: planned window (shiftable by a coach) and validation."""
+
+    __tablename__ = "defi_phase"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    defi_id: Mapped[int] = mapped_column(ForeignKey("defi.id", ondelete="CASCADE"))
+    phase_template_id: Mapped[int] = mapped_column(ForeignKey("phase_template.id", ondelete="CASCADE"))
+    planned_start: Mapped[dt.date] = mapped_column(Date)
+    planned_end: Mapped[dt.date] = mapped_column(Date)
+    shift_reason: Mapped[str] = mapped_column(String(500), default="")
+    validated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    validated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("defi_id", "phase_template_id", name="uq_defi_phase_defi_template"),
+        CheckConstraint("planned_end > planned_start", name="window_order"),
+        _len_check("shift_reason", 500),
+    )
+
+    template: Mapped[PhaseTemplate] = relationship()
+    objectives: Mapped[list[PhaseObjective]] = relationship(
+        back_populates="defi_phase", order_by="PhaseObjective.position", cascade="all, delete-orphan"
+    )
+
+
+class PhaseObjective(Edited, Base):
+    __tablename__ = "phase_objective"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    defi_phase_id: Mapped[int] = mapped_column(ForeignKey("defi_phase.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    label: Mapped[str] = mapped_column(String(300))
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), nullable=True)
+
+    __table_args__ = (CheckConstraint("length(label) BETWEEN 1 AND 300", name="label_len"),)
+
+    defi_phase: Mapped[DefiPhase] = relationship(back_populates="objectives")
+
+
+class Committee(Edited, Base):
+    """The evaluation committee closing one phase of one défi, its notes and its report."""
+
+    __tablename__ = "committee"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    defi_phase_id: Mapped[int] = mapped_column(ForeignKey("defi_phase.id", ondelete="CASCADE"), unique=True)
+    scheduled_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    guests: Mapped[str] = mapped_column(String(500), default="")
+    successes: Mapped[str] = mapped_column(Text, default="")
+    difficulties: Mapped[str] = mapped_column(Text, default="")
+    objectives_rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    orientation: Mapped[str] = mapped_column(Text, default="")
+    entrepreneuriat_rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    entrepreneuriat_comment: Mapped[str] = mapped_column(Text, default="")
+    innovation_rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    innovation_comment: Mapped[str] = mapped_column(Text, default="")
+    transformation_rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    transformation_comment: Mapped[str] = mapped_column(Text, default="")
+    report_text: Mapped[str] = mapped_column(Text, default="")
+    report_status: Mapped[ReportStatus] = mapped_column(
+        _enum(ReportStatus, "report_status"), default=ReportStatus.DRAFT
+    )
+    report_published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        _rating_check("objectives_rating"),
+        _rating_check("entrepreneuriat_rating"),
+        _rating_check("innovation_rating"),
+        _rating_check("transformation_rating"),
+        _len_check("guests", 500),
+    )
+
+    defi_phase: Mapped[DefiPhase] = relationship()
+    participants: Mapped[list[CommitteeParticipant]] = relationship(cascade="all, delete-orphan")
+    actions: Mapped[list[CommitteeAction]] = relationship(
+        back_populates="committee", cascade="all, delete-orphan", order_by="CommitteeAction.id"
+    )
+
+
+class CommitteeParticipant(Base):
+    __tablename__ = "committee_participant"
+
+    committee_id: Mapped[int] = mapped_column(ForeignKey("committee.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+
+
+class CommitteeAction(Edited, Base):
+    """An action decided in committee, tracked until done or dropped."""
+
+    __tablename__ = "committee_action"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    committee_id: Mapped[int] = mapped_column(ForeignKey("committee.id", ondelete="CASCADE"), index=True)
+    description: Mapped[str] = mapped_column(String(500))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), nullable=True)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[ActionStatus] = mapped_column(_enum(ActionStatus, "action_status"), default=ActionStatus.OPEN)
+
+    __table_args__ = (CheckConstraint("length(description) BETWEEN 1 AND 500", name="description_len"),)
+
+    committee: Mapped[Committee] = relationship(back_populates="actions")
+
+
+# --- Indicators --------------------------------------------------------------------------
+
+
+class Indicator(Edited, Base):
+    __tablename__ = "indicator"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    defi_id: Mapped[int] = mapped_column(ForeignKey("defi.id", ondelete="CASCADE"), index=True)
+    theme: Mapped[IndicatorTheme] = mapped_column(_enum(IndicatorTheme, "indicator_theme"))
+    name: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(40), default="")
+    target: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+    measurements: Mapped[list[Measurement]] = relationship(
+        back_populates="indicator", cascade="all, delete-orphan", order_by="Measurement.measured_on"
+    )
+
+
+class Measurement(Edited, Base):
+    __tablename__ = "measurement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id", ondelete="CASCADE"))
+    measured_on: Mapped[dt.date] = mapped_column(Date)
+    value: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (UniqueConstraint("indicator_id", "measured_on", name="uq_measurement_indicator_date"),)
+
+    indicator: Mapped[Indicator] = relationship(back_populates="measurements")
+
+
+# --- Audit and cache coherence -----------------------------------------------------------
+
+
+class AuditEvent(Base):
+    """Who did what, when, with the values before and after: also the version history."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), nullable=True)
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    before: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+
+    __table_args__ = (Index("ix_audit_event_entity", "entity", "entity_id"),)
+
+
+class DataVersion(Base):
+    """One row whose counter every write transaction bumps: the key of every cached read,
+    so several app processes sharing one database never serve stale data."""
+
+    __tablename__ = "data_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,143 @@
+"""Who may read or write what: the matrix of DESIGN.md section 2, as data.
+
+A user's *capacity* towards a défi is derived from the database (global role,
+membership, promotion); `MATRIX` says which actions each capacity allows. Services
+call `require()` before doing anything; pages only use `allowed()` to hide buttons.
+Rules about ownership (an EIG edits their *own* journal entries) are checked by the
+services with `require_owner()` on top of the matrix.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lib.errors import PermissionDenied
+from lib.i18n import t
+from lib.models import Defi, DefiRole, GlobalRole, Membership, User
+
+
+class Actor(BaseModel):
+    """The acting user, as every service receives it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    login: str
+    display_name: str
+    role: GlobalRole
+    active: bool = True
+
+    @property
+    def is_staff(self) -> bool:
+        """Coaches and admins run the programme and follow every défi."""
+        return self.role in (GlobalRole.COACH, GlobalRole.ADMIN)
+
+    @classmethod
+    def of(cls, user: User) -> Actor:
+        return cls(id=user.id, login=user.login, display_name=user.display_name, role=user.role, active=user.active)
+
+
+class Capacity(enum.StrEnum):
+    """The columns of the permission matrix."""
+
+    STAFF = "staff"  # coach or admin
+    EIG = "eig"
+    PORTEUR = "porteur"
+    SPONSOR = "sponsor"
+    PROMOTION = "promotion"  # member of another défi of the same promotion
+    OUTSIDER = "outsider"  # anyone else logged in
+
+
+class Action(enum.StrEnum):
+    """The rows of the permission matrix, one per thing a service does."""
+
+    READ_JOURNAL = "journal.read"
+    WRITE_JOURNAL = "journal.write"  # EIGs: their own entries only
+    EDIT_ANY_JOURNAL_ENTRY = "journal.edit_any"
+    READ_CARNET = "carnet.read"  # EIGs: their own only
+    WRITE_CARNET = "carnet.write"  # EIGs: their own only
+    READ_BULLETIN_UNPUBLISHED = "bulletin.read_unpublished"
+    READ_BULLETIN_PUBLISHED = "bulletin.read_published"
+    WRITE_BULLETIN = "bulletin.write"
+    READ_PHASES = "phases.read"
+    TICK_OBJECTIVE = "phases.tick"
+    WRITE_PHASES = "phases.write"  # edit templates and objectives, shift, validate
+    READ_COMMITTEE = "committee.read"
+    WRITE_COMMITTEE = "committee.write"
+    UPDATE_OWN_ACTION = "committee.update_own_action"
+    READ_REPORT_DRAFT = "report.read_draft"
+    READ_REPORT_PUBLISHED = "report.read_published"
+    WRITE_REPORT = "report.write"  # draft and publish
+    MANAGE = "manage"  # users, défis, promotions, imports
+
+
+A = Action
+_TEAM_READ = {A.READ_JOURNAL, A.READ_BULLETIN_UNPUBLISHED, A.READ_BULLETIN_PUBLISHED, A.READ_PHASES,
+              A.READ_COMMITTEE, A.READ_REPORT_PUBLISHED}
+
+MATRIX: dict[Capacity, frozenset[Action]] = {
+    # Coaches read bulletins before the deadline too (issue 4: "visible to its own défi's
+    # members and the coaches"); they do not file them and never write a carnet.
+    Capacity.STAFF: frozenset(set(Action) - {A.WRITE_CARNET, A.WRITE_BULLETIN, A.UPDATE_OWN_ACTION}),
+    Capacity.EIG: frozenset(_TEAM_READ | {A.WRITE_JOURNAL, A.READ_CARNET, A.WRITE_CARNET, A.WRITE_BULLETIN,
+                                         A.TICK_OBJECTIVE, A.UPDATE_OWN_ACTION}),
+    Capacity.PORTEUR: frozenset(_TEAM_READ | {A.TICK_OBJECTIVE, A.UPDATE_OWN_ACTION}),
+    Capacity.SPONSOR: frozenset(_TEAM_READ),
+    Capacity.PROMOTION: frozenset({A.READ_BULLETIN_PUBLISHED}),
+    Capacity.OUTSIDER: frozenset(),
+}
+
+
+def allowed(capacity: Capacity, action: Action) -> bool:
+    return action in MATRIX[capacity]
+
+
+def capacity(session: Session, actor: Actor, defi_id: int) -> Capacity:
+    """What `actor` is to the défi, read from the database (never from the UI)."""
+    if not actor.active:
+        return Capacity.OUTSIDER
+    if actor.is_staff:
+        return Capacity.STAFF
+    role = session.scalar(
+        select(Membership.role).where(Membership.user_id == actor.id, Membership.defi_id == defi_id)
+    )
+    if role is not None:
+        return {DefiRole.EIG: Capacity.EIG, DefiRole.PORTEUR: Capacity.PORTEUR,
+                DefiRole.SPONSOR: Capacity.SPONSOR, DefiRole.COACH: Capacity.STAFF}[role]
+    promotion_id = session.scalar(select(Defi.promotion_id).where(Defi.id == defi_id))
+    if promotion_id is not None and promotion_id in member_promotions(session, actor):
+        return Capacity.PROMOTION
+    return Capacity.OUTSIDER
+
+
+def member_promotions(session: Session, actor: Actor) -> set[int]:
+    """Promotions in which the actor belongs to at least one défi."""
+    rows = session.scalars(
+        select(Defi.promotion_id).join(Membership, Membership.defi_id == Defi.id)
+        .where(Membership.user_id == actor.id).distinct()
+    )
+    return set(rows)
+
+
+def require(session: Session, actor: Actor, action: Action, defi_id: int) -> Capacity:
+    """Raise PermissionDenied unless the matrix lets `actor` do `action` on the défi."""
+    cap = capacity(session, actor, defi_id)
+    if not allowed(cap, action):
+        raise PermissionDenied(t("error.permission_denied"))
+    return cap
+
+
+def require_staff(actor: Actor) -> None:
+    """Administration (users, défis, promotions, imports) is for coaches and admins."""
+    if not (actor.active and actor.is_staff):
+        raise PermissionDenied(t("error.permission_denied"))
+
+
+def require_owner(actor: Actor, cap: Capacity, owner_id: int | None) -> None:
+    """Non-staff may only touch what they own (journal entries, carnets, actions)."""
+    if cap is not Capacity.STAFF and owner_id != actor.id:
+        raise PermissionDenied(t("error.not_owner"))

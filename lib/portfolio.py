@@ -1,0 +1,153 @@
+"""What a user sees of the programme: promotions and défis they may open, and the
+per-défi summaries of the home page, aggregated in SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from pydantic import BaseModel
+from sqlalchemy import and_, func, select
+
+from lib import db
+from lib.clock import iso_week_of, now_utc, week_deadline
+from lib.models import (
+    Administration,
+    Bulletin,
+    Defi,
+    DefiPhase,
+    DefiRole,
+    HelpRequest,
+    HelpStatus,
+    Membership,
+    PhaseTemplate,
+    Promotion,
+    User,
+)
+from lib.permissions import Actor
+from lib.phases import current_phase_numbers
+
+
+class PromotionInfo(BaseModel):
+    id: int
+    name: str
+    start_date: dt.date
+    months: int
+
+
+class DefiInfo(BaseModel):
+    id: int
+    name: str
+    administration: str
+    promotion_id: int
+    my_role: DefiRole | None  # None for coaches and admins who are not in the team
+
+
+class PhaseInfo(BaseModel):
+    number: int
+    name: str
+    planned_start: dt.date
+    planned_end: dt.date
+    validated: bool
+
+
+class DefiStatus(BaseModel):
+    """A défi as its team and sponsors see it on the home page."""
+
+    defi: DefiInfo
+    phases: list[PhaseInfo]
+    current_phase: PhaseInfo | None
+    week_label: str
+    bulletin_filed: bool
+    deadline: dt.datetime
+    deadline_tz: str
+
+
+def promotions_for(actor: Actor) -> list[PromotionInfo]:
+    """Staff see every promotion; others the promotions of their défis, newest first."""
+    with db.reading() as s:
+        query = select(Promotion).order_by(Promotion.start_date.desc())
+        if not actor.is_staff:
+            query = query.where(Promotion.id.in_(
+                select(Defi.promotion_id).join(Membership, Membership.defi_id == Defi.id)
+                .where(Membership.user_id == actor.id)))
+        return [PromotionInfo(id=p.id, name=p.name, start_date=p.start_date, months=p.months)
+                for p in s.scalars(query)]
+
+
+def defis_for(actor: Actor, promotion_id: int) -> list[DefiInfo]:
+    """The défis of a promotion the actor may open: all for staff, their own for others."""
+    with db.reading() as s:
+        my_role = select(Membership.role).where(Membership.defi_id == Defi.id,
+                                                Membership.user_id == actor.id).scalar_subquery()
+        query = (select(Defi.id, Defi.name, Administration.name, Defi.promotion_id, my_role)
+                 .join(Administration, Administration.id == Defi.administration_id)
+                 .where(Defi.promotion_id == promotion_id).order_by(Defi.name))
+        if not actor.is_staff:
+            query = query.where(Defi.id.in_(select(Membership.defi_id).where(Membership.user_id == actor.id)))
+        return [DefiInfo(id=i, name=n, administration=a, promotion_id=p, my_role=r) for i, n, a, p, r in s.execute(query)]
+
+
+def defi_statuses(actor: Actor, promotion_id: int, now: dt.datetime | None = None) -> list[DefiStatus]:
+    """Home cards of the actor's own défis: phases, current phase, this week's bulletin."""
+    now = now or now_utc()
+    defis = [d for d in defis_for(actor, promotion_id) if d.my_role is not None]
+    if not defis:
+        return []
+    ids = [d.id for d in defis]
+    with db.reading() as s:
+        promotion = s.get(Promotion, promotion_id)
+        local_today = now.astimezone(ZoneInfo(promotion.timezone)).date()
+        year, week = iso_week_of(local_today)
+        deadline = week_deadline(year, week, promotion.deadline_weekday, promotion.deadline_time, promotion.timezone)
+        phase_rows = s.execute(
+            select(DefiPhase.defi_id, PhaseTemplate.number, PhaseTemplate.name, DefiPhase.planned_start,
+                   DefiPhase.planned_end, DefiPhase.validated_at)
+            .join(PhaseTemplate, PhaseTemplate.id == DefiPhase.phase_template_id)
+            .where(DefiPhase.defi_id.in_(ids)).order_by(DefiPhase.defi_id, PhaseTemplate.number)
+        ).all()
+        filed = set(s.scalars(select(Bulletin.defi_id).where(
+            Bulletin.defi_id.in_(ids), Bulletin.iso_year == year, Bulletin.iso_week == week)))
+    out = []
+    for defi in defis:
+        phases = [PhaseInfo(number=n, name=name, planned_start=a, planned_end=b, validated=v is not None)
+                  for d, n, name, a, b, v in phase_rows if d == defi.id]
+        current = next((p for p in phases if p.planned_start <= local_today < p.planned_end), None)
+        out.append(DefiStatus(defi=defi, phases=phases, current_phase=current, week_label=f"{year}-W{week:02d}",
+                              bulletin_filed=defi.id in filed, deadline=deadline, deadline_tz=promotion.timezone))
+    return out
+
+
+def promotion_overview(actor: Actor, promotion_id: int, today: dt.date | None = None) -> pd.DataFrame:
+    """One row per défi of the promotion for coaches: team size, current phase, last
+    bulletin and mood, open help requests. Aggregated in SQL, whatever the table sizes."""
+    today = today or now_utc().date()
+    defis = defis_for(actor, promotion_id)
+    columns = ["id", "defi", "administration", "phase", "eig", "last_week", "last_mood", "open_help"]
+    if not defis:
+        return pd.DataFrame(columns=columns)
+    ids = [d.id for d in defis]
+    with db.reading() as s:
+        eig_counts = dict(s.execute(
+            select(Membership.defi_id, func.count()).join(User, User.id == Membership.user_id)
+            .where(Membership.defi_id.in_(ids), Membership.role == DefiRole.EIG, User.active.is_(True))
+            .group_by(Membership.defi_id)).all())
+        last = (select(Bulletin.defi_id, func.max(Bulletin.week_start).label("week_start"))
+                .where(Bulletin.defi_id.in_(ids)).group_by(Bulletin.defi_id).subquery())
+        last_rows = {d: (w, m) for d, w, m in s.execute(
+            select(Bulletin.defi_id, Bulletin.week_start, Bulletin.mood)
+            .join(last, and_(last.c.defi_id == Bulletin.defi_id, last.c.week_start == Bulletin.week_start)))}
+        open_help = dict(s.execute(
+            select(Bulletin.defi_id, func.count()).join(HelpRequest, HelpRequest.bulletin_id == Bulletin.id)
+            .where(Bulletin.defi_id.in_(ids), HelpRequest.status != HelpStatus.RESOLVED)
+            .group_by(Bulletin.defi_id)).all())
+        phases = current_phase_numbers(s, ids, today)
+    rows = []
+    for d in defis:
+        week_start, mood = last_rows.get(d.id, (None, None))
+        phase = phases.get(d.id)
+        rows.append({"id": d.id, "defi": d.name, "administration": d.administration,
+                     "phase": f"{phase[0]}. {phase[1]}" if phase else "", "eig": eig_counts.get(d.id, 0),
+                     "last_week": week_start, "last_mood": mood, "open_help": open_help.get(d.id, 0)})
+    return pd.DataFrame(rows, columns=columns)

@@ -1,0 +1,158 @@
+"""Administration services: users, memberships, promotions and défis (coaches and admins)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lib import db
+from lib.audit import record, snapshot
+from lib.auth import hash_password
+from lib.errors import Conflict, NotFound, StaleEdit
+from lib.i18n import t
+from lib.models import Administration, Defi, Membership, PhaseTemplate, Promotion, User
+from lib.permissions import Actor, require_staff
+from lib.phases import create_defi_phases
+from lib.programme import DEFAULT_PHASES
+from lib.schemas import DefiIn, MembershipIn, PasswordIn, PromotionIn, UserIn
+
+USER_FIELDS = ["login", "display_name", "email", "role", "active"]
+
+
+def list_users(actor: Actor) -> pd.DataFrame:
+    require_staff(actor)
+    with db.reading() as s:
+        rows = s.execute(select(User.id, User.login, User.display_name, User.email, User.role, User.active,
+                                User.version).order_by(User.display_name)).all()
+    df = pd.DataFrame(rows, columns=["id", "login", "display_name", "email", "role", "active", "version"])
+    df["role"] = df["role"].map(lambda r: r.value)
+    return df
+
+
+def create_user(actor: Actor, data: UserIn) -> int:
+    require_staff(actor)
+    if not data.password:
+        raise ValueError(t("validation.password"))
+    with db.transaction() as s:
+        if s.scalar(select(User.id).where(User.login == data.login)):
+            raise Conflict(t("admin.users.duplicate_login", login=data.login))
+        user = User(login=data.login, display_name=data.display_name, email=data.email, role=data.role,
+                    password_hash=hash_password(data.password), active=True)
+        s.add(user)
+        s.flush()
+        record(s, actor, "create", "user", user.id, after=snapshot(user, USER_FIELDS))
+        return user.id
+
+
+def _load_user(s: Session, user_id: int, expected_version: int | None) -> User:
+    user = s.get(User, user_id)
+    if user is None:
+        raise NotFound(t("error.not_found"))
+    if expected_version is not None and user.version != expected_version:
+        raise StaleEdit()
+    return user
+
+
+def update_user(actor: Actor, user_id: int, data: UserIn, active: bool, expected_version: int) -> None:
+    """Edit a user's identity, role and activity; a stale form is refused."""
+    require_staff(actor)
+    if user_id == actor.id and not active:
+        raise Conflict(t("admin.users.cannot_deactivate_self"))
+    with db.transaction() as s:
+        user = _load_user(s, user_id, expected_version)
+        if s.scalar(select(User.id).where(User.login == data.login, User.id != user_id)):
+            raise Conflict(t("admin.users.duplicate_login", login=data.login))
+        before = snapshot(user, USER_FIELDS)
+        user.login, user.display_name, user.email = data.login, data.display_name, data.email
+        user.role, user.active = data.role, active
+        s.flush()
+        record(s, actor, "update", "user", user.id, before=before, after=snapshot(user, USER_FIELDS))
+
+
+def reset_password(actor: Actor, user_id: int, data: PasswordIn) -> None:
+    require_staff(actor)
+    with db.transaction() as s:
+        user = _load_user(s, user_id, None)
+        user.password_hash = hash_password(data.password)
+        record(s, actor, "reset_password", "user", user.id)
+
+
+def list_memberships(actor: Actor, promotion_id: int) -> pd.DataFrame:
+    require_staff(actor)
+    with db.reading() as s:
+        rows = s.execute(
+            select(Membership.id, User.display_name, User.login, Defi.name, Membership.role)
+            .join(User, User.id == Membership.user_id).join(Defi, Defi.id == Membership.defi_id)
+            .where(Defi.promotion_id == promotion_id).order_by(Defi.name, Membership.role, User.display_name)
+        ).all()
+    df = pd.DataFrame(rows, columns=["id", "user", "login", "defi", "role"])
+    df["role"] = df["role"].map(lambda r: t(f"defi_role.{r.value}"))
+    return df
+
+
+def add_membership(actor: Actor, data: MembershipIn) -> int:
+    require_staff(actor)
+    with db.transaction() as s:
+        user, defi = s.get(User, data.user_id), s.get(Defi, data.defi_id)
+        if user is None or defi is None:
+            raise NotFound(t("error.not_found"))
+        if s.scalar(select(Membership.id).where(Membership.user_id == user.id, Membership.defi_id == defi.id)):
+            raise Conflict(t("admin.memberships.duplicate"))
+        membership = Membership(user_id=user.id, defi_id=defi.id, role=data.role, created_by_id=actor.id)
+        s.add(membership)
+        s.flush()
+        record(s, actor, "create", "membership", membership.id,
+               after={"user_id": user.id, "defi_id": defi.id, "role": data.role.value})
+        return membership.id
+
+
+def remove_membership(actor: Actor, membership_id: int) -> None:
+    require_staff(actor)
+    with db.transaction() as s:
+        membership = s.get(Membership, membership_id)
+        if membership is None:
+            raise NotFound(t("error.not_found"))
+        before = {"user_id": membership.user_id, "defi_id": membership.defi_id, "role": membership.role.value}
+        s.delete(membership)
+        record(s, actor, "delete", "membership", membership_id, before=before)
+
+
+def create_promotion(actor: Actor, data: PromotionIn) -> int:
+    """A new promotion, with the programme's 4 phases as its default templates."""
+    require_staff(actor)
+    with db.transaction() as s:
+        if s.scalar(select(Promotion.id).where(Promotion.name == data.name)):
+            raise Conflict(t("admin.promotions.duplicate", name=data.name))
+        promotion = Promotion(name=data.name, start_date=data.start_date, months=data.months,
+                              created_by_id=actor.id)
+        promotion.phase_templates = [PhaseTemplate(created_by_id=actor.id, **phase) for phase in DEFAULT_PHASES]
+        s.add(promotion)
+        s.flush()
+        record(s, actor, "create", "promotion", promotion.id, after=snapshot(promotion, ["name", "start_date"]))
+        return promotion.id
+
+
+def create_defi(actor: Actor, data: DefiIn) -> int:
+    """A new défi in a promotion, its administration created on first use, its phases planned."""
+    require_staff(actor)
+    with db.transaction() as s:
+        promotion = s.get(Promotion, data.promotion_id)
+        if promotion is None:
+            raise NotFound(t("error.not_found"))
+        duplicate = s.scalar(select(Defi.id).where(Defi.promotion_id == promotion.id,
+                                                   func.lower(Defi.name) == data.name.lower()))
+        if duplicate:
+            raise Conflict(t("admin.defis.duplicate", name=data.name))
+        administration = s.scalar(select(Administration).where(Administration.name == data.administration))
+        if administration is None:
+            administration = Administration(name=data.administration, created_by_id=actor.id)
+            s.add(administration)
+            s.flush()
+        defi = Defi(promotion_id=promotion.id, administration_id=administration.id, name=data.name,
+                    description=data.description, created_by_id=actor.id)
+        s.add(defi)
+        s.flush()
+        create_defi_phases(s, defi, promotion)
+        record(s, actor, "create", "defi", defi.id, after=snapshot(defi, ["name", "promotion_id"]))
+        return defi.id
