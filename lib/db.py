@@ -19,6 +19,7 @@ from lib.config import ROOT, get_settings
 from lib.models import DataVersion
 
 MIGRATIONS_DIR = ROOT / "migrations"
+_ENGINES: dict[str, Engine] = {}
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -31,10 +32,13 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.close()
 
 
-@lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
-    """One engine per database URL for the whole process."""
-    url = url or get_settings().database_url
+    """The engine of `url`, by default the configured database; one per URL per process."""
+    return _engine_for(url or get_settings().database_url)
+
+
+@lru_cache(maxsize=8)
+def _engine_for(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -43,6 +47,7 @@ def get_engine(url: str | None = None) -> Engine:
         _configure_sqlite(engine)
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    _ENGINES[url] = engine
     return engine
 
 
@@ -68,6 +73,15 @@ def reading(engine: Engine | None = None) -> Iterator[Session]:
     with factory() as session:
         yield session
         session.rollback()
+
+
+def dispose_engines() -> None:
+    """Close every pooled connection (tests drop their databases afterwards)."""
+    for engine in list(_ENGINES.values()):
+        engine.dispose()
+    _ENGINES.clear()
+    _engine_for.cache_clear()
+    _session_factory.cache_clear()
 
 
 def data_version(engine: Engine | None = None) -> int:

@@ -86,7 +86,8 @@ def defis_for(actor: Actor, promotion_id: int) -> list[DefiInfo]:
                  .where(Defi.promotion_id == promotion_id).order_by(Defi.name))
         if not actor.is_staff:
             query = query.where(Defi.id.in_(select(Membership.defi_id).where(Membership.user_id == actor.id)))
-        return [DefiInfo(id=i, name=n, administration=a, promotion_id=p, my_role=r) for i, n, a, p, r in s.execute(query)]
+        return [DefiInfo(id=i, name=n, administration=a, promotion_id=p, my_role=r)
+                for i, n, a, p, r in s.execute(query)]
 
 
 def defi_statuses(actor: Actor, promotion_id: int, now: dt.datetime | None = None) -> list[DefiStatus]:

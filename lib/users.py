@@ -26,7 +26,7 @@ def list_users(actor: Actor) -> pd.DataFrame:
         rows = s.execute(select(User.id, User.login, User.display_name, User.email, User.role, User.active,
                                 User.version).order_by(User.display_name)).all()
     df = pd.DataFrame(rows, columns=["id", "login", "display_name", "email", "role", "active", "version"])
-    df["role"] = df["role"].map(lambda r: r.value)
+    df["role"] = df["role"].astype(str)
     return df
 
 
@@ -87,7 +87,7 @@ def list_memberships(actor: Actor, promotion_id: int) -> pd.DataFrame:
             .where(Defi.promotion_id == promotion_id).order_by(Defi.name, Membership.role, User.display_name)
         ).all()
     df = pd.DataFrame(rows, columns=["id", "user", "login", "defi", "role"])
-    df["role"] = df["role"].map(lambda r: t(f"defi_role.{r.value}"))
+    df["role"] = df["role"].map(lambda r: t(f"defi_role.{r}"))
     return df
 
 

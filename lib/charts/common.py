@@ -1,0 +1,23 @@
+"""Palette and layout shared by every chart."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+# Okabe-Ito, colour-blind safe; bleu France first for the identity.
+PALETTE = ["#000091", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999"]
+STATE_COLOURS = {
+    "validee": "#009E73",  # validée par le comité
+    "en_cours": "#000091",
+    "en_retard": "#D55E00",
+    "a_venir": "#BBBBBB",
+}
+MOOD_COLOURS = {1: "#D55E00", 2: "#E69F00", 3: "#56B4E9", 4: "#009E73"}
+MISSING_COLOUR = "#E5E5E5"
+
+
+def base_layout(fig: go.Figure, title: str | None = None, height: int = 320) -> go.Figure:
+    fig.update_layout(title=title, height=height, margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+                      font={"family": "Marianne, Arial, sans-serif"}, legend={"orientation": "h", "y": -0.2},
+                      colorway=PALETTE, plot_bgcolor="white")
+    return fig

@@ -1,0 +1,44 @@
+"""Charts of the home page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from lib.charts.common import STATE_COLOURS, base_layout
+from lib.i18n import t
+
+
+def phase_state(start: dt.date, end: dt.date, validated: bool, today: dt.date) -> str:
+    """à venir, en cours, validée par le comité, or en retard (window over, not validated)."""
+    if validated:
+        return "validee"
+    if today < start:
+        return "a_venir"
+    return "en_cours" if today < end else "en_retard"
+
+
+def phase_table(phases: list, today: dt.date) -> pd.DataFrame:
+    """The défi's phases as rows (also the chart's table alternative)."""
+    return pd.DataFrame([{"phase": f"{p.number}. {p.name}", "debut": p.planned_start, "fin": p.planned_end,
+                          "etat": t(f"phase_state.{phase_state(p.planned_start, p.planned_end, p.validated, today)}")}
+                         for p in phases])
+
+
+def phase_strip(phases: list, today: dt.date) -> go.Figure:
+    """One horizontal band per phase, coloured by its state, with today's line."""
+    fig = go.Figure()
+    for p in phases:
+        state = phase_state(p.planned_start, p.planned_end, p.validated, today)
+        fig.add_trace(go.Bar(
+            y=[f"{p.number}. {p.name}"], x=[(p.planned_end - p.planned_start).days * 86_400_000],
+            base=[p.planned_start.isoformat()], orientation="h", marker_color=STATE_COLOURS[state],
+            name=t(f"phase_state.{state}"), showlegend=False,
+            hovertemplate=f"{p.planned_start:%d/%m/%Y} → {p.planned_end:%d/%m/%Y}<br>{t(f'phase_state.{state}')}"
+                          "<extra></extra>"))
+    fig.add_vline(x=dt.datetime.combine(today, dt.time()).timestamp() * 1000, line_color="#E1000F", line_dash="dot")
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(type="date")
+    return base_layout(fig, height=60 + 36 * len(phases))

@@ -1,0 +1,183 @@
+"""Streamlit glue shared by app.py and the pages: start-up, the login gate, the
+promotion/défi picker, cached reads and error display. No SQL here: services only."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
+
+import streamlit as st
+import streamlit_authenticator as stauth
+from pydantic import ValidationError
+from streamlit_authenticator.utilities import LoginError
+
+from lib import auth, db, portfolio
+from lib.config import get_settings
+from lib.errors import ServiceError
+from lib.i18n import t
+from lib.permissions import Actor
+from lib.schemas import errors_by_field
+
+P = ParamSpec("P")
+R = TypeVar("R")
+M = TypeVar("M")
+
+
+@st.cache_resource(show_spinner=False)
+def _migrated(url: str) -> bool:
+    """Upgrade the database to the latest migration once per process and database."""
+    db.upgrade_to_head(url)
+    return True
+
+
+def boot() -> None:
+    """Migrate the database and, in production, refuse unsafe configuration."""
+    from lib.seed import DEMO_LOGINS
+
+    _migrated(get_settings().database_url)
+    auth.check_production_safety(DEMO_LOGINS)
+
+
+# --- Login ---------------------------------------------------------------------------------
+
+
+def current_actor() -> Actor | None:
+    """The seam: the logged-in user, from server-side session state set by the login form
+    (or by a page test). Re-read from the database, so a deactivated user is out at once."""
+    if not st.session_state.get("authentication_status"):
+        return None
+    return auth.actor_for_login(st.session_state.get("username"))
+
+
+def _authenticator() -> stauth.Authenticate:
+    settings = get_settings()
+    return stauth.Authenticate(auth.credentials(), auth.COOKIE_NAME, settings.cookie_key,
+                               auth.COOKIE_EXPIRY_DAYS, auto_hash=False)
+
+
+def login_gate() -> tuple[Actor, stauth.Authenticate]:
+    """Show the login form until someone logs in; return the acting user."""
+    authenticator = _authenticator()
+    if not st.session_state.get("authentication_status"):
+        st.title(t("app.title"))
+        st.caption(t("app.tagline"))
+        try:
+            authenticator.login(fields={"Form name": t("app.login.title"), "Username": t("app.login.username"),
+                                        "Password": t("app.login.password"), "Login": t("app.login.button")})
+        except LoginError:
+            st.session_state["authentication_status"] = False
+        if st.session_state.get("authentication_status") is False:
+            st.error(t("app.login.failed"))
+        elif not st.session_state.get("authentication_status"):
+            st.info(t("app.login.prompt"))
+    actor = current_actor()
+    if actor is None:
+        if st.session_state.get("authentication_status"):  # deactivated since login
+            authenticator.logout(location="unrendered")
+            st.rerun()
+        st.stop()
+    return actor, authenticator
+
+
+# --- Context: promotion and défi picked in the sidebar ---------------------------------------
+
+
+@dataclass(frozen=True)
+class PageContext:
+    actor: Actor
+    promotion: portfolio.PromotionInfo | None
+    defi: portfolio.DefiInfo | None
+
+
+def sidebar(actor: Actor, authenticator: stauth.Authenticate) -> PageContext:
+    """Promotion and défi pickers offering only what the user may see; logout."""
+    with st.sidebar:
+        st.caption(t("app.sidebar.logged_as", name=actor.display_name, role=t(f"role.{actor.role}")))
+        promotions = cached(portfolio.promotions_for)(actor)
+        promotion = defi = None
+        if promotions:
+            promotion = st.selectbox(t("app.sidebar.promotion"), promotions, format_func=lambda p: p.name,
+                                     key="promotion_pick")
+            defis = cached(portfolio.defis_for)(actor, promotion.id)
+            if defis:
+                defi = st.selectbox(t("app.sidebar.defi"), defis, key="defi_pick",
+                                    format_func=lambda d: f"{d.name} · {d.administration}")
+            else:
+                st.info(t("app.sidebar.no_defi"))
+        authenticator.logout(t("app.logout"), "sidebar")
+    context = PageContext(actor=actor, promotion=promotion, defi=defi)
+    st.session_state["context"] = context
+    return context
+
+
+def context() -> PageContext:
+    """The page context app.py set up for this run."""
+    return st.session_state["context"]
+
+
+# --- Cached reads --------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=3600, max_entries=2000, show_spinner=False)
+def _cached_call(fn_name: str, url: str, version: int, args: tuple, kwargs: dict) -> object:
+    module, name = fn_name.rsplit(".", 1)
+    return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+
+def cached(fn: Callable[P, R]) -> Callable[P, R]:
+    """Cache a read service on (database, data version, arguments). Every write bumps the
+    version in the database, so all app processes sharing it drop stale entries at once;
+    the acting user is always among the arguments, so permissions stay per user."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        url = get_settings().database_url
+        return _cached_call(f"{fn.__module__}.{fn.__qualname__}", url, db.data_version(), args, kwargs)
+
+    return wrapper
+
+
+# --- Errors --------------------------------------------------------------------------------
+
+
+def submit(build: Callable[[], M], action: Callable[[M], R], success: str | None = None,
+           labels: dict[str, str] | None = None) -> R | None:
+    """Validate a form with pydantic, run the write service, and show the outcome:
+    each field's French error (with its label), the service's refusal, or a success."""
+    try:
+        result = action(build())
+    except ValidationError as exc:
+        for field, message in errors_by_field(exc).items():
+            label = (labels or {}).get(field, field)
+            st.error(message if field == "__root__" else f"{label} : {message}")
+        return None
+    except (ServiceError, ValueError) as exc:
+        st.error(str(exc))
+        return None
+    if success:
+        st.success(success)
+    return result
+
+
+# --- Who sees which page in the menu (hiding only: services enforce the matrix) -----------
+
+
+def everyone(ctx: PageContext) -> bool:
+    return True
+
+
+def staff(ctx: PageContext) -> bool:
+    return ctx.actor.is_staff
+
+
+def team(ctx: PageContext) -> bool:
+    """Coaches, and members of the selected défi."""
+    return ctx.actor.is_staff or (ctx.defi is not None and ctx.defi.my_role is not None)
+
+
+def eig(ctx: PageContext) -> bool:
+    """EIGs of the selected défi."""
+    return ctx.defi is not None and ctx.defi.my_role == "eig"

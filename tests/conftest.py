@@ -1,0 +1,131 @@
+"""Real databases for the tests: every service test runs on SQLite and on a throwaway
+PostgreSQL 15 server started here (as the `postgres` user when running as root).
+
+When CI is set, a missing PostgreSQL is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from lib import db
+from lib.config import get_settings
+from tests.fixtures import World, build_world
+
+PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+IN_CI = bool(os.environ.get("CI"))
+
+
+def missing(what: str) -> None:
+    """Skip locally, fail in CI: real parts must run there."""
+    if IN_CI:
+        pytest.fail(f"{what} is required when CI is set")
+    pytest.skip(f"{what} not available")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _as_postgres(*args: str) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else list(args)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """Start PostgreSQL in a temporary directory; yield its base URL; stop it afterwards."""
+    if not (PG_BIN / "initdb").exists():
+        missing("PostgreSQL 15 binaries")
+    workdir = Path(tempfile.mkdtemp(prefix="suivi-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(workdir, "postgres")
+    port = free_port()
+    data = workdir / "data"
+    subprocess.run(_as_postgres(str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"),
+                   check=True, capture_output=True)
+    subprocess.run(_as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-o",
+                                f"-k {workdir} -p {port} -c listen_addresses=127.0.0.1 -c fsync=off "
+                                "-c max_connections=200",
+                                "-w", "-l", str(workdir / "log"), "start"), check=True, capture_output=True)
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+    finally:
+        db.dispose_engines()
+        subprocess.run(_as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"),
+                       capture_output=True)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _admin_execute(base_url: str, statement: str) -> None:
+    engine = create_engine(f"{base_url}/postgres", isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(statement))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    db.upgrade_to_head(f"sqlite:///{path}")
+    db.dispose_engines()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: str) -> str:
+    """A migrated PostgreSQL database, cloned (CREATE DATABASE ... TEMPLATE) for each test."""
+    _admin_execute(postgres_server, "CREATE DATABASE suivi_template")
+    db.upgrade_to_head(f"{postgres_server}/suivi_template")
+    db.dispose_engines()
+    return "suivi_template"
+
+
+def fresh_database(kind: str, request: pytest.FixtureRequest, tmp_path: Path,
+                   monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh, migrated database of `kind`, configured as the app's DATABASE_URL."""
+    if kind == "sqlite":
+        path = tmp_path / "suivi.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        url, cleanup = f"sqlite:///{path}", None
+    else:
+        base = request.getfixturevalue("postgres_server")
+        template = request.getfixturevalue("postgres_template")
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        _admin_execute(base, f"CREATE DATABASE {name} TEMPLATE {template}")
+        url, cleanup = f"{base}/{name}", (base, name)
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
+    yield url
+    db.dispose_engines()
+    get_settings.cache_clear()
+    if cleanup:
+        _admin_execute(cleanup[0], f"DROP DATABASE IF EXISTS {cleanup[1]} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Each service test runs once on SQLite and once on PostgreSQL."""
+    yield from fresh_database(request.param, request, tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def engine(db_url: str):  # noqa: ANN201 - sqlalchemy Engine
+    return db.get_engine(db_url)
+
+
+@pytest.fixture
+def world(engine) -> World:  # noqa: ANN001
+    return build_world(engine)

@@ -1,0 +1,50 @@
+"""Page tests: the real app script under Streamlit's AppTest, on a fresh SQLite world,
+logged in through the session-state seam (or through the real login form)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import fresh_database
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+@pytest.fixture
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Pages are rendering: one database kind is enough (services run on both)."""
+    yield from fresh_database("sqlite", request, tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def app_as(world) -> Callable[..., AppTest]:  # noqa: ANN001
+    """`app_as("coach", page="pages/journal.py")`: the app run as that user on that page."""
+
+    def run(login: str | None, page: str | None = None, **state: object) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=30)
+        if login:
+            at.session_state["authentication_status"] = True
+            at.session_state["username"] = login
+        for key, value in state.items():
+            at.session_state[key] = value
+        at.run()
+        if page:
+            at.switch_page(page)
+            at.run()
+        return at
+
+    return run
+
+
+def texts(at: AppTest) -> str:
+    """Everything the page wrote, in one string, for assertions on what a user reads."""
+    parts = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "success", "error",
+                 "metric", "text"):
+        for element in getattr(at, kind):
+            parts.append(str(getattr(element, "value", "")) + " " + str(getattr(element, "label", "")))
+    return "\n".join(parts)

@@ -1,0 +1,97 @@
+"""The permission matrix of DESIGN.md section 2, walked for every role — member and
+non-member of the défi — and every action, against the database-backed checks and,
+where a service exists, against the service itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from lib import users
+from lib.errors import PermissionDenied
+from lib.permissions import Action, Capacity, capacity, require
+from lib.schemas import DefiIn, PromotionIn
+
+# The table of DESIGN.md section 2, written out independently of lib/permissions.py.
+# Columns: staff (coach/admin), EIG, porteur, sponsor of the défi, member of another
+# défi of the promotion, anyone else logged in.
+ALL = {"staff", "eig", "porteur", "sponsor", "promotion", "outsider"}
+TEAM = {"staff", "eig", "porteur", "sponsor"}
+EXPECTED: dict[Action, set[str]] = {
+    Action.READ_JOURNAL: TEAM,
+    Action.WRITE_JOURNAL: {"staff", "eig"},
+    Action.EDIT_ANY_JOURNAL_ENTRY: {"staff"},
+    Action.READ_CARNET: {"staff", "eig"},
+    Action.WRITE_CARNET: {"eig"},
+    Action.READ_BULLETIN_UNPUBLISHED: TEAM,
+    Action.READ_BULLETIN_PUBLISHED: ALL - {"outsider"},
+    Action.WRITE_BULLETIN: {"eig"},
+    Action.READ_PHASES: TEAM,
+    Action.TICK_OBJECTIVE: {"staff", "eig", "porteur"},
+    Action.WRITE_PHASES: {"staff"},
+    Action.READ_COMMITTEE: TEAM,
+    Action.WRITE_COMMITTEE: {"staff"},
+    Action.UPDATE_OWN_ACTION: {"eig", "porteur"},
+    Action.READ_REPORT_DRAFT: {"staff"},
+    Action.READ_REPORT_PUBLISHED: TEAM,
+    Action.WRITE_REPORT: {"staff"},
+    Action.MANAGE: {"staff"},
+}
+
+# Who plays each column towards the défi Alpha of the test world.
+PLAYERS = {
+    "admin": "staff", "coach": "staff", "eig": "eig", "eig2": "eig", "porteur": "porteur",
+    "sponsor": "sponsor", "beta_eig": "promotion", "gamma_eig": "outsider", "outsider": "outsider",
+    "inactive": "outsider",
+}
+
+
+def test_expected_table_covers_every_action():
+    assert set(EXPECTED) == set(Action)
+
+
+@pytest.mark.parametrize("player", sorted(PLAYERS))
+def test_capacity_is_read_from_memberships(world, player):
+    from lib import db
+
+    with db.reading() as s:
+        assert capacity(s, getattr(world, player), world.alpha_id) == Capacity(PLAYERS[player])
+
+
+@pytest.mark.parametrize("player", sorted(PLAYERS))
+def test_matrix_on_alpha(world, player):
+    """Every action for every player: allowed exactly where DESIGN.md says."""
+    from lib import db
+
+    actor = getattr(world, player)
+    column = PLAYERS[player]
+    outcomes = {}
+    with db.reading() as s:
+        for action in Action:
+            try:
+                require(s, actor, action, world.alpha_id)
+                outcomes[action] = True
+            except PermissionDenied:
+                outcomes[action] = False
+    assert outcomes == {action: column in allowed for action, allowed in EXPECTED.items()}
+
+
+@pytest.mark.parametrize("player", sorted(PLAYERS))
+def test_administration_services_follow_the_matrix(world, player):
+    """Users, promotions and défis are managed by coaches and admins only."""
+    actor = getattr(world, player)
+    allowed = PLAYERS[player] == "staff"
+    calls = [
+        lambda: users.list_users(actor),
+        lambda: users.list_memberships(actor, world.promotion_id),
+        lambda: users.create_promotion(actor, PromotionIn(name=f"P {player}", start_date=dt.date(2027, 1, 4))),
+        lambda: users.create_defi(actor, DefiIn(promotion_id=world.promotion_id, name=f"Défi {player}",
+                                                administration="Ministère des Tests (fictif)")),
+    ]
+    for call in calls:
+        if allowed:
+            call()
+        else:
+            with pytest.raises(PermissionDenied):
+                call()
