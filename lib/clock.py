@@ -10,9 +10,20 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from lib.config import get_settings
+
 
 def now_utc() -> dt.datetime:
+    """The real clock, or SUIVI_FAKE_NOW (an aware ISO datetime) outside production,
+    so end-to-end tests can move the app's clock without sleeping."""
+    settings = get_settings()
+    if settings.fake_now and not settings.is_production:
+        return dt.datetime.fromisoformat(settings.fake_now).astimezone(dt.UTC)
     return dt.datetime.now(dt.UTC)
+
+
+def today_local(tz: str = "Europe/Paris") -> dt.date:
+    return now_utc().astimezone(ZoneInfo(tz)).date()
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

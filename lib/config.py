@@ -35,6 +35,7 @@ class Settings:
     smtp_sender: str
     share_secret: str
     language: str
+    fake_now: str  # ISO datetime the clock reports, for end-to-end tests; refused in production
 
     @property
     def is_production(self) -> bool:
@@ -76,4 +77,5 @@ def get_settings() -> Settings:
         smtp_sender=_get("SMTP_SENDER", secrets, "suivi-eig@localhost"),
         share_secret=_get("SUIVI_SHARE_SECRET", secrets, cookie_key),
         language=_get("SUIVI_LANG", secrets, "fr"),
+        fake_now=_get("SUIVI_FAKE_NOW", secrets),
     )

@@ -6,14 +6,14 @@ import streamlit as st
 
 from lib import portfolio
 from lib.charts.home import phase_strip, phase_table
-from lib.clock import local_format
+from lib.clock import local_format, today_local
 from lib.i18n import t
 from lib.programme import MOOD_EMOJI
 from lib.ui import cached, context
 
 ctx = context()
 actor = ctx.actor
-today = dt.date.today()
+today = today_local()
 st.title(t("home.welcome", name=actor.display_name))
 
 if ctx.promotion is None:

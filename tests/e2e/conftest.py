@@ -1,0 +1,120 @@
+"""End-to-end: the real app (`streamlit run`) on a free port, on a seeded SQLite
+database, driven by Playwright in Debian's headless Chromium. When CI is set, a
+missing Chromium is a failure, never a skip."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port, missing
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def seeded_database(path: Path) -> str:
+    """A SQLite file with the demo data, built in a child process (clean settings)."""
+    url = f"sqlite:///{path}"
+    subprocess.run([sys.executable, "-m", "lib.seed"], cwd=ROOT, check=True, capture_output=True,
+                   env={**os.environ, "DATABASE_URL": url})
+    return url
+
+
+class LiveApp:
+    """`streamlit run app.py` in a child process; restartable with another clock."""
+
+    def __init__(self, url: str) -> None:
+        self.database_url = url
+        self.process: subprocess.Popen | None = None
+        self.base_url = ""
+
+    def start(self, fake_now: str | None = None) -> str:
+        self.stop()
+        port = free_port()
+        env = {**os.environ, "DATABASE_URL": self.database_url, "SUIVI_COOKIE_KEY": "cle-de-test-e2e"}
+        env.pop("SUIVI_FAKE_NOW", None)
+        if fake_now:
+            env["SUIVI_FAKE_NOW"] = fake_now
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.base_url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.base_url}/_stcore/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        return self.base_url
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError("streamlit did not start within 60 s")
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+            self.process = None
+
+
+@pytest.fixture
+def live_app(tmp_path: Path) -> Iterator[LiveApp]:
+    app = LiveApp(seeded_database(tmp_path / "e2e.db"))
+    app.start()
+    yield app
+    app.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        missing("Chromium (/usr/bin/chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser) -> Iterator[Callable]:  # noqa: ANN001
+    """Open a fresh browser page (own cookies) sized like a laptop screen."""
+    contexts = []
+
+    def open_page():  # noqa: ANN202
+        context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="fr-FR")
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def login(page, base_url: str, username: str, password: str) -> None:  # noqa: ANN001
+    page.goto(base_url)
+    page.get_by_label("Identifiant").fill(username)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_text("Bonjour").first.wait_for()
+
+
+def screenshot(page, name: str) -> Path:  # noqa: ANN001
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

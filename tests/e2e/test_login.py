@@ -1,0 +1,36 @@
+"""A person logs in through the real form in Chromium and lands on their home page."""
+
+import pytest
+
+from lib.auth import DEMO_PASSWORD
+from tests.e2e.conftest import login, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def test_eig_logs_in_and_sees_their_defi(live_app, new_page):
+    page = new_page()
+    login(page, live_app.base_url, "eig.lea", DEMO_PASSWORD)
+    page.get_by_text("Phase en cours").first.wait_for()
+    body = page.inner_text("body")
+    assert "Bonjour" in body
+    assert "EIG" in body
+    assert screenshot(page, "home-eig").stat().st_size > 10_000
+
+
+def test_wrong_password_keeps_the_visitor_out(live_app, new_page):
+    page = new_page()
+    page.goto(live_app.base_url)
+    page.get_by_label("Identifiant").fill("eig.lea")
+    page.get_by_label("Mot de passe").fill("mauvais-mot-de-passe")
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_text("Identifiant ou mot de passe incorrect").wait_for()
+    assert "Bonjour" not in page.inner_text("body")
+
+
+def test_coach_logs_out(live_app, new_page):
+    page = new_page()
+    login(page, live_app.base_url, "coach.claire", DEMO_PASSWORD)
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.get_by_role("button", name="Se connecter").wait_for()
+    screenshot(page, "logged-out")
