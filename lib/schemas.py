@@ -10,10 +10,10 @@ import datetime as dt
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from lib.i18n import t
-from lib.models import DefiRole, GlobalRole
+from lib.models import Category, DefiRole, GlobalRole
 
 LOGIN_RE = re.compile(r"^[a-z0-9._-]{3,64}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -124,3 +124,183 @@ class DefiIn(Input):
     name: Annotated[str, bounded(200)]
     administration: Annotated[str, bounded(200)]
     description: Annotated[str, bounded(5000, required=False)] = ""
+
+
+# --- Bulletins and retrospectives (issue 4) ---------------------------------------------
+
+
+class BulletinIn(Input):
+    """This week's bulletin as the team files it (DESIGN.md section 1)."""
+
+    mood: int
+    priority: Annotated[str, bounded(300)]
+    ups_downs: Annotated[str, bounded(300)]
+    help_request: Annotated[str, bounded(300, required=False)] = ""
+    key_date: dt.date | None = None
+    key_date_description: Annotated[str, bounded(200, required=False)] = ""
+
+    @field_validator("mood")
+    @classmethod
+    def _mood(cls, v: int) -> int:
+        if not 1 <= v <= 4:
+            raise ValueError(t("validation.mood"))
+        return v
+
+    @model_validator(mode="after")
+    def _key_date_both_or_neither(self) -> BulletinIn:
+        # An upcoming key date needs both its date and what happens that day.
+        if (self.key_date is None) != (not self.key_date_description):
+            raise ValueError(t("validation.key_date_pair"))
+        return self
+
+
+class HelpAnswerIn(Input):
+    """A coach's answer to a help request; resolving requires an answer."""
+
+    answer: Annotated[str, bounded(1000, required=False)] = ""
+    resolve: bool = False
+
+    @model_validator(mode="after")
+    def _answer_to_resolve(self) -> HelpAnswerIn:
+        if self.resolve and not self.answer:
+            raise ValueError(t("validation.help_answer_required"))
+        return self
+
+
+class ShareLinkIn(Input):
+    """A read-only share link's lifetime, in days."""
+
+    days: int = 14
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, v: int) -> int:
+        if not 1 <= v <= 365:
+            raise ValueError(t("validation.share_days"))
+        return v
+
+
+# --- Phases and committees (issue 5) ----------------------------------------------------
+
+
+class PhaseTemplateIn(Input):
+    """A phase of a promotion's framework as a coach edits it."""
+
+    name: Annotated[str, bounded(120)]
+    summary: Annotated[str, bounded(300, required=False)] = ""
+    months: int
+    eig_competencies: list[Annotated[str, bounded(120)]] = []
+    porteur_competencies: list[Annotated[str, bounded(120)]] = []
+
+    @field_validator("months")
+    @classmethod
+    def _months(cls, v: int) -> int:
+        if not 1 <= v <= 24:
+            raise ValueError(t("validation.phase_months"))
+        return v
+
+
+class PhaseShiftIn(Input):
+    """A défi's phase moved by a coach: the new window and why (kept with the phase)."""
+
+    start: dt.date
+    end: dt.date
+    reason: Annotated[str, bounded(500)]
+    cascade: bool = True  # move the later phases by the same number of days
+
+    @model_validator(mode="after")
+    def _order(self) -> PhaseShiftIn:
+        if self.end <= self.start:
+            raise ValueError(t("validation.window_order"))
+        return self
+
+
+class ObjectiveIn(Input):
+    label: Annotated[str, bounded(300)]
+
+
+class CommitteeScheduleIn(Input):
+    """When the committee meets and who attends: défi members plus free-text guests."""
+
+    scheduled_at: dt.datetime
+    participant_ids: list[int] = []
+    guests: Annotated[str, bounded(500, required=False)] = ""
+
+    @field_validator("scheduled_at")
+    @classmethod
+    def _aware(cls, v: dt.datetime) -> dt.datetime:
+        if v.tzinfo is None:
+            raise ValueError(t("validation.naive_datetime"))
+        return v
+
+
+class CommitteeNotesIn(Input):
+    """The committee's notes: successes, difficulties, objectives reached (1-4),
+    orientation, and the three impact axes rated 1-4 with a comment."""
+
+    successes: Annotated[str, bounded(5000, required=False)] = ""
+    difficulties: Annotated[str, bounded(5000, required=False)] = ""
+    objectives_rating: OptionalRating = None
+    orientation: Annotated[str, bounded(5000, required=False)] = ""
+    entrepreneuriat_rating: OptionalRating = None
+    entrepreneuriat_comment: Annotated[str, bounded(2000, required=False)] = ""
+    innovation_rating: OptionalRating = None
+    innovation_comment: Annotated[str, bounded(2000, required=False)] = ""
+    transformation_rating: OptionalRating = None
+    transformation_comment: Annotated[str, bounded(2000, required=False)] = ""
+
+
+class CommitteeActionIn(Input):
+    """An action decided in committee: what, who (a member of the défi or a coach), by when."""
+
+    description: Annotated[str, bounded(500)]
+    owner_id: int
+    due_on: dt.date
+
+
+class ReportIn(Input):
+    text: Annotated[str, bounded(20000, required=False)] = ""
+
+
+# --- Journal and monthly carnet (issue 3) ------------------------------------------------
+
+
+class LogEntryIn(Input):
+    """A défi journal entry as the form sends it (the date's "not in the future" rule is
+    checked by lib.logbook against the injected clock)."""
+
+    done_on: dt.date
+    livrable: Annotated[str, bounded(200, required=False)] = ""
+    tache: Annotated[str, bounded(1000)]
+    categories: list[Category]
+    news: int = 0
+
+    @field_validator("categories")
+    @classmethod
+    def _categories(cls, v: list[Category]) -> list[Category]:
+        if not v:
+            raise ValueError(t("journal.validation.categories"))
+        return sorted(set(v), key=list(Category).index)
+
+    @field_validator("news")
+    @classmethod
+    def _news(cls, v: int) -> int:
+        if v not in (-1, 0, 1):
+            raise ValueError(t("journal.validation.news"))
+        return v
+
+
+class CarnetIn(Input):
+    """An EIG's monthly carnet: four texts and a 1-4 self-rating per competency."""
+
+    objectifs: Annotated[str, bounded(2000, required=False)] = ""
+    besoins: Annotated[str, bounded(2000, required=False)] = ""
+    apprentissages: Annotated[str, bounded(2000, required=False)] = ""
+    trajectoire: Annotated[str, bounded(2000, required=False)] = ""
+    ratings: dict[str, Rating] = {}
+
+    @model_validator(mode="after")
+    def _something_written(self) -> CarnetIn:
+        if not any((self.objectifs, self.besoins, self.apprentissages, self.trajectoire)):
+            raise ValueError(t("carnet.validation.empty"))
+        return self

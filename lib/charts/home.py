@@ -9,15 +9,7 @@ import plotly.graph_objects as go
 
 from lib.charts.common import STATE_COLOURS, base_layout
 from lib.i18n import t
-
-
-def phase_state(start: dt.date, end: dt.date, validated: bool, today: dt.date) -> str:
-    """à venir, en cours, validée par le comité, or en retard (window over, not validated)."""
-    if validated:
-        return "validee"
-    if today < start:
-        return "a_venir"
-    return "en_cours" if today < end else "en_retard"
+from lib.phases import phase_state  # the one definition of a phase's state
 
 
 def phase_table(phases: list, today: dt.date) -> pd.DataFrame:
