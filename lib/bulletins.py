@@ -1,0 +1,476 @@
+"""Weekly bulletins (« rétrospective hebdomadaire »): filing this week's bulletin until
+the deadline, the publication rule, and the trends of a défi and of a promotion.
+
+Publication: before a week's deadline its bulletins are visible to their own défi's
+members and to the coaches; from the deadline on, to every member of the promotion
+(DESIGN.md sections 1 and 2). The rule is enforced here, with `now` injectable.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from pydantic import BaseModel
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from lib import db
+from lib.audit import record, snapshot
+from lib.clock import add_months, iso_week_of, local_format, now_utc, week_deadline, week_label, week_monday
+from lib.errors import Conflict, NotFound, PermissionDenied, StaleEdit
+from lib.i18n import t
+from lib.models import (
+    Bulletin,
+    Defi,
+    DefiPhase,
+    HelpRequest,
+    HelpStatus,
+    KeyDate,
+    Membership,
+    PhaseTemplate,
+    Promotion,
+)
+from lib.permissions import Action, Actor, allowed, member_promotions, require
+from lib.phases import plan_windows
+from lib.programme import MOOD_EMOJI
+from lib.schemas import BulletinIn
+
+BULLETIN_FIELDS = ["mood", "priority", "ups_downs", "help_request"]
+WEEK = dt.timedelta(days=7)
+
+
+# --- Calendar of a promotion ---------------------------------------------------------------
+
+
+def current_week(promotion: Promotion, now: dt.datetime) -> tuple[int, int]:
+    """The ISO week `now` falls in, in the promotion's timezone."""
+    return iso_week_of(now.astimezone(ZoneInfo(promotion.timezone)).date())
+
+
+def deadline_of(promotion: Promotion, iso_year: int, iso_week: int) -> dt.datetime:
+    return week_deadline(iso_year, iso_week, promotion.deadline_weekday, promotion.deadline_time,
+                         promotion.timezone)
+
+
+def is_published(promotion: Promotion, iso_year: int, iso_week: int, now: dt.datetime) -> bool:
+    """A week's bulletins go public to the whole promotion at that week's deadline."""
+    return now >= deadline_of(promotion, iso_year, iso_week)
+
+
+def published_until(promotion: Promotion, now: dt.datetime) -> dt.date | None:
+    """Monday of the latest week whose deadline has passed: every bulletin with
+    week_start <= that Monday is published (deadlines grow with the weeks)."""
+    year, week = current_week(promotion, now)
+    monday = week_monday(year, week) + WEEK  # a holiday could pull next week's deadline back
+    for _ in range(4):
+        if is_published(promotion, *iso_week_of(monday), now):
+            return monday
+        monday -= WEEK
+    return monday
+
+
+class ProgrammeClock(BaseModel):
+    """Where a week sits in the programme: « semaine 14 / 43, phase 2 »."""
+
+    week: int
+    total: int
+    phase: int | None
+
+    @property
+    def label(self) -> str:
+        if self.phase is None:
+            return t("retro.clock_no_phase", n=self.week, total=self.total)
+        return t("retro.clock", n=self.week, total=self.total, phase=self.phase)
+
+
+def programme_start(promotion: Promotion) -> dt.date:
+    return promotion.start_date - dt.timedelta(days=promotion.start_date.weekday())
+
+
+def programme_end(promotion: Promotion) -> dt.date:
+    return add_months(promotion.start_date, promotion.months)
+
+
+def programme_weeks(promotion: Promotion) -> int:
+    return ((programme_end(promotion) - programme_start(promotion)).days + 6) // 7
+
+
+def phase_windows(session: Session, promotion: Promotion) -> list[tuple[int, dt.date, dt.date]]:
+    templates = session.execute(select(PhaseTemplate.number, PhaseTemplate.months)
+                                .where(PhaseTemplate.promotion_id == promotion.id)
+                                .order_by(PhaseTemplate.number)).all()
+    windows = plan_windows(promotion.start_date, [m for _, m in templates])
+    return [(n, start, end) for (n, _), (start, end) in zip(templates, windows, strict=True)]
+
+
+def programme_clock(promotion: Promotion, windows: list[tuple[int, dt.date, dt.date]],
+                    monday: dt.date) -> ProgrammeClock:
+    """The programme clock of the week starting `monday` (phase by the promotion's plan)."""
+    week = (monday - programme_start(promotion)).days // 7 + 1
+    # The phase of the week is the one its working days mostly fall in: take Thursday.
+    thursday = monday + dt.timedelta(days=3)
+    phase = next((n for n, start, end in windows if start <= thursday < end), None)
+    return ProgrammeClock(week=week, total=programme_weeks(promotion), phase=phase)
+
+
+# --- Visibility ----------------------------------------------------------------------------
+
+
+def _promotion_of_defi(session: Session, defi_id: int) -> Promotion:
+    promotion = session.scalar(select(Promotion).join(Defi, Defi.promotion_id == Promotion.id)
+                               .where(Defi.id == defi_id))
+    if promotion is None:
+        raise NotFound(t("error.not_found"))
+    return promotion
+
+
+def _defi_clause(session: Session, actor: Actor, defi_id: int, promotion: Promotion,
+                 now: dt.datetime) -> tuple[ColumnElement[bool], bool]:
+    """Which of a défi's bulletins the actor may read (PermissionDenied if none), and
+    whether that includes the weeks not yet published."""
+    cap = require(session, actor, Action.READ_BULLETIN_PUBLISHED, defi_id)
+    if allowed(cap, Action.READ_BULLETIN_UNPUBLISHED):
+        return true(), True
+    cutoff = published_until(promotion, now)
+    return (Bulletin.week_start <= cutoff if cutoff else false()), False
+
+
+def _promotion_clause(session: Session, actor: Actor, promotion: Promotion,
+                      now: dt.datetime) -> ColumnElement[bool]:
+    """Which bulletins of a promotion the actor may read: all for coaches; their own
+    défis' and the published weeks for the promotion's members; nothing for others."""
+    if actor.active and actor.is_staff:
+        return true()
+    if not actor.active or promotion.id not in member_promotions(session, actor):
+        raise PermissionDenied(t("error.permission_denied"))
+    own = select(Membership.defi_id).where(Membership.user_id == actor.id)
+    cutoff = published_until(promotion, now)
+    published = Bulletin.week_start <= cutoff if cutoff else false()
+    return or_(Bulletin.defi_id.in_(own), published)
+
+
+def load_promotion(session: Session, promotion_id: int) -> Promotion:
+    promotion = session.get(Promotion, promotion_id)
+    if promotion is None:
+        raise NotFound(t("error.not_found"))
+    return promotion
+
+
+# --- The form ------------------------------------------------------------------------------
+
+
+class WeekState(BaseModel):
+    """This week, as the form shows it: open or closed, deadline, the filed bulletin."""
+
+    iso_year: int
+    iso_week: int
+    label: str
+    deadline: dt.datetime
+    next_deadline: dt.datetime
+    timezone: str
+    open: bool
+    bulletin_id: int | None = None
+    version: int | None = None
+    mood: int | None = None
+    priority: str = ""
+    ups_downs: str = ""
+    help_request: str = ""
+    key_date: dt.date | None = None
+    key_date_description: str = ""
+    help_status: HelpStatus | None = None
+    help_answer: str = ""
+
+
+def week_state(actor: Actor, defi_id: int, now: dt.datetime | None = None) -> WeekState:
+    """This week's bulletin of the défi for its team: the form's starting point."""
+    now = now or now_utc()
+    with db.reading() as s:
+        require(s, actor, Action.READ_BULLETIN_UNPUBLISHED, defi_id)
+        promotion = _promotion_of_defi(s, defi_id)
+        year, week = current_week(promotion, now)
+        deadline = deadline_of(promotion, year, week)
+        next_year, next_week = iso_week_of(week_monday(year, week) + WEEK)
+        state = WeekState(iso_year=year, iso_week=week, label=week_label(year, week), deadline=deadline,
+                          next_deadline=deadline_of(promotion, next_year, next_week),
+                          timezone=promotion.timezone, open=now < deadline)
+        bulletin = s.scalar(select(Bulletin).where(Bulletin.defi_id == defi_id, Bulletin.iso_year == year,
+                                                   Bulletin.iso_week == week))
+        if bulletin is not None:
+            key_date = s.scalar(select(KeyDate).where(KeyDate.bulletin_id == bulletin.id))
+            state = state.model_copy(update={
+                "bulletin_id": bulletin.id, "version": bulletin.version, "mood": bulletin.mood,
+                "priority": bulletin.priority, "ups_downs": bulletin.ups_downs,
+                "help_request": bulletin.help_request,
+                "key_date": key_date.on_date if key_date else None,
+                "key_date_description": key_date.description if key_date else "",
+                "help_status": bulletin.help.status if bulletin.help else None,
+                "help_answer": bulletin.help.answer if bulletin.help else ""})
+        return state
+
+
+def file_bulletin(actor: Actor, defi_id: int, data: BulletinIn, expected_version: int | None = None,
+                  now: dt.datetime | None = None) -> int:
+    """File or edit this week's bulletin of the défi; refused once the deadline has passed.
+
+    `expected_version` is the version the form was opened on (None for a new bulletin):
+    an edit made meanwhile by a teammate is never silently overwritten."""
+    now = now or now_utc()
+    with db.transaction() as s:
+        require(s, actor, Action.WRITE_BULLETIN, defi_id)
+        promotion = _promotion_of_defi(s, defi_id)
+        year, week = current_week(promotion, now)
+        deadline = deadline_of(promotion, year, week)
+        if now >= deadline:
+            next_year, next_week = iso_week_of(week_monday(year, week) + WEEK)
+            raise Conflict(t("bulletin.closed", week=week_label(year, week), next=local_format(
+                deadline_of(promotion, next_year, next_week), promotion.timezone)))
+        bulletin = s.scalar(select(Bulletin).where(Bulletin.defi_id == defi_id, Bulletin.iso_year == year,
+                                                   Bulletin.iso_week == week))
+        if bulletin is None:
+            if expected_version is not None:
+                raise StaleEdit()
+            bulletin = Bulletin(defi_id=defi_id, iso_year=year, iso_week=week, week_start=week_monday(year, week),
+                                created_by_id=actor.id, created_at=now, updated_at=now)
+            s.add(bulletin)
+            before = None
+        else:
+            if expected_version != bulletin.version:
+                raise StaleEdit()
+            before = snapshot(bulletin, BULLETIN_FIELDS)
+            bulletin.updated_at = now
+        bulletin.mood, bulletin.priority, bulletin.ups_downs = data.mood, data.priority, data.ups_downs
+        bulletin.help_request = data.help_request
+        s.flush()
+        record(s, actor, "create" if before is None else "update", "bulletin", bulletin.id, before=before,
+               after=snapshot(bulletin, BULLETIN_FIELDS), at=now)
+        _sync_help_request(s, actor, bulletin, now)
+        _sync_key_date(s, actor, bulletin, data, now)
+        return bulletin.id
+
+
+def _sync_help_request(s: Session, actor: Actor, bulletin: Bulletin, now: dt.datetime) -> None:
+    """A help request in the bulletin is a ticket for the coaches: created when the team
+    writes one, dropped when they withdraw it before any coach answered."""
+    ticket = s.scalar(select(HelpRequest).where(HelpRequest.bulletin_id == bulletin.id))
+    if bulletin.help_request and ticket is None:
+        ticket = HelpRequest(bulletin_id=bulletin.id, status=HelpStatus.OPEN, created_by_id=actor.id,
+                             created_at=now, updated_at=now)
+        s.add(ticket)
+        s.flush()
+        record(s, actor, "create", "help_request", ticket.id, after={"bulletin_id": bulletin.id}, at=now)
+    elif not bulletin.help_request and ticket is not None and ticket.first_answered_at is None \
+            and ticket.status is not HelpStatus.RESOLVED:
+        record(s, actor, "delete", "help_request", ticket.id, before={"bulletin_id": bulletin.id}, at=now)
+        s.delete(ticket)
+
+
+def _sync_key_date(s: Session, actor: Actor, bulletin: Bulletin, data: BulletinIn, now: dt.datetime) -> None:
+    """The bulletin's optional upcoming key date is the défi's KeyDate for that day."""
+    mine = s.scalar(select(KeyDate).where(KeyDate.bulletin_id == bulletin.id))
+    if data.key_date is None:
+        if mine is not None:
+            record(s, actor, "delete", "key_date", mine.id, before=snapshot(mine, ["on_date", "description"]), at=now)
+            s.delete(mine)
+        return
+    same_day = s.scalar(select(KeyDate).where(KeyDate.defi_id == bulletin.defi_id,
+                                              KeyDate.on_date == data.key_date))
+    if mine is not None and same_day is not None and same_day.id != mine.id:
+        # The team moved this bulletin's key date onto a day that already has one: keep that one.
+        s.delete(mine)
+        s.flush()
+        mine = None
+    target = mine or same_day
+    if target is None:
+        target = KeyDate(defi_id=bulletin.defi_id, on_date=data.key_date, description=data.key_date_description,
+                         bulletin_id=bulletin.id, created_by_id=actor.id, created_at=now, updated_at=now)
+        s.add(target)
+        s.flush()
+        record(s, actor, "create", "key_date", target.id, after=snapshot(target, ["on_date", "description"]), at=now)
+        return
+    before = snapshot(target, ["on_date", "description"])
+    target.on_date, target.description, target.bulletin_id = data.key_date, data.key_date_description, bulletin.id
+    s.flush()
+    record(s, actor, "update", "key_date", target.id, before=before,
+           after=snapshot(target, ["on_date", "description"]), at=now)
+
+
+# --- Reading bulletins ---------------------------------------------------------------------
+
+BULLETIN_COLUMNS = ["id", "week_start", "week", "mood", "humeur", "priority", "ups_downs", "help_request",
+                    "help_status", "help_answer", "key_date", "key_date_description", "published"]
+
+
+def defi_bulletins(actor: Actor, defi_id: int, now: dt.datetime | None = None) -> pd.DataFrame:
+    """The défi's bulletins the actor may read, newest first, with their help ticket
+    and key date."""
+    now = now or now_utc()
+    with db.reading() as s:
+        promotion = _promotion_of_defi(s, defi_id)
+        clause, _ = _defi_clause(s, actor, defi_id, promotion, now)
+        rows = s.execute(
+            select(Bulletin.id, Bulletin.week_start, Bulletin.iso_year, Bulletin.iso_week, Bulletin.mood,
+                   Bulletin.priority, Bulletin.ups_downs, Bulletin.help_request, HelpRequest.status,
+                   HelpRequest.answer, KeyDate.on_date, KeyDate.description)
+            .outerjoin(HelpRequest, HelpRequest.bulletin_id == Bulletin.id)
+            .outerjoin(KeyDate, KeyDate.bulletin_id == Bulletin.id)
+            .where(Bulletin.defi_id == defi_id, clause).order_by(Bulletin.week_start.desc())).all()
+        cutoff = published_until(promotion, now)
+    out = [{"id": r.id, "week_start": r.week_start, "week": week_label(r.iso_year, r.iso_week), "mood": r.mood,
+            "humeur": MOOD_EMOJI[r.mood], "priority": r.priority, "ups_downs": r.ups_downs,
+            "help_request": r.help_request, "help_status": t(f"help.status.{r.status}") if r.status else "",
+            "help_answer": r.answer or "", "key_date": r.on_date, "key_date_description": r.description or "",
+            "published": cutoff is not None and r.week_start <= cutoff} for r in rows]
+    return pd.DataFrame(out, columns=BULLETIN_COLUMNS)
+
+
+def week_bulletins(actor: Actor, promotion_id: int, iso_year: int, iso_week: int,
+                   now: dt.datetime | None = None) -> pd.DataFrame:
+    """Every bulletin of one week of the promotion that the actor may read."""
+    now = now or now_utc()
+    with db.reading() as s:
+        promotion = load_promotion(s, promotion_id)
+        clause = _promotion_clause(s, actor, promotion, now)
+        rows = s.execute(
+            select(Defi.name, Bulletin.mood, Bulletin.priority, Bulletin.ups_downs, Bulletin.help_request)
+            .join(Defi, Defi.id == Bulletin.defi_id)
+            .where(Defi.promotion_id == promotion_id, Bulletin.iso_year == iso_year,
+                   Bulletin.iso_week == iso_week, clause).order_by(Defi.name)).all()
+    return pd.DataFrame([dict(r._mapping) for r in rows],
+                        columns=["name", "mood", "priority", "ups_downs", "help_request"])
+
+
+def export_csv(actor: Actor, defi_id: int, now: dt.datetime | None = None) -> bytes:
+    """The défi's readable bulletins as CSV (semicolons and a BOM: French spreadsheets)."""
+    df = defi_bulletins(actor, defi_id, now).sort_values("week_start")
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    headers = ["week", "week_start", "mood", "priority", "ups_downs", "help_request", "help_status",
+               "help_answer", "key_date", "key_date_description"]
+    writer.writerow([t(f"bulletin.csv.{h}") for h in headers])
+    for row in df[headers].itertuples(index=False):
+        writer.writerow(["" if v is None or (isinstance(v, float) and pd.isna(v)) else v for v in row])
+    return out.getvalue().encode("utf-8-sig")
+
+
+# --- Trends --------------------------------------------------------------------------------
+
+
+def _weeks(promotion: Promotion, windows: list, last: dt.date) -> pd.DataFrame:
+    """One row per week of the programme up to `last` (a Monday): calendar and programme clock."""
+    start, end = programme_start(promotion), min(last, programme_end(promotion))
+    rows, monday = [], start
+    while monday <= end:
+        clock = programme_clock(promotion, windows, monday)
+        rows.append({"week_start": monday, "week": week_label(*iso_week_of(monday)), "programme_week": clock.week,
+                     "phase": clock.phase, "clock": clock.label})
+        monday += WEEK
+    return pd.DataFrame(rows, columns=["week_start", "week", "programme_week", "phase", "clock"])
+
+
+def _last_visible_week(promotion: Promotion, now: dt.datetime, sees_unpublished: bool) -> dt.date:
+    if sees_unpublished:
+        return week_monday(*current_week(promotion, now))
+    return published_until(promotion, now) or programme_start(promotion) - WEEK
+
+
+def mood_trend(actor: Actor, defi_id: int, now: dt.datetime | None = None) -> pd.DataFrame:
+    """The défi's mood per programme week; weeks without a bulletin are NaN (gaps)."""
+    now = now or now_utc()
+    with db.reading() as s:
+        promotion = _promotion_of_defi(s, defi_id)
+        clause, sees_all = _defi_clause(s, actor, defi_id, promotion, now)
+        weeks = _weeks(promotion, phase_windows(s, promotion), _last_visible_week(promotion, now, sees_all))
+        moods = dict(s.execute(select(Bulletin.week_start, Bulletin.mood)
+                               .where(Bulletin.defi_id == defi_id, clause)).all())
+    weeks["mood"] = [float(moods[w]) if w in moods else float("nan") for w in weeks["week_start"]]
+    weeks["filed"] = weeks["mood"].notna()
+    return weeks
+
+
+def streaks(trend: pd.DataFrame, now_monday: dt.date | None = None) -> dict[str, int]:
+    """Participation of a défi: weeks filed, weeks of the programme so far, the longest and
+    the current run of consecutive filed weeks (this week counts only once filed)."""
+    filed = list(trend["filed"]) if not trend.empty else []
+    longest = run = 0
+    for f in filed:
+        run = run + 1 if f else 0
+        longest = max(longest, run)
+    current = 0
+    items = filed[:]
+    if items and not items[-1] and now_monday is not None and trend["week_start"].iloc[-1] == now_monday:
+        items = items[:-1]  # this week is still open: not a break yet
+    for f in reversed(items):
+        if not f:
+            break
+        current += 1
+    return {"filed": int(sum(filed)), "weeks": len(filed), "longest": longest, "current": current}
+
+
+def promotion_heatmap(actor: Actor, promotion_id: int, now: dt.datetime | None = None) -> pd.DataFrame:
+    """Mood per défi and week (long form): one row per défi × programme week, NaN when missing."""
+    now = now or now_utc()
+    with db.reading() as s:
+        promotion = load_promotion(s, promotion_id)
+        clause = _promotion_clause(s, actor, promotion, now)
+        weeks = _weeks(promotion, phase_windows(s, promotion),
+                       _last_visible_week(promotion, now, actor.is_staff and actor.active))
+        defis = s.execute(select(Defi.id, Defi.name).where(Defi.promotion_id == promotion_id)
+                          .order_by(Defi.name)).all()
+        cells = {(d, w): m for d, w, m in s.execute(
+            select(Bulletin.defi_id, Bulletin.week_start, Bulletin.mood).join(Defi, Defi.id == Bulletin.defi_id)
+            .where(Defi.promotion_id == promotion_id, clause))}
+    rows = [{"defi": name, **week, "mood": cells.get((defi_id, week["week_start"]))}
+            for defi_id, name in defis for week in weeks.to_dict("records")]
+    df = pd.DataFrame(rows, columns=["defi", *weeks.columns, "mood"])
+    df["mood"] = df["mood"].astype(float)
+    return df
+
+
+def participation(actor: Actor, promotion_id: int, now: dt.datetime | None = None) -> pd.DataFrame:
+    """Per week: bulletins filed, défis in the promotion, rate (counted in SQL)."""
+    now = now or now_utc()
+    with db.reading() as s:
+        promotion = load_promotion(s, promotion_id)
+        clause = _promotion_clause(s, actor, promotion, now)
+        weeks = _weeks(promotion, phase_windows(s, promotion),
+                       _last_visible_week(promotion, now, actor.is_staff and actor.active))
+        total = s.scalar(select(func.count()).select_from(Defi).where(Defi.promotion_id == promotion_id)) or 0
+        counts = dict(s.execute(
+            select(Bulletin.week_start, func.count(func.distinct(Bulletin.defi_id)))
+            .join(Defi, Defi.id == Bulletin.defi_id)
+            .where(Defi.promotion_id == promotion_id, clause).group_by(Bulletin.week_start)).all())
+    weeks["filed"] = [int(counts.get(w, 0)) for w in weeks["week_start"]]
+    weeks["defis"] = total
+    weeks["rate"] = weeks["filed"] / total if total else 0.0
+    return weeks
+
+
+def mood_by_phase(actor: Actor, promotion_id: int, now: dt.datetime | None = None) -> pd.DataFrame:
+    """How many bulletins of each mood in each phase (the défi's own phase windows), in SQL."""
+    now = now or now_utc()
+    with db.reading() as s:
+        promotion = load_promotion(s, promotion_id)
+        clause = _promotion_clause(s, actor, promotion, now)
+        rows = s.execute(
+            select(PhaseTemplate.number, PhaseTemplate.name, Bulletin.mood, func.count())
+            .join(Defi, Defi.id == Bulletin.defi_id)
+            .join(DefiPhase, and_(DefiPhase.defi_id == Bulletin.defi_id, DefiPhase.planned_start <= Bulletin.week_start,
+                                  DefiPhase.planned_end > Bulletin.week_start))
+            .join(PhaseTemplate, PhaseTemplate.id == DefiPhase.phase_template_id)
+            .where(Defi.promotion_id == promotion_id, clause)
+            .group_by(PhaseTemplate.number, PhaseTemplate.name, Bulletin.mood)
+            .order_by(PhaseTemplate.number, Bulletin.mood)).all()
+    return pd.DataFrame([{"phase": f"{n}. {name}", "number": n, "mood": m, "humeur": MOOD_EMOJI[m], "count": c}
+                         for n, name, m, c in rows], columns=["phase", "number", "mood", "humeur", "count"])
+
+
+def clock_now(actor: Actor, promotion_id: int, now: dt.datetime | None = None) -> ProgrammeClock:
+    """Today on the programme clock of the promotion."""
+    now = now or now_utc()
+    with db.reading() as s:
+        promotion = load_promotion(s, promotion_id)
+        return programme_clock(promotion, phase_windows(s, promotion), week_monday(*current_week(promotion, now)))

@@ -1,0 +1,288 @@
+"""The weekly recap and the Friday reminder, as French HTML + plain-text emails.
+
+    python -m lib.digest recap --week 2026-W47 [--promotion ID] [--send]
+    python -m lib.digest remind [--send]
+
+Without --send both print what they would send. The recap of a week can only be built
+once that week's deadline has passed (before that, bulletins are not public). SMTP
+settings come from lib.config (SMTP_HOST, SMTP_PORT, SMTP_TLS, SMTP_USER, SMTP_PASSWORD,
+SMTP_SENDER); the reminder links to SUIVI_APP_URL. Cron lines: docs/operations.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+import smtplib
+import sys
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from html import escape
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from lib import db
+from lib.bulletins import current_week, deadline_of, phase_windows, programme_clock, programme_end, programme_start
+from lib.clock import iso_week_of, local_format, now_utc, week_label, week_monday
+from lib.config import get_settings
+from lib.errors import Conflict
+from lib.i18n import t
+from lib.models import Bulletin, Defi, DefiRole, HelpRequest, KeyDate, Membership, Promotion, User
+from lib.programme import MOOD_EMOJI
+
+WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+@dataclass
+class Email:
+    """A built message and who it goes to (envelope recipients, never shown to each other)."""
+
+    message: EmailMessage
+    recipients: list[str]
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+
+def parse_week(text: str) -> tuple[int, int]:
+    """« 2026-W47 » -> (2026, 47); ValueError with a French message otherwise."""
+    match = WEEK_RE.match(text.strip())
+    if not match:
+        raise ValueError(t("digest.bad_week", week=text))
+    year, week = int(match[1]), int(match[2])
+    try:
+        dt.date.fromisocalendar(year, week, 1)
+    except ValueError:
+        raise ValueError(t("digest.bad_week", week=text)) from None
+    return year, week
+
+
+def _message(subject: str, text: str, html: str, recipients: list[str]) -> Email:
+    settings = get_settings()
+    msg = EmailMessage()
+    msg["Subject"] = subject
+    msg["From"] = settings.smtp_sender
+    msg["To"] = settings.smtp_sender  # members get it as blind copies: addresses stay private
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = make_msgid(domain=settings.smtp_sender.rsplit("@", 1)[-1] or None)
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
+    return Email(message=msg, recipients=recipients)
+
+
+def _html_page(title: str, body: str) -> str:
+    return ("<!DOCTYPE html><html lang=\"fr\"><head><meta charset=\"utf-8\">"
+            f"<title>{escape(title)}</title></head>"
+            "<body style=\"font-family: Arial, sans-serif; color: #161616; max-width: 720px;\">"
+            f"<h1 style=\"color: #000091; font-size: 22px;\">{escape(title)}</h1>{body}</body></html>")
+
+
+def _running(s: Session, monday: dt.date) -> list[Promotion]:
+    """Promotions whose programme covers the week starting `monday`."""
+    promotions = s.scalars(select(Promotion).order_by(Promotion.start_date)).all()
+    return [p for p in promotions if programme_start(p) <= monday < programme_end(p)]
+
+
+def _members(s: Session, promotion_id: int, defi_ids: list[int] | None = None,
+             roles: list[DefiRole] | None = None) -> list[str]:
+    query = (select(User.email).join(Membership, Membership.user_id == User.id)
+             .join(Defi, Defi.id == Membership.defi_id)
+             .where(Defi.promotion_id == promotion_id, User.active.is_(True)).distinct())
+    if defi_ids is not None:
+        query = query.where(Defi.id.in_(defi_ids))
+    if roles is not None:
+        query = query.where(Membership.role.in_(roles))
+    return sorted(set(s.scalars(query)))
+
+
+def _mood(mood: int) -> str:
+    return f"{MOOD_EMOJI[mood]} {t(f'bulletin.mood.{mood}')}"
+
+
+# --- Recap ---------------------------------------------------------------------------------
+
+
+def build_recap(promotion_id: int, iso_year: int, iso_week: int, now: dt.datetime | None = None) -> Email:
+    """The recap of one week of one promotion: help requests first, then every bulletin,
+    then the défis that did not file, then the key dates of the coming week."""
+    now = now or now_utc()
+    with db.reading() as s:
+        promotion = s.get(Promotion, promotion_id)
+        deadline = deadline_of(promotion, iso_year, iso_week)
+        if now < deadline:
+            # Before the deadline a week's bulletins are not public: no recap yet.
+            raise Conflict(t("digest.not_published", week=week_label(iso_year, iso_week),
+                             deadline=local_format(deadline, promotion.timezone)))
+        monday = week_monday(iso_year, iso_week)
+        rows = s.execute(
+            select(Defi.name, Bulletin.mood, Bulletin.priority, Bulletin.ups_downs, Bulletin.help_request,
+                   HelpRequest.status)
+            .join(Defi, Defi.id == Bulletin.defi_id).outerjoin(HelpRequest, HelpRequest.bulletin_id == Bulletin.id)
+            .where(Defi.promotion_id == promotion_id, Bulletin.iso_year == iso_year, Bulletin.iso_week == iso_week)
+            .order_by(Defi.name)).all()
+        filed = {r.name for r in rows}
+        missing = [n for n in s.scalars(select(Defi.name).where(Defi.promotion_id == promotion_id)
+                                        .order_by(Defi.name)) if n not in filed]
+        next_monday = monday + dt.timedelta(days=7)
+        key_dates = s.execute(
+            select(KeyDate.on_date, Defi.name, KeyDate.description).join(Defi, Defi.id == KeyDate.defi_id)
+            .outerjoin(Bulletin, Bulletin.id == KeyDate.bulletin_id)
+            .where(Defi.promotion_id == promotion_id, KeyDate.on_date >= next_monday,
+                   KeyDate.on_date < next_monday + dt.timedelta(days=7),
+                   or_(KeyDate.bulletin_id.is_(None), Bulletin.week_start <= monday))
+            .order_by(KeyDate.on_date, Defi.name)).all()
+        clock = programme_clock(promotion, phase_windows(s, promotion), monday)
+        recipients = _members(s, promotion_id)
+        name = promotion.name
+    label = week_label(iso_year, iso_week)
+    subject = t("digest.recap.subject", week=label, promotion=name)
+    helps = [r for r in rows if r.help_request]
+
+    text = [subject, clock.label, ""]
+    html = [f"<p>{escape(clock.label)}</p>"]
+    text.append(t("digest.recap.help_title"))
+    html.append(f"<h2>{escape(t('digest.recap.help_title'))}</h2>")
+    if helps:
+        html.append("<ul>")
+        for r in helps:
+            status = t(f"help.status.{r.status}") if r.status else ""
+            text.append(f"- {r.name} ({status}) : {r.help_request}")
+            html.append(f"<li><strong>{escape(r.name)}</strong> ({escape(status)}) : {escape(r.help_request)}</li>")
+        html.append("</ul>")
+    else:
+        text.append(t("digest.recap.no_help"))
+        html.append(f"<p>{escape(t('digest.recap.no_help'))}</p>")
+    text += ["", t("digest.recap.bulletins_title", n=len(rows))]
+    html.append(f"<h2>{escape(t('digest.recap.bulletins_title', n=len(rows)))}</h2>")
+    for r in rows:
+        text += [f"* {r.name} — {_mood(r.mood)}", f"  {t('bulletin.priority')} : {r.priority}",
+                 f"  {t('bulletin.ups_downs')} : {r.ups_downs}"]
+        html.append(f"<h3>{escape(r.name)} — {escape(_mood(r.mood))}</h3>"
+                    f"<p><strong>{escape(t('bulletin.priority'))} :</strong> {escape(r.priority)}</p>"
+                    f"<p><strong>{escape(t('bulletin.ups_downs'))} :</strong> {escape(r.ups_downs)}</p>")
+    text += ["", t("digest.recap.missing_title")]
+    html.append(f"<h2>{escape(t('digest.recap.missing_title'))}</h2>")
+    if missing:
+        text += [f"- {n}" for n in missing]
+        html.append("<ul>" + "".join(f"<li>{escape(n)}</li>" for n in missing) + "</ul>")
+    else:
+        text.append(t("digest.recap.none_missing"))
+        html.append(f"<p>{escape(t('digest.recap.none_missing'))}</p>")
+    text += ["", t("digest.recap.key_dates_title")]
+    html.append(f"<h2>{escape(t('digest.recap.key_dates_title'))}</h2>")
+    if key_dates:
+        text += [f"- {d:%d/%m/%Y} · {n} : {desc}" for d, n, desc in key_dates]
+        html.append("<ul>" + "".join(f"<li>{d:%d/%m/%Y} · <strong>{escape(n)}</strong> : {escape(desc)}</li>"
+                                     for d, n, desc in key_dates) + "</ul>")
+    else:
+        text.append(t("digest.recap.no_key_dates"))
+        html.append(f"<p>{escape(t('digest.recap.no_key_dates'))}</p>")
+    return _message(subject, "\n".join(text) + "\n", _html_page(subject, "".join(html)), recipients)
+
+
+def recaps(iso_year: int, iso_week: int, promotion_id: int | None = None,
+           now: dt.datetime | None = None) -> list[Email]:
+    """The week's recap of each running promotion (or of one)."""
+    with db.reading() as s:
+        if promotion_id is not None:
+            ids = [promotion_id]
+        else:
+            ids = [p.id for p in _running(s, week_monday(iso_year, iso_week))]
+    return [build_recap(pid, iso_year, iso_week, now) for pid in ids]
+
+
+# --- Reminder ------------------------------------------------------------------------------
+
+
+def reminders(now: dt.datetime | None = None) -> list[Email]:
+    """One email per défi that has not filed the current week yet, to its EIGs (who file
+    it), while the week is still open."""
+    now = now or now_utc()
+    settings = get_settings()
+    out = []
+    with db.reading() as s:
+        promotions = s.scalars(select(Promotion).order_by(Promotion.start_date)).all()
+        for promotion in promotions:
+            year, week = current_week(promotion, now)
+            monday = week_monday(year, week)
+            deadline = deadline_of(promotion, year, week)
+            if not programme_start(promotion) <= monday < programme_end(promotion) or now >= deadline:
+                continue
+            filed = select(Bulletin.defi_id).where(Bulletin.iso_year == year, Bulletin.iso_week == week)
+            defis = s.execute(select(Defi.id, Defi.name).where(Defi.promotion_id == promotion.id,
+                                                               Defi.id.not_in(filed)).order_by(Defi.name)).all()
+            for defi_id, name in defis:
+                recipients = _members(s, promotion.id, [defi_id], [DefiRole.EIG])
+                if not recipients:
+                    continue
+                when = local_format(deadline, promotion.timezone)
+                link = f"{settings.app_url.rstrip('/')}/bulletin"
+                label = week_label(year, week)
+                subject = t("digest.remind.subject", week=label, defi=name)
+                body = t("digest.remind.body", defi=name, week=label, deadline=when)
+                text = f"{body}\n\n{t('digest.remind.link')} : {link}\n"
+                html = _html_page(subject, f"<p>{escape(body)}</p><p><a href=\"{escape(link, quote=True)}\">"
+                                           f"{escape(t('digest.remind.link'))}</a></p>")
+                out.append(_message(subject, text, html, recipients))
+    return out
+
+
+# --- Sending and command line ----------------------------------------------------------------
+
+
+def send(emails: list[Email]) -> int:
+    """Send through the configured SMTP server (STARTTLS and login when configured)."""
+    settings = get_settings()
+    sent = 0
+    emails = [e for e in emails if e.recipients]
+    if not emails:
+        return 0
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
+        if settings.smtp_tls:
+            smtp.starttls()
+        if settings.smtp_user:
+            smtp.login(settings.smtp_user, settings.smtp_password)
+        for email in emails:
+            smtp.send_message(email.message, to_addrs=email.recipients)
+            sent += 1
+    return sent
+
+
+def _print(emails: list[Email]) -> None:
+    for email in emails:
+        print(f"=== {email.subject} ({t('digest.recipients', n=len(email.recipients))})")
+        print(email.message.get_body(preferencelist=("plain",)).get_content())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lib.digest", description=t("digest.cli.description"))
+    commands = parser.add_subparsers(dest="command", required=True)
+    recap_cmd = commands.add_parser("recap", help=t("digest.cli.recap"))
+    recap_cmd.add_argument("--week", help="2026-W47 (défaut : la semaine en cours)")
+    recap_cmd.add_argument("--promotion", type=int, help="identifiant de la promotion (défaut : toutes)")
+    recap_cmd.add_argument("--send", action="store_true", help=t("digest.cli.send"))
+    remind_cmd = commands.add_parser("remind", help=t("digest.cli.remind"))
+    remind_cmd.add_argument("--send", action="store_true", help=t("digest.cli.send"))
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "recap":
+            year, week = parse_week(args.week) if args.week else iso_week_of(now_utc().date())
+            emails = recaps(year, week, args.promotion)
+        else:
+            emails = reminders()
+    except (ValueError, Conflict) as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    if args.send:
+        print(t("digest.sent", n=send(emails)))
+    else:
+        _print(emails)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

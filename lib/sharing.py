@@ -1,0 +1,144 @@
+"""Read-only share links: one défi's published bulletins for people without an account.
+
+A token is `<nonce>.<expiry>.<signature>`, the signature an HMAC-SHA256 (settings.share_secret)
+of the nonce and the expiry. The ShareLink row behind the nonce lets a coach revoke it.
+A forged, altered, expired or revoked token is refused with a clear message and no data.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+
+from lib import db
+from lib.audit import record
+from lib.bulletins import published_until
+from lib.clock import local_format, now_utc, week_label
+from lib.config import get_settings
+from lib.errors import NotFound, ServiceError
+from lib.i18n import t
+from lib.models import Bulletin, Defi, Promotion, ShareLink, User
+from lib.permissions import Actor, require_staff
+from lib.programme import MOOD_EMOJI
+from lib.schemas import ShareLinkIn
+
+QUERY_PARAM = "partage"
+
+
+class ShareRefused(ServiceError):
+    """The share token cannot open anything; the message says why."""
+
+
+def _signature(nonce: str, expiry: int) -> str:
+    key = get_settings().share_secret.encode()
+    digest = hmac.new(key, f"{nonce}.{expiry}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def token_for(nonce: str, expires_at: dt.datetime) -> str:
+    expiry = int(expires_at.timestamp())
+    return f"{nonce}.{expiry}.{_signature(nonce, expiry)}"
+
+
+def url_for(token: str) -> str:
+    return f"{get_settings().app_url.rstrip('/')}/?{QUERY_PARAM}={token}"
+
+
+def create_link(actor: Actor, defi_id: int, data: ShareLinkIn, now: dt.datetime | None = None) -> str:
+    """A new share link of the défi valid `data.days` days; returns its token."""
+    require_staff(actor)
+    now = (now or now_utc()).replace(microsecond=0)
+    with db.transaction() as s:
+        if s.get(Defi, defi_id) is None:
+            raise NotFound(t("error.not_found"))
+        link = ShareLink(defi_id=defi_id, nonce=secrets.token_urlsafe(24),
+                         expires_at=now + dt.timedelta(days=data.days), created_by_id=actor.id, created_at=now,
+                         updated_at=now)
+        s.add(link)
+        s.flush()
+        record(s, actor, "create", "share_link", link.id,
+               after={"defi_id": defi_id, "expires_at": link.expires_at.isoformat()}, at=now)
+        return token_for(link.nonce, link.expires_at)
+
+
+def revoke(actor: Actor, link_id: int, now: dt.datetime | None = None) -> None:
+    """A coach withdraws a link: it opens nothing any more, at once."""
+    require_staff(actor)
+    now = now or now_utc()
+    with db.transaction() as s:
+        link = s.get(ShareLink, link_id)
+        if link is None:
+            raise NotFound(t("error.not_found"))
+        if link.revoked_at is None:
+            link.revoked_at = now
+            record(s, actor, "revoke", "share_link", link.id, after={"revoked_at": now.isoformat()}, at=now)
+
+
+def list_links(actor: Actor, defi_id: int, now: dt.datetime | None = None) -> pd.DataFrame:
+    """The défi's share links for coaches, with their URL and state."""
+    require_staff(actor)
+    now = now or now_utc()
+    with db.reading() as s:
+        rows = s.execute(select(ShareLink.id, ShareLink.nonce, ShareLink.created_at, ShareLink.expires_at,
+                                ShareLink.revoked_at, User.display_name)
+                         .outerjoin(User, User.id == ShareLink.created_by_id)
+                         .where(ShareLink.defi_id == defi_id).order_by(ShareLink.created_at.desc())).all()
+    out = []
+    for r in rows:
+        state = "revoked" if r.revoked_at else "expired" if now >= r.expires_at else "active"
+        out.append({"id": r.id, "created_at": r.created_at, "created_by": r.display_name or "",
+                    "expires_at": r.expires_at, "state": state, "state_label": t(f"share.state.{state}"),
+                    "url": url_for(token_for(r.nonce, r.expires_at))})
+    return pd.DataFrame(out, columns=["id", "created_at", "created_by", "expires_at", "state", "state_label", "url"])
+
+
+class SharedBulletins(BaseModel):
+    """What a share link shows: the défi's name and its published bulletins, nothing else."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    defi: str
+    promotion: str
+    expires_at: dt.datetime
+    bulletins: pd.DataFrame
+
+
+def open_link(token: str, now: dt.datetime | None = None) -> SharedBulletins:
+    """Check the token (signature, then the link's row: revoked, expired) and return the
+    défi's published bulletins; ShareRefused otherwise."""
+    now = now or now_utc()
+    parts = (token or "").strip().split(".")
+    if len(parts) != 3 or not parts[1].isdigit():
+        raise ShareRefused(t("share.refused.invalid"))
+    nonce, expiry_text, signature = parts
+    expiry = int(expiry_text)
+    if not hmac.compare_digest(signature.encode(), _signature(nonce, expiry).encode()):
+        raise ShareRefused(t("share.refused.invalid"))
+    with db.reading() as s:
+        link = s.scalar(select(ShareLink).where(ShareLink.nonce == nonce))
+        if link is None or int(link.expires_at.timestamp()) != expiry:
+            raise ShareRefused(t("share.refused.invalid"))
+        if link.revoked_at is not None:
+            raise ShareRefused(t("share.refused.revoked"))
+        promotion = s.scalar(select(Promotion).join(Defi, Defi.promotion_id == Promotion.id)
+                             .where(Defi.id == link.defi_id))
+        if now >= link.expires_at:
+            raise ShareRefused(t("share.refused.expired", date=local_format(link.expires_at, promotion.timezone)))
+        defi_name = s.scalar(select(Defi.name).where(Defi.id == link.defi_id))
+        cutoff = published_until(promotion, now)
+        rows = [] if cutoff is None else s.execute(
+            select(Bulletin.iso_year, Bulletin.iso_week, Bulletin.mood, Bulletin.priority, Bulletin.ups_downs)
+            .where(Bulletin.defi_id == link.defi_id, Bulletin.week_start <= cutoff)
+            .order_by(Bulletin.week_start.desc())).all()
+        bulletins = pd.DataFrame([{"week": week_label(y, w), "humeur": MOOD_EMOJI[m], "priority": p,
+                                   "ups_downs": u} for y, w, m, p, u in rows],
+                                 columns=["week", "humeur", "priority", "ups_downs"])
+        return SharedBulletins(defi=defi_name, promotion=promotion.name, expires_at=link.expires_at,
+                               bulletins=bulletins)

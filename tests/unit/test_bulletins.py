@@ -1,0 +1,280 @@
+"""The weekly bulletin: filing until the deadline, the publication rule around the
+deadline minute (DST change, ISO week 53, holiday Fridays), help tickets and key dates
+created from the form, and the trends aggregated in SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from zoneinfo import ZoneInfo
+
+import pytest
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from lib import bulletins, db
+from lib.errors import Conflict, PermissionDenied, StaleEdit
+from lib.models import AuditEvent, Bulletin, HelpRequest, KeyDate
+from lib.schemas import BulletinIn
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def paris(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=PARIS)
+
+
+def form(**overrides: object) -> BulletinIn:
+    values = {"mood": 3, "priority": "Tester le prototype avec 5 agents", "ups_downs": "Accès aux données obtenu"}
+    values.update(overrides)
+    return BulletinIn(**values)
+
+
+def file(world, now: dt.datetime, actor=None, defi_id=None, version=None, **overrides) -> int:  # noqa: ANN001
+    return bulletins.file_bulletin(actor or world.eig, defi_id or world.alpha_id, form(**overrides),
+                                   expected_version=version, now=now)
+
+
+def visible_weeks(actor, defi_id: int, now: dt.datetime) -> list[str]:  # noqa: ANN001
+    return list(bulletins.defi_bulletins(actor, defi_id, now)["week"])
+
+
+# --- Deadline and publication -------------------------------------------------------------
+
+# 2026-W47: Friday 20 November 2026, 15:00 Paris = 14:00 UTC.
+BEFORE = paris(2026, 11, 20, 14, 59)
+AT = paris(2026, 11, 20, 15, 0)
+
+
+def test_team_files_until_the_deadline_minute_and_not_after(world):
+    file(world, paris(2026, 11, 16, 9, 0))
+    version = bulletins.week_state(world.eig, world.alpha_id, BEFORE).version
+    file(world, BEFORE, actor=world.eig2, version=version, priority="Dernière retouche")
+    with pytest.raises(Conflict, match="close"):
+        file(world, AT, version=version + 1, priority="Trop tard")
+    with db.reading() as s:
+        assert s.scalar(select(Bulletin.priority)) == "Dernière retouche"
+
+
+def test_a_closed_week_cannot_be_filed_and_the_form_says_when_the_next_deadline_is(world):
+    state = bulletins.week_state(world.eig, world.alpha_id, AT)
+    assert not state.open
+    assert state.next_deadline == dt.datetime(2026, 11, 27, 14, 0, tzinfo=dt.UTC)
+    with pytest.raises(Conflict, match="vendredi 27/11/2026 à 15:00"):
+        file(world, paris(2026, 11, 21, 10, 0))
+
+
+def test_before_the_deadline_only_the_team_and_coaches_read_the_bulletin(world):
+    file(world, paris(2026, 11, 18, 10, 0))
+    for reader in (world.eig, world.eig2, world.porteur, world.sponsor, world.coach, world.admin):
+        assert visible_weeks(reader, world.alpha_id, BEFORE) == ["2026-W47"], reader.login
+    assert visible_weeks(world.beta_eig, world.alpha_id, BEFORE) == []
+    assert bulletins.week_bulletins(world.beta_eig, world.promotion_id, 2026, 47, BEFORE).empty
+
+
+def test_from_the_deadline_minute_the_whole_promotion_reads_it(world):
+    file(world, paris(2026, 11, 18, 10, 0))
+    assert visible_weeks(world.beta_eig, world.alpha_id, AT) == ["2026-W47"]
+    assert list(bulletins.week_bulletins(world.beta_eig, world.promotion_id, 2026, 47, AT)["name"]) == ["Alpha"]
+
+
+def test_people_outside_the_promotion_never_read_it(world):
+    file(world, paris(2026, 11, 18, 10, 0))
+    later = paris(2026, 12, 1, 10, 0)
+    for reader in (world.gamma_eig, world.outsider, world.inactive):
+        with pytest.raises(PermissionDenied):
+            bulletins.defi_bulletins(reader, world.alpha_id, later)
+        with pytest.raises(PermissionDenied):
+            bulletins.week_bulletins(reader, world.promotion_id, 2026, 47, later)
+
+
+@pytest.mark.parametrize("login", ["porteur", "sponsor", "coach", "admin", "beta_eig", "gamma_eig", "outsider",
+                                   "inactive"])
+def test_only_the_defi_eigs_file_its_bulletin(world, login):
+    with pytest.raises(PermissionDenied):
+        file(world, BEFORE, actor=getattr(world, login))
+
+
+def test_dst_change_week_publishes_at_15_paris_time_not_at_a_fixed_utc_offset(world):
+    # Summer time ends on Sunday 25 October 2026: the W43 deadline is 13:00 UTC, W44's 14:00 UTC.
+    file(world, paris(2026, 10, 21, 10, 0))
+    file(world, paris(2026, 10, 28, 10, 0))
+    assert visible_weeks(world.beta_eig, world.alpha_id, dt.datetime(2026, 10, 23, 13, 0, tzinfo=dt.UTC)) \
+        == ["2026-W43"]
+    half_past = dt.datetime(2026, 10, 30, 13, 30, tzinfo=dt.UTC)  # 14:30 in Paris
+    assert visible_weeks(world.beta_eig, world.alpha_id, half_past) == ["2026-W43"]
+    assert bulletins.week_state(world.eig, world.alpha_id, half_past).open
+    at = dt.datetime(2026, 10, 30, 14, 0, tzinfo=dt.UTC)
+    assert visible_weeks(world.beta_eig, world.alpha_id, at) == ["2026-W44", "2026-W43"]
+
+
+def test_iso_week_53_whose_friday_is_new_years_day(world):
+    # 2026 has 53 ISO weeks; Friday 1 January 2027 is a holiday: deadline Thursday 31/12 15:00.
+    bulletin_id = file(world, paris(2026, 12, 30, 10, 0))
+    with db.reading() as s:
+        row = s.get(Bulletin, bulletin_id)
+        assert (row.iso_year, row.iso_week, row.week_start) == (2026, 53, dt.date(2026, 12, 28))
+    assert visible_weeks(world.beta_eig, world.alpha_id, paris(2026, 12, 31, 14, 59)) == []
+    assert visible_weeks(world.beta_eig, world.alpha_id, paris(2026, 12, 31, 15, 0)) == ["2026-W53"]
+    with pytest.raises(Conflict):
+        file(world, paris(2026, 12, 31, 15, 0), version=1)
+    assert bulletins.week_state(world.eig, world.alpha_id, paris(2027, 1, 4, 9, 0)).label == "2027-W01"
+
+
+@pytest.mark.parametrize("friday", [dt.date(2026, 12, 25), dt.date(2026, 5, 8), dt.date(2026, 5, 1)])
+def test_a_holiday_friday_moves_the_deadline_to_thursday(world, friday):
+    thursday = friday - dt.timedelta(days=1)
+    file(world, paris(thursday.year, thursday.month, thursday.day, 10, 0))
+    assert not bulletins.week_state(world.eig, world.alpha_id, paris(*thursday.timetuple()[:3], 15, 0)).open
+    with pytest.raises(Conflict):
+        file(world, paris(*thursday.timetuple()[:3], 15, 30), version=1)
+    assert visible_weeks(world.beta_eig, world.alpha_id, paris(*thursday.timetuple()[:3], 14, 59)) == []
+    assert len(visible_weeks(world.beta_eig, world.alpha_id, paris(*thursday.timetuple()[:3], 15, 0))) == 1
+
+
+def test_promotion_settings_move_the_deadline(world):
+    from lib.models import Promotion
+
+    with db.transaction() as s:
+        promotion = s.get(Promotion, world.promotion_id)
+        promotion.deadline_weekday, promotion.deadline_time = 4, "12:00"  # Thursday noon
+    assert not bulletins.week_state(world.eig, world.alpha_id, paris(2026, 11, 19, 12, 0)).open
+    assert bulletins.week_state(world.eig, world.alpha_id, paris(2026, 11, 19, 11, 59)).open
+
+
+# --- Edits, tickets, key dates ------------------------------------------------------------
+
+
+def test_a_stale_edit_is_refused_and_nothing_is_overwritten(world):
+    file(world, paris(2026, 11, 16, 9, 0))
+    file(world, paris(2026, 11, 16, 10, 0), actor=world.eig2, version=1, priority="Version de Hugo")
+    with pytest.raises(StaleEdit):
+        file(world, paris(2026, 11, 16, 11, 0), version=1, priority="Version de Léa")
+    with pytest.raises(StaleEdit):
+        file(world, paris(2026, 11, 16, 11, 0), version=None, priority="Nouveau formulaire périmé")
+    with db.reading() as s:
+        assert s.scalar(select(Bulletin.priority)) == "Version de Hugo"
+        assert [a for (a,) in s.execute(select(AuditEvent.action).where(AuditEvent.entity == "bulletin")
+                                        .order_by(AuditEvent.id))] == ["create", "update"]
+
+
+def test_help_request_becomes_a_ticket_and_withdrawing_it_before_an_answer_drops_it(world):
+    file(world, paris(2026, 11, 16, 9, 0), help_request="Besoin d'un contact à la DINUM")
+    with db.reading() as s:
+        ticket = s.scalar(select(HelpRequest))
+        assert ticket.status == "open"
+    state = bulletins.week_state(world.eig, world.alpha_id, paris(2026, 11, 16, 10, 0))
+    assert state.help_status == "open"
+    file(world, paris(2026, 11, 16, 10, 0), version=state.version, help_request="")
+    with db.reading() as s:
+        assert s.scalar(select(HelpRequest)) is None
+
+
+def test_key_date_is_both_or_neither():
+    with pytest.raises(ValidationError, match="à la fois"):
+        form(key_date=dt.date(2026, 12, 3))
+    with pytest.raises(ValidationError, match="à la fois"):
+        form(key_date_description="Démo au cabinet")
+    assert form(key_date=dt.date(2026, 12, 3), key_date_description="Démo au cabinet").key_date
+
+
+@pytest.mark.parametrize("field,value", [("priority", "x" * 301), ("ups_downs", "x" * 301), ("priority", "  "),
+                                         ("help_request", "x" * 301), ("key_date_description", "x" * 201),
+                                         ("mood", 0), ("mood", 5)])
+def test_form_limits(field, value):
+    overrides = {field: value}
+    if field == "key_date_description":
+        overrides["key_date"] = dt.date(2026, 12, 3)
+    with pytest.raises(ValidationError):
+        form(**overrides)
+
+
+def test_key_date_in_the_bulletin_creates_then_updates_then_removes_the_defi_key_date(world):
+    day = dt.date(2026, 12, 3)
+    file(world, paris(2026, 11, 16, 9, 0), key_date=day, key_date_description="Démo au cabinet")
+    file(world, paris(2026, 11, 16, 10, 0), version=1, key_date=day + dt.timedelta(days=1),
+         key_date_description="Démo au cabinet, décalée")
+    with db.reading() as s:
+        rows = s.execute(select(KeyDate.on_date, KeyDate.description)).all()
+        assert rows == [(day + dt.timedelta(days=1), "Démo au cabinet, décalée")]
+    state = bulletins.week_state(world.eig, world.alpha_id, paris(2026, 11, 16, 11, 0))
+    assert state.key_date == day + dt.timedelta(days=1)
+    file(world, paris(2026, 11, 16, 11, 0), version=2)
+    with db.reading() as s:
+        assert s.scalar(select(KeyDate)) is None
+
+
+def test_key_date_on_a_day_the_defi_already_has_updates_that_one(world):
+    day = dt.date(2026, 12, 3)
+    with db.transaction() as s:
+        s.add(KeyDate(defi_id=world.alpha_id, on_date=day, description="Comité de pilotage"))
+    file(world, paris(2026, 11, 16, 9, 0), key_date=day, key_date_description="Comité de pilotage élargi")
+    with db.reading() as s:
+        assert s.execute(select(KeyDate.description)).scalars().all() == ["Comité de pilotage élargi"]
+
+
+# --- Trends ---------------------------------------------------------------------------------
+
+
+def test_programme_clock_of_a_week():
+    from lib.models import Promotion
+
+    promotion = Promotion(name="P", start_date=dt.date(2026, 4, 6), months=10, deadline_weekday=5,
+                          deadline_time="15:00", timezone="Europe/Paris")
+    windows = [(1, dt.date(2026, 4, 6), dt.date(2026, 6, 6)), (2, dt.date(2026, 6, 6), dt.date(2026, 9, 6))]
+    clock = bulletins.programme_clock(promotion, windows, dt.date(2026, 7, 6))
+    assert clock.label == "semaine 14 / 44, phase 2"
+    assert bulletins.programme_clock(promotion, windows, dt.date(2026, 4, 6)).label == "semaine 1 / 44, phase 1"
+
+
+def test_mood_trend_leaves_missed_weeks_as_gaps_and_counts_streaks(world):
+    for day, mood in [(dt.date(2026, 11, 2), 2), (dt.date(2026, 11, 9), 3), (dt.date(2026, 11, 23), 4)]:
+        file(world, paris(day.year, day.month, day.day, 10, 0), mood=mood)
+    now = paris(2026, 11, 24, 10, 0)
+    trend = bulletins.mood_trend(world.coach, world.alpha_id, now).set_index("week")
+    assert trend.loc["2026-W45", "mood"] == 2 and trend.loc["2026-W46", "mood"] == 3
+    assert math.isnan(trend.loc["2026-W47", "mood"])
+    assert trend.loc["2026-W48", "mood"] == 4
+    assert trend.index[0] == "2026-W15" and trend.index[-1] == "2026-W48"
+    assert trend.loc["2026-W48", "clock"].startswith("semaine 34 / 44")
+    stats = bulletins.streaks(trend.reset_index(), dt.date(2026, 11, 23))
+    assert stats == {"filed": 3, "weeks": 34, "longest": 2, "current": 1}
+    # Members of other défis see the trend only up to the last published week.
+    theirs = bulletins.mood_trend(world.beta_eig, world.alpha_id, now)
+    assert theirs["week"].iloc[-1] == "2026-W47"
+
+
+def test_participation_heatmap_and_distribution_respect_publication(world):
+    file(world, paris(2026, 11, 18, 10, 0), mood=4)
+    file(world, paris(2026, 11, 18, 10, 0), actor=world.beta_eig, defi_id=world.beta_id, mood=1)
+    file(world, paris(2026, 11, 11, 10, 0), mood=2)
+    rates = bulletins.participation(world.coach, world.promotion_id, BEFORE).set_index("week")
+    assert rates.loc["2026-W47", "rate"] == 1.0 and rates.loc["2026-W46", "rate"] == 0.5
+    assert rates.loc["2026-W45", "filed"] == 0
+    # Beta's EIG, before the deadline: their own W47 bulletin and Alpha's published W46 only.
+    heat = bulletins.promotion_heatmap(world.beta_eig, world.promotion_id, BEFORE)
+    assert heat["week"].max() == "2026-W46"
+    cells = heat.dropna(subset=["mood"])
+    assert set(zip(cells["defi"], cells["week"], strict=True)) == {("Alpha", "2026-W46")}
+    coach_heat = bulletins.promotion_heatmap(world.coach, world.promotion_id, BEFORE).dropna(subset=["mood"])
+    assert len(coach_heat) == 3
+    dist = bulletins.mood_by_phase(world.coach, world.promotion_id, BEFORE)
+    # Mid-November is in phase 3 (6 Sept - 6 Dec) for both défis.
+    assert dict(zip(dist["mood"], dist["count"], strict=True)) == {1: 1, 2: 1, 4: 1}
+    assert set(dist["number"]) == {3}
+    beta_dist = bulletins.mood_by_phase(world.beta_eig, world.promotion_id, BEFORE)
+    assert dict(zip(beta_dist["mood"], beta_dist["count"], strict=True)) == {1: 1, 2: 1}
+    with pytest.raises(PermissionDenied):
+        bulletins.participation(world.gamma_eig, world.promotion_id, BEFORE)
+
+
+def test_csv_export_holds_the_readable_bulletins_with_separators_quoted(world):
+    file(world, paris(2026, 11, 11, 10, 0), priority="Données ; accès, enfin", help_request="Un contact DPO")
+    file(world, paris(2026, 11, 18, 10, 0), mood=4)
+    data = bulletins.export_csv(world.eig, world.alpha_id, BEFORE).decode("utf-8-sig").splitlines()
+    assert data[0].startswith("Semaine;Lundi;Humeur (1-4);Priorité")
+    assert data[1].startswith('2026-W46;2026-11-09;3;"Données ; accès, enfin"')
+    assert "ouverte" in data[1]
+    assert len(data) == 3
+    theirs = bulletins.export_csv(world.beta_eig, world.alpha_id, BEFORE).decode("utf-8-sig").splitlines()
+    assert len(theirs) == 2  # W47 is not published yet
