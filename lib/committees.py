@@ -201,8 +201,10 @@ def _set_participants(s: Session, committee: Committee, defi_id: int, participan
     committee.participants = [CommitteeParticipant(user_id=uid) for uid in dict.fromkeys(participant_ids)]
 
 
-def schedule_committee(actor: Actor, defi_phase_id: int, data: CommitteeScheduleIn) -> int:
+def schedule_committee(actor: Actor, defi_phase_id: int, data: CommitteeScheduleIn,
+                       now: dt.datetime | None = None) -> int:
     """A coach schedules the committee closing one phase of one défi (one per phase)."""
+    now = now or now_utc()
     with db.transaction() as s:
         phase = s.get(DefiPhase, defi_phase_id)
         if phase is None:
@@ -215,12 +217,14 @@ def schedule_committee(actor: Actor, defi_phase_id: int, data: CommitteeSchedule
         s.add(committee)
         _set_participants(s, committee, phase.defi_id, data.participant_ids)
         s.flush()
-        record(s, actor, "schedule", "committee", committee.id, before={},
-               after={**snapshot(committee, SCHEDULE_FIELDS), "participants": sorted(set(data.participant_ids))})
+        after = {**snapshot(committee, SCHEDULE_FIELDS), "participants": sorted(set(data.participant_ids))}
+        record(s, actor, "schedule", "committee", committee.id, before={}, after=after, at=now)
         return committee.id
 
 
-def update_schedule(actor: Actor, committee_id: int, data: CommitteeScheduleIn, expected_version: int) -> None:
+def update_schedule(actor: Actor, committee_id: int, data: CommitteeScheduleIn, expected_version: int,
+                    now: dt.datetime | None = None) -> None:
+    now = now or now_utc()
     with db.transaction() as s:
         committee, defi_id = _load_committee(s, committee_id)
         require(s, actor, Action.WRITE_COMMITTEE, defi_id)
@@ -229,10 +233,10 @@ def update_schedule(actor: Actor, committee_id: int, data: CommitteeScheduleIn, 
                   "participants": sorted(p.user_id for p in committee.participants)}
         committee.scheduled_at, committee.guests = data.scheduled_at, data.guests
         _set_participants(s, committee, defi_id, data.participant_ids)
-        committee.updated_at = now_utc()  # bumps the version even if only participants changed
+        committee.updated_at = now  # bumps the version even if only participants changed
         s.flush()
         after = {**snapshot(committee, SCHEDULE_FIELDS), "participants": sorted(set(data.participant_ids))}
-        _record_changes(s, actor, "schedule", committee.id, before, after)
+        _record_changes(s, actor, "schedule", committee.id, before, after, at=now)
 
 
 def _record_changes(s: Session, actor: Actor, action: str, committee_id: int, before: dict, after: dict,
