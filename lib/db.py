@@ -68,11 +68,10 @@ def transaction(engine: Engine | None = None) -> Iterator[Session]:
 
 @contextmanager
 def reading(engine: Engine | None = None) -> Iterator[Session]:
-    """A read-only session (rolled back at the end)."""
+    """A session for reads; closing it rolls back and leaves loaded objects usable."""
     factory = _session_factory(engine or get_engine())
     with factory() as session:
         yield session
-        session.rollback()
 
 
 def dispose_engines() -> None:

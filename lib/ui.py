@@ -69,6 +69,8 @@ def login_gate() -> tuple[Actor, stauth.Authenticate]:
                                         "Password": t("app.login.password"), "Login": t("app.login.button")})
         except LoginError:
             st.session_state["authentication_status"] = False
+        if st.session_state.get("authentication_status"):
+            st.rerun()  # logged in by this run's form: redraw without it
         if st.session_state.get("authentication_status") is False:
             st.error(t("app.login.failed"))
         elif not st.session_state.get("authentication_status"):

@@ -26,11 +26,11 @@ with tab_users:
         "login": t("admin.users.login"), "display_name": t("admin.users.display_name"),
         "email": t("admin.users.email"), "role": t("admin.users.role"), "active": t("admin.users.active")})
     with st.expander(t("admin.users.create")), st.form("create_user", clear_on_submit=False):
-        login = st.text_input(t("admin.users.login"))
-        name = st.text_input(t("admin.users.display_name"))
-        email = st.text_input(t("admin.users.email"))
-        role = st.selectbox(t("admin.users.role"), roles, format_func=lambda r: t(f"role.{r}"))
-        password = st.text_input(t("admin.users.password"), type="password")
+        login = st.text_input(t("admin.users.login"), key="new_login")
+        name = st.text_input(t("admin.users.display_name"), key="new_name")
+        email = st.text_input(t("admin.users.email"), key="new_email")
+        role = st.selectbox(t("admin.users.role"), roles, format_func=lambda r: t(f"role.{r}"), key="new_role")
+        password = st.text_input(t("admin.users.password"), type="password", key="new_password")
         if st.form_submit_button(t("admin.create")):
             submit(lambda: UserIn(login=login, display_name=name, email=email, role=role, password=password),
                    lambda data: users.create_user(actor, data), t("admin.users.created", login=login), USER_LABELS)

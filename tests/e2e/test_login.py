@@ -3,6 +3,7 @@
 import pytest
 
 from lib.auth import DEMO_PASSWORD
+from lib.seed import CURRENT_DEFIS
 from tests.e2e.conftest import login, screenshot
 
 pytestmark = pytest.mark.browser
@@ -13,8 +14,9 @@ def test_eig_logs_in_and_sees_their_defi(live_app, new_page):
     login(page, live_app.base_url, "eig.lea", DEMO_PASSWORD)
     page.get_by_text("Phase en cours").first.wait_for()
     body = page.inner_text("body")
-    assert "Bonjour" in body
-    assert "EIG" in body
+    assert "Bonjour Léa Moreau" in body
+    assert CURRENT_DEFIS[0].name in body  # Léa's défi in the demo data
+    assert "Votre rôle : EIG" in body
     assert screenshot(page, "home-eig").stat().st_size > 10_000
 
 
