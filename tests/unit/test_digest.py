@@ -1,0 +1,129 @@
+"""The weekly recap and the reminder, sent through a real SMTP server (aiosmtpd)
+listening on localhost: recipients, subject, both parts, escaping of user text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+from email import policy
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from lib import bulletins, db, digest
+from lib.config import get_settings
+from lib.models import KeyDate
+from lib.schemas import BulletinIn
+from tests.conftest import free_port
+
+PARIS = ZoneInfo("Europe/Paris")
+WEDNESDAY = dt.datetime(2026, 11, 18, 10, 0, tzinfo=PARIS)
+HOSTILE = "<script>alert('x')</script> & <b>gras</b>"
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.envelopes: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802 - aiosmtpd hook
+        self.envelopes.append(envelope)
+        return "250 OK"
+
+    def messages(self) -> list[tuple[list[str], email.message.EmailMessage]]:
+        return [(sorted(e.rcpt_tos), email.message_from_bytes(e.content, policy=policy.default))
+                for e in self.envelopes]
+
+
+@pytest.fixture
+def inbox(world, monkeypatch):  # noqa: ANN001, ANN201
+    handler = Inbox()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SMTP_PORT", str(port))
+    monkeypatch.setenv("SMTP_SENDER", "programme@eig.example.org")
+    monkeypatch.setenv("SUIVI_APP_URL", "https://suivi.example.org")
+    get_settings.cache_clear()
+    yield handler
+    controller.stop()
+    get_settings.cache_clear()
+
+
+def set_clock(monkeypatch, moment: dt.datetime) -> None:  # noqa: ANN001
+    monkeypatch.setenv("SUIVI_FAKE_NOW", moment.isoformat())
+    get_settings.cache_clear()
+
+
+def parts(message) -> tuple[str, str]:  # noqa: ANN001
+    return (message.get_body(preferencelist=("plain",)).get_content(),
+            message.get_body(preferencelist=("html",)).get_content())
+
+
+def test_recap_goes_to_every_active_member_help_first_escaped(world, inbox, monkeypatch):
+    bulletins.file_bulletin(world.eig, world.alpha_id, BulletinIn(
+        mood=2, priority=f"Priorité {HOSTILE}", ups_downs="Hauts & bas", help_request=f"Aide {HOSTILE}"),
+        now=WEDNESDAY)
+    with db.transaction() as s:
+        s.add(KeyDate(defi_id=world.alpha_id, on_date=dt.date(2026, 11, 26), description="Démo <cabinet>"))
+        s.add(KeyDate(defi_id=world.alpha_id, on_date=dt.date(2026, 12, 10), description="Trop loin"))
+    set_clock(monkeypatch, dt.datetime(2026, 11, 20, 15, 5, tzinfo=PARIS))
+    assert digest.main(["recap", "--week", "2026-W47", "--send"]) == 0
+    [(recipients, message)] = inbox.messages()
+    assert recipients == sorted(f"{login}@example.org" for login in
+                                ["eig", "eig2", "porteur", "sponsor", "coach", "beta.eig"])
+    assert message["Subject"] == "Rétrospective de la semaine 2026-W47 · Promo test"
+    assert message["From"] == "programme@eig.example.org"
+    assert "example.org" not in message["To"].replace("programme@eig.example.org", "")
+    text, html = parts(message)
+    order = [text.index(s) for s in ("Demandes d'aide", "Les bulletins (1)", "Défis sans bulletin",
+                                     "Dates clés de la semaine prochaine")]
+    assert order == sorted(order)
+    assert f"Aide {HOSTILE}" in text and "😐 mitigée" in text and "- Beta" in text
+    assert "26/11/2026 · Alpha : Démo <cabinet>" in text and "Trop loin" not in text
+    assert "<script>" not in html and "<b>gras</b>" not in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &lt;b&gt;gras&lt;/b&gt;" in html
+    assert "Démo &lt;cabinet&gt;" in html and "semaine 33 / 44, phase 3" in html
+
+
+def test_recap_before_the_deadline_is_refused_and_sends_nothing(world, inbox, monkeypatch, capsys):
+    bulletins.file_bulletin(world.eig, world.alpha_id, BulletinIn(mood=3, priority="p", ups_downs="u"),
+                            now=WEDNESDAY)
+    set_clock(monkeypatch, dt.datetime(2026, 11, 20, 14, 59, tzinfo=PARIS))
+    assert digest.main(["recap", "--week", "2026-W47", "--send"]) == 2
+    assert "pas encore publiés" in capsys.readouterr().err
+    assert inbox.messages() == []
+
+
+def test_recap_without_send_prints_and_sends_nothing(world, inbox, monkeypatch, capsys):
+    set_clock(monkeypatch, dt.datetime(2026, 11, 23, 9, 0, tzinfo=PARIS))
+    assert digest.main(["recap", "--week", "2026-W47"]) == 0
+    out = capsys.readouterr().out
+    assert "Rétrospective de la semaine 2026-W47 · Promo test" in out and "Tous les défis" not in out
+    assert inbox.messages() == []
+
+
+def test_bad_week_is_refused(world, inbox, capsys):
+    assert digest.main(["recap", "--week", "2026-47"]) == 2
+    assert digest.main(["recap", "--week", "2025-W53"]) == 2  # 2025 has 52 ISO weeks
+    assert "invalide" in capsys.readouterr().err
+
+
+def test_reminder_goes_to_the_eigs_of_defis_that_have_not_filed(world, inbox, monkeypatch):
+    bulletins.file_bulletin(world.eig, world.alpha_id, BulletinIn(mood=3, priority="p", ups_downs="u"),
+                            now=WEDNESDAY)
+    set_clock(monkeypatch, dt.datetime(2026, 11, 19, 9, 0, tzinfo=PARIS))
+    assert digest.main(["remind", "--send"]) == 0
+    [(recipients, message)] = inbox.messages()
+    assert recipients == ["beta.eig@example.org"]
+    assert message["Subject"] == "Rappel : bulletin de la semaine 2026-W47 du défi Beta"
+    text, html = parts(message)
+    assert "vendredi 20/11/2026 à 15:00" in text and "https://suivi.example.org/bulletin" in text
+    assert '<a href="https://suivi.example.org/bulletin">' in html
+
+
+def test_no_reminder_once_the_week_is_closed(world, inbox, monkeypatch):
+    set_clock(monkeypatch, dt.datetime(2026, 11, 20, 15, 0, tzinfo=PARIS))
+    assert digest.main(["remind", "--send"]) == 0
+    assert inbox.messages() == []
