@@ -8,21 +8,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from lib import db
 from lib.config import get_settings
+from tests import pg
 from tests.fixtures import World, build_world
 
-PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 IN_CI = bool(os.environ.get("CI"))
 
 
@@ -33,46 +29,14 @@ def missing(what: str) -> None:
     pytest.skip(f"{what} not available")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _as_postgres(*args: str) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else list(args)
-
-
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
-    """Start PostgreSQL in a temporary directory; yield its base URL; stop it afterwards."""
-    if not (PG_BIN / "initdb").exists():
+    """A throwaway PostgreSQL server for the whole test session (one per xdist worker)."""
+    if not pg.available():
         missing("PostgreSQL 15 binaries")
-    workdir = Path(tempfile.mkdtemp(prefix="suivi-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(workdir, "postgres")
-    port = free_port()
-    data = workdir / "data"
-    subprocess.run(_as_postgres(str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"),
-                   check=True, capture_output=True)
-    subprocess.run(_as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-o",
-                                f"-k {workdir} -p {port} -c listen_addresses=127.0.0.1 -c fsync=off "
-                                "-c max_connections=200",
-                                "-w", "-l", str(workdir / "log"), "start"), check=True, capture_output=True)
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
-    finally:
+    with pg.throwaway_postgres() as url:
+        yield url
         db.dispose_engines()
-        subprocess.run(_as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"),
-                       capture_output=True)
-        shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _admin_execute(base_url: str, statement: str) -> None:
-    engine = create_engine(f"{base_url}/postgres", isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(statement))
-    engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -87,7 +51,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_template(postgres_server: str) -> str:
     """A migrated PostgreSQL database, cloned (CREATE DATABASE ... TEMPLATE) for each test."""
-    _admin_execute(postgres_server, "CREATE DATABASE suivi_template")
+    pg.admin_execute(postgres_server, "CREATE DATABASE suivi_template")
     db.upgrade_to_head(f"{postgres_server}/suivi_template")
     db.dispose_engines()
     return "suivi_template"
@@ -104,7 +68,7 @@ def fresh_database(kind: str, request: pytest.FixtureRequest, tmp_path: Path,
         base = request.getfixturevalue("postgres_server")
         template = request.getfixturevalue("postgres_template")
         name = f"t_{uuid.uuid4().hex[:12]}"
-        _admin_execute(base, f"CREATE DATABASE {name} TEMPLATE {template}")
+        pg.admin_execute(base, f"CREATE DATABASE {name} TEMPLATE {template}")
         url, cleanup = f"{base}/{name}", (base, name)
     monkeypatch.setenv("DATABASE_URL", url)
     get_settings.cache_clear()
@@ -112,7 +76,7 @@ def fresh_database(kind: str, request: pytest.FixtureRequest, tmp_path: Path,
     db.dispose_engines()
     get_settings.cache_clear()
     if cleanup:
-        _admin_execute(cleanup[0], f"DROP DATABASE IF EXISTS {cleanup[1]} WITH (FORCE)")
+        pg.admin_execute(cleanup[0], f"DROP DATABASE IF EXISTS {cleanup[1]} WITH (FORCE)")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

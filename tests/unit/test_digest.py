@@ -15,7 +15,7 @@ from lib import bulletins, db, digest
 from lib.config import get_settings
 from lib.models import KeyDate
 from lib.schemas import BulletinIn
-from tests.conftest import free_port
+from tests.pg import free_port
 
 PARIS = ZoneInfo("Europe/Paris")
 WEDNESDAY = dt.datetime(2026, 11, 18, 10, 0, tzinfo=PARIS)
