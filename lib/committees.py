@@ -159,7 +159,7 @@ def _owner_candidates(s: Session, defi_id: int) -> dict[int, tuple[str, str]]:
     return out
 
 
-def _action_rows(s: Session, *conditions: object, today: dt.date) -> list[ActionInfo]:
+def action_rows(s: Session, *conditions: object, today: dt.date) -> list[ActionInfo]:
     rows = s.execute(
         select(CommitteeAction, Committee.id, Defi.id, Defi.name, PhaseTemplate.number, User.display_name)
         .join(Committee, Committee.id == CommitteeAction.committee_id)
@@ -285,7 +285,7 @@ def _view(s: Session, committee: Committee, phase: DefiPhase, cap: Capacity, tod
         report_status=committee.report_status, report_visible=visible,
         report_text=committee.report_text if visible else None,
         report_published_at=committee.report_published_at,
-        actions=_action_rows(s, CommitteeAction.committee_id == committee.id, today=today),
+        actions=action_rows(s, CommitteeAction.committee_id == committee.id, today=today),
         version=committee.version, phase_validated_at=phase.validated_at, phase_version=phase.version)
 
 
@@ -460,7 +460,7 @@ def defi_actions(actor: Actor, defi_id: int, today: dt.date | None = None, open_
         conditions = [DefiPhase.defi_id == defi_id]
         if open_only:
             conditions.append(CommitteeAction.status == ActionStatus.OPEN)
-        return _action_rows(s, *conditions, today=today)
+        return action_rows(s, *conditions, today=today)
 
 
 def my_open_actions(actor: Actor, today: dt.date | None = None) -> list[ActionInfo]:
@@ -470,7 +470,7 @@ def my_open_actions(actor: Actor, today: dt.date | None = None) -> list[ActionIn
         conditions = [CommitteeAction.owner_id == actor.id, CommitteeAction.status == ActionStatus.OPEN]
         if not actor.is_staff:
             conditions.append(Defi.id.in_(select(Membership.defi_id).where(Membership.user_id == actor.id)))
-        return _action_rows(s, *conditions, today=today) if actor.active else []
+        return action_rows(s, *conditions, today=today) if actor.active else []
 
 
 def overdue_actions(actor: Actor, promotion_id: int, today: dt.date | None = None) -> list[ActionInfo]:
@@ -481,7 +481,7 @@ def overdue_actions(actor: Actor, promotion_id: int, today: dt.date | None = Non
                       CommitteeAction.due_on < today]
         if not actor.is_staff:
             conditions.append(Defi.id.in_(select(Membership.defi_id).where(Membership.user_id == actor.id)))
-        return _action_rows(s, *conditions, today=today) if actor.active else []
+        return action_rows(s, *conditions, today=today) if actor.active else []
 
 
 def actions_table(actions: list[ActionInfo]) -> pd.DataFrame:
