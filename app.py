@@ -8,11 +8,22 @@ from lib.i18n import t
 # (script, title key, icon, section key, who sees it in the menu)
 PAGES = [
     ("pages/home.py", "page.home", ":material/home:", "app.section.suivi", ui.everyone),
+    ("pages/journal.py", "page.journal", ":material/menu_book:", "app.section.suivi", ui.team),
+    ("pages/carnet.py", "page.carnet", ":material/person_book:", "app.section.suivi", ui.eig_or_staff),
+    ("pages/bulletin.py", "page.bulletin", ":material/edit_note:", "app.section.suivi", ui.eig),
+    ("pages/retrospectives.py", "page.retrospectives", ":material/insights:", "app.section.suivi", ui.everyone),
+    ("pages/help_requests.py", "page.help_requests", ":material/support_agent:", "app.section.suivi", ui.staff),
+    ("pages/key_dates.py", "page.key_dates", ":material/event:", "app.section.suivi", ui.everyone),
+    ("pages/import.py", "page.import", ":material/upload_file:", "app.section.admin", ui.staff),
     ("pages/admin.py", "page.admin", ":material/settings:", "app.section.admin", ui.staff),
 ]
 
 st.set_page_config(page_title=t("app.title"), page_icon=":material/explore:", layout="wide")
 ui.boot()
+if st.query_params.get("partage"):
+    # A share link (lib/sharing.py): one défi's published bulletins, read-only, without logging in.
+    st.navigation([st.Page("pages/shared.py", title=t("page.shared"))], position="hidden").run()
+    st.stop()
 actor, authenticator = ui.login_gate()
 ctx = ui.sidebar(actor, authenticator)
 

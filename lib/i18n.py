@@ -297,6 +297,7 @@ FR: dict[str, str] = {
     "page.retrospectives": "Rétrospectives",
     "page.help_requests": "Demandes d'aide",
     "page.key_dates": "Dates clés",
+    "page.shared": "Bulletins partagés",
     "bulletin.mood": "Humeur de l'équipe",
     "bulletin.mood.1": "difficile",
     "bulletin.mood.2": "mitigée",

@@ -1,0 +1,84 @@
+"""Bulletin de la semaine: the défi's EIGs file or edit this week's bulletin until the deadline."""
+
+import streamlit as st
+
+from lib import bulletins, help_requests
+from lib.clock import local_format, now_utc
+from lib.i18n import t
+from lib.programme import MOOD_EMOJI
+from lib.schemas import BulletinIn
+from lib.ui import cached, context, submit
+
+ctx = context()
+actor = ctx.actor
+st.title(t("page.bulletin"))
+
+if ctx.defi is None:
+    st.info(t("bulletin.no_defi"))
+    st.stop()
+if ctx.defi.my_role != "eig":
+    st.info(t("bulletin.not_eig"))
+    st.stop()
+
+# Minute precision: deadlines fall on a minute, and cached reads are keyed on it.
+now = now_utc().replace(second=0, microsecond=0)
+state = cached(bulletins.week_state)(actor, ctx.defi.id, now)
+clock = cached(bulletins.clock_now)(actor, ctx.defi.promotion_id, now)
+deadline = local_format(state.deadline, state.timezone)
+st.caption(f"{ctx.defi.name} · {ctx.defi.administration}")
+
+if message := st.session_state.pop("bulletin_saved", None):
+    st.success(message)
+
+LABELS = {"mood": t("bulletin.mood"), "priority": t("bulletin.priority"), "ups_downs": t("bulletin.ups_downs"),
+          "help_request": t("bulletin.help_request"), "key_date": t("bulletin.key_date"),
+          "key_date_description": t("bulletin.key_date_description")}
+
+if not state.open:
+    st.warning(t("bulletin.closed", week=state.label, next=local_format(state.next_deadline, state.timezone)))
+    if state.bulletin_id:
+        with st.container(border=True):
+            st.markdown(f"**{LABELS['mood']}** : {MOOD_EMOJI[state.mood]} {t(f'bulletin.mood.{state.mood}')}")
+            st.markdown(f"**{LABELS['priority']}**")
+            st.text(state.priority)
+            st.markdown(f"**{LABELS['ups_downs']}**")
+            st.text(state.ups_downs)
+            if state.help_request:
+                st.markdown(f"**{LABELS['help_request']}**")
+                st.text(state.help_request)
+else:
+    st.info(t("bulletin.intro", week=state.label, clock=clock.label, deadline=deadline))
+    if state.bulletin_id:
+        st.caption(t("bulletin.filed_by_team"))
+    moods = [1, 2, 3, 4]
+    # max_chars shows a live counter under each text box as the person types.
+    with st.form(f"bulletin_{ctx.defi.id}_{state.label}_{state.version or 0}", border=True):
+        mood = st.radio(LABELS["mood"], moods, index=moods.index(state.mood) if state.mood else None,
+                        horizontal=True, format_func=lambda m: f"{MOOD_EMOJI[m]} {t(f'bulletin.mood.{m}')}")
+        priority = st.text_area(LABELS["priority"], state.priority, max_chars=300, height=90)
+        ups_downs = st.text_area(LABELS["ups_downs"], state.ups_downs, max_chars=300, height=90)
+        help_request = st.text_area(LABELS["help_request"], state.help_request, max_chars=300, height=80)
+        left, right = st.columns([1, 2])
+        key_date = left.date_input(LABELS["key_date"], value=state.key_date, format="DD/MM/YYYY")
+        key_text = right.text_input(LABELS["key_date_description"], state.key_date_description, max_chars=200)
+        if st.form_submit_button(t("bulletin.submit"), type="primary"):
+            saved = submit(
+                lambda: BulletinIn(mood=mood or 0, priority=priority, ups_downs=ups_downs, help_request=help_request,
+                                   key_date=key_date, key_date_description=key_text),
+                lambda data: bulletins.file_bulletin(actor, ctx.defi.id, data, expected_version=state.version),
+                labels=LABELS)
+            if saved is not None:
+                st.session_state["bulletin_saved"] = t("bulletin.saved", week=state.label, deadline=deadline)
+                st.rerun()
+
+if state.help_status:
+    st.markdown(t("bulletin.help_status", status=t(f"help.status.{state.help_status}")))
+    if state.help_answer:
+        st.info(t("bulletin.help_answer", answer=state.help_answer))
+
+tickets = cached(help_requests.defi_tickets)(actor, ctx.defi.id, now)
+if not tickets.empty:
+    with st.expander(t("help.defi_title")):
+        st.dataframe(tickets[["week", "request", "status_label", "answer"]], hide_index=True, width="stretch",
+                     column_config={"week": t("help.col.week"), "request": t("help.col.request"),
+                                    "status_label": t("help.col.status"), "answer": t("help.col.answer")})

@@ -1,0 +1,156 @@
+"""Rétrospectives: a défi's mood, participation and bulletins, and the promotion-wide
+trends (heatmap, participation, moods per phase), each chart with its table."""
+
+import datetime as dt
+
+import streamlit as st
+
+from lib import bulletins, sharing
+from lib.charts import retro
+from lib.clock import local_format, now_utc, today_local
+from lib.i18n import t
+from lib.schemas import ShareLinkIn
+from lib.ui import cached, context, submit
+
+ctx = context()
+actor = ctx.actor
+st.title(t("page.retrospectives"))
+if ctx.promotion is None:
+    st.info(t("retro.no_promotion"))
+    st.stop()
+
+# Minute precision: publication happens at a deadline minute, and cached reads are keyed on it.
+now = now_utc().replace(second=0, microsecond=0)
+MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre"]
+clock = cached(bulletins.clock_now)(actor, ctx.promotion.id, now)
+st.caption(t("retro.now", clock=clock.label))
+axis = st.radio(t("retro.axis"), [retro.CALENDAR, retro.PROGRAMME], horizontal=True, key="retro_axis",
+                format_func=lambda a: t(f"retro.axis.{a}"))
+WEEK_COLUMNS = {"week": t("retro.col.week"), "clock": t("retro.col.clock")}
+
+
+def defi_view() -> None:
+    defi = ctx.defi
+    trend = cached(bulletins.mood_trend)(actor, defi.id, now)
+    rows = cached(bulletins.defi_bulletins)(actor, defi.id, now)
+    st.subheader(f"{defi.name} · {defi.administration}")
+    if rows.empty:
+        st.info(t("retro.no_bulletin"))
+    else:
+        today = today_local()
+        stats = bulletins.streaks(trend, today - dt.timedelta(days=today.weekday()))
+        st.markdown(f"**{t('retro.streaks')}**")
+        c1, c2, c3 = st.columns(3)
+        c1.metric(t("retro.streak.filed"), f"{stats['filed']} / {stats['weeks']}")
+        c2.metric(t("retro.streak.current"), t("retro.streak.weeks", n=stats["current"]))
+        c3.metric(t("retro.streak.longest"), t("retro.streak.weeks", n=stats["longest"]))
+        st.markdown(f"**{t('retro.mood_title')}**")
+        st.plotly_chart(retro.mood_line(trend, axis), key="mood_line", config={"displayModeBar": False})
+        st.caption(t("retro.mood_gap"))
+        with st.expander(t("retro.see_data")):
+            st.dataframe(trend[["week", "clock", "mood"]], hide_index=True, width="stretch",
+                         column_config={**WEEK_COLUMNS, "mood": t("retro.col.mood")})
+        st.download_button(t("retro.export_csv"), cached(bulletins.export_csv)(actor, defi.id, now),
+                           file_name=f"bulletins-{defi.name}.csv", mime="text/csv")
+        st.markdown(f"### {t('retro.bulletins_by_month')}")
+        team = actor.is_staff or defi.my_role is not None
+        for (year, month), group in rows.groupby([rows["week_start"].map(lambda d: d.year),
+                                                  rows["week_start"].map(lambda d: d.month)], sort=False):
+            st.markdown(f"#### {MONTHS[month - 1].capitalize()} {year}")
+            for bulletin in group.itertuples():
+                with st.container(border=True):
+                    state = "" if bulletin.published else f" · {t('retro.unpublished')}"
+                    st.markdown(f"**{bulletin.week}** · {bulletin.humeur} {t(f'bulletin.mood.{bulletin.mood}')}"
+                                + state)
+                    st.caption(t("bulletin.priority"))
+                    st.text(bulletin.priority)
+                    st.caption(t("bulletin.ups_downs"))
+                    st.text(bulletin.ups_downs)
+                    if bulletin.help_request and team:
+                        st.caption(f"{t('bulletin.help_request')} · {bulletin.help_status}")
+                        st.text(bulletin.help_request)
+                        if bulletin.help_answer:
+                            st.text(f"→ {bulletin.help_answer}")
+                    if bulletin.key_date_description:
+                        st.caption(f"{t('bulletin.key_date')} · {bulletin.key_date:%d/%m/%Y}")
+                        st.text(bulletin.key_date_description)
+    if actor.is_staff:
+        share_section(defi)
+
+
+def share_section(defi) -> None:  # noqa: ANN001 - portfolio.DefiInfo
+    with st.expander(t("share.title")):
+        st.caption(t("share.intro"))
+        with st.form(f"share_{defi.id}"):
+            days = st.number_input(t("share.days"), min_value=1, max_value=365, value=14, step=1)
+            if st.form_submit_button(t("share.create")):
+                submit(lambda: ShareLinkIn(days=int(days)), lambda data: sharing.create_link(actor, defi.id, data),
+                       t("share.created"))
+        links = cached(sharing.list_links)(actor, defi.id, now)
+        for link in links.itertuples():
+            cols = st.columns([5, 2, 1])
+            cols[0].code(link.url, language=None)
+            cols[1].caption(f"{link.state_label} · {t('share.col.expires_at')} "
+                            f"{local_format(link.expires_at)}")
+            if link.state == "active" and cols[2].button(t("share.revoke"), key=f"revoke_{link.id}"):
+                submit(lambda link_id=link.id: link_id, lambda link_id: sharing.revoke(actor, link_id))
+                st.session_state["share_revoked"] = True
+                st.rerun()
+        if st.session_state.pop("share_revoked", False):
+            st.success(t("share.revoked"))
+
+
+def promotion_view() -> None:
+    heat = cached(bulletins.promotion_heatmap)(actor, ctx.promotion.id, now)
+    if heat.empty or heat["mood"].isna().all():
+        st.info(t("retro.empty_promotion"))
+        return
+    st.markdown(f"**{t('retro.heatmap_title')}**")
+    st.plotly_chart(retro.heatmap(heat, axis), key="heatmap", config={"displayModeBar": False})
+    st.caption(t("retro.heatmap_missing"))
+    with st.expander(t("retro.see_data")):
+        grid = heat.pivot(index="defi", columns="week", values="mood")
+        st.dataframe(grid, width="stretch")
+    rates = cached(bulletins.participation)(actor, ctx.promotion.id, now)
+    st.markdown(f"**{t('retro.participation_title')}**")
+    st.plotly_chart(retro.participation_bars(rates, axis), key="participation", config={"displayModeBar": False})
+    with st.expander(t("retro.see_data")):
+        st.dataframe(rates[["week", "clock", "filed", "defis", "rate"]], hide_index=True, width="stretch",
+                     column_config={**WEEK_COLUMNS, "filed": t("retro.col.filed"), "defis": t("retro.col.defis"),
+                                    "rate": st.column_config.ProgressColumn(t("retro.col.rate"), format="percent",
+                                                                            min_value=0.0, max_value=1.0)})
+    dist = cached(bulletins.mood_by_phase)(actor, ctx.promotion.id, now)
+    if not dist.empty:
+        st.markdown(f"**{t('retro.distribution_title')}**")
+        st.plotly_chart(retro.mood_distribution(dist), key="distribution", config={"displayModeBar": False})
+        with st.expander(t("retro.see_data")):
+            st.dataframe(dist[["phase", "humeur", "count"]], hide_index=True, width="stretch",
+                         column_config={"phase": t("retro.col.phase"), "humeur": t("retro.col.mood"),
+                                        "count": t("retro.col.count")})
+    st.markdown(f"### {t('retro.week_bulletins')}")
+    weeks = list(reversed(rates["week"].tolist()))
+    pick = st.selectbox(t("retro.pick_week"), weeks, key="retro_week")
+    if pick:
+        year, week = int(pick[:4]), int(pick[-2:])
+        rows = cached(bulletins.week_bulletins)(actor, ctx.promotion.id, year, week, now)
+        if rows.empty:
+            st.info(t("retro.no_bulletin"))
+        for row in rows.itertuples():
+            with st.container(border=True):
+                st.markdown(f"**{row.name}** · {bulletins.MOOD_EMOJI[row.mood]} {t(f'bulletin.mood.{row.mood}')}")
+                st.caption(t("bulletin.priority"))
+                st.text(row.priority)
+                st.caption(t("bulletin.ups_downs"))
+                st.text(row.ups_downs)
+
+
+tabs = [t("retro.tab.promotion")]
+if ctx.defi is not None:
+    tabs.insert(0, t("retro.tab.defi"))
+views = st.tabs(tabs)
+if ctx.defi is not None:
+    with views[0]:
+        defi_view()
+with views[-1]:
+    promotion_view()

@@ -1,0 +1,29 @@
+"""The public, read-only view behind a share link (`/?partage=<token>`): one défi's
+published bulletins, for people without an account. app.py runs it before the login
+gate; nothing else of the application is reachable from here."""
+
+import streamlit as st
+
+from lib import sharing
+from lib.clock import local_format
+from lib.i18n import t
+
+token = st.query_params.get(sharing.QUERY_PARAM, "")
+try:
+    shared = sharing.open_link(token)
+except sharing.ShareRefused as refusal:
+    st.title(t("share.refused.title"))
+    st.error(str(refusal))
+    st.stop()
+
+st.title(t("share.page_title", defi=shared.defi))
+st.caption(t("share.page_caption", promotion=shared.promotion, date=local_format(shared.expires_at)))
+if shared.bulletins.empty:
+    st.info(t("share.empty"))
+for row in shared.bulletins.itertuples():
+    with st.container(border=True):
+        st.markdown(f"**{row.week}** · {row.humeur}")
+        st.caption(t("bulletin.priority"))
+        st.text(row.priority)
+        st.caption(t("bulletin.ups_downs"))
+        st.text(row.ups_downs)

@@ -1,0 +1,177 @@
+"""Pages of the weekly retrospective under AppTest: the bulletin form, the trends, the
+coaches' help board, key dates, and the public share view opened by a token."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from lib import bulletins, db, sharing
+from lib.config import get_settings
+from lib.models import Bulletin, HelpRequest
+from lib.schemas import BulletinIn, ShareLinkIn
+from tests.pages.conftest import texts
+
+PARIS = ZoneInfo("Europe/Paris")
+WEDNESDAY = dt.datetime(2026, 11, 18, 10, 0, tzinfo=PARIS)
+
+
+@pytest.fixture
+def clock(monkeypatch):  # noqa: ANN001, ANN201
+    """Move the app's clock (SUIVI_FAKE_NOW), as the e2e tests do."""
+
+    def set_to(moment: dt.datetime) -> None:
+        monkeypatch.setenv("SUIVI_FAKE_NOW", moment.isoformat())
+        get_settings.cache_clear()
+
+    set_to(WEDNESDAY)
+    return set_to
+
+
+def button(at, label: str):  # noqa: ANN001, ANN201
+    return next(b for b in at.button if b.label == label)
+
+
+def file_alpha(world, **overrides) -> None:  # noqa: ANN001
+    values = {"mood": 2, "priority": "Finir l'atelier usagers", "ups_downs": "Atelier réussi, API en panne"}
+    values.update(overrides)
+    bulletins.file_bulletin(world.eig, world.alpha_id, BulletinIn(**values), now=WEDNESDAY)
+
+
+def test_eig_files_this_weeks_bulletin_through_the_form(app_as, world, clock):
+    at = app_as("eig", page="pages/bulletin.py")
+    assert "2026-W47" in texts(at) and "vendredi 20/11/2026 à 15:00" in texts(at)
+    assert [ta.max_chars for ta in at.text_area] == [300, 300, 300]  # the live counters
+    at.radio[0].set_value(4)
+    at.text_area[0].input("Tester le prototype")
+    at.text_area[1].input("Bonne démo, sprint chargé")
+    at.text_area[2].input("Un contact à la CNIL")
+    button(at, "Enregistrer le bulletin").click().run()
+    assert not at.exception
+    assert "Bulletin de la semaine 2026-W47 enregistré" in texts(at)
+    with db.reading() as s:
+        row = s.scalar(select(Bulletin))
+        assert (row.mood, row.priority, row.help_request) == (4, "Tester le prototype", "Un contact à la CNIL")
+        assert s.scalar(select(HelpRequest.status)) == "open"
+    # The form now edits the filed bulletin.
+    assert at.text_area[0].value == "Tester le prototype"
+
+
+def test_form_errors_are_shown_in_french(app_as, world, clock):
+    at = app_as("eig", page="pages/bulletin.py")
+    at.text_area[0].input("Tester")
+    button(at, "Enregistrer le bulletin").click().run()
+    page = texts(at)
+    assert "Choisissez l'humeur" in page and "Hauts et bas : Ce champ est obligatoire." in page
+    with db.reading() as s:
+        assert s.scalar(select(Bulletin)) is None
+
+
+def test_closed_week_says_so_with_the_next_deadline(app_as, world, clock):
+    file_alpha(world)
+    clock(dt.datetime(2026, 11, 20, 15, 0, tzinfo=PARIS))
+    at = app_as("eig", page="pages/bulletin.py")
+    page = texts(at)
+    assert "La semaine 2026-W47 est close" in page and "vendredi 27/11/2026 à 15:00" in page
+    assert not at.text_area and "Finir l'atelier usagers" in page
+
+
+def test_coach_sees_trends_with_table_alternatives(app_as, world, clock):
+    file_alpha(world)
+    at = app_as("coach", page="pages/retrospectives.py")
+    assert not at.exception
+    page = texts(at)
+    assert "Humeur de l'équipe, semaine après semaine" in page and "Finir l'atelier usagers" in page
+    assert "Humeur par défi et par semaine" in page
+    assert "Voir les données" in [e.label for e in at.expander]
+    # The heatmap's table alternative: défis as rows, weeks as columns.
+    grids = [df.value for df in at.dataframe if "2026-W47" in getattr(df.value, "columns", [])]
+    assert grids and list(grids[0].index) == ["Alpha", "Beta"]
+    at.radio(key="retro_axis").set_value("programme").run()
+    assert not at.exception
+
+
+def test_another_defi_member_sees_alpha_only_once_published(app_as, world, clock):
+    file_alpha(world)
+    at = app_as("beta_eig", page="pages/retrospectives.py")
+    assert "Finir l'atelier usagers" not in texts(at)
+    clock(dt.datetime(2026, 11, 20, 15, 0, tzinfo=PARIS))
+    at = app_as("beta_eig", page="pages/retrospectives.py")
+    assert not at.exception
+    assert "Finir l'atelier usagers" in texts(at)
+
+
+def test_coach_assigns_and_answers_a_help_request(app_as, world, clock):
+    file_alpha(world, help_request="Besoin d'un juriste")
+    at = app_as("coach", page="pages/help_requests.py")
+    assert "Besoin d'un juriste" in texts(at) and not at.exception
+    button(at, "Attribuer").click().run()
+    assert "Demande attribuée à" in texts(at)
+    at.text_area[0].input("La DAJ vous rappelle lundi.")
+    at.checkbox[0].check()
+    button(at, "Enregistrer la réponse").click().run()
+    assert "Réponse enregistrée." in texts(at)
+    with db.reading() as s:
+        ticket = s.scalar(select(HelpRequest))
+        assert (ticket.status, ticket.answer) == ("resolved", "La DAJ vous rappelle lundi.")
+    at = app_as("eig", page="pages/bulletin.py")
+    assert "La DAJ vous rappelle lundi." in texts(at)
+
+
+def test_key_dates_page_offers_the_ics_file(app_as, world, clock):
+    file_alpha(world, key_date=dt.date(2026, 12, 3), key_date_description="Démo au cabinet")
+    at = app_as("sponsor", page="pages/key_dates.py")
+    assert not at.exception
+    assert any(df.value["description"].tolist() == ["Démo au cabinet"] for df in at.dataframe)
+
+
+def share_token(world, days: int = 7) -> str:  # noqa: ANN001
+    return sharing.create_link(world.coach, world.alpha_id, ShareLinkIn(days=days), now=WEDNESDAY)
+
+
+def open_shared(app_as, token: str):  # noqa: ANN001, ANN201
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages.conftest import APP
+
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["partage"] = token
+    at.run()
+    return at
+
+
+def test_a_valid_share_link_shows_published_bulletins_without_login(app_as, world, clock):
+    bulletins.file_bulletin(world.eig, world.alpha_id, BulletinIn(mood=3, priority="Publiée", ups_downs="u"),
+                            now=WEDNESDAY - dt.timedelta(days=7))
+    file_alpha(world)
+    token = share_token(world)
+    at = open_shared(app_as, token)
+    page = texts(at)
+    assert "Bulletins du défi Alpha" in page and "Publiée" in page
+    assert "Finir l'atelier usagers" not in page  # this week is not published yet
+    assert not at.text_input  # no login form, no menu
+    assert "authentication_status" not in at.session_state or not at.session_state["authentication_status"]
+
+
+def test_an_altered_share_link_is_refused_with_no_data(app_as, world, clock):
+    bulletins.file_bulletin(world.eig, world.alpha_id, BulletinIn(mood=3, priority="Publiée", ups_downs="u"),
+                            now=WEDNESDAY - dt.timedelta(days=7))
+    token = share_token(world)
+    at = open_shared(app_as, token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
+    page = texts(at)
+    assert "Lien de partage refusé" in page and "pas valide" in page
+    assert "Publiée" not in page and "Alpha" not in page
+
+
+def test_an_expired_share_link_is_refused_with_no_data(app_as, world, clock):
+    bulletins.file_bulletin(world.eig, world.alpha_id, BulletinIn(mood=3, priority="Publiée", ups_downs="u"),
+                            now=WEDNESDAY - dt.timedelta(days=7))
+    token = share_token(world, days=1)
+    clock(WEDNESDAY + dt.timedelta(days=1))
+    at = open_shared(app_as, token)
+    page = texts(at)
+    assert "a expiré le jeudi 19/11/2026 à 10:00" in page
+    assert "Publiée" not in page and "Alpha" not in page
