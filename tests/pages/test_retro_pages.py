@@ -96,10 +96,10 @@ def test_coach_sees_trends_with_table_alternatives(app_as, world, clock):
 
 def test_another_defi_member_sees_alpha_only_once_published(app_as, world, clock):
     file_alpha(world)
-    at = app_as("beta_eig", page="pages/retrospectives.py")
+    at = app_as("beta.eig", page="pages/retrospectives.py")
     assert "Finir l'atelier usagers" not in texts(at)
     clock(dt.datetime(2026, 11, 20, 15, 0, tzinfo=PARIS))
-    at = app_as("beta_eig", page="pages/retrospectives.py")
+    at = app_as("beta.eig", page="pages/retrospectives.py")
     assert not at.exception
     assert "Finir l'atelier usagers" in texts(at)
 
