@@ -15,6 +15,8 @@ PAGES = [
     ("pages/help_requests.py", "page.help_requests", ":material/support_agent:", "app.section.suivi", ui.staff),
     ("pages/key_dates.py", "page.key_dates", ":material/event:", "app.section.suivi", ui.everyone),
     ("pages/import.py", "page.import", ":material/upload_file:", "app.section.admin", ui.staff),
+    ("pages/phases.py", "page.phases", ":material/timeline:", "app.section.suivi", ui.team),
+    ("pages/committees.py", "page.committees", ":material/groups:", "app.section.suivi", ui.team),
     ("pages/admin.py", "page.admin", ":material/settings:", "app.section.admin", ui.staff),
 ]
 

@@ -183,3 +183,8 @@ def team(ctx: PageContext) -> bool:
 def eig(ctx: PageContext) -> bool:
     """EIGs of the selected défi."""
     return ctx.defi is not None and ctx.defi.my_role == "eig"
+
+
+def eig_or_staff(ctx: PageContext) -> bool:
+    """EIGs of the selected défi (their own monthly carnet), and coaches (everyone's)."""
+    return ctx.actor.is_staff or eig(ctx)

@@ -1,0 +1,135 @@
+"""Mon carnet: an EIG writes their monthly carnet and reads their history; coaches read
+the carnets of the selected défi's EIGs and see who has not written this month's.
+Private: the services refuse everyone else, whatever this page shows."""
+
+import streamlit as st
+
+from lib import carnets
+from lib.charts import journal as charts
+from lib.clock import today_local
+from lib.i18n import t
+from lib.schemas import CarnetIn
+from lib.ui import cached, context, submit
+
+ctx = context()
+actor = ctx.actor
+if ctx.defi is None:
+    st.info(t("carnet.no_defi"))
+    st.stop()
+defi = ctx.defi
+today = today_local()
+TEXTS = ["objectifs", "besoins", "apprentissages", "trajectoire"]
+LABELS = {name: t(f"carnet.{name}") for name in TEXTS}
+
+st.title(t("carnet.title", defi=defi.name))
+if flash := st.session_state.pop("carnet_flash", None):
+    st.success(flash)
+
+
+def month_label(month) -> str:  # noqa: ANN001 - date
+    return f"{month:%m/%Y}"
+
+
+def show_carnet(carnet: carnets.CarnetView) -> None:
+    for name in TEXTS:
+        st.markdown(f"**{LABELS[name]}**")
+        st.text(getattr(carnet, name) or "—")
+    if carnet.ratings:
+        st.dataframe([{"competence": c, "note": r} for c, r in carnet.ratings.items()], hide_index=True,
+                     column_config={"competence": t("carnet.chart.competency"), "note": t("carnet.chart.rating")})
+
+
+def history(user_id: int) -> None:
+    written = cached(carnets.carnets_of)(actor, defi.id, user_id)
+    if not written:
+        st.info(t("carnet.history_empty"))
+        return
+    ratings = cached(carnets.ratings_history)(actor, defi.id, user_id)
+    if not ratings.empty:
+        st.subheader(t("carnet.chart.ratings"))
+        st.plotly_chart(charts.ratings_over_time(ratings), key=f"carnet_ratings_{user_id}",
+                        config={"displayModeBar": False})
+        with st.expander(t("carnet.see_data")):
+            st.dataframe(ratings, hide_index=True, column_config={
+                "month": st.column_config.DateColumn(t("carnet.month"), format="MM/YYYY"),
+                "phase": t("col.phase"), "competency": t("carnet.chart.competency"),
+                "rating": t("carnet.chart.rating")})
+    for carnet in written:
+        with st.expander(t("carnet.month_label", month=month_label(carnet.month))):
+            show_carnet(carnet)
+
+
+def write_tab() -> None:
+    months = carnets.writable_months(today)
+    month = st.selectbox(t("carnet.month"), months, format_func=month_label, key="carnet_month") \
+        if len(months) > 1 else months[0]
+    form = cached(carnets.carnet_form)(actor, defi.id, month)
+    existing = form.existing
+    if existing:
+        st.success(t("carnet.written", month=month_label(month)))
+    else:
+        st.warning(t("carnet.not_written", month=month_label(month)))
+    st.caption(t("carnet.editable_until", day=f"{form.editable_until:%d/%m/%Y}"))
+    # The version the form was opened on: a save from another tab meanwhile makes it stale.
+    opened_key = f"carnet_opened_{month}"
+    opened = st.session_state.setdefault(opened_key, existing.version if existing else None)
+    with st.form(f"carnet_form_{month}"):
+        values = {name: st.text_area(LABELS[name], getattr(existing, name) if existing else "", max_chars=2000)
+                  for name in TEXTS}
+        ratings = {}
+        if form.competencies:
+            st.markdown(t("carnet.phase", number=form.phase_number, name=form.phase_name))
+            for competency in form.competencies:
+                current = existing.ratings.get(competency) if existing else None
+                ratings[competency] = st.radio(competency, [1, 2, 3, 4], None if current is None else current - 1,
+                                               horizontal=True, key=f"carnet_rating_{month}_{competency}")
+        else:
+            st.caption(t("carnet.no_phase"))
+        saved = st.form_submit_button(t("carnet.save"), type="primary")
+    if saved and submit(lambda: CarnetIn(**values, ratings={c: r for c, r in ratings.items() if r is not None}),
+                        lambda data: carnets.save_carnet(actor, defi.id, month, data, opened), labels=LABELS):
+        st.session_state.pop(opened_key, None)
+        st.session_state["carnet_flash"] = t("carnet.saved", month=month_label(month))
+        st.rerun()
+
+
+def eig_page() -> None:
+    st.caption(t("carnet.private"))
+    write, past = st.tabs([t("carnet.tab.write"), t("carnet.tab.history")])
+    with write:
+        write_tab()
+    with past:
+        history(actor.id)
+
+
+def coach_page() -> None:
+    status = cached(carnets.team_status)(actor, defi.id)
+    st.subheader(t("carnet.coach.team"))
+    if status.empty:
+        st.info(t("carnet.coach.no_eig"))
+    else:
+        missing = status.loc[~status["written_this_month"], "eig"].tolist()
+        if missing:
+            st.warning(t("carnet.coach.missing", names=", ".join(missing)))
+        else:
+            st.success(t("carnet.coach.all_written"))
+        st.dataframe(status.drop(columns=["user_id"]), hide_index=True, column_config={
+            "eig": t("carnet.coach.col.eig"),
+            "written_this_month": st.column_config.CheckboxColumn(t("carnet.coach.col.written")),
+            "carnets": t("carnet.coach.col.carnets")})
+        people = dict(zip(status["user_id"], status["eig"], strict=True))
+        picked = st.selectbox(t("carnet.coach.pick"), list(people), format_func=people.get, key="carnet_eig")
+        history(int(picked))
+    if ctx.promotion:
+        with st.expander(t("carnet.coach.promotion_missing")):
+            everyone = cached(carnets.missing_this_month)(actor, ctx.promotion.id)
+            st.dataframe(everyone, hide_index=True, column_config={"defi": t("carnet.coach.col.defi"),
+                                                                  "eig": t("carnet.coach.col.eig")})
+
+
+if actor.is_staff:
+    coach_page()
+elif defi.my_role == "eig":
+    eig_page()
+else:
+    st.info(t("carnet.not_for_you"))

@@ -1,0 +1,94 @@
+"""Import du carnet historique (coaches and admins): upload a legacy CSV, review the
+preview (problems by line, défi spellings grouped), then confirm: one transaction."""
+
+import streamlit as st
+
+from lib import importers, portfolio
+from lib.errors import ServiceError
+from lib.i18n import t
+from lib.ui import cached, context
+
+ctx = context()
+actor = ctx.actor
+st.title(t("import.title"))
+st.markdown(t("import.intro"))
+if flash := st.session_state.pop("import_flash", None):
+    st.success(flash)
+
+promotions = cached(portfolio.promotions_for)(actor)
+if not promotions:
+    st.info(t("import.need_promotion"))
+    st.stop()
+ids = [p.id for p in promotions]
+default = ids.index(ctx.promotion.id) if ctx.promotion and ctx.promotion.id in ids else 0
+promotion = st.selectbox(t("import.promotion"), promotions, index=default, format_func=lambda p: p.name,
+                         key="import_promotion")
+upload = st.file_uploader(t("import.upload"), type=["csv", "txt"], key="import_file")
+if upload is not None and st.button(t("import.analyse"), type="primary"):
+    try:
+        st.session_state["import_preview"] = importers.preview_logbook(actor, upload.getvalue(), promotion.id,
+                                                                       upload.name)
+    except ServiceError as exc:
+        st.session_state.pop("import_preview", None)
+        st.error(str(exc))
+
+preview: importers.Preview | None = st.session_state.get("import_preview")
+if preview is None or preview.promotion_id != promotion.id:
+    st.stop()
+
+warnings = sum(1 for p in preview.problems if p.severity == "warning")
+c1, c2, c3, c4 = st.columns(4)
+c1.metric(t("import.metric.records"), preview.records)
+c2.metric(t("import.metric.valid"), len(preview.rows))
+c3.metric(t("import.metric.errors"), preview.errors)
+c4.metric(t("import.metric.warnings"), warnings)
+
+st.subheader(t("import.problems"))
+if preview.problems:
+    st.dataframe([{"line": p.line, "severity": t(f"import.severity.{p.severity}"), "message": p.message}
+                  for p in preview.problems], hide_index=True, width="stretch", column_config={
+        "line": t("import.col.line"), "severity": t("import.col.severity"), "message": t("import.col.message")})
+else:
+    st.caption(t("import.no_problem"))
+
+st.subheader(t("import.groups"))
+st.caption(t("import.groups.help"))
+split: set[str] = set()
+names: dict[str, str] = {}
+for group in preview.groups:
+    with st.container(border=True):
+        st.markdown(f"**{group.name}** · {group.rows}")
+        st.caption(t("import.group.variants", variants=", ".join(f"« {v} » ({n})" for v, n in group.variants.items())))
+        if len(group.variants) > 1 and st.checkbox(t("import.group.split"), key=f"import_split_{group.key}"):
+            split.add(group.key)
+            for variant in group.variants:
+                names[variant] = st.text_input(t("import.group.split_name", variant=variant), variant,
+                                               key=f"import_variant_{group.key}_{variant}")
+        elif group.defi_id:
+            st.markdown(t("import.group.existing", name=preview.defis[group.defi_id]))
+        else:
+            names[group.key] = st.text_input(t("import.group.new"), group.name, key=f"import_name_{group.key}")
+
+targets = importers.plan(preview, split, names)
+administration = ""
+if any(target.defi_id is None for target in targets.values()):
+    administration = st.text_input(t("import.administration"), t("import.default_administration"),
+                                   key="import_administration")
+
+if not preview.rows:
+    st.info(t("import.nothing"))
+elif st.button(t("import.confirm"), type="primary"):
+    bar = st.progress(0.0, text=t("import.progress", done=0, total=len(preview.rows)))
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / max(total, 1), text=t("import.progress", done=done, total=total))
+
+    try:
+        result = importers.confirm_import(actor, preview, targets, administration or None, progress=progress)
+    except ServiceError as exc:
+        st.error(str(exc))
+    else:
+        st.session_state.pop("import_preview", None)
+        st.session_state["import_flash"] = t("import.done", inserted=result.inserted, duplicates=result.duplicates,
+                                             created=len(result.created_defis))
+        st.rerun()

@@ -1,0 +1,227 @@
+"""Pages of issue 3 under AppTest: the journal (write, edit, stale edit, delete, read-only
+for sponsors, search, charts), the monthly carnet (EIG form, coaches' view, privacy) and
+the import page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from lib import carnets, db, importers, logbook
+from lib.config import get_settings
+from lib.models import Category, LogEntry, MonthlyCheckin
+from lib.schemas import CarnetIn, LogEntryIn
+from tests.pages.conftest import texts
+
+NOW = dt.datetime(2026, 11, 20, 14, 0, tzinfo=dt.UTC)
+PHASE_3 = ["Analyse d'audience", "Gestion de communauté", "Marketing produit", "Hacking de croissance",
+           "Mesure d'impact"]
+LEGACY = Path(__file__).resolve().parents[1] / "data" / "legacy_journal.csv"
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch):  # noqa: ANN001
+    monkeypatch.setenv("SUIVI_FAKE_NOW", NOW.isoformat())
+    get_settings.cache_clear()
+
+
+def button(at, label: str):  # noqa: ANN001, ANN201
+    return next(b for b in at.button if b.label == label)
+
+
+def add(world, actor, tache: str, **values) -> int:  # noqa: ANN001
+    data = {"done_on": dt.date(2026, 11, 18), "tache": tache, "categories": [Category.P], **values}
+    return logbook.add_entry(actor, world.alpha_id, LogEntryIn(**data), now=NOW)
+
+
+def tasks_in_table(at) -> list[str]:  # noqa: ANN001
+    return list(at.dataframe[0].value["tache"])
+
+
+# --- Journal ------------------------------------------------------------------------------------
+
+
+def test_eig_adds_an_entry_through_the_form(app_as, world):
+    at = app_as("eig", page="pages/journal.py")
+    assert "Aucune entrée" in texts(at)
+    at.text_input(key="new_livrable").input("Prototype")
+    at.text_area(key="new_tache").input("Atelier avec l'équipe métier")
+    at.multiselect(key="new_categories").select(Category.U).select(Category.C)
+    at.radio(key="new_news").set_value(1)
+    at.button(key="FormSubmitter:journal_new-Ajouter l'entrée").click().run()
+    assert not at.exception
+    assert "Entrée ajoutée." in texts(at)
+    assert tasks_in_table(at) == ["Atelier avec l'équipe métier"]
+    with db.reading() as s:
+        entry = s.scalar(select(LogEntry))
+        assert (entry.author_id, entry.news, sorted(c.category for c in entry.categories)) == (
+            world.eig.id, 1, [Category.C, Category.U])
+
+
+def test_missing_task_and_category_are_explained(app_as):
+    at = app_as("eig", page="pages/journal.py")
+    at.button(key="FormSubmitter:journal_new-Ajouter l'entrée").click().run()
+    page = texts(at)
+    assert "Tâche : Ce champ est obligatoire." in page
+    assert "Catégories : Choisissez au moins une catégorie." in page
+
+
+def test_eig_edits_then_deletes_their_entry(app_as, world):
+    entry_id = add(world, world.eig, "Première version")
+    at = app_as("eig", page="pages/journal.py")
+    at.text_area(key=f"edit_tache_{entry_id}_1").input("Version corrigée")
+    button(at, "Enregistrer les modifications").click().run()
+    assert "Entrée modifiée." in texts(at)
+    assert tasks_in_table(at) == ["Version corrigée"]
+    button(at, "Supprimer cette entrée").click().run()
+    assert "Cochez la confirmation" in texts(at)
+    at.checkbox(key=f"edit_confirm_{entry_id}_2").check()
+    button(at, "Supprimer cette entrée").click().run()
+    assert "Entrée supprimée." in texts(at)
+    assert logbook.list_entries(world.coach, world.alpha_id).total == 0
+
+
+def test_stale_edit_is_refused_on_the_page(app_as, world):
+    entry_id = add(world, world.eig, "Version de Léa")
+    at = app_as("eig", page="pages/journal.py")
+    # The coach edits the entry while Léa's form is open.
+    logbook.update_entry(world.coach, entry_id, LogEntryIn(done_on=dt.date(2026, 11, 18), tache="Version du coach",
+                                                           categories=[Category.P]), 1, now=NOW)
+    at.text_area(key=f"edit_tache_{entry_id}_1").input("Ma nouvelle version")
+    button(at, "Enregistrer les modifications").click().run()
+    assert "rien n'a été écrasé" in texts(at)
+    assert logbook.get_entry(world.coach, entry_id).tache == "Version du coach"
+
+
+def test_eig_cannot_edit_a_teammates_entry_on_the_page(app_as, world):
+    add(world, world.eig2, "Entrée de Hugo")
+    at = app_as("eig", page="pages/journal.py")
+    assert tasks_in_table(at) == ["Entrée de Hugo"]
+    assert "Aucune entrée modifiable sur cette page." in texts(at)
+
+
+def test_sponsor_reads_the_journal_and_its_charts_but_cannot_write(app_as, world):
+    add(world, world.eig, "Mise en production", news=1)
+    at = app_as("sponsor", page="pages/journal.py")
+    assert not at.exception
+    assert tasks_in_table(at) == ["Mise en production"]
+    page = texts(at)
+    assert "seuls ses EIG et les coachs y écrivent" in page
+    assert "Entrées par semaine et par catégorie" in page
+    assert len(at.get("plotly_chart")) == 3
+    assert not [b for b in at.button if b.label in ("Ajouter l'entrée", "Enregistrer les modifications")]
+
+
+def test_search_is_accent_insensitive_on_the_page(app_as, world):
+    add(world, world.eig, "Réunion d'équipe")
+    add(world, world.eig, "Code de l'API")
+    at = app_as("coach", page="pages/journal.py")
+    at.text_input(key="journal_query").input("equipe").run()
+    assert tasks_in_table(at) == ["Réunion d'équipe"]
+
+
+def test_journal_is_not_in_the_menu_of_people_outside_any_team(app_as):
+    at = app_as("outsider")
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/journal.py")
+
+
+def test_eig_of_another_defi_only_reaches_their_own_journal(app_as, world):
+    add(world, world.eig, "Secret d'Alpha")
+    at = app_as("beta.eig", page="pages/journal.py")
+    assert "Carnet de bord · Beta" in texts(at)
+    assert "Secret d'Alpha" not in texts(at) and not at.dataframe
+
+
+# --- Monthly carnet --------------------------------------------------------------------------------
+
+
+def test_eig_writes_their_monthly_carnet_through_the_form(app_as, world):
+    at = app_as("eig", page="pages/carnet.py")
+    assert "pas encore écrit votre carnet de 11/2026" in texts(at)
+    assert "Modifiable jusqu'au 07/12/2026." in texts(at)
+    at.text_area[0].input("Lancer la bêta")
+    at.text_area[2].input("Le DSFR")
+    for competency in PHASE_3:
+        at.radio(key=f"carnet_rating_2026-11-01_{competency}").set_value(3)
+    button(at, "Enregistrer mon carnet").click().run()
+    assert not at.exception
+    assert "Carnet de 11/2026 enregistré." in texts(at)
+    [view] = carnets.carnets_of(world.eig, world.alpha_id, world.eig.id, now=NOW)
+    assert (view.objectifs, view.apprentissages, set(view.ratings.values())) == ("Lancer la bêta", "Le DSFR", {3})
+    assert "vous pouvez encore le compléter" in texts(at)
+    assert len(at.get("plotly_chart")) == 1  # self-ratings over time
+
+
+def test_unrated_competencies_are_refused(app_as):
+    at = app_as("eig", page="pages/carnet.py")
+    at.text_area[0].input("Lancer la bêta")
+    button(at, "Enregistrer mon carnet").click().run()
+    assert "Notez-vous sur chaque compétence" in texts(at)
+    with db.reading() as s:
+        assert s.scalar(select(func.count(MonthlyCheckin.id))) == 0
+
+
+def test_coach_sees_the_eigs_carnets_and_who_has_not_written(app_as, world):
+    carnets.save_carnet(world.eig, world.alpha_id, dt.date(2026, 11, 1),
+                        CarnetIn(objectifs="Objectif secret", ratings={c: 2 for c in PHASE_3}), None, now=NOW)
+    at = app_as("coach", page="pages/carnet.py")
+    assert not at.exception
+    page = texts(at)
+    assert "Pas encore écrit ce mois-ci : Hugo EIG." in page
+    at.selectbox(key="carnet_eig").set_value(world.eig.id).run()
+    assert "Objectif secret" in texts(at)
+    assert not [b for b in at.button if b.label == "Enregistrer mon carnet"]
+
+
+def write_secret_carnet(world) -> None:  # noqa: ANN001
+    carnets.save_carnet(world.eig, world.alpha_id, dt.date(2026, 11, 1),
+                        CarnetIn(objectifs="Objectif secret", ratings={c: 2 for c in PHASE_3}), None, now=NOW)
+
+
+@pytest.mark.parametrize("login", ["porteur", "sponsor"])
+def test_carnet_page_is_not_in_the_menu_of_porteurs_and_sponsors(app_as, world, login):
+    write_secret_carnet(world)
+    at = app_as(login)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/carnet.py")
+    assert "Objectif secret" not in texts(at)
+
+
+@pytest.mark.parametrize("login", ["eig2", "beta.eig"])
+def test_other_eigs_only_see_their_own_carnet(app_as, world, login):
+    write_secret_carnet(world)
+    at = app_as(login, page="pages/carnet.py")
+    assert not at.exception
+    assert "pas encore écrit votre carnet" in texts(at)
+    assert "Objectif secret" not in texts(at) + str([ta.value for ta in at.text_area])
+
+
+# --- Import ----------------------------------------------------------------------------------------
+
+
+def test_coach_confirms_a_previewed_import(app_as, world):
+    preview = importers.preview_logbook(world.coach, LEGACY.read_bytes(), world.promotion_id, "legacy_journal.csv")
+    at = app_as("coach", page="pages/import.py")
+    at.session_state["import_preview"] = preview
+    at.run()
+    assert not at.exception
+    page = texts(at)
+    assert "→ défi existant « Alpha »" in page
+    assert [row for row in at.dataframe[0].value["line"]] == [6, 9, 10, 11, 12, 17]
+    with db.reading() as s:
+        assert s.scalar(select(func.count(LogEntry.id))) == 0  # nothing written before confirming
+    at.text_input(key=f"import_name_{importers.label_key('Gamma lab')}").input("Laboratoire Gamma")
+    button(at, "Confirmer l'import").click().run()
+    assert "Import terminé : 9 entrée(s) ajoutée(s), 0 déjà présente(s) ignorée(s), 2 défi(s) créé(s)." in texts(at)
+    assert logbook.list_entries(world.coach, world.alpha_id).total == 4
+
+
+@pytest.mark.parametrize("login", ["eig", "sponsor"])
+def test_import_page_is_for_staff_only(app_as, login):
+    at = app_as(login)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/import.py")
