@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from lib import portfolio
+from lib import committees, portfolio
 from lib.charts.home import phase_strip, phase_table
 from lib.clock import local_format, today_local
 from lib.i18n import t
@@ -44,6 +44,44 @@ def coach_home() -> None:
         })
 
 
+def coach_overdue_actions() -> None:
+    """Committee actions past their due date, across the promotion (issue 5)."""
+    overdue = cached(committees.overdue_actions)(actor, ctx.promotion.id, today)
+    st.subheader(t("home.committees.coach_overdue"))
+    if not overdue:
+        st.caption(t("home.committees.coach_overdue_none"))
+        return
+    st.dataframe(committees.actions_table(overdue).drop(columns=["id", "status"]), hide_index=True, width="stretch",
+                 column_config={"defi": t("home.col.defi"), "phase": t("col.phase"),
+                                "action": t("dossier.col.action"), "owner": t("dossier.col.owner"),
+                                "due_on": st.column_config.DateColumn(t("dossier.col.due"), format="DD/MM/YYYY"),
+                                "overdue": " "})
+
+
+def committee_news(defi_id: int, role: str | None) -> None:
+    """The member's open committee actions, the défi's overdue ones, its latest published report."""
+    if role in ("eig", "porteur"):
+        mine = [a for a in cached(committees.my_open_actions)(actor, today) if a.defi_id == defi_id]
+        st.markdown(f"**{t('home.committees.my_actions')}**")
+        if not mine:
+            st.caption(t("home.committees.no_actions"))
+        for a in mine:
+            line = t("home.committees.action_line", description=a.description, due=f"{a.due_on:%d/%m/%Y}")
+            (st.error if a.overdue else st.info)(line + (f" · {t('home.committees.overdue')}" if a.overdue else ""))
+    others = [a for a in cached(committees.defi_actions)(actor, defi_id, today, True)
+              if a.overdue and a.owner_id != actor.id]
+    if others:
+        st.warning(t("home.committees.defi_overdue") + " : " + " ; ".join(
+            f"{a.description} ({a.owner}, {a.due_on:%d/%m/%Y})" for a in others))
+    report = cached(committees.latest_published_report)(actor, defi_id)
+    if report is None:
+        st.caption(t("home.committees.no_report"))
+        return
+    with st.expander(t("home.committees.latest_report", number=report.phase_number, name=report.phase_name,
+                       at=f"{report.published_at:%d/%m/%Y}"), expanded=True):
+        st.markdown(report.text)
+
+
 def member_home() -> None:
     statuses = cached(portfolio.defi_statuses)(actor, ctx.promotion.id)
     if not statuses:
@@ -70,9 +108,11 @@ def member_home() -> None:
                     st.dataframe(phase_table(status.phases, today), hide_index=True, column_config={
                         "phase": t("col.phase"), "debut": t("col.start"), "fin": t("col.end"),
                         "etat": t("col.state")})
+            committee_news(status.defi.id, status.defi.my_role)
 
 
 if actor.is_staff:
     coach_home()
+    coach_overdue_actions()
 else:
     member_home()

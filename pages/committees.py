@@ -1,0 +1,377 @@
+"""Comités d'évaluation: schedule a phase's committee, its notes and decided actions,
+the rapport d'évaluation (draft, then published), the phase's validation, the version
+history, and the automatically assembled dossier (preview and HTML download)."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import streamlit as st
+
+from lib import committees, dossier, phases
+from lib.charts import phases as charts
+from lib.clock import local_format, today_local
+from lib.i18n import t
+from lib.models import ActionStatus, ReportStatus
+from lib.programme import MOOD_EMOJI
+from lib.schemas import CommitteeActionIn, CommitteeNotesIn, CommitteeScheduleIn, ReportIn
+from lib.ui import cached, context, submit
+
+TZ = "Europe/Paris"
+DATE = "DD/MM/YYYY"
+RATINGS = [None, 1, 2, 3, 4]
+
+ctx = context()
+actor = ctx.actor
+today = today_local()
+st.title(t("page.committees"))
+
+if ctx.defi is None:
+    st.info(t("committees.no_defi"))
+    st.stop()
+
+views = cached(phases.defi_phases)(actor, ctx.defi.id, today)
+if not views:
+    st.info(t("phases.empty"))
+    st.stop()
+
+
+def _rating_label(value: int | None) -> str:
+    return t(f"committees.rating.{value}") if value else "—"
+
+
+def _default_phase() -> int:
+    """The phase the committee is about now: the first one not validated that has begun."""
+    for index, p in enumerate(views):
+        if p.state in ("en_cours", "en_retard"):
+            return index
+    started = [i for i, p in enumerate(views) if p.planned_start <= today]
+    return started[-1] if started else 0
+
+
+phase = st.selectbox(t("committees.phase_pick"), views, index=_default_phase(), key="committee_phase",
+                     format_func=lambda p: f"{p.number}. {p.name} · {t(f'phase_state.{p.state}')}")
+committee = cached(committees.committee_for_phase)(actor, phase.id, today)
+
+
+# --- Schedule ---------------------------------------------------------------------------------------
+
+
+def schedule_form(existing: committees.CommitteeView | None) -> None:
+    people = cached(committees.defi_people)(actor, ctx.defi.id)
+    local = existing.scheduled_at.astimezone(ZoneInfo(TZ)) if existing else None
+    with st.form("schedule"):
+        c1, c2 = st.columns(2)
+        day = c1.date_input(t("committees.schedule.date"), value=local.date() if local else phase.planned_end,
+                            format=DATE)
+        hour = c2.time_input(t("committees.schedule.time"), value=local.time() if local else dt.time(10, 0))
+        chosen = st.multiselect(
+            t("committees.schedule.participants"), people,
+            format_func=lambda p: f"{p.name} ({t(f'defi_role.{p.role}')})",
+            default=[p for p in people if existing and p.id in {q.id for q in existing.participants}]
+            if existing else [p for p in people if p.role in ("eig", "porteur", "coach")])
+        guests = st.text_input(t("committees.schedule.guests"), value=existing.guests if existing else "",
+                               max_chars=500, help=t("committees.schedule.guests_help"))
+        label = t("committees.schedule.update") if existing else t("committees.schedule.submit")
+        if st.form_submit_button(label, type="primary"):
+            build = lambda: CommitteeScheduleIn(  # noqa: E731
+                scheduled_at=dt.datetime.combine(day, hour, tzinfo=ZoneInfo(TZ)),
+                participant_ids=[p.id for p in chosen], guests=guests)
+            if existing:
+                done = submit(build, lambda d: committees.update_schedule(actor, existing.id, d,
+                                                                          existing.version) or True)
+            else:
+                done = submit(build, lambda d: committees.schedule_committee(actor, phase.id, d))
+            if done:
+                st.rerun()
+
+
+# --- Notes ---------------------------------------------------------------------------------------------
+
+
+NOTE_LABELS = {"successes": "committees.notes.successes", "difficulties": "committees.notes.difficulties",
+               "objectives_rating": "committees.notes.objectives_rating", "orientation": "committees.notes.orientation"}
+
+
+def notes_form(c: committees.CommitteeView) -> None:
+    with st.form("notes"):
+        successes = st.text_area(t("committees.notes.successes"), value=c.successes, max_chars=5000)
+        difficulties = st.text_area(t("committees.notes.difficulties"), value=c.difficulties, max_chars=5000)
+        objectives = st.selectbox(t("committees.notes.objectives_rating"), RATINGS,
+                                  index=RATINGS.index(c.objectives_rating), format_func=_rating_label)
+        orientation = st.text_area(t("committees.notes.orientation"), value=c.orientation, max_chars=5000)
+        st.markdown(f"**{t('committees.notes.axes')}**")
+        axes = {}
+        for axis in committees.AXES:
+            a1, a2 = st.columns([1, 3])
+            axes[f"{axis}_rating"] = a1.selectbox(
+                t(f"committees.axis.{axis}"), RATINGS, index=RATINGS.index(getattr(c, f"{axis}_rating")),
+                format_func=_rating_label, key=f"{axis}_rating", help=t(f"committees.axis.{axis}.help"))
+            axes[f"{axis}_comment"] = a2.text_area(
+                t("committees.notes.axis_comment", axis=t(f"committees.axis.{axis}")),
+                value=getattr(c, f"{axis}_comment"), key=f"{axis}_comment", max_chars=2000, height=80)
+        if st.form_submit_button(t("committees.notes.save"), type="primary"):
+            saved = submit(lambda: CommitteeNotesIn(successes=successes, difficulties=difficulties,
+                                                    objectives_rating=objectives, orientation=orientation, **axes),
+                           lambda d: committees.save_notes(actor, c.id, d, c.version),
+                           labels={k: t(v) for k, v in NOTE_LABELS.items()})
+            if saved is not None:
+                st.rerun()
+
+
+def notes_read(c: committees.CommitteeView) -> None:
+    for field in ("successes", "difficulties", "orientation"):
+        st.markdown(f"**{t(NOTE_LABELS[field])}**")
+        st.text(getattr(c, field) or "—")
+    st.markdown(f"**{t('committees.notes.objectives_rating')}** : {_rating_label(c.objectives_rating)}")
+    st.dataframe([{t("committees.col.axis"): t(f"committees.axis.{a}"),
+                   t("committees.col.rating"): _rating_label(getattr(c, f"{a}_rating")),
+                   t("committees.col.comment"): getattr(c, f"{a}_comment")} for a in committees.AXES],
+                 hide_index=True)
+
+
+def validation(c: committees.CommitteeView) -> None:
+    if c.phase_validated_at:
+        st.success(t("phases.validated_on", at=local_format(c.phase_validated_at), who=phase.validated_by or "—"))
+    elif actor.is_staff:
+        st.caption(t("committees.validate.help"))
+        if st.button(t("committees.validate.submit", number=phase.number), key="validate_phase") and submit(
+                lambda: None, lambda _: phases.validate_phase(actor, phase.id, c.phase_version) or True):
+            st.rerun()
+    else:
+        st.info(t("committees.validate.pending"))
+
+
+def committee_tab() -> None:
+    if committee is None:
+        if actor.is_staff:
+            st.info(t("committees.schedule.none_staff"))
+            schedule_form(None)
+        else:
+            st.info(t("committees.schedule.none"))
+        return
+    c = committee
+    st.markdown(t("committees.scheduled_on", at=local_format(c.scheduled_at)))
+    names = ", ".join(p.name for p in c.participants) or "—"
+    st.caption(t("committees.participants_line", names=names) + (f" · {t('committees.guests_line', guests=c.guests)}"
+                                                                   if c.guests else ""))
+    if actor.is_staff:
+        with st.expander(t("committees.schedule.edit")):
+            schedule_form(c)
+        notes_form(c)
+    else:
+        notes_read(c)
+    st.divider()
+    validation(c)
+
+
+# --- Actions -----------------------------------------------------------------------------------------------
+
+
+def actions_tab() -> None:
+    if committee is None:
+        st.info(t("committees.actions.no_committee"))
+        return
+    actions = committee.actions
+    overdue = [a for a in actions if a.overdue]
+    if overdue:
+        st.warning(t("committees.actions.overdue_count", n=len(overdue)))
+    if actions:
+        st.dataframe(committees.actions_table(actions).drop(columns=["id", "defi", "phase"]), hide_index=True,
+                     column_config={"action": t("dossier.col.action"), "owner": t("dossier.col.owner"),
+                                    "due_on": st.column_config.DateColumn(t("dossier.col.due"), format=DATE),
+                                    "status": t("dossier.col.status"), "overdue": " "})
+    else:
+        st.info(t("committees.actions.empty_staff") if actor.is_staff else t("committees.actions.empty"))
+    mine = [a for a in actions if actor.is_staff or a.owner_id == actor.id]
+    if mine:
+        st.markdown(f"**{t('committees.actions.update')}**")
+        statuses = list(ActionStatus)
+        for a in mine:
+            c1, c2, c3 = st.columns([4, 2, 1])
+            flag = " ⚠️" if a.overdue else ""
+            c1.markdown(f"{a.description} · {a.owner} · {a.due_on:%d/%m/%Y}{flag}")
+            choice = c2.selectbox(t("dossier.col.status"), statuses, index=statuses.index(a.status),
+                                  format_func=lambda s: t(f"action_status.{s.value}"), key=f"status_{a.id}",
+                                  label_visibility="collapsed")
+            if c3.button(t("committees.actions.apply"), key=f"apply_{a.id}") and submit(
+                    lambda choice=choice: choice,
+                    lambda s, a=a: committees.set_action_status(actor, a.id, s, a.version) or True):
+                st.rerun()
+    if actor.is_staff:
+        owners = cached(committees.action_owners)(actor, ctx.defi.id)
+        with st.form("add_action", clear_on_submit=True):
+            st.markdown(f"**{t('committees.actions.add')}**")
+            description = st.text_input(t("dossier.col.action"), max_chars=500)
+            c1, c2 = st.columns(2)
+            owner = c1.selectbox(t("dossier.col.owner"), owners,
+                                 format_func=lambda p: f"{p.name} ({t(f'committees.owner_role.{p.role}')})")
+            due = c2.date_input(t("dossier.col.due"), value=today + dt.timedelta(days=30), format=DATE)
+            if st.form_submit_button(t("committees.actions.add_submit")) and submit(
+                    lambda: CommitteeActionIn(description=description, owner_id=owner.id if owner else 0, due_on=due),
+                    lambda d: committees.add_action(actor, committee.id, d),
+                    labels={"description": t("dossier.col.action"), "owner_id": t("dossier.col.owner")}):
+                st.rerun()
+
+
+# --- Report --------------------------------------------------------------------------------------------------
+
+
+def report_tab() -> None:
+    if committee is None:
+        st.info(t("committees.report.no_committee"))
+        return
+    c = committee
+    published = c.report_status == ReportStatus.PUBLISHED
+    if published:
+        st.success(t("committees.report.published_on", at=local_format(c.report_published_at)))
+    if not c.report_visible:
+        st.info(t("committees.report.not_published"))
+        return
+    if not actor.is_staff:
+        st.markdown(c.report_text or "—")
+        return
+    if not published:
+        st.info(t("committees.report.draft_help"))
+    with st.form("report"):
+        text = st.text_area(t("committees.report.text"), value=c.report_text or "", height=300, max_chars=20000)
+        saved = st.form_submit_button(t("committees.report.save"))
+        if saved and submit(lambda: ReportIn(text=text),
+                            lambda d: committees.save_report(actor, c.id, d, c.version) or True,
+                            success=t("committees.report.saved")):
+            st.rerun()
+    if not published and st.button(t("committees.report.publish"), type="primary", key="publish_report") and submit(
+            lambda: None, lambda _: committees.publish_report(actor, c.id, c.version) or True):
+        st.rerun()
+
+
+# --- Dossier -------------------------------------------------------------------------------------------------
+
+
+def dossier_tab() -> None:
+    d = cached(dossier.committee_dossier)(actor, phase.id)
+    st.caption(t("dossier.intro", start=f"{d.start:%d/%m/%Y}", end=f"{d.end:%d/%m/%Y}"))
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric(t("dossier.metric.participation"), f"{d.weeks_filed} / {d.weeks_expected}")
+    c2.metric(t("dossier.metric.mood"), f"{d.mood_average:.1f} / 4" if d.mood_average is not None else "—")
+    c3.metric(t("dossier.metric.help"), len(d.help_requests))
+    c4.metric(t("dossier.metric.overdue"), d.overdue_actions)
+
+    st.subheader(t("dossier.section.mood"))
+    if d.moods:
+        moods = dossier.moods_frame(d)
+        st.plotly_chart(charts.mood_trend(moods), key="dossier_mood", config={"displayModeBar": False})
+        with st.expander(t("home.see_data")):
+            st.dataframe(moods.assign(mood=moods["mood"].map(lambda m: f"{MOOD_EMOJI.get(m, '')} {m}/4")),
+                         hide_index=True, column_config={
+                             "week_start": st.column_config.DateColumn(t("dossier.col.week"), format=DATE),
+                             "mood": t("dossier.col.mood")})
+    else:
+        st.info(t("dossier.empty.mood"))
+
+    st.subheader(t("dossier.section.help"))
+    if d.help_requests:
+        st.dataframe([{t("dossier.col.week"): h.week_start, t("dossier.col.request"): h.request,
+                       t("dossier.col.status"): t(f"dossier.help.{h.status}"), t("dossier.col.answer"): h.answer}
+                      for h in d.help_requests], hide_index=True)
+    else:
+        st.info(t("dossier.empty.help"))
+
+    st.subheader(t("dossier.section.journal"))
+    st.caption(t("dossier.journal_count", n=d.journal_entries))
+    if d.categories:
+        categories = dossier.categories_frame(d)
+        st.plotly_chart(charts.journal_categories(categories), key="dossier_journal", config={"displayModeBar": False})
+        with st.expander(t("home.see_data")):
+            st.dataframe(categories.drop(columns=["category"]), hide_index=True, column_config={
+                "label": t("dossier.col.category"), "entries": t("dossier.col.entries"), "good": t("dossier.good"),
+                "bad": t("dossier.bad")})
+        for sign, key in ((1, "dossier.good_news"), (-1, "dossier.bad_news")):
+            items = [n for n in d.news if n.news == sign]
+            if items:
+                with st.expander(f"{t(key)} ({len(items)})"):
+                    for n in items:
+                        st.text(f"{n.done_on:%d/%m/%Y} · {n.tache}" + (f" ({n.livrable})" if n.livrable else ""))
+    else:
+        st.info(t("dossier.empty.journal"))
+
+    st.subheader(t("dossier.section.key_dates"))
+    if d.key_dates:
+        st.dataframe([{t("dossier.col.date"): k.on_date, t("dossier.col.description"): k.description}
+                      for k in d.key_dates], hide_index=True)
+    else:
+        st.info(t("dossier.empty.key_dates"))
+
+    st.subheader(t("dossier.section.actions", number=d.previous_phase or "—"))
+    if d.previous_actions:
+        st.dataframe(committees.actions_table(d.previous_actions).drop(columns=["id", "defi", "phase"]),
+                     hide_index=True, column_config={
+                         "action": t("dossier.col.action"), "owner": t("dossier.col.owner"),
+                         "due_on": st.column_config.DateColumn(t("dossier.col.due"), format=DATE),
+                         "status": t("dossier.col.status"), "overdue": " "})
+    else:
+        st.info(t("dossier.empty.actions"))
+
+    st.subheader(t("dossier.section.indicators"))
+    indicators = dossier.indicators_frame(d)
+    if indicators.empty:
+        st.info(t("dossier.empty.indicators"))
+    else:
+        if indicators["end_pct"].notna().any():
+            st.plotly_chart(charts.indicator_movement(indicators), key="dossier_indicators",
+                            config={"displayModeBar": False})
+        st.dataframe(indicators.drop(columns=["start_pct", "end_pct"]), hide_index=True, column_config={
+            "name": t("dossier.col.indicator"), "unit": t("dossier.col.unit"), "target": t("dossier.col.target"),
+            "start_on": st.column_config.DateColumn(t("dossier.col.start_on"), format=DATE),
+            "start_value": t("dossier.col.start"),
+            "end_on": st.column_config.DateColumn(t("dossier.col.end_on"), format=DATE),
+            "end_value": t("dossier.col.end"), "delta": t("dossier.col.delta")})
+
+    st.divider()
+    if st.button(t("dossier.export.prepare"), key="prepare_export"):
+        st.session_state["dossier_html"] = (phase.id, dossier.dossier_html(d))
+    prepared = st.session_state.get("dossier_html")
+    if prepared and prepared[0] == phase.id:
+        st.download_button(t("dossier.export.download"), data=prepared[1], mime="text/html",
+                           file_name=f"dossier-comite-{ctx.defi.name}-phase-{phase.number}.html".replace(" ", "-"),
+                           key="download_dossier")
+
+
+# --- History -------------------------------------------------------------------------------------------------
+
+
+def history_tab() -> None:
+    history = cached(committees.committee_history)(actor, ctx.defi.id)
+    st.subheader(t("committees.history.ratings"))
+    if history.empty:
+        st.info(t("committees.history.empty"))
+    else:
+        if history[[f"{a}_rating" for a in committees.AXES]].notna().any().any():
+            st.plotly_chart(charts.axis_ratings(history), key="axis_ratings", config={"displayModeBar": False})
+        table = history.drop(columns=["committee_id", "number"]).assign(
+            scheduled_at=history["scheduled_at"].map(local_format),
+            report_status=history["report_status"].map(lambda s: t(f"committees.report_status.{s}")))
+        with st.expander(t("home.see_data"), expanded=True):
+            st.dataframe(table, hide_index=True, column_config={
+                "phase": t("col.phase"), "scheduled_at": t("committees.col.date"),
+                "objectives_rating": t("committees.notes.objectives_rating"),
+                **{f"{a}_rating": t(f"committees.axis.{a}") for a in committees.AXES},
+                "report_status": t("committees.col.report")})
+    st.subheader(t("committees.history.versions"))
+    if committee is None:
+        st.info(t("committees.history.no_committee"))
+        return
+    entries = cached(committees.version_history)(actor, committee.id)
+    for e in entries:
+        fields = ", ".join(t(f"committees.field.{c.field}") for c in e.changes) or "—"
+        with st.expander(f"{local_format(e.at)} · {e.who} · {t(f'committees.history.action.{e.action}')} · {fields}"):
+            st.dataframe([{t("committees.col.field"): t(f"committees.field.{c.field}"),
+                           t("committees.col.before"): "" if c.before is None else str(c.before),
+                           t("committees.col.after"): "" if c.after is None else str(c.after)} for c in e.changes],
+                         hide_index=True)
+
+
+tab_names = ["committee", "actions", "report", "dossier", "history"]
+tabs = st.tabs([t(f"committees.tab.{name}") for name in tab_names])
+for tab, render in zip(tabs, [committee_tab, actions_tab, report_tab, dossier_tab, history_tab], strict=True):
+    with tab:
+        render()

@@ -1,0 +1,183 @@
+"""Phases: where the défi stands (timeline, progress), each phase's objectives to tick,
+shifts by a coach, the promotion-wide timeline and the phase framework."""
+
+import streamlit as st
+
+from lib import phases
+from lib.charts import phases as charts
+from lib.clock import local_format, today_local
+from lib.i18n import t
+from lib.schemas import ObjectiveIn, PhaseShiftIn, PhaseTemplateIn
+from lib.ui import cached, context, submit
+
+ctx = context()
+actor = ctx.actor
+today = today_local()
+st.title(t("page.phases"))
+
+if ctx.defi is None:
+    st.info(t("phases.no_defi"))
+    st.stop()
+
+can_tick = actor.is_staff or ctx.defi.my_role in ("eig", "porteur")
+DATE = "DD/MM/YYYY"
+
+
+def summary(views: list) -> None:
+    """Where the défi stands, readable in one minute."""
+    current = next((p for p in views if p.state in ("en_cours", "en_retard")), None)
+    upcoming = next((p for p in views if p.committee_at and p.state != "validee"), None)
+    validated = sum(p.state == "validee" for p in views)
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric(t("phases.metric.current"), f"{current.number}. {current.name}" if current else "—",
+              t(f"phase_state.{current.state}") if current else None, delta_color="off")
+    c2.metric(t("phases.metric.objectives"),
+              f"{current.objectives_done} / {len(current.objectives)}" if current else "—")
+    c3.metric(t("phases.metric.time"), f"{round(current.time_elapsed * 100)} %" if current else "—")
+    c4.metric(t("phases.metric.validated"), f"{validated} / {len(views)}")
+    if upcoming:
+        st.caption(t("phases.next_committee", number=upcoming.number, at=local_format(upcoming.committee_at)))
+    late = [p for p in views if p.state == "en_retard"]
+    for p in late:
+        st.warning(t("phases.late_warning", number=p.number, name=p.name, end=f"{p.planned_end:%d/%m/%Y}"))
+
+
+def objectives_form(p) -> None:  # noqa: ANN001 - PhaseView
+    if not p.objectives:
+        st.info(t("phases.objectives.empty_staff") if actor.is_staff else t("phases.objectives.empty"))
+        return
+    with st.form(f"objectives_{p.id}"):
+        ticks = {}
+        for o in p.objectives:
+            help_text = (t("phases.objectives.done_by", who=o.done_by or "—", at=local_format(o.done_at))
+                         if o.done and o.done_at else None)
+            ticks[o.id] = st.checkbox(o.label, value=o.done, key=f"obj_{o.id}", disabled=not can_tick, help=help_text)
+        if can_tick and st.form_submit_button(t("phases.objectives.save")):
+            changed = [o for o in p.objectives if ticks[o.id] != o.done]
+            for o in changed:
+                submit(lambda o=o: o, lambda o: phases.tick_objective(actor, o.id, ticks[o.id], o.version))
+            if changed:
+                st.rerun()
+
+
+def staff_tools(p) -> None:  # noqa: ANN001 - PhaseView
+    with st.form(f"add_objective_{p.id}", clear_on_submit=True):
+        label = st.text_input(t("phases.objectives.new"), max_chars=300)
+        if st.form_submit_button(t("phases.objectives.add")) and submit(
+                lambda: ObjectiveIn(label=label), lambda data: phases.add_objective(actor, p.id, data),
+                labels={"label": t("phases.objectives.new")}):
+            st.rerun()
+    if p.state == "validee":
+        return
+    with st.form(f"shift_{p.id}"):
+        st.markdown(f"**{t('phases.shift.title')}**")
+        c1, c2 = st.columns(2)
+        start = c1.date_input(t("col.start"), value=p.planned_start, format=DATE)
+        end = c2.date_input(t("col.end"), value=p.planned_end, format=DATE)
+        reason = st.text_input(t("phases.shift.reason"), value=p.shift_reason, max_chars=500)
+        cascade = st.checkbox(t("phases.shift.cascade"), value=True)
+        if st.form_submit_button(t("phases.shift.submit")) and submit(
+                lambda: PhaseShiftIn(start=start, end=end, reason=reason, cascade=cascade),
+                lambda data: phases.shift_phase(actor, p.id, data, p.version),
+                labels={"reason": t("phases.shift.reason"), "start": t("col.start"), "end": t("col.end")}):
+            st.rerun()
+
+
+def defi_tab() -> None:
+    views = cached(phases.defi_phases)(actor, ctx.defi.id, today)
+    if not views:
+        st.info(t("phases.empty"))
+        return
+    summary(views)
+    st.subheader(t("phases.timeline"))
+    st.caption(t("phases.timeline.legend"))
+    st.plotly_chart(charts.defi_gantt(views, today), key="gantt", config={"displayModeBar": False})
+    with st.expander(t("home.see_data")):
+        st.dataframe([{t("col.phase"): f"{p.number}. {p.name}", t("phases.col.planned"):
+                       f"{p.template_start:%d/%m/%Y} → {p.template_end:%d/%m/%Y}",
+                       t("phases.col.actual"): f"{p.planned_start:%d/%m/%Y} → {p.planned_end:%d/%m/%Y}",
+                       t("col.state"): t(f"phase_state.{p.state}"),
+                       t("phases.col.committee"): local_format(p.committee_at) if p.committee_at else "—",
+                       t("phases.col.shift_reason"): p.shift_reason} for p in views], hide_index=True)
+    st.subheader(t("phases.progress"))
+    progress = phases.progress_table(views)
+    st.plotly_chart(charts.progress_bars(progress), key="progress", config={"displayModeBar": False})
+    with st.expander(t("home.see_data")):
+        st.dataframe(progress, hide_index=True, column_config={
+            "phase": t("col.phase"), "objectifs": t("phases.col.objectives_pct"), "temps": t("phases.col.time_pct"),
+            "faits": t("phases.col.done"), "total": t("phases.col.total"), "etat": t("col.state")})
+
+    st.subheader(t("phases.details"))
+    for p in views:
+        title = f"{p.number}. {p.name} · {t(f'phase_state.{p.state}')}"
+        with st.expander(title, expanded=p.state in ("en_cours", "en_retard")):
+            if p.summary:
+                st.caption(p.summary)
+            st.markdown(t("phases.window", start=f"{p.planned_start:%d/%m/%Y}", end=f"{p.planned_end:%d/%m/%Y}"))
+            if p.shifted:
+                st.caption(t("phases.shifted", start=f"{p.template_start:%d/%m/%Y}", end=f"{p.template_end:%d/%m/%Y}",
+                             reason=p.shift_reason or "—"))
+            if p.validated_at:
+                st.success(t("phases.validated_on", at=local_format(p.validated_at), who=p.validated_by or "—"))
+            if p.eig_competencies or p.porteur_competencies:
+                st.markdown(t("phases.competencies.eig", items=", ".join(p.eig_competencies) or "—"))
+                st.markdown(t("phases.competencies.porteur", items=", ".join(p.porteur_competencies) or "—"))
+            st.markdown(f"**{t('phases.objectives.title')}**")
+            objectives_form(p)
+            if actor.is_staff:
+                staff_tools(p)
+
+
+def promotion_tab() -> None:
+    timeline = cached(phases.promotion_timeline)(actor, ctx.promotion.id, today)
+    if timeline.empty:
+        st.info(t("phases.promotion.empty"))
+        return
+    st.plotly_chart(charts.promotion_timeline(timeline, today), key="promotion_timeline",
+                    config={"displayModeBar": False})
+    with st.expander(t("home.see_data")):
+        table = timeline.assign(state=timeline["state"].map(lambda s: t(f"phase_state.{s}")))
+        st.dataframe(table.drop(columns=["defi_id", "number"]), hide_index=True, column_config={
+            "defi": t("home.col.defi"), "phase": t("col.phase"),
+            "start": st.column_config.DateColumn(t("col.start"), format=DATE),
+            "end": st.column_config.DateColumn(t("col.end"), format=DATE), "state": t("col.state"),
+            "shifted": t("phases.col.shifted")})
+
+
+def template_form(tp: phases.TemplateInfo) -> None:
+    with st.form(f"template_{tp.id}"):
+        name = st.text_input(t("phases.templates.name"), value=tp.name, max_chars=120)
+        summary_text = st.text_input(t("phases.templates.summary"), value=tp.summary, max_chars=300)
+        months = st.number_input(t("phases.templates.months_label"), min_value=1, max_value=24, value=tp.months,
+                                 step=1)
+        eig = st.text_area(t("phases.templates.eig"), value="\n".join(tp.eig_competencies))
+        porteur = st.text_area(t("phases.templates.porteur"), value="\n".join(tp.porteur_competencies))
+        if st.form_submit_button(t("admin.save")):
+            replanned = submit(
+                lambda: PhaseTemplateIn(name=name, summary=summary_text, months=int(months),
+                                        eig_competencies=[x for x in eig.splitlines() if x.strip()],
+                                        porteur_competencies=[x for x in porteur.splitlines() if x.strip()]),
+                lambda data: phases.update_template(actor, tp.id, data, tp.version),
+                labels={"name": t("phases.templates.name"), "months": t("phases.templates.months_label")})
+            if replanned is not None:
+                st.success(t("phases.templates.saved", n=replanned))
+
+
+def templates_tab() -> None:
+    st.caption(t("phases.templates.help"))
+    for tp in cached(phases.list_templates)(actor, ctx.promotion.id):
+        with st.expander(f"{tp.number}. {tp.name} ({t('phases.templates.months', n=tp.months)})"):
+            template_form(tp)
+
+
+names = [t("phases.tab.defi", name=ctx.defi.name), t("phases.tab.promotion")]
+if actor.is_staff:
+    names.append(t("phases.tab.templates"))
+tabs = st.tabs(names)
+with tabs[0]:
+    defi_tab()
+with tabs[1]:
+    promotion_tab()
+if actor.is_staff:
+    with tabs[2]:
+        templates_tab()

@@ -1,0 +1,171 @@
+"""The Phases and Comités d'évaluation pages, and the committee news on the home page,
+as each role sees them (AppTest on a SQLite world)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from lib import committees, phases
+from lib.clock import today_local
+from lib.schemas import CommitteeActionIn, CommitteeNotesIn, CommitteeScheduleIn, ObjectiveIn, ReportIn
+from tests.pages.conftest import texts
+
+PHASES, COMMITTEES = "pages/phases.py", "pages/committees.py"
+
+
+@pytest.fixture
+def phase1(world):  # noqa: ANN001, ANN201
+    """Alpha's first phase, with two objectives."""
+    p1 = phases.defi_phases(world.coach, world.alpha_id)[0]
+    phases.add_objective(world.coach, p1.id, ObjectiveIn(label="Comprendre le besoin des agents"))
+    phases.add_objective(world.coach, p1.id, ObjectiveIn(label="Prototype papier"))
+    return p1
+
+
+@pytest.fixture
+def held_committee(world, phase1):  # noqa: ANN001, ANN201
+    """Phase 1's committee, held yesterday, with notes, an overdue action for the EIG and a draft report."""
+    yesterday = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    cid = committees.schedule_committee(world.coach, phase1.id, CommitteeScheduleIn(
+        scheduled_at=yesterday, participant_ids=[world.eig.id, world.porteur.id]))
+    view = committees.committee_for_phase(world.coach, phase1.id)
+    committees.save_notes(world.coach, cid, CommitteeNotesIn(successes="Prototype testé avec 5 agents",
+                                                             innovation_rating=3), view.version)
+    committees.add_action(world.coach, cid, CommitteeActionIn(
+        description="Rédiger la convention de données", owner_id=world.eig.id,
+        due_on=today_local() - dt.timedelta(days=2)))
+    view = committees.committee_for_phase(world.coach, phase1.id)
+    committees.save_report(world.coach, cid, ReportIn(text="Rapport confidentiel en cours"), view.version)
+    return cid
+
+
+def _publish(world, phase1):  # noqa: ANN001, ANN202
+    view = committees.committee_for_phase(world.coach, phase1.id)
+    committees.publish_report(world.coach, view.id, view.version)
+
+
+# --- Phases ------------------------------------------------------------------------------------------
+
+
+def test_sponsor_reads_where_the_defi_stands(app_as, phase1):
+    at = app_as("sponsor", page=PHASES)
+    assert not at.exception
+    page = texts(at)
+    assert "Phase en cours" in page and "Objectifs atteints" in page
+    assert "Comprendre le besoin des agents" in [c.label for c in at.checkbox]
+    assert all(c.disabled for c in at.checkbox)  # sponsors read, they do not tick
+    assert len(at.get("plotly_chart")) >= 3  # Gantt, progress, promotion timeline
+    assert not any(b.label == "Décaler" for b in at.button)
+
+
+def test_eig_ticks_an_objective(app_as, world, phase1):
+    at = app_as("eig", page=PHASES)
+    box = next(c for c in at.checkbox if c.label == "Prototype papier")
+    assert not box.disabled
+    box.check()
+    next(b for b in at.button if b.label == "Enregistrer les objectifs cochés").click().run()
+    assert not at.exception
+    done = {o.label: o.done for o in phases.defi_phases(world.coach, world.alpha_id)[0].objectives}
+    assert done == {"Comprendre le besoin des agents": False, "Prototype papier": True}
+
+
+def test_coach_shifts_a_phase_with_a_reason(app_as, world, phase1):
+    at = app_as("coach", page=PHASES)
+    assert "Cadre des phases" in [tab.label for tab in at.tabs]
+    p2 = phases.defi_phases(world.coach, world.alpha_id)[1]
+    # One shift form per phase, in order: the second belongs to phase 2.
+    shift_buttons = [i for i, b in enumerate(at.button) if b.label == "Décaler"]
+    reason = [ti for ti in at.text_input if ti.label == "Raison du décalage"][1]
+    end = [d for d in at.date_input if d.label == "Fin"][1]
+    end.set_value(p2.planned_end + dt.timedelta(days=14))
+    reason.input("Habilitations en retard")
+    at.button[shift_buttons[1]].click().run()
+    assert not at.exception
+    moved = phases.defi_phases(world.coach, world.alpha_id)
+    assert moved[1].planned_end == p2.planned_end + dt.timedelta(days=14)
+    assert moved[2].shift_reason == "Habilitations en retard"
+
+
+@pytest.mark.parametrize("page", [PHASES, COMMITTEES])
+def test_pages_are_not_offered_outside_the_team(app_as, page):
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app_as("outsider", page=page)
+
+
+# --- Committees ------------------------------------------------------------------------------------------
+
+
+def test_coach_schedules_the_committee_of_the_current_phase(app_as, world, phase1):
+    at = app_as("coach", page=COMMITTEES)
+    assert "pas encore planifié" in texts(at)
+    next(b for b in at.button if b.label == "Planifier le comité").click().run()
+    assert not at.exception
+    current = next(p for p in phases.defi_phases(world.coach, world.alpha_id) if p.state in ("en_cours", "en_retard"))
+    view = committees.committee_for_phase(world.coach, current.id)
+    assert view is not None
+    assert {p.name for p in view.participants} >= {"Léa EIG", "Hugo EIG", "Marc Porteur"}
+
+
+def _on_phase1(app_as, login, world):  # noqa: ANN001, ANN202
+    at = app_as(login, page=COMMITTEES)
+    phase_box = at.selectbox(key="committee_phase")
+    phase_box.set_value(phases.defi_phases(world.coach, world.alpha_id)[0]).run()
+    return at
+
+
+def test_draft_report_is_hidden_from_the_sponsor_until_published(app_as, world, phase1, held_committee):
+    at = _on_phase1(app_as, "sponsor", world)
+    assert not at.exception
+    page = texts(at)
+    assert "Prototype testé avec 5 agents" in [x.value for x in at.get("text")]
+    assert "pas encore publié" in page
+    assert "Rapport confidentiel en cours" not in page + str([a.value for a in at.text_area])
+    _publish(world, phase1)
+    at = _on_phase1(app_as, "sponsor", world)
+    assert "Rapport confidentiel en cours" in texts(at)
+
+
+def test_coach_sees_the_draft_history_and_the_dossier(app_as, world, phase1, held_committee):
+    at = _on_phase1(app_as, "coach", world)
+    assert not at.exception
+    assert "Rapport confidentiel en cours" in [a.value for a in at.text_area]
+    page = texts(at)
+    assert "Publier le rapport" in [b.label for b in at.button]
+    assert "Humeur et participation" in page and "Dates clés" in page
+    assert "1 action(s) en retard." in page
+    history = [e.label for e in at.expander if "Claire Coach" in e.label]
+    assert any("rapport" in label for label in history) and any("succès" in label for label in history)
+
+
+def test_eig_updates_their_own_action_from_the_committee_page(app_as, world, phase1, held_committee):
+    at = _on_phase1(app_as, "eig", world)
+    action = committees.defi_actions(world.coach, world.alpha_id)[0]
+    at.selectbox(key=f"status_{action.id}").set_value(committees.ActionStatus.DONE)
+    at.button(key=f"apply_{action.id}").click().run()
+    assert not at.exception
+    assert committees.defi_actions(world.coach, world.alpha_id)[0].status == committees.ActionStatus.DONE
+    # The porteur does not own it: no control to update it.
+    at = _on_phase1(app_as, "porteur", world)
+    assert f"apply_{action.id}" not in [b.key for b in at.button]
+
+
+# --- Home --------------------------------------------------------------------------------------------------
+
+
+def test_eig_home_shows_their_overdue_action_and_the_published_report(app_as, world, phase1, held_committee):
+    at = app_as("eig")
+    page = texts(at)
+    assert "Rédiger la convention de données" in page and "en retard" in page
+    assert "Aucun rapport d'évaluation publié" in page
+    _publish(world, phase1)
+    at = app_as("eig")
+    assert "Rapport confidentiel en cours" in texts(at)
+
+
+def test_coach_home_flags_overdue_actions(app_as, held_committee):
+    at = app_as("coach")
+    assert "Actions de comité en retard" in texts(at)
+    table = at.dataframe[-1].value
+    assert list(table["action"]) == ["Rédiger la convention de données"]
