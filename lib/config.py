@@ -14,7 +14,7 @@ DEFAULT_SQLITE_PATH = DATA_DIR / "suivi.db"
 SECRETS_PATH = ROOT / ".streamlit" / "secrets.toml"
 
 # The demo cookie key ships in the repository; production must bring its own.
-DEMO_COOKIE_KEY = "demo-cle-de-cookie-a-changer"
+DEMO_COOKIE_KEY = "demo-cle-de-cookie-a-changer-en-production"
 
 
 class ConfigurationError(RuntimeError):

@@ -17,6 +17,7 @@ FR: dict[str, str] = {
     "app.sidebar.no_defi": "Aucun défi visible pour vous dans cette promotion.",
     "app.sidebar.logged_as": "Connecté·e : {name} ({role})",
     "app.logout": "Se déconnecter",
+    "app.logged_out": "Vous êtes déconnecté·e. À bientôt !",
     "app.login.title": "Connexion",
     "app.login.prompt": "Identifiez-vous avec votre identifiant et votre mot de passe.",
     "app.login.failed": "Identifiant ou mot de passe incorrect, ou compte désactivé.",

@@ -73,7 +73,9 @@ def login_gate() -> tuple[Actor, stauth.Authenticate]:
             st.rerun()  # logged in by this run's form: redraw without it
         if st.session_state.get("authentication_status") is False:
             st.error(t("app.login.failed"))
-        elif not st.session_state.get("authentication_status"):
+        elif st.session_state.get("logout"):
+            st.success(t("app.logged_out"))
+        else:
             st.info(t("app.login.prompt"))
     actor = current_actor()
     if actor is None:
@@ -109,7 +111,10 @@ def sidebar(actor: Actor, authenticator: stauth.Authenticate) -> PageContext:
                                     format_func=lambda d: f"{d.name} · {d.administration}")
             else:
                 st.info(t("app.sidebar.no_defi"))
-        authenticator.logout(t("app.logout"), "sidebar")
+        # Logging out in a callback runs before the next script run, so the page redraws
+        # logged out at once and a click arriving during a rerun is not lost.
+        st.button(t("app.logout"), key="logout_button", on_click=authenticator.logout,
+                  kwargs={"location": "unrendered"})
     context = PageContext(actor=actor, promotion=promotion, defi=defi)
     st.session_state["context"] = context
     return context

@@ -96,8 +96,12 @@ with tabs[0]:
         if not editable:
             st.caption(t("journal.form.none_editable"))
         else:
-            picked = st.selectbox(t("journal.form.pick"), editable, key="journal_pick",
-                                  format_func=lambda e: f"{e.done_on:%d/%m/%Y} · {e.tache[:80]}")
+            by_id = {e.id: e for e in editable}
+            # A new entry (set by the add form below, before its rerun) opens in the edit form.
+            chosen = st.session_state.pop("journal_pick_next", st.session_state.get("journal_pick"))
+            st.session_state["journal_pick"] = chosen if chosen in by_id else editable[0].id
+            picked = by_id[st.selectbox(t("journal.form.pick"), list(by_id), key="journal_pick",
+                                        format_func=lambda i: f"{by_id[i].done_on:%d/%m/%Y} · {by_id[i].tache[:80]}")]
             # The version the form was opened on: a later change by someone else makes it stale.
             opened = st.session_state.setdefault(f"journal_opened_{picked.id}", picked.version)
             with st.form(f"journal_edit_{picked.id}"):
@@ -183,5 +187,6 @@ if can_write:
                                               categories=cats, news=flag),
                            lambda data: logbook.add_entry(actor, defi.id, data), labels=LABELS)
             if added:
+                st.session_state["journal_pick_next"] = added
                 st.session_state["journal_flash"] = t("journal.added")
                 st.rerun()

@@ -29,12 +29,13 @@ def summary(views: list) -> None:
     upcoming = next((p for p in views if p.committee_at and p.state != "validee"), None)
     validated = sum(p.state == "validee" for p in views)
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric(t("phases.metric.current"), f"{current.number}. {current.name}" if current else "—",
-              t(f"phase_state.{current.state}") if current else None, delta_color="off")
+    c1.metric(t("phases.metric.current"), f"{current.number} / {len(views)}" if current else "—")
     c2.metric(t("phases.metric.objectives"),
               f"{current.objectives_done} / {len(current.objectives)}" if current else "—")
     c3.metric(t("phases.metric.time"), f"{round(current.time_elapsed * 100)} %" if current else "—")
     c4.metric(t("phases.metric.validated"), f"{validated} / {len(views)}")
+    if current:
+        c1.caption(f"{current.name} · {t(f'phase_state.{current.state}')}")
     if upcoming:
         st.caption(t("phases.next_committee", number=upcoming.number, at=local_format(upcoming.committee_at)))
     late = [p for p in views if p.state == "en_retard"]

@@ -30,7 +30,7 @@ def weekly_stacked(df: pd.DataFrame) -> go.Figure:
                              hovertemplate="%{x|%d/%m/%Y} : %{y}<extra>" + category_name(category.value)
                                            + "</extra>"))
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(title=t("journal.chart.week"), type="date")
+    fig.update_xaxes(type="date")
     fig.update_yaxes(title=t("journal.chart.entries"))
     return base_layout(fig)
 
@@ -50,7 +50,7 @@ def news_by_month(df: pd.DataFrame) -> go.Figure:
         go.Bar(x=df["month"], y=df["bad"], name=t("journal.chart.bad"), marker_color=BAD),
     ])
     fig.update_layout(barmode="group")
-    fig.update_xaxes(title=t("journal.chart.month"), type="date", dtick="M1", tickformat="%m/%Y")
+    fig.update_xaxes(type="date", dtick="M1", tickformat="%m/%Y")
     return base_layout(fig)
 
 
@@ -61,5 +61,5 @@ def ratings_over_time(df: pd.DataFrame) -> go.Figure:
         fig.add_trace(go.Scatter(x=part["month"], y=part["rating"], name=competency, mode="lines+markers",
                                  line={"color": PALETTE[i % len(PALETTE)]}))
     fig.update_yaxes(title=t("carnet.chart.rating"), range=[0.5, 4.5], dtick=1)
-    fig.update_xaxes(title=t("journal.chart.month"), type="date", dtick="M1", tickformat="%m/%Y")
-    return base_layout(fig)
+    fig.update_xaxes(type="date", dtick="M1", tickformat="%m/%Y")
+    return base_layout(fig, height=360)

@@ -43,7 +43,7 @@ class LiveApp:
     def start(self, fake_now: str | None = None) -> str:
         self.stop()
         port = free_port()
-        env = {**os.environ, "DATABASE_URL": self.database_url, "SUIVI_COOKIE_KEY": "cle-de-test-e2e"}
+        env = {**os.environ, "DATABASE_URL": self.database_url, "SUIVI_COOKIE_KEY": "cle-de-test-e2e-de-32-octets-min"}
         env.pop("SUIVI_FAKE_NOW", None)
         if fake_now:
             env["SUIVI_FAKE_NOW"] = fake_now
@@ -89,9 +89,18 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator:
+    """Remember each phase's outcome on the test item, so fixtures can tell a failure."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def new_page(browser) -> Iterator[Callable]:  # noqa: ANN001
-    """Open a fresh browser page (own cookies) sized like a laptop screen."""
+def new_page(browser, request: pytest.FixtureRequest) -> Iterator[Callable]:  # noqa: ANN001
+    """Open a fresh browser page (own cookies) sized like a laptop screen. When the test
+    fails, every page it opened is saved to tests/artifacts/failed-<test>-<n>.png."""
     contexts = []
 
     def open_page():  # noqa: ANN202
@@ -102,7 +111,11 @@ def new_page(browser) -> Iterator[Callable]:  # noqa: ANN001
         return page
 
     yield open_page
-    for context in contexts:
+    report = getattr(request.node, "report_call", None)
+    for n, context in enumerate(contexts):
+        if report is not None and report.failed:
+            for page in context.pages:
+                screenshot(page, f"failed-{request.node.name}-{n}")
         context.close()
 
 
@@ -112,6 +125,18 @@ def login(page, base_url: str, username: str, password: str) -> None:  # noqa: A
     page.get_by_label("Mot de passe").fill(password)
     page.get_by_role("button", name="Se connecter").click()
     page.get_by_text("Bonjour").first.wait_for()
+    settle(page)
+
+
+def settle(page) -> None:  # noqa: ANN001
+    """Wait until the app has been idle for half a second. Right after login the cookie
+    components trigger a few more runs; a click landing during one of them can be lost."""
+    page.wait_for_function("""() => {
+        const app = document.querySelector('[data-testid="stApp"]');
+        const idle = app !== null && app.dataset.testScriptState === "notRunning";
+        window.__idleSince = idle ? (window.__idleSince || Date.now()) : null;
+        return idle && Date.now() - window.__idleSince > 500;
+    }""", polling=100)
 
 
 def screenshot(page, name: str) -> Path:  # noqa: ANN001

@@ -44,7 +44,7 @@ def test_eig_files_the_bulletin_and_a_coach_sees_it_in_the_trends_after_the_dead
     login(closed, live_app.base_url, "eig.lea", DEMO_PASSWORD)
     closed.get_by_role("link", name="Bulletin de la semaine").click()
     closed.get_by_text("est close").wait_for()
-    assert PRIORITY in closed.inner_text("body")
+    closed.get_by_text(PRIORITY).wait_for()  # read-only now
 
     coach = new_page()
     login(coach, live_app.base_url, "coach.claire", DEMO_PASSWORD)

@@ -4,7 +4,7 @@ import pytest
 
 from lib.auth import DEMO_PASSWORD
 from lib.seed import CURRENT_DEFIS
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import login, screenshot, settle
 
 pytestmark = pytest.mark.browser
 
@@ -35,4 +35,10 @@ def test_coach_logs_out(live_app, new_page):
     login(page, live_app.base_url, "coach.claire", DEMO_PASSWORD)
     page.get_by_role("button", name="Se déconnecter").click()
     page.get_by_role("button", name="Se connecter").wait_for()
+    page.get_by_text("Vous êtes déconnecté·e").wait_for()
     screenshot(page, "logged-out")
+    # The login cookie is gone too: a reload does not log back in.
+    page.reload()
+    page.get_by_role("button", name="Se connecter").wait_for()
+    settle(page)
+    assert page.get_by_text("Bonjour").count() == 0
