@@ -27,6 +27,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -138,6 +140,15 @@ class IndicatorTheme(enum.StrEnum):
     PERFORMANCE_PRODUIT = "performance_produit"
     TRANSFORMATION_NUMERIQUE = "transformation_numerique"
     OUVERTURE = "ouverture"
+
+
+class CoachingForm(enum.StrEnum):
+    """How a coach met a team outside the weekly bulletin and the committees."""
+
+    APPEL = "appel"
+    RENDEZ_VOUS = "rendez_vous"
+    ATELIER = "atelier"
+    BUREAU_AIDE = "bureau_aide"
 
 
 class Perennisation(enum.StrEnum):
@@ -257,8 +268,17 @@ class Defi(Edited, Base):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     perennisation: Mapped[Perennisation | None] = mapped_column(_enum(Perennisation, "perennisation"), nullable=True)
+    # Ouverture facts the programme counts (coaches record them): is the code public, how
+    # many datasets and reusable libraries the défi published.
+    public_code: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    published_datasets: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    libraries: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
-    __table_args__ = (UniqueConstraint("promotion_id", "name", name="uq_defi_promotion_name"),)
+    __table_args__ = (
+        UniqueConstraint("promotion_id", "name", name="uq_defi_promotion_name"),
+        CheckConstraint("published_datasets >= 0", name="published_datasets_positive"),
+        CheckConstraint("libraries >= 0", name="libraries_positive"),
+    )
 
     promotion: Mapped[Promotion] = relationship(back_populates="defis")
     administration: Mapped[Administration] = relationship()
@@ -274,6 +294,8 @@ class Membership(Edited, Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     defi_id: Mapped[int] = mapped_column(ForeignKey("defi.id", ondelete="CASCADE"), index=True)
     role: Mapped[DefiRole] = mapped_column(_enum(DefiRole, "defi_role"))
+    # For an EIG once the programme is over: still working in the administration? None = unknown.
+    stayed_in_administration: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
     __table_args__ = (UniqueConstraint("user_id", "defi_id", name="uq_membership_user_defi"),)
 
@@ -550,6 +572,41 @@ class CommitteeAction(Edited, Base):
     __table_args__ = (CheckConstraint("length(description) BETWEEN 1 AND 500", name="description_len"),)
 
     committee: Mapped[Committee] = relationship(back_populates="actions")
+
+
+# --- Coaching and programme facts --------------------------------------------------------
+
+
+class CoachingSession(Edited, Base):
+    """A coach's contact with a team outside bulletins and committees (issue 6)."""
+
+    __tablename__ = "coaching_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    defi_id: Mapped[int] = mapped_column(ForeignKey("defi.id", ondelete="CASCADE"))
+    coach_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), nullable=True)
+    held_on: Mapped[dt.date] = mapped_column(Date)
+    form: Mapped[CoachingForm] = mapped_column(_enum(CoachingForm, "coaching_form"))
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+    __table_args__ = (Index("ix_coaching_session_defi_held_on", "defi_id", "held_on"), _len_check("note", 500))
+
+
+class Training(Edited, Base):
+    """A training the programme gave to a promotion, with how many people attended."""
+
+    __tablename__ = "training"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    promotion_id: Mapped[int] = mapped_column(ForeignKey("promotion.id", ondelete="CASCADE"), index=True)
+    held_on: Mapped[dt.date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(200))
+    attendees: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        CheckConstraint("length(title) BETWEEN 1 AND 200", name="title_len"),
+        CheckConstraint("attendees >= 0", name="attendees_positive"),
+    )
 
 
 # --- Indicators --------------------------------------------------------------------------
