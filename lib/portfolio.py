@@ -1,5 +1,6 @@
-"""What a user sees of the programme: promotions and défis they may open, and the
-per-défi summaries of the home page, aggregated in SQL."""
+"""What a user sees of the programme: promotions and défis they may open, the per-défi
+summaries of the home page, and the coaches' portfolio with its explained risk, aggregated
+in SQL."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import pandas as pd
 from pydantic import BaseModel
 from sqlalchemy import and_, func, select
 
-from lib import db
+from lib import db, risk
+from lib.bulletins import load_promotion, programme_end, programme_start
 from lib.clock import iso_week_of, now_utc, week_deadline
 from lib.models import (
     Administration,
@@ -25,7 +27,7 @@ from lib.models import (
     Promotion,
     User,
 )
-from lib.permissions import Actor
+from lib.permissions import Actor, require_staff
 from lib.phases import current_phase_numbers
 
 
@@ -152,3 +154,47 @@ def promotion_overview(actor: Actor, promotion_id: int, today: dt.date | None = 
                      "phase": f"{phase[0]}. {phase[1]}" if phase else "", "eig": eig_counts.get(d.id, 0),
                      "last_week": week_start, "last_mood": mood, "open_help": open_help.get(d.id, 0)})
     return pd.DataFrame(rows, columns=columns)
+
+
+# --- The coaches' portfolio ------------------------------------------------------------------
+
+PORTFOLIO_COLUMNS = ["id", "defi", "administration", "coach", "phase_number", "phase", "objectives", "time",
+                     "moods", "last_mood", "bulletins_filed", "weeks_due", "participation", "open_help",
+                     "oldest_help_days", "overdue_actions", "weeks_without_contact", "last_contact",
+                     "carnets_missing", "level", "level_rank", "level_label", "reasons"]
+LEVEL_ICONS = {"faible": "🟢", "a_surveiller": "🟠", "eleve": "🔴"}
+
+
+def coach_portfolio(actor: Actor, promotion_id: int, now: dt.datetime | None = None) -> pd.DataFrame:
+    """One row per défi of the promotion with every portfolio signal, its risk level and
+    the reasons in words (lib/risk.py). The risk applies while the programme runs: before
+    its start and after its end the level is empty. Coaches and admins only."""
+    require_staff(actor)
+    now = now or now_utc()
+    with db.reading() as s:
+        promotion = load_promotion(s, promotion_id)
+        today = now.astimezone(ZoneInfo(promotion.timezone)).date()
+        running = programme_start(promotion) <= today < programme_end(promotion)
+        signals = risk.collect(s, promotion, now, today)
+    rows = []
+    for sig in signals:
+        assessment = risk.assess(sig) if running else None
+        filed = [m for m in sig.moods if m is not None]
+        rows.append({
+            "id": sig.defi_id, "defi": sig.defi, "administration": sig.administration, "coach": sig.coach,
+            "phase_number": sig.phase_number,
+            "phase": f"{sig.phase_number}. {sig.phase_name}" if sig.phase_number else "",
+            "objectives": round(sig.objectives_share * 100) if sig.objectives_total else None,
+            "time": round(sig.time_elapsed * 100) if sig.phase_number else None,
+            "moods": filed, "last_mood": filed[-1] if filed else None,
+            "bulletins_filed": sig.bulletins_filed, "weeks_due": sig.weeks_due,
+            "participation": f"{sig.bulletins_filed} / {sig.weeks_due}",
+            "open_help": sig.open_help, "oldest_help_days": sig.oldest_help_days,
+            "overdue_actions": sig.overdue_actions, "weeks_without_contact": sig.weeks_without_contact,
+            "last_contact": sig.last_contact, "carnets_missing": sig.carnets_missing,
+            "level": assessment.level if assessment else "",
+            "level_rank": risk.LEVELS.index(assessment.level) if assessment else -1,
+            "level_label": f"{LEVEL_ICONS[assessment.level]} {assessment.label}" if assessment else "—",
+            "reasons": assessment.text if assessment else "",
+        })
+    return pd.DataFrame(rows, columns=PORTFOLIO_COLUMNS)

@@ -7,23 +7,30 @@ a ValidationError into {field: message} for showing next to the form.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from lib.i18n import t
-from lib.models import Category, DefiRole, GlobalRole
+from lib.models import Category, CoachingForm, DefiRole, GlobalRole, IndicatorTheme, Perennisation
 
 LOGIN_RE = re.compile(r"^[a-z0-9._-]{3,64}$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
+# C0 and C1 control characters other than tab and line breaks: invisible, never meant
+# (pasted from a terminal or a PDF), and PostgreSQL refuses NUL in text.
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Dates people type are within the programme's plausible range (legacy journals start in
+# 2017); a typo such as 0026 or 20260 is refused rather than stored and shown for years.
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 
 
 def bounded(max_len: int, required: bool = True):  # noqa: ANN201 - returns a validator
     """A text rule: stripped, optionally required, at most `max_len` characters."""
 
     def check(value: str) -> str:
-        value = (value or "").strip()
+        value = CONTROL_RE.sub("", value or "").strip()
         if required and not value:
             raise ValueError(t("validation.required"))
         if len(value) > max_len:
@@ -48,10 +55,20 @@ def not_in_future(value: dt.date) -> dt.date:
 def password_rule(value: str) -> str:
     if len(value) < 8:
         raise ValueError(t("validation.password"))
+    if len(value.encode()) > 72:  # bcrypt reads at most 72 bytes and refuses longer passwords
+        raise ValueError(t("validation.password_too_long"))
+    return value
+
+
+def plausible_date(value: dt.date) -> dt.date:
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(t("validation.date_range", start=f"{EARLIEST:%d/%m/%Y}", end=f"{LATEST:%d/%m/%Y}"))
     return value
 
 
 Password = Annotated[str, AfterValidator(password_rule)]
+PlausibleDate = Annotated[dt.date, AfterValidator(plausible_date)]
 Rating = Annotated[int, AfterValidator(rating)]
 OptionalRating = Annotated[int | None, AfterValidator(rating)]
 
@@ -91,7 +108,7 @@ class UserIn(Input):
     @field_validator("email")
     @classmethod
     def _email(cls, v: str) -> str:
-        if not EMAIL_RE.match(v.strip()):
+        if len(v.strip()) > 254 or not EMAIL_RE.match(v.strip()):
             raise ValueError(t("validation.email"))
         return v.strip()
 
@@ -108,7 +125,7 @@ class MembershipIn(Input):
 
 class PromotionIn(Input):
     name: Annotated[str, bounded(120)]
-    start_date: dt.date
+    start_date: PlausibleDate
     months: int = 10
 
     @field_validator("months")
@@ -136,7 +153,7 @@ class BulletinIn(Input):
     priority: Annotated[str, bounded(300)]
     ups_downs: Annotated[str, bounded(300)]
     help_request: Annotated[str, bounded(300, required=False)] = ""
-    key_date: dt.date | None = None
+    key_date: PlausibleDate | None = None
     key_date_description: Annotated[str, bounded(200, required=False)] = ""
 
     @field_validator("mood")
@@ -203,8 +220,8 @@ class PhaseTemplateIn(Input):
 class PhaseShiftIn(Input):
     """A défi's phase moved by a coach: the new window and why (kept with the phase)."""
 
-    start: dt.date
-    end: dt.date
+    start: PlausibleDate
+    end: PlausibleDate
     reason: Annotated[str, bounded(500)]
     cascade: bool = True  # move the later phases by the same number of days
 
@@ -231,7 +248,7 @@ class CommitteeScheduleIn(Input):
     def _aware(cls, v: dt.datetime) -> dt.datetime:
         if v.tzinfo is None:
             raise ValueError(t("validation.naive_datetime"))
-        return v
+        return plausible_date(v)
 
 
 class CommitteeNotesIn(Input):
@@ -255,7 +272,7 @@ class CommitteeActionIn(Input):
 
     description: Annotated[str, bounded(500)]
     owner_id: int
-    due_on: dt.date
+    due_on: PlausibleDate
 
 
 class ReportIn(Input):
@@ -269,7 +286,7 @@ class LogEntryIn(Input):
     """A défi journal entry as the form sends it (the date's "not in the future" rule is
     checked by lib.logbook against the injected clock)."""
 
-    done_on: dt.date
+    done_on: PlausibleDate
     livrable: Annotated[str, bounded(200, required=False)] = ""
     tache: Annotated[str, bounded(1000)]
     categories: list[Category]
@@ -304,3 +321,78 @@ class CarnetIn(Input):
         if not any((self.objectifs, self.besoins, self.apprentissages, self.trajectoire)):
             raise ValueError(t("carnet.validation.empty"))
         return self
+
+
+# --- Portfolio and programme figures (issue 6) -------------------------------------------
+
+MAX_COUNT = 100_000
+
+
+def count_rule(value: int) -> int:
+    if not 0 <= value <= MAX_COUNT:
+        raise ValueError(t("validation.count", max=f"{MAX_COUNT:,}".replace(",", "\u202f")))
+    return value
+
+
+Count = Annotated[int, AfterValidator(count_rule)]
+
+
+class CoachingSessionIn(Input):
+    """A coaching session as a coach logs it (lib.coaching refuses a date in the future
+    against the injected clock)."""
+
+    defi_id: int
+    held_on: PlausibleDate
+    form: CoachingForm
+    note: Annotated[str, bounded(500, required=False)] = ""
+
+
+class DefiFactsIn(Input):
+    """What the programme counts about a défi: its pérennisation and its ouverture."""
+
+    perennisation: Perennisation | None = None
+    public_code: bool = False
+    published_datasets: Count = 0
+    libraries: Count = 0
+
+
+class TrainingIn(Input):
+    """A training given to a promotion."""
+
+    held_on: PlausibleDate
+    title: Annotated[str, bounded(200)]
+    attendees: Count = 0
+
+
+# --- Indicators (issue 6) ----------------------------------------------------------------
+
+MAX_AMOUNT = 1e12
+
+
+def amount_rule(value: float) -> float:
+    """An indicator value: a finite number of plausible size (no NaN, no infinity)."""
+    if not math.isfinite(value) or abs(value) > MAX_AMOUNT:
+        raise ValueError(t("validation.amount"))
+    return value
+
+
+Amount = Annotated[float, AfterValidator(amount_rule)]
+
+
+class IndicatorIn(Input):
+    """An indicator of a défi: its theme, what it counts and in which unit, where it
+    started (baseline) and where the team aims (target); both optional."""
+
+    theme: IndicatorTheme
+    name: Annotated[str, bounded(200)]
+    unit: Annotated[str, bounded(40, required=False)] = ""
+    baseline: Amount | None = None
+    target: Amount | None = None
+
+
+class MeasurementIn(Input):
+    """A dated value of an indicator (lib.indicators refuses a date in the future against
+    the injected clock)."""
+
+    measured_on: PlausibleDate
+    value: Amount

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from lib import db
 from lib.auth import DEMO_PASSWORD, hash_password
+from lib.carnets import last_writable_day
 from lib.clock import add_months, is_working_day, iso_week_of, week_deadline
 from lib.models import (
     ActionStatus,
@@ -26,6 +27,8 @@ from lib.models import (
     Base,
     Bulletin,
     Category,
+    CoachingForm,
+    CoachingSession,
     Committee,
     CommitteeAction,
     CommitteeParticipant,
@@ -49,6 +52,7 @@ from lib.models import (
     PhaseTemplate,
     Promotion,
     ReportStatus,
+    Training,
     User,
 )
 from lib.phases import create_defi_phases
@@ -422,6 +426,22 @@ INDICATORS = {
 }
 PAST_OUTCOMES = [Perennisation.EN_PRODUCTION, Perennisation.MISE_EN_PRODUCTION_PREVUE,
                  Perennisation.PAS_DE_MISE_EN_PRODUCTION, Perennisation.ABANDONNE]
+# Ouverture facts of the finished promotion's défis: (public code, datasets, libraries).
+PAST_OUVERTURE = [(True, 3, 1), (True, 1, 0), (False, 0, 0), (True, 2, 2)]
+# Whether each EIG of the finished promotion still works in the administration (None: unknown).
+PAST_STAYED = [True, False, True, None, True, True, False, True, False, True]
+COACHING_NOTES = [
+    "Point d'étape sur la feuille de route et les prochains entretiens.",
+    "Préparation du comité d'évaluation : objectifs et indicateurs.",
+    "Échange sur l'accès aux données et les relais possibles à la DSI.",
+    "Atelier de priorisation du backlog avec l'équipe.",
+    "Conseils sur la communication auprès de {users}.",
+    "",
+]
+TRAININGS = ["Atelier d'intégration de la promotion", "Design des services publics numériques",
+             "Logiciel libre et ouverture des codes sources", "Ouverture et qualité des données",
+             "Accessibilité numérique (RGAA)", "Mesurer l'impact d'un service public numérique",
+             "Pitch et communication du défi", "Pérenniser son produit après le programme"]
 
 # --- Seeding --------------------------------------------------------------------------------
 
@@ -865,6 +885,64 @@ def _indicators(world: World) -> list[Indicator]:
     return indicators
 
 
+def _coaching_sessions(world: World) -> list[CoachingSession]:
+    """Coaching sessions of the current promotion every 1-3 weeks, the latest within the
+    last two weeks, except for the sliding défi whose coach has not met it for seven
+    weeks (the portfolio flags it)."""
+    rng, sessions = world.rng, []
+    for team in (t for t in world.teams if t.current):
+        stop = world.today - (7 * WEEK if team.story == "sliding" else dt.timedelta(days=rng.randint(1, 14)))
+        day = team.promotion.start_date + dt.timedelta(days=rng.randint(3, 10))
+        while day <= stop:
+            if is_working_day(day):
+                note = _fill(rng.choice(COACHING_NOTES), team.spec)
+                sessions.append(CoachingSession(defi_id=team.defi.id, coach_id=team.coach.id, held_on=day,
+                                                form=rng.choice(list(CoachingForm)), note=note,
+                                                created_by_id=team.coach.id, **_stamp(_at(day, 17))))
+            day += dt.timedelta(days=rng.randint(7, 21))
+        if team.story != "sliding" and (not sessions or sessions[-1].defi_id != team.defi.id
+                                        or sessions[-1].held_on < stop):
+            sessions.append(CoachingSession(defi_id=team.defi.id, coach_id=team.coach.id, held_on=stop,
+                                            form=CoachingForm.APPEL, note="", created_by_id=team.coach.id,
+                                            **_stamp(_at(stop, 17))))
+    return sessions
+
+
+def _programme_facts(world: World) -> list[Training]:
+    """What the programme page counts: outcomes and ouverture of the finished défis (a few
+    current ones too), EIGs still in their administration, trainings given so far."""
+    past = [t for t in world.teams if not t.current]
+    for team, outcome, (code, datasets, libraries) in zip(past, PAST_OUTCOMES, PAST_OUVERTURE, strict=False):
+        team.defi.perennisation = outcome
+        team.defi.public_code, team.defi.published_datasets, team.defi.libraries = code, datasets, libraries
+    stayed = iter(PAST_STAYED * 2)
+    for team in past:
+        for membership in team.defi.memberships:
+            if membership.role is DefiRole.EIG:
+                membership.stayed_in_administration = next(stayed)
+    for team in [t for t in world.teams if t.current][:3]:
+        team.defi.public_code = True
+        team.defi.published_datasets = world.rng.randint(0, 2)
+    trainings = []
+    for promotion in {t.promotion.id: t.promotion for t in world.teams}.values():
+        end = add_months(promotion.start_date, promotion.months)
+        for k, title in enumerate(TRAININGS):
+            day = promotion.start_date + dt.timedelta(days=3 + k * 36)
+            if day >= min(end, world.today):
+                break
+            trainings.append(Training(promotion_id=promotion.id, held_on=day, title=title,
+                                      attendees=world.rng.randint(12, 40), created_by_id=world.coaches[0].id,
+                                      **_stamp(_at(day, 18))))
+    return trainings
+
+
+def _forgotten_carnet(world: World, checkins: list[MonthlyCheckin]) -> MonthlyCheckin | None:
+    """The sliding défi's last EIG forgot the carnet of the latest closed month."""
+    team = next(t for t in world.teams if t.current and t.story == "sliding")
+    closed = [c for c in checkins if c.user_id == team.eigs[-1].id and last_writable_day(c.month) < world.today]
+    return max(closed, key=lambda c: c.month) if closed else None
+
+
 def _counts(s: Session) -> dict[str, int]:
     return {t.name: s.scalar(select(func.count()).select_from(t)) or 0
             for t in Base.metadata.sorted_tables if t.name != "data_version"}
@@ -885,17 +963,19 @@ def seed(engine: Engine | None = None, today: dt.date | None = None) -> SeedSumm
         current = _promotion(s, "EIG 9", _monday(add_months(today, -7)), admin)
         world.teams = _teams(s, world, past, PAST_DEFIS, current=False)
         world.teams += _teams(s, world, current, CURRENT_DEFIS, current=True)
-        for team, outcome in zip(world.teams, PAST_OUTCOMES, strict=False):
-            team.defi.perennisation = outcome
         s.add_all(_phase_progress(world))
         bulletins = _bulletins(world)
         s.add_all(bulletins)
         s.add_all(_log_entries(world))
-        s.add_all(_checkins(world))
+        checkins = _checkins(world)
+        forgotten = _forgotten_carnet(world, checkins)
+        s.add_all(c for c in checkins if c is not forgotten)
         s.add_all(_committees(world))
         s.add_all(_indicators(world))
         s.flush()
         s.add_all(_key_dates(world, bulletins))
+        s.add_all(_coaching_sessions(world))
+        s.add_all(_programme_facts(world))
         s.flush()
         return SeedSummary(seeded=True, counts=_counts(s))
 

@@ -1,0 +1,56 @@
+"""Coaching sessions: the contacts a coach has with a team outside the weekly bulletin and
+the committees (a call, a meeting, a workshop, the help desk). The portfolio counts them
+as coach contacts (lib/risk.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import select
+
+from lib import db
+from lib.audit import record, snapshot
+from lib.clock import now_utc
+from lib.errors import NotFound
+from lib.i18n import t
+from lib.models import CoachingSession, Defi, Promotion, User
+from lib.permissions import Actor, require_staff
+from lib.schemas import CoachingSessionIn
+
+SESSION_FIELDS = ["defi_id", "coach_id", "held_on", "form", "note"]
+SESSION_COLUMNS = ["id", "defi_id", "defi", "held_on", "form", "form_label", "coach", "note"]
+
+
+def log_session(actor: Actor, data: CoachingSessionIn, now: dt.datetime | None = None) -> int:
+    """Record a coaching session held by the acting coach; refuse a date in the future."""
+    require_staff(actor)
+    now = now or now_utc()
+    with db.transaction() as s:
+        tz = s.scalar(select(Promotion.timezone).join(Defi, Defi.promotion_id == Promotion.id)
+                      .where(Defi.id == data.defi_id))
+        if tz is None:
+            raise NotFound(t("error.not_found"))
+        if data.held_on > now.astimezone(ZoneInfo(tz)).date():
+            raise ValueError(t("validation.future_date"))
+        session = CoachingSession(defi_id=data.defi_id, coach_id=actor.id, held_on=data.held_on, form=data.form,
+                                  note=data.note, created_by_id=actor.id, created_at=now, updated_at=now)
+        s.add(session)
+        s.flush()
+        record(s, actor, "create", "coaching_session", session.id, after=snapshot(session, SESSION_FIELDS), at=now)
+        return session.id
+
+
+def promotion_sessions(actor: Actor, promotion_id: int, limit: int = 50) -> pd.DataFrame:
+    """The promotion's latest coaching sessions, newest first (coaches only)."""
+    require_staff(actor)
+    with db.reading() as s:
+        rows = s.execute(
+            select(CoachingSession.id, Defi.id, Defi.name, CoachingSession.held_on, CoachingSession.form,
+                   User.display_name, CoachingSession.note)
+            .join(Defi, Defi.id == CoachingSession.defi_id).outerjoin(User, User.id == CoachingSession.coach_id)
+            .where(Defi.promotion_id == promotion_id)
+            .order_by(CoachingSession.held_on.desc(), CoachingSession.id.desc()).limit(limit)).all()
+    return pd.DataFrame([(i, d, name, held, form.value, t(f"coaching.form.{form.value}"), coach or "—", note)
+                         for i, d, name, held, form, coach, note in rows], columns=SESSION_COLUMNS)
