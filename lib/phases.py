@@ -380,22 +380,23 @@ def delete_objective(actor: Actor, objective_id: int) -> None:
         s.delete(objective)
 
 
-def tick_objective(actor: Actor, objective_id: int, done: bool, expected_version: int,
-                   now: dt.datetime | None = None) -> None:
-    """The team, its porteurs and the coaches tick (or untick) an objective."""
+def tick_objectives(actor: Actor, ticks: dict[int, tuple[bool, int]], now: dt.datetime | None = None) -> None:
+    """The team, its porteurs and the coaches tick (or untick) objectives, given as
+    {objective id: (done, version the form was opened on)}: all of them or none."""
     now = now or now_utc()
     with db.transaction() as s:
-        objective, defi_id = _load_objective(s, objective_id)
-        require(s, actor, Action.TICK_OBJECTIVE, defi_id)
-        if objective.version != expected_version:
-            raise StaleEdit()
-        if objective.done == done:
-            return
-        objective.done = done
-        objective.done_at, objective.done_by_id = (now, actor.id) if done else (None, None)
-        s.flush()
-        record(s, actor, "tick" if done else "untick", "phase_objective", objective.id,
-               before={"done": not done}, after={"done": done}, at=now)
+        for objective_id, (done, expected_version) in ticks.items():
+            objective, defi_id = _load_objective(s, objective_id)
+            require(s, actor, Action.TICK_OBJECTIVE, defi_id)
+            if objective.version != expected_version:
+                raise StaleEdit()
+            if objective.done == done:
+                continue
+            objective.done = done
+            objective.done_at, objective.done_by_id = (now, actor.id) if done else (None, None)
+            s.flush()
+            record(s, actor, "tick" if done else "untick", "phase_objective", objective.id,
+                   before={"done": not done}, after={"done": done}, at=now)
 
 
 # --- The promotion's timeline ----------------------------------------------------------------

@@ -7,7 +7,7 @@ import functools
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ParamSpec, TypeVar
+from typing import NoReturn, ParamSpec, TypeVar
 
 import streamlit as st
 import streamlit_authenticator as stauth
@@ -58,6 +58,9 @@ def _authenticator() -> stauth.Authenticate:
                                auth.COOKIE_EXPIRY_DAYS, auto_hash=False)
 
 
+_REMEMBER = "ui_remember_login"
+
+
 def login_gate() -> tuple[Actor, stauth.Authenticate]:
     """Show the login form until someone logs in; return the acting user."""
     authenticator = _authenticator()
@@ -70,7 +73,10 @@ def login_gate() -> tuple[Actor, stauth.Authenticate]:
         except LoginError:
             st.session_state["authentication_status"] = False
         if st.session_state.get("authentication_status"):
-            st.rerun()  # logged in by this run's form: redraw without it
+            # Logged in by this run's form: redraw without it. The rerun discards the cookie
+            # the library just sent, so the next run sends it again (see below).
+            st.session_state[_REMEMBER] = True
+            st.rerun()
         if st.session_state.get("authentication_status") is False:
             st.error(t("app.login.failed"))
         elif st.session_state.get("logout"):
@@ -78,6 +84,8 @@ def login_gate() -> tuple[Actor, stauth.Authenticate]:
         else:
             st.info(t("app.login.prompt"))
     actor = current_actor()
+    if actor is not None and st.session_state.pop(_REMEMBER, False):
+        authenticator.cookie_controller.set_cookie()  # so that a reload keeps the user logged in
     if actor is None:
         if st.session_state.get("authentication_status"):  # deactivated since login
             authenticator.logout(location="unrendered")
@@ -121,7 +129,9 @@ def sidebar(actor: Actor, authenticator: stauth.Authenticate) -> PageContext:
 
 
 def context() -> PageContext:
-    """The page context app.py set up for this run."""
+    """The page context app.py set up for this run. Every page starts with it, so it also
+    shows the message of the write that caused this run (see `done`)."""
+    _show_done()
     return st.session_state["context"]
 
 
@@ -145,6 +155,24 @@ def cached(fn: Callable[P, R]) -> Callable[P, R]:
         return _cached_call(f"{fn.__module__}.{fn.__qualname__}", url, db.data_version(), args, kwargs)
 
     return wrapper
+
+
+# --- After a write ---------------------------------------------------------------------------
+
+_DONE = "ui_done_message"
+
+
+def done(message: str) -> NoReturn:
+    """Rerun the page after a successful write and say so on the next run (a message shown
+    now would vanish with the rerun)."""
+    st.session_state[_DONE] = message
+    st.rerun()
+
+
+def _show_done() -> None:
+    """The message of the write that caused this run, once."""
+    if message := st.session_state.pop(_DONE, None):
+        st.success(message, icon=":material/check_circle:")
 
 
 # --- Errors --------------------------------------------------------------------------------

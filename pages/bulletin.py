@@ -7,7 +7,7 @@ from lib.clock import local_format, now_utc
 from lib.i18n import t
 from lib.programme import MOOD_EMOJI
 from lib.schemas import BulletinIn
-from lib.ui import cached, context, submit
+from lib.ui import cached, context, done, submit
 
 ctx = context()
 actor = ctx.actor
@@ -26,9 +26,6 @@ state = cached(bulletins.week_state)(actor, ctx.defi.id, now)
 clock = cached(bulletins.clock_now)(actor, ctx.defi.promotion_id, now)
 deadline = local_format(state.deadline, state.timezone)
 st.caption(f"{ctx.defi.name} · {ctx.defi.administration}")
-
-if message := st.session_state.pop("bulletin_saved", None):
-    st.success(message)
 
 LABELS = {"mood": t("bulletin.mood"), "priority": t("bulletin.priority"), "ups_downs": t("bulletin.ups_downs"),
           "help_request": t("bulletin.help_request"), "key_date": t("bulletin.key_date"),
@@ -68,8 +65,7 @@ else:
                 lambda data: bulletins.file_bulletin(actor, ctx.defi.id, data, expected_version=state.version),
                 labels=LABELS)
             if saved is not None:
-                st.session_state["bulletin_saved"] = t("bulletin.saved", week=state.label, deadline=deadline)
-                st.rerun()
+                done(t("bulletin.saved", week=state.label, deadline=deadline))
 
 if state.help_status:
     st.markdown(t("bulletin.help_status", status=t(f"help.status.{state.help_status}")))

@@ -9,7 +9,7 @@ from lib.charts import journal as charts
 from lib.clock import today_local
 from lib.i18n import t
 from lib.schemas import CarnetIn
-from lib.ui import cached, context, submit
+from lib.ui import cached, context, done, submit
 
 ctx = context()
 actor = ctx.actor
@@ -22,8 +22,6 @@ TEXTS = ["objectifs", "besoins", "apprentissages", "trajectoire"]
 LABELS = {name: t(f"carnet.{name}") for name in TEXTS}
 
 st.title(t("carnet.title", defi=defi.name))
-if flash := st.session_state.pop("carnet_flash", None):
-    st.success(flash)
 
 
 def month_label(month) -> str:  # noqa: ANN001 - date
@@ -89,8 +87,7 @@ def write_tab() -> None:
     if saved and submit(lambda: CarnetIn(**values, ratings={c: r for c, r in ratings.items() if r is not None}),
                         lambda data: carnets.save_carnet(actor, defi.id, month, data, opened), labels=LABELS):
         st.session_state.pop(opened_key, None)
-        st.session_state["carnet_flash"] = t("carnet.saved", month=month_label(month))
-        st.rerun()
+        done(t("carnet.saved", month=month_label(month)))
 
 
 def eig_page() -> None:

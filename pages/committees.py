@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from lib import committees, dossier, phases
+from lib import committees, dossier, phases, ui
 from lib.charts import phases as charts
 from lib.clock import local_format, today_local
 from lib.i18n import t
@@ -77,12 +77,12 @@ def schedule_form(existing: committees.CommitteeView | None) -> None:
                 scheduled_at=dt.datetime.combine(day, hour, tzinfo=ZoneInfo(TZ)),
                 participant_ids=[p.id for p in chosen], guests=guests)
             if existing:
-                done = submit(build, lambda d: committees.update_schedule(actor, existing.id, d,
-                                                                          existing.version) or True)
+                saved = submit(build, lambda d: committees.update_schedule(actor, existing.id, d,
+                                                                           existing.version) or True)
             else:
-                done = submit(build, lambda d: committees.schedule_committee(actor, phase.id, d))
-            if done:
-                st.rerun()
+                saved = submit(build, lambda d: committees.schedule_committee(actor, phase.id, d))
+            if saved:
+                ui.done(t("committees.schedule.saved"))
 
 
 # --- Notes ---------------------------------------------------------------------------------------------
@@ -115,7 +115,7 @@ def notes_form(c: committees.CommitteeView) -> None:
                            lambda d: committees.save_notes(actor, c.id, d, c.version),
                            labels={k: t(v) for k, v in NOTE_LABELS.items()})
             if saved is not None:
-                st.rerun()
+                ui.done(t("committees.notes.saved"))
 
 
 def notes_read(c: committees.CommitteeView) -> None:
@@ -136,7 +136,7 @@ def validation(c: committees.CommitteeView) -> None:
         st.caption(t("committees.validate.help"))
         if st.button(t("committees.validate.submit", number=phase.number), key="validate_phase") and submit(
                 lambda: None, lambda _: phases.validate_phase(actor, phase.id, c.phase_version) or True):
-            st.rerun()
+            ui.done(t("committees.validate.done", number=phase.number))
     else:
         st.info(t("committees.validate.pending"))
 
@@ -196,7 +196,7 @@ def actions_tab() -> None:
             if c3.button(t("committees.actions.apply"), key=f"apply_{a.id}") and submit(
                     lambda choice=choice: choice,
                     lambda s, a=a: committees.set_action_status(actor, a.id, s, a.version) or True):
-                st.rerun()
+                ui.done(t("committees.actions.status_saved"))
     if actor.is_staff:
         owners = cached(committees.action_owners)(actor, ctx.defi.id)
         with st.form("add_action", clear_on_submit=True):
@@ -210,7 +210,7 @@ def actions_tab() -> None:
                     lambda: CommitteeActionIn(description=description, owner_id=owner.id if owner else 0, due_on=due),
                     lambda d: committees.add_action(actor, committee.id, d),
                     labels={"description": t("dossier.col.action"), "owner_id": t("dossier.col.owner")}):
-                st.rerun()
+                ui.done(t("committees.actions.added"))
 
 
 # --- Report --------------------------------------------------------------------------------------------------
@@ -236,12 +236,11 @@ def report_tab() -> None:
         text = st.text_area(t("committees.report.text"), value=c.report_text or "", height=300, max_chars=20000)
         saved = st.form_submit_button(t("committees.report.save"))
         if saved and submit(lambda: ReportIn(text=text),
-                            lambda d: committees.save_report(actor, c.id, d, c.version) or True,
-                            success=t("committees.report.saved")):
-            st.rerun()
+                            lambda d: committees.save_report(actor, c.id, d, c.version) or True):
+            ui.done(t("committees.report.saved"))
     if not published and st.button(t("committees.report.publish"), type="primary", key="publish_report") and submit(
             lambda: None, lambda _: committees.publish_report(actor, c.id, c.version) or True):
-        st.rerun()
+        ui.done(t("committees.report.published"))
 
 
 # --- Dossier -------------------------------------------------------------------------------------------------

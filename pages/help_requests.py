@@ -6,7 +6,7 @@ from lib import help_requests, portfolio
 from lib.clock import now_utc
 from lib.i18n import t
 from lib.schemas import HelpAnswerIn
-from lib.ui import cached, context, submit
+from lib.ui import cached, context, done, submit
 
 ctx = context()
 actor = ctx.actor
@@ -15,9 +15,6 @@ if ctx.promotion is None:
     st.info(t("retro.no_promotion"))
     st.stop()
 now = now_utc().replace(second=0, microsecond=0)
-
-if message := st.session_state.pop("help_saved", None):
-    st.success(message)
 
 times = cached(help_requests.response_times)(actor, ctx.promotion.id)
 c1, c2, c3, c4, c5 = st.columns(5)
@@ -63,19 +60,16 @@ with left, st.form(f"assign_{pick['id']}_{pick['version']}"):
     if st.form_submit_button(t("help.assign")) and submit(
             lambda: coach.id,
             lambda coach_id: help_requests.assign(actor, pick["id"], coach_id, pick["version"]) or True):
-        st.session_state["help_saved"] = t("help.assigned", name=coach.name)
-        st.rerun()
+        done(t("help.assigned", name=coach.name))
 with right, st.form(f"answer_{pick['id']}_{pick['version']}"):
     answer = st.text_area(t("help.answer"), pick["answer"], max_chars=1000)
     resolve = st.checkbox(t("help.resolve"), value=pick["status"] == "resolved")
     if st.form_submit_button(t("help.save_answer")):
-        done = submit(lambda: HelpAnswerIn(answer=answer, resolve=resolve),
-                      lambda data: help_requests.answer(actor, pick["id"], data, pick["version"]) or True,
-                      labels={"answer": t("help.answer")})
-        if done:
-            st.session_state["help_saved"] = t("help.answered")
-            st.rerun()
+        answered = submit(lambda: HelpAnswerIn(answer=answer, resolve=resolve),
+                          lambda data: help_requests.answer(actor, pick["id"], data, pick["version"]) or True,
+                          labels={"answer": t("help.answer")})
+        if answered:
+            done(t("help.answered"))
 if pick["status"] == "resolved" and st.button(t("help.reopen")) and submit(
         lambda: pick["id"], lambda hid: help_requests.reopen(actor, hid, pick["version"]) or True):
-    st.session_state["help_saved"] = t("help.reopened")
-    st.rerun()
+    done(t("help.reopened"))

@@ -6,14 +6,12 @@ import streamlit as st
 from lib import importers, portfolio
 from lib.errors import ServiceError
 from lib.i18n import t
-from lib.ui import cached, context
+from lib.ui import cached, context, done
 
 ctx = context()
 actor = ctx.actor
 st.title(t("import.title"))
 st.markdown(t("import.intro"))
-if flash := st.session_state.pop("import_flash", None):
-    st.success(flash)
 
 promotions = cached(portfolio.promotions_for)(actor)
 if not promotions:
@@ -89,6 +87,5 @@ elif st.button(t("import.confirm"), type="primary"):
         st.error(str(exc))
     else:
         st.session_state.pop("import_preview", None)
-        st.session_state["import_flash"] = t("import.done", inserted=result.inserted, duplicates=result.duplicates,
-                                             created=len(result.created_defis))
-        st.rerun()
+        done(t("import.done", inserted=result.inserted, duplicates=result.duplicates,
+               created=len(result.created_defis)))

@@ -11,7 +11,7 @@ from lib.i18n import t
 from lib.logbook import JournalFilters
 from lib.models import Category
 from lib.schemas import LogEntryIn
-from lib.ui import cached, context, submit
+from lib.ui import cached, context, done, submit
 
 ctx = context()
 actor = ctx.actor
@@ -27,8 +27,6 @@ LABELS = {"done_on": t("journal.form.date"), "livrable": t("journal.form.livrabl
           "news": t("journal.form.news")}
 
 st.title(t("journal.title", defi=defi.name))
-if flash := st.session_state.pop("journal_flash", None):
-    st.success(flash)
 
 
 def news_label(value: int) -> str:
@@ -129,22 +127,20 @@ with tabs[0]:
                 return True
 
             if save:
-                done = submit(lambda: LogEntryIn(done_on=done_on, livrable=new_livrable, tache=tache,
-                                                 categories=cats, news=flag),
-                              lambda data: reopen_if_stale(lambda: logbook.update_entry(actor, picked.id, data,
-                                                                                        opened)),
-                              labels=LABELS)
-                if done:
+                saved = submit(lambda: LogEntryIn(done_on=done_on, livrable=new_livrable, tache=tache,
+                                                  categories=cats, news=flag),
+                               lambda data: reopen_if_stale(lambda: logbook.update_entry(actor, picked.id, data,
+                                                                                         opened)),
+                               labels=LABELS)
+                if saved:
                     st.session_state.pop(f"journal_opened_{picked.id}", None)
-                    st.session_state["journal_flash"] = t("journal.updated")
-                    st.rerun()
+                    done(t("journal.updated"))
             if remove:
                 if not confirm:
                     st.warning(t("journal.delete_unconfirmed"))
                 elif submit(lambda: picked.id,
                             lambda entry_id: reopen_if_stale(lambda: logbook.delete_entry(actor, entry_id, opened))):
-                    st.session_state["journal_flash"] = t("journal.deleted")
-                    st.rerun()
+                    done(t("journal.deleted"))
 
 # --- Charts ------------------------------------------------------------------------------------
 
@@ -188,5 +184,4 @@ if can_write:
                            lambda data: logbook.add_entry(actor, defi.id, data), labels=LABELS)
             if added:
                 st.session_state["journal_pick_next"] = added
-                st.session_state["journal_flash"] = t("journal.added")
-                st.rerun()
+                done(t("journal.added"))

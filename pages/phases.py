@@ -8,7 +8,7 @@ from lib.charts import phases as charts
 from lib.clock import local_format, today_local
 from lib.i18n import t
 from lib.schemas import ObjectiveIn, PhaseShiftIn, PhaseTemplateIn
-from lib.ui import cached, context, submit
+from lib.ui import cached, context, done, submit
 
 ctx = context()
 actor = ctx.actor
@@ -54,11 +54,9 @@ def objectives_form(p) -> None:  # noqa: ANN001 - PhaseView
                          if o.done and o.done_at else None)
             ticks[o.id] = st.checkbox(o.label, value=o.done, key=f"obj_{o.id}", disabled=not can_tick, help=help_text)
         if can_tick and st.form_submit_button(t("phases.objectives.save")):
-            changed = [o for o in p.objectives if ticks[o.id] != o.done]
-            for o in changed:
-                submit(lambda o=o: o, lambda o: phases.tick_objective(actor, o.id, ticks[o.id], o.version))
-            if changed:
-                st.rerun()
+            changed = {o.id: (ticks[o.id], o.version) for o in p.objectives if ticks[o.id] != o.done}
+            if changed and submit(lambda: changed, lambda c: phases.tick_objectives(actor, c) or True):
+                done(t("phases.objectives.saved_n", n=len(changed)))
 
 
 def staff_tools(p) -> None:  # noqa: ANN001 - PhaseView
@@ -67,7 +65,7 @@ def staff_tools(p) -> None:  # noqa: ANN001 - PhaseView
         if st.form_submit_button(t("phases.objectives.add")) and submit(
                 lambda: ObjectiveIn(label=label), lambda data: phases.add_objective(actor, p.id, data),
                 labels={"label": t("phases.objectives.new")}):
-            st.rerun()
+            done(t("phases.objectives.added"))
     if p.state == "validee":
         return
     with st.form(f"shift_{p.id}"):
@@ -81,7 +79,7 @@ def staff_tools(p) -> None:  # noqa: ANN001 - PhaseView
                 lambda: PhaseShiftIn(start=start, end=end, reason=reason, cascade=cascade),
                 lambda data: phases.shift_phase(actor, p.id, data, p.version),
                 labels={"reason": t("phases.shift.reason"), "start": t("col.start"), "end": t("col.end")}):
-            st.rerun()
+            done(t("phases.shift.saved"))
 
 
 def defi_tab() -> None:

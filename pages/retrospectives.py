@@ -10,7 +10,7 @@ from lib.charts import retro
 from lib.clock import local_format, now_utc, today_local
 from lib.i18n import t
 from lib.schemas import ShareLinkIn
-from lib.ui import cached, context, submit
+from lib.ui import cached, context, done, submit
 
 ctx = context()
 actor = ctx.actor
@@ -93,12 +93,9 @@ def share_section(defi) -> None:  # noqa: ANN001 - portfolio.DefiInfo
             cols[0].code(link.url, language=None)
             cols[1].caption(f"{link.state_label} · {t('share.col.expires_at')} "
                             f"{local_format(link.expires_at)}")
-            if link.state == "active" and cols[2].button(t("share.revoke"), key=f"revoke_{link.id}"):
-                submit(lambda link_id=link.id: link_id, lambda link_id: sharing.revoke(actor, link_id))
-                st.session_state["share_revoked"] = True
-                st.rerun()
-        if st.session_state.pop("share_revoked", False):
-            st.success(t("share.revoked"))
+            if link.state == "active" and cols[2].button(t("share.revoke"), key=f"revoke_{link.id}") and submit(
+                    lambda link_id=link.id: link_id, lambda link_id: sharing.revoke(actor, link_id) or True):
+                done(t("share.revoked"))
 
 
 def promotion_view() -> None:

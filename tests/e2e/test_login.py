@@ -33,11 +33,15 @@ def test_wrong_password_keeps_the_visitor_out(live_app, new_page):
 def test_coach_logs_out(live_app, new_page):
     page = new_page()
     login(page, live_app.base_url, "coach.claire", DEMO_PASSWORD)
+    # The login cookie keeps her logged in across a reload...
+    page.reload()
+    page.get_by_text("Bonjour").first.wait_for()
+    settle(page)
     page.get_by_role("button", name="Se déconnecter").click()
     page.get_by_role("button", name="Se connecter").wait_for()
     page.get_by_text("Vous êtes déconnecté·e").wait_for()
     screenshot(page, "logged-out")
-    # The login cookie is gone too: a reload does not log back in.
+    # ...until she logs out: the cookie is gone, a reload does not log her back in.
     page.reload()
     page.get_by_role("button", name="Se connecter").wait_for()
     settle(page)

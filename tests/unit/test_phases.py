@@ -142,7 +142,7 @@ def test_objectives_checklist_and_progress(world):
     with pytest.raises(PermissionDenied):
         phases.add_objective(world.eig, p2.id, ObjectiveIn(label="Objectif de l'EIG"))
     version = _phase(world, 2).objectives[0].version
-    phases.tick_objective(world.porteur, first, True, version, now=dt.datetime(2026, 7, 1, 12, tzinfo=UTC))
+    phases.tick_objectives(world.porteur, {first: (True, version)}, now=dt.datetime(2026, 7, 1, 12, tzinfo=UTC))
     p2 = _phase(world, 2, today=D(2026, 7, 22))
     assert [o.label for o in p2.objectives] == ["Tester le prototype avec 5 agents", "Ouvrir le dépôt de code"]
     assert p2.objectives[0].done and p2.objectives[0].done_by == "Marc Porteur"
@@ -151,10 +151,16 @@ def test_objectives_checklist_and_progress(world):
     table = phases.progress_table([p2])
     assert table.loc[0, ["objectifs", "temps"]].tolist() == [50, 50]
     with pytest.raises(StaleEdit):
-        phases.tick_objective(world.eig, first, False, version)
+        phases.tick_objectives(world.eig, {first: (False, version)})
     with pytest.raises(PermissionDenied):
-        phases.tick_objective(world.sponsor, first, False, p2.objectives[0].version)
-    phases.tick_objective(world.eig, first, False, p2.objectives[0].version)
+        phases.tick_objectives(world.sponsor, {first: (False, p2.objectives[0].version)})
+    phases.tick_objectives(world.eig, {first: (False, p2.objectives[0].version)})
+    assert _phase(world, 2).objectives_done == 0
+    # One form, one transaction: a stale objective among the ticked ones writes none of them.
+    first_now, second_now = _phase(world, 2).objectives
+    with pytest.raises(StaleEdit):
+        phases.tick_objectives(world.eig, {first_now.id: (True, first_now.version),
+                                           second_now.id: (True, second_now.version - 1)})
     assert _phase(world, 2).objectives_done == 0
 
 
@@ -196,7 +202,7 @@ def test_phase_services_follow_the_matrix(world, player):
     calls = {
         "read": (team, lambda: phases.defi_phases(actor, world.alpha_id)),
         "tick": (column in {"staff", "eig", "porteur"},
-                 lambda: phases.tick_objective(actor, objective, True, 1)),
+                 lambda: phases.tick_objectives(actor, {objective: (True, 1)})),
         "add": (column == "staff", lambda: phases.add_objective(actor, p2.id, ObjectiveIn(label="Autre"))),
         "shift": (column == "staff", lambda: phases.shift_phase(
             actor, p2.id, PhaseShiftIn(start=p2.planned_start, end=D(2026, 9, 13), reason="R"), p2.version)),
