@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from lib import db
 from lib.config import get_settings
@@ -20,6 +21,13 @@ from tests import pg
 from tests.fixtures import World, build_world
 
 IN_CI = bool(os.environ.get("CI"))
+
+# Property-based tests: no deadline (database writes vary in time, timing is for `make bench`),
+# and in CI the same examples every run, so a red build always reproduces.
+settings.register_profile("suivi", deadline=None, max_examples=60,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("ci", parent=settings.get_profile("suivi"), derandomize=True, print_blob=True)
+settings.load_profile("ci" if IN_CI else "suivi")
 
 
 def missing(what: str) -> None:
