@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lib import db
@@ -244,7 +245,10 @@ def file_bulletin(actor: Actor, defi_id: int, data: BulletinIn, expected_version
             bulletin.updated_at = now
         bulletin.mood, bulletin.priority, bulletin.ups_downs = data.mood, data.priority, data.ups_downs
         bulletin.help_request = data.help_request
-        s.flush()
+        try:
+            s.flush()
+        except IntegrityError as exc:  # a teammate filed this week's bulletin since we looked
+            raise Conflict(t("bulletin.filed_meanwhile")) from exc
         record(s, actor, "create" if before is None else "update", "bulletin", bulletin.id, before=before,
                after=snapshot(bulletin, BULLETIN_FIELDS), at=now)
         _sync_help_request(s, actor, bulletin, now)

@@ -14,9 +14,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from pydantic import BaseModel
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from lib import db
 from lib.audit import record, snapshot
@@ -238,47 +236,44 @@ def save_carnet(actor: Actor, defi_id: int, month: dt.date, data: CarnetIn, expe
     """Write or edit the actor's own carnet of `month` while the month's window is open.
     `expected_version` is None for a new carnet, else the version the form was opened on."""
     month = month_of(month)
-    try:
-        with db.transaction() as s:
-            require(s, actor, Action.WRITE_CARNET, defi_id)
-            today = _local_today(s, defi_id, now)
-            if not is_editable(month, today):
-                raise PermissionDenied(t("carnet.closed", month=f"{month:%m/%Y}"))
-            carnet = s.scalar(select(MonthlyCheckin).where(MonthlyCheckin.user_id == actor.id,
-                                                           MonthlyCheckin.month == month))
-            if carnet is not None and carnet.defi_id != defi_id:
-                raise PermissionDenied(t("carnet.other_defi"))
-            if (carnet.version if carnet else None) != expected_version:
-                raise StaleEdit(t("journal.stale_edit"))
-            if carnet is None:
-                number, _, competencies = _phase_on(s, defi_id, min(today, add_months(month, 1) - dt.timedelta(1)))
+    with db.transaction() as s:
+        require(s, actor, Action.WRITE_CARNET, defi_id)
+        today = _local_today(s, defi_id, now)
+        if not is_editable(month, today):
+            raise PermissionDenied(t("carnet.closed", month=f"{month:%m/%Y}"))
+        carnet = s.scalar(select(MonthlyCheckin).where(MonthlyCheckin.user_id == actor.id,
+                                                       MonthlyCheckin.month == month))
+        if carnet is not None and carnet.defi_id != defi_id:
+            raise PermissionDenied(t("carnet.other_defi"))
+        if (carnet.version if carnet else None) != expected_version:
+            raise StaleEdit(t("journal.stale_edit"))
+        if carnet is None:
+            number, _, competencies = _phase_on(s, defi_id, min(today, add_months(month, 1) - dt.timedelta(1)))
+        else:
+            number = carnet.phase_number
+            competencies = _phase_number(s, defi_id, number)[1]
+        missing = [c for c in competencies if c not in data.ratings]
+        unknown = [c for c in data.ratings if c not in competencies]
+        if missing or unknown:
+            raise ValueError(t("carnet.ratings_mismatch", names=", ".join(missing or unknown)))
+        before = _snapshot(carnet) if carnet else None
+        if carnet is None:
+            carnet = MonthlyCheckin(user_id=actor.id, defi_id=defi_id, month=month, phase_number=number,
+                                    created_by_id=actor.id)
+            s.add(carnet)
+        for field in TEXT_FIELDS:
+            setattr(carnet, field, getattr(data, field))
+        current = {r.competency: r for r in carnet.ratings}
+        for competency, value in data.ratings.items():
+            if competency in current:
+                current[competency].rating = value
             else:
-                number = carnet.phase_number
-                competencies = _phase_number(s, defi_id, number)[1]
-            missing = [c for c in competencies if c not in data.ratings]
-            unknown = [c for c in data.ratings if c not in competencies]
-            if missing or unknown:
-                raise ValueError(t("carnet.ratings_mismatch", names=", ".join(missing or unknown)))
-            before = _snapshot(carnet) if carnet else None
-            if carnet is None:
-                carnet = MonthlyCheckin(user_id=actor.id, defi_id=defi_id, month=month, phase_number=number,
-                                        created_by_id=actor.id)
-                s.add(carnet)
-            for field in TEXT_FIELDS:
-                setattr(carnet, field, getattr(data, field))
-            current = {r.competency: r for r in carnet.ratings}
-            for competency, value in data.ratings.items():
-                if competency in current:
-                    current[competency].rating = value
-                else:
-                    carnet.ratings.append(CompetencyRating(competency=competency, rating=value))
-            carnet.updated_at = now_utc()  # a ratings-only change still bumps the version
-            s.flush()
-            record(s, actor, "update" if before else "create", "monthly_checkin", carnet.id, before=before,
-                   after=_snapshot(carnet))
-            return carnet.id
-    except (StaleDataError, IntegrityError) as exc:  # changed, or written in another tab meanwhile
-        raise StaleEdit(t("journal.stale_edit")) from exc
+                carnet.ratings.append(CompetencyRating(competency=competency, rating=value))
+        carnet.updated_at = now_utc()  # a ratings-only change still bumps the version
+        s.flush()
+        record(s, actor, "update" if before else "create", "monthly_checkin", carnet.id, before=before,
+               after=_snapshot(carnet))
+        return carnet.id
 
 
 def _snapshot(carnet: MonthlyCheckin) -> dict:

@@ -13,9 +13,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from lib.config import ROOT, get_settings
+from lib.errors import Conflict, StaleEdit
+from lib.i18n import t
 from lib.models import DataVersion
 
 MIGRATIONS_DIR = ROOT / "migrations"
@@ -58,12 +62,20 @@ def _session_factory(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def transaction(engine: Engine | None = None) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error, bump the data version."""
+    """One unit of work: commit on success, roll back on any error, bump the data version.
+
+    A race the services' own checks could not see (a row changed, or the same unique row
+    written, by another transaction between our read and our write) is refused in French."""
     factory = _session_factory(engine or get_engine())
-    with factory() as session, session.begin():
-        yield session
-        session.flush()
-        session.execute(update(DataVersion).where(DataVersion.id == 1).values(value=DataVersion.value + 1))
+    try:
+        with factory() as session, session.begin():
+            yield session
+            session.flush()
+            session.execute(update(DataVersion).where(DataVersion.id == 1).values(value=DataVersion.value + 1))
+    except StaleDataError as exc:
+        raise StaleEdit() from exc
+    except IntegrityError as exc:
+        raise Conflict(t("error.written_meanwhile")) from exc
 
 
 @contextmanager

@@ -39,6 +39,7 @@ FR: dict[str, str] = {
     "error.permission_denied": "Vous n'avez pas les droits pour cette action.",
     "error.not_owner": "Vous ne pouvez modifier que vos propres éléments.",
     "error.not_found": "Élément introuvable.",
+    "error.written_meanwhile": "Quelqu'un vient d'enregistrer la même chose au même moment : rechargez la page pour voir ce qui a été enregistré, rien n'a été écrasé.",
     "error.production_demo_key": "SUIVI_ENV=production : définissez SUIVI_COOKIE_KEY (la clé de démonstration est refusée).",
     "error.production_demo_accounts": "SUIVI_ENV=production : des comptes de démonstration existent encore ({logins}) ; désactivez-les ou changez leur mot de passe.",
     # --- Home ------------------------------------------------------------------------
@@ -302,6 +303,7 @@ FR: dict[str, str] = {
     "page.key_dates": "Dates clés",
     "page.shared": "Bulletins partagés",
     "bulletin.mood": "Humeur de l'équipe",
+    "bulletin.filed_meanwhile": "Un membre de l'équipe vient de déposer le bulletin de cette semaine : rechargez la page pour le voir et le compléter, rien n'a été écrasé.",
     "bulletin.mood.1": "difficile",
     "bulletin.mood.2": "mitigée",
     "bulletin.mood.3": "bonne",

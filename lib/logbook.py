@@ -17,7 +17,6 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Select, case, func, literal, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from lib import db
 from lib.audit import record, snapshot
@@ -215,37 +214,31 @@ def _load_for_write(s: Session, actor: Actor, entry_id: int, expected_version: i
 def update_entry(actor: Actor, entry_id: int, data: LogEntryIn, expected_version: int,
                  now: dt.datetime | None = None) -> None:
     """Edit an entry: EIGs their own, coaches any; a stale form is refused, nothing overwritten."""
-    try:
-        with db.transaction() as s:
-            entry = _load_for_write(s, actor, entry_id, expected_version)
-            _check_date(data.done_on, now, s, entry.defi_id)
-            before = _snapshot(entry, [c.category for c in entry.categories])
-            entry.done_on, entry.livrable, entry.tache, entry.news = data.done_on, data.livrable, data.tache, data.news
-            entry.search_text = search_text(data.livrable, data.tache)
-            current = {c.category: c for c in entry.categories}
-            for category in set(current) - set(data.categories):
-                entry.categories.remove(current[category])
-            for category in data.categories:
-                if category not in current:
-                    entry.categories.append(LogEntryCategory(category=category))
-            # Bump the version even when only the categories changed (another table).
-            entry.updated_at = now_utc()
-            s.flush()
-            record(s, actor, "update", "log_entry", entry.id, before=before, after=_snapshot(entry, data.categories))
-    except StaleDataError as exc:  # changed between our read and our write
-        raise StaleEdit(t("journal.stale_edit")) from exc
+    with db.transaction() as s:
+        entry = _load_for_write(s, actor, entry_id, expected_version)
+        _check_date(data.done_on, now, s, entry.defi_id)
+        before = _snapshot(entry, [c.category for c in entry.categories])
+        entry.done_on, entry.livrable, entry.tache, entry.news = data.done_on, data.livrable, data.tache, data.news
+        entry.search_text = search_text(data.livrable, data.tache)
+        current = {c.category: c for c in entry.categories}
+        for category in set(current) - set(data.categories):
+            entry.categories.remove(current[category])
+        for category in data.categories:
+            if category not in current:
+                entry.categories.append(LogEntryCategory(category=category))
+        # Bump the version even when only the categories changed (another table).
+        entry.updated_at = now_utc()
+        s.flush()
+        record(s, actor, "update", "log_entry", entry.id, before=before, after=_snapshot(entry, data.categories))
 
 
 def delete_entry(actor: Actor, entry_id: int, expected_version: int) -> None:
-    try:
-        with db.transaction() as s:
-            entry = _load_for_write(s, actor, entry_id, expected_version)
-            before = _snapshot(entry, [c.category for c in entry.categories])
-            s.delete(entry)
-            s.flush()
-            record(s, actor, "delete", "log_entry", entry_id, before=before)
-    except StaleDataError as exc:
-        raise StaleEdit(t("journal.stale_edit")) from exc
+    with db.transaction() as s:
+        entry = _load_for_write(s, actor, entry_id, expected_version)
+        before = _snapshot(entry, [c.category for c in entry.categories])
+        s.delete(entry)
+        s.flush()
+        record(s, actor, "delete", "log_entry", entry_id, before=before)
 
 
 # --- Aggregations for the charts (in SQL) ---------------------------------------------------
