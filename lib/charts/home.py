@@ -32,5 +32,5 @@ def phase_strip(phases: list, today: dt.date) -> go.Figure:
                           "<extra></extra>"))
     fig.add_vline(x=dt.datetime.combine(today, dt.time()).timestamp() * 1000, line_color="#E1000F", line_dash="dot")
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(type="date")
+    fig.update_xaxes(type="date", tickformat="%m/%Y")  # numeric: plotly only knows English month names
     return base_layout(fig, height=60 + 36 * len(phases))

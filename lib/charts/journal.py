@@ -30,7 +30,7 @@ def weekly_stacked(df: pd.DataFrame) -> go.Figure:
                              hovertemplate="%{x|%d/%m/%Y} : %{y}<extra>" + category_name(category.value)
                                            + "</extra>"))
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(type="date")
+    fig.update_xaxes(type="date", tickformat="%d/%m/%y")
     fig.update_yaxes(title=t("journal.chart.entries"))
     return base_layout(fig)
 

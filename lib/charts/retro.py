@@ -91,6 +91,6 @@ def key_date_timeline(dates: pd.DataFrame, today: object) -> go.Figure:
         customdata=dates[["description"]].to_numpy(),
         hovertemplate="%{x|%d/%m/%Y} · %{y}<br>%{customdata[0]}<extra></extra>"))
     fig.add_vline(x=pd.Timestamp(today).timestamp() * 1000, line_color="#E1000F", line_dash="dot")
-    fig.update_xaxes(type="date")
+    fig.update_xaxes(type="date", tickformat="%d/%m/%y")
     fig.update_yaxes(autorange="reversed", type="category")
     return base_layout(fig, height=120 + 30 * dates["defi"].nunique())
