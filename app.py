@@ -17,6 +17,8 @@ PAGES = [
     ("pages/import.py", "page.import", ":material/upload_file:", "app.section.admin", ui.staff),
     ("pages/phases.py", "page.phases", ":material/timeline:", "app.section.suivi", ui.team),
     ("pages/committees.py", "page.committees", ":material/groups:", "app.section.suivi", ui.team),
+    ("pages/portfolio.py", "page.portfolio", ":material/monitoring:", "app.section.pilotage", ui.staff),
+    ("pages/programme.py", "page.programme", ":material/query_stats:", "app.section.pilotage", ui.everyone),
     ("pages/admin.py", "page.admin", ":material/settings:", "app.section.admin", ui.staff),
 ]
 

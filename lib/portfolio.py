@@ -29,6 +29,7 @@ from lib.models import (
 )
 from lib.permissions import Actor, require_staff
 from lib.phases import current_phase_numbers
+from lib.text import fold
 
 
 class PromotionInfo(BaseModel):
@@ -198,3 +199,30 @@ def coach_portfolio(actor: Actor, promotion_id: int, now: dt.datetime | None = N
             "reasons": assessment.text if assessment else "",
         })
     return pd.DataFrame(rows, columns=PORTFOLIO_COLUMNS)
+
+
+SORTS = {  # the portfolio's orders: (columns, ascending)
+    "risk": (["level_rank", "reason_count", "defi"], [False, False, True]),
+    "defi": (["defi"], [True]),
+    "mood": (["last_mood", "defi"], [True, True]),
+    "contact": (["weeks_without_contact", "defi"], [False, True]),
+}
+
+
+def filter_portfolio(rows: pd.DataFrame, levels: list[str] | None = None, phases: list[int] | None = None,
+                     text: str = "", coach: str | None = None, sort: str = "risk") -> pd.DataFrame:
+    """The portfolio rows kept by the page's filters (risk levels, phase numbers, a text
+    found accent-insensitively in the défi, its administration, coach or reasons), sorted."""
+    kept = rows
+    if levels:
+        kept = kept[kept["level"].isin(levels)]
+    if phases:
+        kept = kept[kept["phase_number"].isin(phases)]
+    if coach:
+        kept = kept[kept["coach"] == coach]
+    if needle := fold(text.strip()):
+        haystack = kept[["defi", "administration", "coach", "reasons"]].astype(str).agg(" ".join, axis=1)
+        kept = kept[haystack.map(lambda h: needle in fold(h))]
+    columns, ascending = SORTS[sort]
+    kept = kept.assign(reason_count=kept["reasons"].map(lambda r: r.count(";") + 1 if r else 0))
+    return kept.sort_values(columns, ascending=ascending, na_position="last").drop(columns="reason_count")

@@ -1,0 +1,142 @@
+"""Portefeuille: every défi of the promotion for the coaches, with its signals, its risk
+level and the reasons in words; filters, click-through to the défi, the rules as the
+code applies them, and the form to log a coaching session."""
+
+import streamlit as st
+
+from lib import coaching, portfolio, risk
+from lib.clock import now_utc, today_local
+from lib.i18n import t
+from lib.models import CoachingForm
+from lib.schemas import CoachingSessionIn
+from lib.ui import cached, context, done, submit
+
+ctx = context()
+actor = ctx.actor
+st.title(t("page.portfolio"))
+if ctx.promotion is None:
+    st.info(t("retro.no_promotion"))
+    st.stop()
+now = now_utc().replace(second=0, microsecond=0)
+rows = cached(portfolio.coach_portfolio)(actor, ctx.promotion.id, now)
+if rows.empty:
+    st.info(t("portfolio.empty"))
+    st.stop()
+st.caption(t("portfolio.intro"))
+
+with st.expander(t("portfolio.rules")):
+    st.markdown("\n".join(f"- {line}" for line in risk.rule_docs()))
+
+if (rows["level"] == "").all():
+    st.info(t("portfolio.not_running"))
+else:
+    counts = rows["level"].value_counts()
+    for column, level in zip(st.columns(3), reversed(risk.LEVELS), strict=True):
+        column.metric(f"{portfolio.LEVEL_ICONS[level]} {t(f'risk.level.{level}')}", int(counts.get(level, 0)))
+
+# --- Filters and sort -----------------------------------------------------------------------
+f1, f2, f3, f4 = st.columns([1, 1, 2, 1])
+levels = f1.multiselect(t("portfolio.filter.level"), risk.LEVELS, key="portfolio_levels",
+                        format_func=lambda level: t(f"risk.level.{level}"), placeholder=t("portfolio.filter.all"))
+phase_names = dict(rows.dropna(subset=["phase_number"])[["phase_number", "phase"]].drop_duplicates().to_numpy())
+phases = f2.multiselect(t("portfolio.filter.phase"), sorted(phase_names), key="portfolio_phases",
+                        format_func=lambda n: phase_names[n], placeholder=t("portfolio.filter.all"))
+text = f3.text_input(t("portfolio.filter.text"), key="portfolio_text", placeholder=t("portfolio.filter.text_hint"))
+sort = f4.selectbox(t("portfolio.sort"), list(portfolio.SORTS), key="portfolio_sort",
+                    format_func=lambda s: t(f"portfolio.sort.{s}"))
+mine = st.toggle(t("portfolio.filter.mine"), key="portfolio_mine")
+view = portfolio.filter_portfolio(rows, levels, phases, text, actor.display_name if mine else None, sort)
+
+st.subheader(t("portfolio.table_title", n=len(view), total=len(rows)))
+if view.empty:
+    st.info(t("portfolio.no_match"))
+else:
+    def _pick_from_table() -> None:
+        """A click on a row picks that défi below (the table's selection drives the picker)."""
+        selected = st.session_state["portfolio_table"].selection.rows
+        if selected:
+            st.session_state["portfolio_defi"] = int(st.session_state["portfolio_view_ids"][selected[0]])
+
+    st.session_state["portfolio_view_ids"] = list(view["id"])
+    st.dataframe(
+        view, hide_index=True, width="stretch", key="portfolio_table", on_select=_pick_from_table,
+        selection_mode="single-row",
+        column_order=["level_label", "defi", "coach", "phase", "objectives", "time", "moods", "participation",
+                      "open_help", "oldest_help_days", "overdue_actions", "weeks_without_contact", "carnets_missing",
+                      "reasons"],
+        column_config={
+            "level_label": t("portfolio.col.level"), "defi": t("portfolio.col.defi"),
+            "coach": t("portfolio.col.coach"), "phase": t("portfolio.col.phase"),
+            "objectives": st.column_config.ProgressColumn(t("portfolio.col.objectives"), format="%d %%",
+                                                          min_value=0, max_value=100),
+            "time": st.column_config.ProgressColumn(t("portfolio.col.time"), format="%d %%", min_value=0,
+                                                    max_value=100),
+            "moods": st.column_config.LineChartColumn(t("portfolio.col.moods"), y_min=1, y_max=4,
+                                                      help=t("portfolio.col.moods_help")),
+            "participation": st.column_config.TextColumn(t("portfolio.col.participation"),
+                                                         help=t("portfolio.col.participation_help")),
+            "open_help": st.column_config.NumberColumn(t("portfolio.col.open_help")),
+            "oldest_help_days": st.column_config.NumberColumn(t("portfolio.col.oldest_help_days")),
+            "overdue_actions": st.column_config.NumberColumn(t("portfolio.col.overdue_actions")),
+            "weeks_without_contact": st.column_config.NumberColumn(t("portfolio.col.weeks_without_contact")),
+            "carnets_missing": st.column_config.NumberColumn(t("portfolio.col.carnets_missing")),
+            "reasons": st.column_config.TextColumn(t("portfolio.col.reasons"), width="large"),
+        })
+    st.caption(t("portfolio.click_hint"))
+
+    # --- The picked défi: its reasons, and the way into its pages ------------------------------
+    ids = list(view["id"])
+    if st.session_state.get("portfolio_defi") not in ids:
+        st.session_state["portfolio_defi"] = ids[0]
+    names = dict(zip(view["id"], view["defi"], strict=True))
+    picked = st.selectbox(t("portfolio.pick"), ids, key="portfolio_defi", format_func=lambda i: names[i])
+    row = view.set_index("id").loc[picked]
+    with st.container(border=True):
+        st.markdown(f"**{row['level_label']}** · {t('portfolio.col.coach')} : {row['coach'] or '—'}")
+        if row["reasons"]:
+            st.markdown("\n".join(f"- {reason}" for reason in row["reasons"].split("; ")))
+        elif row["level"]:
+            st.caption(t("portfolio.no_reason"))
+        defi_info = next(d for d in cached(portfolio.defis_for)(actor, ctx.promotion.id) if d.id == picked)
+
+        def _open(page: str) -> None:
+            """Select the défi in the sidebar picker (before it is drawn again), then go."""
+            st.session_state["defi_pick"] = defi_info
+            st.session_state["portfolio_open"] = page
+
+        buttons = st.columns(3)
+        for column, (page, label) in zip(buttons, [("pages/phases.py", "portfolio.open.phases"),
+                                                   ("pages/retrospectives.py", "portfolio.open.retrospectives"),
+                                                   ("pages/journal.py", "portfolio.open.journal")], strict=True):
+            column.button(t(label), key=f"open_{page}", on_click=_open, args=(page,))
+    if target := st.session_state.pop("portfolio_open", None):
+        st.switch_page(target)
+
+# --- Log a coaching session -----------------------------------------------------------------
+st.subheader(t("coaching.title"))
+all_names = dict(zip(rows["id"], rows["defi"], strict=True))
+with st.form("coaching_form", clear_on_submit=True):
+    ids = list(rows.sort_values("defi")["id"])
+    default = st.session_state.get("portfolio_defi")
+    c1, c2, c3 = st.columns([2, 1, 1])
+    defi_id = c1.selectbox(t("coaching.defi"), ids, index=ids.index(default) if default in ids else 0,
+                           format_func=lambda i: all_names[i], key="coaching_defi")
+    held_on = c2.date_input(t("coaching.held_on"), value=today_local(), format="DD/MM/YYYY", key="coaching_held_on")
+    form = c3.selectbox(t("coaching.form"), list(CoachingForm), format_func=lambda f: t(f"coaching.form.{f.value}"),
+                        key="coaching_form")
+    note = st.text_area(t("coaching.note"), max_chars=500, placeholder=t("coaching.note_hint"), key="coaching_note")
+    if st.form_submit_button(t("coaching.save")) and submit(
+            lambda: CoachingSessionIn(defi_id=defi_id, held_on=held_on, form=form, note=note),
+            lambda data: coaching.log_session(actor, data),
+            labels={"held_on": t("coaching.held_on"), "note": t("coaching.note"), "form": t("coaching.form")}):
+        done(t("coaching.saved", defi=all_names[defi_id]))
+
+sessions = cached(coaching.promotion_sessions)(actor, ctx.promotion.id)
+with st.expander(t("coaching.latest", n=len(sessions))):
+    if sessions.empty:
+        st.info(t("coaching.none"))
+    else:
+        st.dataframe(sessions[["held_on", "defi", "form_label", "coach", "note"]], hide_index=True, width="stretch",
+                     column_config={"held_on": st.column_config.DateColumn(t("coaching.held_on"), format="DD/MM/YYYY"),
+                                    "defi": t("coaching.defi"), "form_label": t("coaching.form"),
+                                    "coach": t("portfolio.col.coach"), "note": t("coaching.note")})

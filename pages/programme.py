@@ -1,0 +1,178 @@
+"""Indicateurs du programme: EIGs recruited and still in their administration, défis by
+pérennisation outcome, ouverture, trainings, per promotion and in total; promotions
+compared on the programme clock; and, for coaches, the forms recording those facts."""
+
+import pandas as pd
+import streamlit as st
+
+from lib import programme_figures as figures
+from lib.charts import programme as charts
+from lib.clock import now_utc, today_local
+from lib.i18n import t
+from lib.models import Perennisation
+from lib.schemas import DefiFactsIn, TrainingIn
+from lib.ui import cached, context, done, submit
+
+ctx = context()
+actor = ctx.actor
+st.title(t("page.programme"))
+st.caption(t("programme.intro"))
+now = now_utc().replace(second=0, microsecond=0)
+per_promotion = cached(figures.promotion_figures)(actor)
+if per_promotion.empty:
+    st.info(t("programme.no_figures"))
+    st.stop()
+table = figures.with_total(per_promotion)
+COLUMNS = {column: t(f"programme.col.{column}") for column in
+           ["promotion", "defis", "eig_recruited", "eig_stayed", "eig_outcome_known", "public_code", "with_datasets",
+            "datasets", "with_libraries", "libraries", "trainings", "attendees"]}
+OUTCOME_COLUMNS = {o: t(f"programme.outcome.{o}") for o in figures.OUTCOMES}
+
+# --- Key figures of the chosen promotion and of the whole programme ---------------------------
+st.subheader(t("programme.figures"))
+chosen = ctx.promotion.name if ctx.promotion else None
+for label, row in [(t("programme.selected", name=chosen), table[table["promotion"] == chosen]),
+                   (t("programme.all_promotions"), table.tail(1))]:
+    if row.empty:
+        continue
+    r = row.iloc[0]
+    st.markdown(f"**{label}**")
+    c1, c2, c3, c4, c5 = st.columns(5)
+    c1.metric(t("programme.metric.eig_recruited"), int(r["eig_recruited"]))
+    c2.metric(t("programme.metric.eig_stayed"), int(r["eig_stayed"]),
+              help=t("programme.metric.eig_stayed_of", known=int(r["eig_outcome_known"])))
+    c3.metric(t("programme.metric.in_production"), f"{int(r['en_production'])} / {int(r['defis'])}")
+    c4.metric(t("programme.metric.public_code"), f"{int(r['public_code'])} / {int(r['defis'])}")
+    c5.metric(t("programme.metric.trainings"), int(r["trainings"]),
+              help=t("programme.metric.attendees", n=int(r["attendees"])))
+with st.expander(t("programme.see_data")):
+    st.dataframe(table[list(COLUMNS)], hide_index=True, width="stretch", column_config=COLUMNS)
+
+left, right = st.columns(2)
+with left:
+    st.markdown(f"**{t('programme.outcomes')}**")
+    st.plotly_chart(charts.outcomes_bar(per_promotion), key="outcomes_chart", config={"displayModeBar": False})
+    with st.expander(t("programme.see_data")):
+        st.dataframe(table[["promotion", "defis", *figures.OUTCOMES]], hide_index=True, width="stretch",
+                     column_config={**COLUMNS, **OUTCOME_COLUMNS})
+with right:
+    st.markdown(f"**{t('programme.ouverture')}**")
+    st.plotly_chart(charts.ouverture_bar(per_promotion), key="ouverture_chart", config={"displayModeBar": False})
+    with st.expander(t("programme.see_data")):
+        st.dataframe(table[["promotion", "defis", "public_code", "with_datasets", "datasets", "with_libraries",
+                            "libraries"]], hide_index=True, width="stretch", column_config=COLUMNS)
+
+if ctx.promotion:
+    st.markdown(f"**{t('programme.trainings', name=ctx.promotion.name)}**")
+    given = cached(figures.trainings)(actor, ctx.promotion.id)
+    if given.empty:
+        st.info(t("programme.no_trainings"))
+    else:
+        st.dataframe(given, hide_index=True, width="stretch", column_config={
+            "held_on": st.column_config.DateColumn(t("programme.col.held_on"), format="DD/MM/YYYY"),
+            "title": t("programme.col.title"), "attendees": t("programme.col.attendees")})
+
+# --- Promotions compared on the programme clock -----------------------------------------------
+st.subheader(t("programme.clock"))
+weekly = cached(figures.clock_comparison)(actor, now)
+if weekly.empty:
+    st.info(t("programme.no_clock"))
+else:
+    st.caption(t("programme.clock_intro", weeks=int(weekly["programme_week"].max())))
+    value = st.radio(t("programme.clock_value"), ["mood", "participation"], horizontal=True, key="programme_value",
+                     format_func=lambda v: t(f"programme.clock_value.{v}"))
+    per_phase = figures.by_phase(weekly)
+    CLOCK_COLUMNS = {"promotion": COLUMNS["promotion"], "programme_week": t("programme.col.programme_week"),
+                     "phase": t("programme.col.phase"), "bulletins": t("programme.col.bulletins"),
+                     "due": t("programme.col.due"),
+                     "mood": st.column_config.NumberColumn(t("programme.col.mood"), format="%.2f"),
+                     "participation": st.column_config.NumberColumn(t("programme.col.participation"),
+                                                                    format="percent")}
+    by_week, by_phase = st.columns(2)
+    with by_week:
+        st.markdown(f"**{t('programme.by_week')}**")
+        st.plotly_chart(charts.clock_lines(weekly, value, chosen), key="clock_chart",
+                        config={"displayModeBar": False})
+        with st.expander(t("programme.see_data")):
+            st.dataframe(weekly[["promotion", "programme_week", "phase", "bulletins", "mood", "participation"]],
+                         hide_index=True, width="stretch", column_config=CLOCK_COLUMNS)
+    with by_phase:
+        st.markdown(f"**{t('programme.by_phase')}**")
+        st.plotly_chart(charts.phase_bars(per_phase, value), key="phase_chart", config={"displayModeBar": False})
+        with st.expander(t("programme.see_data")):
+            st.dataframe(per_phase, hide_index=True, width="stretch", column_config=CLOCK_COLUMNS)
+
+# --- Coaches record the facts -----------------------------------------------------------------
+if not actor.is_staff or ctx.promotion is None:
+    st.stop()
+st.subheader(t("programme.record"))
+promotion = ctx.promotion
+OUTCOME_CHOICES = [None, *Perennisation]
+
+st.markdown(f"**{t('programme.record.facts', name=promotion.name)}**")
+facts = cached(figures.defi_facts)(actor, promotion.id)
+outcome_labels = {t(f"programme.outcome.{o.value if o else 'non_renseigne'}"): o for o in OUTCOME_CHOICES}
+label_of = {o: label for label, o in outcome_labels.items()}
+facts_table = pd.DataFrame([{"id": f.id, "defi": f.defi, "perennisation": label_of[f.perennisation],
+                             "public_code": f.public_code, "published_datasets": f.published_datasets,
+                             "libraries": f.libraries} for f in facts])
+edited = st.data_editor(
+    facts_table, hide_index=True, width="stretch", key="facts_editor", disabled=["id", "defi"],
+    column_order=["defi", "perennisation", "public_code", "published_datasets", "libraries"],
+    column_config={"defi": t("programme.col.defi"),
+                   "perennisation": st.column_config.SelectboxColumn(t("programme.outcomes"),
+                                                                     options=list(outcome_labels), required=True),
+                   "public_code": st.column_config.CheckboxColumn(t("programme.col.public_code")),
+                   "published_datasets": st.column_config.NumberColumn(t("programme.col.datasets"), min_value=0,
+                                                                       step=1),
+                   "libraries": st.column_config.NumberColumn(t("programme.col.libraries"), min_value=0, step=1)})
+if st.button(t("programme.record.facts_save"), key="facts_save"):
+    versions = {f.id: f.version for f in facts}
+    changed = edited[(edited != facts_table).any(axis=1)].to_dict("records")
+    if not changed:
+        st.info(t("programme.record.nothing"))
+    elif submit(lambda: {int(r["id"]): (DefiFactsIn(perennisation=outcome_labels[r["perennisation"]],
+                                                    public_code=bool(r["public_code"]),
+                                                    published_datasets=int(r["published_datasets"] or 0),
+                                                    libraries=int(r["libraries"] or 0)), versions[int(r["id"])])
+                         for r in changed},
+                lambda changes: figures.record_defi_facts(actor, changes) or True,
+                labels={"published_datasets": t("programme.col.datasets"), "libraries": t("programme.col.libraries")}):
+        done(t("programme.record.facts_saved", n=len(changed)))
+
+st.markdown(f"**{t('programme.record.outcomes', name=promotion.name)}**")
+st.caption(t("programme.record.outcomes_help"))
+outcomes = cached(figures.eig_outcomes)(actor, promotion.id)
+outcomes_table = pd.DataFrame([{"id": o.membership_id, "eig": o.eig, "defi": o.defi,
+                                "stayed": o.stayed_in_administration} for o in outcomes],
+                              columns=["id", "eig", "defi", "stayed"])
+edited_outcomes = st.data_editor(
+    outcomes_table, hide_index=True, width="stretch", key="outcomes_editor", disabled=["id", "eig", "defi"],
+    column_order=["eig", "defi", "stayed"],
+    column_config={"eig": t("programme.col.eig"), "defi": t("programme.col.defi"),
+                   "stayed": st.column_config.CheckboxColumn(t("programme.col.stayed"))})
+if st.button(t("programme.record.outcomes_save"), key="outcomes_save"):
+    versions = {o.membership_id: (o.stayed_in_administration, o.version) for o in outcomes}
+    changes = {}
+    for r in edited_outcomes.to_dict("records"):
+        stayed = None if pd.isna(r["stayed"]) else bool(r["stayed"])
+        before, version = versions[int(r["id"])]
+        if stayed != before:
+            changes[int(r["id"])] = (stayed, version)
+    if not changes:
+        st.info(t("programme.record.nothing"))
+    elif submit(lambda: changes, lambda c: figures.record_eig_outcomes(actor, c) or True):
+        done(t("programme.record.outcomes_saved", n=len(changes)))
+
+with st.form("training_form", clear_on_submit=True):
+    st.markdown(f"**{t('programme.record.training', name=promotion.name)}**")
+    c1, c2, c3 = st.columns([1, 3, 1])
+    held_on = c1.date_input(t("programme.col.held_on"), value=today_local(), format="DD/MM/YYYY")
+    title = c2.text_input(t("programme.col.title"), max_chars=200)
+    attendees = c3.number_input(t("programme.col.attendees"), min_value=0, step=1, value=0)
+    if st.form_submit_button(t("programme.record.training_save")) and submit(
+            lambda: TrainingIn(held_on=held_on, title=title, attendees=int(attendees)),
+            lambda data: figures.add_training(actor, promotion.id, data),
+            labels={"title": t("programme.col.title"), "attendees": t("programme.col.attendees"),
+                    "held_on": t("programme.col.held_on")}):
+        done(t("programme.record.training_saved", title=title.strip()))
