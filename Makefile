@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+SCALE ?= 1
 
 .PHONY: run test lint bench seed migrate clean
 
@@ -33,7 +34,7 @@ test: lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 bench: $(VENV)/.dev
-	$(BIN)/python -m tests.bench
+	$(BIN)/python -m bench --scale $(SCALE)
 
 clean:
 	rm -rf $(VENV) data/*.db data/*.db-* .pytest_cache .ruff_cache tests/artifacts

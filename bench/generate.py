@@ -105,12 +105,14 @@ class Scale:
         return max(minimum, round(full * self.factor))
 
     @property
-    def promotions(self) -> int:
-        return self._n(10, 1)
+    def defis(self) -> int:
+        return self._n(3000, 2)
 
     @property
-    def defis(self) -> int:
-        return self._n(3000, self.promotions)
+    def promotions(self) -> int:
+        """Always ten (when there are défis enough), so that every count grows with the scale
+        and the newest promotion holds a tenth of the défis, as at scale 1."""
+        return min(10, max(2, self.defis // 3))
 
     @property
     def coaches(self) -> int:
@@ -132,6 +134,8 @@ class Scale:
 
     @property
     def bulletins(self) -> int:
+        """At most the weeks on offer: 50 per défi fit in twelve-month promotions, fewer
+        when tiny scales leave fewer than ten promotions."""
         return self._n(150_000)
 
     @property
@@ -339,7 +343,7 @@ class Generator:
                 if day <= TODAY:
                     w.add(Training, id=self.next_id(Training), promotion_id=pid, held_on=day,
                           title=f"Formation {k + 1} : {THEMES[k % len(THEMES)]}",
-                          attendees=rng.randint(10, per_promotion[p] * 2), **_stamp(_at(day, 17), coaches[0]))
+                          attendees=rng.randint(5, 5 + per_promotion[p] * 2), **_stamp(_at(day, 17), coaches[0]))
         return teams
 
     def journal_sizes(self, defis: int) -> list[int]:

@@ -1,0 +1,181 @@
+"""Time every page of app.py under AppTest on a generated database, as a coach and as an
+EIG of the largest défi: cold (Streamlit caches emptied) and warm, the Python peak memory
+of a cold run, and the bare time of the service calls the page made (replayed directly),
+so that cold / SQL shows what the app adds. Then the naive pandas baselines.
+
+Runs in its own process (`python -m bench.measure URL OUT.json`, started by bench.__main__
+with DATABASE_URL and SUIVI_FAKE_NOW set) so that its peak RSS is the app server's.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import logging
+import resource
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+import streamlit as st
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from bench.naive import baselines
+from lib import db, portfolio, ui
+from lib.config import ROOT
+from lib.models import Defi, DefiRole, GlobalRole, Membership, Promotion, User
+from lib.permissions import Actor
+
+APP = ROOT / "app.py"
+WARM_RUNS = 3
+SQL_RUNS = 3
+
+
+def app_pages() -> list[tuple[str, str]]:
+    """(script, audience function name) of every page in app.py's PAGES, read without
+    running app.py (it is a Streamlit script)."""
+    tree = ast.parse(APP.read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "PAGES" for t in node.targets):
+            return [(row.elts[0].value, row.elts[4].attr) for row in node.value.elts]
+    raise LookupError("PAGES not found in app.py")
+
+
+class Recorder:
+    """Wraps lib.ui.cached so that every cached read a page makes is noted with its
+    arguments, to be replayed directly afterwards."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, tuple[Callable, tuple, dict]] = {}
+        self.original = ui.cached
+
+    def install(self) -> None:
+        ui.cached = self.cached  # pages import it at each run, the sidebar reads the module global
+
+    def cached(self, fn: Callable) -> Callable:
+        inner = self.original(fn)
+
+        def wrapper(*args: object, **kwargs: object) -> object:
+            self.calls.setdefault(f"{fn.__module__}.{fn.__qualname__}{args!r}{kwargs!r}", (fn, args, kwargs))
+            return inner(*args, **kwargs)
+
+        return wrapper
+
+    def replay(self) -> float:
+        """Median wall time, in seconds, of all the recorded calls made directly."""
+        times = []
+        for _ in range(SQL_RUNS):
+            t0 = time.perf_counter()
+            for fn, args, kwargs in self.calls.values():
+                fn(*args, **kwargs)
+            times.append(time.perf_counter() - t0)
+        return statistics.median(times)
+
+
+def new_app(login: str) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=600)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = login
+    return at
+
+
+def timed_run(at: AppTest) -> float:
+    t0 = time.perf_counter()
+    at.run()
+    return time.perf_counter() - t0
+
+
+def errors(at: AppTest) -> list[str]:
+    return [str(e.value)[:200] for e in at.exception]
+
+
+def measure_page(login: str, script: str, recorder: Recorder) -> dict:
+    at = new_app(login)
+    at.run()  # the landing page, as a user arrives
+    st.cache_data.clear()
+    recorder.calls.clear()
+    at.switch_page(script)
+    cold = timed_run(at)
+    failed = errors(at)
+    warm = statistics.median(timed_run(at) for _ in range(WARM_RUNS))
+    st.cache_data.clear()
+    tracemalloc.start()
+    at.run()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    sql = recorder.replay()
+    return {"cold_ms": cold * 1000, "warm_ms": warm * 1000, "sql_ms": sql * 1000, "calls": len(recorder.calls),
+            "ratio": cold / sql if sql else None, "py_peak_mb": peak / 2**20, "rss_mb": max_rss_mb(),
+            "errors": failed}
+
+
+def max_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def cast() -> tuple[Actor, Actor, int, int]:
+    """The coach, an EIG of the largest défi, the newest promotion and that défi."""
+    with db.reading() as s:
+        promotion = s.scalar(select(Promotion.id).order_by(Promotion.start_date.desc()).limit(1))
+        big = s.scalar(select(Defi.id).where(Defi.promotion_id == promotion).order_by(Defi.name).limit(1))
+        coach = s.scalars(select(User).where(User.role == GlobalRole.COACH).order_by(User.id)).first()
+        eig = s.scalars(select(User).join(Membership, Membership.user_id == User.id)
+                        .where(Membership.defi_id == big, Membership.role == DefiRole.EIG, User.active.is_(True))
+                        .order_by(User.id)).first()
+        return Actor.of(coach), Actor.of(eig), promotion, big
+
+
+def visible(audience: str, actor: Actor, promotion_id: int) -> bool:
+    """Whether app.py shows the page to `actor` with the sidebar's default picks."""
+    promotions = portfolio.promotions_for(actor)
+    promotion = next(p for p in promotions if p.id == promotion_id) if actor.is_staff else promotions[0]
+    defis = portfolio.defis_for(actor, promotion.id)
+    return getattr(ui, audience)(ui.PageContext(actor=actor, promotion=promotion, defi=defis[0] if defis else None))
+
+
+def main() -> None:
+    url, out = sys.argv[1], Path(sys.argv[2])
+    for name in list(logging.root.manager.loggerDict):  # AppTest outside a server warns at every call
+        if name.startswith("streamlit"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+    coach, eig, promotion, big = cast()
+    recorder = Recorder()
+    recorder.install()
+    roles = {"coach": coach, "eig": eig}
+    shown = {(role, script) for role, actor in roles.items() for script, audience in app_pages()
+             if visible(audience, actor, promotion)}
+    for role, script in sorted(shown):  # a server that has run: imports and first-use costs are paid
+        at = new_app(roles[role].login)
+        at.run()
+        at.switch_page(script)
+        at.run()
+    pages = []
+    for role, actor in roles.items():
+        for script, _ in app_pages():
+            row = {"page": script.removeprefix("pages/").removesuffix(".py"), "role": role}
+            if (role, script) in shown:
+                row |= measure_page(actor.login, script, recorder)
+                print(f"    {row['page']:<16} {role:<6} cold {row['cold_ms']:7.0f} ms  warm {row['warm_ms']:6.0f} ms"
+                      f"  SQL {row['sql_ms']:6.0f} ms", file=sys.stderr)
+            pages.append(row)
+    server_rss = max_rss_mb()  # before the naive baselines, which are not the app's
+    naive = []
+    for label, sql_fn, naive_fn in baselines(coach, promotion, big):
+        t0 = time.perf_counter()
+        sql_result = sql_fn()
+        sql = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        naive_result = naive_fn()
+        slow = time.perf_counter() - t0
+        naive.append({"figure": label, "sql_ms": sql * 1000, "naive_ms": slow * 1000, "ratio": slow / sql,
+                      "same": sql_result == naive_result, "sql_result": sql_result, "naive_result": naive_result})
+    out.write_text(json.dumps({"url": url.split("@")[-1], "coach": coach.login, "eig": eig.login, "big_defi": big,
+                               "pages": pages, "naive": naive, "max_rss_mb": server_rss}, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()
