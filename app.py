@@ -14,11 +14,12 @@ PAGES = [
     ("pages/retrospectives.py", "page.retrospectives", ":material/insights:", "app.section.suivi", ui.everyone),
     ("pages/help_requests.py", "page.help_requests", ":material/support_agent:", "app.section.suivi", ui.staff),
     ("pages/key_dates.py", "page.key_dates", ":material/event:", "app.section.suivi", ui.everyone),
-    ("pages/import.py", "page.import", ":material/upload_file:", "app.section.admin", ui.staff),
     ("pages/phases.py", "page.phases", ":material/timeline:", "app.section.suivi", ui.team),
     ("pages/committees.py", "page.committees", ":material/groups:", "app.section.suivi", ui.team),
+    ("pages/indicators.py", "page.indicators", ":material/trending_up:", "app.section.suivi", ui.team),
     ("pages/portfolio.py", "page.portfolio", ":material/monitoring:", "app.section.pilotage", ui.staff),
     ("pages/programme.py", "page.programme", ":material/query_stats:", "app.section.pilotage", ui.everyone),
+    ("pages/import.py", "page.import", ":material/upload_file:", "app.section.admin", ui.staff),
     ("pages/admin.py", "page.admin", ":material/settings:", "app.section.admin", ui.staff),
 ]
 
@@ -35,4 +36,5 @@ sections: dict[str, list] = {}
 for script, title, icon, section, audience in PAGES:
     if audience(ctx):
         sections.setdefault(t(section), []).append(st.Page(script, title=t(title), icon=icon))
-st.navigation(sections).run()
+# Every page stays listed: the collapsed menu hides the rest behind an English "View more".
+st.navigation(sections, expanded=True).run()

@@ -98,6 +98,8 @@ class CommitteeView(BaseModel):
 
 
 class ReportInfo(BaseModel):
+    """A published report with the committee's ratings (1-4) it was written from."""
+
     committee_id: int
     defi_id: int
     phase_number: int
@@ -105,6 +107,10 @@ class ReportInfo(BaseModel):
     scheduled_at: dt.datetime
     published_at: dt.datetime | None
     text: str
+    objectives_rating: int | None
+    entrepreneuriat_rating: int | None
+    innovation_rating: int | None
+    transformation_rating: int | None
 
 
 class Change(BaseModel):
@@ -423,7 +429,9 @@ def latest_published_report(actor: Actor, defi_id: int) -> ReportInfo | None:
             return None
         c, number, name = row
         return ReportInfo(committee_id=c.id, defi_id=defi_id, phase_number=number, phase_name=name,
-                          scheduled_at=c.scheduled_at, published_at=c.report_published_at, text=c.report_text)
+                          scheduled_at=c.scheduled_at, published_at=c.report_published_at, text=c.report_text,
+                          objectives_rating=c.objectives_rating, entrepreneuriat_rating=c.entrepreneuriat_rating,
+                          innovation_rating=c.innovation_rating, transformation_rating=c.transformation_rating)
 
 
 # --- Version history ------------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ the indicators' movement. Exportable as one self-contained HTML file."""
 from __future__ import annotations
 
 import datetime as dt
-import html
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -19,6 +18,7 @@ from lib import db
 from lib.clock import now_utc, week_monday
 from lib.committees import ActionInfo, action_rows
 from lib.errors import NotFound
+from lib.html_export import document, e, embed, fmt_date, fmt_value, table
 from lib.i18n import t
 from lib.models import (
     Administration,
@@ -270,20 +270,6 @@ def indicators_frame(d: Dossier) -> pd.DataFrame:
 # --- Self-contained HTML export --------------------------------------------------------------------
 
 
-def _e(value: object) -> str:
-    return html.escape("" if value is None else str(value))
-
-
-def _fmt_date(day: dt.date | dt.datetime | None) -> str:
-    return "—" if day is None else f"{day:%d/%m/%Y}"
-
-
-def _table(headers: list[str], rows: list[list[object]]) -> str:
-    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
 def dossier_html(d: Dossier) -> str:
     """The dossier as one HTML file a coach can send: plotly.js inlined once, every chart
     embedded, every piece of user text escaped."""
@@ -297,86 +283,67 @@ def dossier_html(d: Dossier) -> str:
     indicators = indicators_frame(d)
     if not indicators.empty and indicators["end_pct"].notna().any():
         figures.append(("indicators", charts.indicator_movement(indicators)))
-    embedded = {}
-    for index, (key, fig) in enumerate(figures):
-        embedded[key] = fig.to_html(full_html=False, include_plotlyjs=index == 0, config={"displayModeBar": False})
+    embedded = embed(figures)
 
     title = t("dossier.title", defi=d.defi, number=d.phase_number, phase=d.phase_name)
-    parts = [f"<h1>{_e(title)}</h1>",
-             f"<p class='meta'>{_e(d.administration)} · {_e(d.promotion)} · "
-             f"{_e(t('dossier.window', start=_fmt_date(d.start), end=_fmt_date(d.end)))}<br>"
-             f"{_e(t('dossier.generated', at=_fmt_date(d.generated_at)))}"
-             + (f" · {_e(t('dossier.committee_on', at=_fmt_date(d.committee_at)))}" if d.committee_at else "")
+    parts = [f"<h1>{e(title)}</h1>",
+             f"<p class='meta'>{e(d.administration)} · {e(d.promotion)} · "
+             f"{e(t('dossier.window', start=fmt_date(d.start), end=fmt_date(d.end)))}<br>"
+             f"{e(t('dossier.generated', at=fmt_date(d.generated_at)))}"
+             + (f" · {e(t('dossier.committee_on', at=fmt_date(d.committee_at)))}" if d.committee_at else "")
              + "</p>"]
 
-    parts.append(f"<h2>{_e(t('dossier.section.mood'))}</h2>")
+    parts.append(f"<h2>{e(t('dossier.section.mood'))}</h2>")
     average = f"{d.mood_average:.1f}" if d.mood_average is not None else "—"
-    parts.append(f"<p>{_e(t('dossier.participation', filed=d.weeks_filed, expected=d.weeks_expected))} · "
-                 f"{_e(t('dossier.mood_average', value=average))}</p>")
-    parts.append(embedded.get("mood", f"<p>{_e(t('dossier.empty.mood'))}</p>"))
+    parts.append(f"<p>{e(t('dossier.participation', filed=d.weeks_filed, expected=d.weeks_expected))} · "
+                 f"{e(t('dossier.mood_average', value=average))}</p>")
+    parts.append(embedded.get("mood", f"<p>{e(t('dossier.empty.mood'))}</p>"))
     if d.moods:
-        parts.append(_table([t("dossier.col.week"), t("dossier.col.mood")],
-                            [[_fmt_date(m.week_start), f"{MOOD_EMOJI.get(m.mood, '')} {m.mood}/4"] for m in d.moods]))
+        parts.append(table([t("dossier.col.week"), t("dossier.col.mood")],
+                            [[fmt_date(m.week_start), f"{MOOD_EMOJI.get(m.mood, '')} {m.mood}/4"] for m in d.moods]))
 
-    parts.append(f"<h2>{_e(t('dossier.section.help'))}</h2>")
-    parts.append(_table([t("dossier.col.week"), t("dossier.col.request"), t("dossier.col.status"),
+    parts.append(f"<h2>{e(t('dossier.section.help'))}</h2>")
+    parts.append(table([t("dossier.col.week"), t("dossier.col.request"), t("dossier.col.status"),
                          t("dossier.col.answer")],
-                        [[_fmt_date(h.week_start), h.request, t(f"dossier.help.{h.status}"), h.answer]
-                         for h in d.help_requests]) if d.help_requests else f"<p>{_e(t('dossier.empty.help'))}</p>")
+                        [[fmt_date(h.week_start), h.request, t(f"dossier.help.{h.status}"), h.answer]
+                         for h in d.help_requests]) if d.help_requests else f"<p>{e(t('dossier.empty.help'))}</p>")
 
-    parts.append(f"<h2>{_e(t('dossier.section.journal'))}</h2>")
-    parts.append(f"<p>{_e(t('dossier.journal_count', n=d.journal_entries))}</p>")
-    parts.append(embedded.get("journal", f"<p>{_e(t('dossier.empty.journal'))}</p>"))
+    parts.append(f"<h2>{e(t('dossier.section.journal'))}</h2>")
+    parts.append(f"<p>{e(t('dossier.journal_count', n=d.journal_entries))}</p>")
+    parts.append(embedded.get("journal", f"<p>{e(t('dossier.empty.journal'))}</p>"))
     if d.categories:
-        parts.append(_table([t("dossier.col.category"), t("dossier.col.entries"), t("dossier.good"), t("dossier.bad")],
+        parts.append(table([t("dossier.col.category"), t("dossier.col.entries"), t("dossier.good"), t("dossier.bad")],
                             [[f"{c.category} · {c.label}", c.entries, c.good, c.bad] for c in d.categories]))
     for sign, key in ((1, "dossier.good_news"), (-1, "dossier.bad_news")):
         items = [n for n in d.news if n.news == sign]
         if items:
-            parts.append(f"<h3>{_e(t(key))}</h3><ul>" + "".join(
-                f"<li><strong>{_e(_fmt_date(n.done_on))}</strong> {_e(n.tache)}"
-                + (f" <em>({_e(n.livrable)})</em>" if n.livrable else "") + "</li>" for n in items) + "</ul>")
+            parts.append(f"<h3>{e(t(key))}</h3><ul>" + "".join(
+                f"<li><strong>{e(fmt_date(n.done_on))}</strong> {e(n.tache)}"
+                + (f" <em>({e(n.livrable)})</em>" if n.livrable else "") + "</li>" for n in items) + "</ul>")
 
-    parts.append(f"<h2>{_e(t('dossier.section.key_dates'))}</h2>")
-    parts.append(_table([t("dossier.col.date"), t("dossier.col.description")],
-                        [[_fmt_date(k.on_date), k.description] for k in d.key_dates])
-                 if d.key_dates else f"<p>{_e(t('dossier.empty.key_dates'))}</p>")
+    parts.append(f"<h2>{e(t('dossier.section.key_dates'))}</h2>")
+    parts.append(table([t("dossier.col.date"), t("dossier.col.description")],
+                        [[fmt_date(k.on_date), k.description] for k in d.key_dates])
+                 if d.key_dates else f"<p>{e(t('dossier.empty.key_dates'))}</p>")
 
-    parts.append(f"<h2>{_e(t('dossier.section.actions', number=d.previous_phase or '—'))}</h2>")
+    parts.append(f"<h2>{e(t('dossier.section.actions', number=d.previous_phase or '—'))}</h2>")
     if d.previous_actions:
-        parts.append(_table([t("dossier.col.action"), t("dossier.col.owner"), t("dossier.col.due"),
+        parts.append(table([t("dossier.col.action"), t("dossier.col.owner"), t("dossier.col.due"),
                              t("dossier.col.status")],
-                            [[a.description, a.owner, _fmt_date(a.due_on),
+                            [[a.description, a.owner, fmt_date(a.due_on),
                               t(f"action_status.{a.status.value}")
                               + (f" · ⚠️ {t('committees.actions.overdue')}" if a.overdue else "")]
                              for a in d.previous_actions]))
     else:
-        parts.append(f"<p>{_e(t('dossier.empty.actions'))}</p>")
+        parts.append(f"<p>{e(t('dossier.empty.actions'))}</p>")
 
-    parts.append(f"<h2>{_e(t('dossier.section.indicators'))}</h2>")
+    parts.append(f"<h2>{e(t('dossier.section.indicators'))}</h2>")
     parts.append(embedded.get("indicators", ""))
-    parts.append(_table([t("dossier.col.indicator"), t("dossier.col.start"), t("dossier.col.end"),
+    parts.append(table([t("dossier.col.indicator"), t("dossier.col.start"), t("dossier.col.end"),
                          t("dossier.col.target")],
-                        [[i.name, _value(i.start_value, i.unit, i.start_on), _value(i.end_value, i.unit, i.end_on),
-                          _value(i.target, i.unit, None)] for i in d.indicators])
-                 if d.indicators else f"<p>{_e(t('dossier.empty.indicators'))}</p>")
+                        [[i.name, fmt_value(i.start_value, i.unit, i.start_on),
+                          fmt_value(i.end_value, i.unit, i.end_on), fmt_value(i.target, i.unit)]
+                         for i in d.indicators])
+                 if d.indicators else f"<p>{e(t('dossier.empty.indicators'))}</p>")
 
-    return ("<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'>"
-            f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>"
-            + "\n".join(parts) + "</body></html>")
-
-
-def _value(value: float | None, unit: str, on: dt.date | None) -> str:
-    if value is None:
-        return "—"
-    text = f"{value:g} {unit}".strip()
-    return f"{text} ({_fmt_date(on)})" if on else text
-
-
-_CSS = """
-body { font-family: Marianne, Arial, sans-serif; max-width: 960px; margin: 2rem auto; color: #161616; }
-h1 { color: #000091; } h2 { color: #000091; border-bottom: 2px solid #000091; padding-bottom: .2rem; }
-.meta { color: #666; } table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
-th, td { border: 1px solid #ddd; padding: .3rem .5rem; text-align: left; vertical-align: top; }
-th { background: #f0f0ff; }
-"""
+    return document(title, parts)

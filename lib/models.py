@@ -613,6 +613,8 @@ class Training(Edited, Base):
 
 
 class Indicator(Edited, Base):
+    """What a défi measures in one theme: where it started (baseline), where it aims (target)."""
+
     __tablename__ = "indicator"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -620,6 +622,7 @@ class Indicator(Edited, Base):
     theme: Mapped[IndicatorTheme] = mapped_column(_enum(IndicatorTheme, "indicator_theme"))
     name: Mapped[str] = mapped_column(String(200))
     unit: Mapped[str] = mapped_column(String(40), default="")
+    baseline: Mapped[float | None] = mapped_column(Float, nullable=True)
     target: Mapped[float | None] = mapped_column(Float, nullable=True)
 
     measurements: Mapped[list[Measurement]] = relationship(

@@ -72,19 +72,21 @@ class Action(enum.StrEnum):
     READ_REPORT_DRAFT = "report.read_draft"
     READ_REPORT_PUBLISHED = "report.read_published"
     WRITE_REPORT = "report.write"  # draft and publish
+    READ_INDICATORS = "indicators.read"
+    WRITE_INDICATORS = "indicators.write"  # indicators and their measurements
     MANAGE = "manage"  # users, défis, promotions, imports
 
 
 A = Action
 _TEAM_READ = {A.READ_JOURNAL, A.READ_BULLETIN_UNPUBLISHED, A.READ_BULLETIN_PUBLISHED, A.READ_PHASES,
-              A.READ_COMMITTEE, A.READ_REPORT_PUBLISHED}
+              A.READ_COMMITTEE, A.READ_REPORT_PUBLISHED, A.READ_INDICATORS}
 
 MATRIX: dict[Capacity, frozenset[Action]] = {
     # Coaches read bulletins before the deadline too (issue 4: "visible to its own défi's
     # members and the coaches"); they do not file them and never write a carnet.
     Capacity.STAFF: frozenset(set(Action) - {A.WRITE_CARNET, A.WRITE_BULLETIN, A.UPDATE_OWN_ACTION}),
     Capacity.EIG: frozenset(_TEAM_READ | {A.WRITE_JOURNAL, A.READ_CARNET, A.WRITE_CARNET, A.WRITE_BULLETIN,
-                                         A.TICK_OBJECTIVE, A.UPDATE_OWN_ACTION}),
+                                         A.TICK_OBJECTIVE, A.UPDATE_OWN_ACTION, A.WRITE_INDICATORS}),
     Capacity.PORTEUR: frozenset(_TEAM_READ | {A.TICK_OBJECTIVE, A.UPDATE_OWN_ACTION}),
     Capacity.SPONSOR: frozenset(_TEAM_READ),
     Capacity.PROMOTION: frozenset({A.READ_BULLETIN_PUBLISHED}),

@@ -396,3 +396,10 @@ class MeasurementIn(Input):
 
     measured_on: PlausibleDate
     value: Amount
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _given(cls, v: object) -> object:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            raise ValueError(t("validation.required"))
+        return v

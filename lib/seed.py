@@ -827,6 +827,17 @@ def _committee(world: World, team: Team, phase: DefiPhase, draft: bool) -> Commi
     return committee
 
 
+def _porteur_asked(world: World, committees: list[Committee]) -> None:
+    """The demo défi's latest open action goes to its porteur, so its sponsor's home shows
+    « ce dont l'équipe a besoin de vous » (no draw: the rest of the seed stays put)."""
+    team = next(t for t in world.teams if t.spec is CURRENT_DEFIS[0])
+    phase_ids = {p.id for p in team.phases}
+    waiting = [a for c in committees if c.defi_phase_id in phase_ids for a in c.actions
+               if a.status is ActionStatus.OPEN]
+    if waiting:
+        max(waiting, key=lambda a: a.due_on).owner_id = team.porteurs[0].id
+
+
 def _actions(world: World, team: Team, phase: DefiPhase, coach: User) -> list[CommitteeAction]:
     rng, actions = world.rng, []
     owners = _eigs_on(team, phase.planned_end) + team.porteurs + [coach]
@@ -862,7 +873,7 @@ def _key_dates(world: World, bulletins: list[Bulletin]) -> list[KeyDate]:
 
 
 def _indicators(world: World) -> list[Indicator]:
-    """One indicator per theme for every défi, with 3-7 measurements trending up."""
+    """One indicator per theme for every défi, with a baseline and 3-7 measurements trending up."""
     rng, indicators = world.rng, []
     for team in world.teams:
         start = team.promotion.start_date
@@ -879,8 +890,10 @@ def _indicators(world: World) -> list[Indicator]:
                 value = max(value, round(target * reach * (k + 1) / len(days) * rng.uniform(0.85, 1.05)))
                 measurements.append(Measurement(measured_on=day, value=value, created_by_id=team.eigs[0].id,
                                                 **_stamp(min(_at(day, 11), world.now))))
-            indicators.append(Indicator(defi_id=team.defi.id, theme=theme, name=name, unit=unit, target=target,
-                                        measurements=measurements, created_by_id=team.coach.id,
+            # Where the défi started: half its first measurement (no draw: the rest of the seed stays put).
+            baseline = round(measurements[0].value / 2) if measurements else None
+            indicators.append(Indicator(defi_id=team.defi.id, theme=theme, name=name, unit=unit, baseline=baseline,
+                                        target=target, measurements=measurements, created_by_id=team.coach.id,
                                         **_stamp(_at(start + 3 * WEEK, 10))))
     return indicators
 
@@ -970,7 +983,9 @@ def seed(engine: Engine | None = None, today: dt.date | None = None) -> SeedSumm
         checkins = _checkins(world)
         forgotten = _forgotten_carnet(world, checkins)
         s.add_all(c for c in checkins if c is not forgotten)
-        s.add_all(_committees(world))
+        committees = _committees(world)
+        _porteur_asked(world, committees)
+        s.add_all(committees)
         s.add_all(_indicators(world))
         s.flush()
         s.add_all(_key_dates(world, bulletins))

@@ -221,3 +221,15 @@ def eig(ctx: PageContext) -> bool:
 def eig_or_staff(ctx: PageContext) -> bool:
     """EIGs of the selected défi (their own monthly carnet), and coaches (everyone's)."""
     return ctx.actor.is_staff or eig(ctx)
+
+
+# --- Column headings shared by several pages ---------------------------------------------------
+
+
+def indicator_columns() -> dict[str, object]:
+    """Headings of `indicators.indicators_table` (the Indicateurs page and the sponsor's home)."""
+    return {"theme": t("indicators.col.theme"), "name": t("indicators.col.name"), "unit": t("indicators.col.unit"),
+            "baseline": t("indicators.col.baseline"), "target": t("indicators.col.target"),
+            "latest_on": st.column_config.DateColumn(t("indicators.col.latest_on"), format="DD/MM/YYYY"),
+            "latest": t("indicators.col.latest"),
+            "progress": st.column_config.NumberColumn(t("indicators.col.progress"), format="%d %%")}

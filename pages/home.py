@@ -4,12 +4,16 @@ import datetime as dt
 
 import streamlit as st
 
-from lib import committees, portfolio
+from lib import committees, indicators, portfolio, sponsor
 from lib.charts.home import phase_strip, phase_table
+from lib.charts.indicators import progress_chart
+from lib.charts.phases import defi_gantt
+from lib.charts.retro import mood_line
 from lib.clock import local_format, today_local
 from lib.i18n import t
+from lib.phases import progress_table
 from lib.programme import MOOD_EMOJI
-from lib.ui import cached, context
+from lib.ui import cached, context, indicator_columns
 
 ctx = context()
 actor = ctx.actor
@@ -82,12 +86,109 @@ def committee_news(defi_id: int, role: str | None) -> None:
         st.markdown(report.text)
 
 
+def sponsor_home() -> None:
+    """Porteurs and sponsors: each défi they follow on one screen, and that screen as one
+    HTML page they can forward."""
+    view = cached(sponsor.my_view)(actor, ctx.promotion.id)
+    st.subheader(t("sponsor.title"))
+    st.download_button(t("sponsor.download"), data=lambda: sponsor.view_html(view), mime="text/html",
+                       file_name=f"suivi-eig-{ctx.promotion.name}.html".replace(" ", "-"), on_click="ignore",
+                       help=t("sponsor.download_help"), icon=":material/download:", key="sponsor_export")
+    for brief in view.briefs:
+        sponsor_card(brief)
+
+
+def sponsor_card(b: sponsor.DefiBrief) -> None:
+    with st.container(border=True):
+        st.subheader(b.defi)
+        st.caption(f"{b.administration} · {t('home.your_role', role=t(f'defi_role.{b.my_role.value}'))}")
+        current = b.current_phase
+        c1, c2, c3, c4 = st.columns(4)
+        c1.metric(t("phases.metric.current"), f"{current.number} / {len(b.phases)}" if current else "—")
+        c2.metric(t("phases.metric.objectives"),
+                  f"{current.objectives_done} / {len(current.objectives)}" if current else "—")
+        c3.metric(t("phases.metric.time"), f"{round(current.time_elapsed * 100)} %" if current else "—")
+        c4.metric(t("phases.metric.validated"), f"{b.validated} / {len(b.phases)}")
+        if current:
+            c1.caption(f"{current.name} · {t(f'phase_state.{current.state}')}")
+
+        left, right = st.columns(2)
+        with left:
+            st.markdown(f"**{t('sponsor.section.timeline')}**")
+            if b.phases:
+                st.plotly_chart(defi_gantt(b.phases, b.today), key=f"sponsor_gantt_{b.defi_id}",
+                                config={"displayModeBar": False})
+                with st.expander(t("home.see_data")):
+                    st.dataframe(progress_table(b.phases).drop(columns=["objectifs", "temps"]), hide_index=True,
+                                 column_config={"phase": t("col.phase"), "faits": t("phases.col.done"),
+                                                "total": t("phases.col.total"), "etat": t("col.state")})
+        with right:
+            st.markdown(f"**{t('sponsor.section.mood')}**")
+            moods = sponsor.moods_table(b)
+            if moods["mood"].notna().any():
+                st.plotly_chart(mood_line(moods), key=f"sponsor_mood_{b.defi_id}", config={"displayModeBar": False})
+                with st.expander(t("home.see_data")):
+                    st.dataframe(moods.assign(mood=moods["mood"].map(sponsor.mood_label)).drop(columns=["week_start"]),
+                                 hide_index=True, column_config={"week": t("sponsor.col.week"),
+                                                                 "clock": t("retro.col.clock"),
+                                                                 "mood": t("sponsor.col.mood")})
+            else:
+                st.caption(t("sponsor.empty.mood"))
+
+        left, right = st.columns(2)
+        with left:
+            st.markdown(f"**{t('sponsor.section.committee')}**")
+            if b.report:
+                st.caption(sponsor.report_line(b.report))
+                st.dataframe(sponsor.ratings_table(b.report), hide_index=True, column_config={
+                    "criterion": t("sponsor.col.criterion"), "rating": t("sponsor.col.rating")})
+                with st.expander(t("sponsor.report_text")):
+                    st.markdown(b.report.text)
+            else:
+                st.caption(t("sponsor.empty.committee"))
+        with right:
+            st.markdown(f"**{t('sponsor.section.indicators')}**")
+            table = indicators.indicators_table(b.indicators)
+            if table["progress"].notna().any():
+                st.plotly_chart(progress_chart(table), key=f"sponsor_indicators_{b.defi_id}",
+                                config={"displayModeBar": False})
+            if b.indicators:
+                with st.expander(t("home.see_data")):
+                    st.dataframe(table.drop(columns=["id"]), hide_index=True, column_config=indicator_columns())
+            else:
+                st.caption(t("sponsor.empty.indicators"))
+
+        left, right = st.columns(2)
+        with left:
+            st.markdown(f"**{t('sponsor.section.key_dates')}**")
+            if b.key_dates:
+                st.dataframe([k.model_dump() for k in b.key_dates], hide_index=True, column_config={
+                    "on_date": st.column_config.DateColumn(t("keydates.col.date"), format="DD/MM/YYYY"),
+                    "description": t("keydates.col.description")})
+            else:
+                st.caption(t("sponsor.empty.key_dates"))
+        with right:
+            st.markdown(f"**{t('sponsor.section.needs')}**")
+            for n in b.needs:  # the request and the action are user text: shown as plain text
+                with st.container(border=True):
+                    st.markdown(f"**{t(f'sponsor.need.{n.kind}')}**"
+                                + (f" · :red[{t('home.committees.overdue')}]" if n.overdue else ""))
+                    st.text(n.text)
+                    st.caption(n.detail)
+            if not b.needs:
+                st.caption(t("sponsor.empty.needs"))
+
+
 def member_home() -> None:
     statuses = cached(portfolio.defi_statuses)(actor, ctx.promotion.id)
     if not statuses:
         st.info(t("home.promotion_member", name=ctx.promotion.name) if ctx.promotion else t("home.eig.no_defi"))
         return
+    if any(s.defi.my_role in sponsor.FOLLOWERS for s in statuses):
+        sponsor_home()
     for status in statuses:
+        if status.defi.my_role in sponsor.FOLLOWERS:
+            continue
         with st.container(border=True):
             st.subheader(f"{status.defi.name}")
             role = t(f"defi_role.{status.defi.my_role}")

@@ -37,6 +37,8 @@ EXPECTED: dict[Action, set[str]] = {
     Action.READ_REPORT_PUBLISHED: TEAM,
     Action.WRITE_REPORT: {"staff"},
     Action.MANAGE: {"staff"},
+    Action.READ_INDICATORS: TEAM,
+    Action.WRITE_INDICATORS: {"staff", "eig"},
 }
 
 # Who plays each column towards the défi Alpha of the test world.

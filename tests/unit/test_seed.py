@@ -196,6 +196,8 @@ def test_indicators_one_per_theme_trending_up(engine):
                                             "ORDER BY indicator_id, measured_on"):
         series[indicator_id].append(value)
     assert all(3 <= len(v) <= 7 and v == sorted(v) and v[-1] > v[0] for v in series.values())
+    baselines = dict(rows(engine, "SELECT id, baseline FROM indicator"))
+    assert all(baselines[i] is not None and baselines[i] <= v[0] for i, v in series.items())
 
 
 def test_key_dates_past_and_upcoming(engine):
