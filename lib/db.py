@@ -61,8 +61,9 @@ def _session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def transaction(engine: Engine | None = None) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error, bump the data version.
+def transaction(engine: Engine | None = None, bump: bool = True) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error, bump the data version
+    (`bump=False` for writes no page reads through the cache, such as login attempts).
 
     A race the services' own checks could not see (a row changed, or the same unique row
     written, by another transaction between our read and our write) is refused in French."""
@@ -71,7 +72,9 @@ def transaction(engine: Engine | None = None) -> Iterator[Session]:
         with factory() as session, session.begin():
             yield session
             session.flush()
-            session.execute(update(DataVersion).where(DataVersion.id == 1).values(value=DataVersion.value + 1))
+            if bump:
+                session.execute(update(DataVersion).where(DataVersion.id == 1)
+                                .values(value=DataVersion.value + 1))
     except StaleDataError as exc:
         raise StaleEdit() from exc
     except IntegrityError as exc:

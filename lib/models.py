@@ -643,6 +643,17 @@ class Measurement(Edited, Base):
     indicator: Mapped[Indicator] = relationship(back_populates="measurements")
 
 
+class LoginThrottle(Base):
+    """An account's failed logins in a row and, after too many, until when it is locked.
+    Apart from User, so counting failures never bumps the user's edit version."""
+
+    __tablename__ = "login_throttle"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
 # --- Audit and cache coherence -----------------------------------------------------------
 
 

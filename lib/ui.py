@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from streamlit_authenticator.utilities import LoginError
 
 from lib import auth, db, portfolio
+from lib.clock import local_format
 from lib.config import get_settings
 from lib.errors import ServiceError
 from lib.i18n import t
@@ -54,8 +55,18 @@ def current_actor() -> Actor | None:
 
 def _authenticator() -> stauth.Authenticate:
     settings = get_settings()
-    return stauth.Authenticate(auth.credentials(), auth.COOKIE_NAME, settings.cookie_key,
-                               auth.COOKIE_EXPIRY_DAYS, auto_hash=False)
+    authenticator = stauth.Authenticate(auth.credentials(), auth.COOKIE_NAME, settings.cookie_key,
+                                        auth.COOKIE_EXPIRY_DAYS, auto_hash=False)
+    # The library draws the form and keeps the cookie; the password itself is checked by
+    # auth.check_login, which counts failures in the database and locks guessed accounts.
+    authenticator.authentication_controller.authentication_model.check_credentials = _check_credentials
+    return authenticator
+
+
+def _check_credentials(username: str, password: str) -> bool:
+    outcome = auth.check_login(username, password)
+    st.session_state["login_locked_until"] = outcome.locked_until
+    return outcome.ok
 
 
 _REMEMBER = "ui_remember_login"
@@ -77,7 +88,10 @@ def login_gate() -> tuple[Actor, stauth.Authenticate]:
             # the library just sent, so the next run sends it again (see below).
             st.session_state[_REMEMBER] = True
             st.rerun()
-        if st.session_state.get("authentication_status") is False:
+        locked_until = st.session_state.get("login_locked_until")
+        if st.session_state.get("authentication_status") is False and locked_until:
+            st.error(t("app.login.locked", until=local_format(locked_until)))
+        elif st.session_state.get("authentication_status") is False:
             st.error(t("app.login.failed"))
         elif st.session_state.get("logout"):
             st.success(t("app.logged_out"))

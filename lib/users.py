@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from lib import db
@@ -11,7 +11,7 @@ from lib.audit import record, snapshot
 from lib.auth import hash_password
 from lib.errors import Conflict, NotFound, StaleEdit
 from lib.i18n import t
-from lib.models import Administration, Defi, Membership, PhaseTemplate, Promotion, User
+from lib.models import Administration, Defi, LoginThrottle, Membership, PhaseTemplate, Promotion, User
 from lib.permissions import Actor, require_staff
 from lib.phases import create_defi_phases
 from lib.programme import DEFAULT_PHASES
@@ -71,10 +71,12 @@ def update_user(actor: Actor, user_id: int, data: UserIn, active: bool, expected
 
 
 def reset_password(actor: Actor, user_id: int, data: PasswordIn) -> None:
+    """A new password, which also lifts a lock left by failed logins."""
     require_staff(actor)
     with db.transaction() as s:
         user = _load_user(s, user_id, None)
         user.password_hash = hash_password(data.password)
+        s.execute(delete(LoginThrottle).where(LoginThrottle.user_id == user.id))
         record(s, actor, "reset_password", "user", user.id)
 
 

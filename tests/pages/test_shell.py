@@ -2,6 +2,7 @@
 
 import pytest
 
+from lib.auth import MAX_FAILURES
 from tests.fixtures import PASSWORD
 from tests.pages.conftest import texts
 
@@ -111,3 +112,16 @@ def test_invalid_email_is_explained_next_to_the_form(app_as):
     fill_new_user(at, "quelquun", "Quelqu'un", "pas-une-adresse")
     at.button(key="FormSubmitter:create_user-Créer").click().run()
     assert "Adresse électronique : Adresse électronique invalide." in texts(at)
+
+
+def test_repeated_failures_lock_the_account_through_the_real_form(app_as):
+    at = app_as(None)
+    for _ in range(MAX_FAILURES):
+        at.text_input[0].input("eig")
+        at.text_input[1].input("pas le bon")
+        at.button[0].click().run()
+    at.text_input[0].input("eig")
+    at.text_input[1].input(PASSWORD)  # the right one, too late
+    at.button[0].click().run()
+    assert "ce compte est bloqué jusqu'au" in texts(at)
+    assert "Bonjour" not in texts(at)
