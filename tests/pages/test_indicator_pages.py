@@ -1,0 +1,155 @@
+"""The Indicateurs page per role, and the home of sponsors and porteurs (their défis on one
+screen, only published reports, the export button), under AppTest on a SQLite world."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from lib import committees, indicators, phases
+from lib.clock import today_local
+from lib.models import IndicatorTheme
+from lib.schemas import CommitteeNotesIn, CommitteeScheduleIn, IndicatorIn, MeasurementIn, ReportIn
+from tests.pages.conftest import texts
+
+PAGE = "pages/indicators.py"
+USERS = IndicatorIn(theme=IndicatorTheme.PERFORMANCE_PRODUIT, name="Utilisateurs actifs", unit="utilisateurs",
+                    baseline=100, target=1100)
+
+
+@pytest.fixture
+def users(world):  # noqa: ANN001, ANN201
+    """Alpha's audience indicator with two measurements, the last one at 600 (half way)."""
+    iid = indicators.create_indicator(world.eig, world.alpha_id, USERS)
+    today = today_local()
+    for days, value in [(30, 300), (2, 600)]:
+        indicators.add_measurement(world.eig, iid, MeasurementIn(measured_on=today - dt.timedelta(days=days),
+                                                                 value=value))
+    return iid
+
+
+def charts(at) -> int:  # noqa: ANN001
+    return len(at.get("plotly_chart"))
+
+
+def test_eig_sees_each_indicator_against_its_target_and_may_edit(app_as, users):
+    at = app_as("eig", page=PAGE)
+    assert not at.exception
+    page = texts(at)
+    assert "Performance du produit" in page and "Utilisateurs actifs" in page
+    assert "Cible : 1100 utilisateurs" in page and "50 % du chemin vers la cible" in page
+    assert charts(at) == 2  # the overview and the indicator's own chart
+    assert "Voir les données" in [e.label for e in at.expander]
+    assert "Ajouter un indicateur" in page
+    # The other themes are listed empty, telling the team what to do.
+    assert page.count("Aucun indicateur dans ce thème") == 3
+
+
+@pytest.mark.parametrize("reader", ["sponsor", "porteur"])
+def test_sponsors_and_porteurs_read_without_forms(app_as, users, reader):
+    at = app_as(reader, page=PAGE)
+    assert not at.exception
+    page = texts(at)
+    assert "Utilisateurs actifs" in page and charts(at) == 2
+    assert "Ajouter un indicateur" not in page and "Enregistrer la mesure" not in [b.label for b in at.button]
+    assert "saisis par les EIG du défi et les coachs" in page
+    assert "Aucun indicateur dans ce thème" not in page  # empty themes are the team's business
+
+
+def test_empty_state_tells_the_team_what_to_do(app_as):
+    at = app_as("eig", page=PAGE)
+    assert "Le programme en suit au moins un par thème" in texts(at)
+    at = app_as("sponsor", page=PAGE)
+    assert "L'équipe n'a pas encore défini d'indicateurs" in texts(at)
+
+
+def test_another_defi_sees_only_its_own_indicators(app_as, users):
+    at = app_as("beta.eig", page=PAGE)
+    assert not at.exception
+    assert "Utilisateurs actifs" not in texts(at)
+
+
+def test_page_is_not_offered_outside_the_team(app_as):
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app_as("outsider", page=PAGE)
+
+
+def test_eig_adds_an_indicator_then_a_measurement(app_as, world):
+    at = app_as("eig", page=PAGE)
+    at.selectbox(key="new_theme").set_value(IndicatorTheme.OUVERTURE)
+    at.text_input(key="new_name").input("Jeux de données publiés")
+    at.text_input(key="new_unit").input("jeux")
+    at.number_input(key="new_target").set_value(6)
+    next(b for b in at.button if b.label == "Ajouter l'indicateur").click().run()
+    assert not at.exception
+    assert "Indicateur « Jeux de données publiés » ajouté." in texts(at)
+    [added] = indicators.defi_indicators(world.coach, world.alpha_id).indicators
+    assert (added.theme, added.unit, added.baseline, added.target) == (IndicatorTheme.OUVERTURE, "jeux", None, 6)
+
+    at.number_input(key=f"measure_{added.id}_value").set_value(2)
+    next(b for b in at.button if b.label == "Enregistrer la mesure").click().run()
+    assert not at.exception
+    [added] = indicators.defi_indicators(world.coach, world.alpha_id).indicators
+    assert [(m.measured_on, m.value) for m in added.measurements] == [(today_local(), 2)]
+    assert "Mesure de « Jeux de données publiés » enregistrée." in texts(at)
+
+
+def test_a_measurement_without_value_is_refused_in_french(app_as, world, users):
+    at = app_as("eig", page=PAGE)
+    next(b for b in at.button if b.label == "Enregistrer la mesure").click().run()
+    assert "Valeur : Ce champ est obligatoire." in [e.value for e in at.error]
+    assert len(indicators.defi_indicators(world.coach, world.alpha_id).indicators[0].measurements) == 2
+
+
+def test_an_edit_made_meanwhile_is_not_overwritten(app_as, world, users):
+    at = app_as("eig", page=PAGE)  # the edit form opens on version 1
+    indicators.update_indicator(world.coach, users, USERS.model_copy(update={"target": 2000}), 1)
+    at.text_input(key=f"edit_{users}_1_name").input("Utilisateurs mensuels")
+    next(b for b in at.button if b.label == "Enregistrer l'indicateur").click().run()
+    assert any("modifié par quelqu'un d'autre" in e.value for e in at.error)
+    [kept] = indicators.defi_indicators(world.coach, world.alpha_id).indicators
+    assert (kept.name, kept.target) == ("Utilisateurs actifs", 2000)
+
+
+# --- The home of sponsors and porteurs ---------------------------------------------------------------
+
+
+@pytest.fixture
+def reports(world):  # noqa: ANN001, ANN201
+    """Phase 1's report published with its ratings; phase 2's still a draft."""
+    p1, p2 = phases.defi_phases(world.coach, world.alpha_id)[:2]
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(days=3)
+    for phase, rating, text in [(p1, 4, "Rapport publié de la phase 1"), (p2, 1, "Brouillon confidentiel")]:
+        cid = committees.schedule_committee(world.coach, phase.id, CommitteeScheduleIn(scheduled_at=past))
+        committees.save_notes(world.coach, cid, CommitteeNotesIn(innovation_rating=rating), 1)
+        committees.save_report(world.coach, cid, ReportIn(text=text), 2)
+        if phase is p1:
+            committees.publish_report(world.coach, cid, 3)
+
+
+@pytest.mark.parametrize("login", ["sponsor", "porteur"])
+def test_sponsor_home_shows_only_their_defis_and_published_reports(app_as, users, reports, login):
+    at = app_as(login)
+    assert not at.exception
+    page = texts(at)
+    assert "Vos défis en un coup d'œil" in page
+    assert [s.value for s in at.subheader if s.value in ("Alpha", "Beta")] == ["Alpha"]
+    for section in ("Calendrier des phases", "Humeur de l'équipe", "Dernier comité d'évaluation publié",
+                    "Indicateurs au regard de leur cible", "Prochaines dates clés",
+                    "Ce dont l'équipe a besoin de vous"):
+        assert section in page, section
+    assert "Phase 1 « Valider l'hypothèse »" in page
+    ratings = next(d.value for d in at.dataframe if "criterion" in d.value.columns)
+    assert ratings.set_index("criterion").loc["Innovation", "rating"] == "4 · pleinement"
+    assert "Rapport publié de la phase 1" in page  # in its expander...
+    assert "Brouillon confidentiel" not in page + str([e.label for e in at.expander])  # ...never the draft
+    assert charts(at) >= 2  # the phase timeline and the indicators (no bulletin yet: no mood chart)
+    assert [b.label for b in at.get("download_button")] == ["Télécharger la page à transmettre (HTML)"]
+
+
+def test_eig_home_keeps_the_team_card_without_the_export(app_as, users):
+    at = app_as("eig")
+    assert not at.exception
+    assert "Vos défis en un coup d'œil" not in texts(at)
+    assert not at.get("download_button")
