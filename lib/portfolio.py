@@ -163,7 +163,7 @@ PORTFOLIO_COLUMNS = ["id", "defi", "administration", "coach", "phase_number", "p
                      "moods", "last_mood", "bulletins_filed", "weeks_due", "participation", "open_help",
                      "oldest_help_days", "overdue_actions", "weeks_without_contact", "last_contact",
                      "carnets_missing", "level", "level_rank", "level_label", "reasons"]
-LEVEL_ICONS = {"faible": "🟢", "a_surveiller": "🟠", "eleve": "🔴"}
+LEVEL_COLOURS = {"faible": "green", "a_surveiller": "orange", "eleve": "red"}  # st.badge colours
 
 
 def coach_portfolio(actor: Actor, promotion_id: int, now: dt.datetime | None = None) -> pd.DataFrame:
@@ -195,7 +195,7 @@ def coach_portfolio(actor: Actor, promotion_id: int, now: dt.datetime | None = N
             "last_contact": sig.last_contact, "carnets_missing": sig.carnets_missing,
             "level": assessment.level if assessment else "",
             "level_rank": risk.LEVELS.index(assessment.level) if assessment else -1,
-            "level_label": f"{LEVEL_ICONS[assessment.level]} {assessment.label}" if assessment else "—",
+            "level_label": assessment.label if assessment else "—",
             "reasons": assessment.text if assessment else "",
         })
     return pd.DataFrame(rows, columns=PORTFOLIO_COLUMNS)

@@ -32,7 +32,7 @@ if (rows["level"] == "").all():
 else:
     counts = rows["level"].value_counts()
     for column, level in zip(st.columns(3), reversed(risk.LEVELS), strict=True):
-        column.metric(f"{portfolio.LEVEL_ICONS[level]} {t(f'risk.level.{level}')}", int(counts.get(level, 0)))
+        column.metric(t("portfolio.metric", level=t(f"risk.level.{level}")), int(counts.get(level, 0)))
 
 # --- Filters and sort -----------------------------------------------------------------------
 f1, f2, f3, f4 = st.columns([1, 1, 2, 1])
@@ -61,9 +61,9 @@ else:
     st.dataframe(
         view, hide_index=True, width="stretch", key="portfolio_table", on_select=_pick_from_table,
         selection_mode="single-row",
-        column_order=["level_label", "defi", "coach", "phase", "objectives", "time", "moods", "participation",
+        column_order=["level_label", "defi", "reasons", "phase", "objectives", "time", "moods", "participation",
                       "open_help", "oldest_help_days", "overdue_actions", "weeks_without_contact", "carnets_missing",
-                      "reasons"],
+                      "coach"],
         column_config={
             "level_label": t("portfolio.col.level"), "defi": t("portfolio.col.defi"),
             "coach": t("portfolio.col.coach"), "phase": t("portfolio.col.phase"),
@@ -91,8 +91,10 @@ else:
     names = dict(zip(view["id"], view["defi"], strict=True))
     picked = st.selectbox(t("portfolio.pick"), ids, key="portfolio_defi", format_func=lambda i: names[i])
     row = view.set_index("id").loc[picked]
-    with st.container(border=True):
-        st.markdown(f"**{row['level_label']}** · {t('portfolio.col.coach')} : {row['coach'] or '—'}")
+    with st.container(border=True, key="portfolio_details"):
+        if row["level"]:
+            st.badge(t("portfolio.badge", level=row["level_label"]), color=portfolio.LEVEL_COLOURS[row["level"]])
+        st.caption(f"{t('portfolio.col.coach')} : {row['coach'] or '—'}")
         if row["reasons"]:
             st.markdown("\n".join(f"- {reason}" for reason in row["reasons"].split("; ")))
         elif row["level"]:

@@ -45,7 +45,7 @@ def test_coach_sees_every_defi_with_its_risk_and_reasons(app_as, beta_on_track):
     assert not at.exception
     rows = portfolio_table(at).set_index("defi")
     assert list(rows.index) == ["Alpha", "Beta"]  # highest risk first
-    assert rows.loc["Alpha", "level_label"] == "🔴 élevé"
+    assert rows.loc["Alpha", "level_label"] == "élevé"
     assert "phase 1 en retard de 130 jours" in rows.loc["Alpha", "reasons"]
     assert "8 bulletins manquants sur 8 semaines" in rows.loc["Alpha", "reasons"]
     assert "pas de contact coach" not in rows.loc["Beta", "reasons"]

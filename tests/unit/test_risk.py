@@ -242,7 +242,7 @@ def test_three_reasons_make_a_high_risk_with_every_reason_in_words(healthy):
         _phase(s, healthy.alpha_id, 2).validated_at = None
         s.execute(delete(CoachingSession))
     row = alpha(healthy)
-    assert row["level"] == "eleve" and row["level_label"] == "🔴 élevé"
+    assert row["level"] == "eleve" and row["level_label"] == "élevé"
     assert row["reasons"] == ("humeur en baisse depuis 3 semaines; phase 2 en retard de 38 jours; "
                               "pas de contact coach depuis 27 semaines")
 
