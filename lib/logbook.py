@@ -98,8 +98,10 @@ def _filtered(query: Select, defi_id: int, f: JournalFilters) -> Select:
     if f.end:
         query = query.where(LogEntry.done_on <= f.end)
     if f.categories:
-        query = query.where(LogEntry.id.in_(select(LogEntryCategory.entry_id)
-                                            .where(LogEntryCategory.category.in_(f.categories))))
+        # Correlated on the category table's primary key (entry_id, category): only this
+        # défi's entries are probed, never the categories of the whole programme.
+        query = query.where(select(LogEntryCategory.entry_id).where(
+            LogEntryCategory.entry_id == LogEntry.id, LogEntryCategory.category.in_(f.categories)).exists())
     if f.author_id is not None:
         query = query.where(LogEntry.author_id == f.author_id)
     if f.livrable is not None:

@@ -81,9 +81,10 @@ with tabs[0]:
                 st.session_state["journal_page"] = result.pages
             st.number_input(t("journal.page"), min_value=1, max_value=result.pages, key="journal_page")
         c1, c2 = st.columns(2)
-        c1.download_button(t("journal.export.csv"), cached(logbook.export_csv)(actor, defi.id, filters),
+        # The files are built on click only: a long journal's export takes seconds, the page must not.
+        c1.download_button(t("journal.export.csv"), lambda: logbook.export_csv(actor, defi.id, filters),
                            file_name=f"carnet-{defi.name}.csv", mime="text/csv", help=t("journal.export.help"))
-        c2.download_button(t("journal.export.xlsx"), cached(logbook.export_xlsx)(actor, defi.id, filters),
+        c2.download_button(t("journal.export.xlsx"), lambda: logbook.export_xlsx(actor, defi.id, filters),
                            file_name=f"carnet-{defi.name}.xlsx", help=t("journal.export.help"),
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     if not can_write:
