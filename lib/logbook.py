@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Select, case, func, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from lib import db
 from lib.audit import record, snapshot
@@ -100,8 +100,9 @@ def _filtered(query: Select, defi_id: int, f: JournalFilters) -> Select:
     if f.categories:
         # Correlated on the category table's primary key (entry_id, category): only this
         # défi's entries are probed, never the categories of the whole programme.
-        query = query.where(select(LogEntryCategory.entry_id).where(
-            LogEntryCategory.entry_id == LogEntry.id, LogEntryCategory.category.in_(f.categories)).exists())
+        tagged = aliased(LogEntryCategory)  # the chart queries join the category table too
+        query = query.where(select(tagged.entry_id).where(
+            tagged.entry_id == LogEntry.id, tagged.category.in_(f.categories)).correlate(LogEntry).exists())
     if f.author_id is not None:
         query = query.where(LogEntry.author_id == f.author_id)
     if f.livrable is not None:

@@ -208,6 +208,15 @@ def test_chart_aggregations(world):
     assert dict(zip(share["category"], share["entries"], strict=True)) == {"P": 2, "A": 1, "U": 1}
     news = logbook.news_by_month(world.sponsor, world.alpha_id)
     assert [(r.month, r.good, r.bad) for r in news.itertuples()] == [(dt.date(2026, 5, 1), 2, 1)]
+    # Filtered on a category: the entries that carry it, counted in each of their categories.
+    only_a = JournalFilters(categories=(Category.A,))
+    weekly = logbook.weekly_by_category(world.sponsor, world.alpha_id, only_a)
+    assert {(r.week, r.category): r.entries for r in weekly.itertuples()} == {
+        (dt.date(2026, 5, 4), "A"): 1, (dt.date(2026, 5, 4), "P"): 1}
+    share = logbook.category_share(world.sponsor, world.alpha_id, only_a)
+    assert dict(zip(share["category"], share["entries"], strict=True)) == {"A": 1, "P": 1}
+    news = logbook.news_by_month(world.sponsor, world.alpha_id, only_a)
+    assert [(r.month, r.good, r.bad) for r in news.itertuples()] == [(dt.date(2026, 5, 1), 0, 1)]
     with pytest.raises(PermissionDenied):
         logbook.weekly_by_category(world.beta_eig, world.alpha_id)
 
