@@ -729,7 +729,7 @@ FR: dict[str, str] = {
     "indicators.col.value": "Valeur",
     "indicators.chart.target": "Cible : {value}",
     "indicators.chart.baseline": "Départ : {value}",
-    "indicators.chart.of_target": "chemin parcouru du point de départ à la cible",
+    "indicators.chart.of_target": "% du chemin vers la cible",
     "indicators.fact.baseline": "Départ : {value}",
     "indicators.fact.target": "Cible : {value}",
     "indicators.fact.latest": "Dernière mesure : {value} le {on}",

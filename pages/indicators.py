@@ -71,11 +71,11 @@ def edit_tools(i: IndicatorView) -> None:
     """A new measurement, then (folded) changes to the indicator and its measurements."""
     with st.form(f"measure_{i.id}", clear_on_submit=True):
         st.markdown(f"**{t('indicators.form.new_measurement')}**")
-        c1, c2 = st.columns(2)
+        c1, c2, c3 = st.columns([2, 2, 1.4], vertical_alignment="bottom")
         day = c1.date_input(t("indicators.col.date"), today, max_value=today, format=DATE, key=f"measure_{i.id}_date")
         value = c2.number_input(t("indicators.col.value") + (f" ({i.unit})" if i.unit else ""), value=None,
                                 key=f"measure_{i.id}_value", format="%g")
-        if st.form_submit_button(t("indicators.form.add_measurement"), type="primary") and submit(
+        if c3.form_submit_button(t("indicators.form.add_measurement"), type="primary") and submit(
                 lambda: MeasurementIn(measured_on=day, value=value),
                 lambda m: indicators.add_measurement(actor, i.id, m), labels=MEASUREMENT_LABELS):
             done(t("indicators.measurement_added", name=i.name))

@@ -23,11 +23,13 @@ def indicator_chart(measurements: pd.DataFrame, unit: str, baseline: float | Non
         x=measurements["measured_on"], y=measurements["value"], mode="lines+markers", name=t("indicators.col.value"),
         line={"color": PALETTE[0], "width": 2}, marker={"size": 8},
         hovertemplate="%{x|%d/%m/%Y} : %{y:,.4~g} " + unit + "<extra></extra>"))
-    for level, key, colour, dash in ((target, "indicators.chart.target", TARGET_COLOUR, "dash"),
-                                     (baseline, "indicators.chart.baseline", BASELINE_COLOUR, "dot")):
+    # The target's label above its line, the baseline's below: close levels stay readable.
+    for level, key, colour, dash, where in ((target, "indicators.chart.target", TARGET_COLOUR, "dash", "top left"),
+                                            (baseline, "indicators.chart.baseline", BASELINE_COLOUR, "dot",
+                                             "bottom left")):
         if level is not None:
             fig.add_hline(y=level, line_color=colour, line_dash=dash, line_width=2,
-                          annotation_text=t(key, value=fmt_value(level, unit)), annotation_position="top left",
+                          annotation_text=t(key, value=fmt_value(level, unit)), annotation_position=where,
                           annotation_font_color=colour)
     levels = [v for v in (target, baseline) if v is not None] + list(measurements["value"])
     if levels:  # keep the target in view even when the measurements are far from it
@@ -43,15 +45,27 @@ def progress_chart(table: pd.DataFrame) -> go.Figure:
     """Each indicator's progress from its baseline to its target, in percent of the way
     (100 % = target reached), with the target as a vertical line."""
     rows = table[table["progress"].notna()]
-    labels = [f"{n} ({th})" for n, th in zip(rows["name"], rows["theme"], strict=True)]
     shown = rows["progress"].clip(lower=-20, upper=150)  # far outliers would squash the others
     fig = go.Figure(go.Bar(
-        y=labels, x=shown, orientation="h", text=[f"{p:.0f} %" for p in rows["progress"]], textposition="auto",
+        y=[_wrap(n) for n in rows["name"]], x=shown, orientation="h", customdata=rows["theme"],
+        text=[f"{p:.0f} %" for p in rows["progress"]], textposition="auto",
         marker_color=[TARGET_COLOUR if p >= 100 else PALETTE[0] for p in rows["progress"]],
-        hovertemplate="%{y} : %{text}<extra></extra>"))
+        hovertemplate="%{y}<br>%{customdata} : %{text}<extra></extra>"))
     fig.add_vline(x=100, line_color=TARGET_COLOUR, line_dash="dash", line_width=2)
     low = min(0.0, float(shown.min())) if len(shown) else 0.0
     high = max(100.0, float(shown.max())) if len(shown) else 100.0
     fig.update_xaxes(range=[low - 5, high + 10], ticksuffix=" %", title=t("indicators.chart.of_target"))
     fig.update_yaxes(autorange="reversed")
-    return base_layout(fig, height=80 + 40 * max(len(rows), 1))
+    return base_layout(fig, height=90 + 48 * max(len(rows), 1))
+
+
+def _wrap(label: str, width: int = 24) -> str:
+    """A long indicator name on several lines, so the bars keep the room in a narrow column."""
+    lines, current = [], ""
+    for word in label.split():
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}".strip()
+    return "<br>".join([*lines, current])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+import pandas as pd
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import func, select
@@ -188,3 +189,22 @@ def test_inputs_are_validated_in_french():
     assert "obligatoire" in errors_by_field(exc.value)["value"]
     clean = IndicatorIn(theme="ouverture", name=" Jeux de données\x00 ", unit=" jeux ")
     assert (clean.name, clean.unit, clean.baseline, clean.target) == ("Jeux de données", "jeux", None, None)
+
+
+def test_charts_show_the_target_and_baseline_and_keep_outliers_readable():
+    from lib.charts.indicators import indicator_chart, progress_chart
+
+    measurements = pd.DataFrame({"measured_on": [D(2026, 9, 7), D(2026, 10, 5)], "value": [300.0, 600.0]})
+    fig = indicator_chart(measurements, "utilisateurs", baseline=100, target=1100)
+    assert sorted(shape.y0 for shape in fig.layout.shapes) == [100, 1100]
+    assert [a.text for a in fig.layout.annotations] == ["Cible : 1100 utilisateurs", "Départ : 100 utilisateurs"]
+    low, high = fig.layout.yaxis.range
+    assert low < 100 and high > 1100  # the target stays in view, far above the measurements
+    assert len(indicator_chart(measurements, "", None, None).layout.shapes) == 0
+
+    table = pd.DataFrame({"name": ["Audience", "Dépôts de code publiés sur la forge", "Sans cible"],
+                          "theme": ["Performance du produit", "Ouverture", "Ouverture"],
+                          "progress": [950.0, 40.0, None]})
+    bars = progress_chart(table).data[0]
+    assert list(bars.y) == ["Audience", "Dépôts de code publiés<br>sur la forge"]  # no target: no bar
+    assert list(bars.x) == [150, 40] and list(bars.text) == ["950 %", "40 %"]  # clipped, labelled true
