@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from lib import bulletins, carnets, committees, help_requests, importers, logbook, phases, sharing, users
+from lib import bulletins, carnets, committees, help_requests, importers, indicators, logbook, phases, sharing, users
 from lib.errors import ServiceError
 from lib.models import Category
 from lib.schemas import (
@@ -24,7 +24,9 @@ from lib.schemas import (
     CommitteeScheduleIn,
     DefiIn,
     HelpAnswerIn,
+    IndicatorIn,
     LogEntryIn,
+    MeasurementIn,
     ObjectiveIn,
     PhaseShiftIn,
     PhaseTemplateIn,
@@ -215,6 +217,37 @@ def test_committees(world, db_url):
                                                             view().version, now=NOW))
         if written:
             assert view().report_text == ReportIn(**report).text
+
+    check()
+
+
+def test_indicators_and_measurements(world, db_url):
+    indicator_id = indicators.create_indicator(world.eig, world.alpha_id, IndicatorIn(theme="ouverture", name="Jeux"))
+
+    def saved(iid: int):  # noqa: ANN202
+        return next(i for i in indicators.defi_indicators(world.eig, world.alpha_id).indicators if i.id == iid)
+
+    def fields(i) -> tuple:  # noqa: ANN001
+        return (i.theme, i.name, i.unit, i.baseline, i.target)
+
+    @examples(db_url, 60)
+    @given(payloads(IndicatorIn), payloads(MeasurementIn))
+    def check(indicator: dict, measurement: dict) -> None:
+        written, new_id = attempt(lambda: indicators.create_indicator(world.eig, world.alpha_id,
+                                                                      IndicatorIn(**indicator)))
+        if written:
+            assert fields(saved(new_id)) == fields(IndicatorIn(**indicator))
+        version = saved(indicator_id).version
+        written, _ = attempt(lambda: indicators.update_indicator(world.eig, indicator_id, IndicatorIn(**indicator),
+                                                                 version))
+        if written:
+            assert fields(saved(indicator_id)) == fields(IndicatorIn(**indicator))
+        written, measurement_id = attempt(lambda: indicators.add_measurement(
+            world.eig, indicator_id, MeasurementIn(**measurement), now=NOW))
+        if written:
+            data = MeasurementIn(**measurement)
+            [m] = [m for m in saved(indicator_id).measurements if m.id == measurement_id]
+            assert (m.measured_on, m.value) == (data.measured_on, data.value) and m.measured_on <= TODAY
 
     check()
 
