@@ -313,16 +313,22 @@ def _count_where(condition):  # noqa: ANN001, ANN202 - SQL expressions
 
 
 def _export_rows(actor: Actor, defi_id: int, filters: JournalFilters) -> Iterator[list[str]]:
+    """Plain columns and one query for all the categories: no ORM object per entry, so a
+    journal of tens of thousands of entries exports in a few seconds."""
     with db.reading() as s:
         require(s, actor, Action.READ_JOURNAL, defi_id)
         name = s.scalar(select(Defi.name).where(Defi.id == defi_id))
-        query = (_filtered(select(LogEntry), defi_id, filters)
-                 .order_by(LogEntry.done_on, LogEntry.id).execution_options(yield_per=2000))
-        for entry in s.scalars(query):
-            cats = sorted((c.category for c in entry.categories), key=list(Category).index)
-            yield [name, entry.livrable, entry.tache, org_timestamp(entry.done_on), category_letters(cats),
-                   str(entry.news) if entry.news else "", entry.done_on.isoformat(),
-                   " ; ".join(CATEGORY_LABELS[c] for c in cats)]
+        entries = _filtered(select(LogEntry.id), defi_id, filters)
+        tags: dict[int, list[Category]] = {}
+        for entry_id, category in s.execute(select(LogEntryCategory.entry_id, LogEntryCategory.category)
+                                            .where(LogEntryCategory.entry_id.in_(entries))):
+            tags.setdefault(entry_id, []).append(category)
+        rows = s.execute(entries.add_columns(LogEntry.livrable, LogEntry.tache, LogEntry.done_on, LogEntry.news)
+                         .order_by(LogEntry.done_on, LogEntry.id))
+        for entry_id, livrable, tache, done_on, news in rows:
+            cats = sorted(tags.get(entry_id, []), key=list(Category).index)
+            yield [name, livrable, tache, org_timestamp(done_on), category_letters(cats), str(news) if news else "",
+                   done_on.isoformat(), " ; ".join(CATEGORY_LABELS[c] for c in cats)]
 
 
 def export_csv(actor: Actor, defi_id: int, filters: JournalFilters | None = None) -> bytes:
