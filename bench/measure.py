@@ -65,15 +65,22 @@ class Recorder:
 
         return wrapper
 
-    def replay(self) -> float:
-        """Median wall time, in seconds, of all the recorded calls made directly."""
-        times = []
+    def replay(self) -> tuple[float, str]:
+        """Median wall time, in seconds, of all the recorded calls made directly, and the
+        slowest of them (where to look first when a page is slow)."""
+        totals, each = [], {key: [] for key in self.calls}
         for _ in range(SQL_RUNS):
-            t0 = time.perf_counter()
-            for fn, args, kwargs in self.calls.values():
+            for key, (fn, args, kwargs) in self.calls.items():
+                t0 = time.perf_counter()
                 fn(*args, **kwargs)
-            times.append(time.perf_counter() - t0)
-        return statistics.median(times)
+                each[key].append(time.perf_counter() - t0)
+            totals.append(sum(times[-1] for times in each.values()))
+        if not each:
+            return 0.0, ""
+        key = max(each, key=lambda k: statistics.median(each[k]))
+        name = self.calls[key][0]
+        return statistics.median(totals), f"{name.__module__.removeprefix('lib.')}.{name.__qualname__} " \
+                                          f"{statistics.median(each[key]) * 1000:.0f} ms"
 
 
 def new_app(login: str) -> AppTest:
@@ -107,8 +114,9 @@ def measure_page(login: str, script: str, recorder: Recorder) -> dict:
     at.run()
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    sql = recorder.replay()
+    sql, slowest = recorder.replay()
     return {"cold_ms": cold * 1000, "warm_ms": warm * 1000, "sql_ms": sql * 1000, "calls": len(recorder.calls),
+            "slowest": slowest,
             "ratio": cold / sql if sql else None, "py_peak_mb": peak / 2**20, "rss_mb": max_rss_mb(),
             "errors": failed}
 

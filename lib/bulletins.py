@@ -427,8 +427,9 @@ def promotion_heatmap(actor: Actor, promotion_id: int, now: dt.datetime | None =
         cells = {(d, w): m for d, w, m in s.execute(
             select(Bulletin.defi_id, Bulletin.week_start, Bulletin.mood).join(Defi, Defi.id == Bulletin.defi_id)
             .where(Defi.promotion_id == promotion_id, clause))}
+    records = weeks.to_dict("records")
     rows = [{"defi": name, **week, "mood": cells.get((defi_id, week["week_start"]))}
-            for defi_id, name in defis for week in weeks.to_dict("records")]
+            for defi_id, name in defis for week in records]
     df = pd.DataFrame(rows, columns=["defi", *weeks.columns, "mood"])
     df["mood"] = df["mood"].astype(float)
     return df

@@ -51,7 +51,7 @@ def defi_view() -> None:
         with st.expander(t("retro.see_data")):
             st.dataframe(trend[["week", "clock", "mood"]], hide_index=True, width="stretch",
                          column_config={**WEEK_COLUMNS, "mood": t("retro.col.mood")})
-        st.download_button(t("retro.export_csv"), cached(bulletins.export_csv)(actor, defi.id, now),
+        st.download_button(t("retro.export_csv"), lambda: bulletins.export_csv(actor, defi.id, now),  # on click
                            file_name=f"bulletins-{defi.name}.csv", mime="text/csv")
         st.markdown(f"### {t('retro.bulletins_by_month')}")
         team = actor.is_staff or defi.my_role is not None
@@ -133,13 +133,15 @@ def promotion_view() -> None:
         rows = cached(bulletins.week_bulletins)(actor, ctx.promotion.id, year, week, now)
         if rows.empty:
             st.info(t("retro.no_bulletin"))
-        for row in rows.itertuples():
-            with st.container(border=True):
-                st.markdown(f"**{row.name}** · {bulletins.MOOD_EMOJI[row.mood]} {t(f'bulletin.mood.{row.mood}')}")
-                st.caption(t("bulletin.priority"))
-                st.text(row.priority)
-                st.caption(t("bulletin.ups_downs"))
-                st.text(row.ups_downs)
+        else:
+            # One table, not a card per défi: a promotion of hundreds of défis stays one element.
+            table = rows.assign(mood=[f"{bulletins.MOOD_EMOJI[m]} {t(f'bulletin.mood.{m}')}" for m in rows["mood"]])
+            st.dataframe(table[["name", "mood", "priority", "ups_downs"]], hide_index=True, width="stretch",
+                         column_config={"name": t("retro.col.defi"), "mood": t("retro.col.mood"),
+                                        "priority": st.column_config.TextColumn(t("retro.col.priority"),
+                                                                                width="large"),
+                                        "ups_downs": st.column_config.TextColumn(t("retro.col.ups_downs"),
+                                                                                 width="large")})
 
 
 tabs = [t("retro.tab.promotion")]

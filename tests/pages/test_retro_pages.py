@@ -94,14 +94,20 @@ def test_coach_sees_trends_with_table_alternatives(app_as, world, clock):
     assert not at.exception
 
 
+def week_table(at) -> list[str]:  # noqa: ANN001
+    """The promotion's bulletins of the picked week, one table: (défi, priority) rows."""
+    tables = [df.value for df in at.dataframe if "ups_downs" in getattr(df.value, "columns", [])]
+    return [f"{r.name}: {r.priority}" for table in tables for r in table.itertuples()]
+
+
 def test_another_defi_member_sees_alpha_only_once_published(app_as, world, clock):
     file_alpha(world)
     at = app_as("beta.eig", page="pages/retrospectives.py")
-    assert "Finir l'atelier usagers" not in texts(at)
+    assert "Finir l'atelier usagers" not in texts(at) and week_table(at) == []
     clock(dt.datetime(2026, 11, 20, 15, 0, tzinfo=PARIS))
     at = app_as("beta.eig", page="pages/retrospectives.py")
     assert not at.exception
-    assert "Finir l'atelier usagers" in texts(at)
+    assert week_table(at) == ["Alpha: Finir l'atelier usagers"]
 
 
 def test_coach_assigns_and_answers_a_help_request(app_as, world, clock):
