@@ -29,11 +29,21 @@ _ENGINES: dict[str, Engine] = {}
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API connection
+        dbapi_conn.isolation_level = None  # the driver's own BEGIN: see _begin
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA busy_timeout=5000")
         cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn) -> None:  # noqa: ANN001 - Connection
+        # A write transaction takes the write lock at once: a deferred one that read first
+        # fails with "database is locked", without waiting, when another writer got there
+        # in between. Reads stay deferred (WAL lets them run beside the writer).
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "BEGIN")
+
+
+_WRITE = "suivi_write"
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -47,7 +57,7 @@ def _engine_for(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 15})
+        engine = create_engine(url, connect_args={"timeout": 15})  # busy wait, seconds
         _configure_sqlite(engine)
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
@@ -70,6 +80,7 @@ def transaction(engine: Engine | None = None, bump: bool = True) -> Iterator[Ses
     factory = _session_factory(engine or get_engine())
     try:
         with factory() as session, session.begin():
+            session.connection(execution_options={_WRITE: True})
             yield session
             session.flush()
             if bump:
