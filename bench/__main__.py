@@ -56,13 +56,14 @@ def print_table(name: str, result: dict) -> None:
           f"({rows.get('log_entry', 0):,} journal entries, {rows.get('bulletin', 0):,} bulletins, "
           f"{rows.get('user', 0):,} users, {rows.get('defi', 0):,} défis); coach {result['coach']}, "
           f"EIG {result['eig']} of the largest défi")
-    print(f"  {'page':<16} {'role':<6} {'cold ms':>9} {'warm ms':>9} {'SQL ms':>8} {'cold/SQL':>9} "
+    print(f"  {'page':<16} {'role':<6} {'cold ms':>9} {'cold CPU':>9} {'warm ms':>9} {'SQL ms':>8} {'cold/SQL':>9} "
           f"{'py peak MB':>11} {'calls':>6}  slowest call / errors")
     for row in result["pages"]:
         if "cold_ms" not in row:
-            print(f"  {row['page']:<16} {row['role']:<6} {'(not shown to this role)':>38}")
+            print(f"  {row['page']:<16} {row['role']:<6} {'(not shown to this role)':>48}")
             continue
-        print(f"  {row['page']:<16} {row['role']:<6} {flag(row, 'cold_ms'):>9} {flag(row, 'warm_ms'):>9} "
+        print(f"  {row['page']:<16} {row['role']:<6} {flag(row, 'cold_ms'):>9} {row['cold_cpu_ms']:>8.0f}  "
+              f"{flag(row, 'warm_ms'):>9} "
               f"{flag(row, 'sql_ms'):>8} {flag(row, 'ratio'):>9} {row['py_peak_mb']:>11.1f} {row['calls']:>6}  "
               f"{'; '.join(row['errors']) or row['slowest']}")
     print(f"  server process peak RSS: {flag(result, 'max_rss_mb').rstrip()} MB"

@@ -584,9 +584,8 @@ def generate(engine: Engine, scale: Scale, quiet: bool = False) -> dict[str, int
     """Fill an empty, migrated database; return the rows written per table."""
     progress = Progress(expected_rows(scale), quiet)
     with engine.connect() as conn:
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("PRAGMA synchronous=OFF")
-            conn.commit()
+        if conn.dialect.name == "sqlite":  # outside any transaction, on the driver's connection
+            conn.connection.dbapi_connection.execute("PRAGMA synchronous=OFF")
         with conn.begin():
             writer = Writer(conn, progress)
             Generator(scale, writer).run()
