@@ -216,13 +216,15 @@ def committee_dossier(actor: Actor, defi_phase_id: int, now: dt.datetime | None 
 def _indicator_moves(s: Session, defi_id: int, start: dt.date, end: dt.date) -> list[IndicatorMove]:
     """Each indicator's last value on or before the window's start (or its first value in
     the window) and its last value in the window, found with grouped subqueries."""
+    # Each subquery reads this défi's measurements only, not the whole programme's.
+    mine = Measurement.indicator_id.in_(select(Indicator.id).where(Indicator.defi_id == defi_id))
     baseline_on = (select(Measurement.indicator_id, func.max(Measurement.measured_on).label("on"))
-                   .where(Measurement.measured_on <= start).group_by(Measurement.indicator_id).subquery())
+                   .where(mine, Measurement.measured_on <= start).group_by(Measurement.indicator_id).subquery())
     first_on = (select(Measurement.indicator_id, func.min(Measurement.measured_on).label("on"))
-                .where(Measurement.measured_on > start, Measurement.measured_on < end)
+                .where(mine, Measurement.measured_on > start, Measurement.measured_on < end)
                 .group_by(Measurement.indicator_id).subquery())
     last_on = (select(Measurement.indicator_id, func.max(Measurement.measured_on).label("on"))
-               .where(Measurement.measured_on < end).group_by(Measurement.indicator_id).subquery())
+               .where(mine, Measurement.measured_on < end).group_by(Measurement.indicator_id).subquery())
     base_m, first_m, last_m = aliased(Measurement), aliased(Measurement), aliased(Measurement)
     rows = s.execute(
         select(Indicator.name, Indicator.theme, Indicator.unit, Indicator.target,
@@ -300,20 +302,20 @@ def dossier_html(d: Dossier) -> str:
     parts.append(embedded.get("mood", f"<p>{e(t('dossier.empty.mood'))}</p>"))
     if d.moods:
         parts.append(table([t("dossier.col.week"), t("dossier.col.mood")],
-                            [[fmt_date(m.week_start), f"{MOOD_EMOJI.get(m.mood, '')} {m.mood}/4"] for m in d.moods]))
+                           [[fmt_date(m.week_start), f"{MOOD_EMOJI.get(m.mood, '')} {m.mood}/4"] for m in d.moods]))
 
     parts.append(f"<h2>{e(t('dossier.section.help'))}</h2>")
     parts.append(table([t("dossier.col.week"), t("dossier.col.request"), t("dossier.col.status"),
-                         t("dossier.col.answer")],
-                        [[fmt_date(h.week_start), h.request, t(f"dossier.help.{h.status}"), h.answer]
-                         for h in d.help_requests]) if d.help_requests else f"<p>{e(t('dossier.empty.help'))}</p>")
+                        t("dossier.col.answer")],
+                       [[fmt_date(h.week_start), h.request, t(f"dossier.help.{h.status}"), h.answer]
+                        for h in d.help_requests]) if d.help_requests else f"<p>{e(t('dossier.empty.help'))}</p>")
 
     parts.append(f"<h2>{e(t('dossier.section.journal'))}</h2>")
     parts.append(f"<p>{e(t('dossier.journal_count', n=d.journal_entries))}</p>")
     parts.append(embedded.get("journal", f"<p>{e(t('dossier.empty.journal'))}</p>"))
     if d.categories:
         parts.append(table([t("dossier.col.category"), t("dossier.col.entries"), t("dossier.good"), t("dossier.bad")],
-                            [[f"{c.category} · {c.label}", c.entries, c.good, c.bad] for c in d.categories]))
+                           [[f"{c.category} · {c.label}", c.entries, c.good, c.bad] for c in d.categories]))
     for sign, key in ((1, "dossier.good_news"), (-1, "dossier.bad_news")):
         items = [n for n in d.news if n.news == sign]
         if items:
@@ -323,27 +325,27 @@ def dossier_html(d: Dossier) -> str:
 
     parts.append(f"<h2>{e(t('dossier.section.key_dates'))}</h2>")
     parts.append(table([t("dossier.col.date"), t("dossier.col.description")],
-                        [[fmt_date(k.on_date), k.description] for k in d.key_dates])
+                       [[fmt_date(k.on_date), k.description] for k in d.key_dates])
                  if d.key_dates else f"<p>{e(t('dossier.empty.key_dates'))}</p>")
 
     parts.append(f"<h2>{e(t('dossier.section.actions', number=d.previous_phase or '—'))}</h2>")
     if d.previous_actions:
         parts.append(table([t("dossier.col.action"), t("dossier.col.owner"), t("dossier.col.due"),
-                             t("dossier.col.status")],
-                            [[a.description, a.owner, fmt_date(a.due_on),
-                              t(f"action_status.{a.status.value}")
-                              + (f" · ⚠️ {t('committees.actions.overdue')}" if a.overdue else "")]
-                             for a in d.previous_actions]))
+                            t("dossier.col.status")],
+                           [[a.description, a.owner, fmt_date(a.due_on),
+                             t(f"action_status.{a.status.value}")
+                             + (f" · ⚠️ {t('committees.actions.overdue')}" if a.overdue else "")]
+                            for a in d.previous_actions]))
     else:
         parts.append(f"<p>{e(t('dossier.empty.actions'))}</p>")
 
     parts.append(f"<h2>{e(t('dossier.section.indicators'))}</h2>")
     parts.append(embedded.get("indicators", ""))
     parts.append(table([t("dossier.col.indicator"), t("dossier.col.start"), t("dossier.col.end"),
-                         t("dossier.col.target")],
-                        [[i.name, fmt_value(i.start_value, i.unit, i.start_on),
-                          fmt_value(i.end_value, i.unit, i.end_on), fmt_value(i.target, i.unit)]
-                         for i in d.indicators])
+                        t("dossier.col.target")],
+                       [[i.name, fmt_value(i.start_value, i.unit, i.start_on),
+                         fmt_value(i.end_value, i.unit, i.end_on), fmt_value(i.target, i.unit)]
+                        for i in d.indicators])
                  if d.indicators else f"<p>{e(t('dossier.empty.indicators'))}</p>")
 
     return document(title, parts)

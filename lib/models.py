@@ -407,6 +407,9 @@ class Bulletin(Edited, Base):
 
     __table_args__ = (
         UniqueConstraint("defi_id", "iso_year", "iso_week", name="uq_bulletin_defi_week"),
+        # A défi's bulletins by date (its history, its latest) and their moods (charts),
+        # read from the index alone: without it SQLite walks the whole table by week_start.
+        Index("ix_bulletin_defi_week_start_mood", "defi_id", "week_start", "mood"),
         CheckConstraint("iso_week BETWEEN 1 AND 53", name="iso_week_range"),
         _rating_check("mood", nullable=False),
         CheckConstraint("length(priority) BETWEEN 1 AND 300", name="priority_len"),
@@ -445,7 +448,8 @@ class KeyDate(Edited, Base):
     defi_id: Mapped[int] = mapped_column(ForeignKey("defi.id", ondelete="CASCADE"))
     on_date: Mapped[dt.date] = mapped_column(Date, index=True)
     description: Mapped[str] = mapped_column(String(200))
-    bulletin_id: Mapped[int | None] = mapped_column(ForeignKey("bulletin.id", ondelete="SET NULL"), nullable=True)
+    bulletin_id: Mapped[int | None] = mapped_column(ForeignKey("bulletin.id", ondelete="SET NULL"), nullable=True,
+                                                    index=True)
 
     __table_args__ = (
         UniqueConstraint("defi_id", "on_date", name="uq_key_date_defi_date"),

@@ -259,8 +259,10 @@ def collect(s: Session, promotion: Promotion, now: dt.datetime, today: dt.date) 
     in_promotion = Defi.promotion_id == promotion.id
 
     # Phases: the current one with its objectives, and the earliest late one.
+    promotion_phases = select(DefiPhase.id).join(Defi, Defi.id == DefiPhase.defi_id).where(in_promotion)
     objectives = (select(PhaseObjective.defi_phase_id, func.count().label("total"),
                          func.sum(case((PhaseObjective.done, 1), else_=0)).label("done"))
+                  .where(PhaseObjective.defi_phase_id.in_(promotion_phases))  # not every promotion's
                   .group_by(PhaseObjective.defi_phase_id).subquery())
     for defi_id, number, name, start, end, validated, total, done in s.execute(
             select(DefiPhase.defi_id, PhaseTemplate.number, PhaseTemplate.name, DefiPhase.planned_start,
