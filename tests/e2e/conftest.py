@@ -77,6 +77,16 @@ def live_app(tmp_path: Path) -> Iterator[LiveApp]:
     app.stop()
 
 
+@pytest.fixture(scope="module")
+def module_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
+    """One app for a whole test module whose tests do not depend on each other's writes
+    (starting streamlit and seeding costs seconds on CI's 2 cores)."""
+    app = LiveApp(seeded_database(tmp_path_factory.mktemp("e2e") / "e2e.db"))
+    app.start()
+    yield app
+    app.stop()
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
