@@ -30,11 +30,17 @@ run: seed
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 
-test: lint
+# axe-core for the accessibility tests, at the version package-lock.json pins.
+AXE := tests/e2e/axe/node_modules/axe-core/axe.min.js
+$(AXE): tests/e2e/axe/package-lock.json
+	npm ci --prefix tests/e2e/axe --no-audit --no-fund
+	touch $@
+
+test: lint $(AXE)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench --scale $(SCALE)
 
 clean:
-	rm -rf $(VENV) data/*.db data/*.db-* .pytest_cache .ruff_cache tests/artifacts
+	rm -rf $(VENV) tests/e2e/axe/node_modules data/*.db data/*.db-* .pytest_cache .ruff_cache tests/artifacts
