@@ -78,6 +78,7 @@ FR: dict[str, str] = {
     "col.start": "Début",
     "col.end": "Fin",
     "col.state": "État",
+    "col.overdue": "Retard",
     # --- Administration --------------------------------------------------------------
     "admin.tab.users": "Utilisateurs",
     "admin.tab.memberships": "Équipes",

@@ -18,7 +18,7 @@ from lib import auth, db, portfolio
 from lib.clock import local_format
 from lib.config import get_settings
 from lib.errors import ServiceError
-from lib.i18n import t
+from lib.i18n import language, t
 from lib.permissions import Actor
 from lib.schemas import errors_by_field
 
@@ -40,6 +40,9 @@ def boot() -> None:
 
     _migrated(get_settings().database_url)
     auth.check_production_safety(DEMO_LOGINS)
+    # Streamlit's page says lang="en": screen readers would read the French with English
+    # pronunciation (WCAG 3.1.1). A fixed script, no user text in it.
+    st.html(f"<script>document.documentElement.lang = '{language()}';</script>", unsafe_allow_javascript=True)
 
 
 # --- Login ---------------------------------------------------------------------------------

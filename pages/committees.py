@@ -179,7 +179,7 @@ def actions_tab() -> None:
         st.dataframe(committees.actions_table(actions).drop(columns=["id", "defi", "phase"]), hide_index=True,
                      column_config={"action": t("dossier.col.action"), "owner": t("dossier.col.owner"),
                                     "due_on": st.column_config.DateColumn(t("dossier.col.due"), format=DATE),
-                                    "status": t("dossier.col.status"), "overdue": " "})
+                                    "status": t("dossier.col.status"), "overdue": t("col.overdue")})
     else:
         st.info(t("committees.actions.empty_staff") if actor.is_staff else t("committees.actions.empty"))
     mine = [a for a in actions if actor.is_staff or a.owner_id == actor.id]
@@ -306,7 +306,7 @@ def dossier_tab() -> None:
                      hide_index=True, column_config={
                          "action": t("dossier.col.action"), "owner": t("dossier.col.owner"),
                          "due_on": st.column_config.DateColumn(t("dossier.col.due"), format=DATE),
-                         "status": t("dossier.col.status"), "overdue": " "})
+                         "status": t("dossier.col.status"), "overdue": t("col.overdue")})
     else:
         st.info(t("dossier.empty.actions"))
 

@@ -59,7 +59,7 @@ def coach_overdue_actions() -> None:
                  column_config={"defi": t("home.col.defi"), "phase": t("col.phase"),
                                 "action": t("dossier.col.action"), "owner": t("dossier.col.owner"),
                                 "due_on": st.column_config.DateColumn(t("dossier.col.due"), format="DD/MM/YYYY"),
-                                "overdue": " "})
+                                "overdue": t("col.overdue")})
 
 
 def committee_news(defi_id: int, role: str | None) -> None:

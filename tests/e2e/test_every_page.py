@@ -1,0 +1,83 @@
+"""Every page of the menu, for each role, in Chromium: it renders without an error and
+without Streamlit's English defaults, its screenshot goes to tests/artifacts/tour-<role>-<page>.png,
+and axe-core finds nothing serious or critical outside the commented allow-list (a11y.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lib.auth import DEMO_PASSWORD
+from tests.e2e.a11y import audit, blocking
+from tests.e2e.conftest import ARTIFACTS, login, screenshot, settle
+
+pytestmark = pytest.mark.browser
+
+# What each role finds in the menu (hiding only: the services enforce the matrix, see
+# test_sponsor_boundaries.py); a page that appears or vanishes for a role must be a decision.
+MENUS = {
+    "coach.claire": ["Accueil", "Carnet de bord", "Mon carnet", "Rétrospectives", "Demandes d'aide", "Dates clés",
+                     "Phases", "Comités d'évaluation", "Indicateurs", "Portefeuille", "Indicateurs du programme",
+                     "Import du carnet historique", "Administration"],
+    "admin": ["Accueil", "Carnet de bord", "Mon carnet", "Rétrospectives", "Demandes d'aide", "Dates clés",
+              "Phases", "Comités d'évaluation", "Indicateurs", "Portefeuille", "Indicateurs du programme",
+              "Import du carnet historique", "Administration"],
+    "eig.lea": ["Accueil", "Carnet de bord", "Mon carnet", "Bulletin de la semaine", "Rétrospectives", "Dates clés",
+                "Phases", "Comités d'évaluation", "Indicateurs", "Indicateurs du programme"],
+    "porteur.marc": ["Accueil", "Carnet de bord", "Rétrospectives", "Dates clés", "Phases", "Comités d'évaluation",
+                     "Indicateurs", "Indicateurs du programme"],
+    "sponsor.anne": ["Accueil", "Carnet de bord", "Rétrospectives", "Dates clés", "Phases", "Comités d'évaluation",
+                     "Indicateurs", "Indicateurs du programme"],
+}
+
+# Streamlit's built-in English, which would mean a widget left without its French text.
+ENGLISH = ["View more", "View less", "Choose an option", "No options to select", "No results",
+           "Press Enter to apply", "Press Enter to submit form", "Drag and drop file", "Browse files", "Running..."]
+# Known and left (docs/accessibility.md): the file uploader's "Upload" button and "200MB per
+# file" hint, which Streamlit 1.67 does not let an app translate.
+
+
+def full_screenshot(page, name: str) -> None:  # noqa: ANN001
+    """Streamlit scrolls inside its main block, so grow the window to the content first."""
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": 1400, "height": max(900, min(height, 8000))})
+    screenshot(page, name)
+    page.set_viewport_size({"width": 1400, "height": 900})
+
+
+@pytest.mark.parametrize("login_name", list(MENUS))
+def test_every_page_renders_in_french_and_passes_axe(module_app, new_page, login_name):
+    page = new_page()
+    login(page, module_app.base_url, login_name, DEMO_PASSWORD)
+    nav = page.locator('[data-testid="stSidebarNav"] a')
+    titles = [nav.nth(i).inner_text().splitlines()[-1] for i in range(nav.count())]
+    assert titles == MENUS[login_name]
+
+    problems: dict[str, object] = {}
+    findings: dict[str, list] = {}
+    for title in titles[1:] + titles[:1]:  # home last: login lands there
+        link = nav.filter(has_text=title).first
+        slug = (link.get_attribute("href") or "").rstrip("/").rsplit("/", 1)[-1]
+        slug = "home" if ":" in slug or not slug else slug
+        previous = page.locator("h1").first.inner_text()
+        link.click()
+        page.wait_for_url(link.get_attribute("href"))
+        # The old page stays on screen until the new one's run begins: wait for its title.
+        page.wait_for_function("(old) => { const h = document.querySelector('h1'); return h && h.innerText !== old; }",
+                               arg=previous, polling=100)
+        settle(page)
+        full_screenshot(page, f"tour-{login_name}-{slug}")
+        body = page.inner_text("body")
+        if page.locator('[data-testid="stException"]').count():
+            problems[f"{slug}: exception"] = page.locator('[data-testid="stException"]').first.inner_text()[:500]
+        if page.evaluate("() => document.documentElement.lang") != "fr":
+            problems[f"{slug}: lang"] = "the page does not say it is in French"
+        if english := [text for text in ENGLISH if text in body]:
+            problems[f"{slug}: English"] = english
+        findings[slug] = audit(page)
+        if serious := blocking(findings[slug]):
+            problems[f"{slug}: axe"] = serious
+    # Every finding, of any impact, for docs/accessibility.md.
+    (ARTIFACTS / f"axe-{login_name}.json").write_text(json.dumps(findings, indent=1, ensure_ascii=False))
+    assert not problems, json.dumps(problems, indent=1, ensure_ascii=False)
