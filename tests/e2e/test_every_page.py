@@ -81,3 +81,17 @@ def test_every_page_renders_in_french_and_passes_axe(module_app, new_page, login
     # Every finding, of any impact, for docs/accessibility.md.
     (ARTIFACTS / f"axe-{login_name}.json").write_text(json.dumps(findings, indent=1, ensure_ascii=False))
     assert not problems, json.dumps(problems, indent=1, ensure_ascii=False)
+
+
+def test_axe_reports_what_the_allow_list_does_not_cover(new_page):
+    """The audit is not vacuous: an unlabelled field fails, and the Streamlit menu's list
+    markup is forgiven only inside the menu."""
+    page = new_page()
+    bad_list = "<ul><div><li>un</li></div></ul>"
+    page.set_content(f"""<html lang="fr"><head><title>t</title></head><body><main><h1>Essai</h1>
+        <input type="text"><nav><div data-testid="stSidebarNavItems">{bad_list}</div></nav>{bad_list}
+        </main></body></html>""")
+    found = {v["id"]: v for v in blocking(audit(page))}
+    assert set(found) == {"label", "list", "listitem"}
+    # Two bad lists on the page, one reported: the one outside the menu.
+    assert len(found["list"]["nodes"]) == 1 and len(found["listitem"]["nodes"]) == 1
