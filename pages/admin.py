@@ -22,7 +22,8 @@ roles = list(GlobalRole)
 
 with tab_users:
     people = cached(users.list_users)(actor)
-    st.dataframe(people.drop(columns=["id", "version"]), hide_index=True, width="stretch", column_config={
+    shown = people.drop(columns=["id", "version"]).assign(role=people["role"].map(lambda r: t(f"role.{r}")))
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={
         "login": t("admin.users.login"), "display_name": t("admin.users.display_name"),
         "email": t("admin.users.email"), "role": t("admin.users.role"), "active": t("admin.users.active")})
     with st.expander(t("admin.users.create")), st.form("create_user", clear_on_submit=False):

@@ -89,6 +89,9 @@ def test_coach_opens_administration_and_sees_the_users(app_as):
     at = app_as("coach", page="pages/admin.py")
     assert not at.exception
     assert "eig" in list(at.dataframe[0].value["login"])
+    # Roles in French, not the stored English values.
+    assert set(at.dataframe[0].value["role"]) <= {"administrateur·rice", "coach", "membre"}
+    assert "membre" in set(at.dataframe[0].value["role"])
 
 
 def fill_new_user(at, login: str, name: str, email: str) -> None:  # noqa: ANN001
