@@ -58,7 +58,9 @@ def current_actor() -> Actor | None:
 
 def _authenticator() -> stauth.Authenticate:
     settings = get_settings()
-    authenticator = stauth.Authenticate(auth.credentials(), auth.COOKIE_NAME, settings.cookie_key,
+    # Before login any account may log in or come back by cookie; after, only this one acts.
+    logged_in = st.session_state.get("username") if st.session_state.get("authentication_status") else None
+    authenticator = stauth.Authenticate(auth.credentials(logged_in), auth.COOKIE_NAME, settings.cookie_key,
                                         auth.COOKIE_EXPIRY_DAYS, auto_hash=False)
     # The library draws the form and keeps the cookie; the password itself is checked by
     # auth.check_login, which counts failures in the database and locks guessed accounts.

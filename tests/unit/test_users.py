@@ -54,6 +54,12 @@ def test_deactivated_user_disappears_from_login_credentials(world):
                       UserIn(login="eig2", display_name="Hugo EIG", email="h@example.org"), False, version)
     assert "eig2" not in credentials()["usernames"]
     assert "inactive" not in credentials()["usernames"]
+    assert credentials("eig2") == {"usernames": {}}  # a logged-in run finds no one left to act
+
+
+def test_a_logged_in_run_reads_its_own_account_only(world):
+    assert list(credentials("eig")["usernames"]) == ["eig"]
+    assert {"eig", "eig2", "coach"} <= set(credentials()["usernames"])
 
 
 def test_coach_cannot_deactivate_themself(world):
