@@ -147,8 +147,10 @@ def moods_table(brief: DefiBrief) -> pd.DataFrame:
 
 
 def mood_label(mood: float | None) -> str:
-    return t("sponsor.mood.missing") if mood is None or pd.isna(mood) else \
-        f"{MOOD_EMOJI[int(mood)]} {t(f'bulletin.mood.{int(mood)}')}"
+    """« 😐 mitigée », or that no bulletin was filed that week."""
+    if mood is None or pd.isna(mood):
+        return t("sponsor.mood.missing")
+    return f"{MOOD_EMOJI[int(mood)]} {t(f'bulletin.mood.{int(mood)}')}"
 
 
 def ratings_table(report: ReportInfo) -> pd.DataFrame:
