@@ -5,6 +5,7 @@ module: the journeys touch different rows."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 import pytest
@@ -42,6 +43,9 @@ def test_coach_answers_and_resolves_a_help_request(module_app, new_page):
     opened, resolved = metric(coach, "Ouvertes"), metric(coach, "Résolues")
     assert opened > 0  # the demo data leaves a few open requests
     pick_option(coach, "Statut", "ouverte")
+    # The filter's run redraws the forms for the first open request: wait for it before typing.
+    expect(coach.get_by_role("combobox", name="Demande")).to_have_value(re.compile(" · ouverte · "))
+    settle(coach)
 
     form = coach.locator('[data-testid="stForm"]').filter(has_text="Enregistrer la réponse")
     form.get_by_label("Réponse (visible par le défi)").fill(ANSWER)
