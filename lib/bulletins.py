@@ -331,6 +331,9 @@ def defi_bulletins(actor: Actor, defi_id: int, now: dt.datetime | None = None) -
     return pd.DataFrame(out, columns=BULLETIN_COLUMNS)
 
 
+WEEK_PAGE_SIZE = 20  # a week's bulletins are read a page of cards at a time
+
+
 def week_bulletins(actor: Actor, promotion_id: int, iso_year: int, iso_week: int,
                    now: dt.datetime | None = None) -> pd.DataFrame:
     """Every bulletin of one week of the promotion that the actor may read."""

@@ -361,6 +361,7 @@ FR: dict[str, str] = {
     "retro.distribution_title": "Répartition des humeurs par phase",
     "retro.week_bulletins": "Bulletins d'une semaine",
     "retro.pick_week": "Semaine",
+    "retro.week_page": "Page ({count} bulletins, {size} par page)",
     "retro.empty_promotion": "Aucun bulletin publié dans cette promotion pour l'instant.",
     "retro.no_promotion": "Choisissez une promotion dans la barre latérale.",
     "retro.see_data": "Voir les données",

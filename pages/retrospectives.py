@@ -133,15 +133,21 @@ def promotion_view() -> None:
         rows = cached(bulletins.week_bulletins)(actor, ctx.promotion.id, year, week, now)
         if rows.empty:
             st.info(t("retro.no_bulletin"))
-        else:
-            # One table, not a card per défi: a promotion of hundreds of défis stays one element.
-            table = rows.assign(mood=[f"{bulletins.MOOD_EMOJI[m]} {t(f'bulletin.mood.{m}')}" for m in rows["mood"]])
-            st.dataframe(table[["name", "mood", "priority", "ups_downs"]], hide_index=True, width="stretch",
-                         column_config={"name": t("retro.col.defi"), "mood": t("retro.col.mood"),
-                                        "priority": st.column_config.TextColumn(t("retro.col.priority"),
-                                                                                width="large"),
-                                        "ups_downs": st.column_config.TextColumn(t("retro.col.ups_downs"),
-                                                                                 width="large")})
+        elif len(rows) > (size := bulletins.WEEK_PAGE_SIZE):
+            # A promotion of hundreds of défis: one page of cards at a time, not hundreds per run.
+            pages = -(-len(rows) // size)
+            if st.session_state.get("retro_week_page", 1) > pages:  # a week with fewer bulletins
+                st.session_state["retro_week_page"] = pages
+            page = st.number_input(t("retro.week_page", count=len(rows), size=size), min_value=1, max_value=pages,
+                                   key="retro_week_page")
+            rows = rows.iloc[(page - 1) * size:page * size]
+        for row in rows.itertuples():
+            with st.container(border=True):
+                st.markdown(f"**{row.name}** · {bulletins.MOOD_EMOJI[row.mood]} {t(f'bulletin.mood.{row.mood}')}")
+                st.caption(t("bulletin.priority"))
+                st.text(row.priority)
+                st.caption(t("bulletin.ups_downs"))
+                st.text(row.ups_downs)
 
 
 tabs = [t("retro.tab.promotion")]
