@@ -9,7 +9,8 @@ import pytest
 
 from lib.auth import DEMO_PASSWORD
 from lib.clock import iso_week_of, week_deadline
-from tests.e2e.conftest import login, screenshot
+from lib.seed import CURRENT_DEFIS
+from tests.e2e.conftest import login, screenshot, settle
 
 pytestmark = pytest.mark.browser
 PARIS = ZoneInfo("Europe/Paris")
@@ -51,5 +52,10 @@ def test_eig_files_the_bulletin_and_a_coach_sees_it_in_the_trends_after_the_dead
     coach.get_by_role("link", name="Rétrospectives").click()
     coach.get_by_role("tab", name="Toute la promotion").click()
     coach.get_by_text("Humeur par défi et par semaine").wait_for()
-    coach.get_by_text(PRIORITY).wait_for()
     screenshot(coach, "retrospectives-coach")
+    # The bulletin's full text, in Léa's défi's list of bulletins by month.
+    coach.get_by_label("Défi", exact=True).first.click()
+    coach.get_by_role("option", name=CURRENT_DEFIS[0].name).first.click()
+    settle(coach)
+    coach.get_by_role("tab", name="Par défi").click()
+    coach.get_by_role("tabpanel", name="Par défi").get_by_text(PRIORITY).wait_for()
