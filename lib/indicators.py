@@ -14,9 +14,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from pydantic import BaseModel
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from lib import db
 from lib.audit import record, snapshot
@@ -165,31 +163,25 @@ def create_indicator(actor: Actor, defi_id: int, data: IndicatorIn) -> int:
 
 def update_indicator(actor: Actor, indicator_id: int, data: IndicatorIn, expected_version: int) -> None:
     """Change an indicator's theme, name, unit, baseline or target; a stale form is refused."""
-    try:
-        with db.transaction() as s:
-            indicator = _load_indicator(s, actor, indicator_id, expected_version)
-            before = snapshot(indicator, INDICATOR_FIELDS)
-            indicator.theme, indicator.name, indicator.unit = data.theme, data.name, data.unit
-            indicator.baseline, indicator.target = data.baseline, data.target
-            s.flush()
-            record(s, actor, "update", "indicator", indicator.id, before=before,
-                   after=snapshot(indicator, INDICATOR_FIELDS))
-    except StaleDataError as exc:  # changed between our read and our write
-        raise StaleEdit() from exc
+    with db.transaction() as s:
+        indicator = _load_indicator(s, actor, indicator_id, expected_version)
+        before = snapshot(indicator, INDICATOR_FIELDS)
+        indicator.theme, indicator.name, indicator.unit = data.theme, data.name, data.unit
+        indicator.baseline, indicator.target = data.baseline, data.target
+        s.flush()
+        record(s, actor, "update", "indicator", indicator.id, before=before,
+               after=snapshot(indicator, INDICATOR_FIELDS))
 
 
 def delete_indicator(actor: Actor, indicator_id: int, expected_version: int) -> None:
     """Delete an indicator and its measurements (kept in the audit trail)."""
-    try:
-        with db.transaction() as s:
-            indicator = _load_indicator(s, actor, indicator_id, expected_version)
-            before = {**snapshot(indicator, INDICATOR_FIELDS),
-                      "measurements": [snapshot(m, ["measured_on", "value"]) for m in indicator.measurements]}
-            s.delete(indicator)
-            s.flush()
-            record(s, actor, "delete", "indicator", indicator_id, before=before)
-    except StaleDataError as exc:
-        raise StaleEdit() from exc
+    with db.transaction() as s:
+        indicator = _load_indicator(s, actor, indicator_id, expected_version)
+        before = {**snapshot(indicator, INDICATOR_FIELDS),
+                  "measurements": [snapshot(m, ["measured_on", "value"]) for m in indicator.measurements]}
+        s.delete(indicator)
+        s.flush()
+        record(s, actor, "delete", "indicator", indicator_id, before=before)
 
 
 def _check_measurement(s: Session, indicator: Indicator, data: MeasurementIn, now: dt.datetime | None,
@@ -204,19 +196,16 @@ def _check_measurement(s: Session, indicator: Indicator, data: MeasurementIn, no
 
 def add_measurement(actor: Actor, indicator_id: int, data: MeasurementIn, now: dt.datetime | None = None) -> int:
     """A dated value of the indicator: one per date, never in the future."""
-    try:
-        with db.transaction() as s:
-            indicator = _load_indicator(s, actor, indicator_id, None)
-            _check_measurement(s, indicator, data, now)
-            measurement = Measurement(indicator_id=indicator.id, measured_on=data.measured_on, value=data.value,
-                                      created_by_id=actor.id)
-            s.add(measurement)
-            s.flush()
-            record(s, actor, "create", "measurement", measurement.id,
-                   after=snapshot(measurement, MEASUREMENT_FIELDS))
-            return measurement.id
-    except IntegrityError as exc:  # the same date written in another tab meanwhile
-        raise Conflict(t("indicators.measurement.duplicate", date=f"{data.measured_on:%d/%m/%Y}")) from exc
+    with db.transaction() as s:
+        indicator = _load_indicator(s, actor, indicator_id, None)
+        _check_measurement(s, indicator, data, now)
+        measurement = Measurement(indicator_id=indicator.id, measured_on=data.measured_on, value=data.value,
+                                  created_by_id=actor.id)
+        s.add(measurement)
+        s.flush()
+        record(s, actor, "create", "measurement", measurement.id,
+               after=snapshot(measurement, MEASUREMENT_FIELDS))
+        return measurement.id
 
 
 def _load_measurement(s: Session, actor: Actor, measurement_id: int, expected_version: int) -> tuple[
@@ -232,28 +221,20 @@ def _load_measurement(s: Session, actor: Actor, measurement_id: int, expected_ve
 
 def update_measurement(actor: Actor, measurement_id: int, data: MeasurementIn, expected_version: int,
                        now: dt.datetime | None = None) -> None:
-    try:
-        with db.transaction() as s:
-            measurement, indicator = _load_measurement(s, actor, measurement_id, expected_version)
-            _check_measurement(s, indicator, data, now, measurement_id)
-            before = snapshot(measurement, MEASUREMENT_FIELDS)
-            measurement.measured_on, measurement.value = data.measured_on, data.value
-            s.flush()
-            record(s, actor, "update", "measurement", measurement.id, before=before,
-                   after=snapshot(measurement, MEASUREMENT_FIELDS))
-    except StaleDataError as exc:
-        raise StaleEdit() from exc
-    except IntegrityError as exc:
-        raise Conflict(t("indicators.measurement.duplicate", date=f"{data.measured_on:%d/%m/%Y}")) from exc
+    with db.transaction() as s:
+        measurement, indicator = _load_measurement(s, actor, measurement_id, expected_version)
+        _check_measurement(s, indicator, data, now, measurement_id)
+        before = snapshot(measurement, MEASUREMENT_FIELDS)
+        measurement.measured_on, measurement.value = data.measured_on, data.value
+        s.flush()
+        record(s, actor, "update", "measurement", measurement.id, before=before,
+               after=snapshot(measurement, MEASUREMENT_FIELDS))
 
 
 def delete_measurement(actor: Actor, measurement_id: int, expected_version: int) -> None:
-    try:
-        with db.transaction() as s:
-            measurement, _ = _load_measurement(s, actor, measurement_id, expected_version)
-            before = snapshot(measurement, MEASUREMENT_FIELDS)
-            s.delete(measurement)
-            s.flush()
-            record(s, actor, "delete", "measurement", measurement_id, before=before)
-    except StaleDataError as exc:
-        raise StaleEdit() from exc
+    with db.transaction() as s:
+        measurement, _ = _load_measurement(s, actor, measurement_id, expected_version)
+        before = snapshot(measurement, MEASUREMENT_FIELDS)
+        s.delete(measurement)
+        s.flush()
+        record(s, actor, "delete", "measurement", measurement_id, before=before)
