@@ -242,6 +242,22 @@ def eig_or_staff(ctx: PageContext) -> bool:
     return ctx.actor.is_staff or eig(ctx)
 
 
+# --- Widgets shared by several pages ------------------------------------------------------------
+
+
+def phase_metrics(phases: list, current: object | None) -> None:
+    """Where a défi stands in four figures (the Phases page and the sponsor's home):
+    the current phase, its objectives done, its time elapsed, the phases validated."""
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric(t("phases.metric.current"), f"{current.number} / {len(phases)}" if current else "—")
+    c2.metric(t("phases.metric.objectives"),
+              f"{current.objectives_done} / {len(current.objectives)}" if current else "—")
+    c3.metric(t("phases.metric.time"), f"{round(current.time_elapsed * 100)} %" if current else "—")
+    c4.metric(t("phases.metric.validated"), f"{sum(p.state == 'validee' for p in phases)} / {len(phases)}")
+    if current:
+        c1.caption(f"{current.name} · {t(f'phase_state.{current.state}')}")
+
+
 # --- Column headings shared by several pages ---------------------------------------------------
 
 

@@ -13,7 +13,7 @@ from lib.clock import local_format, today_local
 from lib.i18n import t
 from lib.phases import progress_table
 from lib.programme import MOOD_EMOJI
-from lib.ui import cached, context, indicator_columns
+from lib.ui import cached, context, indicator_columns, phase_metrics
 
 ctx = context()
 actor = ctx.actor
@@ -102,15 +102,7 @@ def sponsor_card(b: sponsor.DefiBrief) -> None:
     with st.container(border=True):
         st.subheader(b.defi)
         st.caption(f"{b.administration} · {t('home.your_role', role=t(f'defi_role.{b.my_role.value}'))}")
-        current = b.current_phase
-        c1, c2, c3, c4 = st.columns(4)
-        c1.metric(t("phases.metric.current"), f"{current.number} / {len(b.phases)}" if current else "—")
-        c2.metric(t("phases.metric.objectives"),
-                  f"{current.objectives_done} / {len(current.objectives)}" if current else "—")
-        c3.metric(t("phases.metric.time"), f"{round(current.time_elapsed * 100)} %" if current else "—")
-        c4.metric(t("phases.metric.validated"), f"{b.validated} / {len(b.phases)}")
-        if current:
-            c1.caption(f"{current.name} · {t(f'phase_state.{current.state}')}")
+        phase_metrics(b.phases, b.current_phase)
 
         left, right = st.columns(2)
         with left:

@@ -8,7 +8,7 @@ from lib.charts import phases as charts
 from lib.clock import local_format, today_local
 from lib.i18n import t
 from lib.schemas import ObjectiveIn, PhaseShiftIn, PhaseTemplateIn
-from lib.ui import cached, context, done, submit
+from lib.ui import cached, context, done, phase_metrics, submit
 
 ctx = context()
 actor = ctx.actor
@@ -27,15 +27,7 @@ def summary(views: list) -> None:
     """Where the défi stands, readable in one minute."""
     current = next((p for p in views if p.state in ("en_cours", "en_retard")), None)
     upcoming = next((p for p in views if p.committee_at and p.state != "validee"), None)
-    validated = sum(p.state == "validee" for p in views)
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric(t("phases.metric.current"), f"{current.number} / {len(views)}" if current else "—")
-    c2.metric(t("phases.metric.objectives"),
-              f"{current.objectives_done} / {len(current.objectives)}" if current else "—")
-    c3.metric(t("phases.metric.time"), f"{round(current.time_elapsed * 100)} %" if current else "—")
-    c4.metric(t("phases.metric.validated"), f"{validated} / {len(views)}")
-    if current:
-        c1.caption(f"{current.name} · {t(f'phase_state.{current.state}')}")
+    phase_metrics(views, current)
     if upcoming:
         st.caption(t("phases.next_committee", number=upcoming.number, at=local_format(upcoming.committee_at)))
     late = [p for p in views if p.state == "en_retard"]
