@@ -10,10 +10,15 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from lib import db
+from lib.config import get_settings
 from tests.conftest import missing
 from tests.pg import free_port
 
@@ -30,6 +35,24 @@ def seeded_database(path: Path) -> str:
     subprocess.run([sys.executable, "-m", "lib.seed"], cwd=ROOT, check=True, capture_output=True,
                    env={**os.environ, "DATABASE_URL": url})
     return url
+
+
+@contextmanager
+def services_on(database_url: str) -> Iterator[None]:
+    """Call the services, in the test process, on the live app's database: to write what a
+    test needs, or to read what the seed computed for the day the test runs."""
+    before = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = database_url
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        db.dispose_engines()
+        if before is None:
+            os.environ.pop("DATABASE_URL", None)
+        else:
+            os.environ["DATABASE_URL"] = before
+        get_settings.cache_clear()
 
 
 class LiveApp:
@@ -117,6 +140,7 @@ def new_page(browser, request: pytest.FixtureRequest) -> Iterator[Callable]:  # 
         context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="fr-FR")
         contexts.append(context)
         page = context.new_page()
+        page.script_runs = ScriptRuns(page)
         page.set_default_timeout(20_000)
         return page
 
@@ -136,17 +160,67 @@ def login(page, base_url: str, username: str, password: str) -> None:  # noqa: A
     page.get_by_role("button", name="Se connecter").click()
     page.get_by_text("Bonjour").first.wait_for()
     settle(page)
+    assert page.script_runs.finished >= 2, "the login form's run and the logged-in run were not seen"
 
 
-def settle(page) -> None:  # noqa: ANN001
-    """Wait until the app has been idle for half a second. Right after login the cookie
-    components trigger a few more runs; a click landing during one of them can be lost."""
-    page.wait_for_function("""() => {
-        const app = document.querySelector('[data-testid="stApp"]');
-        const idle = app !== null && app.dataset.testScriptState === "notRunning";
-        window.__idleSince = idle ? (window.__idleSince || Date.now()) : null;
-        return idle && Date.now() - window.__idleSince > 500;
-    }""", polling=100)
+class ScriptRuns:
+    """Streamlit's own account of a page's script runs, read from its websocket: the
+    `rerun_script` requests the browser sends and the `script_finished` messages the server
+    answers. A page is settled when every run it asked for (or the server started, as
+    `st.rerun` does) has finished and nothing has crossed the socket for a quiet period."""
+
+    QUIET_S = 0.5
+
+    def __init__(self, page) -> None:  # noqa: ANN001
+        self.requested = 0
+        self.finished = 0
+        self.running = False
+        self.last_frame = time.monotonic()
+        page.on("websocket", self._watch)
+
+    def _watch(self, socket) -> None:  # noqa: ANN001
+        if "_stcore/stream" in socket.url:
+            socket.on("framesent", self._sent)
+            socket.on("framereceived", self._received)
+
+    def _sent(self, payload: bytes | str) -> None:
+        self.last_frame = time.monotonic()
+        if isinstance(payload, bytes):
+            msg = BackMsg()
+            msg.ParseFromString(payload)
+            if msg.WhichOneof("type") == "rerun_script":
+                self.requested += 1
+                self.running = True
+
+    def _received(self, payload: bytes | str) -> None:
+        self.last_frame = time.monotonic()
+        if not isinstance(payload, bytes):
+            return
+        msg = ForwardMsg()
+        msg.ParseFromString(payload)
+        kind = msg.WhichOneof("type")
+        if kind == "new_session":
+            self.running = True
+        elif kind == "script_finished":
+            self.finished += 1
+            self.running = msg.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN
+
+    def settled(self) -> bool:
+        return not self.running and time.monotonic() - self.last_frame > self.QUIET_S
+
+
+def settle(page, timeout_s: float = 60) -> None:  # noqa: ANN001
+    """Wait until every script run of the page has finished and the socket has been quiet
+    for half a second. Right after login the cookie components trigger a few more runs; a
+    click landing during one of them can be lost. Playwright's events are pumped by
+    `wait_for_timeout`, so the timestamps are those of the messages."""
+    runs: ScriptRuns = page.script_runs
+    deadline = time.monotonic() + timeout_s
+    while not runs.settled():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the page did not settle in {timeout_s:.0f} s "
+                               f"({runs.requested} runs asked, {runs.finished} finished)")
+        page.wait_for_timeout(50)
 
 
 def screenshot(page, name: str) -> Path:  # noqa: ANN001

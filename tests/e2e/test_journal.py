@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from lib.auth import DEMO_PASSWORD
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import login, screenshot, settle
 
 pytestmark = pytest.mark.browser
 SECRET = "Objectif e2e très personnel"
@@ -82,6 +82,7 @@ def test_eig_keeps_the_journal_and_writes_the_monthly_carnet(live_app, new_page)
     screenshot(sponsor, "journal-sponsor-charts")
     # Typing the carnet page's address does not open it either.
     sponsor.goto(f"{live_app.base_url}/carnet")
-    sponsor.wait_for_timeout(3000)
+    sponsor.get_by_text("Bonjour").first.wait_for()
+    settle(sponsor)
     body = sponsor.inner_text("body")
     assert SECRET not in body and "Carnet mensuel" not in body

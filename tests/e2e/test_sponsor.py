@@ -2,12 +2,14 @@
 downloads the one-page export; an EIG records a measurement on the Indicateurs page."""
 
 import re
+from html import escape as html_escape
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from lib import auth, portfolio, sponsor
 from lib.auth import DEMO_PASSWORD
-from tests.e2e.conftest import login, screenshot, settle
+from tests.e2e.conftest import login, screenshot, services_on, settle
 
 pytestmark = pytest.mark.browser
 
@@ -24,6 +26,15 @@ def followed_and_others(database_url: str, login_name: str) -> tuple[list[str], 
             "ORDER BY d.name"), {"login": login_name}).all()
     engine.dispose()
     return [n for n, mine in rows if mine], [n for n, mine in rows if not mine]
+
+
+def needs_of(database_url: str, login_name: str) -> list[str]:
+    """What the sponsor service computes today that her teams need from her: the demo seed
+    is dated from the real today, so which action is open changes from week to week."""
+    with services_on(database_url):
+        actor = auth.actor_for_login(login_name)
+        promotion = portfolio.promotions_for(actor)[0]
+        return [need.text for brief in sponsor.my_view(actor, promotion.id).briefs for need in brief.needs]
 
 
 def whole_page(page) -> None:  # noqa: ANN001
@@ -45,7 +56,10 @@ def test_sponsor_sees_only_her_defis_and_downloads_the_one_page_export(module_ap
     headings = page.get_by_role("heading").all_inner_texts()
     assert not [name for name in others if name in headings]
     page.get_by_text("Ce dont l'équipe a besoin de vous").first.wait_for()
-    page.get_by_text("Planifier un point mensuel avec le sponsor").wait_for()  # the porteur's action
+    needs = needs_of(module_app.database_url, "sponsor.anne")
+    assert needs  # the seed leaves her teams something to ask of her, whatever the day
+    for need in needs:
+        page.get_by_text(need, exact=True).first.wait_for()
     whole_page(page)
     screenshot(page, "home-sponsor")
 
@@ -57,8 +71,8 @@ def test_sponsor_sees_only_her_defis_and_downloads_the_one_page_export(module_ap
     sections = re.findall(r"<section class='defi'><h2>(.*?)</h2>", html)
     assert sections == [name.replace("'", "&#x27;") for name in mine]
     assert html.count("Plotly.newPlot") >= 2 * len(mine)  # at least the timeline and the mood of each
-    for expected in ("Ce dont l&#x27;équipe a besoin de vous", "Planifier un point mensuel avec le sponsor",
-                     "Dernier comité d&#x27;évaluation publié", "Indicateurs au regard de leur cible"):
+    for expected in ("Ce dont l&#x27;équipe a besoin de vous", "Dernier comité d&#x27;évaluation publié",
+                     "Indicateurs au regard de leur cible", *(html_escape(need) for need in needs)):
         assert expected in html, expected
     assert "(à compléter)" not in html  # a draft report's text never leaves the coaches
 
