@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NoReturn, ParamSpec, TypeVar
@@ -214,6 +215,20 @@ def submit(build: Callable[[], M], action: Callable[[M], R], success: str | None
     if success:
         st.success(success)
     return result
+
+
+# --- User text ------------------------------------------------------------------------------
+
+# Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping them all
+# also disarms Streamlit's own syntax (`:red[...]`, `:material/...:`, `$...$` LaTeX).
+_MARKDOWN_SYNTAX = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def md(text: object) -> str:
+    """User text made inert inside anything that renders Markdown (st.markdown, alerts,
+    captions, titles, widget and expander labels): it shows as typed, never as a link, an
+    image, emphasis, colour or formula."""
+    return _MARKDOWN_SYNTAX.sub(r"\\\1", str(text)).replace("\n", "  \n")
 
 
 # --- Who sees which page in the menu (hiding only: services enforce the matrix) -----------
