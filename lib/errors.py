@@ -17,7 +17,7 @@ class StaleEdit(ServiceError):
     """Someone changed the row since the form was opened; nothing was overwritten."""
 
     def __init__(self, message: str = "Cet élément a été modifié par quelqu'un d'autre depuis l'ouverture "
-                 "du formulaire : rechargez la page, rien n'a été écrasé.") -> None:
+                 "du formulaire : rien n'a été écrasé, et votre saisie est conservée.") -> None:
         super().__init__(message)
 
 

@@ -132,9 +132,13 @@ FR: dict[str, str] = {
     "validation.future_date": "La date ne peut pas être dans le futur.",
     "validation.date_range": "Choisissez une date entre le {start} et le {end}.",
     "validation.password_too_long": "Le mot de passe est trop long (72 octets au maximum, un caractère accentué en compte 2).",
+    # --- Editing a record someone else may save meanwhile ----------------------------
+    "edit.newer_version": "Quelqu'un a enregistré une autre version pendant que vous écriviez. La voici ; "
+                          "votre saisie est conservée dans le formulaire : enregistrez-la pour remplacer "
+                          "cette version, ou repartez de celle-ci.",
+    "edit.start_again": "Repartir de la version enregistrée",
     # --- Journal (issue 3) -----------------------------------------------------------
     "page.journal": "Carnet de bord",
-    "journal.title": "Carnet de bord · {defi}",
     "journal.no_defi": "Choisissez un défi dans la barre latérale pour lire son carnet de bord.",
     "journal.author_unknown": "Import historique",
     "journal.stale_edit": "Cette entrée a été modifiée par quelqu'un d'autre depuis l'ouverture du formulaire : rien n'a été écrasé. Rechargez-la pour voir sa version actuelle.",
@@ -200,7 +204,7 @@ FR: dict[str, str] = {
     "journal.export.help": "Le tableau filtré, au format de l'ancien suivi (réimportable) avec la date ISO et les catégories en toutes lettres.",
     # --- Monthly carnet (issue 3) ----------------------------------------------------
     "page.carnet": "Mon carnet",
-    "carnet.title": "Carnet mensuel · {defi}",
+    "carnet.title": "Carnet mensuel",
     "carnet.no_defi": "Choisissez un défi dans la barre latérale.",
     "carnet.private": "Votre carnet mensuel est personnel : seuls vous et les coachs le lisent.",
     "carnet.closed": "Le carnet de {month} n'est plus modifiable : il s'écrit pendant le mois et les 7 jours qui suivent.",

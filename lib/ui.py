@@ -195,6 +195,55 @@ def _show_done() -> None:
         st.success(message, icon=":material/check_circle:")
 
 
+def same_defi(defi: portfolio.DefiInfo, record: object) -> None:
+    """Refuse to render a record of another défi than the one picked in the sidebar: the
+    widgets that pick records are keyed by the défi, so this never happens unless a page
+    forgets to."""
+    if record.defi_id != defi.id:
+        raise RuntimeError(f"{type(record).__name__} of défi {record.defi_id} shown on défi {defi.id}")
+
+
+# --- Editing a versioned record ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A form as its person opened it. `key` names the form and stays the same until they
+    save or start again, so what they type survives reruns and other people's saves;
+    `expected` is the version their save claims to replace; `newer` says someone saved
+    another version since they last saw it."""
+
+    name: str
+    key: str
+    expected: int | None
+    newer: bool
+
+    def close(self) -> None:
+        """Forget the opening (after a save, or to start again from the saved version)."""
+        st.session_state.pop(self.name, None)
+
+
+def edit(form: str, record: object, version: int | None) -> Edit:
+    """Open (or keep open) the form `form` on `record` at `version` (None: not written yet).
+    A save refused as stale keeps the person's text; the page shows the other version with
+    `newer_version`, and since they have now seen it, their next save may replace it."""
+    name = f"ui_edit_{form}_{record}"
+    opened = st.session_state.setdefault(name, {"form": version, "seen": version})
+    expected, opened["seen"] = opened["seen"], version
+    return Edit(name=name, key=f"{form}_{record}_{opened['form']}", expected=expected, newer=expected != version)
+
+
+def newer_version(opened: Edit, show: Callable[[], None]) -> None:
+    """When someone saved another version since this person opened the form: say so, show
+    that version, and offer to start again from it. Their own text stays in the form."""
+    if not opened.newer:
+        return
+    with st.container(border=True):
+        st.warning(t("edit.newer_version"), icon=":material/sync_problem:")
+        show()
+        st.button(t("edit.start_again"), key=f"{opened.key}_start_again", on_click=opened.close)
+
+
 # --- Errors --------------------------------------------------------------------------------
 
 
@@ -229,6 +278,12 @@ def md(text: object) -> str:
     captions, titles, widget and expander labels): it shows as typed, never as a link, an
     image, emphasis, colour or formula."""
     return _MARKDOWN_SYNTAX.sub(r"\\\1", str(text)).replace("\n", "  \n")
+
+
+def title(text: str, defi: portfolio.DefiInfo | None = None) -> None:
+    """The page's title; a page that shows or edits one défi names it, so that after a
+    switch in the sidebar nobody edits one défi believing it is another."""
+    st.title(f"{text} · {md(defi.name)}" if defi else text)
 
 
 # --- Who sees which page in the menu (hiding only: services enforce the matrix) -----------

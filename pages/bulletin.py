@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lib import bulletins, help_requests
+from lib import bulletins, help_requests, ui
 from lib.clock import local_format, now_utc
 from lib.i18n import t
 from lib.programme import MOOD_EMOJI
@@ -11,7 +11,7 @@ from lib.ui import cached, context, done, submit
 
 ctx = context()
 actor = ctx.actor
-st.title(t("page.bulletin"))
+ui.title(t("page.bulletin"), ctx.defi)
 
 if ctx.defi is None:
     st.info(t("bulletin.no_defi"))
@@ -31,40 +31,52 @@ LABELS = {"mood": t("bulletin.mood"), "priority": t("bulletin.priority"), "ups_d
           "help_request": t("bulletin.help_request"), "key_date": t("bulletin.key_date"),
           "key_date_description": t("bulletin.key_date_description")}
 
+def show_bulletin(b: bulletins.WeekState) -> None:
+    """A filed bulletin, read-only."""
+    st.markdown(f"**{LABELS['mood']}** : {MOOD_EMOJI[b.mood]} {t(f'bulletin.mood.{b.mood}')}")
+    for field in ("priority", "ups_downs", "help_request"):
+        if getattr(b, field):
+            st.markdown(f"**{LABELS[field]}**")
+            st.text(getattr(b, field))
+
+
 if not state.open:
     st.warning(t("bulletin.closed", week=state.label, next=local_format(state.next_deadline, state.timezone)))
     if state.bulletin_id:
         with st.container(border=True):
-            st.markdown(f"**{LABELS['mood']}** : {MOOD_EMOJI[state.mood]} {t(f'bulletin.mood.{state.mood}')}")
-            st.markdown(f"**{LABELS['priority']}**")
-            st.text(state.priority)
-            st.markdown(f"**{LABELS['ups_downs']}**")
-            st.text(state.ups_downs)
-            if state.help_request:
-                st.markdown(f"**{LABELS['help_request']}**")
-                st.text(state.help_request)
+            show_bulletin(state)
 else:
     st.info(t("bulletin.intro", week=state.label, clock=clock.label, deadline=deadline))
     if state.bulletin_id:
         st.caption(t("bulletin.filed_by_team"))
+    # One bulletin a week per défi, which every EIG of the team may file or edit.
+    opened = ui.edit("bulletin", f"{ctx.defi.id}_{state.label}", state.version)
+    ui.newer_version(opened, lambda: show_bulletin(state))
     moods = [1, 2, 3, 4]
     # max_chars shows a live counter under each text box as the person types.
-    with st.form(f"bulletin_{ctx.defi.id}_{state.label}_{state.version or 0}", border=True):
+    with st.form(opened.key, border=True):
         mood = st.radio(LABELS["mood"], moods, index=moods.index(state.mood) if state.mood else None,
-                        horizontal=True, format_func=lambda m: f"{MOOD_EMOJI[m]} {t(f'bulletin.mood.{m}')}")
-        priority = st.text_area(LABELS["priority"], state.priority, max_chars=300, height=90)
-        ups_downs = st.text_area(LABELS["ups_downs"], state.ups_downs, max_chars=300, height=90)
-        help_request = st.text_area(LABELS["help_request"], state.help_request, max_chars=300, height=80)
+                        horizontal=True, format_func=lambda m: f"{MOOD_EMOJI[m]} {t(f'bulletin.mood.{m}')}",
+                        key=f"{opened.key}_mood")
+        priority = st.text_area(LABELS["priority"], state.priority, max_chars=300, height=90,
+                                key=f"{opened.key}_priority")
+        ups_downs = st.text_area(LABELS["ups_downs"], state.ups_downs, max_chars=300, height=90,
+                                 key=f"{opened.key}_ups_downs")
+        help_request = st.text_area(LABELS["help_request"], state.help_request, max_chars=300, height=80,
+                                    key=f"{opened.key}_help_request")
         left, right = st.columns([1, 2])
-        key_date = left.date_input(LABELS["key_date"], value=state.key_date, format="DD/MM/YYYY")
-        key_text = right.text_input(LABELS["key_date_description"], state.key_date_description, max_chars=200)
+        key_date = left.date_input(LABELS["key_date"], value=state.key_date, format="DD/MM/YYYY",
+                                   key=f"{opened.key}_key_date")
+        key_text = right.text_input(LABELS["key_date_description"], state.key_date_description, max_chars=200,
+                                    key=f"{opened.key}_key_date_description")
         if st.form_submit_button(t("bulletin.submit"), type="primary"):
             saved = submit(
                 lambda: BulletinIn(mood=mood or 0, priority=priority, ups_downs=ups_downs, help_request=help_request,
                                    key_date=key_date, key_date_description=key_text),
-                lambda data: bulletins.file_bulletin(actor, ctx.defi.id, data, expected_version=state.version),
+                lambda data: bulletins.file_bulletin(actor, ctx.defi.id, data, expected_version=opened.expected),
                 labels=LABELS)
             if saved is not None:
+                opened.close()
                 done(t("bulletin.saved", week=state.label, deadline=deadline))
 
 if state.help_status:

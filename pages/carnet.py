@@ -4,7 +4,7 @@ Private: the services refuse everyone else, whatever this page shows."""
 
 import streamlit as st
 
-from lib import carnets
+from lib import carnets, ui
 from lib.charts import journal as charts
 from lib.clock import today_local
 from lib.i18n import t
@@ -21,7 +21,7 @@ today = today_local()
 TEXTS = ["objectifs", "besoins", "apprentissages", "trajectoire"]
 LABELS = {name: t(f"carnet.{name}") for name in TEXTS}
 
-st.title(t("carnet.title", defi=defi.name))
+ui.title(t("carnet.title"), defi)
 
 
 def month_label(month) -> str:  # noqa: ANN001 - date
@@ -59,7 +59,7 @@ def history(user_id: int) -> None:
 
 def write_tab() -> None:
     months = carnets.writable_months(today)
-    month = st.selectbox(t("carnet.month"), months, format_func=month_label, key="carnet_month") \
+    month = st.selectbox(t("carnet.month"), months, format_func=month_label, key=f"carnet_month_{defi.id}") \
         if len(months) > 1 else months[0]
     form = cached(carnets.carnet_form)(actor, defi.id, month)
     existing = form.existing
@@ -68,11 +68,11 @@ def write_tab() -> None:
     else:
         st.warning(t("carnet.not_written", month=month_label(month)))
     st.caption(t("carnet.editable_until", day=f"{form.editable_until:%d/%m/%Y}"))
-    # The version the form was opened on: a save from another tab meanwhile makes it stale.
-    opened_key = f"carnet_opened_{month}"
-    opened = st.session_state.setdefault(opened_key, existing.version if existing else None)
-    with st.form(f"carnet_form_{month}"):
-        values = {name: st.text_area(LABELS[name], getattr(existing, name) if existing else "", max_chars=2000)
+    opened = ui.edit("carnet", f"{defi.id}_{actor.id}_{month}", existing.version if existing else None)
+    ui.newer_version(opened, lambda: show_carnet(existing))
+    with st.form(opened.key):
+        values = {name: st.text_area(LABELS[name], getattr(existing, name) if existing else "", max_chars=2000,
+                                     key=f"{opened.key}_{name}")
                   for name in TEXTS}
         ratings = {}
         if form.competencies:
@@ -80,13 +80,14 @@ def write_tab() -> None:
             for competency in form.competencies:
                 current = existing.ratings.get(competency) if existing else None
                 ratings[competency] = st.radio(competency, [1, 2, 3, 4], None if current is None else current - 1,
-                                               horizontal=True, key=f"carnet_rating_{month}_{competency}")
+                                               horizontal=True, key=f"{opened.key}_rating_{competency}")
         else:
             st.caption(t("carnet.no_phase"))
         saved = st.form_submit_button(t("carnet.save"), type="primary")
     if saved and submit(lambda: CarnetIn(**values, ratings={c: r for c, r in ratings.items() if r is not None}),
-                        lambda data: carnets.save_carnet(actor, defi.id, month, data, opened), labels=LABELS):
-        st.session_state.pop(opened_key, None)
+                        lambda data: carnets.save_carnet(actor, defi.id, month, data, opened.expected),
+                        labels=LABELS):
+        opened.close()
         done(t("carnet.saved", month=month_label(month)))
 
 
@@ -115,7 +116,7 @@ def coach_page() -> None:
             "written_this_month": st.column_config.CheckboxColumn(t("carnet.coach.col.written")),
             "carnets": t("carnet.coach.col.carnets")})
         people = dict(zip(status["user_id"], status["eig"], strict=True))
-        picked = st.selectbox(t("carnet.coach.pick"), list(people), format_func=people.get, key="carnet_eig")
+        picked = st.selectbox(t("carnet.coach.pick"), list(people), format_func=people.get, key=f"carnet_eig_{defi.id}")
         history(int(picked))
     if ctx.promotion:
         with st.expander(t("carnet.coach.promotion_missing")):

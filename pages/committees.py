@@ -23,7 +23,7 @@ RATINGS = [None, 1, 2, 3, 4]
 ctx = context()
 actor = ctx.actor
 today = today_local()
-st.title(t("page.committees"))
+ui.title(t("page.committees"), ctx.defi)
 
 if ctx.defi is None:
     st.info(t("committees.no_defi"))
@@ -48,8 +48,10 @@ def _default_phase() -> int:
     return started[-1] if started else 0
 
 
-phase = st.selectbox(t("committees.phase_pick"), views, index=_default_phase(), key="committee_phase",
+# Keyed by the défi: switching défi in the sidebar must never leave another défi's phase picked.
+phase = st.selectbox(t("committees.phase_pick"), views, index=_default_phase(), key=f"committee_phase_{ctx.defi.id}",
                      format_func=lambda p: f"{p.number}. {p.name} · {t(f'phase_state.{p.state}')}")
+ui.same_defi(ctx.defi, phase)
 committee = cached(committees.committee_for_phase)(actor, phase.id, today)
 
 
@@ -59,7 +61,7 @@ committee = cached(committees.committee_for_phase)(actor, phase.id, today)
 def schedule_form(existing: committees.CommitteeView | None) -> None:
     people = cached(committees.defi_people)(actor, ctx.defi.id)
     local = existing.scheduled_at.astimezone(ZoneInfo(TZ)) if existing else None
-    with st.form("schedule"):
+    with st.form(f"schedule_{phase.id}_{existing.version if existing else 0}"):
         c1, c2 = st.columns(2)
         day = c1.date_input(t("committees.schedule.date"), value=local.date() if local else phase.planned_end,
                             format=DATE)
@@ -93,28 +95,36 @@ NOTE_LABELS = {"successes": "committees.notes.successes", "difficulties": "commi
 
 
 def notes_form(c: committees.CommitteeView) -> None:
-    with st.form("notes"):
-        successes = st.text_area(t("committees.notes.successes"), value=c.successes, max_chars=5000)
-        difficulties = st.text_area(t("committees.notes.difficulties"), value=c.difficulties, max_chars=5000)
+    opened = ui.edit("committee_notes", c.id, c.version)
+    ui.newer_version(opened, lambda: notes_read(c))
+    with st.form(opened.key):
+        k = opened.key
+        successes = st.text_area(t("committees.notes.successes"), value=c.successes, max_chars=5000,
+                                 key=f"{k}_successes")
+        difficulties = st.text_area(t("committees.notes.difficulties"), value=c.difficulties, max_chars=5000,
+                                    key=f"{k}_difficulties")
         objectives = st.selectbox(t("committees.notes.objectives_rating"), RATINGS,
-                                  index=RATINGS.index(c.objectives_rating), format_func=_rating_label)
-        orientation = st.text_area(t("committees.notes.orientation"), value=c.orientation, max_chars=5000)
+                                  index=RATINGS.index(c.objectives_rating), format_func=_rating_label,
+                                  key=f"{k}_objectives_rating")
+        orientation = st.text_area(t("committees.notes.orientation"), value=c.orientation, max_chars=5000,
+                                   key=f"{k}_orientation")
         st.markdown(f"**{t('committees.notes.axes')}**")
         axes = {}
         for axis in committees.AXES:
             a1, a2 = st.columns([1, 3])
             axes[f"{axis}_rating"] = a1.selectbox(
                 t(f"committees.axis.{axis}"), RATINGS, index=RATINGS.index(getattr(c, f"{axis}_rating")),
-                format_func=_rating_label, key=f"{axis}_rating", help=t(f"committees.axis.{axis}.help"))
+                format_func=_rating_label, key=f"{k}_{axis}_rating", help=t(f"committees.axis.{axis}.help"))
             axes[f"{axis}_comment"] = a2.text_area(
                 t("committees.notes.axis_comment", axis=t(f"committees.axis.{axis}")),
-                value=getattr(c, f"{axis}_comment"), key=f"{axis}_comment", max_chars=2000, height=80)
+                value=getattr(c, f"{axis}_comment"), key=f"{k}_{axis}_comment", max_chars=2000, height=80)
         if st.form_submit_button(t("committees.notes.save"), type="primary"):
             saved = submit(lambda: CommitteeNotesIn(successes=successes, difficulties=difficulties,
                                                     objectives_rating=objectives, orientation=orientation, **axes),
-                           lambda d: committees.save_notes(actor, c.id, d, c.version),
+                           lambda d: committees.save_notes(actor, c.id, d, opened.expected),
                            labels={k: t(v) for k, v in NOTE_LABELS.items()})
             if saved is not None:
+                opened.close()
                 ui.done(t("committees.notes.saved"))
 
 
@@ -134,7 +144,7 @@ def validation(c: committees.CommitteeView) -> None:
         st.success(t("phases.validated_on", at=local_format(c.phase_validated_at), who=phase.validated_by or "—"))
     elif actor.is_staff:
         st.caption(t("committees.validate.help"))
-        if st.button(t("committees.validate.submit", number=phase.number), key="validate_phase") and submit(
+        if st.button(t("committees.validate.submit", number=phase.number), key=f"validate_phase_{phase.id}") and submit(
                 lambda: None, lambda _: phases.validate_phase(actor, phase.id, c.phase_version) or True):
             ui.done(t("committees.validate.done", number=phase.number))
     else:
@@ -199,7 +209,7 @@ def actions_tab() -> None:
                 ui.done(t("committees.actions.status_saved"))
     if actor.is_staff:
         owners = cached(committees.action_owners)(actor, ctx.defi.id)
-        with st.form("add_action", clear_on_submit=True):
+        with st.form(f"add_action_{committee.id}", clear_on_submit=True):
             st.markdown(f"**{t('committees.actions.add')}**")
             description = st.text_input(t("dossier.col.action"), max_chars=500)
             c1, c2 = st.columns(2)
@@ -232,13 +242,18 @@ def report_tab() -> None:
         return
     if not published:
         st.info(t("committees.report.draft_help"))
-    with st.form("report"):
-        text = st.text_area(t("committees.report.text"), value=c.report_text or "", height=300, max_chars=20000)
+    opened = ui.edit("committee_report", c.id, c.version)
+    ui.newer_version(opened, lambda: st.text(c.report_text or "—"))
+    with st.form(opened.key):
+        text = st.text_area(t("committees.report.text"), value=c.report_text or "", height=300, max_chars=20000,
+                            key=f"{opened.key}_text")
         saved = st.form_submit_button(t("committees.report.save"))
         if saved and submit(lambda: ReportIn(text=text),
-                            lambda d: committees.save_report(actor, c.id, d, c.version) or True):
+                            lambda d: committees.save_report(actor, c.id, d, opened.expected) or True):
+            opened.close()
             ui.done(t("committees.report.saved"))
-    if not published and st.button(t("committees.report.publish"), type="primary", key="publish_report") and submit(
+    if not published and st.button(t("committees.report.publish"), type="primary",
+                                   key=f"publish_report_{c.id}") and submit(
             lambda: None, lambda _: committees.publish_report(actor, c.id, c.version) or True):
         ui.done(t("committees.report.published"))
 
@@ -326,7 +341,7 @@ def dossier_tab() -> None:
             "end_value": t("dossier.col.end"), "delta": t("dossier.col.delta")})
 
     st.divider()
-    if st.button(t("dossier.export.prepare"), key="prepare_export"):
+    if st.button(t("dossier.export.prepare"), key=f"prepare_export_{phase.id}"):
         st.session_state["dossier_html"] = (phase.id, dossier.dossier_html(d))
     prepared = st.session_state.get("dossier_html")
     if prepared and prepared[0] == phase.id:

@@ -3,10 +3,9 @@ baseline with its data; the team and the coaches add indicators and measurements
 
 import streamlit as st
 
-from lib import indicators
+from lib import indicators, ui
 from lib.charts.indicators import indicator_chart, progress_chart
 from lib.clock import today_local
-from lib.errors import StaleEdit
 from lib.html_export import fmt_value
 from lib.i18n import t
 from lib.indicators import THEMES, IndicatorView
@@ -16,7 +15,7 @@ from lib.ui import cached, context, done, indicator_columns, submit
 ctx = context()
 actor = ctx.actor
 today = today_local()
-st.title(t("page.indicators"))
+ui.title(t("page.indicators"), ctx.defi)
 
 if ctx.defi is None:
     st.info(t("indicators.no_defi"))
@@ -31,24 +30,6 @@ INDICATOR_LABELS = {"theme": t("indicators.col.theme"), "name": t("indicators.co
                     "target": t("indicators.col.target")}
 MEASUREMENT_LABELS = {"measured_on": t("indicators.col.date"), "value": t("indicators.col.value")}
 st.caption(t("indicators.intro", defi=defi.name))
-
-
-# --- Edits: the version a form was opened on, so a change by someone else is refused --------------
-
-
-def opened(key: str, version: int) -> int:
-    return st.session_state.setdefault(f"indicators_opened_{key}", version)
-
-
-def write(key: str, action) -> bool:  # noqa: ANN001 - the service call
-    """Run the write; afterwards (or when it was stale) the form reopens on the current row."""
-    try:
-        action()
-    except StaleEdit:
-        st.session_state.pop(f"indicators_opened_{key}", None)
-        raise
-    st.session_state.pop(f"indicators_opened_{key}", None)
-    return True
 
 
 def indicator_form(key: str, current: IndicatorView | None) -> tuple:
@@ -81,23 +62,26 @@ def edit_tools(i: IndicatorView) -> None:
             done(t("indicators.measurement_added", name=i.name))
 
     with st.expander(t("indicators.form.edit", name=i.name)):
-        version = opened(f"i{i.id}", i.version)
-        with st.form(f"indicator_edit_{i.id}_{version}"):
-            fields = indicator_form(f"edit_{i.id}_{version}", i)
-            confirm = st.checkbox(t("indicators.form.confirm_delete"), key=f"confirm_{i.id}_{version}")
+        opened = ui.edit("indicator", i.id, i.version)
+        ui.newer_version(opened, lambda: st.text(f"{i.name} · {i.unit} · {fmt_value(i.baseline, i.unit)} → "
+                                                 f"{fmt_value(i.target, i.unit)}"))
+        with st.form(opened.key):
+            fields = indicator_form(opened.key, i)
+            confirm = st.checkbox(t("indicators.form.confirm_delete"), key=f"{opened.key}_confirm")
             c1, c2 = st.columns(2)
             save = c1.form_submit_button(t("indicators.form.save"))
             remove = c2.form_submit_button(t("indicators.form.delete"))
         if save and submit(lambda: IndicatorIn(theme=fields[0], name=fields[1], unit=fields[2], baseline=fields[3],
                                                target=fields[4]),
-                           lambda d: write(f"i{i.id}", lambda: indicators.update_indicator(actor, i.id, d, version)),
+                           lambda d: indicators.update_indicator(actor, i.id, d, opened.expected) or True,
                            labels=INDICATOR_LABELS):
+            opened.close()
             done(t("indicators.updated", name=i.name))
         if remove:
             if not confirm:
                 st.warning(t("indicators.delete_unconfirmed"))
-            elif submit(lambda: i.id, lambda _: write(f"i{i.id}", lambda: indicators.delete_indicator(actor, i.id,
-                                                                                                      version))):
+            elif submit(lambda: i.id, lambda _: indicators.delete_indicator(actor, i.id, opened.expected) or True):
+                opened.close()
                 done(t("indicators.deleted", name=i.name))
 
         if not i.measurements:
@@ -106,24 +90,30 @@ def edit_tools(i: IndicatorView) -> None:
         picked = by_id[st.selectbox(t("indicators.form.pick_measurement"), list(reversed(by_id)),
                                     key=f"pick_{i.id}",
                                     format_func=lambda m: f"{by_id[m].measured_on:%d/%m/%Y} · {by_id[m].value:g}")]
-        m_version = opened(f"m{picked.id}", picked.version)
-        with st.form(f"measurement_edit_{picked.id}_{m_version}"):
+        measured = ui.edit("measurement", picked.id, picked.version)
+        ui.newer_version(measured,
+                         lambda: st.text(f"{picked.measured_on:%d/%m/%Y} · {fmt_value(picked.value, i.unit)}"))
+        with st.form(measured.key):
             c1, c2 = st.columns(2)
-            day = c1.date_input(t("indicators.col.date"), picked.measured_on, max_value=today, format=DATE)
-            value = c2.number_input(t("indicators.col.value"), value=picked.value, format="%g")
-            confirm = st.checkbox(t("indicators.form.confirm_delete_measurement"))
+            day = c1.date_input(t("indicators.col.date"), picked.measured_on, max_value=today, format=DATE,
+                                key=f"{measured.key}_date")
+            value = c2.number_input(t("indicators.col.value"), value=picked.value, format="%g",
+                                    key=f"{measured.key}_value")
+            confirm = st.checkbox(t("indicators.form.confirm_delete_measurement"), key=f"{measured.key}_confirm")
             c1, c2 = st.columns(2)
             save = c1.form_submit_button(t("indicators.form.save_measurement"))
             remove = c2.form_submit_button(t("indicators.form.delete_measurement"))
         if save and submit(lambda: MeasurementIn(measured_on=day, value=value),
-                           lambda d: write(f"m{picked.id}", lambda: indicators.update_measurement(
-                               actor, picked.id, d, m_version)), labels=MEASUREMENT_LABELS):
+                           lambda d: indicators.update_measurement(actor, picked.id, d, measured.expected) or True,
+                           labels=MEASUREMENT_LABELS):
+            measured.close()
             done(t("indicators.measurement_updated"))
         if remove:
             if not confirm:
                 st.warning(t("indicators.delete_unconfirmed"))
-            elif submit(lambda: picked.id, lambda _: write(f"m{picked.id}", lambda: indicators.delete_measurement(
-                    actor, picked.id, m_version))):
+            elif submit(lambda: picked.id,
+                        lambda _: indicators.delete_measurement(actor, picked.id, measured.expected) or True):
+                measured.close()
                 done(t("indicators.measurement_deleted"))
 
 
@@ -178,8 +168,8 @@ else:
 
 if can_edit:
     st.subheader(t("indicators.form.new"))
-    with st.form("indicator_new", clear_on_submit=True):
-        fields = indicator_form("new", None)
+    with st.form(f"indicator_new_{defi.id}", clear_on_submit=True):
+        fields = indicator_form(f"new_{defi.id}", None)
         if st.form_submit_button(t("indicators.form.add"), type="primary") and submit(
                 lambda: IndicatorIn(theme=fields[0], name=fields[1], unit=fields[2], baseline=fields[3],
                                     target=fields[4]),

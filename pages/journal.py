@@ -3,10 +3,9 @@ export, and the forms to write, edit and delete entries."""
 
 import streamlit as st
 
-from lib import logbook
+from lib import logbook, ui
 from lib.charts import journal as charts
 from lib.clock import today_local
-from lib.errors import StaleEdit
 from lib.i18n import t
 from lib.logbook import JournalFilters
 from lib.models import Category
@@ -26,7 +25,7 @@ LABELS = {"done_on": t("journal.form.date"), "livrable": t("journal.form.livrabl
           "tache": t("journal.form.tache"), "categories": t("journal.form.categories"),
           "news": t("journal.form.news")}
 
-st.title(t("journal.title", defi=defi.name))
+ui.title(t("page.journal"), defi)
 
 
 def news_label(value: int) -> str:
@@ -55,13 +54,53 @@ end = period[1] if len(period) == 2 else start
 filters = JournalFilters(start=start, end=end, categories=tuple(categories), author_id=author, livrable=livrable,
                          news=news, query=query)
 
+def show_entry(entry: logbook.EntryView) -> None:
+    """An entry as saved, read-only."""
+    st.text(f"{entry.done_on:%d/%m/%Y} · {entry.livrable or '—'} · "
+            f"{', '.join(charts.category_name(c) for c in entry.categories)} · {news_label(entry.news)}")
+    st.text(entry.tache)
+
+
+def edit_form(picked: logbook.EntryView) -> None:
+    """Edit or delete one entry; a change saved meanwhile by someone else is shown, never lost."""
+    ui.same_defi(defi, picked)
+    opened = ui.edit("journal_entry", picked.id, picked.version)
+    ui.newer_version(opened, lambda: show_entry(picked))
+    with st.form(opened.key):
+        k = opened.key
+        done_on = st.date_input(t("journal.form.date"), picked.done_on, max_value=today, format="DD/MM/YYYY",
+                                key=f"{k}_date")
+        new_livrable = st.text_input(t("journal.form.livrable"), picked.livrable, max_chars=200, key=f"{k}_livrable")
+        tache = st.text_area(t("journal.form.tache"), picked.tache, max_chars=1000, key=f"{k}_tache")
+        cats = st.multiselect(t("journal.form.categories"), list(Category), picked.categories,
+                              format_func=charts.category_name, key=f"{k}_categories")
+        flag = st.radio(t("journal.form.news"), NEWS, NEWS.index(picked.news), format_func=news_label,
+                        horizontal=True, key=f"{k}_news")
+        confirm = st.checkbox(t("journal.form.confirm_delete"), key=f"{k}_confirm")
+        save_col, delete_col = st.columns(2)
+        save = save_col.form_submit_button(t("journal.form.save"), type="primary")
+        remove = delete_col.form_submit_button(t("journal.form.delete"))
+    if save and submit(lambda: LogEntryIn(done_on=done_on, livrable=new_livrable, tache=tache, categories=cats,
+                                          news=flag),
+                       lambda data: logbook.update_entry(actor, picked.id, data, opened.expected) or True,
+                       labels=LABELS):
+        opened.close()
+        done(t("journal.updated"))
+    if remove:
+        if not confirm:
+            st.warning(t("journal.delete_unconfirmed"))
+        elif submit(lambda: picked.id, lambda entry_id: logbook.delete_entry(actor, entry_id, opened.expected) or True):
+            opened.close()
+            done(t("journal.deleted"))
+
+
 tab_names = [t("journal.tab.entries"), t("journal.tab.charts")] + ([t("journal.tab.write")] if can_write else [])
 tabs = st.tabs(tab_names)
 
 # --- Entries ------------------------------------------------------------------------------------
 
 with tabs[0]:
-    page_number = st.session_state.get("journal_page", 1)
+    page_number = st.session_state.get(f"journal_page_{defi.id}", 1)
     result = cached(logbook.list_entries)(actor, defi.id, filters, page_number)
     if not result.entries:
         st.info(t("journal.empty") if can_write else t("journal.empty.reader"))
@@ -78,8 +117,8 @@ with tabs[0]:
             "author": t("journal.col.author")})
         if result.pages > 1:
             if page_number > result.pages:  # the filters changed under the page number
-                st.session_state["journal_page"] = result.pages
-            st.number_input(t("journal.page"), min_value=1, max_value=result.pages, key="journal_page")
+                st.session_state[f"journal_page_{defi.id}"] = result.pages
+            st.number_input(t("journal.page"), min_value=1, max_value=result.pages, key=f"journal_page_{defi.id}")
         c1, c2 = st.columns(2)
         # The files are built on click only: a long journal's export takes seconds, the page must not.
         c1.download_button(t("journal.export.csv"), lambda: logbook.export_csv(actor, defi.id, filters),
@@ -96,52 +135,14 @@ with tabs[0]:
             st.caption(t("journal.form.none_editable"))
         else:
             by_id = {e.id: e for e in editable}
+            pick_key = f"journal_pick_{defi.id}"
             # A new entry (set by the add form below, before its rerun) opens in the edit form.
-            chosen = st.session_state.pop("journal_pick_next", st.session_state.get("journal_pick"))
-            st.session_state["journal_pick"] = chosen if chosen in by_id else editable[0].id
-            picked = by_id[st.selectbox(t("journal.form.pick"), list(by_id), key="journal_pick",
+            chosen = st.session_state.pop("journal_pick_next", st.session_state.get(pick_key))
+            st.session_state[pick_key] = chosen if chosen in by_id else editable[0].id
+            picked = by_id[st.selectbox(t("journal.form.pick"), list(by_id), key=pick_key,
                                         format_func=lambda i: f"{by_id[i].done_on:%d/%m/%Y} · {by_id[i].tache[:80]}")]
-            # The version the form was opened on: a later change by someone else makes it stale.
-            opened = st.session_state.setdefault(f"journal_opened_{picked.id}", picked.version)
-            with st.form(f"journal_edit_{picked.id}"):
-                k = f"{picked.id}_{opened}"
-                done_on = st.date_input(t("journal.form.date"), picked.done_on, max_value=today, format="DD/MM/YYYY",
-                                        key=f"edit_date_{k}")
-                new_livrable = st.text_input(t("journal.form.livrable"), picked.livrable, max_chars=200,
-                                             key=f"edit_livrable_{k}")
-                tache = st.text_area(t("journal.form.tache"), picked.tache, max_chars=1000, key=f"edit_tache_{k}")
-                cats = st.multiselect(t("journal.form.categories"), list(Category), picked.categories,
-                                      format_func=charts.category_name, key=f"edit_categories_{k}")
-                flag = st.radio(t("journal.form.news"), NEWS, NEWS.index(picked.news), format_func=news_label,
-                                horizontal=True, key=f"edit_news_{k}")
-                confirm = st.checkbox(t("journal.form.confirm_delete"), key=f"edit_confirm_{k}")
-                save_col, delete_col = st.columns(2)
-                save = save_col.form_submit_button(t("journal.form.save"), type="primary")
-                remove = delete_col.form_submit_button(t("journal.form.delete"))
-            def reopen_if_stale(write) -> bool:  # noqa: ANN001
-                """Run the write; when the entry changed meanwhile, the next run reopens it as it is now."""
-                try:
-                    write()
-                except StaleEdit:
-                    st.session_state.pop(f"journal_opened_{picked.id}", None)
-                    raise
-                return True
+            edit_form(picked)
 
-            if save:
-                saved = submit(lambda: LogEntryIn(done_on=done_on, livrable=new_livrable, tache=tache,
-                                                  categories=cats, news=flag),
-                               lambda data: reopen_if_stale(lambda: logbook.update_entry(actor, picked.id, data,
-                                                                                         opened)),
-                               labels=LABELS)
-                if saved:
-                    st.session_state.pop(f"journal_opened_{picked.id}", None)
-                    done(t("journal.updated"))
-            if remove:
-                if not confirm:
-                    st.warning(t("journal.delete_unconfirmed"))
-                elif submit(lambda: picked.id,
-                            lambda entry_id: reopen_if_stale(lambda: logbook.delete_entry(actor, entry_id, opened))):
-                    done(t("journal.deleted"))
 
 # --- Charts ------------------------------------------------------------------------------------
 
@@ -171,14 +172,15 @@ with tabs[1]:
 # --- Write ------------------------------------------------------------------------------------
 
 if can_write:
-    with tabs[2], st.form("journal_new", clear_on_submit=True):
+    with tabs[2], st.form(f"journal_new_{defi.id}", clear_on_submit=True):
         st.subheader(t("journal.form.new"))
-        done_on = st.date_input(t("journal.form.date"), today, max_value=today, format="DD/MM/YYYY", key="new_date")
-        new_livrable = st.text_input(t("journal.form.livrable"), max_chars=200, key="new_livrable")
-        tache = st.text_area(t("journal.form.tache"), max_chars=1000, key="new_tache")
+        k = f"new_{defi.id}"
+        done_on = st.date_input(t("journal.form.date"), today, max_value=today, format="DD/MM/YYYY", key=f"{k}_date")
+        new_livrable = st.text_input(t("journal.form.livrable"), max_chars=200, key=f"{k}_livrable")
+        tache = st.text_area(t("journal.form.tache"), max_chars=1000, key=f"{k}_tache")
         cats = st.multiselect(t("journal.form.categories"), list(Category), format_func=charts.category_name,
-                              key="new_categories")
-        flag = st.radio(t("journal.form.news"), NEWS, 1, format_func=news_label, horizontal=True, key="new_news")
+                              key=f"{k}_categories")
+        flag = st.radio(t("journal.form.news"), NEWS, 1, format_func=news_label, horizontal=True, key=f"{k}_news")
         if st.form_submit_button(t("journal.form.add"), type="primary"):
             added = submit(lambda: LogEntryIn(done_on=done_on, livrable=new_livrable, tache=tache,
                                               categories=cats, news=flag),

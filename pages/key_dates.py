@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lib import key_dates
+from lib import key_dates, ui
 from lib.charts.retro import key_date_timeline
 from lib.clock import now_utc, today_local
 from lib.i18n import t
@@ -10,7 +10,7 @@ from lib.ui import cached, context
 
 ctx = context()
 actor = ctx.actor
-st.title(t("page.key_dates"))
+ui.title(t("page.key_dates"), ctx.defi)
 if ctx.promotion is None:
     st.info(t("retro.no_promotion"))
     st.stop()

@@ -3,7 +3,7 @@ shifts by a coach, the promotion-wide timeline and the phase framework."""
 
 import streamlit as st
 
-from lib import phases
+from lib import phases, ui
 from lib.charts import phases as charts
 from lib.clock import local_format, today_local
 from lib.i18n import t
@@ -13,7 +13,7 @@ from lib.ui import cached, context, done, phase_metrics, submit
 ctx = context()
 actor = ctx.actor
 today = today_local()
-st.title(t("page.phases"))
+ui.title(t("page.phases"), ctx.defi)
 
 if ctx.defi is None:
     st.info(t("phases.no_defi"))

@@ -5,7 +5,7 @@ import datetime as dt
 
 import streamlit as st
 
-from lib import bulletins, sharing
+from lib import bulletins, sharing, ui
 from lib.charts import retro
 from lib.clock import local_format, now_utc, today_local
 from lib.i18n import t
@@ -14,7 +14,7 @@ from lib.ui import cached, context, done, submit
 
 ctx = context()
 actor = ctx.actor
-st.title(t("page.retrospectives"))
+ui.title(t("page.retrospectives"), ctx.defi)
 if ctx.promotion is None:
     st.info(t("retro.no_promotion"))
     st.stop()

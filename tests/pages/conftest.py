@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import fresh_database
@@ -18,6 +19,20 @@ APP = str(Path(__file__).resolve().parents[2] / "app.py")
 def db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Pages are rendering: one database kind is enough (services run on both)."""
     yield from fresh_database("sqlite", request, tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def app_py_on_every_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run app.py, with its sidebar, on every run as a real server does: AppTest, seeing a
+    pages/ folder, would otherwise run a switched-to page alone, with the context of the
+    previous run."""
+    original = PagesManager.__init__
+
+    def init(self: PagesManager, *args: object, **kwargs: object) -> None:
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 @pytest.fixture

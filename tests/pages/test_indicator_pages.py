@@ -77,10 +77,10 @@ def test_page_is_not_offered_outside_the_team(app_as):
 
 def test_eig_adds_an_indicator_then_a_measurement(app_as, world):
     at = app_as("eig", page=PAGE)
-    at.selectbox(key="new_theme").set_value(IndicatorTheme.OUVERTURE)
-    at.text_input(key="new_name").input("Jeux de données publiés")
-    at.text_input(key="new_unit").input("jeux")
-    at.number_input(key="new_target").set_value(6)
+    at.selectbox(key=f"new_{world.alpha_id}_theme").set_value(IndicatorTheme.OUVERTURE)
+    at.text_input(key=f"new_{world.alpha_id}_name").input("Jeux de données publiés")
+    at.text_input(key=f"new_{world.alpha_id}_unit").input("jeux")
+    at.number_input(key=f"new_{world.alpha_id}_target").set_value(6)
     next(b for b in at.button if b.label == "Ajouter l'indicateur").click().run()
     assert not at.exception
     assert "Indicateur « Jeux de données publiés » ajouté." in texts(at)
@@ -105,7 +105,7 @@ def test_a_measurement_without_value_is_refused_in_french(app_as, world, users):
 def test_an_edit_made_meanwhile_is_not_overwritten(app_as, world, users):
     at = app_as("eig", page=PAGE)  # the edit form opens on version 1
     indicators.update_indicator(world.coach, users, USERS.model_copy(update={"target": 2000}), 1)
-    at.text_input(key=f"edit_{users}_1_name").input("Utilisateurs mensuels")
+    at.text_input(key=f"indicator_{users}_1_name").input("Utilisateurs mensuels")
     next(b for b in at.button if b.label == "Enregistrer l'indicateur").click().run()
     assert any("modifié par quelqu'un d'autre" in e.value for e in at.error)
     [kept] = indicators.defi_indicators(world.coach, world.alpha_id).indicators

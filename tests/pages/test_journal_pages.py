@@ -47,11 +47,11 @@ def tasks_in_table(at) -> list[str]:  # noqa: ANN001
 def test_eig_adds_an_entry_through_the_form(app_as, world):
     at = app_as("eig", page="pages/journal.py")
     assert "Aucune entrée" in texts(at)
-    at.text_input(key="new_livrable").input("Prototype")
-    at.text_area(key="new_tache").input("Atelier avec l'équipe métier")
-    at.multiselect(key="new_categories").select(Category.U).select(Category.C)
-    at.radio(key="new_news").set_value(1)
-    at.button(key="FormSubmitter:journal_new-Ajouter l'entrée").click().run()
+    at.text_input(key=f"new_{world.alpha_id}_livrable").input("Prototype")
+    at.text_area(key=f"new_{world.alpha_id}_tache").input("Atelier avec l'équipe métier")
+    at.multiselect(key=f"new_{world.alpha_id}_categories").select(Category.U).select(Category.C)
+    at.radio(key=f"new_{world.alpha_id}_news").set_value(1)
+    at.button(key=f"FormSubmitter:journal_new_{world.alpha_id}-Ajouter l'entrée").click().run()
     assert not at.exception
     assert "Entrée ajoutée." in texts(at)
     assert tasks_in_table(at) == ["Atelier avec l'équipe métier"]
@@ -61,9 +61,9 @@ def test_eig_adds_an_entry_through_the_form(app_as, world):
             world.eig.id, 1, [Category.C, Category.U])
 
 
-def test_missing_task_and_category_are_explained(app_as):
+def test_missing_task_and_category_are_explained(app_as, world):
     at = app_as("eig", page="pages/journal.py")
-    at.button(key="FormSubmitter:journal_new-Ajouter l'entrée").click().run()
+    at.button(key=f"FormSubmitter:journal_new_{world.alpha_id}-Ajouter l'entrée").click().run()
     page = texts(at)
     assert "Tâche : Ce champ est obligatoire." in page
     assert "Catégories : Choisissez au moins une catégorie." in page
@@ -72,13 +72,13 @@ def test_missing_task_and_category_are_explained(app_as):
 def test_eig_edits_then_deletes_their_entry(app_as, world):
     entry_id = add(world, world.eig, "Première version")
     at = app_as("eig", page="pages/journal.py")
-    at.text_area(key=f"edit_tache_{entry_id}_1").input("Version corrigée")
+    at.text_area(key=f"journal_entry_{entry_id}_1_tache").input("Version corrigée")
     button(at, "Enregistrer les modifications").click().run()
     assert "Entrée modifiée." in texts(at)
     assert tasks_in_table(at) == ["Version corrigée"]
     button(at, "Supprimer cette entrée").click().run()
     assert "Cochez la confirmation" in texts(at)
-    at.checkbox(key=f"edit_confirm_{entry_id}_2").check()
+    at.checkbox(key=f"journal_entry_{entry_id}_2_confirm").check()
     button(at, "Supprimer cette entrée").click().run()
     assert "Entrée supprimée." in texts(at)
     assert logbook.list_entries(world.coach, world.alpha_id).total == 0
@@ -90,7 +90,7 @@ def test_stale_edit_is_refused_on_the_page(app_as, world):
     # The coach edits the entry while Léa's form is open.
     logbook.update_entry(world.coach, entry_id, LogEntryIn(done_on=dt.date(2026, 11, 18), tache="Version du coach",
                                                            categories=[Category.P]), 1, now=NOW)
-    at.text_area(key=f"edit_tache_{entry_id}_1").input("Ma nouvelle version")
+    at.text_area(key=f"journal_entry_{entry_id}_1_tache").input("Ma nouvelle version")
     button(at, "Enregistrer les modifications").click().run()
     assert "rien n'a été écrasé" in texts(at)
     assert logbook.get_entry(world.coach, entry_id).tache == "Version du coach"
@@ -146,7 +146,7 @@ def test_eig_writes_their_monthly_carnet_through_the_form(app_as, world):
     at.text_area[0].input("Lancer la bêta")
     at.text_area[2].input("Le DSFR")
     for competency in PHASE_3:
-        at.radio(key=f"carnet_rating_2026-11-01_{competency}").set_value(3)
+        at.radio(key=f"carnet_{world.alpha_id}_{world.eig.id}_2026-11-01_None_rating_{competency}").set_value(3)
     button(at, "Enregistrer mon carnet").click().run()
     assert not at.exception
     assert "Carnet de 11/2026 enregistré." in texts(at)
@@ -172,7 +172,7 @@ def test_coach_sees_the_eigs_carnets_and_who_has_not_written(app_as, world):
     assert not at.exception
     page = texts(at)
     assert "Pas encore écrit ce mois-ci : Hugo EIG." in page
-    at.selectbox(key="carnet_eig").set_value(world.eig.id).run()
+    at.selectbox(key=f"carnet_eig_{world.alpha_id}").set_value(world.eig.id).run()
     assert "Objectif secret" in texts(at)
     assert not [b for b in at.button if b.label == "Enregistrer mon carnet"]
 

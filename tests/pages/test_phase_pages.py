@@ -110,7 +110,7 @@ def test_coach_schedules_the_committee_of_the_current_phase(app_as, world, phase
 
 def _on_phase1(app_as, login, world):  # noqa: ANN001, ANN202
     at = app_as(login, page=COMMITTEES)
-    phase_box = at.selectbox(key="committee_phase")
+    phase_box = at.selectbox(key=f"committee_phase_{world.alpha_id}")
     phase_box.set_value(phases.defi_phases(world.coach, world.alpha_id)[0]).run()
     return at
 

@@ -82,14 +82,13 @@ def test_sort_by_name_and_only_my_defis(app_as, beta_on_track):
     assert "Aucun défi ne correspond" in texts(at)
 
 
-def test_opening_a_defi_selects_it_in_the_sidebar_and_switches_page(app_as, beta_on_track):
+def test_opening_a_defi_selects_it_in_the_sidebar_and_switches_page(app_as, beta_on_track, app_py_on_every_run):
     at = app_as("coach", page="pages/portfolio.py")
     at.selectbox(key="portfolio_defi").set_value(beta_on_track.beta_id).run()
     at.button(key="open_pages/phases.py").click().run()
     assert not at.exception
-    # The sidebar picker's value (AppTest reruns only the page: the e2e test sees the sidebar).
-    assert at.session_state["defi_pick"].name == "Beta"
-    assert at.title[0].value == "Phases" and "Portefeuille" not in [t.value for t in at.title]
+    assert at.selectbox(key="defi_pick").value.name == "Beta"
+    assert [title.value for title in at.title] == ["Phases · Beta"]
 
 
 def test_logging_a_coaching_session_writes_it_and_clears_the_reason(app_as, world):
