@@ -246,7 +246,7 @@ def save_carnet(actor: Actor, defi_id: int, month: dt.date, data: CarnetIn, expe
         if carnet is not None and carnet.defi_id != defi_id:
             raise PermissionDenied(t("carnet.other_defi"))
         if (carnet.version if carnet else None) != expected_version:
-            raise StaleEdit(t("journal.stale_edit"))
+            raise StaleEdit()
         if carnet is None:
             number, _, competencies = _phase_on(s, defi_id, min(today, add_months(month, 1) - dt.timedelta(1)))
         else:

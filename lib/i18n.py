@@ -141,7 +141,6 @@ FR: dict[str, str] = {
     "page.journal": "Carnet de bord",
     "journal.no_defi": "Choisissez un défi dans la barre latérale pour lire son carnet de bord.",
     "journal.author_unknown": "Import historique",
-    "journal.stale_edit": "Cette entrée a été modifiée par quelqu'un d'autre depuis l'ouverture du formulaire : rien n'a été écrasé. Rechargez-la pour voir sa version actuelle.",
     "journal.validation.categories": "Choisissez au moins une catégorie.",
     "journal.validation.news": "Choisissez bonne nouvelle, neutre ou mauvaise nouvelle.",
     "journal.tab.entries": "Entrées",

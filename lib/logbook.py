@@ -210,7 +210,7 @@ def _load_for_write(s: Session, actor: Actor, entry_id: int, expected_version: i
     cap = require(s, actor, Action.WRITE_JOURNAL, entry.defi_id)
     require_owner(actor, cap, entry.author_id)
     if entry.version != expected_version:
-        raise StaleEdit(t("journal.stale_edit"))
+        raise StaleEdit()
     return entry
 
 
