@@ -28,6 +28,7 @@ from lib.models import (
     Bulletin,
     Defi,
     DefiPhase,
+    DefiRole,
     HelpRequest,
     HelpStatus,
     KeyDate,
@@ -35,7 +36,7 @@ from lib.models import (
     PhaseTemplate,
     Promotion,
 )
-from lib.permissions import Action, Actor, allowed, member_promotions, require
+from lib.permissions import Action, Actor, Capacity, allowed, member_promotions, require
 from lib.phases import plan_windows
 from lib.programme import MOOD_EMOJI
 from lib.schemas import BulletinIn
@@ -121,7 +122,7 @@ def programme_clock(promotion: Promotion, windows: list[tuple[int, dt.date, dt.d
 # --- Visibility ----------------------------------------------------------------------------
 
 
-def _promotion_of_defi(session: Session, defi_id: int) -> Promotion:
+def promotion_of_defi(session: Session, defi_id: int) -> Promotion:
     promotion = session.scalar(select(Promotion).join(Defi, Defi.promotion_id == Promotion.id)
                                .where(Defi.id == defi_id))
     if promotion is None:
@@ -129,26 +130,27 @@ def _promotion_of_defi(session: Session, defi_id: int) -> Promotion:
     return promotion
 
 
-def _defi_clause(session: Session, actor: Actor, defi_id: int, promotion: Promotion,
-                 now: dt.datetime) -> tuple[ColumnElement[bool], bool]:
-    """Which of a défi's bulletins the actor may read (PermissionDenied if none), and
-    whether that includes the weeks not yet published."""
+def readable_clause(session: Session, actor: Actor, defi_id: int, promotion: Promotion,
+                    now: dt.datetime) -> tuple[ColumnElement[bool], Capacity]:
+    """Which of a défi's bulletins the actor may read (PermissionDenied if none): the weeks
+    in progress only for those the matrix lets read them unpublished; and the actor's
+    capacity, for what else the caller shows."""
     cap = require(session, actor, Action.READ_BULLETIN_PUBLISHED, defi_id)
     if allowed(cap, Action.READ_BULLETIN_UNPUBLISHED):
-        return true(), True
+        return true(), cap
     cutoff = published_until(promotion, now)
-    return (Bulletin.week_start <= cutoff if cutoff else false()), False
+    return (Bulletin.week_start <= cutoff if cutoff else false()), cap
 
 
 def _promotion_clause(session: Session, actor: Actor, promotion: Promotion,
                       now: dt.datetime) -> ColumnElement[bool]:
-    """Which bulletins of a promotion the actor may read: all for coaches; their own
-    défis' and the published weeks for the promotion's members; nothing for others."""
+    """Which bulletins of a promotion the actor may read: all for coaches; the défis they
+    write for (as EIG) and the published weeks for the promotion's members; nothing for others."""
     if actor.active and actor.is_staff:
         return true()
     if not actor.active or promotion.id not in member_promotions(session, actor):
         raise PermissionDenied(t("error.permission_denied"))
-    own = select(Membership.defi_id).where(Membership.user_id == actor.id)
+    own = select(Membership.defi_id).where(Membership.user_id == actor.id, Membership.role == DefiRole.EIG)
     cutoff = published_until(promotion, now)
     published = Bulletin.week_start <= cutoff if cutoff else false()
     return or_(Bulletin.defi_id.in_(own), published)
@@ -191,7 +193,7 @@ def week_state(actor: Actor, defi_id: int, now: dt.datetime | None = None) -> We
     now = now or now_utc()
     with db.reading() as s:
         require(s, actor, Action.READ_BULLETIN_UNPUBLISHED, defi_id)
-        promotion = _promotion_of_defi(s, defi_id)
+        promotion = promotion_of_defi(s, defi_id)
         year, week = current_week(promotion, now)
         deadline = deadline_of(promotion, year, week)
         next_year, next_week = iso_week_of(week_monday(year, week) + WEEK)
@@ -222,7 +224,7 @@ def file_bulletin(actor: Actor, defi_id: int, data: BulletinIn, expected_version
     now = now or now_utc()
     with db.transaction() as s:
         require(s, actor, Action.WRITE_BULLETIN, defi_id)
-        promotion = _promotion_of_defi(s, defi_id)
+        promotion = promotion_of_defi(s, defi_id)
         year, week = current_week(promotion, now)
         deadline = deadline_of(promotion, year, week)
         if now >= deadline:
@@ -313,8 +315,9 @@ def defi_bulletins(actor: Actor, defi_id: int, now: dt.datetime | None = None) -
     and key date."""
     now = now or now_utc()
     with db.reading() as s:
-        promotion = _promotion_of_defi(s, defi_id)
-        clause, _ = _defi_clause(s, actor, defi_id, promotion, now)
+        promotion = promotion_of_defi(s, defi_id)
+        clause, cap = readable_clause(s, actor, defi_id, promotion, now)
+        answers = allowed(cap, Action.READ_HELP_ANSWERS)
         rows = s.execute(
             select(Bulletin.id, Bulletin.week_start, Bulletin.iso_year, Bulletin.iso_week, Bulletin.mood,
                    Bulletin.priority, Bulletin.ups_downs, Bulletin.help_request, HelpRequest.status,
@@ -326,7 +329,8 @@ def defi_bulletins(actor: Actor, defi_id: int, now: dt.datetime | None = None) -
     out = [{"id": r.id, "week_start": r.week_start, "week": week_label(r.iso_year, r.iso_week), "mood": r.mood,
             "humeur": MOOD_EMOJI[r.mood], "priority": r.priority, "ups_downs": r.ups_downs,
             "help_request": r.help_request, "help_status": t(f"help.status.{r.status}") if r.status else "",
-            "help_answer": r.answer or "", "key_date": r.on_date, "key_date_description": r.description or "",
+            "help_answer": (r.answer or "") if answers else "",
+            "key_date": r.on_date, "key_date_description": r.description or "",
             "published": cutoff is not None and r.week_start <= cutoff} for r in rows]
     return pd.DataFrame(out, columns=BULLETIN_COLUMNS)
 
@@ -388,9 +392,10 @@ def mood_trend(actor: Actor, defi_id: int, now: dt.datetime | None = None) -> pd
     """The défi's mood per programme week; weeks without a bulletin are NaN (gaps)."""
     now = now or now_utc()
     with db.reading() as s:
-        promotion = _promotion_of_defi(s, defi_id)
-        clause, sees_all = _defi_clause(s, actor, defi_id, promotion, now)
-        weeks = _weeks(promotion, phase_windows(s, promotion), _last_visible_week(promotion, now, sees_all))
+        promotion = promotion_of_defi(s, defi_id)
+        clause, cap = readable_clause(s, actor, defi_id, promotion, now)
+        weeks = _weeks(promotion, phase_windows(s, promotion),
+                       _last_visible_week(promotion, now, allowed(cap, Action.READ_BULLETIN_UNPUBLISHED)))
         moods = dict(s.execute(select(Bulletin.week_start, Bulletin.mood)
                                .where(Bulletin.defi_id == defi_id, clause)).all())
     weeks["mood"] = [float(moods[w]) if w in moods else float("nan") for w in weeks["week_start"]]

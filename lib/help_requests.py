@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, aliased
 
-from lib import db
+from lib import bulletins, db
 from lib.audit import record, snapshot
 from lib.clock import now_utc, week_label
 from lib.errors import NotFound, StaleEdit
@@ -68,12 +68,14 @@ def board(actor: Actor, promotion_id: int, status: str | None = None, assignee_i
 
 
 def defi_tickets(actor: Actor, defi_id: int, now: dt.datetime | None = None) -> pd.DataFrame:
-    """The défi's own help requests with their status and the coach's answer (its team and coaches)."""
+    """The défi's own help requests with their status and the coach's answer (its team and
+    coaches), from the bulletins the actor may read."""
     now = now or now_utc()
     with db.reading() as s:
-        require(s, actor, Action.READ_BULLETIN_UNPUBLISHED, defi_id)
-        promotion_id = s.scalar(select(Defi.promotion_id).where(Defi.id == defi_id))
-        rows = s.execute(_board_query(promotion_id).where(Defi.id == defi_id)
+        require(s, actor, Action.READ_HELP_ANSWERS, defi_id)
+        promotion = bulletins.promotion_of_defi(s, defi_id)
+        readable, _ = bulletins.readable_clause(s, actor, defi_id, promotion, now)
+        rows = s.execute(_board_query(promotion.id).where(Defi.id == defi_id, readable)
                          .order_by(HelpRequest.created_at.desc())).all()
     return _frame(rows, now)
 

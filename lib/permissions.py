@@ -60,8 +60,9 @@ class Action(enum.StrEnum):
     EDIT_ANY_JOURNAL_ENTRY = "journal.edit_any"
     READ_CARNET = "carnet.read"  # EIGs: their own only
     WRITE_CARNET = "carnet.write"  # EIGs: their own only
-    READ_BULLETIN_UNPUBLISHED = "bulletin.read_unpublished"
+    READ_BULLETIN_UNPUBLISHED = "bulletin.read_unpublished"  # the week in progress, before its deadline
     READ_BULLETIN_PUBLISHED = "bulletin.read_published"
+    READ_HELP_ANSWERS = "bulletin.read_help_answers"  # coaches' answers: the défi's team, not the promotion
     WRITE_BULLETIN = "bulletin.write"
     READ_PHASES = "phases.read"
     TICK_OBJECTIVE = "phases.tick"
@@ -78,15 +79,17 @@ class Action(enum.StrEnum):
 
 
 A = Action
-_TEAM_READ = {A.READ_JOURNAL, A.READ_BULLETIN_UNPUBLISHED, A.READ_BULLETIN_PUBLISHED, A.READ_PHASES,
+# Sponsors and porteurs read the bulletins once published, as the programme publishes them at the
+# weekly deadline; the EIGs who write them and the coaches read the week in progress too.
+_TEAM_READ = {A.READ_JOURNAL, A.READ_BULLETIN_PUBLISHED, A.READ_HELP_ANSWERS, A.READ_PHASES,
               A.READ_COMMITTEE, A.READ_REPORT_PUBLISHED, A.READ_INDICATORS}
 
 MATRIX: dict[Capacity, frozenset[Action]] = {
-    # Coaches read bulletins before the deadline too (issue 4: "visible to its own défi's
-    # members and the coaches"); they do not file them and never write a carnet.
+    # Coaches read bulletins before the deadline too; they do not file them and never write a carnet.
     Capacity.STAFF: frozenset(set(Action) - {A.WRITE_CARNET, A.WRITE_BULLETIN, A.UPDATE_OWN_ACTION}),
-    Capacity.EIG: frozenset(_TEAM_READ | {A.WRITE_JOURNAL, A.READ_CARNET, A.WRITE_CARNET, A.WRITE_BULLETIN,
-                                         A.TICK_OBJECTIVE, A.UPDATE_OWN_ACTION, A.WRITE_INDICATORS}),
+    Capacity.EIG: frozenset(_TEAM_READ | {A.READ_BULLETIN_UNPUBLISHED, A.WRITE_JOURNAL, A.READ_CARNET,
+                                         A.WRITE_CARNET, A.WRITE_BULLETIN, A.TICK_OBJECTIVE, A.UPDATE_OWN_ACTION,
+                                         A.WRITE_INDICATORS}),
     Capacity.PORTEUR: frozenset(_TEAM_READ | {A.TICK_OBJECTIVE, A.UPDATE_OWN_ACTION}),
     Capacity.SPONSOR: frozenset(_TEAM_READ),
     Capacity.PROMOTION: frozenset({A.READ_BULLETIN_PUBLISHED}),

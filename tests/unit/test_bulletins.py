@@ -12,10 +12,10 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from lib import bulletins, db
+from lib import bulletins, db, help_requests
 from lib.errors import Conflict, PermissionDenied, StaleEdit
 from lib.models import AuditEvent, Bulletin, HelpRequest, KeyDate
-from lib.schemas import BulletinIn
+from lib.schemas import BulletinIn, HelpAnswerIn
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -64,12 +64,32 @@ def test_a_closed_week_cannot_be_filed_and_the_form_says_when_the_next_deadline_
         file(world, paris(2026, 11, 21, 10, 0))
 
 
-def test_before_the_deadline_only_the_team_and_coaches_read_the_bulletin(world):
+def test_before_the_deadline_only_the_defis_eigs_and_the_coaches_read_the_bulletin(world):
     file(world, paris(2026, 11, 18, 10, 0))
-    for reader in (world.eig, world.eig2, world.porteur, world.sponsor, world.coach, world.admin):
+    for reader in (world.eig, world.eig2, world.coach, world.admin):
         assert visible_weeks(reader, world.alpha_id, BEFORE) == ["2026-W47"], reader.login
-    assert visible_weeks(world.beta_eig, world.alpha_id, BEFORE) == []
-    assert bulletins.week_bulletins(world.beta_eig, world.promotion_id, 2026, 47, BEFORE).empty
+    for reader in (world.porteur, world.sponsor, world.beta_eig):
+        assert visible_weeks(reader, world.alpha_id, BEFORE) == [], reader.login
+        assert bulletins.week_bulletins(reader, world.promotion_id, 2026, 47, BEFORE).empty, reader.login
+        assert bulletins.mood_trend(reader, world.alpha_id, BEFORE)["filed"].sum() == 0, reader.login
+    for reader in (world.porteur, world.sponsor):
+        assert visible_weeks(reader, world.alpha_id, AT) == ["2026-W47"], reader.login
+
+
+def test_coaches_answers_are_for_the_defis_team_and_the_coaches(world):
+    file(world, paris(2026, 11, 18, 10, 0), help_request="Un contact à la CNIL ?")
+    [ticket] = help_requests.board(world.coach, world.promotion_id, now=BEFORE)["id"]
+    help_requests.answer(world.coach, int(ticket), HelpAnswerIn(answer="Voyez Mme X."), 1, now=BEFORE)
+    answers = {reader.login: set(bulletins.defi_bulletins(reader, world.alpha_id, AT)["help_answer"])
+               for reader in (world.eig, world.porteur, world.sponsor, world.coach, world.beta_eig)}
+    assert answers == {"eig": {"Voyez Mme X."}, "porteur": {"Voyez Mme X."}, "sponsor": {"Voyez Mme X."},
+                       "coach": {"Voyez Mme X."}, "beta.eig": {""}}
+    assert "Voyez Mme X." not in bulletins.export_csv(world.beta_eig, world.alpha_id, AT).decode("utf-8-sig")
+    assert "Voyez Mme X." in bulletins.export_csv(world.sponsor, world.alpha_id, AT).decode("utf-8-sig")
+    with pytest.raises(PermissionDenied):
+        help_requests.defi_tickets(world.beta_eig, world.alpha_id, AT)
+    assert help_requests.defi_tickets(world.sponsor, world.alpha_id, BEFORE).empty  # the week is in progress
+    assert list(help_requests.defi_tickets(world.sponsor, world.alpha_id, AT)["answer"]) == ["Voyez Mme X."]
 
 
 def test_from_the_deadline_minute_the_whole_promotion_reads_it(world):

@@ -81,10 +81,11 @@ def test_a_sponsor_sees_each_defi_they_follow_on_one_screen(world, story):
     assert [p.state for p in b.phases] == ["en_retard", "en_retard", "en_cours", "a_venir"]
     assert b.current_phase.number == 3 and b.validated == 0
     assert "Phase 3 « Prouver la valeur » (en cours)" in sponsor.progress_line(b)
-    # The mood trend: the last 12 programme weeks up to this week, gaps where no bulletin was filed.
-    assert len(b.moods) == sponsor.MOOD_WEEKS and b.moods[-1].week_start == D(2026, 11, 16)
+    # The mood trend: the last 12 published programme weeks (this week's bulletin is not
+    # published before its deadline), gaps where no bulletin was filed.
+    assert len(b.moods) == sponsor.MOOD_WEEKS and b.moods[-1].week_start == D(2026, 11, 9)
     assert [(m.week_start, m.mood) for m in b.moods if m.mood is not None] == [
-        (D(2026, 10, 19), 4), (D(2026, 10, 26), 3), (D(2026, 11, 9), 2), (D(2026, 11, 16), 1)]
+        (D(2026, 10, 19), 4), (D(2026, 10, 26), 3), (D(2026, 11, 9), 2)]
     assert [k.description for k in b.key_dates] == ["Démo au cabinet"]  # upcoming only, Alpha's only
     [users] = b.indicators
     assert (users.latest.value, users.progress) == (600, 0.5)
