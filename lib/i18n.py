@@ -124,6 +124,7 @@ FR: dict[str, str] = {
     # --- Validation messages (pydantic, shown next to the form) ----------------------
     "validation.required": "Ce champ est obligatoire.",
     "validation.too_long": "{max} caractères au maximum ({n} saisis).",
+    "validation.control_char": "Caractère invisible non autorisé ({code}), souvent collé depuis un PDF ou un terminal : retirez-le.",
     "validation.login": "L'identifiant ne peut contenir que des lettres minuscules, chiffres, points, tirets et soulignés (3 à 64).",
     "validation.email": "Adresse électronique invalide.",
     "validation.password": "Le mot de passe doit faire au moins 8 caractères.",
