@@ -312,6 +312,18 @@ class LogEntryIn(Input):
         return v
 
 
+class LegacyEntryIn(LogEntryIn):
+    """A row of the legacy journal tables (lib.importers): the form's rules, plus the défi
+    label; categories may be empty, as those tables left some rows without one."""
+
+    label: Annotated[str, bounded(200)]
+
+    @field_validator("categories")
+    @classmethod
+    def _categories(cls, v: list[Category]) -> list[Category]:
+        return sorted(set(v), key=list(Category).index)
+
+
 class CarnetIn(Input):
     """An EIG's monthly carnet: four texts and a 1-4 self-rating per competency."""
 
