@@ -296,7 +296,10 @@ def test_legacy_import(world, db_url):
             preview = importers.preview_logbook(world.admin, data, world.promotion_id, "hostile.csv")
         except ServiceError:
             return
-        written, result = attempt(lambda: importers.confirm_import(world.admin, preview, importers.plan(preview)))
+        try:
+            written, result = attempt(lambda: importers.confirm_import(world.admin, preview, importers.plan(preview)))
+        finally:
+            importers.discard(preview)
         if written:
             assert result.inserted + result.duplicates == preview.valid
 

@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 import random
+import tempfile
 import time
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lib import db, importers, logbook
-from lib.errors import PermissionDenied
+from lib.errors import NotFound, PermissionDenied
 from lib.importers import ImportFormatError, Target
 from lib.models import Category, Defi, GlobalRole, LogEntry, Promotion, User
 from lib.permissions import Actor
@@ -29,6 +30,13 @@ C = Category
 
 
 TODAY = dt.date(2026, 11, 20)
+DEFAULT_STORE = importers.STORE
+
+
+@pytest.fixture(autouse=True)
+def store(tmp_path, monkeypatch):  # noqa: ANN001, ANN201
+    """Each test's analysed files in its own folder, gone with it."""
+    monkeypatch.setattr(importers, "STORE", tmp_path / "store")
 
 
 def parse(data: bytes | str, today: dt.date = TODAY) -> tuple[list[importers.ParsedRow], list[importers.Problem], int]:
@@ -306,3 +314,93 @@ def test_large_file_imports_in_one_transaction(world, tmp_path):
     assert len(calls) == 20 and calls[-1] == 20_000
     assert (again.inserted, again.duplicates) == (0, 20_000)
     assert counts()[0] == 20_000
+
+
+# --- No silent loss, bounded memory ----------------------------------------------------------------
+
+HEADER = "Défi,Livrable,Tâche,Fait le,Cat,OK\n"
+
+
+def test_an_open_quote_is_reported_on_its_line_and_the_rows_it_swallowed_are_read_again():
+    rows = [f"Alpha,,Tâche {i},2018-01-02,P,1\n" for i in range(2000)]
+    text = HEADER + 'Alpha,,"Guillemet jamais refermé,2018-01-01,P,1\n' + "".join(rows) + "Beta,,Fin,2018-01-03,M,\n"
+    valid, problems, records = parse(text)
+    assert [(p.line, p.severity) for p in problems] == [(2, "error")]
+    assert "guillemet ouvert sur cette ligne et jamais refermé" in problems[0].message
+    assert "lignes 3 à 2003" in problems[0].message
+    assert [r.line for r in valid] == list(range(3, 2004))  # every physical line is accounted for
+    assert records == 2002 and valid[-1].tache == "Fin"
+
+
+def test_quote_errors_are_french_and_on_their_line():
+    text = HEADER + 'Alpha,,"Tâche" en trop,2018-01-01,P,1\nAlpha,,Bonne,2018-01-02,P,1\nAlpha,,"Sans fin,2018-01-03,P,'
+    valid, problems, _ = parse(text)
+    assert [r.tache for r in valid] == ["Bonne"]
+    assert [(p.line, p.message.split(",")[0].split(" :")[0]) for p in problems] == [
+        (2, "guillemets mal placés"), (4, "guillemet ouvert sur cette ligne et jamais refermé avant la fin du fichier")]
+
+
+def test_a_cell_over_the_csv_limit_is_a_french_error_on_its_line():
+    text = HEADER + f"Alpha,,{'x' * 200_000},2018-01-01,P,1\nAlpha,,Suivante,2018-01-02,P,1\n"
+    valid, problems, _ = parse(text)
+    assert [(p.line, p.message) for p in problems] == [
+        (2, "cellule de plus de 131\u202f072 caractères : ligne illisible")]
+    assert [r.tache for r in valid] == ["Suivante"]
+
+
+@pytest.mark.parametrize(("cells", "message"), [
+    ("Alpha,,Tâche,0001-01-01,P,", "Fait le : Choisissez une date entre le 01/01/2000 et le 31/12/2099."),
+    ("Alpha,,Tâche,<9999-12-31 ven.>,P,", "Fait le : Choisissez une date entre le 01/01/2000 et le 31/12/2099."),
+    ("Alpha,,Tâche,2027-01-04,P,", "Fait le : La date ne peut pas être dans le futur."),
+    ("Alpha,,avant\x00après,2018-01-01,P,", "Tâche : Caractère invisible non autorisé (U+0000)"),
+    ("Alpha,\x1b[31mrouge,Tâche,2018-01-01,P,", "Livrable : Caractère invisible non autorisé (U+001B)"),
+    ("Al\x07pha,,Tâche,2018-01-01,P,", "Défi : Caractère invisible non autorisé (U+0007)"),
+    (f"Alpha,{'l' * 201},Tâche,2018-01-01,P,", "Livrable : 200 caractères au maximum (201 saisis)."),
+], ids=["year 1", "year 9999", "future", "NUL", "ESC", "BEL in défi", "long livrable"])
+def test_imported_rows_obey_the_journal_form_rules(world, cells, message):
+    data = HEADER + cells + "\nAlpha,,Bonne,2018-01-02,P,1\n"
+    now = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
+    preview = importers.preview_logbook(world.coach, data, world.promotion_id, now=now)
+    assert [(p.line, p.message[:len(message)]) for p in preview.problems] == [(2, message)]
+    result = importers.confirm_import(world.coach, preview, importers.plan(preview))  # NUL used to fail PostgreSQL
+    assert result.inserted == 1 and [r[2] for r in rows_of(world.alpha_id)] == ["Bonne"]
+
+
+def test_a_duplicated_header_column_is_refused():
+    with pytest.raises(ImportFormatError, match="la colonne « Tâche » apparaît deux fois"):
+        parse("Défi,Livrable,Tâche,Fait le,Cat,OK,Tâche\nAlpha,,Ici,2018-01-01,P,1,Là\n")
+
+
+def test_command_line_names_a_missing_file_in_french_with_exit_code_2(world, tmp_path, capsys):
+    missing = str(tmp_path / "absent.csv")
+    assert importers.main(["logbook", missing, "--promotion", "Promo test"]) == 2
+    assert capsys.readouterr().err == f"Fichier introuvable : {missing}\n"
+    assert importers.main(["logbook", str(tmp_path), "--promotion", "Promo test"]) == 2
+    assert capsys.readouterr().err == f"Fichier illisible : {tmp_path}\n"
+
+
+def test_the_preview_is_small_and_its_rows_wait_in_a_temporary_file_until_discarded(world, tmp_path):
+    path = tmp_path / "large.csv"
+    write_large_file(path)
+    with path.open("rb") as handle:  # streamed from the file, as the command line does
+        preview = importers.preview_logbook(world.coach, handle, world.promotion_id, "large.csv")
+    assert preview.valid == 20_000 and not hasattr(preview, "rows")
+    assert len(preview.model_dump_json()) < 5_000  # what the page keeps in the session
+    stored = importers.STORE / f"{preview.token}.rows.jsonl"
+    assert stored.stat().st_mode & 0o777 == 0o600 and Path(tempfile.gettempdir()) / "suivi-imports" == DEFAULT_STORE
+    assert sum(1 for _ in importers.stored_rows(preview)) == 20_000
+    importers.discard(preview)
+    assert not stored.exists()
+    with pytest.raises(NotFound, match="L'analyse de ce fichier a expiré"):
+        importers.confirm_import(world.coach, preview, importers.plan(preview))
+    assert counts()[0] == 0
+
+
+def test_every_bad_line_is_in_the_report_though_the_preview_shows_the_first_ones(world):
+    data = HEADER + "".join("Alpha,,,2018-01-01,P,\n" for _ in range(1500)) + "Alpha,,Bonne,2018-01-02,P,\n"
+    preview = importers.preview_logbook(world.coach, data, world.promotion_id)
+    assert (preview.errors, preview.valid, len(preview.problems)) == (1500, 1, importers.SHOWN_PROBLEMS)
+    report = importers.format_report(preview, importers.plan(preview))
+    assert "Problèmes (1500) :" in report
+    assert all(f"ligne {n} [erreur, ligne ignorée]" in report for n in range(2, 1502))
+    importers.discard(preview)
