@@ -257,3 +257,14 @@ def test_an_uploaded_file_is_analysed_and_imported_without_its_rows_in_the_sessi
     assert "Import terminé : 9 entrée(s) ajoutée(s)" in texts(at)
     assert list((tmp_path / "store").iterdir()) == []  # removed once imported
     assert logbook.list_entries(world.coach, world.alpha_id).total == 4
+
+
+def test_import_page_offers_every_problem_when_it_shows_only_the_first(app_as, world, tmp_path, monkeypatch):
+    monkeypatch.setattr(importers, "STORE", tmp_path / "store")
+    data = "Défi,Livrable,Tâche,Fait le,Cat,OK\n" + "Alpha,,,2018-01-01,P,\n" * 1500
+    preview = importers.preview_logbook(world.coach, data, world.promotion_id, "erreurs.csv")
+    at = app_as("coach", page="pages/import.py", import_preview=preview)
+    assert not at.exception
+    assert len(at.dataframe[0].value) == importers.SHOWN_PROBLEMS
+    assert "Les 1000 premiers problèmes sur 1500 ; le rapport complet les liste tous." in texts(at)
+    assert [b.label for b in at.get("download_button")] == ["Télécharger le rapport complet"]
