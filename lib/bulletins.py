@@ -8,9 +8,7 @@ members and to the coaches; from the deadline on, to every member of the promoti
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -23,6 +21,7 @@ from lib import db
 from lib.audit import record, snapshot
 from lib.clock import add_months, iso_week_of, local_format, now_utc, week_deadline, week_label, week_monday
 from lib.errors import Conflict, NotFound, PermissionDenied, StaleEdit
+from lib.exports import csv_bytes
 from lib.i18n import t
 from lib.models import (
     Bulletin,
@@ -357,14 +356,11 @@ def week_bulletins(actor: Actor, promotion_id: int, iso_year: int, iso_week: int
 def export_csv(actor: Actor, defi_id: int, now: dt.datetime | None = None) -> bytes:
     """The défi's readable bulletins as CSV (semicolons and a BOM: French spreadsheets)."""
     df = defi_bulletins(actor, defi_id, now).sort_values("week_start")
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
     headers = ["week", "week_start", "mood", "priority", "ups_downs", "help_request", "help_status",
                "help_answer", "key_date", "key_date_description"]
-    writer.writerow([t(f"bulletin.csv.{h}") for h in headers])
-    for row in df[headers].itertuples(index=False):
-        writer.writerow(["" if v is None or (isinstance(v, float) and pd.isna(v)) else v for v in row])
-    return out.getvalue().encode("utf-8-sig")
+    rows = (["" if v is None or (isinstance(v, float) and pd.isna(v)) else v for v in row]
+            for row in df[headers].itertuples(index=False))
+    return csv_bytes([t(f"bulletin.csv.{h}") for h in headers], rows, delimiter=";")
 
 
 # --- Trends --------------------------------------------------------------------------------

@@ -1,10 +1,12 @@
 """Import of the programme's legacy journal tables (2016-2019), exported as CSV with the
 header `Défi,Livrable,Tâche,Fait le,Cat,OK`.
 
-Two steps, so nothing is written until a coach confirms: `preview_logbook()` parses the
-file, reports every problem by line number and groups the spellings of each défi label;
-`confirm_import()` then writes everything in one transaction, skipping rows already in
-the database (same défi, date, tâche and livrable), so re-importing a file is harmless.
+Two steps, so nothing is written until a coach confirms: `preview_logbook()` streams the
+file, checks every row with the journal form's schema, reports every problem by line
+number and groups the spellings of each défi label; the valid rows wait in a temporary
+file (never in the user's session) until `confirm_import()` writes them in one
+transaction, skipping rows already in the database (same défi, date, tâche and livrable),
+so re-importing a file is harmless. `discard()` removes the temporary file.
 
 Imported entries have no author (the legacy tables do not say who wrote a row): their
 `author_id` is NULL and `created_by_id` is the importing coach. Only coaches edit them.
@@ -15,31 +17,51 @@ Command line: `python -m lib.importers logbook FILE --promotion NAME [--dry-run]
 from __future__ import annotations
 
 import argparse
+import codecs
 import csv
 import datetime as dt
 import io
+import json
+import os
 import re
+import secrets
 import sys
-from collections.abc import Callable
+import tempfile
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from lib import db
 from lib.audit import record
+from lib.clock import now_utc
 from lib.errors import NotFound, ServiceError
+from lib.exports import unquote
 from lib.i18n import t
 from lib.logbook import LEGACY_HEADER, search_text
 from lib.models import Administration, Category, Defi, GlobalRole, LogEntry, LogEntryCategory, Promotion, User
 from lib.permissions import Actor, require_staff
 from lib.phases import create_defi_phases
+from lib.schemas import EARLIEST, LegacyEntryIn, errors_by_field
 from lib.text import fold
 
 CHUNK = 1000
 DATE_RE = re.compile(r"^[<\[]?\s*(\d{4})-(\d{2})-(\d{2})(?:[ \t][^>\]]*)?[>\]]?$")
 LETTER_SEPARATORS = set(" \t,;+/-")
+UPLOAD_MAX_MB = 20  # the largest legacy table is ~2 MB; the page refuses bigger files
+SHOWN_PROBLEMS = 1000  # problems carried by the preview; the full list stays in the store
+STORE = Path(tempfile.gettempdir()) / "suivi-imports"
+STORE_TTL_S = 24 * 3600  # an analysed file nobody confirmed is removed after a day
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{32}")
+FIELD_COLUMNS = {"label": "Défi", "livrable": "Livrable", "tache": "Tâche", "done_on": "Fait le",
+                 "categories": "Cat", "news": "OK"}
 Progress = Callable[[int, int], None]
 
 
@@ -78,18 +100,24 @@ class LabelGroup(BaseModel):
 
 
 class Preview(BaseModel):
+    """What the page keeps in the session: counts, the first problems and the groups;
+    the rows themselves wait in the store under `token`."""
+
+    token: str
     filename: str
     promotion_id: int
     promotion_name: str
     records: int  # data records read
-    rows: list[ParsedRow]  # the valid ones
-    problems: list[Problem]
+    valid: int
+    errors: int  # lines left out
+    warnings: int
+    problems: list[Problem]  # the first SHOWN_PROBLEMS, by line
     groups: list[LabelGroup]
     defis: dict[int, str]  # existing défis of the promotion
 
     @property
-    def errors(self) -> int:
-        return len({p.line for p in self.problems if p.severity == "error"})
+    def problem_count(self) -> int:
+        return self.errors + self.warnings
 
 
 class Target(BaseModel):
@@ -146,74 +174,214 @@ def parse_news(text: str) -> int | None:
     return {"": 0, "0": 0, "1": 1, "+1": 1, "-1": -1}.get(text.strip())
 
 
-def _decode(data: bytes | str) -> str:
+def _encoding(handle: BinaryIO) -> str:
+    """UTF-8 (with or without BOM) when the whole file decodes so, else Windows-1252; read
+    by chunks, so a large file is never held whole."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        while chunk := handle.read(1 << 20):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        return "cp1252"
+    finally:
+        handle.seek(0)
+
+
+class _Lines:
+    """The file's physical lines, numbered, for csv.reader; the lines of the record being
+    read are kept in `taken`, and lines pushed back are read again before the rest."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self._back: deque[tuple[int, str]] = deque()
+        self.read = 0  # physical lines read from the file
+        self.taken: list[tuple[int, str]] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self._back:
+            number, line = self._back.popleft()
+        else:
+            line = next(self._lines)
+            self.read += 1
+            number = self.read
+        self.taken.append((number, line))
+        return line
+
+    def push_back(self, lines: list[tuple[int, str]]) -> None:
+        self._back.extendleft(reversed(lines))
+
+
+def _looks_like_row(line: str, delimiter: str, width: int, date_column: int) -> bool:
+    """A physical line that is a whole row by itself (enough cells, a date where the date
+    goes): found inside a quoted cell, it means a quote was left open."""
+    try:
+        cells = next(csv.reader([line], delimiter=delimiter))
+    except (csv.Error, StopIteration):
+        return False
+    return len(cells) >= width and parse_date(cells[date_column]) is not None
+
+
+def _check_row(line: int, cells: list[str], idx: list[int], today: dt.date) -> Iterator[ParsedRow | Problem]:
+    """The row through the journal form's schema (same lengths, date window, no control
+    characters), plus the legacy formats of dates, OK values and category letters."""
+    label, livrable, tache, done, cats, ok = (unquote(cells[i]).strip() for i in idx)
+    errors: dict[str, str] = {}
+    day, news = parse_date(done), parse_news(ok)
+    if day is None:
+        errors["done_on"] = t("import.problem.bad_date", value=done[:100])
+    if news is None:
+        errors["news"] = t("import.problem.bad_ok", value=ok[:20])
+    categories, unknown = parse_categories(cats)
+    try:
+        entry = LegacyEntryIn(label=label, livrable=livrable, tache=tache, done_on=day or EARLIEST,
+                              categories=list(categories), news=0 if news is None else news)
+    except ValidationError as exc:
+        for field, message in errors_by_field(exc).items():
+            errors.setdefault(field, t("import.problem.field", column=FIELD_COLUMNS[field], message=message))
+    else:
+        if entry.done_on > today:
+            errors.setdefault("done_on", t("import.problem.field", column=FIELD_COLUMNS["done_on"],
+                                           message=t("validation.future_date")))
+    for field in FIELD_COLUMNS:
+        if field in errors:
+            yield Problem(line=line, severity="error", message=errors[field])
+    if unknown:
+        yield Problem(line=line, severity="warning",
+                      message=t("import.problem.unknown_letter", letters=", ".join(unknown[:20]), cell=cats[:100]))
+    if not errors:
+        yield ParsedRow(line=line, label=entry.label, livrable=entry.livrable, tache=entry.tache,
+                        done_on=entry.done_on, categories=tuple(entry.categories), news=entry.news)
+
+
+def read_logbook(data: bytes | str | BinaryIO, today: dt.date) -> Iterator[ParsedRow | Problem]:
+    """Valid rows and problems (by physical line), streamed. Every physical line is a row,
+    a blank line or part of a quoted cell; a quoted cell that holds whole rows is a quote
+    left open: its line is an error and the lines it swallowed are read again."""
     if isinstance(data, str):
-        return data.removeprefix("\ufeff")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ImportFormatError(t("import.bad_encoding"))
+        data = data.encode("utf-8")
+    handle = io.BytesIO(data) if isinstance(data, bytes) else data
+    text = io.TextIOWrapper(handle, encoding=_encoding(handle), newline="")
+    try:
+        yield from _read_records(_Lines(iter(text)), today)
+    except UnicodeDecodeError:
+        raise ImportFormatError(t("import.bad_encoding")) from None
+    finally:
+        text.detach()  # the caller's file stays open
 
 
-def parse_logbook(data: bytes | str) -> tuple[list[ParsedRow], list[Problem], int]:
-    """Rows, problems (by physical line number) and the number of records read."""
-    text = _decode(data)
-    first_line = text.split("\n", 1)[0]
+def _read_records(source: _Lines, today: dt.date) -> Iterator[ParsedRow | Problem]:
+    first_line = next(source, "")
+    source.push_back(source.taken)
+    source.taken = []
     delimiter = ";" if ";" in first_line and "," not in first_line else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(reader, None)
+    reader = csv.reader(source, delimiter=delimiter, strict=True)
+    try:
+        header = next(reader, None) or []
+    except csv.Error:
+        header = []
+    got = [fold(h.strip()) for h in header]
+    for name in got:
+        if name and got.count(name) > 1:
+            raise ImportFormatError(t("import.duplicate_column", name=header[got.index(name)].strip()))
     wanted = [fold(h) for h in LEGACY_HEADER]
-    got = [fold(h.strip()) for h in header or []]
     if any(w not in got for w in wanted):
         raise ImportFormatError(t("import.bad_header", expected=",".join(LEGACY_HEADER)))
     idx = [got.index(w) for w in wanted]
-    rows: list[ParsedRow] = []
-    problems: list[Problem] = []
-    records = 0
-    previous_end = reader.line_num
-    for record_cells in reader:
-        line, previous_end = previous_end + 1, reader.line_num
-        if not any(cell.strip() for cell in record_cells):
+    width, date_column = max(idx) + 1, idx[3]
+    source.taken = []
+    while True:
+        try:
+            cells: list[str] | None = next(reader)
+            error = ""
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            cells, error = None, str(exc)
+        taken, source.taken = source.taken, []
+        first, last = taken[0][0], taken[-1][0]
+        if len(taken) > 1 and any(_looks_like_row(line, delimiter, width, date_column) for _, line in taken[1:]):
+            source.push_back(taken[1:])
+            yield Problem(line=first, severity="error",
+                          message=t("import.problem.open_quote", first=taken[1][0], last=last))
+        elif cells is None:
+            if "field limit" in error:
+                message = t("import.problem.cell_too_big", max=f"{csv.field_size_limit():,}".replace(",", "\u202f"))
+            elif "end of data" in error:
+                message = t("import.problem.open_quote_eof")
+            else:
+                message = t("import.problem.bad_quotes", last=last)
+            yield Problem(line=first, severity="error", message=message)
+        elif not any(cell.strip() for cell in cells):
             continue
-        records += 1
-        if len(record_cells) <= max(idx):
-            problems.append(Problem(line=line, severity="error", message=t("import.problem.columns")))
-            continue
-        label, livrable, tache, done, cats, ok = (record_cells[i].strip() for i in idx)
-        errors: list[str] = []
-        if not label:
-            errors.append(t("import.problem.no_defi"))
-        if not tache:
-            errors.append(t("import.problem.empty_task"))
-        elif len(tache) > 1000:
-            errors.append(t("import.problem.task_too_long", n=len(tache)))
-        if len(livrable) > 200:
-            errors.append(t("import.problem.livrable_too_long", n=len(livrable)))
-        day = parse_date(done)
-        if day is None:
-            errors.append(t("import.problem.bad_date", value=done))
-        news = parse_news(ok)
-        if news is None:
-            errors.append(t("import.problem.bad_ok", value=ok))
-        categories, unknown = parse_categories(cats)
-        problems.extend(Problem(line=line, severity="error", message=m) for m in errors)
-        if unknown:
-            problems.append(Problem(line=line, severity="warning",
-                                    message=t("import.problem.unknown_letter", letters=", ".join(unknown),
-                                              cell=cats)))
-        if not errors:
-            rows.append(ParsedRow(line=line, label=label, livrable=livrable, tache=tache, done_on=day,
-                                  categories=categories, news=news))
-    return rows, problems, records
+        elif len(cells) < width:
+            yield Problem(line=first, severity="error", message=t("import.problem.columns"))
+        else:
+            yield from _check_row(first, cells, idx, today)
 
 
-def _group_labels(rows: list[ParsedRow], defis: dict[int, str]) -> list[LabelGroup]:
+# --- The store: parsed rows between the preview and the confirmation ----------------------------
+
+
+def _store_path(token: str, kind: str) -> Path:
+    if not TOKEN_RE.fullmatch(token):
+        raise NotFound(t("error.not_found"))
+    return STORE / f"{token}.{kind}.jsonl"
+
+
+def _sweep_store() -> None:
+    """Remove the files of analyses nobody confirmed (a closed tab, a lost session)."""
+    limit = time.time() - STORE_TTL_S
+    for path in STORE.glob("*.jsonl"):
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink()
+        except OSError:
+            continue  # another process removed it first
+
+
+def _open_new(path: Path):  # noqa: ANN202 - a text file
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8")
+
+
+def discard(preview: Preview) -> None:
+    """Remove the analysed file's rows and problems (after the import, or a new analysis)."""
+    for kind in ("rows", "problems"):
+        _store_path(preview.token, kind).unlink(missing_ok=True)
+
+
+def _open_stored(preview: Preview, kind: str):  # noqa: ANN202 - a text file
+    try:
+        return _store_path(preview.token, kind).open(encoding="utf-8")
+    except FileNotFoundError:
+        raise NotFound(t("import.expired")) from None
+
+
+def stored_rows(preview: Preview) -> Iterator[ParsedRow]:
+    with _open_stored(preview, "rows") as handle:
+        for raw in handle:
+            line, label, livrable, tache, day, letters, news = json.loads(raw)
+            yield ParsedRow(line=line, label=label, livrable=livrable, tache=tache,
+                            done_on=dt.date.fromisoformat(day), categories=tuple(Category(c) for c in letters),
+                            news=news)
+
+
+def stored_problems(preview: Preview) -> Iterator[Problem]:
+    """Every problem of the file, by line (the preview carries only the first ones)."""
+    with _open_stored(preview, "problems") as handle:
+        for raw in handle:
+            line, severity, message = json.loads(raw)
+            yield Problem(line=line, severity=severity, message=message)
+
+
+def _group_labels(labels: dict[str, int], defis: dict[int, str]) -> list[LabelGroup]:
     counts: dict[str, dict[str, int]] = {}
-    for row in rows:
-        variants = counts.setdefault(label_key(row.label), {})
-        variants[row.label] = variants.get(row.label, 0) + 1
+    for label, rows in labels.items():
+        counts.setdefault(label_key(label), {})[label] = rows
     existing = {label_key(name): (i, name) for i, name in defis.items()}
     groups = []
     for key, variants in counts.items():
@@ -223,18 +391,48 @@ def _group_labels(rows: list[ParsedRow], defis: dict[int, str]) -> list[LabelGro
     return sorted(groups, key=lambda g: fold(g.name))
 
 
-def preview_logbook(actor: Actor, data: bytes | str, promotion_id: int, filename: str = "") -> Preview:
-    """Parse and match a legacy file against a promotion's défis; writes nothing."""
+def preview_logbook(actor: Actor, data: bytes | str | BinaryIO, promotion_id: int, filename: str = "",
+                    now: dt.datetime | None = None) -> Preview:
+    """Parse and match a legacy file against a promotion's défis; writes nothing in the
+    database, only the store's temporary files (see `discard`)."""
     require_staff(actor)
-    rows, problems, records = parse_logbook(data)
     with db.reading() as s:
         promotion = s.get(Promotion, promotion_id)
         if promotion is None:
             raise NotFound(t("error.not_found"))
         defis = dict(s.execute(select(Defi.id, Defi.name).where(Defi.promotion_id == promotion_id)).all())
-        name = promotion.name
-    return Preview(filename=filename, promotion_id=promotion_id, promotion_name=name, records=records, rows=rows,
-                   problems=sorted(problems, key=lambda p: p.line), groups=_group_labels(rows, defis), defis=defis)
+        name, timezone = promotion.name, promotion.timezone or "Europe/Paris"
+    today = (now or now_utc()).astimezone(ZoneInfo(timezone)).date()
+    STORE.mkdir(mode=0o700, exist_ok=True)
+    _sweep_store()
+    token = secrets.token_urlsafe(24)
+    labels: dict[str, int] = {}
+    shown: list[Problem] = []
+    valid = warnings = 0
+    error_lines: set[int] = set()
+    try:
+        with _open_new(_store_path(token, "rows")) as rows, _open_new(_store_path(token, "problems")) as problems:
+            for item in read_logbook(data, today):
+                if isinstance(item, ParsedRow):
+                    valid += 1
+                    labels[item.label] = labels.get(item.label, 0) + 1
+                    rows.write(json.dumps([item.line, item.label, item.livrable, item.tache, item.done_on.isoformat(),
+                                           "".join(c.value for c in item.categories), item.news]) + "\n")
+                    continue
+                problems.write(json.dumps([item.line, item.severity, item.message]) + "\n")
+                if item.severity == "error":
+                    error_lines.add(item.line)
+                else:
+                    warnings += 1
+                if len(shown) < SHOWN_PROBLEMS:
+                    shown.append(item)
+    except BaseException:
+        for kind in ("rows", "problems"):
+            _store_path(token, kind).unlink(missing_ok=True)
+        raise
+    return Preview(token=token, filename=filename, promotion_id=promotion_id, promotion_name=name,
+                   records=valid + len(error_lines), valid=valid, errors=len(error_lines), warnings=warnings,
+                   problems=sorted(shown, key=lambda p: p.line), groups=_group_labels(labels, defis), defis=defis)
 
 
 def plan(preview: Preview, split: frozenset[str] | set[str] = frozenset(),
@@ -266,6 +464,20 @@ def plan(preview: Preview, split: frozenset[str] | set[str] = frozenset(),
 
 class _DryRun(Exception):
     """Raised inside the transaction to roll a dry run back."""
+
+
+def _chunks(rows: Iterator[ParsedRow]) -> Iterator[tuple[int, list[ParsedRow]]]:
+    """(rows read so far, next CHUNK rows): one INSERT per chunk, memory for one chunk."""
+    chunk: list[ParsedRow] = []
+    done = 0
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == CHUNK:
+            done += len(chunk)
+            yield done, chunk
+            chunk = []
+    if chunk:
+        yield done + len(chunk), chunk
 
 
 def _resolve_targets(s: Session, actor: Actor, promotion: Promotion, targets: dict[str, Target],
@@ -310,7 +522,7 @@ def confirm_import(actor: Actor, preview: Preview, targets: dict[str, Target], a
     rows already present (same défi, date, tâche, livrable). A dry run rolls it all back."""
     require_staff(actor)
     administration = (administration or t("import.default_administration")).strip()
-    total = len(preview.rows)
+    total, inserted = preview.valid, 0
     result: ImportResult | None = None
     try:
         with db.transaction() as s:
@@ -324,27 +536,25 @@ def confirm_import(actor: Actor, preview: Preview, targets: dict[str, Target], a
             seen = {(d, day, tache, livrable) for d, day, tache, livrable in s.execute(
                 select(LogEntry.defi_id, LogEntry.done_on, LogEntry.tache, LogEntry.livrable)
                 .where(LogEntry.defi_id.in_(set(resolved.values()))))}
-            fresh = [r for r in preview.rows
-                     if (resolved[r.label], r.done_on, r.tache, r.livrable) not in seen]
-            duplicates = total - len(fresh)
-            if progress:
-                progress(duplicates, total)
-            for start in range(0, len(fresh), CHUNK):
-                chunk = fresh[start:start + CHUNK]
-                ids = s.scalars(insert(LogEntry).returning(LogEntry.id, sort_by_parameter_order=True), [
-                    {"defi_id": resolved[r.label], "author_id": None, "created_by_id": actor.id,
-                     "done_on": r.done_on, "livrable": r.livrable, "tache": r.tache, "news": r.news,
-                     "search_text": search_text(r.livrable, r.tache), "version": 1} for r in chunk]).all()
-                categories = [{"entry_id": i, "category": c} for i, r in zip(ids, chunk, strict=True)
-                              for c in r.categories]
-                if categories:
-                    s.execute(insert(LogEntryCategory), categories)
+            for done, chunk in _chunks(stored_rows(preview)):
+                fresh = [r for r in chunk if (resolved[r.label], r.done_on, r.tache, r.livrable) not in seen]
+                if fresh:
+                    ids = s.scalars(insert(LogEntry).returning(LogEntry.id, sort_by_parameter_order=True), [
+                        {"defi_id": resolved[r.label], "author_id": None, "created_by_id": actor.id,
+                         "done_on": r.done_on, "livrable": r.livrable, "tache": r.tache, "news": r.news,
+                         "search_text": search_text(r.livrable, r.tache), "version": 1} for r in fresh]).all()
+                    categories = [{"entry_id": i, "category": c} for i, r in zip(ids, fresh, strict=True)
+                                  for c in r.categories]
+                    if categories:
+                        s.execute(insert(LogEntryCategory), categories)
+                inserted += len(fresh)
                 if progress:
-                    progress(duplicates + start + len(chunk), total)
-            result = ImportResult(inserted=len(fresh), duplicates=duplicates, created_defis=sorted(created),
+                    progress(done, total)
+            duplicates = total - inserted
+            result = ImportResult(inserted=inserted, duplicates=duplicates, created_defis=sorted(created),
                                   dry_run=dry_run)
             record(s, actor, "import", "log_entry", None, after={
-                "file": preview.filename, "promotion_id": promotion.id, "inserted": len(fresh),
+                "file": preview.filename, "promotion_id": promotion.id, "inserted": inserted,
                 "duplicates": duplicates, "created_defis": sorted(created), "errors": preview.errors})
             if dry_run:
                 raise _DryRun
@@ -358,19 +568,19 @@ def confirm_import(actor: Actor, preview: Preview, targets: dict[str, Target], a
 
 
 def format_report(preview: Preview, targets: dict[str, Target], result: ImportResult | None = None) -> str:
-    """The same report as the import page, as text."""
+    """The same report as the import page, as text, with every problem of the file."""
     lines = [t("import.report.summary", file=preview.filename or "-", promotion=preview.promotion_name,
-               records=preview.records, valid=len(preview.rows), errors=preview.errors)]
+               records=preview.records, valid=preview.valid, errors=preview.errors)]
     lines.append(t("import.report.defis"))
     for group in preview.groups:
         variants = ", ".join(f"« {v} » ({n})" for v, n in group.variants.items())
         destinations = {(targets[v].defi_id, targets[v].new_name) for v in group.variants}
         where = " ; ".join(preview.defis[d] if d else t("import.report.new_defi", name=n) for d, n in destinations)
         lines.append(f"  - {variants} -> {where}")
-    if preview.problems:
-        lines.append(t("import.report.problems", n=len(preview.problems)))
+    if preview.problem_count:
+        lines.append(t("import.report.problems", n=preview.problem_count))
         lines.extend(f"  {t('import.line', line=p.line)} [{t('import.severity.' + p.severity)}] {p.message}"
-                     for p in preview.problems)
+                     for p in sorted(stored_problems(preview), key=lambda p: p.line))
     if result:
         lines.append(t("import.report.result", inserted=result.inserted, duplicates=result.duplicates,
                        created=len(result.created_defis)))
@@ -400,22 +610,32 @@ def main(argv: list[str] | None = None) -> int:
     logbook.add_argument("--as", dest="login", default=None, help=t("import.cli.as"))
     logbook.add_argument("--administration", default=None, help=t("import.cli.administration"))
     args = parser.parse_args(argv)
-    actor = _cli_actor(args.login)
-    with db.reading() as s:
-        promotion_id = s.scalar(select(Promotion.id).where(Promotion.name == args.promotion))
-    if promotion_id is None:
-        print(t("import.cli.no_promotion", name=args.promotion), file=sys.stderr)
-        return 2
-    with open(args.file, "rb") as handle:
-        data = handle.read()
     try:
-        preview = preview_logbook(actor, data, promotion_id, filename=args.file)
-    except ImportFormatError as exc:
-        print(str(exc), file=sys.stderr)
+        handle = open(args.file, "rb")  # noqa: SIM115 - closed below, after the import
+    except FileNotFoundError:
+        print(t("import.cli.no_file", file=args.file), file=sys.stderr)
         return 2
-    targets = plan(preview)
-    result = confirm_import(actor, preview, targets, args.administration, dry_run=args.dry_run)
-    print(format_report(preview, targets, result))
+    except OSError:
+        print(t("import.cli.unreadable", file=args.file), file=sys.stderr)
+        return 2
+    with handle:
+        actor = _cli_actor(args.login)
+        with db.reading() as s:
+            promotion_id = s.scalar(select(Promotion.id).where(Promotion.name == args.promotion))
+        if promotion_id is None:
+            print(t("import.cli.no_promotion", name=args.promotion), file=sys.stderr)
+            return 2
+        try:
+            preview = preview_logbook(actor, handle, promotion_id, filename=args.file)
+        except ImportFormatError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+    try:
+        targets = plan(preview)
+        result = confirm_import(actor, preview, targets, args.administration, dry_run=args.dry_run)
+        print(format_report(preview, targets, result))
+    finally:
+        discard(preview)
     return 0
 
 

@@ -7,7 +7,6 @@ folded copy of livrable + tâche, and queries match it with LIKE on the folded q
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from lib import db
 from lib.audit import record, snapshot
 from lib.clock import now_utc
 from lib.errors import NotFound, StaleEdit
+from lib.exports import csv_bytes
 from lib.i18n import t
 from lib.models import Category, Defi, DefiRole, LogEntry, LogEntryCategory, Membership, Promotion, User
 from lib.permissions import Action, Actor, Capacity, require, require_owner
@@ -333,11 +333,7 @@ def _export_rows(actor: Actor, defi_id: int, filters: JournalFilters) -> Iterato
 
 def export_csv(actor: Actor, defi_id: int, filters: JournalFilters | None = None) -> bytes:
     """The filtered journal as the legacy table (re-importable) plus ISO date and category names."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(EXPORT_HEADER)
-    writer.writerows(_export_rows(actor, defi_id, filters or JournalFilters()))
-    return buffer.getvalue().encode("utf-8-sig")
+    return csv_bytes(EXPORT_HEADER, _export_rows(actor, defi_id, filters or JournalFilters()))
 
 
 def export_xlsx(actor: Actor, defi_id: int, filters: JournalFilters | None = None) -> bytes:

@@ -19,7 +19,8 @@ from lib.models import Category, CoachingForm, DefiRole, GlobalRole, IndicatorTh
 LOGIN_RE = re.compile(r"^[a-z0-9._-]{3,64}$")
 EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 # C0 and C1 control characters other than tab and line breaks: invisible, never meant
-# (pasted from a terminal or a PDF), and PostgreSQL refuses NUL in text.
+# (pasted from a terminal or a PDF), and PostgreSQL refuses NUL in text. Refused, not
+# dropped, so the person (or the imported file's line) sees what was wrong.
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Dates people type are within the programme's plausible range (legacy journals start in
 # 2017); a typo such as 0026 or 20260 is refused rather than stored and shown for years.
@@ -27,10 +28,14 @@ EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 
 
 def bounded(max_len: int, required: bool = True):  # noqa: ANN201 - returns a validator
-    """A text rule: stripped, optionally required, at most `max_len` characters."""
+    """A text rule: no control character, stripped, optionally required, at most `max_len`
+    characters."""
 
     def check(value: str) -> str:
-        value = CONTROL_RE.sub("", value or "").strip()
+        control = CONTROL_RE.search(value or "")
+        if control:
+            raise ValueError(t("validation.control_char", code=f"U+{ord(control.group()):04X}"))
+        value = (value or "").strip()
         if required and not value:
             raise ValueError(t("validation.required"))
         if len(value) > max_len:
@@ -305,6 +310,18 @@ class LogEntryIn(Input):
         if v not in (-1, 0, 1):
             raise ValueError(t("journal.validation.news"))
         return v
+
+
+class LegacyEntryIn(LogEntryIn):
+    """A row of the legacy journal tables (lib.importers): the form's rules, plus the défi
+    label; categories may be empty, as those tables left some rows without one."""
+
+    label: Annotated[str, bounded(200)]
+
+    @field_validator("categories")
+    @classmethod
+    def _categories(cls, v: list[Category]) -> list[Category]:
+        return sorted(set(v), key=list(Category).index)
 
 
 class CarnetIn(Input):

@@ -21,31 +21,41 @@ ids = [p.id for p in promotions]
 default = ids.index(ctx.promotion.id) if ctx.promotion and ctx.promotion.id in ids else 0
 promotion = st.selectbox(t("import.promotion"), promotions, index=default, format_func=lambda p: p.name,
                          key="import_promotion")
-upload = st.file_uploader(t("import.upload"), type=["csv", "txt"], key="import_file")
+upload = st.file_uploader(t("import.upload"), type=["csv", "txt"], key="import_file",
+                          max_upload_size=importers.UPLOAD_MAX_MB)
 if upload is not None and st.button(t("import.analyse"), type="primary"):
-    try:
-        st.session_state["import_preview"] = importers.preview_logbook(actor, upload.getvalue(), promotion.id,
-                                                                       upload.name)
-    except ServiceError as exc:
-        st.session_state.pop("import_preview", None)
-        st.error(str(exc))
+    previous = st.session_state.pop("import_preview", None)
+    if previous is not None:
+        importers.discard(previous)
+    if upload.size > importers.UPLOAD_MAX_MB * 1024 * 1024:
+        st.error(t("import.too_big", size=f"{upload.size / 1024 / 1024:.0f}", max=importers.UPLOAD_MAX_MB))
+    else:
+        try:
+            # Only the counts, the first problems and the groups stay in the session; the
+            # rows wait in a temporary file until the confirmation.
+            st.session_state["import_preview"] = importers.preview_logbook(actor, upload, promotion.id, upload.name)
+        except ServiceError as exc:
+            st.error(str(exc))
 
 preview: importers.Preview | None = st.session_state.get("import_preview")
 if preview is None or preview.promotion_id != promotion.id:
     st.stop()
 
-warnings = sum(1 for p in preview.problems if p.severity == "warning")
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(t("import.metric.records"), preview.records)
-c2.metric(t("import.metric.valid"), len(preview.rows))
+c2.metric(t("import.metric.valid"), preview.valid)
 c3.metric(t("import.metric.errors"), preview.errors)
-c4.metric(t("import.metric.warnings"), warnings)
+c4.metric(t("import.metric.warnings"), preview.warnings)
 
 st.subheader(t("import.problems"))
 if preview.problems:
     st.dataframe([{"line": p.line, "severity": t(f"import.severity.{p.severity}"), "message": p.message}
                   for p in preview.problems], hide_index=True, width="stretch", column_config={
         "line": t("import.col.line"), "severity": t("import.col.severity"), "message": t("import.col.message")})
+    if preview.problem_count > len(preview.problems):
+        st.caption(t("import.problems.more", shown=len(preview.problems), n=preview.problem_count))
+        st.download_button(t("import.report.download"), lambda: importers.format_report(
+            preview, importers.plan(preview)), file_name="rapport-import.txt", mime="text/plain")
 else:
     st.caption(t("import.no_problem"))
 
@@ -73,10 +83,10 @@ if any(target.defi_id is None for target in targets.values()):
     administration = st.text_input(t("import.administration"), t("import.default_administration"),
                                    key="import_administration")
 
-if not preview.rows:
+if not preview.valid:
     st.info(t("import.nothing"))
 elif st.button(t("import.confirm"), type="primary"):
-    bar = st.progress(0.0, text=t("import.progress", done=0, total=len(preview.rows)))
+    bar = st.progress(0.0, text=t("import.progress", done=0, total=preview.valid))
 
     def progress(done: int, total: int) -> None:
         bar.progress(done / max(total, 1), text=t("import.progress", done=done, total=total))
@@ -86,6 +96,6 @@ elif st.button(t("import.confirm"), type="primary"):
     except ServiceError as exc:
         st.error(str(exc))
     else:
-        st.session_state.pop("import_preview", None)
+        importers.discard(st.session_state.pop("import_preview"))
         done(t("import.done", inserted=result.inserted, duplicates=result.duplicates,
                created=len(result.created_defis)))

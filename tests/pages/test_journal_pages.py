@@ -5,6 +5,7 @@ the import page."""
 from __future__ import annotations
 
 import datetime as dt
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -225,3 +226,45 @@ def test_import_page_is_for_staff_only(app_as, login):
     at = app_as(login)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("pages/import.py")
+
+
+def test_import_page_caps_uploads_and_refuses_a_bigger_file_in_french(app_as):
+    at = app_as("coach", page="pages/import.py")
+    assert at.file_uploader[0].proto.max_upload_size_mb == importers.UPLOAD_MAX_MB == 20
+    config = tomllib.loads((Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] == importers.UPLOAD_MAX_MB  # the server refuses more
+    big = b"D\xc3\xa9fi,Livrable,T\xc3\xa2che,Fait le,Cat,OK\n" + b"x" * (21 * 1024 * 1024)
+    at.file_uploader[0].set_value(("gros.csv", big, "text/csv")).run()
+    button(at, "Analyser le fichier").click().run()
+    assert not at.exception
+    assert "Fichier trop volumineux (21 Mo) : 20 Mo au maximum." in texts(at)
+    assert "import_preview" not in at.session_state
+
+
+def test_an_uploaded_file_is_analysed_and_imported_without_its_rows_in_the_session(app_as, world, tmp_path,
+                                                                                   monkeypatch):
+    monkeypatch.setattr(importers, "STORE", tmp_path / "store")
+    at = app_as("coach", page="pages/import.py")
+    at.file_uploader[0].set_value(("legacy_journal.csv", LEGACY.read_bytes(), "text/csv")).run()
+    button(at, "Analyser le fichier").click().run()
+    assert not at.exception
+    preview = at.session_state["import_preview"]
+    assert (preview.records, preview.valid, preview.errors) == (13, 9, 4)
+    assert not hasattr(preview, "rows") and len(preview.model_dump_json()) < 5_000
+    assert [m.value for m in at.metric] == ["13", "9", "4", "2"]
+    assert len(list((tmp_path / "store").iterdir())) == 2  # the rows and the problems wait there
+    button(at, "Confirmer l'import").click().run()
+    assert "Import terminé : 9 entrée(s) ajoutée(s)" in texts(at)
+    assert list((tmp_path / "store").iterdir()) == []  # removed once imported
+    assert logbook.list_entries(world.coach, world.alpha_id).total == 4
+
+
+def test_import_page_offers_every_problem_when_it_shows_only_the_first(app_as, world, tmp_path, monkeypatch):
+    monkeypatch.setattr(importers, "STORE", tmp_path / "store")
+    data = "Défi,Livrable,Tâche,Fait le,Cat,OK\n" + "Alpha,,,2018-01-01,P,\n" * 1500
+    preview = importers.preview_logbook(world.coach, data, world.promotion_id, "erreurs.csv")
+    at = app_as("coach", page="pages/import.py", import_preview=preview)
+    assert not at.exception
+    assert len(at.dataframe[0].value) == importers.SHOWN_PROBLEMS
+    assert "Les 1000 premiers problèmes sur 1500 ; le rapport complet les liste tous." in texts(at)
+    assert [b.label for b in at.get("download_button")] == ["Télécharger le rapport complet"]

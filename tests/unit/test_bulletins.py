@@ -4,7 +4,9 @@ created from the form, and the trends aggregated in SQL."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import math
 from zoneinfo import ZoneInfo
 
@@ -286,6 +288,18 @@ def test_participation_heatmap_and_distribution_respect_publication(world):
     assert dict(zip(beta_dist["mood"], beta_dist["count"], strict=True)) == {1: 1, 2: 1}
     with pytest.raises(PermissionDenied):
         bulletins.participation(world.gamma_eig, world.promotion_id, BEFORE)
+
+
+def test_csv_export_cells_never_start_a_formula(world):
+    file(world, paris(2026, 11, 11, 10, 0), priority='=HYPERLINK("http://x.test","clic")',
+         ups_downs="+cmd|' /C calc'!A0", help_request="@SUM(1)", key_date=dt.date(2026, 12, 1),
+         key_date_description="-2+3")
+    data = bulletins.export_csv(world.eig, world.alpha_id, BEFORE).decode("utf-8-sig")
+    header, row = list(csv.reader(io.StringIO(data, newline=""), delimiter=";"))
+    cells = dict(zip(header, row, strict=True))
+    assert cells["Priorité"] == "'=HYPERLINK(\"http://x.test\",\"clic\")"
+    assert (cells["Hauts et bas"], cells["Demande d'aide"]) == ("'+cmd|' /C calc'!A0", "'@SUM(1)")
+    assert (cells["Description de la date clé"], cells["Humeur (1-4)"]) == ("'-2+3", "3")
 
 
 def test_csv_export_holds_the_readable_bulletins_with_separators_quoted(world):

