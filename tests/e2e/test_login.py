@@ -3,11 +3,11 @@ login nothing but the form shows, on any address; an admin's reset ends a sessio
 
 import pytest
 
-from lib import auth, users
+from lib import users
 from lib.auth import DEMO_PASSWORD
 from lib.schemas import PasswordIn
 from lib.seed import CURRENT_DEFIS
-from tests.e2e.conftest import login, screenshot, services_on, settle
+from tests.e2e.conftest import account, login, screenshot, services_on, settle
 
 pytestmark = pytest.mark.browser
 
@@ -86,8 +86,6 @@ def test_a_reload_after_an_admin_resets_the_password_shows_the_login_form(live_a
     page.get_by_text("Bonjour").first.wait_for()
     settle(page)
     with services_on(live_app.database_url):
-        admin = auth.actor_for_login("admin", auth.session_epoch("admin"))
-        lea = auth.actor_for_login("eig.lea", auth.session_epoch("eig.lea"))
-        users.reset_password(admin, lea.id, PasswordIn(password="un-tout-nouveau-mot-de-passe"))
+        users.reset_password(account("admin"), account("eig.lea").id, PasswordIn(password="un-tout-nouveau"))
     page.reload()  # ...until the reset: the cookie issued before it is refused
     only_the_login_form(page)
