@@ -77,6 +77,7 @@ def test_before_login_every_address_shows_only_the_login_form_then_the_page(live
     settle(page)
     assert page.url.endswith("/committees")
     assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stSidebarNav"] a').count() > 5  # the menu, once logged in
 
 
 def test_a_reload_after_an_admin_resets_the_password_shows_the_login_form(live_app, new_page):
