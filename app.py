@@ -1,7 +1,5 @@
 """Suivi des défis EIG: entry point. Login gate, promotion/défi picker, role-aware menu."""
 
-from urllib.parse import urlparse
-
 import streamlit as st
 
 from lib import ui
@@ -31,11 +29,11 @@ if st.query_params.get("partage"):
     # A share link (lib/sharing.py): one défi's published bulletins, read-only, without logging in.
     st.navigation([st.Page("pages/shared.py", title=t("page.shared"))], position="hidden").run()
     st.stop()
-if not st.session_state.get("authentication_status") and urlparse(st.context.url or "").path.strip("/"):
-    # An address other than the home's (a bookmark, a reload): declare every page, hidden, on
-    # the runs before login (the login cookie takes a run or two), so that it is still the
-    # page shown once logged in. The menu below offers only the role's pages; any other
-    # address opens the home.
+if not st.session_state.get("authentication_status"):
+    # Before login, every page is declared but hidden: the visitor sees no menu (without a
+    # navigation, Streamlit would list the scripts of pages/), and an inner address (a bookmark,
+    # a reload) is still the page shown once logged in, the login cookie taking a run or two.
+    # The menu below offers only the role's pages; any other address opens the home.
     st.navigation([st.Page(script, title=t(title)) for script, title, *_ in PAGES], position="hidden")
 actor, authenticator = ui.login_gate()
 ctx = ui.sidebar(actor, authenticator)

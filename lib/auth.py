@@ -9,15 +9,21 @@ browser cannot set it, while page tests (AppTest) can, to run as a given user.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+from functools import cache
 
 import bcrypt
 from pydantic import BaseModel
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+from streamlit import config as streamlit_config
 
 from lib import db
 from lib.audit import record
 from lib.clock import now_utc
-from lib.config import DEMO_COOKIE_KEY, ConfigurationError, get_settings
+from lib.config import ConfigurationError, get_settings
 from lib.i18n import t
 from lib.models import LoginThrottle, User
 from lib.permissions import Actor
@@ -40,50 +46,76 @@ def check_password(password: str, password_hash: str) -> bool:
         return False
 
 
-# Password guessing: after this many failures in a row an account is locked for a while;
-# while locked, its password is not even checked.
+# Password guessing: after MAX_FAILURES in a row for one login from one client, that client
+# may not try that login for a while; only ACCOUNT_MAX_FAILURES in a row from any clients lock
+# the login for everyone, so a stranger cannot lock a named person out with a few requests.
+# While locked, the password is not even checked.
 MAX_FAILURES = 5
+ACCOUNT_MAX_FAILURES = 50
 LOCK_DURATION = dt.timedelta(minutes=15)
+ALL_CLIENTS = "*"
 
 
 class LoginOutcome(BaseModel):
     ok: bool
     locked_until: dt.datetime | None = None
+    session_epoch: int | None = None  # the account's session epoch, on success
 
 
-def check_login(login: str, password: str, now: dt.datetime | None = None) -> LoginOutcome:
-    """Check a login form's password against the database, server-side: refused without
-    checking while the account is locked, failures counted, every attempt audited."""
+@cache
+def _unknown_login_hash() -> str:
+    """A hash of a random password, checked for unknown logins so that they cost one bcrypt
+    check like a real account's (same answer, comparable time: no account enumeration)."""
+    return hash_password(secrets.token_urlsafe(16))
+
+
+def _throttle_rows(s: Session, login: str, clients: list[str]) -> None:
+    """Create the counters of (login, client) pairs unless they exist; two processes may race."""
+    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+    s.execute(insert(LoginThrottle).values([{"login": login, "client": c, "failures": 0} for c in clients])
+              .on_conflict_do_nothing())
+
+
+def check_login(login: str, password: str, client: str | None, now: dt.datetime | None = None) -> LoginOutcome:
+    """Check a login form's password against the database, server-side. An unknown login and
+    an account are answered alike: same outcomes, same audit shape, one bcrypt check each.
+    Failures are counted per (login, client) and per login; a locked pair is refused unchecked."""
     now = now or now_utc()
+    login, client = login[:64], (client or "-")[:64]
+    clients = [client, ALL_CLIENTS]
+    same_login = LoginThrottle.login == login
     with db.transaction(bump=False) as s:
         user = s.scalar(select(User).where(User.login == login, User.active.is_(True)))
-        if user is None:
-            record(s, None, "login_failed", "user", None, after={"login": login[:64]}, at=now)
-            return LoginOutcome(ok=False)
-        throttle = s.get(LoginThrottle, user.id)
-        if throttle is None:
-            throttle = LoginThrottle(user_id=user.id, failures=0)
-            s.add(throttle)
-            s.flush()
-        if throttle.locked_until is not None and now < throttle.locked_until:
-            record(s, None, "login_refused_locked", "user", user.id,
-                   after={"locked_until": throttle.locked_until.isoformat()}, at=now)
-            return LoginOutcome(ok=False, locked_until=throttle.locked_until)
-        if check_password(password, user.password_hash):
-            throttle.failures, throttle.locked_until = 0, None
-            record(s, Actor.of(user), "login", "user", user.id, at=now)
-            return LoginOutcome(ok=True)
+        user_id = user.id if user else None
+        trail = {"login": login, "client": client}
+        _throttle_rows(s, login, clients)
+        locks = s.scalars(select(LoginThrottle.locked_until).where(same_login, LoginThrottle.client.in_(clients),
+                                                                   LoginThrottle.locked_until > now)).all()
+        if locks:
+            record(s, None, "login_refused_locked", "user", user_id,
+                   after={**trail, "locked_until": max(locks).isoformat()}, at=now)
+            return LoginOutcome(ok=False, locked_until=max(locks))
+        if check_password(password, user.password_hash if user else _unknown_login_hash()) and user:
+            s.execute(update(LoginThrottle).where(same_login, LoginThrottle.client.in_(clients))
+                      .values(failures=0, locked_until=None))
+            record(s, Actor.of(user), "login", "user", user.id, after=trail, at=now)
+            return LoginOutcome(ok=True, session_epoch=user.session_epoch)
         # Counted in SQL, so simultaneous guesses cannot share one count.
-        failures = s.scalar(update(LoginThrottle).where(LoginThrottle.user_id == user.id)
-                            .values(failures=LoginThrottle.failures + 1).returning(LoginThrottle.failures))
-        if failures < MAX_FAILURES:
-            record(s, None, "login_failed", "user", user.id, after={"failures": failures}, at=now)
+        counts = dict(s.execute(update(LoginThrottle).where(same_login, LoginThrottle.client.in_(clients))
+                                .values(failures=LoginThrottle.failures + 1)
+                                .returning(LoginThrottle.client, LoginThrottle.failures)).all())
+        tripped = [c for c, limit in ((client, MAX_FAILURES), (ALL_CLIENTS, ACCOUNT_MAX_FAILURES))
+                   if counts[c] >= limit]
+        trail["failures"] = counts[client]
+        if not tripped:
+            record(s, None, "login_failed", "user", user_id, after=trail, at=now)
             return LoginOutcome(ok=False)
         locked_until = now + LOCK_DURATION
-        s.execute(update(LoginThrottle).where(LoginThrottle.user_id == user.id)
+        s.execute(update(LoginThrottle).where(same_login, LoginThrottle.client.in_(tripped))
                   .values(failures=0, locked_until=locked_until))
-        record(s, None, "login_locked", "user", user.id,
-               after={"failures": failures, "locked_until": locked_until.isoformat()}, at=now)
+        record(s, None, "login_locked", "user", user_id,
+               after={**trail, "locked_until": locked_until.isoformat(), "account_wide": ALL_CLIENTS in tripped},
+               at=now)
         return LoginOutcome(ok=False, locked_until=locked_until)
 
 
@@ -100,22 +132,40 @@ def credentials(login: str | None = None) -> dict:
                               for u in users}}
 
 
-def actor_for_login(login: str | None) -> Actor | None:
-    """The active user behind a login, re-read from the database on every run."""
+def session_epoch(login: str | None) -> int | None:
+    """The session epoch of the active user behind a login (None: no such active user)."""
     if not login:
         return None
     with db.reading() as s:
+        return s.scalar(select(User.session_epoch).where(User.login == login, User.active.is_(True)))
+
+
+def actor_for_login(login: str | None, epoch: int | None) -> Actor | None:
+    """The active user behind a login, re-read from the database on every run; None when the
+    session was opened under another epoch (ended by a reset, a role change, a logout everywhere)."""
+    if not login or epoch is None:
+        return None
+    with db.reading() as s:
         user = s.scalar(select(User).where(User.login == login, User.active.is_(True)))
-        return Actor.of(user) if user else None
+        return Actor.of(user) if user is not None and user.session_epoch == epoch else None
+
+
+def end_sessions(actor: Actor) -> None:
+    """Log the actor out everywhere: every cookie and live session of the account is refused."""
+    with db.transaction(bump=False) as s:
+        s.execute(update(User).where(User.id == actor.id).values(session_epoch=User.session_epoch + 1)
+                  .execution_options(synchronize_session=False))
+        record(s, actor, "logout_everywhere", "user", actor.id)
 
 
 def check_production_safety(demo_logins: list[str]) -> None:
-    """In production, refuse the demo cookie key and still-usable demo accounts."""
+    """In production, refuse Streamlit's error details (tracebacks with server paths) and
+    still-usable demo accounts; the settings themselves are checked by lib.config."""
     settings = get_settings()
     if not settings.is_production:
         return
-    if settings.cookie_key == DEMO_COOKIE_KEY:
-        raise ConfigurationError(t("error.production_demo_key"))
+    if streamlit_config.get_option("client.showErrorDetails") not in ("none", False, "false", "False"):
+        raise ConfigurationError(t("config.error_details"))
     with db.reading() as s:
         users = s.scalars(select(User).where(User.login.in_(demo_logins), User.active.is_(True)))
         usable = [u.login for u in users if check_password(DEMO_PASSWORD, u.password_hash)]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
+import secrets as secrets_module
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -12,9 +15,14 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
 DEFAULT_SQLITE_PATH = DATA_DIR / "suivi.db"
 SECRETS_PATH = ROOT / ".streamlit" / "secrets.toml"
+# Where the cookie key generated on first start is kept when SUIVI_COOKIE_KEY is unset (git-ignored).
+COOKIE_KEY_PATH = DATA_DIR / ".cookie_key"
 
-# The demo cookie key ships in the repository; production must bring its own.
-DEMO_COOKIE_KEY = "demo-cle-de-cookie-a-changer-en-production"
+ENVIRONMENTS = ("development", "test", "production")
+MIN_SECRET_LENGTH = 32
+# Share links are signed with a key derived from the cookie key under this label when
+# SUIVI_SHARE_SECRET is unset: knowing one signing key never gives the other.
+SHARE_SECRET_LABEL = b"suivi-eig/share-links"
 
 
 class ConfigurationError(RuntimeError):
@@ -57,14 +65,63 @@ def _get(name: str, secrets: dict, default: str = "") -> str:
     return str(secrets.get(name.lower(), secrets.get(name, default)))
 
 
+def refuse(key: str, **values: object) -> ConfigurationError:
+    """A configuration error in French, from the catalogue (imported late: lib.i18n reads
+    the settings, which are not built yet)."""
+    from lib.i18n import FR
+
+    return ConfigurationError(FR[key].format(**values))
+
+
+def generated_cookie_key(path: Path | None = None) -> str:
+    """The key kept in `data/` (mode 0600), created at random on first start. Written aside
+    then linked into place, so processes starting together all read the same complete key."""
+    path = path or COOKIE_KEY_PATH
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f"{path.name}.{os.getpid()}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets_module.token_urlsafe(48))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
+
+
+def derived_share_secret(cookie_key: str) -> str:
+    return hmac.new(cookie_key.encode(), SHARE_SECRET_LABEL, hashlib.sha256).hexdigest()
+
+
+def _validated(settings: Settings) -> Settings:
+    """Refuse an unknown environment, and in production short keys, a share secret equal to
+    the cookie key and a fake clock."""
+    if settings.environment not in ENVIRONMENTS:
+        raise refuse("config.environment", value=settings.environment, allowed=", ".join(ENVIRONMENTS))
+    if not settings.is_production:
+        return settings
+    for name, value in (("SUIVI_COOKIE_KEY", settings.cookie_key), ("SUIVI_SHARE_SECRET", settings.share_secret)):
+        if len(value) < MIN_SECRET_LENGTH:
+            raise refuse("config.secret_too_short", name=name, length=MIN_SECRET_LENGTH)
+    if hmac.compare_digest(settings.share_secret, settings.cookie_key):
+        raise refuse("config.share_secret_reused")
+    if settings.fake_now:
+        raise refuse("config.fake_now")
+    return settings
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
+    """The settings, validated: an unsafe or unknown configuration raises ConfigurationError."""
     secrets = _secrets()
     url = _get("DATABASE_URL", secrets) or f"sqlite:///{DEFAULT_SQLITE_PATH}"
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    cookie_key = _get("SUIVI_COOKIE_KEY", secrets, DEMO_COOKIE_KEY)
-    return Settings(
+    cookie_key = _get("SUIVI_COOKIE_KEY", secrets) or generated_cookie_key()
+    return _validated(Settings(
         database_url=url,
         cookie_key=cookie_key,
         environment=_get("SUIVI_ENV", secrets, "development"),
@@ -75,7 +132,7 @@ def get_settings() -> Settings:
         smtp_user=_get("SMTP_USER", secrets),
         smtp_password=_get("SMTP_PASSWORD", secrets),
         smtp_sender=_get("SMTP_SENDER", secrets, "suivi-eig@localhost"),
-        share_secret=_get("SUIVI_SHARE_SECRET", secrets, cookie_key),
+        share_secret=_get("SUIVI_SHARE_SECRET", secrets) or derived_share_secret(cookie_key),
         language=_get("SUIVI_LANG", secrets, "fr"),
         fake_now=_get("SUIVI_FAKE_NOW", secrets),
-    )
+    ))

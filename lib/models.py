@@ -197,6 +197,9 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    # Login cookies and live sessions carry the epoch they were opened under; bumping it
+    # (password reset, deactivation, role change, "log out everywhere") ends them all.
+    session_epoch: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (CheckConstraint("password_hash LIKE '$2%'", name="bcrypt_hash"),)
@@ -648,12 +651,14 @@ class Measurement(Edited, Base):
 
 
 class LoginThrottle(Base):
-    """An account's failed logins in a row and, after too many, until when it is locked.
-    Apart from User, so counting failures never bumps the user's edit version."""
+    """Failed logins in a row for a typed login from one client (`client` "*": from every
+    client) and, after too many, until when that pair is locked. Keyed by the login as typed,
+    known or not, so an unknown login is throttled exactly like an account's."""
 
     __tablename__ = "login_throttle"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 

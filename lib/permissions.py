@@ -142,6 +142,14 @@ def require_staff(actor: Actor) -> None:
         raise PermissionDenied(t("error.permission_denied"))
 
 
+def require_account_manager(actor: Actor, *roles: GlobalRole) -> None:
+    """Accounts holding or getting any of `roles`: staff accounts (coach, admin) are created,
+    promoted, demoted, deactivated and reset by admins only; coaches manage members."""
+    require_staff(actor)
+    if actor.role is not GlobalRole.ADMIN and any(role is not GlobalRole.MEMBER for role in roles):
+        raise PermissionDenied(t("error.staff_accounts_admin_only"))
+
+
 def require_owner(actor: Actor, cap: Capacity, owner_id: int | None) -> None:
     """Non-staff may only touch what they own (journal entries, carnets, actions)."""
     if cap is not Capacity.STAFF and owner_id != actor.id:

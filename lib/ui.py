@@ -6,10 +6,12 @@ from __future__ import annotations
 import functools
 import importlib
 import re
+import runpy
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NoReturn, ParamSpec, TypeVar
 
+import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
 from pydantic import ValidationError
@@ -17,7 +19,7 @@ from streamlit_authenticator.utilities import LoginError
 
 from lib import auth, db, portfolio
 from lib.clock import local_format
-from lib.config import get_settings
+from lib.config import ROOT, get_settings
 from lib.errors import ServiceError
 from lib.i18n import language, t
 from lib.permissions import Actor
@@ -49,12 +51,17 @@ def boot() -> None:
 # --- Login ---------------------------------------------------------------------------------
 
 
+# The session epoch this session was opened under (by the form, or by a cookie carrying it).
+SESSION_EPOCH = "session_epoch"
+
+
 def current_actor() -> Actor | None:
     """The seam: the logged-in user, from server-side session state set by the login form
-    (or by a page test). Re-read from the database, so a deactivated user is out at once."""
+    (or by a page test). Re-read from the database on every run, so a deactivated user, or one
+    whose sessions were ended since (a reset, a role change), is out at once."""
     if not st.session_state.get("authentication_status"):
         return None
-    return auth.actor_for_login(st.session_state.get("username"))
+    return auth.actor_for_login(st.session_state.get("username"), st.session_state.get(SESSION_EPOCH))
 
 
 def _authenticator() -> stauth.Authenticate:
@@ -66,13 +73,38 @@ def _authenticator() -> stauth.Authenticate:
     # The library draws the form and keeps the cookie; the password itself is checked by
     # auth.check_login, which counts failures in the database and locks guessed accounts.
     authenticator.authentication_controller.authentication_model.check_credentials = _check_credentials
+    # The cookie carries the session epoch it was issued under, and comes back only while
+    # the account still has that epoch.
+    cookies = authenticator.cookie_controller.cookie_model
+    read_cookie = cookies.get_cookie
+
+    def get_cookie() -> dict | None:
+        token = read_cookie()
+        if not token or auth.session_epoch(token["username"]) != token.get("epoch"):
+            return None
+        st.session_state[SESSION_EPOCH] = token["epoch"]
+        return token
+
+    def token_encode() -> str:
+        claims = {"username": st.session_state["username"], "exp_date": cookies.exp_date,
+                  "epoch": st.session_state[SESSION_EPOCH]}
+        return jwt.encode(claims, cookies.cookie_key, algorithm="HS256")
+
+    cookies.get_cookie, cookies._token_encode = get_cookie, token_encode
     return authenticator
 
 
 def _check_credentials(username: str, password: str) -> bool:
-    outcome = auth.check_login(username, password)
+    client = st.context.ip_address  # None on localhost (and not a string under AppTest)
+    outcome = auth.check_login(username, password, client if isinstance(client, str) else None)
     st.session_state["login_locked_until"] = outcome.locked_until
+    st.session_state[SESSION_EPOCH] = outcome.session_epoch
     return outcome.ok
+
+
+def _logout_everywhere(actor: Actor, authenticator: stauth.Authenticate) -> None:
+    auth.end_sessions(actor)
+    authenticator.logout(location="unrendered")
 
 
 _REMEMBER = "ui_remember_login"
@@ -107,7 +139,7 @@ def login_gate() -> tuple[Actor, stauth.Authenticate]:
     if actor is not None and st.session_state.pop(_REMEMBER, False):
         authenticator.cookie_controller.set_cookie()  # so that a reload keeps the user logged in
     if actor is None:
-        if st.session_state.get("authentication_status"):  # deactivated since login
+        if st.session_state.get("authentication_status"):  # deactivated, or sessions ended, since login
             authenticator.logout(location="unrendered")
             st.rerun()
         st.stop()
@@ -143,6 +175,8 @@ def sidebar(actor: Actor, authenticator: stauth.Authenticate) -> PageContext:
         # logged out at once and a click arriving during a rerun is not lost.
         st.button(t("app.logout"), key="logout_button", on_click=authenticator.logout,
                   kwargs={"location": "unrendered"})
+        st.button(t("app.logout_everywhere"), key="logout_everywhere_button", type="tertiary",
+                  help=t("app.logout_everywhere.help"), on_click=_logout_everywhere, args=(actor, authenticator))
     context = PageContext(actor=actor, promotion=promotion, defi=defi)
     st.session_state["context"] = context
     return context
@@ -150,9 +184,17 @@ def sidebar(actor: Actor, authenticator: stauth.Authenticate) -> PageContext:
 
 def context() -> PageContext:
     """The page context app.py set up for this run. Every page starts with it, so it also
-    shows the message of the write that caused this run (see `done`)."""
+    shows the message of the write that caused this run (see `done`).
+
+    Taken, not read: a page that Streamlit ran without app.py (its pages-directory mode, on a
+    process's first run, because pages/ exists) finds none and goes through app.py, the login
+    gate, which then runs the page or shows the login form."""
+    page_context = st.session_state.pop("context", None)
+    if page_context is None:
+        runpy.run_path(str(ROOT / "app.py"))
+        st.stop()
     _show_done()
-    return st.session_state["context"]
+    return page_context
 
 
 # --- Cached reads --------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from lib.auth import hash_password
 from lib.errors import Conflict, NotFound, StaleEdit
 from lib.i18n import t
 from lib.models import Administration, Defi, LoginThrottle, Membership, PhaseTemplate, Promotion, User
-from lib.permissions import Actor, require_staff
+from lib.permissions import Actor, require_account_manager, require_staff
 from lib.phases import create_defi_phases
 from lib.programme import DEFAULT_PHASES
 from lib.schemas import DefiIn, MembershipIn, PasswordIn, PromotionIn, UserIn
@@ -31,7 +31,7 @@ def list_users(actor: Actor) -> pd.DataFrame:
 
 
 def create_user(actor: Actor, data: UserIn) -> int:
-    require_staff(actor)
+    require_account_manager(actor, data.role)
     if not data.password:
         raise ValueError(t("validation.password"))
     with db.transaction() as s:
@@ -55,15 +55,19 @@ def _load_user(s: Session, user_id: int, expected_version: int | None) -> User:
 
 
 def update_user(actor: Actor, user_id: int, data: UserIn, active: bool, expected_version: int) -> None:
-    """Edit a user's identity, role and activity; a stale form is refused."""
+    """Edit a user's identity, role and activity; a stale form is refused. A role change or
+    a deactivation ends the user's sessions."""
     require_staff(actor)
     if user_id == actor.id and not active:
         raise Conflict(t("admin.users.cannot_deactivate_self"))
     with db.transaction() as s:
         user = _load_user(s, user_id, expected_version)
+        require_account_manager(actor, user.role, data.role)
         if s.scalar(select(User.id).where(User.login == data.login, User.id != user_id)):
             raise Conflict(t("admin.users.duplicate_login", login=data.login))
         before = snapshot(user, USER_FIELDS)
+        if user.role != data.role or (user.active and not active):
+            user.session_epoch += 1
         user.login, user.display_name, user.email = data.login, data.display_name, data.email
         user.role, user.active = data.role, active
         s.flush()
@@ -71,12 +75,14 @@ def update_user(actor: Actor, user_id: int, data: UserIn, active: bool, expected
 
 
 def reset_password(actor: Actor, user_id: int, data: PasswordIn) -> None:
-    """A new password, which also lifts a lock left by failed logins."""
+    """A new password, which ends the user's sessions and lifts locks left by failed logins."""
     require_staff(actor)
     with db.transaction() as s:
         user = _load_user(s, user_id, None)
+        require_account_manager(actor, user.role)
         user.password_hash = hash_password(data.password)
-        s.execute(delete(LoginThrottle).where(LoginThrottle.user_id == user.id))
+        user.session_epoch += 1
+        s.execute(delete(LoginThrottle).where(LoginThrottle.login == user.login))
         record(s, actor, "reset_password", "user", user.id)
 
 

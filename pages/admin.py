@@ -30,7 +30,8 @@ with tab_users:
         login = st.text_input(t("admin.users.login"), key="new_login")
         name = st.text_input(t("admin.users.display_name"), key="new_name")
         email = st.text_input(t("admin.users.email"), key="new_email")
-        role = st.selectbox(t("admin.users.role"), roles, format_func=lambda r: t(f"role.{r}"), key="new_role")
+        role = st.selectbox(t("admin.users.role"), roles, index=roles.index(GlobalRole.MEMBER),
+                            format_func=lambda r: t(f"role.{r}"), key="new_role")
         password = st.text_input(t("admin.users.password"), type="password", key="new_password")
         if st.form_submit_button(t("admin.create")):
             submit(lambda: UserIn(login=login, display_name=name, email=email, role=role, password=password),

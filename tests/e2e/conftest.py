@@ -17,7 +17,7 @@ import pytest
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from lib import db
+from lib import auth, db
 from lib.config import get_settings
 from tests.conftest import missing
 from tests.pg import free_port
@@ -53,6 +53,11 @@ def services_on(database_url: str) -> Iterator[None]:
         else:
             os.environ["DATABASE_URL"] = before
         get_settings.cache_clear()
+
+
+def account(login: str) -> auth.Actor:
+    """The demo account `login` as the services take it (inside `services_on`)."""
+    return auth.actor_for_login(login, auth.session_epoch(login))
 
 
 class LiveApp:

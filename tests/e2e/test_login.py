@@ -1,10 +1,13 @@
-"""A person logs in through the real form in Chromium and lands on their home page."""
+"""A person logs in through the real form in Chromium and lands on their home page; before
+login nothing but the form shows, on any address; an admin's reset ends a session."""
 
 import pytest
 
+from lib import users
 from lib.auth import DEMO_PASSWORD
+from lib.schemas import PasswordIn
 from lib.seed import CURRENT_DEFIS
-from tests.e2e.conftest import login, screenshot, settle
+from tests.e2e.conftest import account, login, screenshot, services_on, settle
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +40,7 @@ def test_coach_logs_out(live_app, new_page):
     page.reload()
     page.get_by_text("Bonjour").first.wait_for()
     settle(page)
-    page.get_by_role("button", name="Se déconnecter").click()
+    page.get_by_role("button", name="Se déconnecter", exact=True).click()
     page.get_by_role("button", name="Se connecter").wait_for()
     page.get_by_text("Vous êtes déconnecté·e").wait_for()
     screenshot(page, "logged-out")
@@ -46,3 +49,44 @@ def test_coach_logs_out(live_app, new_page):
     page.get_by_role("button", name="Se connecter").wait_for()
     settle(page)
     assert page.get_by_text("Bonjour").count() == 0
+
+
+def only_the_login_form(page) -> None:  # noqa: ANN001
+    """The page settled on the login form, with no menu and no error or traceback."""
+    page.get_by_role("button", name="Se connecter").wait_for()
+    settle(page)
+    assert page.locator('[data-testid="stSidebarNav"], [data-testid="stSidebarNavLink"]').count() == 0
+    assert page.locator('[data-testid="stException"]').count() == 0
+    body = page.inner_text("body")
+    assert "Traceback" not in body and ".py" not in body
+    assert "Bonjour" not in body
+
+
+def test_before_login_every_address_shows_only_the_login_form_then_the_page(live_app, new_page):
+    page = new_page()
+    # The server's very first run is an inner address: Streamlit would run pages/ on its own.
+    for path in ["committees", "admin", "nonexistent", ""]:
+        page.goto(f"{live_app.base_url}/{path}")
+        only_the_login_form(page)
+    page.goto(f"{live_app.base_url}/committees")
+    only_the_login_form(page)
+    page.get_by_label("Identifiant").fill("coach.claire")
+    page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("heading", name="Comités d'évaluation").first.wait_for()
+    settle(page)
+    assert page.url.endswith("/committees")
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stSidebarNav"] a').count() > 5  # the menu, once logged in
+
+
+def test_a_reload_after_an_admin_resets_the_password_shows_the_login_form(live_app, new_page):
+    page = new_page()
+    login(page, live_app.base_url, "eig.lea", DEMO_PASSWORD)
+    page.reload()  # the login cookie keeps her logged in...
+    page.get_by_text("Bonjour").first.wait_for()
+    settle(page)
+    with services_on(live_app.database_url):
+        users.reset_password(account("admin"), account("eig.lea").id, PasswordIn(password="un-tout-nouveau"))
+    page.reload()  # ...until the reset: the cookie issued before it is refused
+    only_the_login_form(page)

@@ -7,9 +7,9 @@ from html import escape as html_escape
 import pytest
 from sqlalchemy import create_engine, text
 
-from lib import auth, portfolio, sponsor
+from lib import portfolio, sponsor
 from lib.auth import DEMO_PASSWORD
-from tests.e2e.conftest import login, screenshot, services_on, settle
+from tests.e2e.conftest import account, login, screenshot, services_on, settle
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +32,7 @@ def needs_of(database_url: str, login_name: str) -> list[str]:
     """What the sponsor service computes today that her teams need from her: the demo seed
     is dated from the real today, so which action is open changes from week to week."""
     with services_on(database_url):
-        actor = auth.actor_for_login(login_name)
+        actor = account(login_name)
         promotion = portfolio.promotions_for(actor)[0]
         return [need.text for brief in sponsor.my_view(actor, promotion.id).briefs for need in brief.needs]
 

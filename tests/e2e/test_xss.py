@@ -9,13 +9,13 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
-from lib import auth, bulletins, committees, logbook, phases, portfolio
+from lib import bulletins, committees, logbook, phases, portfolio
 from lib.auth import DEMO_PASSWORD
 from lib.config import get_settings
 from lib.models import Category
 from lib.schemas import BulletinIn, LogEntryIn, ReportIn
 from lib.seed import CURRENT_DEFIS
-from tests.e2e.conftest import login, settle
+from tests.e2e.conftest import account, login, settle
 from tests.e2e.test_bulletin import this_week
 from tests.hostile import XSS_IMG, XSS_SCRIPT
 
@@ -29,7 +29,7 @@ def store_payloads(database_url: str, now: dt.datetime, monkeypatch: pytest.Monk
     """Write the payloads through the services, as the forms would, into the app's database."""
     monkeypatch.setenv("DATABASE_URL", database_url)
     get_settings.cache_clear()
-    eig, coach = auth.actor_for_login("eig.lea"), auth.actor_for_login("coach.claire")
+    eig, coach = account("eig.lea"), account("coach.claire")
     defi = next(d for p in portfolio.promotions_for(eig) for d in portfolio.defis_for(eig, p.id)
                 if d.name == CURRENT_DEFIS[0].name)
     state = bulletins.week_state(eig, defi.id, now)

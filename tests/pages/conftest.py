@@ -10,6 +10,7 @@ import pytest
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
+from lib.auth import session_epoch
 from tests.conftest import fresh_database
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -44,6 +45,7 @@ def app_as(world) -> Callable[..., AppTest]:  # noqa: ANN001
         if login:
             at.session_state["authentication_status"] = True
             at.session_state["username"] = login
+            at.session_state["session_epoch"] = session_epoch(login)
         for key, value in state.items():
             at.session_state[key] = value
         at.run()

@@ -2,7 +2,9 @@
 
 import pytest
 
+from lib import auth, users
 from lib.auth import MAX_FAILURES
+from lib.schemas import PasswordIn
 from tests.fixtures import PASSWORD
 from tests.pages.conftest import texts
 
@@ -127,4 +129,38 @@ def test_repeated_failures_lock_the_account_through_the_real_form(app_as):
     at.text_input[1].input(PASSWORD)  # the right one, too late
     at.button[0].click().run()
     assert "ce compte est bloqué jusqu'au" in texts(at)
+    assert "Bonjour" not in texts(at)
+
+
+def test_a_new_account_created_without_touching_the_role_is_a_member(app_as):
+    at = app_as("admin", page="pages/admin.py")
+    assert at.selectbox(key="new_role").value == "member"
+    fill_new_user(at, "nouvelle.eig", "Nouvelle EIG", "nouvelle@example.org")
+    at.button(key="FormSubmitter:create_user-Créer").click().run()
+    at.run()  # the list is drawn above the form: the next run shows the new account
+    roles = dict(zip(at.dataframe[0].value["login"], at.dataframe[0].value["role"], strict=True))
+    assert roles["nouvelle.eig"] == "membre"
+
+
+def test_a_session_opened_before_a_password_reset_is_sent_back_to_login(app_as, world):
+    at = app_as("eig")
+    assert "Bonjour Léa EIG" in texts(at)
+    users.reset_password(world.admin, world.eig.id, PasswordIn(password="tout-nouveau"))
+    at.run()
+    assert "Bonjour" not in texts(at)
+    assert [ti.label for ti in at.text_input] == ["Identifiant", "Mot de passe"]
+
+
+def test_logging_out_everywhere_ends_the_session(app_as):
+    at = app_as("eig")
+    at.button(key="logout_everywhere_button").click().run()
+    assert "Vous êtes déconnecté·e" in texts(at)
+    assert auth.actor_for_login("eig", 0) is None  # the cookies issued before are refused too
+
+
+@pytest.mark.parametrize("page", ["pages/committees.py", "pages/admin.py"])
+def test_an_inner_page_shows_only_the_login_form_before_login(app_as, page):
+    at = app_as(None, page=page)
+    assert not at.exception
+    assert [ti.label for ti in at.text_input] == ["Identifiant", "Mot de passe"]
     assert "Bonjour" not in texts(at)

@@ -10,8 +10,9 @@ import pytest
 
 from lib import users
 from lib.errors import PermissionDenied
+from lib.models import GlobalRole
 from lib.permissions import Action, Capacity, capacity, require
-from lib.schemas import DefiIn, PromotionIn
+from lib.schemas import DefiIn, PasswordIn, PromotionIn, UserIn
 
 # The table of DESIGN.md section 2, written out independently of lib/permissions.py.
 # Columns: staff (coach/admin), EIG, porteur, sponsor of the défi, member of another
@@ -98,3 +99,51 @@ def test_administration_services_follow_the_matrix(world, player):
         else:
             with pytest.raises(PermissionDenied):
                 call()
+
+
+# Account actions, by the global role of the account acted on: admins manage every
+# account, coaches members only, everyone else none.
+MEMBER, COACH, ADMIN = GlobalRole.MEMBER, GlobalRole.COACH, GlobalRole.ADMIN
+ACCOUNT_ACTIONS = {  # action: (role of the account before, role after)
+    "create_member": (None, MEMBER), "create_coach": (None, COACH), "create_admin": (None, ADMIN),
+    "edit_member": (MEMBER, MEMBER), "edit_coach": (COACH, COACH),
+    "promote_member_to_coach": (MEMBER, COACH), "promote_member_to_admin": (MEMBER, ADMIN),
+    "demote_coach_to_member": (COACH, MEMBER), "demote_admin_to_coach": (ADMIN, COACH),
+    "deactivate_member": (MEMBER, MEMBER), "deactivate_coach": (COACH, COACH),
+    "reset_password_member": (MEMBER, MEMBER), "reset_password_coach": (COACH, COACH),
+    "reset_password_admin": (ADMIN, ADMIN),
+}
+
+
+def _account_action(world, actor, action: str) -> None:  # noqa: ANN001
+    before, after = ACCOUNT_ACTIONS[action]
+    if before is None:
+        users.create_user(actor, UserIn(login=f"nouveau.{after}", display_name="Nouveau", email="n@example.org",
+                                        role=after, password="un-mot-de-passe"))
+        return
+    # Every account acted on is a fresh one, created by an admin with the role `before`.
+    target = users.create_user(world.admin, UserIn(login=f"cible.{before}", display_name="Cible",
+                                                   email="c@example.org", role=before, password="un-mot-de-passe"))
+    if action.startswith("reset_password"):
+        users.reset_password(actor, target, PasswordIn(password="tout-nouveau"))
+    else:
+        users.update_user(actor, target, UserIn(login=f"cible.{before}", display_name="Cible modifiée",
+                                                email="c@example.org", role=after),
+                          not action.startswith("deactivate"), 1)
+
+
+@pytest.mark.parametrize("action", sorted(ACCOUNT_ACTIONS))
+@pytest.mark.parametrize("player", ["admin", "coach", "eig", "sponsor", "outsider"])
+def test_only_admins_manage_staff_accounts_and_coaches_manage_members(world, player, action):
+    actor = getattr(world, player)
+    before, after = ACCOUNT_ACTIONS[action]
+    allowed = player == "admin" or (player == "coach" and after == MEMBER and before in (None, MEMBER))
+    if allowed:
+        _account_action(world, actor, action)
+    else:
+        with pytest.raises(PermissionDenied):
+            _account_action(world, actor, action)
+
+
+def test_a_new_account_gets_the_least_role_by_default():
+    assert UserIn(login="nouveau", display_name="N", email="n@example.org").role is GlobalRole.MEMBER
