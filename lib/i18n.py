@@ -137,6 +137,7 @@ FR: dict[str, str] = {
     "validation.password": "Le mot de passe doit faire au moins 8 caractères.",
     "validation.months": "La durée doit être comprise entre 1 et 36 mois.",
     "validation.rating": "La note doit être comprise entre 1 et 4.",
+    "validation.skipped_time": "Cette heure n'existe pas ce jour-là (passage à l'heure d'été) : choisissez-en une autre.",
     "validation.future_date": "La date ne peut pas être dans le futur.",
     "validation.date_range": "Choisissez une date entre le {start} et le {end}.",
     "validation.password_too_long": "Le mot de passe est trop long (72 octets au maximum, un caractère accentué en compte 2).",

@@ -253,7 +253,11 @@ class CommitteeScheduleIn(Input):
     def _aware(cls, v: dt.datetime) -> dt.datetime:
         if v.tzinfo is None:
             raise ValueError(t("validation.naive_datetime"))
-        return plausible_date(v)
+        # A local time the clocks skip (spring forward) names no instant: refused, not guessed.
+        if v.astimezone(dt.UTC).astimezone(v.tzinfo).replace(tzinfo=None) != v.replace(tzinfo=None):
+            raise ValueError(t("validation.skipped_time"))
+        # In UTC from here on: an hour the clocks repeat (fall back) compares like any other.
+        return plausible_date(v).astimezone(dt.UTC)
 
 
 class CommitteeNotesIn(Input):

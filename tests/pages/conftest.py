@@ -36,16 +36,22 @@ def app_py_on_every_run(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(PagesManager, "__init__", init)
 
 
+def new_app(login: str | None, timeout: float = 30) -> AppTest:
+    """The app, not yet run, for `login` logged in through the session-state seam (or anonymous)."""
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    if login:
+        at.session_state["authentication_status"] = True
+        at.session_state["username"] = login
+        at.session_state["session_epoch"] = session_epoch(login)
+    return at
+
+
 @pytest.fixture
 def app_as(world) -> Callable[..., AppTest]:  # noqa: ANN001
     """`app_as("coach", page="pages/journal.py")`: the app run as that user on that page."""
 
     def run(login: str | None, page: str | None = None, **state: object) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=30)
-        if login:
-            at.session_state["authentication_status"] = True
-            at.session_state["username"] = login
-            at.session_state["session_epoch"] = session_epoch(login)
+        at = new_app(login)
         for key, value in state.items():
             at.session_state[key] = value
         at.run()

@@ -16,7 +16,7 @@ from lib.config import get_settings
 from lib.models import DefiRole
 from lib.schemas import MembershipIn
 from lib.seed import seed
-from tests.pages.conftest import APP, texts
+from tests.pages.conftest import new_app, texts
 
 ROOT = Path(__file__).resolve().parents[2]
 TYPED = "Texte tapé sur l'autre défi"
@@ -47,7 +47,8 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         get_settings.cache_clear()
         db.upgrade_to_head(url)
         seed(db.get_engine(url))
-        admin, lea, anne = (auth.actor_for_login(login) for login in ("admin", "eig.lea", "sponsor.anne"))
+        admin, lea, anne = (auth.actor_for_login(login, auth.session_epoch(login))
+                            for login in ("admin", "eig.lea", "sponsor.anne"))
         promotion = portfolio.promotions_for(anne)[0]
         other = next(d for d in portfolio.defis_for(anne, promotion.id)
                      if d.id not in {m.id for m in portfolio.defis_for(lea, promotion.id)})
@@ -59,9 +60,7 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def open_page(login: str, page: str, defi_index: int) -> AppTest:
     """A fresh session of `login`, with the sidebar on the défi at `defi_index`, on `page`."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = login
+    at = new_app(login, timeout=60)
     at.run()
     pick_defi(at, defi_index)
     at.switch_page(f"pages/{page}.py")

@@ -8,6 +8,7 @@ import datetime as dt
 import re
 import typing
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from lib import schemas
-from lib.schemas import Input, errors_by_field
+from lib.schemas import CommitteeScheduleIn, Input, errors_by_field
 from tests.hostile import NASTY, payloads
 
 MODELS = sorted(Input.__subclasses__(), key=lambda m: m.__name__)
@@ -118,3 +119,11 @@ def test_every_free_text_field_refuses_control_characters(model, field, rules, c
     is_list = typing.get_origin(rules) is list
     with pytest.raises(ValidationError, match=f"Caractère invisible non autorisé \\(U\\+{ord(control):04X}\\)"):
         TypeAdapter(rules).validate_python([value] if is_list else value)
+
+
+def test_a_committee_at_an_hour_the_clocks_skip_is_refused_and_one_they_repeat_is_kept():
+    paris = ZoneInfo("Europe/Paris")
+    with pytest.raises(ValidationError, match="passage à l'heure d'été"):
+        CommitteeScheduleIn(scheduled_at=dt.datetime(2026, 3, 29, 2, 30, tzinfo=paris))
+    repeated = dt.datetime(2026, 10, 25, 2, 30, tzinfo=paris)
+    assert CommitteeScheduleIn(scheduled_at=repeated).scheduled_at == repeated.astimezone(dt.UTC)
