@@ -222,13 +222,20 @@ def submit(build: Callable[[], M], action: Callable[[M], R], success: str | None
 # Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping them all
 # also disarms Streamlit's own syntax (`:red[...]`, `:material/...:`, `$...$` LaTeX).
 _MARKDOWN_SYNTAX = re.compile(r"([!-/:-@\[-`{-~])")
+# GitHub-flavoured Markdown links bare addresses (`http://…`, `www.…`, `name@host`) even when
+# escaped, so an invisible word joiner goes inside each.
+_BARE_ADDRESS = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
+# A line indented by four spaces after a blank line would be a code block, where escapes show.
+_INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
 
 
 def md(text: object) -> str:
     """User text made inert inside anything that renders Markdown (st.markdown, alerts,
     captions, titles, widget and expander labels): it shows as typed, never as a link, an
     image, emphasis, colour or formula."""
-    return _MARKDOWN_SYNTAX.sub(r"\\\1", str(text)).replace("\n", "  \n")
+    text = _BARE_ADDRESS.sub("\u2060", str(text))
+    text = _INDENT.sub(lambda m: "\u00a0" * len(m.group()), text)
+    return _MARKDOWN_SYNTAX.sub(r"\\\1", text).replace("\n", "  \n")
 
 
 # --- Who sees which page in the menu (hiding only: services enforce the matrix) -----------
