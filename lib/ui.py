@@ -127,7 +127,7 @@ class PageContext:
 def sidebar(actor: Actor, authenticator: stauth.Authenticate) -> PageContext:
     """Promotion and défi pickers offering only what the user may see; logout."""
     with st.sidebar:
-        st.caption(t("app.sidebar.logged_as", name=actor.display_name, role=t(f"role.{actor.role}")))
+        st.caption(t("app.sidebar.logged_as", name=md(actor.display_name), role=t(f"role.{actor.role}")))
         promotions = cached(portfolio.promotions_for)(actor)
         promotion = defi = None
         if promotions:
@@ -210,7 +210,7 @@ def submit(build: Callable[[], M], action: Callable[[M], R], success: str | None
             st.error(message if field == "__root__" else f"{label} : {message}")
         return None
     except (ServiceError, ValueError) as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
         return None
     if success:
         st.success(success)
@@ -277,7 +277,7 @@ def phase_metrics(phases: list, current: object | None) -> None:
     c3.metric(t("phases.metric.time"), f"{round(current.time_elapsed * 100)} %" if current else "—")
     c4.metric(t("phases.metric.validated"), f"{sum(p.state == 'validee' for p in phases)} / {len(phases)}")
     if current:
-        c1.caption(f"{current.name} · {t(f'phase_state.{current.state}')}")
+        c1.caption(f"{md(current.name)} · {t(f'phase_state.{current.state}')}")
 
 
 # --- Column headings shared by several pages ---------------------------------------------------

@@ -6,7 +6,7 @@ import streamlit as st
 from lib import importers, portfolio
 from lib.errors import ServiceError
 from lib.i18n import t
-from lib.ui import cached, context, done
+from lib.ui import cached, context, done, md
 
 ctx = context()
 actor = ctx.actor
@@ -55,15 +55,16 @@ split: set[str] = set()
 names: dict[str, str] = {}
 for group in preview.groups:
     with st.container(border=True):
-        st.markdown(f"**{group.name}** · {group.rows}")
-        st.caption(t("import.group.variants", variants=", ".join(f"« {v} » ({n})" for v, n in group.variants.items())))
+        st.markdown(f"**{md(group.name)}** · {group.rows}")
+        variants = ", ".join(f"« {v} » ({n})" for v, n in group.variants.items())
+        st.caption(t("import.group.variants", variants=md(variants)))
         if len(group.variants) > 1 and st.checkbox(t("import.group.split"), key=f"import_split_{group.key}"):
             split.add(group.key)
             for variant in group.variants:
-                names[variant] = st.text_input(t("import.group.split_name", variant=variant), variant,
+                names[variant] = st.text_input(t("import.group.split_name", variant=md(variant)), variant,
                                                key=f"import_variant_{group.key}_{variant}")
         elif group.defi_id:
-            st.markdown(t("import.group.existing", name=preview.defis[group.defi_id]))
+            st.markdown(t("import.group.existing", name=md(preview.defis[group.defi_id])))
         else:
             names[group.key] = st.text_input(t("import.group.new"), group.name, key=f"import_name_{group.key}")
 

@@ -11,7 +11,7 @@ from lib.i18n import t
 from lib.logbook import JournalFilters
 from lib.models import Category
 from lib.schemas import LogEntryIn
-from lib.ui import cached, context, done, submit
+from lib.ui import cached, context, done, md, submit
 
 ctx = context()
 actor = ctx.actor
@@ -26,7 +26,7 @@ LABELS = {"done_on": t("journal.form.date"), "livrable": t("journal.form.livrabl
           "tache": t("journal.form.tache"), "categories": t("journal.form.categories"),
           "news": t("journal.form.news")}
 
-st.title(t("journal.title", defi=defi.name))
+st.title(t("journal.title", defi=md(defi.name)))
 
 
 def news_label(value: int) -> str:
