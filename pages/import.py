@@ -28,7 +28,7 @@ if upload is not None and st.button(t("import.analyse"), type="primary"):
                                                                        upload.name)
     except ServiceError as exc:
         st.session_state.pop("import_preview", None)
-        st.error(str(exc))
+        st.error(md(str(exc)))
 
 preview: importers.Preview | None = st.session_state.get("import_preview")
 if preview is None or preview.promotion_id != promotion.id:
@@ -85,7 +85,7 @@ elif st.button(t("import.confirm"), type="primary"):
     try:
         result = importers.confirm_import(actor, preview, targets, administration or None, progress=progress)
     except ServiceError as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
     else:
         st.session_state.pop("import_preview", None)
         done(t("import.done", inserted=result.inserted, duplicates=result.duplicates,
