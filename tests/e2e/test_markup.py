@@ -50,7 +50,7 @@ from lib.schemas import (
     TrainingIn,
     UserIn,
 )
-from tests.e2e.conftest import LiveApp, login, seeded_database, services_on, settle
+from tests.e2e.conftest import APP_COOKIE_KEY, LiveApp, login, seeded_database, services_on, settle
 
 pytestmark = pytest.mark.browser
 PARIS = ZoneInfo("Europe/Paris")
@@ -154,7 +154,9 @@ def plant(database_url: str) -> str:
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveApp, str]]:
     app = LiveApp(seeded_database(tmp_path_factory.mktemp("markup") / "e2e.db"))
-    token = plant(app.database_url)
+    with pytest.MonkeyPatch.context() as env:  # the share link is signed with the app's key
+        env.setenv("SUIVI_COOKIE_KEY", APP_COOKIE_KEY)
+        token = plant(app.database_url)
     app.start()
     yield app, token
     app.stop()
