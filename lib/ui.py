@@ -159,7 +159,7 @@ class PageContext:
 def sidebar(actor: Actor, authenticator: stauth.Authenticate) -> PageContext:
     """Promotion and défi pickers offering only what the user may see; logout."""
     with st.sidebar:
-        st.caption(t("app.sidebar.logged_as", name=actor.display_name, role=t(f"role.{actor.role}")))
+        st.caption(t("app.sidebar.logged_as", name=md(actor.display_name), role=t(f"role.{actor.role}")))
         promotions = cached(portfolio.promotions_for)(actor)
         promotion = defi = None
         if promotions:
@@ -301,7 +301,7 @@ def submit(build: Callable[[], M], action: Callable[[M], R], success: str | None
             st.error(message if field == "__root__" else f"{label} : {message}")
         return None
     except (ServiceError, ValueError) as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
         return None
     if success:
         st.success(success)
@@ -313,13 +313,20 @@ def submit(build: Callable[[], M], action: Callable[[M], R], success: str | None
 # Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping them all
 # also disarms Streamlit's own syntax (`:red[...]`, `:material/...:`, `$...$` LaTeX).
 _MARKDOWN_SYNTAX = re.compile(r"([!-/:-@\[-`{-~])")
+# GitHub-flavoured Markdown links bare addresses (`http://…`, `www.…`, `name@host`) even when
+# escaped, so an invisible word joiner goes inside each.
+_BARE_ADDRESS = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
+# A line indented by four spaces after a blank line would be a code block, where escapes show.
+_INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
 
 
 def md(text: object) -> str:
     """User text made inert inside anything that renders Markdown (st.markdown, alerts,
     captions, titles, widget and expander labels): it shows as typed, never as a link, an
     image, emphasis, colour or formula."""
-    return _MARKDOWN_SYNTAX.sub(r"\\\1", str(text)).replace("\n", "  \n")
+    text = _BARE_ADDRESS.sub("\u2060", str(text))
+    text = _INDENT.sub(lambda m: "\u00a0" * len(m.group()), text)
+    return _MARKDOWN_SYNTAX.sub(r"\\\1", text).replace("\n", "  \n")
 
 
 def title(text: str, defi: portfolio.DefiInfo | None = None) -> None:
@@ -367,7 +374,7 @@ def phase_metrics(phases: list, current: object | None) -> None:
     c3.metric(t("phases.metric.time"), f"{round(current.time_elapsed * 100)} %" if current else "—")
     c4.metric(t("phases.metric.validated"), f"{sum(p.state == 'validee' for p in phases)} / {len(phases)}")
     if current:
-        c1.caption(f"{current.name} · {t(f'phase_state.{current.state}')}")
+        c1.caption(f"{md(current.name)} · {t(f'phase_state.{current.state}')}")
 
 
 # --- Column headings shared by several pages ---------------------------------------------------

@@ -7,7 +7,7 @@ from lib.clock import local_format, now_utc
 from lib.i18n import t
 from lib.programme import MOOD_EMOJI
 from lib.schemas import BulletinIn
-from lib.ui import cached, context, done, submit
+from lib.ui import cached, context, done, md, submit
 
 ctx = context()
 actor = ctx.actor
@@ -25,7 +25,7 @@ now = now_utc().replace(second=0, microsecond=0)
 state = cached(bulletins.week_state)(actor, ctx.defi.id, now)
 clock = cached(bulletins.clock_now)(actor, ctx.defi.promotion_id, now)
 deadline = local_format(state.deadline, state.timezone)
-st.caption(f"{ctx.defi.name} · {ctx.defi.administration}")
+st.caption(f"{md(ctx.defi.name)} · {md(ctx.defi.administration)}")
 
 LABELS = {"mood": t("bulletin.mood"), "priority": t("bulletin.priority"), "ups_downs": t("bulletin.ups_downs"),
           "help_request": t("bulletin.help_request"), "key_date": t("bulletin.key_date"),
@@ -82,7 +82,7 @@ else:
 if state.help_status:
     st.markdown(t("bulletin.help_status", status=t(f"help.status.{state.help_status}")))
     if state.help_answer:
-        st.info(t("bulletin.help_answer", answer=state.help_answer))
+        st.info(t("bulletin.help_answer", answer=md(state.help_answer)))
 
 tickets = cached(help_requests.defi_tickets)(actor, ctx.defi.id, now)
 if not tickets.empty:

@@ -9,7 +9,7 @@ from lib.charts import journal as charts
 from lib.clock import today_local
 from lib.i18n import t
 from lib.schemas import CarnetIn
-from lib.ui import cached, context, done, submit
+from lib.ui import cached, context, done, md, submit
 
 ctx = context()
 actor = ctx.actor
@@ -76,10 +76,10 @@ def write_tab() -> None:
                   for name in TEXTS}
         ratings = {}
         if form.competencies:
-            st.markdown(t("carnet.phase", number=form.phase_number, name=form.phase_name))
+            st.markdown(t("carnet.phase", number=form.phase_number, name=md(form.phase_name)))
             for competency in form.competencies:
                 current = existing.ratings.get(competency) if existing else None
-                ratings[competency] = st.radio(competency, [1, 2, 3, 4], None if current is None else current - 1,
+                ratings[competency] = st.radio(md(competency), [1, 2, 3, 4], None if current is None else current - 1,
                                                horizontal=True, key=f"{opened.key}_rating_{competency}")
         else:
             st.caption(t("carnet.no_phase"))
@@ -108,7 +108,7 @@ def coach_page() -> None:
     else:
         missing = status.loc[~status["written_this_month"], "eig"].tolist()
         if missing:
-            st.warning(t("carnet.coach.missing", names=", ".join(missing)))
+            st.warning(t("carnet.coach.missing", names=md(", ".join(missing))))
         else:
             st.success(t("carnet.coach.all_written"))
         st.dataframe(status.drop(columns=["user_id"]), hide_index=True, column_config={

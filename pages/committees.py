@@ -141,7 +141,8 @@ def notes_read(c: committees.CommitteeView) -> None:
 
 def validation(c: committees.CommitteeView) -> None:
     if c.phase_validated_at:
-        st.success(t("phases.validated_on", at=local_format(c.phase_validated_at), who=phase.validated_by or "—"))
+        st.success(t("phases.validated_on", at=local_format(c.phase_validated_at),
+                     who=ui.md(phase.validated_by or "—")))
     elif actor.is_staff:
         st.caption(t("committees.validate.help"))
         if st.button(t("committees.validate.submit", number=phase.number), key=f"validate_phase_{phase.id}") and submit(
@@ -161,9 +162,9 @@ def committee_tab() -> None:
         return
     c = committee
     st.markdown(t("committees.scheduled_on", at=local_format(c.scheduled_at)))
-    names = ", ".join(p.name for p in c.participants) or "—"
-    st.caption(t("committees.participants_line", names=names) + (f" · {t('committees.guests_line', guests=c.guests)}"
-                                                                   if c.guests else ""))
+    names = ui.md(", ".join(p.name for p in c.participants) or "—")
+    guests = f" · {t('committees.guests_line', guests=ui.md(c.guests))}" if c.guests else ""
+    st.caption(t("committees.participants_line", names=names) + guests)
     if actor.is_staff:
         with st.expander(t("committees.schedule.edit")):
             schedule_form(c)
@@ -199,7 +200,7 @@ def actions_tab() -> None:
         for a in mine:
             c1, c2, c3 = st.columns([4, 2, 1])
             flag = " ⚠️" if a.overdue else ""
-            c1.markdown(f"{a.description} · {a.owner} · {a.due_on:%d/%m/%Y}{flag}")
+            c1.markdown(f"{ui.md(a.description)} · {ui.md(a.owner)} · {a.due_on:%d/%m/%Y}{flag}")
             choice = c2.selectbox(t("dossier.col.status"), statuses, index=statuses.index(a.status),
                                   format_func=lambda s: t(f"action_status.{s.value}"), key=f"status_{a.id}",
                                   label_visibility="collapsed")
@@ -238,7 +239,7 @@ def report_tab() -> None:
         st.info(t("committees.report.not_published"))
         return
     if not actor.is_staff:
-        st.markdown(c.report_text or "—")
+        st.markdown(ui.md(c.report_text or "—"))
         return
     if not published:
         st.info(t("committees.report.draft_help"))
@@ -377,7 +378,8 @@ def history_tab() -> None:
     entries = cached(committees.version_history)(actor, committee.id)
     for e in entries:
         fields = ", ".join(t(f"committees.field.{c.field}") for c in e.changes) or "—"
-        with st.expander(f"{local_format(e.at)} · {e.who} · {t(f'committees.history.action.{e.action}')} · {fields}"):
+        action = t(f"committees.history.action.{e.action}")
+        with st.expander(f"{local_format(e.at)} · {ui.md(e.who)} · {action} · {fields}"):
             st.dataframe([{t("committees.col.field"): t(f"committees.field.{c.field}"),
                            t("committees.col.before"): "" if c.before is None else str(c.before),
                            t("committees.col.after"): "" if c.after is None else str(c.after)} for c in e.changes],

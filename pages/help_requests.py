@@ -6,7 +6,7 @@ from lib import help_requests, portfolio
 from lib.clock import now_utc
 from lib.i18n import t
 from lib.schemas import HelpAnswerIn
-from lib.ui import cached, context, done, submit
+from lib.ui import cached, context, done, md, submit
 
 ctx = context()
 actor = ctx.actor
@@ -60,7 +60,7 @@ with left, st.form(f"assign_{pick['id']}_{pick['version']}"):
     if st.form_submit_button(t("help.assign")) and submit(
             lambda: coach.id,
             lambda coach_id: help_requests.assign(actor, pick["id"], coach_id, pick["version"]) or True):
-        done(t("help.assigned", name=coach.name))
+        done(t("help.assigned", name=md(coach.name)))
 with right, st.form(f"answer_{pick['id']}_{pick['version']}"):
     answer = st.text_area(t("help.answer"), pick["answer"], max_chars=1000)
     resolve = st.checkbox(t("help.resolve"), value=pick["status"] == "resolved")

@@ -13,12 +13,12 @@ from lib.clock import local_format, today_local
 from lib.i18n import t
 from lib.phases import progress_table
 from lib.programme import MOOD_EMOJI
-from lib.ui import cached, context, indicator_columns, phase_metrics
+from lib.ui import cached, context, indicator_columns, md, phase_metrics
 
 ctx = context()
 actor = ctx.actor
 today = today_local()
-st.title(t("home.welcome", name=actor.display_name))
+st.title(t("home.welcome", name=md(actor.display_name)))
 
 if ctx.promotion is None:
     st.info(t("home.no_promotion"))
@@ -70,20 +70,20 @@ def committee_news(defi_id: int, role: str | None) -> None:
         if not mine:
             st.caption(t("home.committees.no_actions"))
         for a in mine:
-            line = t("home.committees.action_line", description=a.description, due=f"{a.due_on:%d/%m/%Y}")
+            line = t("home.committees.action_line", description=md(a.description), due=f"{a.due_on:%d/%m/%Y}")
             (st.error if a.overdue else st.info)(line + (f" · {t('home.committees.overdue')}" if a.overdue else ""))
     others = [a for a in cached(committees.defi_actions)(actor, defi_id, today, True)
               if a.overdue and a.owner_id != actor.id]
     if others:
         st.warning(t("home.committees.defi_overdue") + " : " + " ; ".join(
-            f"{a.description} ({a.owner}, {a.due_on:%d/%m/%Y})" for a in others))
+            f"{md(a.description)} ({md(a.owner)}, {a.due_on:%d/%m/%Y})" for a in others))
     report = cached(committees.latest_published_report)(actor, defi_id)
     if report is None:
         st.caption(t("home.committees.no_report"))
         return
-    with st.expander(t("home.committees.latest_report", number=report.phase_number, name=report.phase_name,
+    with st.expander(t("home.committees.latest_report", number=report.phase_number, name=md(report.phase_name),
                        at=f"{report.published_at:%d/%m/%Y}"), expanded=True):
-        st.markdown(report.text)
+        st.markdown(md(report.text))
 
 
 def sponsor_home() -> None:
@@ -100,8 +100,8 @@ def sponsor_home() -> None:
 
 def sponsor_card(b: sponsor.DefiBrief) -> None:
     with st.container(border=True):
-        st.subheader(b.defi)
-        st.caption(f"{b.administration} · {t('home.your_role', role=t(f'defi_role.{b.my_role.value}'))}")
+        st.subheader(md(b.defi))
+        st.caption(f"{md(b.administration)} · {t('home.your_role', role=t(f'defi_role.{b.my_role.value}'))}")
         phase_metrics(b.phases, b.current_phase)
 
         left, right = st.columns(2)
@@ -131,11 +131,11 @@ def sponsor_card(b: sponsor.DefiBrief) -> None:
         with left:
             st.markdown(f"**{t('sponsor.section.committee')}**")
             if b.report:
-                st.caption(sponsor.report_line(b.report))
+                st.caption(md(sponsor.report_line(b.report)))
                 st.dataframe(sponsor.ratings_table(b.report), hide_index=True, column_config={
                     "criterion": t("sponsor.col.criterion"), "rating": t("sponsor.col.rating")})
                 with st.expander(t("sponsor.report_text")):
-                    st.markdown(b.report.text)
+                    st.markdown(md(b.report.text))
             else:
                 st.caption(t("sponsor.empty.committee"))
         with right:
@@ -166,7 +166,7 @@ def sponsor_card(b: sponsor.DefiBrief) -> None:
                     st.markdown(f"**{t(f'sponsor.need.{n.kind}')}**"
                                 + (f" · :red[{t('home.committees.overdue')}]" if n.overdue else ""))
                     st.text(n.text)
-                    st.caption(n.detail)
+                    st.caption(md(n.detail))
             if not b.needs:
                 st.caption(t("sponsor.empty.needs"))
 
@@ -174,7 +174,7 @@ def sponsor_card(b: sponsor.DefiBrief) -> None:
 def member_home() -> None:
     statuses = cached(portfolio.defi_statuses)(actor, ctx.promotion.id)
     if not statuses:
-        st.info(t("home.promotion_member", name=ctx.promotion.name) if ctx.promotion else t("home.eig.no_defi"))
+        st.info(t("home.promotion_member", name=md(ctx.promotion.name)) if ctx.promotion else t("home.eig.no_defi"))
         return
     if any(s.defi.my_role in sponsor.FOLLOWERS for s in statuses):
         sponsor_home()
@@ -182,12 +182,12 @@ def member_home() -> None:
         if status.defi.my_role in sponsor.FOLLOWERS:
             continue
         with st.container(border=True):
-            st.subheader(f"{status.defi.name}")
+            st.subheader(md(status.defi.name))
             role = t(f"defi_role.{status.defi.my_role}")
-            st.caption(f"{status.defi.administration} · {t('home.your_role', role=role)}")
+            st.caption(f"{md(status.defi.administration)} · {t('home.your_role', role=role)}")
             current = status.current_phase
             st.markdown(f"**{t('home.current_phase')}** : "
-                        + (f"{current.number}. {current.name}" if current else t("home.no_current_phase")))
+                        + (f"{current.number}. {md(current.name)}" if current else t("home.no_current_phase")))
             if status.defi.my_role == "eig":
                 deadline = local_format(status.deadline, status.deadline_tz)
                 if status.bulletin_filed:

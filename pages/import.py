@@ -6,7 +6,7 @@ import streamlit as st
 from lib import importers, portfolio
 from lib.errors import ServiceError
 from lib.i18n import t
-from lib.ui import cached, context, done
+from lib.ui import cached, context, done, md
 
 ctx = context()
 actor = ctx.actor
@@ -35,7 +35,7 @@ if upload is not None and st.button(t("import.analyse"), type="primary"):
             # rows wait in a temporary file until the confirmation.
             st.session_state["import_preview"] = importers.preview_logbook(actor, upload, promotion.id, upload.name)
         except ServiceError as exc:
-            st.error(str(exc))
+            st.error(md(str(exc)))
 
 preview: importers.Preview | None = st.session_state.get("import_preview")
 if preview is None or preview.promotion_id != promotion.id:
@@ -65,15 +65,16 @@ split: set[str] = set()
 names: dict[str, str] = {}
 for group in preview.groups:
     with st.container(border=True):
-        st.markdown(f"**{group.name}** · {group.rows}")
-        st.caption(t("import.group.variants", variants=", ".join(f"« {v} » ({n})" for v, n in group.variants.items())))
+        st.markdown(f"**{md(group.name)}** · {group.rows}")
+        variants = ", ".join(f"« {v} » ({n})" for v, n in group.variants.items())
+        st.caption(t("import.group.variants", variants=md(variants)))
         if len(group.variants) > 1 and st.checkbox(t("import.group.split"), key=f"import_split_{group.key}"):
             split.add(group.key)
             for variant in group.variants:
-                names[variant] = st.text_input(t("import.group.split_name", variant=variant), variant,
+                names[variant] = st.text_input(t("import.group.split_name", variant=md(variant)), variant,
                                                key=f"import_variant_{group.key}_{variant}")
         elif group.defi_id:
-            st.markdown(t("import.group.existing", name=preview.defis[group.defi_id]))
+            st.markdown(t("import.group.existing", name=md(preview.defis[group.defi_id])))
         else:
             names[group.key] = st.text_input(t("import.group.new"), group.name, key=f"import_name_{group.key}")
 
@@ -94,7 +95,7 @@ elif st.button(t("import.confirm"), type="primary"):
     try:
         result = importers.confirm_import(actor, preview, targets, administration or None, progress=progress)
     except ServiceError as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
     else:
         importers.discard(st.session_state.pop("import_preview"))
         done(t("import.done", inserted=result.inserted, duplicates=result.duplicates,

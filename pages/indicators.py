@@ -10,7 +10,7 @@ from lib.html_export import fmt_value
 from lib.i18n import t
 from lib.indicators import THEMES, IndicatorView
 from lib.schemas import IndicatorIn, MeasurementIn
-from lib.ui import cached, context, done, indicator_columns, submit
+from lib.ui import cached, context, done, indicator_columns, md, submit
 
 ctx = context()
 actor = ctx.actor
@@ -29,7 +29,7 @@ INDICATOR_LABELS = {"theme": t("indicators.col.theme"), "name": t("indicators.co
                     "unit": t("indicators.col.unit"), "baseline": t("indicators.col.baseline"),
                     "target": t("indicators.col.target")}
 MEASUREMENT_LABELS = {"measured_on": t("indicators.col.date"), "value": t("indicators.col.value")}
-st.caption(t("indicators.intro", defi=defi.name))
+st.caption(t("indicators.intro", defi=md(defi.name)))
 
 
 def indicator_form(key: str, current: IndicatorView | None) -> tuple:
@@ -54,14 +54,14 @@ def edit_tools(i: IndicatorView) -> None:
         st.markdown(f"**{t('indicators.form.new_measurement')}**")
         c1, c2, c3 = st.columns([2, 2, 1.4], vertical_alignment="bottom")
         day = c1.date_input(t("indicators.col.date"), today, max_value=today, format=DATE, key=f"measure_{i.id}_date")
-        value = c2.number_input(t("indicators.col.value") + (f" ({i.unit})" if i.unit else ""), value=None,
+        value = c2.number_input(t("indicators.col.value") + (f" ({md(i.unit)})" if i.unit else ""), value=None,
                                 key=f"measure_{i.id}_value", format="%g")
         if c3.form_submit_button(t("indicators.form.add_measurement"), type="primary") and submit(
                 lambda: MeasurementIn(measured_on=day, value=value),
                 lambda m: indicators.add_measurement(actor, i.id, m), labels=MEASUREMENT_LABELS):
             done(t("indicators.measurement_added", name=i.name))
 
-    with st.expander(t("indicators.form.edit", name=i.name)):
+    with st.expander(t("indicators.form.edit", name=md(i.name))):
         opened = ui.edit("indicator", i.id, i.version)
         ui.newer_version(opened, lambda: st.text(f"{i.name} · {i.unit} · {fmt_value(i.baseline, i.unit)} → "
                                                  f"{fmt_value(i.target, i.unit)}"))
@@ -119,11 +119,11 @@ def edit_tools(i: IndicatorView) -> None:
 
 def card(i: IndicatorView) -> None:
     with st.container(border=True):
-        st.markdown(f"**{i.name}**" + (f" · {i.unit}" if i.unit else ""))
-        facts = [t("indicators.fact.baseline", value=fmt_value(i.baseline, i.unit)),
-                 t("indicators.fact.target", value=fmt_value(i.target, i.unit))]
+        st.markdown(f"**{md(i.name)}**" + (f" · {md(i.unit)}" if i.unit else ""))
+        facts = [t("indicators.fact.baseline", value=fmt_value(i.baseline, md(i.unit))),
+                 t("indicators.fact.target", value=fmt_value(i.target, md(i.unit)))]
         if i.latest:
-            facts.append(t("indicators.fact.latest", value=fmt_value(i.latest.value, i.unit),
+            facts.append(t("indicators.fact.latest", value=fmt_value(i.latest.value, md(i.unit)),
                            on=f"{i.latest.measured_on:%d/%m/%Y}"))
         if i.progress is not None:
             facts.append(t("indicators.fact.progress", pct=round(100 * i.progress)))

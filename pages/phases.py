@@ -8,7 +8,7 @@ from lib.charts import phases as charts
 from lib.clock import local_format, today_local
 from lib.i18n import t
 from lib.schemas import ObjectiveIn, PhaseShiftIn, PhaseTemplateIn
-from lib.ui import cached, context, done, phase_metrics, submit
+from lib.ui import cached, context, done, md, phase_metrics, submit
 
 ctx = context()
 actor = ctx.actor
@@ -32,7 +32,7 @@ def summary(views: list) -> None:
         st.caption(t("phases.next_committee", number=upcoming.number, at=local_format(upcoming.committee_at)))
     late = [p for p in views if p.state == "en_retard"]
     for p in late:
-        st.warning(t("phases.late_warning", number=p.number, name=p.name, end=f"{p.planned_end:%d/%m/%Y}"))
+        st.warning(t("phases.late_warning", number=p.number, name=md(p.name), end=f"{p.planned_end:%d/%m/%Y}"))
 
 
 def objectives_form(p) -> None:  # noqa: ANN001 - PhaseView
@@ -42,9 +42,10 @@ def objectives_form(p) -> None:  # noqa: ANN001 - PhaseView
     with st.form(f"objectives_{p.id}"):
         ticks = {}
         for o in p.objectives:
-            help_text = (t("phases.objectives.done_by", who=o.done_by or "—", at=local_format(o.done_at))
+            help_text = (t("phases.objectives.done_by", who=md(o.done_by or "—"), at=local_format(o.done_at))
                          if o.done and o.done_at else None)
-            ticks[o.id] = st.checkbox(o.label, value=o.done, key=f"obj_{o.id}", disabled=not can_tick, help=help_text)
+            ticks[o.id] = st.checkbox(md(o.label), value=o.done, key=f"obj_{o.id}", disabled=not can_tick,
+                                      help=help_text)
         if can_tick and st.form_submit_button(t("phases.objectives.save")):
             changed = {o.id: (ticks[o.id], o.version) for o in p.objectives if ticks[o.id] != o.done}
             if changed and submit(lambda: changed, lambda c: phases.tick_objectives(actor, c) or True):
@@ -100,19 +101,19 @@ def defi_tab() -> None:
 
     st.subheader(t("phases.details"))
     for p in views:
-        title = f"{p.number}. {p.name} · {t(f'phase_state.{p.state}')}"
+        title = f"{p.number}. {md(p.name)} · {t(f'phase_state.{p.state}')}"
         with st.expander(title, expanded=p.state in ("en_cours", "en_retard")):
             if p.summary:
-                st.caption(p.summary)
+                st.caption(md(p.summary))
             st.markdown(t("phases.window", start=f"{p.planned_start:%d/%m/%Y}", end=f"{p.planned_end:%d/%m/%Y}"))
             if p.shifted:
                 st.caption(t("phases.shifted", start=f"{p.template_start:%d/%m/%Y}", end=f"{p.template_end:%d/%m/%Y}",
-                             reason=p.shift_reason or "—"))
+                             reason=md(p.shift_reason or "—")))
             if p.validated_at:
-                st.success(t("phases.validated_on", at=local_format(p.validated_at), who=p.validated_by or "—"))
+                st.success(t("phases.validated_on", at=local_format(p.validated_at), who=md(p.validated_by or "—")))
             if p.eig_competencies or p.porteur_competencies:
-                st.markdown(t("phases.competencies.eig", items=", ".join(p.eig_competencies) or "—"))
-                st.markdown(t("phases.competencies.porteur", items=", ".join(p.porteur_competencies) or "—"))
+                st.markdown(t("phases.competencies.eig", items=md(", ".join(p.eig_competencies) or "—")))
+                st.markdown(t("phases.competencies.porteur", items=md(", ".join(p.porteur_competencies) or "—")))
             st.markdown(f"**{t('phases.objectives.title')}**")
             objectives_form(p)
             if actor.is_staff:
@@ -157,11 +158,11 @@ def template_form(tp: phases.TemplateInfo) -> None:
 def templates_tab() -> None:
     st.caption(t("phases.templates.help"))
     for tp in cached(phases.list_templates)(actor, ctx.promotion.id):
-        with st.expander(f"{tp.number}. {tp.name} ({t('phases.templates.months', n=tp.months)})"):
+        with st.expander(f"{tp.number}. {md(tp.name)} ({t('phases.templates.months', n=tp.months)})"):
             template_form(tp)
 
 
-names = [t("phases.tab.defi", name=ctx.defi.name), t("phases.tab.promotion")]
+names = [t("phases.tab.defi", name=md(ctx.defi.name)), t("phases.tab.promotion")]
 if actor.is_staff:
     names.append(t("phases.tab.templates"))
 tabs = st.tabs(names)

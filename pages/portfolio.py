@@ -9,7 +9,7 @@ from lib.clock import now_utc, today_local
 from lib.i18n import t
 from lib.models import CoachingForm
 from lib.schemas import CoachingSessionIn
-from lib.ui import cached, context, done, submit
+from lib.ui import cached, context, done, md, submit
 
 ctx = context()
 actor = ctx.actor
@@ -94,7 +94,7 @@ else:
     with st.container(border=True, key="portfolio_details"):
         if row["level"]:
             st.badge(t("portfolio.badge", level=row["level_label"]), color=portfolio.LEVEL_COLOURS[row["level"]])
-        st.caption(f"{t('portfolio.col.coach')} : {row['coach'] or '—'}")
+        st.caption(f"{t('portfolio.col.coach')} : {md(row['coach'] or '—')}")
         if row["reasons"]:
             st.markdown("\n".join(f"- {reason}" for reason in row["reasons"].split("; ")))
         elif row["level"]:
@@ -131,7 +131,7 @@ with st.form("coaching_form", clear_on_submit=True):
             lambda: CoachingSessionIn(defi_id=defi_id, held_on=held_on, form=form, note=note),
             lambda data: coaching.log_session(actor, data),
             labels={"held_on": t("coaching.held_on"), "note": t("coaching.note"), "form": t("coaching.form")}):
-        done(t("coaching.saved", defi=all_names[defi_id]))
+        done(t("coaching.saved", defi=md(all_names[defi_id])))
 
 sessions = cached(coaching.promotion_sessions)(actor, ctx.promotion.id)
 with st.expander(t("coaching.latest", n=len(sessions))):

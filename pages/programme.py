@@ -11,7 +11,7 @@ from lib.clock import now_utc, today_local
 from lib.i18n import t
 from lib.models import Perennisation
 from lib.schemas import DefiFactsIn, TrainingIn
-from lib.ui import cached, context, done, submit
+from lib.ui import cached, context, done, md, submit
 
 ctx = context()
 actor = ctx.actor
@@ -31,7 +31,7 @@ OUTCOME_COLUMNS = {o: t(f"programme.outcome.{o}") for o in figures.OUTCOMES}
 # --- Key figures of the chosen promotion and of the whole programme ---------------------------
 st.subheader(t("programme.figures"))
 chosen = ctx.promotion.name if ctx.promotion else None
-for label, row in [(t("programme.selected", name=chosen), table[table["promotion"] == chosen]),
+for label, row in [(t("programme.selected", name=md(chosen)), table[table["promotion"] == chosen]),
                    (t("programme.all_promotions"), table.tail(1))]:
     if row.empty:
         continue
@@ -63,7 +63,7 @@ with right:
                             "libraries"]], hide_index=True, width="stretch", column_config=COLUMNS)
 
 if ctx.promotion:
-    st.markdown(f"**{t('programme.trainings', name=ctx.promotion.name)}**")
+    st.markdown(f"**{t('programme.trainings', name=md(ctx.promotion.name))}**")
     given = cached(figures.trainings)(actor, ctx.promotion.id)
     if given.empty:
         st.info(t("programme.no_trainings"))
@@ -109,7 +109,7 @@ st.subheader(t("programme.record"))
 promotion = ctx.promotion
 OUTCOME_CHOICES = [None, *Perennisation]
 
-st.markdown(f"**{t('programme.record.facts', name=promotion.name)}**")
+st.markdown(f"**{t('programme.record.facts', name=md(promotion.name))}**")
 facts = cached(figures.defi_facts)(actor, promotion.id)
 outcome_labels = {t(f"programme.outcome.{o.value if o else 'non_renseigne'}"): o for o in OUTCOME_CHOICES}
 label_of = {o: label for label, o in outcome_labels.items()}
@@ -140,7 +140,7 @@ if st.button(t("programme.record.facts_save"), key="facts_save"):
                 labels={"published_datasets": t("programme.col.datasets"), "libraries": t("programme.col.libraries")}):
         done(t("programme.record.facts_saved", n=len(changed)))
 
-st.markdown(f"**{t('programme.record.outcomes', name=promotion.name)}**")
+st.markdown(f"**{t('programme.record.outcomes', name=md(promotion.name))}**")
 st.caption(t("programme.record.outcomes_help"))
 outcomes = cached(figures.eig_outcomes)(actor, promotion.id)
 outcomes_table = pd.DataFrame([{"id": o.membership_id, "eig": o.eig, "defi": o.defi,
@@ -165,7 +165,7 @@ if st.button(t("programme.record.outcomes_save"), key="outcomes_save"):
         done(t("programme.record.outcomes_saved", n=len(changes)))
 
 with st.form("training_form", clear_on_submit=True):
-    st.markdown(f"**{t('programme.record.training', name=promotion.name)}**")
+    st.markdown(f"**{t('programme.record.training', name=md(promotion.name))}**")
     c1, c2, c3 = st.columns([1, 3, 1])
     held_on = c1.date_input(t("programme.col.held_on"), value=today_local(), format="DD/MM/YYYY")
     title = c2.text_input(t("programme.col.title"), max_chars=200)

@@ -10,7 +10,7 @@ from lib.charts import retro
 from lib.clock import local_format, now_utc, today_local
 from lib.i18n import t
 from lib.schemas import ShareLinkIn
-from lib.ui import cached, context, done, submit
+from lib.ui import cached, context, done, md, submit
 
 ctx = context()
 actor = ctx.actor
@@ -34,7 +34,7 @@ def defi_view() -> None:
     defi = ctx.defi
     trend = cached(bulletins.mood_trend)(actor, defi.id, now)
     rows = cached(bulletins.defi_bulletins)(actor, defi.id, now)
-    st.subheader(f"{defi.name} · {defi.administration}")
+    st.subheader(f"{md(defi.name)} · {md(defi.administration)}")
     if rows.empty:
         st.info(t("retro.no_bulletin"))
     else:
@@ -143,7 +143,7 @@ def promotion_view() -> None:
             rows = rows.iloc[(page - 1) * size:page * size]
         for row in rows.itertuples():
             with st.container(border=True):
-                st.markdown(f"**{row.name}** · {bulletins.MOOD_EMOJI[row.mood]} {t(f'bulletin.mood.{row.mood}')}")
+                st.markdown(f"**{md(row.name)}** · {bulletins.MOOD_EMOJI[row.mood]} {t(f'bulletin.mood.{row.mood}')}")
                 st.caption(t("bulletin.priority"))
                 st.text(row.priority)
                 st.caption(t("bulletin.ups_downs"))

@@ -4,7 +4,7 @@ gate; nothing else of the application is reachable from here."""
 
 import streamlit as st
 
-from lib import sharing
+from lib import sharing, ui
 from lib.clock import local_format
 from lib.i18n import t
 
@@ -16,8 +16,8 @@ except sharing.ShareRefused as refusal:
     st.error(str(refusal))
     st.stop()
 
-st.title(t("share.page_title", defi=shared.defi))
-st.caption(t("share.page_caption", promotion=shared.promotion, date=local_format(shared.expires_at)))
+st.title(t("share.page_title", defi=ui.md(shared.defi)))
+st.caption(t("share.page_caption", promotion=ui.md(shared.promotion), date=local_format(shared.expires_at)))
 if shared.bulletins.empty:
     st.info(t("share.empty"))
 for row in shared.bulletins.itertuples():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import plotly.graph_objects as go
 
 # Okabe-Ito, colour-blind safe; bleu France first for the identity.
@@ -14,6 +16,12 @@ STATE_COLOURS = {
 }
 MOOD_COLOURS = {1: "#D55E00", 2: "#E69F00", 3: "#56B4E9", 4: "#009E73"}
 MISSING_COLOUR = "#E5E5E5"
+
+
+def plain(text: str) -> str:
+    """User text for a Plotly label: Plotly draws tags such as <a href> and <b>, so they are
+    escaped and show as typed (Plotly decodes &lt; &gt; &amp;)."""
+    return html.escape(text, quote=False)
 
 
 def base_layout(fig: go.Figure, title: str | None = None, height: int = 320) -> go.Figure:

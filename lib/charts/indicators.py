@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from lib.charts.common import PALETTE, base_layout
+from lib.charts.common import PALETTE, base_layout, plain
 from lib.html_export import fmt_value
 from lib.i18n import t
 
@@ -19,10 +19,11 @@ def indicator_chart(measurements: pd.DataFrame, unit: str, baseline: float | Non
                     target: float | None) -> go.Figure:
     """The measurements as a line, the target as a dashed green line and the baseline as a
     dotted grey one, each labelled with its value."""
+    unit = plain(unit)
     fig = go.Figure(go.Scatter(
         x=measurements["measured_on"], y=measurements["value"], mode="lines+markers", name=t("indicators.col.value"),
         line={"color": PALETTE[0], "width": 2}, marker={"size": 8},
-        hovertemplate="%{x|%d/%m/%Y} : %{y:,.4~g} " + unit + "<extra></extra>"))
+        customdata=[unit] * len(measurements), hovertemplate="%{x|%d/%m/%Y} : %{y:,.4~g} %{customdata}<extra></extra>"))
     # The target's label above its line, the baseline's below: close levels stay readable.
     for level, key, colour, dash, where in ((target, "indicators.chart.target", TARGET_COLOUR, "dash", "top left"),
                                             (baseline, "indicators.chart.baseline", BASELINE_COLOUR, "dot",
@@ -62,7 +63,7 @@ def progress_chart(table: pd.DataFrame) -> go.Figure:
 def _wrap(label: str, width: int = 24) -> str:
     """A long indicator name on several lines, so the bars keep the room in a narrow column."""
     lines, current = [], ""
-    for word in label.split():
+    for word in plain(label).split():
         if current and len(current) + 1 + len(word) > width:
             lines.append(current)
             current = word

@@ -25,6 +25,7 @@ from tests.pg import free_port
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
+APP_COOKIE_KEY = "cle-de-test-e2e-de-32-octets-min"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -71,7 +72,7 @@ class LiveApp:
     def start(self, fake_now: str | None = None) -> str:
         self.stop()
         port = free_port()
-        env = {**os.environ, "DATABASE_URL": self.database_url, "SUIVI_COOKIE_KEY": "cle-de-test-e2e-de-32-octets-min"}
+        env = {**os.environ, "DATABASE_URL": self.database_url, "SUIVI_COOKIE_KEY": APP_COOKIE_KEY}
         env.pop("SUIVI_FAKE_NOW", None)
         if fake_now:
             env["SUIVI_FAKE_NOW"] = fake_now

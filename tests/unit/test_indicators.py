@@ -210,3 +210,18 @@ def test_charts_show_the_target_and_baseline_and_keep_outliers_readable():
     bars = progress_chart(table).data[0]
     assert list(bars.y) == ["Audience", "Dépôts de code publiés<br>sur la forge"]  # no target: no bar
     assert list(bars.x) == [150, 40] and list(bars.text) == ["950 %", "40 %"]  # clipped, labelled true
+
+
+def test_chart_labels_show_user_text_as_typed():
+    """A unit or a name is data to Plotly, never part of a hover template, and its tags are
+    shown, not drawn (Plotly draws <a href> as a link and <b> as bold)."""
+    from lib.charts.indicators import indicator_chart, progress_chart
+
+    unit = '%{y} <a href="http://x">l</a>'
+    measurements = pd.DataFrame({"measured_on": [D(2026, 9, 7)], "value": [300.0]})
+    fig = indicator_chart(measurements, unit, baseline=100, target=None)
+    escaped = '%{y} &lt;a href="http://x"&gt;l&lt;/a&gt;'
+    assert unit not in fig.data[0].hovertemplate and list(fig.data[0].customdata) == [escaped]
+    assert fig.layout.annotations[0].text == f"Départ : 100 {escaped}" and fig.layout.yaxis.title.text == escaped
+    table = pd.DataFrame({"name": ["<b>gras</b>"], "theme": ["Ouverture"], "progress": [40.0]})
+    assert list(progress_chart(table).data[0].y) == ["&lt;b&gt;gras&lt;/b&gt;"]
