@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import plotly.graph_objects as go
 
-from lib.charts.common import STATE_COLOURS, base_layout
+from lib.charts.common import STATE_COLOURS, base_layout, plain
 from lib.i18n import t
 from lib.phases import phase_state  # the one definition of a phase's state
 
@@ -25,7 +25,7 @@ def phase_strip(phases: list, today: dt.date) -> go.Figure:
     for p in phases:
         state = phase_state(p.planned_start, p.planned_end, p.validated, today)
         fig.add_trace(go.Bar(
-            y=[f"{p.number}. {p.name}"], x=[(p.planned_end - p.planned_start).days * 86_400_000],
+            y=[f"{p.number}. {plain(p.name)}"], x=[(p.planned_end - p.planned_start).days * 86_400_000],
             base=[p.planned_start.isoformat()], orientation="h", marker_color=STATE_COLOURS[state],
             name=t(f"phase_state.{state}"), showlegend=False,
             hovertemplate=f"{p.planned_start:%d/%m/%Y} → {p.planned_end:%d/%m/%Y}<br>{t(f'phase_state.{state}')}"

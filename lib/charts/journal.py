@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from lib.charts.common import PALETTE, base_layout
+from lib.charts.common import PALETTE, base_layout, plain
 from lib.i18n import t
 from lib.models import Category
 from lib.programme import CATEGORY_LABELS
@@ -58,7 +58,7 @@ def ratings_over_time(df: pd.DataFrame) -> go.Figure:
     """Self-ratings (columns month, competency, rating), one line per competency."""
     fig = go.Figure()
     for i, (competency, part) in enumerate(df.groupby("competency", sort=False)):
-        fig.add_trace(go.Scatter(x=part["month"], y=part["rating"], name=competency, mode="lines+markers",
+        fig.add_trace(go.Scatter(x=part["month"], y=part["rating"], name=plain(competency), mode="lines+markers",
                                  line={"color": PALETTE[i % len(PALETTE)]}))
     fig.update_yaxes(title=t("carnet.chart.rating"), range=[0.5, 4.5], dtick=1)
     fig.update_xaxes(type="date", dtick="M1", tickformat="%m/%Y")

@@ -9,7 +9,7 @@ import datetime as dt
 import pandas as pd
 import plotly.graph_objects as go
 
-from lib.charts.common import MOOD_COLOURS, PALETTE, STATE_COLOURS, base_layout
+from lib.charts.common import MOOD_COLOURS, PALETTE, STATE_COLOURS, base_layout, plain
 from lib.i18n import t
 
 DAY_MS = 86_400_000
@@ -33,7 +33,7 @@ def defi_gantt(phases: list, today: dt.date) -> go.Figure:
     """One row per phase: the templates' plan as a thin grey outline, the actual window as
     a bar coloured by state, the committee as a diamond, today as a red dotted line."""
     fig = go.Figure()
-    labels = [f"{p.number}. {p.name}" for p in phases]
+    labels = [f"{p.number}. {plain(p.name)}" for p in phases]
     fig.add_trace(go.Bar(
         y=labels, x=[(p.template_end - p.template_start).days * DAY_MS for p in phases],
         base=[p.template_start.isoformat() for p in phases], orientation="h", width=0.8,
@@ -46,7 +46,7 @@ def defi_gantt(phases: list, today: dt.date) -> go.Figure:
         if not rows:
             continue
         fig.add_trace(go.Bar(
-            y=[f"{p.number}. {p.name}" for p in rows],
+            y=[f"{p.number}. {plain(p.name)}" for p in rows],
             x=[(p.planned_end - p.planned_start).days * DAY_MS for p in rows],
             base=[p.planned_start.isoformat() for p in rows], orientation="h", width=0.5,
             marker_color=STATE_COLOURS[state], name=t(f"phase_state.{state}"),
@@ -57,7 +57,7 @@ def defi_gantt(phases: list, today: dt.date) -> go.Figure:
     committees = [p for p in phases if p.committee_at]
     if committees:
         fig.add_trace(go.Scatter(
-            y=[f"{p.number}. {p.name}" for p in committees], x=[p.committee_at.isoformat() for p in committees],
+            y=[f"{p.number}. {plain(p.name)}" for p in committees], x=[p.committee_at.isoformat() for p in committees],
             mode="markers", marker={"symbol": "diamond", "size": 13, "color": PALETTE[1],
                                     "line": {"color": "#000000", "width": 1}},
             name=t("charts.phases.committee"),
@@ -77,11 +77,12 @@ def promotion_timeline(timeline: pd.DataFrame, today: dt.date) -> go.Figure:
         if rows.empty:
             continue
         fig.add_trace(go.Bar(
-            y=rows["defi"], x=[(b - a).days * DAY_MS for a, b in zip(rows["start"], rows["end"], strict=True)],
+            y=[plain(d) for d in rows["defi"]],
+            x=[(b - a).days * DAY_MS for a, b in zip(rows["start"], rows["end"], strict=True)],
             base=[a.isoformat() for a in rows["start"]], orientation="h", marker_color=STATE_COLOURS[state],
             marker_line={"color": "white", "width": 1}, name=t(f"phase_state.{state}"),
             text=rows["number"].astype(str), textposition="inside", insidetextanchor="middle",
-            hovertext=[f"{p} · {a:%d/%m/%Y} → {b:%d/%m/%Y}"
+            hovertext=[f"{plain(p)} · {a:%d/%m/%Y} → {b:%d/%m/%Y}"
                        for p, a, b in zip(rows["phase"], rows["start"], rows["end"], strict=True)],
             hovertemplate="%{y}<br>%{hovertext}<extra></extra>"))
     _today_line(fig, today)
@@ -95,10 +96,11 @@ def promotion_timeline(timeline: pd.DataFrame, today: dt.date) -> go.Figure:
 def progress_bars(progress: pd.DataFrame) -> go.Figure:
     """Per phase, two bars: share of objectives done, share of time elapsed (percent)."""
     fig = go.Figure()
-    fig.add_trace(go.Bar(y=progress["phase"], x=progress["objectifs"], orientation="h",
+    phases = [plain(p) for p in progress["phase"]]
+    fig.add_trace(go.Bar(y=phases, x=progress["objectifs"], orientation="h",
                          name=t("charts.phases.objectives"), marker_color=PALETTE[3],
                          text=[f"{v} %" for v in progress["objectifs"]], textposition="auto"))
-    fig.add_trace(go.Bar(y=progress["phase"], x=progress["temps"], orientation="h", name=t("charts.phases.time"),
+    fig.add_trace(go.Bar(y=phases, x=progress["temps"], orientation="h", name=t("charts.phases.time"),
                          marker_color=PALETTE[8], text=[f"{v} %" for v in progress["temps"]], textposition="auto"))
     fig.update_xaxes(range=[0, 100], ticksuffix=" %")
     fig.update_yaxes(autorange="reversed")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from lib.charts.common import PALETTE, base_layout
+from lib.charts.common import PALETTE, base_layout, plain
 from lib.i18n import t
 from lib.programme import MOOD_EMOJI
 
@@ -19,7 +19,8 @@ OUVERTURE = ["public_code", "with_datasets", "with_libraries"]
 
 def outcomes_bar(figures: pd.DataFrame) -> go.Figure:
     """Défis of each promotion stacked by pérennisation outcome."""
-    fig = go.Figure([go.Bar(name=t(f"programme.outcome.{outcome}"), x=figures["promotion"], y=figures[outcome],
+    promotions = [plain(p) for p in figures["promotion"]]
+    fig = go.Figure([go.Bar(name=t(f"programme.outcome.{outcome}"), x=promotions, y=figures[outcome],
                             marker_color=colour, hovertemplate="%{x} · %{y}<extra>%{fullData.name}</extra>")
                      for outcome, colour in OUTCOME_COLOURS.items()])
     fig.update_layout(barmode="stack")
@@ -29,7 +30,8 @@ def outcomes_bar(figures: pd.DataFrame) -> go.Figure:
 
 def ouverture_bar(figures: pd.DataFrame) -> go.Figure:
     """Défis of each promotion with public code, with published datasets, with libraries."""
-    fig = go.Figure([go.Bar(name=t(f"programme.col.{column}"), x=figures["promotion"], y=figures[column],
+    promotions = [plain(p) for p in figures["promotion"]]
+    fig = go.Figure([go.Bar(name=t(f"programme.col.{column}"), x=promotions, y=figures[column],
                             marker_color=PALETTE[i], hovertemplate="%{x} · %{y}<extra>%{fullData.name}</extra>")
                      for i, column in enumerate(OUVERTURE)])
     fig.update_layout(barmode="group")
@@ -42,7 +44,7 @@ def clock_lines(weekly: pd.DataFrame, value: str, current: str | None = None) ->
     fig = go.Figure()
     for i, (promotion, rows) in enumerate(weekly.groupby("promotion", sort=False)):
         width = 4 if promotion == current else 2
-        fig.add_trace(go.Scatter(x=rows["programme_week"], y=rows[value], name=promotion, mode="lines+markers",
+        fig.add_trace(go.Scatter(x=rows["programme_week"], y=rows[value], name=plain(promotion), mode="lines+markers",
                                  connectgaps=False, line={"color": PALETTE[i % len(PALETTE)], "width": width},
                                  marker={"size": 5}, hovertemplate="S%{x} · %{y:.2f}<extra>%{fullData.name}</extra>"))
     fig.update_xaxes(title=t("programme.col.programme_week"), dtick=4)
@@ -52,7 +54,8 @@ def clock_lines(weekly: pd.DataFrame, value: str, current: str | None = None) ->
 
 def phase_bars(per_phase: pd.DataFrame, value: str) -> go.Figure:
     """Per phase, one bar per promotion."""
-    fig = go.Figure([go.Bar(name=promotion, x=[f"{t('programme.phase')} {p}" for p in rows["phase"]], y=rows[value],
+    fig = go.Figure([go.Bar(name=plain(promotion), x=[f"{t('programme.phase')} {p}" for p in rows["phase"]],
+                            y=rows[value],
                             marker_color=PALETTE[i % len(PALETTE)],
                             hovertemplate="%{x} · %{y:.2f}<extra>%{fullData.name}</extra>")
                      for i, (promotion, rows) in enumerate(per_phase.groupby("promotion", sort=False))])

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from lib.charts.common import MISSING_COLOUR, MOOD_COLOURS, PALETTE, base_layout
+from lib.charts.common import MISSING_COLOUR, MOOD_COLOURS, PALETTE, base_layout, plain
 from lib.i18n import t
 from lib.programme import MOOD_EMOJI
 
@@ -49,7 +49,8 @@ def heatmap(cells: pd.DataFrame, axis: str = CALENDAR) -> go.Figure:
     for mood in range(1, 5):
         scale += [[(mood - 1) / 4, MOOD_COLOURS[mood]], [mood / 4, MOOD_COLOURS[mood]]]
     fig = go.Figure(go.Heatmap(
-        z=grid.to_numpy(), x=labels, y=list(grid.index), zmin=0.5, zmax=4.5, colorscale=scale, xgap=1, ygap=1,
+        z=grid.to_numpy(), x=labels, y=[plain(d) for d in grid.index], zmin=0.5, zmax=4.5, colorscale=scale,
+        xgap=1, ygap=1,
         colorbar={"tickvals": [1, 2, 3, 4], "ticktext": [MOOD_EMOJI[m] for m in range(1, 5)], "title": ""},
         hovertemplate="%{y} · %{x}<br>%{z}<extra></extra>"))
     fig.update_xaxes(type="category")
@@ -86,9 +87,9 @@ def mood_distribution(dist: pd.DataFrame) -> go.Figure:
 def key_date_timeline(dates: pd.DataFrame, today: object) -> go.Figure:
     """Key dates on a time line, one row per défi, with today's line."""
     fig = go.Figure(go.Scatter(
-        x=dates["on_date"], y=dates["defi"], mode="markers", marker={"size": 12, "color": PALETTE[0],
-                                                                     "symbol": "diamond"},
-        customdata=dates[["description"]].to_numpy(),
+        x=dates["on_date"], y=[plain(d) for d in dates["defi"]], mode="markers",
+        marker={"size": 12, "color": PALETTE[0], "symbol": "diamond"},
+        customdata=[[plain(d)] for d in dates["description"]],
         hovertemplate="%{x|%d/%m/%Y} · %{y}<br>%{customdata[0]}<extra></extra>"))
     fig.add_vline(x=pd.Timestamp(today).timestamp() * 1000, line_color="#E1000F", line_dash="dot")
     fig.update_xaxes(type="date", tickformat="%d/%m/%y")
