@@ -250,15 +250,27 @@ def same_defi(defi: portfolio.DefiInfo, record: object) -> None:
 
 @dataclass(frozen=True)
 class Edit:
-    """A form as its person opened it. `key` names the form and stays the same until they
-    save or start again, so what they type survives reruns and other people's saves;
-    `expected` is the version their save claims to replace; `newer` says someone saved
-    another version since they last saw it."""
+    """A form as its person opened it. `key` names the form and its fields and stays the same
+    until they save or start again, so what they type survives reruns and other people's
+    saves; `newer` says someone saved another version since they last saw it."""
 
     name: str
     key: str
-    expected: int | None
     newer: bool
+
+    def field(self, name: str) -> str:
+        """The widget key of one of the form's fields."""
+        return f"{self.key}_{name}"
+
+    def value(self, name: str) -> object:
+        """What the person has in a field (read by a save button's callback)."""
+        return st.session_state.get(self.field(name))
+
+    @property
+    def expected(self) -> int | None:
+        """The version the person saw last, which their save claims to replace; read by the
+        save button's callback, before the run that will show any newer version."""
+        return st.session_state[self.name]["seen"]
 
     def close(self) -> None:
         """Forget the opening (after a save, or to start again from the saved version)."""
@@ -271,8 +283,8 @@ def edit(form: str, record: object, version: int | None) -> Edit:
     `newer_version`, and since they have now seen it, their next save may replace it."""
     name = f"ui_edit_{form}_{record}"
     opened = st.session_state.setdefault(name, {"form": version, "seen": version})
-    expected, opened["seen"] = opened["seen"], version
-    return Edit(name=name, key=f"{form}_{record}_{opened['form']}", expected=expected, newer=expected != version)
+    newer, opened["seen"] = opened["seen"] != version, version
+    return Edit(name=name, key=f"{form}_{record}_{opened['form']}", newer=newer)
 
 
 def newer_version(opened: Edit, show: Callable[[], None]) -> None:
@@ -286,26 +298,85 @@ def newer_version(opened: Edit, show: Callable[[], None]) -> None:
         st.button(t("edit.start_again"), key=f"{opened.key}_start_again", on_click=opened.close)
 
 
-# --- Errors --------------------------------------------------------------------------------
+# --- Writes --------------------------------------------------------------------------------
+
+_ERRORS = "ui_form_errors_"
+
+
+@dataclass
+class _Outcome:
+    """A form's write: the validated input and the service's result, or the French errors."""
+
+    data: object = None
+    result: object = None
+    errors: list[str] | None = None
+
+
+def _attempt(build: Callable[[], M], action: Callable[[M], R], labels: dict[str, str] | None) -> _Outcome:
+    """Validate with pydantic and run the write service; each field's error comes with its
+    label, a service's refusal as it said it."""
+    try:
+        data = build()
+        return _Outcome(data=data, result=action(data))
+    except ValidationError as exc:
+        return _Outcome(errors=[message if field == "__root__" else f"{(labels or {}).get(field, field)} : {message}"
+                                for field, message in errors_by_field(exc).items()])
+    except (ServiceError, ValueError) as exc:
+        return _Outcome(errors=[md(str(exc))])
+
+
+def save_button(label: str, form: str, build: Callable[[], M], action: Callable[[M], R],
+                success: str | Callable[[M], str], labels: dict[str, str] | None = None,
+                after: Callable[[R], None] | None = None, **button: object) -> None:
+    """A form's submit button whose write runs in its click callback, before the page's
+    script run: a save costs one run, which draws the saved data with `success` (a message,
+    or one made from what was saved) at the top of the page, or the refusal under the button
+    with the person's input kept. `build` reads the fields from session state (`typed`,
+    `Edit.value`); `after` runs once saved."""
+
+    def save() -> None:
+        outcome = _attempt(build, action, labels)
+        if outcome.errors:
+            st.session_state[_ERRORS + form] = outcome.errors
+            return
+        if after:
+            after(outcome.result)
+        st.session_state[_DONE] = success(outcome.data) if callable(success) else success
+
+    st.form_submit_button(label, on_click=save, **button)
+    for message in st.session_state.pop(_ERRORS + form, []):
+        st.error(message)
+
+
+def typed(schema: type[M], key: str, names: list[str]) -> M:
+    """A form's fields under `key`, named as the schema's, validated by it (in a save
+    button's callback, where widgets have not returned their values)."""
+    return schema(**{name: st.session_state.get(f"{key}_{name}") for name in names})
+
+
+def confirmed(key: str, record_id: int, refusal: str) -> int:
+    """The record a form deletes, once its `confirm` box is ticked; else the refusal."""
+    if not st.session_state.get(f"{key}_confirm"):
+        raise ValueError(refusal)
+    return record_id
+
+
+def clear_fields(prefix: str) -> None:
+    """Empty a form's fields after a save (in a callback: before its widgets are drawn)."""
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefix)]:
+        del st.session_state[key]
 
 
 def submit(build: Callable[[], M], action: Callable[[M], R], success: str | None = None,
            labels: dict[str, str] | None = None) -> R | None:
     """Validate a form with pydantic, run the write service, and show the outcome:
     each field's French error (with its label), the service's refusal, or a success."""
-    try:
-        result = action(build())
-    except ValidationError as exc:
-        for field, message in errors_by_field(exc).items():
-            label = (labels or {}).get(field, field)
-            st.error(message if field == "__root__" else f"{label} : {message}")
-        return None
-    except (ServiceError, ValueError) as exc:
-        st.error(md(str(exc)))
-        return None
-    if success:
+    outcome = _attempt(build, action, labels)
+    for message in outcome.errors or []:
+        st.error(message)
+    if not outcome.errors and success:
         st.success(success)
-    return result
+    return outcome.result
 
 
 # --- User text ------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from lib.clock import local_format, now_utc
 from lib.i18n import t
 from lib.programme import MOOD_EMOJI
 from lib.schemas import BulletinIn
-from lib.ui import cached, context, done, md, submit
+from lib.ui import cached, context, md
 
 ctx = context()
 actor = ctx.actor
@@ -53,31 +53,27 @@ else:
     opened = ui.edit("bulletin", f"{ctx.defi.id}_{state.label}", state.version)
     ui.newer_version(opened, lambda: show_bulletin(state))
     moods = [1, 2, 3, 4]
+    field = opened.field
     # max_chars shows a live counter under each text box as the person types.
     with st.form(opened.key, border=True):
-        mood = st.radio(LABELS["mood"], moods, index=moods.index(state.mood) if state.mood else None,
-                        horizontal=True, format_func=lambda m: f"{MOOD_EMOJI[m]} {t(f'bulletin.mood.{m}')}",
-                        key=f"{opened.key}_mood")
-        priority = st.text_area(LABELS["priority"], state.priority, max_chars=300, height=90,
-                                key=f"{opened.key}_priority")
-        ups_downs = st.text_area(LABELS["ups_downs"], state.ups_downs, max_chars=300, height=90,
-                                 key=f"{opened.key}_ups_downs")
-        help_request = st.text_area(LABELS["help_request"], state.help_request, max_chars=300, height=80,
-                                    key=f"{opened.key}_help_request")
+        st.radio(LABELS["mood"], moods, index=moods.index(state.mood) if state.mood else None, horizontal=True,
+                 format_func=lambda m: f"{MOOD_EMOJI[m]} {t(f'bulletin.mood.{m}')}", key=field("mood"))
+        st.text_area(LABELS["priority"], state.priority, max_chars=300, height=90, key=field("priority"))
+        st.text_area(LABELS["ups_downs"], state.ups_downs, max_chars=300, height=90, key=field("ups_downs"))
+        st.text_area(LABELS["help_request"], state.help_request, max_chars=300, height=80, key=field("help_request"))
         left, right = st.columns([1, 2])
-        key_date = left.date_input(LABELS["key_date"], value=state.key_date, format="DD/MM/YYYY",
-                                   key=f"{opened.key}_key_date")
-        key_text = right.text_input(LABELS["key_date_description"], state.key_date_description, max_chars=200,
-                                    key=f"{opened.key}_key_date_description")
-        if st.form_submit_button(t("bulletin.submit"), type="primary"):
-            saved = submit(
-                lambda: BulletinIn(mood=mood or 0, priority=priority, ups_downs=ups_downs, help_request=help_request,
-                                   key_date=key_date, key_date_description=key_text),
-                lambda data: bulletins.file_bulletin(actor, ctx.defi.id, data, expected_version=opened.expected),
-                labels=LABELS)
-            if saved is not None:
-                opened.close()
-                done(t("bulletin.saved", week=state.label, deadline=deadline))
+        left.date_input(LABELS["key_date"], value=state.key_date, format="DD/MM/YYYY", key=field("key_date"))
+        right.text_input(LABELS["key_date_description"], state.key_date_description, max_chars=200,
+                         key=field("key_date_description"))
+        ui.save_button(
+            t("bulletin.submit"), opened.key,
+            lambda: BulletinIn(mood=opened.value("mood") or 0, priority=opened.value("priority"),
+                               ups_downs=opened.value("ups_downs"), help_request=opened.value("help_request"),
+                               key_date=opened.value("key_date"),
+                               key_date_description=opened.value("key_date_description")),
+            lambda data: bulletins.file_bulletin(actor, ctx.defi.id, data, expected_version=opened.expected),
+            t("bulletin.saved", week=state.label, deadline=deadline), labels=LABELS,
+            after=lambda _: opened.close(), type="primary")
 
 if state.help_status:
     st.markdown(t("bulletin.help_status", status=t(f"help.status.{state.help_status}")))

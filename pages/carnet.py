@@ -9,7 +9,7 @@ from lib.charts import journal as charts
 from lib.clock import today_local
 from lib.i18n import t
 from lib.schemas import CarnetIn
-from lib.ui import cached, context, done, md, submit
+from lib.ui import cached, context, md
 
 ctx = context()
 actor = ctx.actor
@@ -71,24 +71,27 @@ def write_tab() -> None:
     opened = ui.edit("carnet", f"{defi.id}_{actor.id}_{month}", existing.version if existing else None)
     ui.newer_version(opened, lambda: show_carnet(existing))
     with st.form(opened.key):
-        values = {name: st.text_area(LABELS[name], getattr(existing, name) if existing else "", max_chars=2000,
-                                     key=f"{opened.key}_{name}")
-                  for name in TEXTS}
-        ratings = {}
+        for name in TEXTS:
+            st.text_area(LABELS[name], getattr(existing, name) if existing else "", max_chars=2000,
+                         key=opened.field(name))
         if form.competencies:
             st.markdown(t("carnet.phase", number=form.phase_number, name=md(form.phase_name)))
             for competency in form.competencies:
                 current = existing.ratings.get(competency) if existing else None
-                ratings[competency] = st.radio(md(competency), [1, 2, 3, 4], None if current is None else current - 1,
-                                               horizontal=True, key=f"{opened.key}_rating_{competency}")
+                st.radio(md(competency), [1, 2, 3, 4], None if current is None else current - 1, horizontal=True,
+                         key=opened.field(f"rating_{competency}"))
         else:
             st.caption(t("carnet.no_phase"))
-        saved = st.form_submit_button(t("carnet.save"), type="primary")
-    if saved and submit(lambda: CarnetIn(**values, ratings={c: r for c, r in ratings.items() if r is not None}),
-                        lambda data: carnets.save_carnet(actor, defi.id, month, data, opened.expected),
-                        labels=LABELS):
-        opened.close()
-        done(t("carnet.saved", month=month_label(month)))
+
+        def typed() -> CarnetIn:
+            ratings = {c: opened.value(f"rating_{c}") for c in form.competencies}
+            return CarnetIn(**{name: opened.value(name) for name in TEXTS},
+                            ratings={c: r for c, r in ratings.items() if r is not None})
+
+        ui.save_button(t("carnet.save"), opened.key, typed,
+                       lambda data: carnets.save_carnet(actor, defi.id, month, data, opened.expected),
+                       t("carnet.saved", month=month_label(month)), labels=LABELS, after=lambda _: opened.close(),
+                       type="primary")
 
 
 def eig_page() -> None:

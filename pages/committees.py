@@ -94,38 +94,33 @@ NOTE_LABELS = {"successes": "committees.notes.successes", "difficulties": "commi
                "objectives_rating": "committees.notes.objectives_rating", "orientation": "committees.notes.orientation"}
 
 
+NOTE_FIELDS = ["successes", "difficulties", "objectives_rating", "orientation",
+               *(f"{axis}_{part}" for axis in committees.AXES for part in ("rating", "comment"))]
+
+
 def notes_form(c: committees.CommitteeView) -> None:
     opened = ui.edit("committee_notes", c.id, c.version)
     ui.newer_version(opened, lambda: notes_read(c))
+    field = opened.field
     with st.form(opened.key):
-        k = opened.key
-        successes = st.text_area(t("committees.notes.successes"), value=c.successes, max_chars=5000,
-                                 key=f"{k}_successes")
-        difficulties = st.text_area(t("committees.notes.difficulties"), value=c.difficulties, max_chars=5000,
-                                    key=f"{k}_difficulties")
-        objectives = st.selectbox(t("committees.notes.objectives_rating"), RATINGS,
-                                  index=RATINGS.index(c.objectives_rating), format_func=_rating_label,
-                                  key=f"{k}_objectives_rating")
-        orientation = st.text_area(t("committees.notes.orientation"), value=c.orientation, max_chars=5000,
-                                   key=f"{k}_orientation")
+        st.text_area(t("committees.notes.successes"), value=c.successes, max_chars=5000, key=field("successes"))
+        st.text_area(t("committees.notes.difficulties"), value=c.difficulties, max_chars=5000,
+                     key=field("difficulties"))
+        st.selectbox(t("committees.notes.objectives_rating"), RATINGS, index=RATINGS.index(c.objectives_rating),
+                     format_func=_rating_label, key=field("objectives_rating"))
+        st.text_area(t("committees.notes.orientation"), value=c.orientation, max_chars=5000, key=field("orientation"))
         st.markdown(f"**{t('committees.notes.axes')}**")
-        axes = {}
         for axis in committees.AXES:
             a1, a2 = st.columns([1, 3])
-            axes[f"{axis}_rating"] = a1.selectbox(
-                t(f"committees.axis.{axis}"), RATINGS, index=RATINGS.index(getattr(c, f"{axis}_rating")),
-                format_func=_rating_label, key=f"{k}_{axis}_rating", help=t(f"committees.axis.{axis}.help"))
-            axes[f"{axis}_comment"] = a2.text_area(
-                t("committees.notes.axis_comment", axis=t(f"committees.axis.{axis}")),
-                value=getattr(c, f"{axis}_comment"), key=f"{k}_{axis}_comment", max_chars=2000, height=80)
-        if st.form_submit_button(t("committees.notes.save"), type="primary"):
-            saved = submit(lambda: CommitteeNotesIn(successes=successes, difficulties=difficulties,
-                                                    objectives_rating=objectives, orientation=orientation, **axes),
-                           lambda d: committees.save_notes(actor, c.id, d, opened.expected),
-                           labels={k: t(v) for k, v in NOTE_LABELS.items()})
-            if saved is not None:
-                opened.close()
-                ui.done(t("committees.notes.saved"))
+            a1.selectbox(t(f"committees.axis.{axis}"), RATINGS, index=RATINGS.index(getattr(c, f"{axis}_rating")),
+                         format_func=_rating_label, key=field(f"{axis}_rating"), help=t(f"committees.axis.{axis}.help"))
+            a2.text_area(t("committees.notes.axis_comment", axis=t(f"committees.axis.{axis}")),
+                         value=getattr(c, f"{axis}_comment"), key=field(f"{axis}_comment"), max_chars=2000, height=80)
+        ui.save_button(t("committees.notes.save"), opened.key,
+                       lambda: CommitteeNotesIn(**{name: opened.value(name) for name in NOTE_FIELDS}),
+                       lambda d: committees.save_notes(actor, c.id, d, opened.expected), t("committees.notes.saved"),
+                       labels={k: t(v) for k, v in NOTE_LABELS.items()}, after=lambda _: opened.close(),
+                       type="primary")
 
 
 def notes_read(c: committees.CommitteeView) -> None:
@@ -246,13 +241,11 @@ def report_tab() -> None:
     opened = ui.edit("committee_report", c.id, c.version)
     ui.newer_version(opened, lambda: st.text(c.report_text or "—"))
     with st.form(opened.key):
-        text = st.text_area(t("committees.report.text"), value=c.report_text or "", height=300, max_chars=20000,
-                            key=f"{opened.key}_text")
-        saved = st.form_submit_button(t("committees.report.save"))
-        if saved and submit(lambda: ReportIn(text=text),
-                            lambda d: committees.save_report(actor, c.id, d, opened.expected) or True):
-            opened.close()
-            ui.done(t("committees.report.saved"))
+        st.text_area(t("committees.report.text"), value=c.report_text or "", height=300, max_chars=20000,
+                     key=opened.field("text"))
+        ui.save_button(t("committees.report.save"), opened.key, lambda: ReportIn(text=opened.value("text")),
+                       lambda d: committees.save_report(actor, c.id, d, opened.expected), t("committees.report.saved"),
+                       after=lambda _: opened.close())
     if not published and st.button(t("committees.report.publish"), type="primary",
                                    key=f"publish_report_{c.id}") and submit(
             lambda: None, lambda _: committees.publish_report(actor, c.id, c.version) or True):

@@ -10,7 +10,7 @@ from lib.html_export import fmt_value
 from lib.i18n import t
 from lib.indicators import THEMES, IndicatorView
 from lib.schemas import IndicatorIn, MeasurementIn
-from lib.ui import cached, context, done, indicator_columns, md, submit
+from lib.ui import cached, context, indicator_columns, md
 
 ctx = context()
 actor = ctx.actor
@@ -32,57 +32,60 @@ MEASUREMENT_LABELS = {"measured_on": t("indicators.col.date"), "value": t("indic
 st.caption(t("indicators.intro", defi=md(defi.name)))
 
 
-def indicator_form(key: str, current: IndicatorView | None) -> tuple:
-    """The fields of an indicator (empty for a new one); returns the values typed."""
-    theme = st.selectbox(t("indicators.col.theme"), THEMES, THEMES.index(current.theme) if current else 0,
-                         format_func=lambda th: t(f"indicators.theme.{th.value}"), key=f"{key}_theme")
-    name = st.text_input(t("indicators.col.name"), current.name if current else "", max_chars=200,
-                         key=f"{key}_name", placeholder=t("indicators.form.name_placeholder"))
-    unit = st.text_input(t("indicators.col.unit"), current.unit if current else "", max_chars=40, key=f"{key}_unit",
-                         placeholder=t("indicators.form.unit_placeholder"))
+def indicator_form(key: str, current: IndicatorView | None) -> None:
+    """The fields of an indicator, keyed under `key` (empty for a new one)."""
+    st.selectbox(t("indicators.col.theme"), THEMES, THEMES.index(current.theme) if current else 0,
+                 format_func=lambda th: t(f"indicators.theme.{th.value}"), key=f"{key}_theme")
+    st.text_input(t("indicators.col.name"), current.name if current else "", max_chars=200, key=f"{key}_name",
+                  placeholder=t("indicators.form.name_placeholder"))
+    st.text_input(t("indicators.col.unit"), current.unit if current else "", max_chars=40, key=f"{key}_unit",
+                  placeholder=t("indicators.form.unit_placeholder"))
     c1, c2 = st.columns(2)
-    baseline = c1.number_input(t("indicators.col.baseline"), value=current.baseline if current else None,
-                               key=f"{key}_baseline", help=t("indicators.form.baseline_help"), format="%g")
-    target = c2.number_input(t("indicators.col.target"), value=current.target if current else None,
-                             key=f"{key}_target", help=t("indicators.form.target_help"), format="%g")
-    return theme, name, unit, baseline, target
+    c1.number_input(t("indicators.col.baseline"), value=current.baseline if current else None,
+                    key=f"{key}_baseline", help=t("indicators.form.baseline_help"), format="%g")
+    c2.number_input(t("indicators.col.target"), value=current.target if current else None,
+                    key=f"{key}_target", help=t("indicators.form.target_help"), format="%g")
+
+
+INDICATOR_FIELDS = ["theme", "name", "unit", "baseline", "target"]
+MEASUREMENT_FIELDS = ["measured_on", "value"]
 
 
 def edit_tools(i: IndicatorView) -> None:
     """A new measurement, then (folded) changes to the indicator and its measurements."""
-    with st.form(f"measure_{i.id}", clear_on_submit=True):
+    new_key = f"measure_{i.id}"
+    with st.form(new_key):
         st.markdown(f"**{t('indicators.form.new_measurement')}**")
         c1, c2, c3 = st.columns([2, 2, 1.4], vertical_alignment="bottom")
-        day = c1.date_input(t("indicators.col.date"), today, max_value=today, format=DATE, key=f"measure_{i.id}_date")
-        value = c2.number_input(t("indicators.col.value") + (f" ({md(i.unit)})" if i.unit else ""), value=None,
-                                key=f"measure_{i.id}_value", format="%g")
-        if c3.form_submit_button(t("indicators.form.add_measurement"), type="primary") and submit(
-                lambda: MeasurementIn(measured_on=day, value=value),
-                lambda m: indicators.add_measurement(actor, i.id, m), labels=MEASUREMENT_LABELS):
-            done(t("indicators.measurement_added", name=i.name))
+        c1.date_input(t("indicators.col.date"), today, max_value=today, format=DATE, key=f"{new_key}_measured_on")
+        c2.number_input(t("indicators.col.value") + (f" ({md(i.unit)})" if i.unit else ""), value=None,
+                        key=f"{new_key}_value", format="%g")
+        with c3:
+            ui.save_button(t("indicators.form.add_measurement"), new_key,
+                           lambda: ui.typed(MeasurementIn, new_key, MEASUREMENT_FIELDS),
+                           lambda m: indicators.add_measurement(actor, i.id, m),
+                           t("indicators.measurement_added", name=i.name), labels=MEASUREMENT_LABELS,
+                           after=lambda _: ui.clear_fields(f"{new_key}_"), type="primary")
 
     with st.expander(t("indicators.form.edit", name=md(i.name))):
         opened = ui.edit("indicator", i.id, i.version)
         ui.newer_version(opened, lambda: st.text(f"{i.name} · {i.unit} · {fmt_value(i.baseline, i.unit)} → "
                                                  f"{fmt_value(i.target, i.unit)}"))
         with st.form(opened.key):
-            fields = indicator_form(opened.key, i)
-            confirm = st.checkbox(t("indicators.form.confirm_delete"), key=f"{opened.key}_confirm")
+            indicator_form(opened.key, i)
+            st.checkbox(t("indicators.form.confirm_delete"), key=opened.field("confirm"))
             c1, c2 = st.columns(2)
-            save = c1.form_submit_button(t("indicators.form.save"))
-            remove = c2.form_submit_button(t("indicators.form.delete"))
-        if save and submit(lambda: IndicatorIn(theme=fields[0], name=fields[1], unit=fields[2], baseline=fields[3],
-                                               target=fields[4]),
-                           lambda d: indicators.update_indicator(actor, i.id, d, opened.expected) or True,
-                           labels=INDICATOR_LABELS):
-            opened.close()
-            done(t("indicators.updated", name=i.name))
-        if remove:
-            if not confirm:
-                st.warning(t("indicators.delete_unconfirmed"))
-            elif submit(lambda: i.id, lambda _: indicators.delete_indicator(actor, i.id, opened.expected) or True):
-                opened.close()
-                done(t("indicators.deleted", name=i.name))
+            with c1:
+                ui.save_button(t("indicators.form.save"), opened.key,
+                               lambda: ui.typed(IndicatorIn, opened.key, INDICATOR_FIELDS),
+                               lambda d: indicators.update_indicator(actor, i.id, d, opened.expected),
+                               t("indicators.updated", name=i.name), labels=INDICATOR_LABELS,
+                               after=lambda _: opened.close())
+            with c2:
+                ui.save_button(t("indicators.form.delete"), opened.key,
+                               lambda: ui.confirmed(opened.key, i.id, t("indicators.delete_unconfirmed")),
+                               lambda _: indicators.delete_indicator(actor, i.id, opened.expected),
+                               t("indicators.deleted", name=i.name), after=lambda _: opened.close())
 
         if not i.measurements:
             return
@@ -95,26 +98,22 @@ def edit_tools(i: IndicatorView) -> None:
                          lambda: st.text(f"{picked.measured_on:%d/%m/%Y} · {fmt_value(picked.value, i.unit)}"))
         with st.form(measured.key):
             c1, c2 = st.columns(2)
-            day = c1.date_input(t("indicators.col.date"), picked.measured_on, max_value=today, format=DATE,
-                                key=f"{measured.key}_date")
-            value = c2.number_input(t("indicators.col.value"), value=picked.value, format="%g",
-                                    key=f"{measured.key}_value")
-            confirm = st.checkbox(t("indicators.form.confirm_delete_measurement"), key=f"{measured.key}_confirm")
+            c1.date_input(t("indicators.col.date"), picked.measured_on, max_value=today, format=DATE,
+                          key=measured.field("measured_on"))
+            c2.number_input(t("indicators.col.value"), value=picked.value, format="%g", key=measured.field("value"))
+            st.checkbox(t("indicators.form.confirm_delete_measurement"), key=measured.field("confirm"))
             c1, c2 = st.columns(2)
-            save = c1.form_submit_button(t("indicators.form.save_measurement"))
-            remove = c2.form_submit_button(t("indicators.form.delete_measurement"))
-        if save and submit(lambda: MeasurementIn(measured_on=day, value=value),
-                           lambda d: indicators.update_measurement(actor, picked.id, d, measured.expected) or True,
-                           labels=MEASUREMENT_LABELS):
-            measured.close()
-            done(t("indicators.measurement_updated"))
-        if remove:
-            if not confirm:
-                st.warning(t("indicators.delete_unconfirmed"))
-            elif submit(lambda: picked.id,
-                        lambda _: indicators.delete_measurement(actor, picked.id, measured.expected) or True):
-                measured.close()
-                done(t("indicators.measurement_deleted"))
+            with c1:
+                ui.save_button(t("indicators.form.save_measurement"), measured.key,
+                               lambda: ui.typed(MeasurementIn, measured.key, MEASUREMENT_FIELDS),
+                               lambda d: indicators.update_measurement(actor, picked.id, d, measured.expected),
+                               t("indicators.measurement_updated"), labels=MEASUREMENT_LABELS,
+                               after=lambda _: measured.close())
+            with c2:
+                ui.save_button(t("indicators.form.delete_measurement"), measured.key,
+                               lambda: ui.confirmed(measured.key, picked.id, t("indicators.delete_unconfirmed")),
+                               lambda _: indicators.delete_measurement(actor, picked.id, measured.expected),
+                               t("indicators.measurement_deleted"), after=lambda _: measured.close())
 
 
 def card(i: IndicatorView) -> None:
@@ -168,12 +167,12 @@ else:
 
 if can_edit:
     st.subheader(t("indicators.form.new"))
-    with st.form(f"indicator_new_{defi.id}", clear_on_submit=True):
-        fields = indicator_form(f"new_{defi.id}", None)
-        if st.form_submit_button(t("indicators.form.add"), type="primary") and submit(
-                lambda: IndicatorIn(theme=fields[0], name=fields[1], unit=fields[2], baseline=fields[3],
-                                    target=fields[4]),
-                lambda d: indicators.create_indicator(actor, defi.id, d), labels=INDICATOR_LABELS):
-            done(t("indicators.added", name=fields[1].strip()))
+    new_key = f"new_{defi.id}"
+    with st.form(f"indicator_new_{defi.id}"):
+        indicator_form(new_key, None)
+        ui.save_button(t("indicators.form.add"), new_key, lambda: ui.typed(IndicatorIn, new_key, INDICATOR_FIELDS),
+                       lambda d: indicators.create_indicator(actor, defi.id, d),
+                       lambda d: t("indicators.added", name=d.name),
+                       labels=INDICATOR_LABELS, after=lambda _: ui.clear_fields(f"{new_key}_"), type="primary")
 else:
     st.caption(t("indicators.read_only"))

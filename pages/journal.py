@@ -10,7 +10,7 @@ from lib.i18n import t
 from lib.logbook import JournalFilters
 from lib.models import Category
 from lib.schemas import LogEntryIn
-from lib.ui import cached, context, done, submit
+from lib.ui import cached, context
 
 ctx = context()
 actor = ctx.actor
@@ -61,37 +61,40 @@ def show_entry(entry: logbook.EntryView) -> None:
     st.text(entry.tache)
 
 
+ENTRY_FIELDS = ["done_on", "livrable", "tache", "categories", "news"]
+
+
+def entry_fields(key: str, entry: logbook.EntryView | None) -> None:
+    """The fields of an entry, keyed under `key` (empty for a new one)."""
+    st.date_input(t("journal.form.date"), entry.done_on if entry else today, max_value=today, format="DD/MM/YYYY",
+                  key=f"{key}_done_on")
+    st.text_input(t("journal.form.livrable"), entry.livrable if entry else "", max_chars=200, key=f"{key}_livrable")
+    st.text_area(t("journal.form.tache"), entry.tache if entry else "", max_chars=1000, key=f"{key}_tache")
+    st.multiselect(t("journal.form.categories"), list(Category), entry.categories if entry else [],
+                   format_func=charts.category_name, key=f"{key}_categories")
+    st.radio(t("journal.form.news"), NEWS, NEWS.index(entry.news) if entry else 1, format_func=news_label,
+             horizontal=True, key=f"{key}_news")
+
+
 def edit_form(picked: logbook.EntryView) -> None:
     """Edit or delete one entry; a change saved meanwhile by someone else is shown, never lost."""
     ui.same_defi(defi, picked)
     opened = ui.edit("journal_entry", picked.id, picked.version)
     ui.newer_version(opened, lambda: show_entry(picked))
+
     with st.form(opened.key):
-        k = opened.key
-        done_on = st.date_input(t("journal.form.date"), picked.done_on, max_value=today, format="DD/MM/YYYY",
-                                key=f"{k}_date")
-        new_livrable = st.text_input(t("journal.form.livrable"), picked.livrable, max_chars=200, key=f"{k}_livrable")
-        tache = st.text_area(t("journal.form.tache"), picked.tache, max_chars=1000, key=f"{k}_tache")
-        cats = st.multiselect(t("journal.form.categories"), list(Category), picked.categories,
-                              format_func=charts.category_name, key=f"{k}_categories")
-        flag = st.radio(t("journal.form.news"), NEWS, NEWS.index(picked.news), format_func=news_label,
-                        horizontal=True, key=f"{k}_news")
-        confirm = st.checkbox(t("journal.form.confirm_delete"), key=f"{k}_confirm")
+        entry_fields(opened.key, picked)
+        st.checkbox(t("journal.form.confirm_delete"), key=opened.field("confirm"))
         save_col, delete_col = st.columns(2)
-        save = save_col.form_submit_button(t("journal.form.save"), type="primary")
-        remove = delete_col.form_submit_button(t("journal.form.delete"))
-    if save and submit(lambda: LogEntryIn(done_on=done_on, livrable=new_livrable, tache=tache, categories=cats,
-                                          news=flag),
-                       lambda data: logbook.update_entry(actor, picked.id, data, opened.expected) or True,
-                       labels=LABELS):
-        opened.close()
-        done(t("journal.updated"))
-    if remove:
-        if not confirm:
-            st.warning(t("journal.delete_unconfirmed"))
-        elif submit(lambda: picked.id, lambda entry_id: logbook.delete_entry(actor, entry_id, opened.expected) or True):
-            opened.close()
-            done(t("journal.deleted"))
+        with save_col:
+            ui.save_button(t("journal.form.save"), opened.key, lambda: ui.typed(LogEntryIn, opened.key, ENTRY_FIELDS),
+                           lambda data: logbook.update_entry(actor, picked.id, data, opened.expected),
+                           t("journal.updated"), labels=LABELS, after=lambda _: opened.close(), type="primary")
+        with delete_col:
+            ui.save_button(t("journal.form.delete"), opened.key,
+                           lambda: ui.confirmed(opened.key, picked.id, t("journal.delete_unconfirmed")),
+                           lambda entry_id: logbook.delete_entry(actor, entry_id, opened.expected),
+                           t("journal.deleted"), after=lambda _: opened.close())
 
 
 tab_names = [t("journal.tab.entries"), t("journal.tab.charts")] + ([t("journal.tab.write")] if can_write else [])
@@ -172,19 +175,16 @@ with tabs[1]:
 # --- Write ------------------------------------------------------------------------------------
 
 if can_write:
-    with tabs[2], st.form(f"journal_new_{defi.id}", clear_on_submit=True):
+    new_key = f"new_{defi.id}"
+
+    def added(entry_id: int) -> None:
+        """The new entry opens in the edit form; this form empties for the next one."""
+        st.session_state["journal_pick_next"] = entry_id
+        ui.clear_fields(f"{new_key}_")
+
+    with tabs[2], st.form(f"journal_new_{defi.id}"):
         st.subheader(t("journal.form.new"))
-        k = f"new_{defi.id}"
-        done_on = st.date_input(t("journal.form.date"), today, max_value=today, format="DD/MM/YYYY", key=f"{k}_date")
-        new_livrable = st.text_input(t("journal.form.livrable"), max_chars=200, key=f"{k}_livrable")
-        tache = st.text_area(t("journal.form.tache"), max_chars=1000, key=f"{k}_tache")
-        cats = st.multiselect(t("journal.form.categories"), list(Category), format_func=charts.category_name,
-                              key=f"{k}_categories")
-        flag = st.radio(t("journal.form.news"), NEWS, 1, format_func=news_label, horizontal=True, key=f"{k}_news")
-        if st.form_submit_button(t("journal.form.add"), type="primary"):
-            added = submit(lambda: LogEntryIn(done_on=done_on, livrable=new_livrable, tache=tache,
-                                              categories=cats, news=flag),
-                           lambda data: logbook.add_entry(actor, defi.id, data), labels=LABELS)
-            if added:
-                st.session_state["journal_pick_next"] = added
-                done(t("journal.added"))
+        entry_fields(new_key, None)
+        ui.save_button(t("journal.form.add"), new_key, lambda: ui.typed(LogEntryIn, new_key, ENTRY_FIELDS),
+                       lambda data: logbook.add_entry(actor, defi.id, data), t("journal.added"), labels=LABELS,
+                       after=added, type="primary")

@@ -3,6 +3,7 @@ logged in through the session-state seam (or through the real login form)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -63,6 +64,12 @@ def app_as(world) -> Callable[..., AppTest]:  # noqa: ANN001
     return run
 
 
+def shown(markdown: str) -> str:
+    """What a reader sees of Markdown made inert by `ui.md`: without the backslash escapes and
+    the invisible joiners that keep addresses from becoming links."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")
+
+
 def texts(at: AppTest) -> str:
     """Everything the page wrote, in one string, for assertions on what a user reads."""
     parts = []
@@ -70,4 +77,9 @@ def texts(at: AppTest) -> str:
                  "metric", "text"):
         for element in getattr(at, kind):
             parts.append(str(getattr(element, "value", "")) + " " + str(getattr(element, "label", "")))
-    return "\n".join(parts)
+    return shown("\n".join(parts))
+
+
+def errors(at: AppTest) -> list[str]:
+    """The page's error messages, as read."""
+    return [shown(e.value) for e in at.error]

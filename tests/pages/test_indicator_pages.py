@@ -11,7 +11,7 @@ from lib import committees, indicators, phases
 from lib.clock import today_local
 from lib.models import IndicatorTheme
 from lib.schemas import CommitteeNotesIn, CommitteeScheduleIn, IndicatorIn, MeasurementIn, ReportIn
-from tests.pages.conftest import texts
+from tests.pages.conftest import errors, texts
 
 PAGE = "pages/indicators.py"
 USERS = IndicatorIn(theme=IndicatorTheme.PERFORMANCE_PRODUIT, name="Utilisateurs actifs", unit="utilisateurs",
@@ -98,7 +98,7 @@ def test_eig_adds_an_indicator_then_a_measurement(app_as, world):
 def test_a_measurement_without_value_is_refused_in_french(app_as, world, users):
     at = app_as("eig", page=PAGE)
     next(b for b in at.button if b.label == "Enregistrer la mesure").click().run()
-    assert "Valeur : Ce champ est obligatoire." in [e.value for e in at.error]
+    assert "Valeur : Ce champ est obligatoire." in errors(at)
     assert len(indicators.defi_indicators(world.coach, world.alpha_id).indicators[0].measurements) == 2
 
 
@@ -107,7 +107,7 @@ def test_an_edit_made_meanwhile_is_not_overwritten(app_as, world, users):
     indicators.update_indicator(world.coach, users, USERS.model_copy(update={"target": 2000}), 1)
     at.text_input(key=f"indicator_{users}_1_name").input("Utilisateurs mensuels")
     next(b for b in at.button if b.label == "Enregistrer l'indicateur").click().run()
-    assert any("modifié par quelqu'un d'autre" in e.value for e in at.error)
+    assert any("modifié par quelqu'un d'autre" in e for e in errors(at))
     [kept] = indicators.defi_indicators(world.coach, world.alpha_id).indicators
     assert (kept.name, kept.target) == ("Utilisateurs actifs", 2000)
 

@@ -14,7 +14,7 @@ from lib.errors import StaleEdit
 from lib.i18n import t
 from lib.models import Category
 from lib.schemas import BulletinIn, CommitteeNotesIn, CommitteeScheduleIn, LogEntryIn, ReportIn
-from tests.pages.conftest import texts
+from tests.pages.conftest import errors, texts
 from tests.pages.test_retro_pages import PARIS, WEDNESDAY
 
 MINE = "Ma version, tapée pendant que l'autre enregistrait"
@@ -35,7 +35,7 @@ def save(at, label: str) -> None:  # noqa: ANN001
 def assert_kept_and_shown(at, field) -> None:  # noqa: ANN001
     """Refused with the French message; the person's text is still in the form; the other
     version is on the page."""
-    assert StaleEdit().args[0] in [e.value for e in at.error]
+    assert StaleEdit().args[0] in errors(at)
     assert field().value == MINE
     assert t("edit.newer_version") in texts(at)
     assert THEIRS in texts(at)
