@@ -251,7 +251,7 @@ FR: dict[str, str] = {
     "carnet.coach.col.carnets": "Carnets écrits",
     "carnet.not_for_you": "Le carnet mensuel est personnel : seuls les EIG du défi et les coachs y ont accès.",
     # --- Import / export (issue 3) ---------------------------------------------------
-    "page.import": "Import du carnet historique",
+    "page.import": "Imports",
     "import.title": "Importer un carnet de bord historique",
     "import.intro": "Fichier CSV de l'ancien suivi, avec l'en-tête `Défi,Livrable,Tâche,Fait le,Cat,OK`. Rien n'est écrit avant votre confirmation.",
     "import.promotion": "Promotion de destination",
