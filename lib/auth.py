@@ -33,6 +33,10 @@ COOKIE_EXPIRY_DAYS = 7
 # Demo accounts all share this password; production refuses to start while one of
 # them is still active with it.
 DEMO_PASSWORD = "demo-eig-2026"
+# The hash of an account created without a password (roster import): the database's bcrypt
+# check accepts it, bcrypt refuses it as a hash, and check_login refuses such an account
+# before comparing anything, until an invitation or a reset gives it a real password.
+NO_PASSWORD = "$2-no-password"
 
 
 def hash_password(password: str, rounds: int = 12) -> str:
@@ -95,7 +99,8 @@ def check_login(login: str, password: str, client: str | None, now: dt.datetime 
             record(s, None, "login_refused_locked", "user", user_id,
                    after={**trail, "locked_until": max(locks).isoformat()}, at=now)
             return LoginOutcome(ok=False, locked_until=max(locks))
-        if check_password(password, user.password_hash if user else _unknown_login_hash()) and user:
+        usable = user is not None and user.password_hash != NO_PASSWORD
+        if check_password(password, user.password_hash if usable else _unknown_login_hash()) and usable:
             s.execute(update(LoginThrottle).where(same_login, LoginThrottle.client.in_(clients))
                       .values(failures=0, locked_until=None))
             record(s, Actor.of(user), "login", "user", user.id, after=trail, at=now)

@@ -99,8 +99,8 @@ class LabelGroup(BaseModel):
         return sum(self.variants.values())
 
 
-class Preview(BaseModel):
-    """What the page keeps in the session: counts, the first problems and the groups;
+class Analysis(BaseModel):
+    """What a page keeps in the session of an analysed file: counts and the first problems;
     the rows themselves wait in the store under `token`."""
 
     token: str
@@ -109,15 +109,20 @@ class Preview(BaseModel):
     promotion_name: str
     records: int  # data records read
     valid: int
-    errors: int  # lines left out
+    errors: int  # lines in error
     warnings: int
     problems: list[Problem]  # the first SHOWN_PROBLEMS, by line
-    groups: list[LabelGroup]
-    defis: dict[int, str]  # existing défis of the promotion
 
     @property
     def problem_count(self) -> int:
         return self.errors + self.warnings
+
+
+class Preview(Analysis):
+    """An analysed legacy journal, with its défi labels grouped."""
+
+    groups: list[LabelGroup]
+    defis: dict[int, str]  # existing défis of the promotion
 
 
 class Target(BaseModel):
@@ -274,11 +279,25 @@ def read_logbook(data: bytes | str | BinaryIO, today: dt.date) -> Iterator[Parse
         text.detach()  # the caller's file stays open
 
 
+def delimiter_of(first_line: str) -> str:
+    """Semicolons when the header line has them and no comma (French spreadsheets)."""
+    return ";" if ";" in first_line and "," not in first_line else ","
+
+
+def csv_error_message(error: str, last: int) -> str:
+    """The csv module's error on a record, in French."""
+    if "field limit" in error:
+        return t("import.problem.cell_too_big", max=f"{csv.field_size_limit():,}".replace(",", "\u202f"))
+    if "end of data" in error:
+        return t("import.problem.open_quote_eof")
+    return t("import.problem.bad_quotes", last=last)
+
+
 def _read_records(source: _Lines, today: dt.date) -> Iterator[ParsedRow | Problem]:
     first_line = next(source, "")
     source.push_back(source.taken)
     source.taken = []
-    delimiter = ";" if ";" in first_line and "," not in first_line else ","
+    delimiter = delimiter_of(first_line)
     reader = csv.reader(source, delimiter=delimiter, strict=True)
     try:
         header = next(reader, None) or []
@@ -309,13 +328,7 @@ def _read_records(source: _Lines, today: dt.date) -> Iterator[ParsedRow | Proble
             yield Problem(line=first, severity="error",
                           message=t("import.problem.open_quote", first=taken[1][0], last=last))
         elif cells is None:
-            if "field limit" in error:
-                message = t("import.problem.cell_too_big", max=f"{csv.field_size_limit():,}".replace(",", "\u202f"))
-            elif "end of data" in error:
-                message = t("import.problem.open_quote_eof")
-            else:
-                message = t("import.problem.bad_quotes", last=last)
-            yield Problem(line=first, severity="error", message=message)
+            yield Problem(line=first, severity="error", message=csv_error_message(error, last))
         elif not any(cell.strip() for cell in cells):
             continue
         elif len(cells) < width:
@@ -348,13 +361,20 @@ def _open_new(path: Path):  # noqa: ANN202 - a text file
     return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8")
 
 
-def discard(preview: Preview) -> None:
+def new_token() -> str:
+    """A fresh token for an analysis's files, the store created and swept first."""
+    STORE.mkdir(mode=0o700, exist_ok=True)
+    _sweep_store()
+    return secrets.token_urlsafe(24)
+
+
+def discard(preview: Analysis) -> None:
     """Remove the analysed file's rows and problems (after the import, or a new analysis)."""
     for kind in ("rows", "problems"):
         _store_path(preview.token, kind).unlink(missing_ok=True)
 
 
-def _open_stored(preview: Preview, kind: str):  # noqa: ANN202 - a text file
+def _open_stored(preview: Analysis, kind: str):  # noqa: ANN202 - a text file
     try:
         return _store_path(preview.token, kind).open(encoding="utf-8")
     except FileNotFoundError:
@@ -370,7 +390,7 @@ def stored_rows(preview: Preview) -> Iterator[ParsedRow]:
                             news=news)
 
 
-def stored_problems(preview: Preview) -> Iterator[Problem]:
+def stored_problems(preview: Analysis) -> Iterator[Problem]:
     """Every problem of the file, by line (the preview carries only the first ones)."""
     with _open_stored(preview, "problems") as handle:
         for raw in handle:
@@ -403,9 +423,7 @@ def preview_logbook(actor: Actor, data: bytes | str | BinaryIO, promotion_id: in
         defis = dict(s.execute(select(Defi.id, Defi.name).where(Defi.promotion_id == promotion_id)).all())
         name, timezone = promotion.name, promotion.timezone or "Europe/Paris"
     today = (now or now_utc()).astimezone(ZoneInfo(timezone)).date()
-    STORE.mkdir(mode=0o700, exist_ok=True)
-    _sweep_store()
-    token = secrets.token_urlsafe(24)
+    token = new_token()
     labels: dict[str, int] = {}
     shown: list[Problem] = []
     valid = warnings = 0
@@ -609,6 +627,11 @@ def main(argv: list[str] | None = None) -> int:
     logbook.add_argument("--dry-run", action="store_true")
     logbook.add_argument("--as", dest="login", default=None, help=t("import.cli.as"))
     logbook.add_argument("--administration", default=None, help=t("import.cli.administration"))
+    roster = commands.add_parser("roster", help=t("roster.cli.help"))
+    roster.add_argument("file")
+    roster.add_argument("--promotion", required=True)
+    roster.add_argument("--dry-run", action="store_true")
+    roster.add_argument("--as", dest="login", default=None, help=t("import.cli.as"))
     args = parser.parse_args(argv)
     try:
         handle = open(args.file, "rb")  # noqa: SIM115 - closed below, after the import
@@ -625,6 +648,8 @@ def main(argv: list[str] | None = None) -> int:
         if promotion_id is None:
             print(t("import.cli.no_promotion", name=args.promotion), file=sys.stderr)
             return 2
+        if args.command == "roster":
+            return _roster_command(actor, handle, promotion_id, args.file, args.dry_run)
         try:
             preview = preview_logbook(actor, handle, promotion_id, filename=args.file)
         except ImportFormatError as exc:
@@ -634,6 +659,29 @@ def main(argv: list[str] | None = None) -> int:
         targets = plan(preview)
         result = confirm_import(actor, preview, targets, args.administration, dry_run=args.dry_run)
         print(format_report(preview, targets, result))
+    finally:
+        discard(preview)
+    return 0
+
+
+def _roster_command(actor: Actor, handle: BinaryIO, promotion_id: int, filename: str, dry_run: bool) -> int:
+    """Analyse a roster, then import it unless it has errors (exit code 2, nothing written)."""
+    from lib import roster  # built on this module's store: imported here, not in a cycle
+
+    try:
+        preview = roster.preview_roster(actor, handle, promotion_id, filename=filename)
+    except ServiceError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    try:
+        if preview.errors:
+            print(roster.format_report(preview))
+            return 2
+        result = roster.confirm_roster(actor, preview, dry_run=dry_run)
+        print(roster.format_report(preview, result))
+    except ServiceError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
     finally:
         discard(preview)
     return 0

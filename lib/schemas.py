@@ -15,8 +15,13 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, fie
 
 from lib.i18n import t
 from lib.models import Category, CoachingForm, DefiRole, GlobalRole, IndicatorTheme, Perennisation
+from lib.text import fold
 
 LOGIN_RE = re.compile(r"^[a-z0-9._-]{3,64}$")
+# Roles on a défi as a roster spells them (folded): the programme's words, a few variants.
+ROSTER_ROLES = {"eig": DefiRole.EIG, "porteur": DefiRole.PORTEUR, "porteuse": DefiRole.PORTEUR,
+                "porteur de projet": DefiRole.PORTEUR, "porteuse de projet": DefiRole.PORTEUR,
+                "sponsor": DefiRole.SPONSOR, "coach": DefiRole.COACH}
 EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 # C0 and C1 control characters other than tab and line breaks: invisible, never meant
 # (pasted from a terminal or a PDF), and PostgreSQL refuses NUL in text. Refused, not
@@ -126,6 +131,37 @@ class MembershipIn(Input):
     user_id: int
     defi_id: int
     role: DefiRole
+
+
+class RosterRowIn(Input):
+    """A row of a promotion's roster (lib.roster): a person's role on a défi."""
+
+    defi: Annotated[str, bounded(200)]
+    administration: Annotated[str, bounded(200)]
+    name: Annotated[str, bounded(120)]
+    email: str
+    role: DefiRole
+
+    @field_validator("defi", "administration", "name")
+    @classmethod
+    def _spaces(cls, v: str) -> str:
+        return " ".join(v.split())
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, v: str) -> str:
+        v = v.strip().lower()
+        if len(v) > 254 or not EMAIL_RE.match(v):
+            raise ValueError(t("validation.email"))
+        return v
+
+    @field_validator("role", mode="before")
+    @classmethod
+    def _role(cls, v: object) -> object:
+        role = ROSTER_ROLES.get(" ".join(fold(str(v)).split()))
+        if role is None:
+            raise ValueError(t("roster.problem.role", value=str(v)[:40]))
+        return role
 
 
 class PromotionIn(Input):

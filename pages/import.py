@@ -1,17 +1,20 @@
-"""Import du carnet historique (coaches and admins): upload a legacy CSV, review the
-preview (problems by line, défi spellings grouped), then confirm: one transaction."""
+"""Imports (coaches and admins): the legacy journal (carnet historique) or the promotion's
+roster (annuaire). Upload, review the preview (problems by line), then confirm: one transaction."""
 
 import streamlit as st
 
-from lib import importers, portfolio
+from lib import importers, portfolio, roster
 from lib.errors import ServiceError
 from lib.i18n import t
 from lib.ui import cached, context, done, md
 
 ctx = context()
 actor = ctx.actor
-st.title(t("import.title"))
-st.markdown(t("import.intro"))
+st.title(t("page.import"))
+kind = st.radio(t("import.kind"), ["logbook", "roster"], format_func=lambda k: t(f"import.kind.{k}"),
+                horizontal=True, key="import_kind")
+st.subheader(t("roster.title") if kind == "roster" else t("import.title"))
+st.markdown(t("roster.intro") if kind == "roster" else t("import.intro"))
 
 promotions = cached(portfolio.promotions_for)(actor)
 if not promotions:
@@ -21,6 +24,79 @@ ids = [p.id for p in promotions]
 default = ids.index(ctx.promotion.id) if ctx.promotion and ctx.promotion.id in ids else 0
 promotion = st.selectbox(t("import.promotion"), promotions, index=default, format_func=lambda p: p.name,
                          key="import_promotion")
+
+
+def show_problems(problems: list[importers.Problem], severity: str) -> None:
+    st.dataframe([{"line": p.line, "severity": t(f"{severity}.{p.severity}"), "message": p.message}
+                  for p in problems], hide_index=True, width="stretch", column_config={
+        "line": t("import.col.line"), "severity": t("import.col.severity"), "message": t("import.col.message")})
+
+
+def roster_import() -> None:
+    """The roster's flow: analyse, show what would change, confirm."""
+    upload = st.file_uploader(t("roster.upload"), type=["csv", "xlsx"], key="roster_file",
+                              max_upload_size=importers.UPLOAD_MAX_MB)
+    if upload is not None and st.button(t("roster.analyse"), type="primary"):
+        previous = st.session_state.pop("roster_preview", None)
+        if previous is not None:
+            importers.discard(previous)
+        try:
+            st.session_state["roster_preview"] = roster.preview_roster(actor, upload, promotion.id, upload.name)
+        except ServiceError as exc:
+            st.error(str(exc))
+    preview: roster.RosterPreview | None = st.session_state.get("roster_preview")
+    if preview is None or preview.promotion_id != promotion.id:
+        return
+    changes = preview.changes
+    c1, c2, c3 = st.columns(3)
+    c1.metric(t("import.metric.records"), preview.records)
+    c2.metric(t("import.metric.valid"), preview.valid)
+    c3.metric(t("import.metric.errors"), preview.errors)
+    st.subheader(t("import.problems"))
+    if preview.problems:
+        show_problems(preview.problems, "roster.severity")
+        if preview.problem_count > len(preview.problems):
+            st.caption(t("import.problems.more", shown=len(preview.problems), n=preview.problem_count))
+            st.download_button(t("import.report.download"), lambda: roster.format_report(preview),
+                               file_name="rapport-annuaire.txt", mime="text/plain")
+    else:
+        st.caption(t("import.no_problem"))
+    if preview.errors:
+        st.error(t("roster.has_errors", n=preview.errors))
+        return
+    if changes.empty:
+        st.info(t("roster.nothing_to_change"))
+        return
+    st.subheader(t("roster.changes"))
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric(t("roster.metric.defis"), len(changes.defis))
+    c2.metric(t("roster.metric.accounts"), len(changes.accounts))
+    c3.metric(t("roster.metric.added"), changes.added)
+    c4.metric(t("roster.metric.changed"), len(changes.role_changes))
+    st.markdown("\n".join(f"- {line}" for line in [t("roster.report.new_defi", name=n) for n in changes.defis]
+                          + [t("roster.report.new_account", account=a) for a in changes.accounts]
+                          + changes.role_changes))
+    if st.button(t("roster.confirm"), type="primary"):
+        bar = st.progress(0.0, text=t("roster.progress", done=0, total=preview.valid))
+
+        def progress(done_rows: int, total: int) -> None:
+            bar.progress(done_rows / max(total, 1), text=t("roster.progress", done=done_rows, total=total))
+
+        try:
+            result = roster.confirm_roster(actor, preview, progress=progress)
+        except ServiceError as exc:
+            st.error(str(exc))
+        else:
+            importers.discard(st.session_state.pop("roster_preview"))
+            changes = result.changes
+            done(t("roster.report.done", defis=len(changes.defis), accounts=len(changes.accounts),
+                   added=changes.added, changed=len(changes.role_changes), unchanged=changes.unchanged))
+
+
+if kind == "roster":
+    roster_import()
+    st.stop()
+
 upload = st.file_uploader(t("import.upload"), type=["csv", "txt"], key="import_file",
                           max_upload_size=importers.UPLOAD_MAX_MB)
 if upload is not None and st.button(t("import.analyse"), type="primary"):
@@ -49,9 +125,7 @@ c4.metric(t("import.metric.warnings"), preview.warnings)
 
 st.subheader(t("import.problems"))
 if preview.problems:
-    st.dataframe([{"line": p.line, "severity": t(f"import.severity.{p.severity}"), "message": p.message}
-                  for p in preview.problems], hide_index=True, width="stretch", column_config={
-        "line": t("import.col.line"), "severity": t("import.col.severity"), "message": t("import.col.message")})
+    show_problems(preview.problems, "import.severity")
     if preview.problem_count > len(preview.problems):
         st.caption(t("import.problems.more", shown=len(preview.problems), n=preview.problem_count))
         st.download_button(t("import.report.download"), lambda: importers.format_report(

@@ -19,10 +19,10 @@ pytestmark = pytest.mark.browser
 MENUS = {
     "coach.claire": ["Accueil", "Carnet de bord", "Mon carnet", "Rétrospectives", "Demandes d'aide", "Dates clés",
                      "Phases", "Comités d'évaluation", "Indicateurs", "Portefeuille", "Indicateurs du programme",
-                     "Import du carnet historique", "Administration"],
+                     "Imports", "Administration"],
     "admin": ["Accueil", "Carnet de bord", "Mon carnet", "Rétrospectives", "Demandes d'aide", "Dates clés",
               "Phases", "Comités d'évaluation", "Indicateurs", "Portefeuille", "Indicateurs du programme",
-              "Import du carnet historique", "Administration"],
+              "Imports", "Administration"],
     "eig.lea": ["Accueil", "Carnet de bord", "Mon carnet", "Bulletin de la semaine", "Rétrospectives", "Dates clés",
                 "Phases", "Comités d'évaluation", "Indicateurs", "Indicateurs du programme"],
     "porteur.marc": ["Accueil", "Carnet de bord", "Rétrospectives", "Dates clés", "Phases", "Comités d'évaluation",

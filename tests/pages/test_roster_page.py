@@ -1,0 +1,80 @@
+"""Roster import page: the coach or admin picks "Annuaire de la promotion", analyses a file,
+reads the problems by line and what would change, and confirms; nothing is written before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from lib import db, importers
+from lib.models import Membership, User
+from tests.pages.conftest import texts
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+ROW = "Alpha,Ministère des Tests (fictif),Ana Lys,ana@example.org,eig\n"
+
+
+@pytest.fixture(autouse=True)
+def store(tmp_path, monkeypatch):  # noqa: ANN001, ANN201
+    monkeypatch.setattr(importers, "STORE", tmp_path / "store")
+
+
+def button(at, label: str):  # noqa: ANN001, ANN201
+    return next(b for b in at.button if b.label == label)
+
+
+def counts() -> tuple[int, int]:
+    with db.reading() as s:
+        return s.scalar(select(func.count(User.id))), s.scalar(select(func.count(Membership.id)))
+
+
+def roster_page(app_as, login: str = "admin"):  # noqa: ANN001, ANN201
+    at = app_as(login, page="pages/import.py")
+    at.radio(key="import_kind").set_value("roster").run()
+    assert not at.exception
+    return at
+
+
+def test_admin_previews_the_demo_roster_then_confirms_it(app_as, world):
+    at = roster_page(app_as)
+    assert "Importer l'annuaire de la promotion" in texts(at)
+    assert at.file_uploader[0].proto.max_upload_size_mb == importers.UPLOAD_MAX_MB
+    at.file_uploader[0].set_value(("roster_eig10.csv", (DATA / "roster_eig10.csv").read_bytes(), "text/csv")).run()
+    button(at, "Analyser l'annuaire").click().run()
+    assert not at.exception
+    before = counts()
+    assert [m.value for m in at.metric] == ["61", "61", "0", "12", "51", "61", "0"]
+    page = texts(at)
+    assert "Aucun problème détecté." in page
+    assert "nouveau compte, sans mot de passe : Léa Moreau <lea.moreau@eig.example.fr>" in page
+    assert "nouveau défi « Vélo au quotidien »" in page
+    button(at, "Confirmer l'import de l'annuaire").click().run()
+    assert not at.exception
+    assert "Fait : 12 défi(s) créé(s), 51 compte(s) créé(s), 61 rattachement(s) ajouté(s)" in texts(at)
+    assert counts() == (before[0] + 51, before[1] + 61)
+    assert "roster_preview" not in at.session_state and list(importers.STORE.iterdir()) == []
+
+
+def test_bad_rows_are_listed_by_line_and_offer_no_confirmation(app_as, world):
+    at = roster_page(app_as, "coach")
+    at.file_uploader[0].set_value(("roster_bad.csv", (DATA / "roster_bad.csv").read_bytes(), "text/csv")).run()
+    button(at, "Analyser l'annuaire").click().run()
+    assert not at.exception
+    assert list(at.dataframe[0].value["line"]) == [3, 4, 5, 6]
+    assert "Le fichier comporte 4 ligne(s) en erreur" in texts(at)
+    assert "Confirmer l'import de l'annuaire" not in [b.label for b in at.button]
+    assert counts()[1] == 8  # the world's memberships only
+
+
+def test_a_roster_already_imported_is_reported_as_nothing_to_change(app_as, world):
+    header = "Défi,Administration,Personne,Email,Rôle\n"
+    at = roster_page(app_as, "coach")
+    at.file_uploader[0].set_value(("annuaire.csv", (header + ROW).encode(), "text/csv")).run()
+    button(at, "Analyser l'annuaire").click().run()
+    button(at, "Confirmer l'import de l'annuaire").click().run()
+    assert "1 rattachement(s) ajouté(s)" in texts(at)
+    button(at, "Analyser l'annuaire").click().run()
+    assert "Rien à changer : l'annuaire de la promotion est déjà à jour." in texts(at)
+    assert "Confirmer l'import de l'annuaire" not in [b.label for b in at.button]
