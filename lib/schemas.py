@@ -56,12 +56,6 @@ def rating(value: int | None) -> int | None:
     return value
 
 
-def not_in_future(value: dt.date) -> dt.date:
-    if value > dt.date.today():
-        raise ValueError(t("validation.future_date"))
-    return value
-
-
 def password_rule(value: str) -> str:
     if len(value) < 8:
         raise ValueError(t("validation.password"))

@@ -1,4 +1,5 @@
-"""Demo data: two promotions of plausible, fictional défis, dated relative to today.
+"""Demo data: two promotions of plausible, fictional défis, dated relative to today (the app's
+clock: SUIVI_FAKE_NOW moves the demo world with it).
 
 `python -m lib.seed` migrates the configured database and fills it when it holds no
 promotion yet. Every demo account shares lib.auth.DEMO_PASSWORD. The same `today`
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 from lib import db
 from lib.auth import DEMO_PASSWORD, hash_password
 from lib.carnets import last_writable_day
-from lib.clock import add_months, is_working_day, iso_week_of, week_deadline
+from lib.clock import add_months, is_working_day, iso_week_of, today_local, week_deadline
 from lib.models import (
     ActionStatus,
     Administration,
@@ -963,7 +964,7 @@ def _counts(s: Session) -> dict[str, int]:
 
 def seed(engine: Engine | None = None, today: dt.date | None = None) -> SeedSummary:
     """Fill an empty, migrated database with demo data; do nothing if a promotion exists."""
-    today = today or dt.date.today()
+    today = today or today_local()
     with db.transaction(engine) as s:
         if s.scalar(select(func.count()).select_from(Promotion)):
             return SeedSummary(seeded=False, counts=_counts(s))

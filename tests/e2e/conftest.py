@@ -70,10 +70,11 @@ class LiveApp:
         self.base_url = ""
 
     def start(self, fake_now: str | None = None) -> str:
+        """Serve the app; its clock is `fake_now`, else the suite's (SUIVI_FAKE_NOW, set to run
+        every browser test on another day: the demo seed follows the same clock)."""
         self.stop()
         port = free_port()
         env = {**os.environ, "DATABASE_URL": self.database_url, "SUIVI_COOKIE_KEY": APP_COOKIE_KEY}
-        env.pop("SUIVI_FAKE_NOW", None)
         if fake_now:
             env["SUIVI_FAKE_NOW"] = fake_now
         self.process = subprocess.Popen(

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from lib.auth import DEMO_PASSWORD
-from lib.clock import iso_week_of, week_deadline
+from lib.clock import iso_week_of, today_local, week_deadline
 from lib.seed import CURRENT_DEFIS
 from tests.e2e.conftest import login, screenshot, settle
 
@@ -19,7 +19,7 @@ PRIORITY = "Priorité e2e : tester le parcours d'inscription avec 5 agents"
 
 def this_week() -> tuple[dt.datetime, dt.datetime]:
     """Monday 9:00 of the seeded data's current week, and one minute after its deadline."""
-    today = dt.date.today()  # lib.seed dates the demo data from the real today
+    today = today_local()  # lib.seed dates the demo data from the app's today
     monday = today - dt.timedelta(days=today.weekday())
     deadline = week_deadline(*iso_week_of(monday))
     return dt.datetime.combine(monday, dt.time(9, 0), tzinfo=PARIS), deadline + dt.timedelta(minutes=1)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from lib.auth import DEMO_PASSWORD
+from lib.clock import today_local
 from lib.seed import CURRENT_DEFIS
 from tests.e2e.conftest import login, screenshot, settle
 
@@ -48,7 +49,7 @@ def add_action(page, description: str, owner: str) -> None:  # noqa: ANN001
 
 
 def test_coach_holds_the_committee_and_the_team_reads_the_published_report(live_app, new_page):
-    today = dt.date.today()  # the seed dates the demo data from the real today
+    today = today_local()  # the seed dates the demo data from the app's today
     live_app.start(fake_now=dt.datetime.combine(today, dt.time(17, 0), tzinfo=PARIS).isoformat())
 
     coach = new_page()

@@ -27,6 +27,7 @@ from lib import (
     users,
 )
 from lib.auth import DEMO_PASSWORD
+from lib.clock import now_utc
 from lib.models import Category, CoachingForm, DefiRole, IndicatorTheme
 from lib.schemas import (
     BulletinIn,
@@ -78,7 +79,7 @@ RENDERED = f"""() => {{
 def plant(database_url: str) -> str:
     """A promotion (newest, so the sidebar opens on it) and one défi named with the payload,
     the payload in every free-text field through the services; returns a share-link token."""
-    now = dt.datetime.now(PARIS)
+    now = now_utc().astimezone(PARIS)
     today = now.date()
     this_monday = dt.datetime.combine(today - dt.timedelta(days=today.weekday()), dt.time(9), tzinfo=PARIS)
     with services_on(database_url):
