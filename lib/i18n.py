@@ -980,6 +980,22 @@ FR: dict[str, str] = {
     "programme.col.stayed": "Encore dans l'administration",
     "programme.col.eig": "EIG",
     "programme.col.defi": "Défi",
+    # --- Backups (python -m lib.backup) ------------------------------------------------
+    "backup.cli.description": "Instantanés de la base de données : en écrire un, en restaurer un.",
+    "backup.cli.create": "écrire un instantané cohérent de la base configurée (DATABASE_URL)",
+    "backup.cli.to": "dossier où écrire l'instantané (défaut : data/backups)",
+    "backup.cli.restore": "charger un instantané dans la base configurée (DATABASE_URL), qui doit être vide",
+    "backup.created": "Instantané écrit dans {path} : {n} tables, {rows} lignes, migration {revision}.",
+    "backup.restored": "Instantané du {at} restauré : {n} tables, {rows} lignes, chaque table vérifiée (nombre de lignes et empreinte).",
+    "backup.no_database": "La base SQLite {path} n'existe pas : vérifiez DATABASE_URL.",
+    "backup.no_manifest": "{path} n'est pas un instantané complet : son manifest.json manque ou est illisible (sauvegarde interrompue ?).",
+    "backup.newer_revision": "Cet instantané vient d'une version plus récente de l'application (migration « {revision} », inconnue de celle-ci) : rien n'a été restauré. Installez une version de l'application qui connaît cette migration, puis recommencez.",
+    "backup.kind_mismatch": "Cet instantané est une base {snapshot}, la base cible (DATABASE_URL) une base {target} : rien n'a été restauré. Restaurez-le dans une base {snapshot}.",
+    "backup.corrupt": "Le fichier {file} manque ou ne correspond plus à l'empreinte du manifeste : instantané abîmé, rien n'a été restauré.",
+    "backup.not_empty": "La base cible n'est pas vide ({n} tables) : rien n'a été restauré. Une restauration ne se charge que dans une base vide ; créez-en une neuve et pointez DATABASE_URL dessus.",
+    "backup.mismatch": "La base restaurée diffère de l'instantané pour ces tables : {tables}. Ne l'utilisez pas ; recommencez dans une base vide.",
+    "backup.tool_missing": "{tool} est introuvable (ni dans le PATH ni sous /usr/lib/postgresql/*/bin) : installez le client PostgreSQL (paquet postgresql-client), de la version du serveur ou plus récent.",
+    "backup.tool_failed": "{tool} a échoué : {error}",
 }
 
 EN: dict[str, str] = {
