@@ -7,15 +7,17 @@ version that keys every cached read.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy import Engine, create_engine, event, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.pool import NullPool
 
 from lib.config import ROOT, get_settings
 from lib.errors import Conflict, StaleEdit
@@ -24,6 +26,9 @@ from lib.models import DataVersion
 
 MIGRATIONS_DIR = ROOT / "migrations"
 _ENGINES: dict[str, Engine] = {}
+# The PostgreSQL advisory lock key every process takes while migrating (any fixed bigint).
+MIGRATION_LOCK_KEY = 7_201_526_015
+log = logging.getLogger(__name__)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -100,6 +105,17 @@ def reading(engine: Engine | None = None) -> Iterator[Session]:
         yield session
 
 
+@contextmanager
+def scratch_engine(url: str) -> Iterator[Engine]:
+    """An unpooled engine without the app's settings, disposed on exit: backups and migrations
+    open databases (a snapshot file, a restore target) that the app does not serve."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
 def dispose_engines() -> None:
     """Close every pooled connection (tests drop their databases afterwards)."""
     for engine in list(_ENGINES.values()):
@@ -124,8 +140,36 @@ def alembic_config(url: str):  # noqa: ANN201 - alembic.config.Config, imported 
     return cfg
 
 
+def migration_scripts():  # noqa: ANN201 - alembic.script.ScriptDirectory, imported lazily
+    """The migrations this code knows (to compare a database's revision with them)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(MIGRATIONS_DIR))
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The Alembic revision the database is at; None for an empty database."""
+    from alembic.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
 def upgrade_to_head(url: str | None = None) -> None:
-    """Bring the database to the latest migration (the app and `make run` call this)."""
+    """Bring the database to the latest migration (the app and `make run` call this).
+
+    On PostgreSQL, app processes starting together share one database: each waits for a
+    session advisory lock, so one migrates and the others then find the schema at head."""
     from alembic import command
 
-    command.upgrade(alembic_config(url or get_settings().database_url), "head")
+    url = url or get_settings().database_url
+    with scratch_engine(url) as engine, engine.connect() as lock:
+        if engine.dialect.name == "postgresql":
+            lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            lock.commit()
+        before = current_revision(engine)
+        command.upgrade(alembic_config(url), "head")
+        after = current_revision(engine)
+        if before != after:
+            log.info("database migrated from %s to %s", before or "empty", after)
+        # Closing the connection releases the lock, even when a migration failed.

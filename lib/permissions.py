@@ -142,6 +142,12 @@ def require_staff(actor: Actor) -> None:
         raise PermissionDenied(t("error.permission_denied"))
 
 
+def require_admin(actor: Actor) -> None:
+    """Personal data (a person's whole export, anonymisation) is for admins only."""
+    if not (actor.active and actor.role is GlobalRole.ADMIN):
+        raise PermissionDenied(t("error.admin_only"))
+
+
 def require_account_manager(actor: Actor, *roles: GlobalRole) -> None:
     """Accounts holding or getting any of `roles`: staff accounts (coach, admin) are created,
     promoted, demoted, deactivated and reset by admins only; coaches manage members."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import logging
 import re
 import runpy
 from collections.abc import Callable
@@ -32,7 +33,14 @@ M = TypeVar("M")
 
 @st.cache_resource(show_spinner=False)
 def _migrated(url: str) -> bool:
-    """Upgrade the database to the latest migration once per process and database."""
+    """Upgrade the database to the latest migration once per process and database; the app's
+    own log lines (loggers `lib.*`, such as "database migrated") go to stderr beside Streamlit's."""
+    app_log = logging.getLogger("lib")
+    if not app_log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        app_log.addHandler(handler)
+        app_log.setLevel(logging.INFO)
     db.upgrade_to_head(url)
     return True
 

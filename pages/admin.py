@@ -1,14 +1,15 @@
-"""Administration (coaches and admins): users, team memberships, promotions and défis."""
+"""Administration (coaches and admins): users, team memberships, promotions and défis; for admins,
+a person's personal data (export, anonymisation)."""
 
 import datetime as dt
 
 import streamlit as st
 
-from lib import portfolio, users
+from lib import portfolio, privacy, users
 from lib.i18n import t
 from lib.models import DefiRole, GlobalRole
 from lib.schemas import DefiIn, MembershipIn, PasswordIn, PromotionIn, UserIn
-from lib.ui import cached, context, submit
+from lib.ui import cached, context, md, submit
 
 ctx = context()
 actor = ctx.actor
@@ -16,8 +17,10 @@ st.title(t("page.admin"))
 USER_LABELS = {f: t(f"admin.users.{f}") for f in ("login", "display_name", "email", "role", "password")}
 
 
-tab_users, tab_teams, tab_promotions = st.tabs([t("admin.tab.users"), t("admin.tab.memberships"),
-                                                t("admin.tab.promotions")])
+is_admin = actor.role is GlobalRole.ADMIN
+tabs = st.tabs([t("admin.tab.users"), t("admin.tab.memberships"), t("admin.tab.promotions")]
+               + ([t("admin.tab.privacy")] if is_admin else []))
+tab_users, tab_teams, tab_promotions = tabs[:3]
 roles = list(GlobalRole)
 
 with tab_users:
@@ -111,3 +114,27 @@ with tab_promotions:
                     submit(lambda: DefiIn(promotion_id=promotion.id, name=defi_name, administration=administration,
                                           description=description),
                            lambda data: users.create_defi(actor, data), t("admin.defis.created", name=defi_name))
+
+if is_admin:
+    with tabs[3]:
+        st.caption(t("admin.privacy.intro"))
+        people = cached(users.list_users)(actor)
+        person = st.selectbox(t("admin.privacy.person"), people.to_dict("records"), index=None, key="privacy_pick",
+                              format_func=lambda u: f"{u['display_name']} ({u['login']})")
+        if person:
+            if st.button(t("admin.privacy.prepare"), key=f"privacy_export_{person['id']}"):
+                archive = submit(lambda: person["id"], lambda uid: privacy.export_person(actor, uid))
+                if archive:
+                    st.session_state["privacy_export"] = (person["id"], archive)
+            ready = st.session_state.get("privacy_export")
+            if ready and ready[0] == person["id"]:
+                file_name, data = ready[1]
+                st.download_button(t("admin.privacy.download"), data, file_name=file_name, mime="application/zip",
+                                   key=f"privacy_download_{person['id']}")
+            st.markdown(f"**{t('admin.privacy.anonymise_title')}**")
+            st.caption(t("admin.privacy.anonymise_help"))
+            confirm = t("admin.privacy.confirm", name=md(person["display_name"]), login=md(person["login"]))
+            confirmed = st.checkbox(confirm, key=f"privacy_confirm_{person['id']}")
+            if st.button(t("admin.privacy.anonymise"), disabled=not confirmed, key=f"privacy_anonymise_{person['id']}"):
+                submit(lambda: person["id"], lambda uid: privacy.anonymise_person(actor, uid),
+                       t("admin.privacy.anonymised", login=privacy.FORMER_LOGIN.format(id=person["id"])))

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from lib import users
+from lib import privacy, users
 from lib.errors import PermissionDenied
 from lib.models import GlobalRole
 from lib.permissions import Action, Capacity, capacity, require
@@ -95,6 +95,20 @@ def test_administration_services_follow_the_matrix(world, player):
     ]
     for call in calls:
         if allowed:
+            call()
+        else:
+            with pytest.raises(PermissionDenied):
+                call()
+
+
+@pytest.mark.parametrize("player", sorted(PLAYERS))
+def test_personal_data_is_exported_and_anonymised_by_admins_only(world, player):
+    """A person's whole export and their anonymisation: admins only, not coaches."""
+    actor = getattr(world, player)
+    calls = [lambda: privacy.export_person(actor, world.eig2.id),
+             lambda: privacy.anonymise_person(actor, world.eig2.id)]
+    for call in calls:
+        if player == "admin":
             call()
         else:
             with pytest.raises(PermissionDenied):

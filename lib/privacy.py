@@ -1,0 +1,149 @@
+"""Personal data (RGPD): everything the app holds about one person, as a zip an admin hands
+them, and the anonymisation of a person who left.
+
+The export follows the data model rather than a list: every row of every table that points
+at the person (author, owner, creator, assignee, member...), the rows hanging on those
+(a carnet's ratings, an entry's categories), and the audit events about them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import io
+import json
+import secrets
+import zipfile
+
+from sqlalchemy import Table, delete, or_, select
+from sqlalchemy.orm import Session
+
+from lib import db
+from lib.audit import record
+from lib.auth import hash_password
+from lib.clock import local_format, now_utc
+from lib.errors import Conflict, NotFound
+from lib.exports import csv_bytes
+from lib.i18n import FR, t
+from lib.models import AuditEvent, Base, GlobalRole, LoginThrottle, User
+from lib.permissions import Actor, require_admin
+
+FORMER_LOGIN = "ancien-membre-{id}"
+FORMER_EMAIL = "ancien-membre-{id}@anonyme.invalid"  # .invalid: a domain that never resolves
+IDENTITY_KEYS = ("login", "display_name", "email")
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def _person_rows(s: Session, user: User) -> dict[str, list[dict]]:
+    """Rows about the person, table by table (parents first); secrets (`*_hash`) left out."""
+    found: dict[str, list[dict]] = {}
+    ids: dict[str, set] = {}
+    for table in Base.metadata.sorted_tables:
+        clauses = _clauses(table, user, ids)
+        if not clauses:
+            continue
+        rows = s.execute(select(table).where(or_(*clauses)).order_by(*table.primary_key.columns)).mappings()
+        kept = [{k: _jsonable(v) for k, v in row.items() if not k.endswith("_hash")} for row in rows]
+        if kept:
+            found[table.name] = kept
+            if "id" in table.c:
+                ids[table.name] = {row["id"] for row in kept}
+    return found
+
+
+def _clauses(table: Table, user: User, ids: dict[str, set]) -> list:
+    """What makes a row of `table` about the person: a column pointing at them, or, for a
+    table without one, a cascading link to a row already exported."""
+    if table is User.__table__:
+        return [table.c.id == user.id]
+    if table is LoginThrottle.__table__:
+        return [table.c.login == user.login]
+    clauses = [column == user.id for column in table.c
+               if any(fk.column.table is User.__table__ for fk in column.foreign_keys)]
+    if table is AuditEvent.__table__:
+        clauses.append((table.c.entity == "user") & (table.c.entity_id == user.id))
+    if clauses:
+        return clauses
+    return [column.in_(ids[fk.column.table.name]) for column in table.c for fk in column.foreign_keys
+            if fk.ondelete == "CASCADE" and fk.column.table.name in ids]
+
+
+def _readme(user: User, actor: Actor, now: dt.datetime, tables: list[str]) -> str:
+    lines = [t("privacy.readme.intro", name=user.display_name, login=user.login, date=local_format(now),
+               admin=actor.display_name), "", t("privacy.readme.json"), ""]
+    for name in tables:
+        key = f"privacy.table.{name}"
+        lines.append(f"- {name}.csv : {t(key) if key in FR else t('privacy.table.other')}")
+    return "\n".join(lines + ["", t("privacy.readme.columns")]) + "\n"
+
+
+def export_person(actor: Actor, user_id: int, now: dt.datetime | None = None) -> tuple[str, bytes]:
+    """The person's data as a zip (one JSON file, one CSV per table, a French readme) and
+    its file name; the export itself is recorded in the audit trail."""
+    require_admin(actor)
+    now = now or now_utc()
+    with db.transaction(bump=False) as s:
+        user = s.get(User, user_id)
+        if user is None:
+            raise NotFound(t("error.not_found"))
+        tables = _person_rows(s, user)
+        record(s, actor, "export_personal_data", "user", user.id, at=now)
+        login = user.login
+        readme = _readme(user, actor, now, list(tables))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("LISEZMOI.txt", readme)
+        archive.writestr("donnees.json", json.dumps(
+            {"user_id": user_id, "exported_at": now.isoformat(), "exported_by": actor.login, "tables": tables},
+            ensure_ascii=False, indent=2, default=str))
+        for name, rows in tables.items():
+            header = list(rows[0])
+            archive.writestr(f"{name}.csv", csv_bytes(header, (
+                [json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v for v in row.values()]
+                for row in rows)))
+    return f"donnees-personnelles-{login}-{now:%Y%m%d}.zip", buffer.getvalue()
+
+
+def anonymise_person(actor: Actor, user_id: int, now: dt.datetime | None = None) -> str:
+    """Replace a departed person's name, email and login, make their account unusable, and
+    keep what they wrote, shown under "ancien·ne membre". Their name is also taken out of
+    the audit events about them; the anonymisation itself is recorded. Returns the new login."""
+    require_admin(actor)
+    if user_id == actor.id:
+        raise Conflict(t("privacy.cannot_anonymise_self"))
+    with db.transaction() as s:
+        user = s.get(User, user_id)
+        if user is None:
+            raise NotFound(t("error.not_found"))
+        if user.login == FORMER_LOGIN.format(id=user.id):
+            raise Conflict(t("privacy.already_anonymised"))
+        old_login = user.login
+        user.login = FORMER_LOGIN.format(id=user.id)
+        user.email = FORMER_EMAIL.format(id=user.id)
+        user.display_name = t("privacy.former_member")
+        # A hash of a secret thrown away at once: no password will ever match it.
+        user.password_hash = hash_password(secrets.token_urlsafe(32))
+        user.active, user.role = False, GlobalRole.MEMBER
+        user.session_epoch += 1
+        s.execute(delete(LoginThrottle).where(LoginThrottle.login == old_login))
+        new = {"login": user.login, "display_name": user.display_name, "email": user.email}
+        for event in s.scalars(select(AuditEvent).where(AuditEvent.entity == "user", AuditEvent.entity_id == user.id)):
+            event.before = _scrubbed(event.before, new)
+            event.after = _scrubbed(event.after, new)
+        s.flush()
+        record(s, actor, "anonymise", "user", user.id, after={"login": user.login}, at=now)
+        return user.login
+
+
+def _scrubbed(values: dict | None, new: dict[str, str]) -> dict | None:
+    """A copy of an audit event's values with the person's identity replaced."""
+    if values is None:
+        return None
+    return {k: (new[k] if k in IDENTITY_KEYS and v is not None else v) for k, v in values.items()}

@@ -1,0 +1,33 @@
+"""The personal-data section of Administration: admins export a person's data and
+anonymise a person who left; coaches do not see it."""
+
+from __future__ import annotations
+
+from tests.pages.conftest import texts
+
+
+def test_admin_downloads_a_persons_data_and_anonymises_them(app_as, world):
+    at = app_as("admin", page="pages/admin.py")
+    assert "Données personnelles" in [tab.label for tab in at.tabs]
+    picker = at.selectbox(key="privacy_pick")
+    lea = next(o for o in picker.options if o.endswith("(eig)"))
+    picker.select(lea).run()
+    at.button(key=f"privacy_export_{world.eig.id}").click().run()
+    download = at.get("download_button")[0]
+    assert download.proto.label == "Télécharger l'archive (JSON et CSV)"
+    anonymise = at.button(key=f"privacy_anonymise_{world.eig.id}")
+    assert anonymise.disabled  # nothing happens without the confirmation
+    at.checkbox(key=f"privacy_confirm_{world.eig.id}").check().run()
+    at.button(key=f"privacy_anonymise_{world.eig.id}").click().run()
+    assert f"son compte s'appelle désormais « ancien-membre-{world.eig.id} »" in texts(at)
+    at.run()
+    people = at.dataframe[0].value
+    row = people[people["login"] == f"ancien-membre-{world.eig.id}"].iloc[0]
+    assert (row["display_name"], bool(row["active"])) == ("ancien·ne membre", False)
+    assert "Léa EIG" not in set(people["display_name"])
+
+
+def test_coach_has_no_personal_data_section(app_as):
+    at = app_as("coach", page="pages/admin.py")
+    assert "Données personnelles" not in [tab.label for tab in at.tabs]
+    assert "Préparer l'export de ses données" not in [b.label for b in at.button]
