@@ -160,3 +160,47 @@ def require_owner(actor: Actor, cap: Capacity, owner_id: int | None) -> None:
     """Non-staff may only touch what they own (journal entries, carnets, actions)."""
     if cap is not Capacity.STAFF and owner_id != actor.id:
         raise PermissionDenied(t("error.not_owner"))
+
+
+# --- The matrix as docs/design.md shows it -----------------------------------------------------
+
+_COLUMNS = {Capacity.STAFF: "coach / admin", Capacity.EIG: "EIG of the défi", Capacity.PORTEUR: "porteur of the défi",
+            Capacity.SPONSOR: "sponsor of the défi", Capacity.PROMOTION: "member of another défi of the promotion",
+            Capacity.OUTSIDER: "anyone else logged in"}
+_ROWS = {
+    A.READ_JOURNAL: "read the défi journal",
+    A.WRITE_JOURNAL: "write journal entries (EIGs: their own)",
+    A.EDIT_ANY_JOURNAL_ENTRY: "edit anyone's journal entry",
+    A.READ_CARNET: "read monthly carnets (EIGs: their own)",
+    A.WRITE_CARNET: "write their own monthly carnet",
+    A.READ_BULLETIN_UNPUBLISHED: "read bulletins before the week's deadline",
+    A.READ_BULLETIN_PUBLISHED: "read bulletins once published",
+    A.READ_HELP_ANSWERS: "read the coaches' answers to help requests",
+    A.WRITE_BULLETIN: "file this week's bulletin",
+    A.READ_PHASES: "read phases and objectives",
+    A.TICK_OBJECTIVE: "tick a phase objective",
+    A.WRITE_PHASES: "edit templates and objectives, shift, validate a phase",
+    A.READ_COMMITTEE: "read committee notes and actions",
+    A.WRITE_COMMITTEE: "schedule committees, write notes and actions",
+    A.UPDATE_OWN_ACTION: "update the status of their own committee action",
+    A.READ_REPORT_DRAFT: "read a draft evaluation report",
+    A.READ_REPORT_PUBLISHED: "read a published evaluation report",
+    A.WRITE_REPORT: "draft and publish the evaluation report",
+    A.READ_INDICATORS: "read indicators",
+    A.WRITE_INDICATORS: "write indicators and measurements",
+    A.MANAGE: "manage users, défis, promotions, imports",
+}
+
+
+def matrix_markdown() -> str:
+    """`MATRIX` as the Markdown table of docs/design.md (Permissions), one row per action."""
+    lines = ["| action | " + " | ".join(_COLUMNS[c] for c in Capacity) + " |",
+             "|---" * (len(Capacity) + 1) + "|"]
+    for action in Action:
+        cells = ["yes" if allowed(c, action) else "—" for c in Capacity]
+        lines.append(f"| {_ROWS[action]} (`{action.value}`) | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # python -m lib.permissions: the table to paste into docs/design.md
+    print(matrix_markdown(), end="")

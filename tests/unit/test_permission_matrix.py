@@ -1,4 +1,4 @@
-"""The permission matrix of DESIGN.md section 2, walked for every role — member and
+"""The permission matrix (docs/design.md, Permissions), walked for every role — member and
 non-member of the défi — and every action, against the database-backed checks and,
 where a service exists, against the service itself."""
 
@@ -9,12 +9,13 @@ import datetime as dt
 import pytest
 
 from lib import privacy, users
+from lib.config import ROOT
 from lib.errors import PermissionDenied
 from lib.models import GlobalRole
-from lib.permissions import Action, Capacity, capacity, require
+from lib.permissions import Action, Capacity, capacity, matrix_markdown, require
 from lib.schemas import DefiIn, PasswordIn, PromotionIn, UserIn
 
-# The table of DESIGN.md section 2, written out independently of lib/permissions.py.
+# The table of docs/design.md, Permissions, written out independently of lib/permissions.py.
 # Columns: staff (coach/admin), EIG, porteur, sponsor of the défi, member of another
 # défi of the promotion, anyone else logged in.
 ALL = {"staff", "eig", "porteur", "sponsor", "promotion", "outsider"}
@@ -55,6 +56,14 @@ def test_expected_table_covers_every_action():
     assert set(EXPECTED) == set(Action)
 
 
+def test_design_document_shows_the_matrix_of_the_code():
+    """The table in docs/design.md is what `python -m lib.permissions` prints from MATRIX."""
+    design = (ROOT / "docs" / "design.md").read_text(encoding="utf-8")
+    table = design.split("<!-- permission-matrix:start", 1)[1].split("\n", 1)[1]
+    table = table.split("<!-- permission-matrix:end -->", 1)[0]
+    assert table == matrix_markdown(), "run `python -m lib.permissions` and paste its table into docs/design.md"
+
+
 @pytest.mark.parametrize("player", sorted(PLAYERS))
 def test_capacity_is_read_from_memberships(world, player):
     from lib import db
@@ -65,7 +74,7 @@ def test_capacity_is_read_from_memberships(world, player):
 
 @pytest.mark.parametrize("player", sorted(PLAYERS))
 def test_matrix_on_alpha(world, player):
-    """Every action for every player: allowed exactly where DESIGN.md says."""
+    """Every action for every player: allowed exactly where docs/design.md says."""
     from lib import db
 
     actor = getattr(world, player)
