@@ -1,9 +1,9 @@
 """Weekly bulletins (« rétrospective hebdomadaire »): filing this week's bulletin until
 the deadline, the publication rule, and the trends of a défi and of a promotion.
 
-Publication: before a week's deadline its bulletins are visible to their own défi's
-members and to the coaches; from the deadline on, to every member of the promotion
-(DESIGN.md sections 1 and 2). The rule is enforced here, with `now` injectable.
+Publication (docs/design.md, Publication): before a week's deadline its bulletins are read
+by their défi's EIGs and by the coaches; from the deadline on, by every member of the
+promotion. The rule is enforced here, with `now` injectable.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The individual monthly carnet: each EIG's objectives, needs, learnings, trajectory and
 1-4 self-ratings on the competencies of their défi's current phase.
 
-Private (DESIGN.md section 2): the EIG and the coaches read it; porteurs, sponsors and
+Private (docs/design.md, Permissions): the EIG and the coaches read it; porteurs, sponsors and
 other EIGs never do, whatever page calls these services. A month's carnet is writable
 during that month and the next 7 days (local time), read-only afterwards.
 """

@@ -6,7 +6,7 @@ class ServiceError(Exception):
 
 
 class PermissionDenied(ServiceError):
-    """The acting user may not do this (DESIGN.md section 2)."""
+    """The acting user may not do this (docs/design.md, Permissions)."""
 
 
 class NotFound(ServiceError):

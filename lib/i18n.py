@@ -146,7 +146,7 @@ FR: dict[str, str] = {
                           "votre saisie est conservée dans le formulaire : enregistrez-la pour remplacer "
                           "cette version, ou repartez de celle-ci.",
     "edit.start_again": "Repartir de la version enregistrée",
-    # --- Journal (issue 3) -----------------------------------------------------------
+    # --- Journal ---------------------------------------------------------------------
     "page.journal": "Carnet de bord",
     "journal.no_defi": "Choisissez un défi dans la barre latérale pour lire son carnet de bord.",
     "journal.author_unknown": "Import historique",
@@ -210,7 +210,7 @@ FR: dict[str, str] = {
     "journal.export.xlsx": "Exporter en Excel",
     "journal.export.sheet": "Carnet de bord",
     "journal.export.help": "Le tableau filtré, au format de l'ancien suivi (réimportable) avec la date ISO et les catégories en toutes lettres.",
-    # --- Monthly carnet (issue 3) ----------------------------------------------------
+    # --- Monthly carnet --------------------------------------------------------------
     "page.carnet": "Mon carnet",
     "carnet.title": "Carnet mensuel",
     "carnet.no_defi": "Choisissez un défi dans la barre latérale.",
@@ -251,7 +251,7 @@ FR: dict[str, str] = {
     "carnet.coach.col.written": "Carnet du mois écrit",
     "carnet.coach.col.carnets": "Carnets écrits",
     "carnet.not_for_you": "Le carnet mensuel est personnel : seuls les EIG du défi et les coachs y ont accès.",
-    # --- Import / export (issue 3) ---------------------------------------------------
+    # --- Import / export -------------------------------------------------------------
     "page.import": "Imports",
     "import.title": "Importer un carnet de bord historique",
     "import.intro": "Fichier CSV de l'ancien suivi, avec l'en-tête `Défi,Livrable,Tâche,Fait le,Cat,OK`. Rien n'est écrit avant votre confirmation.",
@@ -352,7 +352,7 @@ FR: dict[str, str] = {
     "roster.confirm": "Confirmer l'import de l'annuaire",
     "roster.progress": "Import de l'annuaire… {done} / {total} ligne(s)",
     "roster.cli.help": "importer l'annuaire d'une promotion, CSV ou Excel (Défi, Administration, Personne, Email, Rôle)",
-    # --- Bulletins and retrospectives (issue 4) --------------------------------------
+    # --- Bulletins and retrospectives ------------------------------------------------
     "validation.mood": "Choisissez l'humeur de l'équipe (de ☹️ à 😀).",
     "validation.key_date_pair": "Date clé : indiquez à la fois la date et sa description, ou aucune des deux.",
     "validation.help_answer_required": "Écrivez une réponse pour résoudre la demande.",
@@ -526,7 +526,7 @@ FR: dict[str, str] = {
     "digest.cli.recap": "récapitulatif d'une semaine publiée",
     "digest.cli.remind": "rappel aux défis qui n'ont pas encore rempli la semaine en cours",
     "digest.cli.send": "envoyer par SMTP (sinon : afficher)",
-    # --- Phases (issue 5) ------------------------------------------------------------
+    # --- Phases ----------------------------------------------------------------------
     "validation.phase_months": "La durée d'une phase doit être comprise entre 1 et 24 mois.",
     "validation.window_order": "La fin de la phase doit être après son début.",
     "phases.shift.validated": "Cette phase est déjà validée par le comité : elle ne peut plus être décalée.",
@@ -583,7 +583,7 @@ FR: dict[str, str] = {
     "phases.templates.eig": "Compétences des EIG (une par ligne)",
     "phases.templates.porteur": "Compétences des porteurs (une par ligne)",
     "phases.templates.saved": "Phase enregistrée ; {n} défi(s) recalculé(s).",
-    # --- Committees (issue 5) --------------------------------------------------------
+    # --- Committees ------------------------------------------------------------------
     "validation.naive_datetime": "Indiquez une date et une heure avec leur fuseau horaire.",
     "committees.participants.not_members": "Les participants doivent être membres du défi (ajoutez les autres comme invités).",
     "committees.schedule.exists": "Le comité de cette phase est déjà planifié.",
@@ -769,7 +769,7 @@ FR: dict[str, str] = {
     "home.committees.no_report": "Aucun rapport d'évaluation publié pour l'instant.",
     "home.committees.coach_overdue": "Actions de comité en retard",
     "home.committees.coach_overdue_none": "Aucune action de comité en retard dans cette promotion.",
-    # --- Indicators (issue 6) -------------------------------------------------------------
+    # --- Indicators -----------------------------------------------------------------------
     "page.indicators": "Indicateurs",
     "indicators.no_defi": "Choisissez un défi dans la barre latérale pour voir ses indicateurs.",
     "indicators.intro": "Les indicateurs de « {defi} » : un ou plusieurs par thème, chacun avec son point de départ, sa cible et ses mesures datées.",
@@ -827,7 +827,7 @@ FR: dict[str, str] = {
     "indicators.measurement_deleted": "Mesure supprimée.",
     "indicators.measurement.duplicate": "Une mesure existe déjà le {date} pour cet indicateur : corrigez-la plutôt que d'en ajouter une seconde.",
     "validation.amount": "Saisissez un nombre (au plus mille milliards en valeur absolue).",
-    # --- Sponsor view (issue 6) -------------------------------------------------------------
+    # --- Sponsor view -----------------------------------------------------------------------
     "sponsor.title": "Vos défis en un coup d'œil",
     "sponsor.empty": "Vous ne suivez aucun défi de cette promotion comme porteur·se ou sponsor.",
     "sponsor.download": "Télécharger la page à transmettre (HTML)",
@@ -865,7 +865,7 @@ FR: dict[str, str] = {
     "sponsor.empty.indicators": "L'équipe n'a pas encore saisi d'indicateurs.",
     "sponsor.empty.key_dates": "Aucune date clé annoncée.",
     "sponsor.empty.needs": "Rien en attente de votre part : aucune demande d'aide ouverte ni action confiée aux porteurs ou sponsors.",
-    # --- Portfolio, risk and coaching sessions (issue 6) ----------------------------
+    # --- Portfolio, risk and coaching sessions --------------------------------------
     "validation.count": "Indiquez un nombre entier entre 0 et {max}.",
     "risk.level.faible": "faible",
     "risk.level.a_surveiller": "à surveiller",

@@ -1,4 +1,4 @@
-"""The whole data model (DESIGN.md section 3) as typed SQLAlchemy 2 models.
+"""The whole data model (docs/design.md, Data model) as typed SQLAlchemy 2 models.
 
 Rules that must hold whatever code writes the rows live here as constraints:
 uniqueness (one bulletin per défi and ISO week...), rating ranges, text lengths.
@@ -585,7 +585,7 @@ class CommitteeAction(Edited, Base):
 
 
 class CoachingSession(Edited, Base):
-    """A coach's contact with a team outside bulletins and committees (issue 6)."""
+    """A coach's contact with a team outside bulletins and committees."""
 
     __tablename__ = "coaching_session"
 

@@ -1,4 +1,4 @@
-"""Who may read or write what: the matrix of DESIGN.md section 2, as data.
+"""Who may read or write what: the matrix of docs/design.md (Permissions), as data.
 
 A user's *capacity* towards a défi is derived from the database (global role,
 membership, promotion); `MATRIX` says which actions each capacity allows. Services

@@ -1,5 +1,5 @@
 """The programme's default framework: the 4 phases with their durations and
-competencies (DESIGN.md section 1). Data copied into each new promotion, never read
+competencies (docs/design.md, Domain). Data copied into each new promotion, never read
 by the rest of the code, so another programme can define its own phases."""
 
 from __future__ import annotations

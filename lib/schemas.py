@@ -178,11 +178,11 @@ class DefiIn(Input):
     description: Annotated[str, bounded(5000, required=False)] = ""
 
 
-# --- Bulletins and retrospectives (issue 4) ---------------------------------------------
+# --- Bulletins and retrospectives -------------------------------------------------------
 
 
 class BulletinIn(Input):
-    """This week's bulletin as the team files it (DESIGN.md section 1)."""
+    """This week's bulletin as the team files it (docs/design.md, Domain)."""
 
     mood: int
     priority: Annotated[str, bounded(300)]
@@ -232,7 +232,7 @@ class ShareLinkIn(Input):
         return v
 
 
-# --- Phases and committees (issue 5) ----------------------------------------------------
+# --- Phases and committees --------------------------------------------------------------
 
 
 class PhaseTemplateIn(Input):
@@ -318,7 +318,7 @@ class ReportIn(Input):
     text: Annotated[str, bounded(20000, required=False)] = ""
 
 
-# --- Journal and monthly carnet (issue 3) ------------------------------------------------
+# --- Journal and monthly carnet ----------------------------------------------------------
 
 
 class LogEntryIn(Input):
@@ -374,7 +374,7 @@ class CarnetIn(Input):
         return self
 
 
-# --- Portfolio and programme figures (issue 6) -------------------------------------------
+# --- Portfolio and programme figures -----------------------------------------------------
 
 MAX_COUNT = 100_000
 
@@ -415,7 +415,7 @@ class TrainingIn(Input):
     attendees: Count = 0
 
 
-# --- Indicators (issue 6) ----------------------------------------------------------------
+# --- Indicators --------------------------------------------------------------------------
 
 MAX_AMOUNT = 1e12
 

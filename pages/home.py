@@ -49,7 +49,7 @@ def coach_home() -> None:
 
 
 def coach_overdue_actions() -> None:
-    """Committee actions past their due date, across the promotion (issue 5)."""
+    """Committee actions past their due date, across the promotion."""
     overdue = cached(committees.overdue_actions)(actor, ctx.promotion.id, today)
     st.subheader(t("home.committees.coach_overdue"))
     if not overdue:

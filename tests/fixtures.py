@@ -1,5 +1,5 @@
 """One small, realistic world shared by the tests: a promotion with the programme's
-4 phases, three défis and every role (DESIGN.md section 2)."""
+4 phases, three défis and every role (docs/design.md, Permissions)."""
 
 from __future__ import annotations
 

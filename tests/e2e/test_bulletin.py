@@ -1,4 +1,4 @@
-"""Done when (issue 4): through the real browser, an EIG files this week's bulletin and
+"""Through the real browser, an EIG files this week's bulletin and
 a coach sees it in the trends after the deadline. The clock moves through SUIVI_FAKE_NOW
 (`live_app.start(fake_now=...)`), never by sleeping."""
 

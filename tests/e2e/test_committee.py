@@ -1,4 +1,4 @@
-"""Done when (issue 5), through the real browser: a coach schedules a committee, writes
+"""Through the real browser: a coach schedules a committee, writes
 notes with two actions, publishes the report and validates the phase; the EIG then sees
 the report and their action on the home page; a sponsor sees the report only after
 publication. The clock is set through SUIVI_FAKE_NOW: the committee is held this morning."""

@@ -1,4 +1,4 @@
-"""Issue 3 through the real browser: an EIG adds, edits, finds and deletes a journal entry
+"""Through the real browser: an EIG adds, edits, finds and deletes a journal entry
 and writes their monthly carnet; a sponsor reads the journal and its charts, never the
 carnets."""
 

@@ -1,4 +1,4 @@
-"""Done when (issue 6): through the real browser, a coach sees the portfolio with at least
+"""Through the real browser, a coach sees the portfolio with at least
 one défi flagged and its reasons, and opens that défi from it."""
 
 import pytest

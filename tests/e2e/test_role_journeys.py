@@ -1,4 +1,4 @@
-"""Issue 7's role journeys in Chromium that the other e2e modules do not walk: a coach
+"""Role journeys in Chromium that the other e2e modules do not walk: a coach
 answers a help request, a porteur ticks an objective, and a sponsor stays inside her défi
 and out of every carnet whatever address or query parameters she types. One app for the
 module: the journeys touch different rows."""

@@ -1,4 +1,4 @@
-"""Issue 6 in Chromium: a sponsor sees only the défis she follows, each on one screen, and
+"""In Chromium: a sponsor sees only the défis she follows, each on one screen, and
 downloads the one-page export; an EIG records a measurement on the Indicateurs page."""
 
 import re

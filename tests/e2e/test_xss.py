@@ -1,4 +1,4 @@
-"""User text is never rendered as HTML (issue 7): script and onerror payloads stored in a
+"""User text is never rendered as HTML (docs/design.md, UI kit): script and onerror payloads stored in a
 bulletin, a journal entry and a published committee report appear as text in the real
 browser's DOM, and none of them runs."""
 

@@ -1,4 +1,4 @@
-"""Pages of issue 3 under AppTest: the journal (write, edit, stale edit, delete, read-only
+"""Journal, carnet and import pages under AppTest: the journal (write, edit, stale edit, delete, read-only
 for sponsors, search, charts), the monthly carnet (EIG form, coaches' view, privacy) and
 the import page."""
 

@@ -1,4 +1,4 @@
-"""The individual monthly carnet (issue 3), on SQLite and PostgreSQL: the writing window,
+"""The individual monthly carnet, on SQLite and PostgreSQL: the writing window,
 one carnet per EIG and month, self-ratings on the current phase, and privacy."""
 
 from __future__ import annotations

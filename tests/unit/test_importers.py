@@ -1,4 +1,4 @@
-"""Legacy journal import (issue 3), on SQLite and PostgreSQL: parsing every quirk of the
+"""Legacy journal import, on SQLite and PostgreSQL: parsing every quirk of the
 2016-2019 tables, the preview that writes nothing, grouping of défi spellings,
 idempotence, the command line, the export -> import round trip and a 20,000-row file."""
 

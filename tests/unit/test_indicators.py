@@ -1,4 +1,4 @@
-"""Indicators of a défi: who reads and who writes them (DESIGN.md section 2), their order by
+"""Indicators of a défi: who reads and who writes them (docs/design.md, Permissions), their order by
 theme, progress from baseline to target, dated measurements (one per date, never in the
 future), stale edits refused and every change audited. SQLite and PostgreSQL."""
 

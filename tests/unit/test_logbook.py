@@ -1,4 +1,4 @@
-"""The défi journal services (issue 3), on SQLite and PostgreSQL."""
+"""The défi journal services, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
