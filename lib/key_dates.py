@@ -19,7 +19,7 @@ from lib.bulletins import load_promotion, published_until
 from lib.clock import now_utc
 from lib.errors import NotFound, PermissionDenied
 from lib.i18n import t
-from lib.models import Bulletin, Defi, KeyDate, Membership, Promotion
+from lib.models import Bulletin, Defi, DefiRole, KeyDate, Membership, Promotion
 from lib.permissions import Action, Actor, member_promotions, require
 
 COLUMNS = ["id", "defi_id", "defi", "on_date", "description", "upcoming"]
@@ -32,8 +32,9 @@ def _visible(s: Session, actor: Actor, promotion: Promotion, now: dt.datetime): 
         raise PermissionDenied(t("error.permission_denied"))
     cutoff = published_until(promotion, now)
     published = Bulletin.week_start <= cutoff if cutoff else false()
-    own = select(Membership.defi_id).where(Membership.user_id == actor.id)
-    return or_(KeyDate.defi_id.in_(own), KeyDate.bulletin_id.is_(None), published)
+    # A date typed in a bulletin is published with it; the EIGs who wrote it see it at once.
+    writes = select(Membership.defi_id).where(Membership.user_id == actor.id, Membership.role == DefiRole.EIG)
+    return or_(KeyDate.defi_id.in_(writes), KeyDate.bulletin_id.is_(None), published)
 
 
 def key_dates(actor: Actor, promotion_id: int, defi_id: int | None = None,

@@ -39,9 +39,10 @@ def test_upcoming_and_past_per_defi_and_promotion(world):
 
 def test_a_key_date_follows_its_bulletin_publication(world):
     announce(world, dt.date(2026, 12, 3), "Démo au cabinet")
-    assert key_dates.key_dates(world.beta_eig, world.promotion_id, now=MONDAY).empty
-    assert len(key_dates.key_dates(world.sponsor, world.promotion_id, now=MONDAY)) == 1
-    assert len(key_dates.key_dates(world.beta_eig, world.promotion_id, now=AFTER_DEADLINE)) == 1
+    assert len(key_dates.key_dates(world.eig2, world.promotion_id, now=MONDAY)) == 1  # the défi's EIGs at once
+    for reader in (world.beta_eig, world.sponsor, world.porteur):  # the others once the bulletin is published
+        assert key_dates.key_dates(reader, world.promotion_id, now=MONDAY).empty, reader.login
+        assert len(key_dates.key_dates(reader, world.promotion_id, now=AFTER_DEADLINE)) == 1, reader.login
     for outsider in (world.gamma_eig, world.outsider):
         with pytest.raises(PermissionDenied):
             key_dates.key_dates(outsider, world.promotion_id, now=AFTER_DEADLINE)
