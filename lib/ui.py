@@ -82,12 +82,14 @@ def _authenticator() -> stauth.Authenticate:
         token = read_cookie()
         if not token or auth.session_epoch(token["username"]) != token.get("epoch"):
             return None
-        st.session_state[SESSION_EPOCH] = token["epoch"]
+        if token.get("via") == PROCONNECT and not _provider_identity():
+            return None  # logged out of ProConnect (the provider's own cookie is gone)
+        st.session_state[SESSION_EPOCH], st.session_state[_VIA] = token["epoch"], token.get("via")
         return token
 
     def token_encode() -> str:
         claims = {"username": st.session_state["username"], "exp_date": cookies.exp_date,
-                  "epoch": st.session_state[SESSION_EPOCH]}
+                  "epoch": st.session_state[SESSION_EPOCH], "via": st.session_state.get(_VIA)}
         return jwt.encode(claims, cookies.cookie_key, algorithm="HS256")
 
     cookies.get_cookie, cookies._token_encode = get_cookie, token_encode
@@ -96,6 +98,7 @@ def _authenticator() -> stauth.Authenticate:
 
 def _check_credentials(username: str, password: str) -> bool:
     outcome = auth.check_login(username, password, _client())
+    st.session_state[_VIA] = None
     st.session_state["login_locked_until"] = outcome.locked_until
     st.session_state[SESSION_EPOCH] = outcome.session_epoch
     return outcome.ok
@@ -114,12 +117,23 @@ def _client() -> str | None:
     return client if isinstance(client, str) else None
 
 
+# How this session was opened: None (the password form) or PROCONNECT. The login cookie
+# carries it: one issued after a ProConnect sign-in only works while Streamlit's own ProConnect
+# cookie is there, so logging out of ProConnect (st.logout) also ends it.
+_VIA = "ui_login_via"
+
+
+def _provider_identity() -> bool:
+    """Whether this browser holds a ProConnect sign-in (Streamlit's identity cookie)."""
+    return proconnect_configured() and bool(st.user.is_logged_in)
+
+
 def _provider_sign_in() -> None:
     """Offer ProConnect when configured; once the provider has sent the person back, open
     the session of the account with their verified email, through the same seam as the form."""
     if not proconnect_configured():
         return
-    if not st.user.is_logged_in or not auth.fresh_sign_in(st.user.get("iat")):
+    if not _provider_identity() or not auth.fresh_sign_in(st.user.get("iat")):
         st.button(t("login.proconnect.button"), key="proconnect_button", type="primary",
                   on_click=st.login, args=(PROCONNECT,))
         st.caption(t("login.proconnect.or"))
@@ -130,14 +144,15 @@ def _provider_sign_in() -> None:
         st.button(t("login.proconnect.other_account"), key="proconnect_logout", on_click=st.logout)
         return
     st.session_state.update({"authentication_status": True, "username": outcome.login,
-                             SESSION_EPOCH: outcome.session_epoch, _REMEMBER: True, "logout": None})
+                             SESSION_EPOCH: outcome.session_epoch, _REMEMBER: True, "logout": None,
+                             _VIA: PROCONNECT})
     st.rerun()
 
 
 def _logout(authenticator: stauth.Authenticate) -> None:
-    """End this session; a ProConnect sign-in's cookie goes too, or it would open it again."""
+    """End this session, and the browser's ProConnect sign-in (then its provider's session)."""
     authenticator.logout(location="unrendered")
-    if proconnect_configured() and st.user.is_logged_in:
+    if st.session_state.get(_VIA) == PROCONNECT and _provider_identity():
         st.logout()
 
 
