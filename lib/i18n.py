@@ -135,7 +135,6 @@ FR: dict[str, str] = {
     "admin.invitations.col.invited_at": "Invité·e le",
     "admin.invitations.col.state": "Invitation",
     "admin.invitations.col.last_login": "Dernière connexion",
-    "admin.invitations.never_connected": "jamais connecté·e",
     "admin.invitations.only_pending": "Seulement les personnes jamais connectées",
     "admin.invitations.pick": "Personne à inviter",
     "admin.invitations.send": "Envoyer l'invitation",

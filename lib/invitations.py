@@ -54,7 +54,6 @@ class PasswordLink(BaseModel):
 
     login: str
     display_name: str
-    purpose: str
     expires_at: dt.datetime
 
 
@@ -174,8 +173,7 @@ def open_link(token: str, now: dt.datetime | None = None) -> PasswordLink:
     """The account a link sets the password of; TokenRefused (used, replaced, expired, unknown)."""
     with db.reading() as s:
         row, user = _check(s, token, now or now_utc())
-        return PasswordLink(login=user.login, display_name=user.display_name, purpose=row.purpose,
-                            expires_at=row.expires_at)
+        return PasswordLink(login=user.login, display_name=user.display_name, expires_at=row.expires_at)
 
 
 def choose_password(token: str, data: ChosenPasswordIn, now: dt.datetime | None = None) -> str:
