@@ -14,11 +14,12 @@ from sqlalchemy import select
 
 from lib import auth, db, invitations, users
 from lib.config import get_settings
-from lib.errors import PermissionDenied
+from lib.errors import PermissionDenied, ServiceError
 from lib.models import PasswordToken
 from lib.schemas import ChosenPasswordIn, UserIn
 from tests.fixtures import PASSWORD
 from tests.mail import link_in, parts, smtp_server
+from tests.pg import free_port
 
 T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 NEW_PASSWORD = "une phrase de passe assez longue"
@@ -191,3 +192,13 @@ def test_resets_are_limited_per_address_and_per_client(world, inbox):
     # The window slides: an hour later, the person can ask again.
     invitations.request_reset("eig@example.org", CLIENT, now=T0 + dt.timedelta(hours=2))
     assert [r for r, _ in inbox.messages()][-1] == ["eig@example.org"]
+
+
+def test_an_invitation_the_smtp_server_refuses_is_not_recorded(world, monkeypatch):
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SMTP_PORT", str(free_port()))  # nobody listens there
+    get_settings.cache_clear()
+    with pytest.raises(ServiceError, match="n'a pas pu partir"):
+        invitations.invite(world.coach, world.eig.id, now=T0)
+    get_settings.cache_clear()
+    assert invitations.overview(world.coach, now=T0).set_index("login").loc["eig", "state"] == "none"
