@@ -29,6 +29,10 @@ if st.query_params.get("partage"):
     # A share link (lib/sharing.py): one défi's published bulletins, read-only, without logging in.
     st.navigation([st.Page("pages/shared.py", title=t("page.shared"))], position="hidden").run()
     st.stop()
+if st.query_params.get("jeton"):
+    # An invitation or reset link (lib/invitations.py): choose a password, without logging in.
+    st.navigation([st.Page("pages/choose_password.py", title=t("password.page_title"))], position="hidden").run()
+    st.stop()
 if not st.session_state.get("authentication_status"):
     # Before login, every page is declared but hidden: the visitor sees no menu (without a
     # navigation, Streamlit would list the scripts of pages/), and an inner address (a bookmark,

@@ -14,7 +14,7 @@ from functools import cache
 
 import bcrypt
 from pydantic import BaseModel
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -33,10 +33,13 @@ COOKIE_EXPIRY_DAYS = 7
 # Demo accounts all share this password; production refuses to start while one of
 # them is still active with it.
 DEMO_PASSWORD = "demo-eig-2026"
-# The hash of an account created without a password (roster import): the database's bcrypt
+# The hash of an account created without a password (roster import, or an account awaiting its
+# invitation): the database's bcrypt
 # check accepts it, bcrypt refuses it as a hash, and check_login refuses such an account
 # before comparing anything, until an invitation or a reset gives it a real password.
 NO_PASSWORD = "$2-no-password"
+# Audit actions of a successful login, by password or through ProConnect.
+LOGIN_ACTIONS = ("login", "login_proconnect")
 
 
 def hash_password(password: str, rounds: int = 12) -> str:
@@ -122,6 +125,50 @@ def check_login(login: str, password: str, client: str | None, now: dt.datetime 
                after={**trail, "locked_until": locked_until.isoformat(), "account_wide": ALL_CLIENTS in tripped},
                at=now)
         return LoginOutcome(ok=False, locked_until=locked_until)
+
+
+# Streamlit keeps the provider's identity in its own cookie, which knows nothing of session
+# epochs: only a sign-in this recent opens a session, so an old cookie cannot reopen a
+# session ended since (a reset, "log out everywhere"); the person clicks the button again.
+PROVIDER_FRESHNESS = dt.timedelta(minutes=5)
+
+
+def fresh_sign_in(issued_at: object, now: dt.datetime | None = None) -> bool:
+    """Whether the provider issued the identity (its ID token's `iat`) within PROVIDER_FRESHNESS."""
+    if not isinstance(issued_at, int | float):
+        return False
+    age = (now or now_utc()) - dt.datetime.fromtimestamp(issued_at, dt.UTC)
+    return dt.timedelta(seconds=-60) <= age <= PROVIDER_FRESHNESS
+
+
+class ProviderOutcome(BaseModel):
+    """An identity provider's sign-in mapped to an account: its login and session epoch, or a
+    French refusal."""
+
+    login: str | None = None
+    session_epoch: int | None = None
+    refusal: str | None = None
+
+
+def provider_login(email: str | None, email_verified: bool, client: str | None,
+                   now: dt.datetime | None = None) -> ProviderOutcome:
+    """Map an identity the provider vouches for (ProConnect) to the one active account with
+    that verified email. No self sign-up: an unknown address is refused and audited."""
+    now = now or now_utc()
+    address, client = (email or "").strip().lower(), (client or "-")[:64]
+    if not address or email_verified is not True:
+        return ProviderOutcome(refusal=t("login.proconnect.unverified", email=address or "?"))
+    with db.transaction(bump=False) as s:
+        accounts = s.scalars(select(User).where(func.lower(User.email) == address, User.active.is_(True))).all()
+        if len(accounts) != 1:
+            record(s, None, "login_proconnect_refused", "user", None,
+                   after={"email": address, "client": client, "accounts": len(accounts)}, at=now)
+            key = "login.proconnect.ambiguous" if accounts else "login.proconnect.unknown"
+            return ProviderOutcome(refusal=t(key, email=address))
+        [user] = accounts
+        record(s, Actor.of(user), "login_proconnect", "user", user.id, after={"login": user.login, "client": client},
+               at=now)
+        return ProviderOutcome(login=user.login, session_epoch=user.session_epoch)
 
 
 def credentials(login: str | None = None) -> dict:

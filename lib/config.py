@@ -113,6 +113,25 @@ def _validated(settings: Settings) -> Settings:
     return settings
 
 
+# The name of ProConnect's section in secrets.toml, `[auth.proconnect]`, and of the provider
+# passed to st.login.
+PROCONNECT = "proconnect"
+
+
+def proconnect_configured() -> bool:
+    """Whether Streamlit's secrets configure ProConnect sign-in: `[auth]` (redirect_uri,
+    cookie_secret) and `[auth.proconnect]` (client_id, client_secret, server_metadata_url).
+    Read through st.secrets, the file st.login itself reads (`secrets.files` option)."""
+    import streamlit as st
+
+    if not st.secrets.load_if_toml_exists():
+        return False
+    section = st.secrets.get("auth") or {}
+    provider = section.get(PROCONNECT) or {}
+    return all(section.get(k) for k in ("redirect_uri", "cookie_secret")) and all(
+        provider.get(k) for k in ("client_id", "client_secret", "server_metadata_url"))
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The settings, validated: an unsafe or unknown configuration raises ConfigurationError."""

@@ -663,6 +663,41 @@ class LoginThrottle(Base):
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+class PasswordToken(Base):
+    """A single-use link to choose a password (an invitation, or a reset asked for on the
+    login page). Only the token's SHA-256 is stored: the database alone opens nothing. Using
+    it sets `used_at`; a newer link for the same account sets `voided_at`."""
+
+    __tablename__ = "password_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), nullable=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    voided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (CheckConstraint("purpose IN ('invitation', 'reset')", name="purpose"),)
+
+
+class ResetRequest(Base):
+    """One "Mot de passe oublié ?" request, kept for the rate limits: per address (its
+    SHA-256, so addresses typed for no account are not kept in clear) and per client."""
+
+    __tablename__ = "reset_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address_hash: Mapped[str] = mapped_column(String(64))
+    client: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_reset_request_address", "address_hash", "requested_at"),
+                      Index("ix_reset_request_client", "client", "requested_at"))
+
+
 # --- Audit and cache coherence -----------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from lib.auth import DEMO_PASSWORD
 from lib.i18n import t
 from lib.models import Category, CoachingForm, DefiRole, GlobalRole, IndicatorTheme, Perennisation
 from lib.text import fold
@@ -119,6 +120,33 @@ class UserIn(Input):
 
 class PasswordIn(Input):
     password: Password
+
+
+# A password a person chooses through an emailed link: longer than the one an admin types.
+CHOSEN_PASSWORD_MIN = 12
+
+
+class ChosenPasswordIn(Input):
+    """A password chosen through an invitation or reset link, for the account `login`."""
+
+    model_config = ConfigDict(extra="forbid")  # a password is taken as typed, spaces included
+
+    login: str
+    password: str
+    confirmation: str
+
+    @model_validator(mode="after")
+    def _rules(self) -> ChosenPasswordIn:
+        if len(self.password) < CHOSEN_PASSWORD_MIN:
+            raise ValueError(t("validation.chosen_password", n=CHOSEN_PASSWORD_MIN))
+        password_rule(self.password)
+        if self.password == DEMO_PASSWORD:
+            raise ValueError(t("validation.password_is_demo"))
+        if self.password.strip().lower() == self.login.lower():
+            raise ValueError(t("validation.password_is_login"))
+        if self.password != self.confirmation:
+            raise ValueError(t("validation.password_mismatch"))
+        return self
 
 
 class MembershipIn(Input):

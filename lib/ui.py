@@ -18,9 +18,9 @@ import streamlit_authenticator as stauth
 from pydantic import ValidationError
 from streamlit_authenticator.utilities import LoginError
 
-from lib import auth, db, portfolio
+from lib import auth, db, invitations, portfolio
 from lib.clock import local_format
-from lib.config import ROOT, get_settings
+from lib.config import PROCONNECT, ROOT, get_settings, proconnect_configured
 from lib.errors import ServiceError
 from lib.i18n import language, t
 from lib.permissions import Actor
@@ -90,12 +90,14 @@ def _authenticator() -> stauth.Authenticate:
         token = read_cookie()
         if not token or auth.session_epoch(token["username"]) != token.get("epoch"):
             return None
-        st.session_state[SESSION_EPOCH] = token["epoch"]
+        if token.get("via") == PROCONNECT and not _provider_identity():
+            return None  # logged out of ProConnect (the provider's own cookie is gone)
+        st.session_state[SESSION_EPOCH], st.session_state[_VIA] = token["epoch"], token.get("via")
         return token
 
     def token_encode() -> str:
         claims = {"username": st.session_state["username"], "exp_date": cookies.exp_date,
-                  "epoch": st.session_state[SESSION_EPOCH]}
+                  "epoch": st.session_state[SESSION_EPOCH], "via": st.session_state.get(_VIA)}
         return jwt.encode(claims, cookies.cookie_key, algorithm="HS256")
 
     cookies.get_cookie, cookies._token_encode = get_cookie, token_encode
@@ -103,8 +105,8 @@ def _authenticator() -> stauth.Authenticate:
 
 
 def _check_credentials(username: str, password: str) -> bool:
-    client = st.context.ip_address  # None on localhost (and not a string under AppTest)
-    outcome = auth.check_login(username, password, client if isinstance(client, str) else None)
+    outcome = auth.check_login(username, password, _client())
+    st.session_state[_VIA] = None
     st.session_state["login_locked_until"] = outcome.locked_until
     st.session_state[SESSION_EPOCH] = outcome.session_epoch
     return outcome.ok
@@ -112,10 +114,68 @@ def _check_credentials(username: str, password: str) -> bool:
 
 def _logout_everywhere(actor: Actor, authenticator: stauth.Authenticate) -> None:
     auth.end_sessions(actor)
-    authenticator.logout(location="unrendered")
+    _logout(authenticator)
 
 
 _REMEMBER = "ui_remember_login"
+
+
+def _client() -> str | None:
+    client = st.context.ip_address  # None on localhost (and not a string under AppTest)
+    return client if isinstance(client, str) else None
+
+
+# How this session was opened: None (the password form) or PROCONNECT. The login cookie
+# carries it: one issued after a ProConnect sign-in only works while Streamlit's own ProConnect
+# cookie is there, so logging out of ProConnect (st.logout) also ends it.
+_VIA = "ui_login_via"
+
+
+def _provider_identity() -> bool:
+    """Whether this browser holds a ProConnect sign-in (Streamlit's identity cookie)."""
+    return proconnect_configured() and bool(st.user.is_logged_in)
+
+
+def _provider_sign_in() -> None:
+    """Offer ProConnect when configured; once the provider has sent the person back, open
+    the session of the account with their verified email, through the same seam as the form."""
+    if not proconnect_configured():
+        return
+    if not _provider_identity() or not auth.fresh_sign_in(st.user.get("iat")):
+        st.button(t("login.proconnect.button"), key="proconnect_button", type="primary",
+                  on_click=st.login, args=(PROCONNECT,))
+        st.caption(t("login.proconnect.or"))
+        return
+    outcome = auth.provider_login(st.user.get("email"), st.user.get("email_verified"), _client())
+    if outcome.login is None:
+        st.error(outcome.refusal)
+        st.button(t("login.proconnect.other_account"), key="proconnect_logout", on_click=st.logout)
+        return
+    st.session_state.update({"authentication_status": True, "username": outcome.login,
+                             SESSION_EPOCH: outcome.session_epoch, _REMEMBER: True, "logout": None,
+                             _VIA: PROCONNECT})
+    st.rerun()
+
+
+def _logout(authenticator: stauth.Authenticate) -> None:
+    """End this session, and the browser's ProConnect sign-in (then its provider's session)."""
+    authenticator.logout(location="unrendered")
+    if st.session_state.get(_VIA) == PROCONNECT and _provider_identity():
+        st.logout()
+
+
+def _forgot_password() -> None:
+    """"Mot de passe oublié ?": one answer whatever the address (lib.invitations)."""
+    if not st.session_state.get("login_forgot"):
+        st.button(t("login.forgot.title"), key="forgot_button", type="tertiary",
+                  on_click=st.session_state.update, args=({"login_forgot": True},))
+        return
+    with st.form("forgot_password"):
+        st.markdown(f"**{t('login.forgot.title')}**")
+        address = st.text_input(t("login.forgot.email"), key="forgot_email", autocomplete="email")
+        if st.form_submit_button(t("login.forgot.button")) and address.strip():
+            invitations.request_reset(address, _client())
+            st.success(t("login.forgot.answer"))
 
 
 def login_gate() -> tuple[Actor, stauth.Authenticate]:
@@ -124,6 +184,7 @@ def login_gate() -> tuple[Actor, stauth.Authenticate]:
     if not st.session_state.get("authentication_status"):
         st.title(t("app.title"))
         st.caption(t("app.tagline"))
+        _provider_sign_in()
         try:
             authenticator.login(fields={"Form name": t("app.login.title"), "Username": t("app.login.username"),
                                         "Password": t("app.login.password"), "Login": t("app.login.button")})
@@ -143,6 +204,7 @@ def login_gate() -> tuple[Actor, stauth.Authenticate]:
             st.success(t("app.logged_out"))
         else:
             st.info(t("app.login.prompt"))
+        _forgot_password()
     actor = current_actor()
     if actor is not None and st.session_state.pop(_REMEMBER, False):
         authenticator.cookie_controller.set_cookie()  # so that a reload keeps the user logged in
@@ -181,8 +243,7 @@ def sidebar(actor: Actor, authenticator: stauth.Authenticate) -> PageContext:
                 st.info(t("app.sidebar.no_defi"))
         # Logging out in a callback runs before the next script run, so the page redraws
         # logged out at once and a click arriving during a rerun is not lost.
-        st.button(t("app.logout"), key="logout_button", on_click=authenticator.logout,
-                  kwargs={"location": "unrendered"})
+        st.button(t("app.logout"), key="logout_button", on_click=_logout, args=(authenticator,))
         st.button(t("app.logout_everywhere"), key="logout_everywhere_button", type="tertiary",
                   help=t("app.logout_everywhere.help"), on_click=_logout_everywhere, args=(actor, authenticator))
     context = PageContext(actor=actor, promotion=promotion, defi=defi)

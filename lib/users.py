@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from lib import db
 from lib.audit import record, snapshot
-from lib.auth import hash_password
+from lib.auth import NO_PASSWORD, hash_password
 from lib.errors import Conflict, NotFound, StaleEdit
 from lib.i18n import t
 from lib.models import Administration, Defi, LoginThrottle, Membership, PhaseTemplate, Promotion, User
@@ -31,14 +31,14 @@ def list_users(actor: Actor) -> pd.DataFrame:
 
 
 def create_user(actor: Actor, data: UserIn) -> int:
+    """A new account; without a password it cannot log in until its person accepts an invitation."""
     require_account_manager(actor, data.role)
-    if not data.password:
-        raise ValueError(t("validation.password"))
     with db.transaction() as s:
         if s.scalar(select(User.id).where(User.login == data.login)):
             raise Conflict(t("admin.users.duplicate_login", login=data.login))
         user = User(login=data.login, display_name=data.display_name, email=data.email, role=data.role,
-                    password_hash=hash_password(data.password), active=True)
+                    password_hash=hash_password(data.password) if data.password else NO_PASSWORD,
+                    active=True)
         s.add(user)
         s.flush()
         record(s, actor, "create", "user", user.id, after=snapshot(user, USER_FIELDS))

@@ -5,16 +5,44 @@ import datetime as dt
 
 import streamlit as st
 
-from lib import portfolio, privacy, users
+from lib import invitations, portfolio, privacy, users
 from lib.i18n import t
 from lib.models import DefiRole, GlobalRole
 from lib.schemas import DefiIn, MembershipIn, PasswordIn, PromotionIn, UserIn
-from lib.ui import cached, context, md, submit
+from lib.ui import cached, context, done, md, submit
 
 ctx = context()
 actor = ctx.actor
 st.title(t("page.admin"))
 USER_LABELS = {f: t(f"admin.users.{f}") for f in ("login", "display_name", "email", "role", "password")}
+
+
+def invitations_panel() -> None:
+    """Who was invited and when, who never logged in; invite or invite again."""
+    st.caption(t("admin.invitations.caption", days=invitations.VALIDITY["invitation"].days))
+    people = invitations.overview(actor)  # not cached: logins do not bump the data version
+    if st.toggle(t("admin.invitations.only_pending"), key="invitations_pending"):
+        people = people[people["last_login"].isna()]
+    st.dataframe(people[["display_name", "login", "email", "invited_at", "state_label", "last_login"]],
+                 hide_index=True, width="stretch", column_config={
+                     "display_name": t("admin.users.display_name"), "login": t("admin.users.login"),
+                     "email": t("admin.users.email"),
+                     "invited_at": st.column_config.DatetimeColumn(t("admin.invitations.col.invited_at"),
+                                                                   format="DD/MM/YYYY HH:mm"),
+                     "state_label": t("admin.invitations.col.state"),
+                     "last_login": st.column_config.DatetimeColumn(t("admin.invitations.col.last_login"),
+                                                                   format="DD/MM/YYYY HH:mm")})
+    invitable = people[people["active"]].to_dict("records")
+    if not invitable:
+        return
+    person = st.selectbox(t("admin.invitations.pick"), invitable, key="invite_pick",
+                          format_func=lambda p: f"{p['display_name']} ({p['login']}) · {p['state_label']}")
+    again = person["state"] != "none"
+    if st.button(t("admin.invitations.resend" if again else "admin.invitations.send"),
+                 key=f"invite_{person['id']}"):
+        email = submit(lambda: person["id"], lambda user_id: invitations.invite(actor, user_id))
+        if email:
+            done(t("admin.invitations.sent", email=email))
 
 
 is_admin = actor.role is GlobalRole.ADMIN
@@ -35,10 +63,12 @@ with tab_users:
         email = st.text_input(t("admin.users.email"), key="new_email")
         role = st.selectbox(t("admin.users.role"), roles, index=roles.index(GlobalRole.MEMBER),
                             format_func=lambda r: t(f"role.{r}"), key="new_role")
-        password = st.text_input(t("admin.users.password"), type="password", key="new_password")
+        password = st.text_input(t("admin.users.password_optional"), type="password", key="new_password")
         if st.form_submit_button(t("admin.create")):
-            submit(lambda: UserIn(login=login, display_name=name, email=email, role=role, password=password),
+            submit(lambda: UserIn(login=login, display_name=name, email=email, role=role, password=password or None),
                    lambda data: users.create_user(actor, data), t("admin.users.created", login=login), USER_LABELS)
+    with st.expander(t("admin.invitations.title")):
+        invitations_panel()
     if not people.empty:
         with st.expander(t("admin.users.edit")):
             pick = st.selectbox(t("admin.memberships.user"), people.to_dict("records"),

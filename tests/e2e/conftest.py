@@ -64,8 +64,9 @@ def account(login: str) -> auth.Actor:
 class LiveApp:
     """`streamlit run app.py` in a child process; restartable with another clock."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> None:
         self.database_url = url
+        self.env, self.args = env or {}, args  # more environment, more `streamlit run` options
         self.process: subprocess.Popen | None = None
         self.base_url = ""
 
@@ -74,12 +75,12 @@ class LiveApp:
         every browser test on another day: the demo seed follows the same clock)."""
         self.stop()
         port = free_port()
-        env = {**os.environ, "DATABASE_URL": self.database_url, "SUIVI_COOKIE_KEY": APP_COOKIE_KEY}
+        env = {**os.environ, "DATABASE_URL": self.database_url, "SUIVI_COOKIE_KEY": APP_COOKIE_KEY, **self.env}
         if fake_now:
             env["SUIVI_FAKE_NOW"] = fake_now
         self.process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+             "--server.headless", "true", "--browser.gatherUsageStats", "false", *self.args],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.base_url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60

@@ -4,61 +4,36 @@ listening on localhost: recipients, subject, both parts, escaping of user text."
 from __future__ import annotations
 
 import datetime as dt
-import email
-from email import policy
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from lib import bulletins, db, digest
 from lib.config import get_settings
 from lib.models import KeyDate
 from lib.schemas import BulletinIn
-from tests.pg import free_port
+from tests.mail import parts, smtp_server
 
 PARIS = ZoneInfo("Europe/Paris")
 WEDNESDAY = dt.datetime(2026, 11, 18, 10, 0, tzinfo=PARIS)
 HOSTILE = "<script>alert('x')</script> & <b>gras</b>"
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.envelopes: list = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802 - aiosmtpd hook
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-    def messages(self) -> list[tuple[list[str], email.message.EmailMessage]]:
-        return [(sorted(e.rcpt_tos), email.message_from_bytes(e.content, policy=policy.default))
-                for e in self.envelopes]
-
-
 @pytest.fixture
 def inbox(world, monkeypatch):  # noqa: ANN001, ANN201
-    handler = Inbox()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("SMTP_PORT", str(port))
-    monkeypatch.setenv("SMTP_SENDER", "programme@eig.example.org")
-    monkeypatch.setenv("SUIVI_APP_URL", "https://suivi.example.org")
-    get_settings.cache_clear()
-    yield handler
-    controller.stop()
+    with smtp_server() as (handler, port):
+        monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("SMTP_PORT", str(port))
+        monkeypatch.setenv("SMTP_SENDER", "programme@eig.example.org")
+        monkeypatch.setenv("SUIVI_APP_URL", "https://suivi.example.org")
+        get_settings.cache_clear()
+        yield handler
     get_settings.cache_clear()
 
 
 def set_clock(monkeypatch, moment: dt.datetime) -> None:  # noqa: ANN001
     monkeypatch.setenv("SUIVI_FAKE_NOW", moment.isoformat())
     get_settings.cache_clear()
-
-
-def parts(message) -> tuple[str, str]:  # noqa: ANN001
-    return (message.get_body(preferencelist=("plain",)).get_content(),
-            message.get_body(preferencelist=("html",)).get_content())
 
 
 def test_recap_goes_to_every_active_member_help_first_escaped(world, inbox, monkeypatch):

@@ -1,0 +1,44 @@
+"""Choosing a password through an emailed link (`/?jeton=<token>`): an invitation or a
+reset. app.py runs it before the login gate; the link alone opens nothing else."""
+
+import streamlit as st
+
+from lib import invitations
+from lib.clock import local_format
+from lib.i18n import t
+from lib.schemas import CHOSEN_PASSWORD_MIN, ChosenPasswordIn
+from lib.ui import submit
+
+token = st.query_params.get(invitations.QUERY_PARAM, "")
+
+
+def to_login() -> None:
+    st.session_state.pop("password_chosen_for", None)
+    st.query_params.clear()
+
+
+st.title(t("password.page_title"))
+if chosen := st.session_state.get("password_chosen_for"):
+    st.success(t("password.done", login=chosen))
+    st.button(t("password.to_login"), type="primary", on_click=to_login)
+    st.stop()
+try:
+    link = invitations.open_link(token)
+except invitations.TokenRefused as refusal:
+    st.subheader(t("password.refused.title"))
+    st.error(str(refusal))
+    st.button(t("password.to_login"), on_click=to_login)
+    st.stop()
+
+st.write(t("password.for", name=link.display_name, login=link.login))
+st.caption(t("password.rules", n=CHOSEN_PASSWORD_MIN))
+st.caption(t("mail.link_validity", date=local_format(link.expires_at)))
+with st.form("choose_password"):
+    password = st.text_input(t("password.new"), type="password", autocomplete="new-password")
+    confirmation = st.text_input(t("password.confirmation"), type="password", autocomplete="new-password")
+    if st.form_submit_button(t("password.save"), type="primary"):
+        login = submit(lambda: ChosenPasswordIn(login=link.login, password=password, confirmation=confirmation),
+                       lambda data: invitations.choose_password(token, data))
+        if login:
+            st.session_state["password_chosen_for"] = login
+            st.rerun()
