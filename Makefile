@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 SCALE ?= 1
 
-.PHONY: run test lint bench seed migrate clean
+.PHONY: run test lint bench bench-browser seed migrate clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ test: lint $(AXE)
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench --scale $(SCALE)
+
+bench-browser: $(VENV)/.dev
+	$(BIN)/python -m bench.browser --scale $(SCALE)
 
 clean:
 	rm -rf $(VENV) tests/e2e/axe/node_modules data/*.db data/*.db-* .pytest_cache .ruff_cache tests/artifacts

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
@@ -142,9 +142,9 @@ def max_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def cast() -> tuple[Actor, Actor, int, int]:
+def cast(engine: Engine | None = None) -> tuple[Actor, Actor, int, int]:
     """The coach, an EIG of the largest défi, the newest promotion and that défi."""
-    with db.reading() as s:
+    with db.reading(engine) as s:
         promotion = s.scalar(select(Promotion.id).order_by(Promotion.start_date.desc()).limit(1))
         big = s.scalar(select(Defi.id).where(Defi.promotion_id == promotion).order_by(Defi.name).limit(1))
         coach = s.scalars(select(User).where(User.role == GlobalRole.COACH).order_by(User.id)).first()

@@ -1,0 +1,428 @@
+"""`make bench-browser` (`python -m bench.browser [--scale 1] [--quick] [--sessions N]`): the
+app as users feel it, in headless Chromium. On the demo database and on the bench database,
+log in as a coach, an EIG and a sponsor through the form, open every menu page twice (cold,
+then warm), file a bulletin, add a journal entry, save a committee step; the same harness
+on the bare app in bench/floor/ gives Streamlit's floor. Times run from the click to the
+last `script_finished` Streamlit sends; runs are `rerun_script` sent / `script_finished`
+received. Table printed, bench/browser-results.json written.
+
+With --sessions N (default 30, 0 to skip), N browser sessions at once on the bench
+database: median and p95 time per click, and the server's RSS, against one session alone.
+
+Targets (reported, never asserted): page median <= 0.30 s, every page <= 0.50 s, one run
+per click, login <= 1.0 s in at most 2 runs, a save <= 0.50 s; N sessions: p95 <= 1.0 s,
+RSS <= 15 MB per session beyond the first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from bench.generate import NOW, PASSWORD, Scale, generate
+from bench.measure import cast
+from lib import db
+from lib.auth import DEMO_PASSWORD
+from lib.config import ROOT
+from lib.models import Defi, DefiRole, GlobalRole, Membership, Promotion, User
+from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, LiveApp, ScriptRuns, seeded_database, settle
+
+RESULTS = ROOT / "bench" / "browser-results.json"
+TARGETS = {"page_median_s": 0.30, "page_s": 0.50, "login_s": 1.0, "login_runs": 2, "save_s": 0.50,
+           "crowd_p95_s": 1.0, "crowd_mb_per_session": 15}
+DEMO = {"coach": "coach.claire", "eig": "eig.lea", "sponsor": "sponsor.anne"}
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@dataclass
+class Timing:
+    """One click, from the click to the last script run it caused."""
+
+    database: str
+    role: str
+    what: str
+    kind: str  # login, page, save
+    visit: str  # cold, warm or once
+    seconds: float
+    requested: int
+    finished: int
+    note: str = ""
+
+
+class Session:
+    """One browser page on the app, whose clicks are timed from Streamlit's messages."""
+
+    def __init__(self, browser, base_url: str, database: str, role: str) -> None:  # noqa: ANN001
+        self.context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="fr-FR")
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(60_000)
+        self.runs = self.page.script_runs = ScriptRuns(self.page)
+        self.base_url, self.database, self.role = base_url, database, role
+        self.timings: list[Timing] = []
+
+    def press(self, locator, what: str, kind: str, visit: str = "once", ready=None) -> Callable[[], Timing]:  # noqa: ANN001
+        """Click; return the wait that completes the timing, so that many sessions can click
+        before any of them waits."""
+        asked, done = self.runs.requested, self.runs.finished
+        t0 = time.monotonic()
+        locator.click()
+
+        def finish() -> Timing:
+            """Wait for a script run to finish (and `ready`, a locator, to show), then for the
+            page to settle; time from the click to the last `script_finished`."""
+            self.wait_for_run(done, what)
+            if ready is not None:
+                ready.wait_for()
+            settle(self.page, timeout_s=180)
+            timing = Timing(self.database, self.role, what, kind, visit, self.runs.last_finished - t0,
+                            self.runs.requested - asked, self.runs.finished - done)
+            self.timings.append(timing)
+            return timing
+
+        return finish
+
+    def click(self, locator, what: str, kind: str, visit: str = "once", ready=None) -> Timing:  # noqa: ANN001
+        return self.press(locator, what, kind, visit, ready)()
+
+    def wait_for_run(self, done: int, what: str) -> None:
+        """Pump Playwright's events until a script run finishes after the `done` first."""
+        deadline = time.monotonic() + 180
+        while self.runs.finished == done:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{what}: no script run finished within 180 s")
+            self.page.wait_for_timeout(10)
+
+    def open(self) -> None:
+        self.page.goto(self.base_url)
+        self.wait_for_run(0, "first run")
+        settle(self.page)
+
+    def press_login(self, username: str, password: str) -> Callable[[], Timing]:
+        self.open()
+        self.page.get_by_label("Identifiant").fill(username)
+        self.page.get_by_label("Mot de passe").fill(password)
+        return self.press(self.page.get_by_role("button", name="Se connecter"), "login", "login",
+                          ready=self.page.get_by_text("Bonjour").first)
+
+    def login(self, username: str, password: str) -> None:
+        self.press_login(username, password)()
+
+    def menu(self) -> list[str]:
+        nav = self.page.locator('[data-testid="stSidebarNav"] a')
+        return [nav.nth(i).inner_text().splitlines()[-1] for i in range(nav.count())]
+
+    def press_page(self, title: str, visit: str = "once") -> Callable[[], Timing]:
+        link = self.page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first
+        return self.press(link, title, "page", visit)
+
+    def visit(self, title: str, visit: str = "once") -> Timing:
+        return self.press_page(title, visit)()
+
+    def tour(self) -> None:
+        """Every menu page twice, home last (the login lands there)."""
+        titles = self.menu()
+        for visit in ("cold", "warm"):
+            for title in titles[1:] + titles[:1]:
+                self.visit(title, visit)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def press_bulletin(s: Session) -> Callable[[], Timing] | None:
+    """Fill the open bulletin page's form and click save (None when the week is closed)."""
+    button = s.page.get_by_role("button", name="Enregistrer le bulletin")
+    if not button.count():
+        s.timings.append(Timing(s.database, s.role, "bulletin", "save", "once", 0, 0, 0, "no bulletin form"))
+        return None
+    s.page.get_by_text("😀 excellente").click()
+    s.page.get_by_label("Priorité de la semaine").fill("Priorité du banc d'essai : mesurer chaque clic")
+    s.page.get_by_label("Hauts et bas").fill("Hauts : le banc tourne. Bas : rien encore.")
+    return s.press(button, "bulletin", "save", ready=s.page.get_by_text("enregistré").first)
+
+
+def file_bulletin(s: Session) -> None:
+    s.visit("Bulletin de la semaine")
+    if finish := press_bulletin(s):
+        finish()
+
+
+def add_journal_entry(s: Session) -> None:
+    s.visit("Carnet de bord")
+    s.page.get_by_role("tab", name="Écrire").click()
+    form = s.page.locator('[data-testid="stForm"]:visible')
+    form.get_by_label("Tâche").fill("Atelier du banc d'essai avec l'équipe")
+    form.locator('[data-testid="stMultiSelect"]').click()
+    s.page.get_by_role("option").first.click()
+    s.page.keyboard.press("Escape")
+    s.click(form.get_by_role("button", name="Ajouter l'entrée"), "journal entry", "save",
+            ready=s.page.get_by_text("Entrée ajoutée.").first)
+
+
+def committee_step(s: Session) -> None:
+    """Save the notes of the selected défi's committee, or schedule it when there is none."""
+    s.visit("Comités d'évaluation")
+    notes = s.page.get_by_role("button", name="Enregistrer les notes")
+    if notes.count():
+        s.page.get_by_label("Succès").fill("Premiers utilisateurs conquis (banc d'essai).")
+        s.click(notes, "committee notes", "save")
+    else:
+        s.click(s.page.get_by_role("button", name="Planifier le comité"), "committee scheduled", "save",
+                ready=s.page.get_by_text("Comité prévu le").first)
+
+
+ACTIONS = {"coach": [committee_step], "eig": [file_bulletin, add_journal_entry], "sponsor": []}
+
+
+def journeys(browser, base_url: str, database: str, logins: dict[str, tuple[str, str]]) -> list[Timing]:  # noqa: ANN001
+    """Each role logs in, tours its menu twice, then saves what it saves."""
+    timings = []
+    for role, (username, password) in logins.items():
+        s = Session(browser, base_url, database, role)
+        s.login(username, password)
+        s.tour()
+        for action in ACTIONS[role]:
+            action(s)
+        s.close()
+        timings += s.timings
+        print(f"  {database} {role}: {len(s.timings)} clicks timed", file=sys.stderr)
+    return timings
+
+
+def floor(browser) -> list[Timing]:  # noqa: ANN001
+    app = LiveApp("sqlite://", script="bench/floor/app.py")
+    app.start()
+    try:
+        s = Session(browser, app.base_url, "floor", "-")
+        s.open()
+        s.tour()
+        s.close()
+        return s.timings
+    finally:
+        app.stop()
+
+
+def bench_logins(url: str) -> dict[str, tuple[str, str]]:
+    """The coach, an EIG and the sponsor of the largest défi of the bench database."""
+    engine = db.get_engine(url)
+    coach, eig, _, big = cast(engine)
+    with db.reading(engine) as s:
+        sponsor = s.scalar(select(User.login).join(Membership, Membership.user_id == User.id)
+                           .where(Membership.defi_id == big, Membership.role == DefiRole.SPONSOR))
+    db.dispose_engines()
+    return {"coach": (coach.login, PASSWORD), "eig": (eig.login, PASSWORD), "sponsor": (sponsor, PASSWORD)}
+
+
+def crowd_logins(url: str, n: int) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(role, login) of a coach and an EIG alone, then of n sessions at once: EIGs of the
+    newest promotion's défis (one per défi: no two file the same bulletin) and coaches."""
+    engine = db.get_engine(url)
+    with db.reading(engine) as s:
+        promotion = s.scalar(select(Promotion.id).order_by(Promotion.start_date.desc()).limit(1))
+        eigs = s.scalars(select(func.min(User.login)).join(Membership, Membership.user_id == User.id)
+                         .join(Defi, Defi.id == Membership.defi_id)
+                         .where(Defi.promotion_id == promotion, Membership.role == DefiRole.EIG, User.active.is_(True))
+                         .group_by(Membership.defi_id).order_by(Membership.defi_id)).all()
+        coaches = s.scalars(select(User.login).where(User.role == GlobalRole.COACH).order_by(User.id)).all()
+    db.dispose_engines()
+    half = (n + 1) // 2
+    crowd = [("eig", e) for e in eigs[:half]] + [("coach", coaches[i % len(coaches)]) for i in range(n - half)]
+    return [("coach", coaches[-1]), ("eig", eigs[half])], crowd
+
+
+def steps(s: Session) -> list[Callable[[Session], Callable[[], Timing] | None]]:
+    """What a session clicks, one click per wave: an EIG opens the bulletin and files it at
+    the deadline, then reads the other pages; a coach browses the menu."""
+    titles = s.menu()
+    pages = [lambda s, title=title: s.press_page(title, "crowd") for title in titles[1:] + titles[:1]
+             if title != "Bulletin de la semaine"]
+    if s.role == "eig":
+        return [lambda s: s.press_page("Bulletin de la semaine", "crowd"), press_bulletin, *pages]
+    return pages
+
+
+def vm_rss_mb(pid: int) -> float:
+    """The server's resident memory, from /proc."""
+    line = next(x for x in Path(f"/proc/{pid}/status").read_text().splitlines() if x.startswith("VmRSS:"))
+    return int(line.split()[1]) / 1024
+
+
+def together(browser, app: LiveApp, logins: list[tuple[str, str]], database: str) -> tuple[list[Timing], float]:  # noqa: ANN001
+    """The sessions log in at once, then click at once, wave after wave; the server's peak
+    RSS between waves."""
+    sessions = [Session(browser, app.base_url, database, role) for role, _ in logins]
+    try:
+        for finish in [s.press_login(login, PASSWORD) for s, (_, login) in zip(sessions, logins, strict=True)]:
+            finish()
+        rss = vm_rss_mb(app.process.pid)
+        plans = {s: steps(s) for s in sessions}
+        for wave in range(max(len(plan) for plan in plans.values())):
+            pending = [f for s, plan in plans.items() if wave < len(plan) and (f := plan[wave](s)) is not None]
+            for finish in pending:
+                finish()
+            rss = max(rss, vm_rss_mb(app.process.pid))
+        return [t for s in sessions for t in s.timings], rss
+    finally:
+        for s in sessions:
+            s.close()
+
+
+def crowd(browser, url: str, n: int) -> dict:  # noqa: ANN001
+    """Median and p95 time per interaction, and the server's RSS, for one session at a time
+    then n at once, each on a freshly started server."""
+    solo, many = crowd_logins(url, n)
+    levels = {}
+    for label, groups in (("1", [[one] for one in solo]), (str(n), [many])):
+        app = LiveApp(url)
+        app.start(fake_now=NOW.isoformat())
+        try:
+            idle = vm_rss_mb(app.process.pid)
+            timings, peak = [], idle
+            for group in groups:
+                done, rss = together(browser, app, group, f"{label} at once")
+                timings += done
+                peak = max(peak, rss)
+        finally:
+            app.stop()
+        clicks = sorted(t.seconds for t in timings if t.kind != "login" and t.finished)
+        logins = sorted(t.seconds for t in timings if t.kind == "login")
+        levels[label] = {"sessions": len(groups[0]), "clicks": len(clicks), "median_s": statistics.median(clicks),
+                         "p95_s": clicks[max(0, round(0.95 * len(clicks)) - 1)],
+                         "login_median_s": statistics.median(logins), "idle_rss_mb": idle, "peak_rss_mb": peak,
+                         "rss_per_session_mb": (peak - idle) / len(groups[0]),
+                         "saves_s": [t.seconds for t in timings if t.kind == "save" and t.finished],
+                         "runs_per_click": statistics.mean(t.finished for t in timings if t.kind != "login")}
+        print(f"  {label} session(s) at once: {len(clicks)} clicks timed", file=sys.stderr)
+    return levels
+
+
+def print_crowd(levels: dict) -> None:
+    print("\nMany users at once (bench database; EIGs file the bulletin at the deadline while coaches browse;"
+          " clicks issued together, wave after wave)")
+    print(f"  {'sessions':>8} {'clicks':>7} {'median s':>9} {'p95 s':>7} {'login s':>8} {'runs/click':>11} "
+          f"{'idle MB':>8} {'peak MB':>8} {'MB/session':>11}")
+    for row in levels.values():
+        print(f"  {row['sessions']:>8} {row['clicks']:>7} {row['median_s']:>9.2f} "
+              f"{flag(row['p95_s'], TARGETS['crowd_p95_s']):>7} {row['login_median_s']:>8.2f} "
+              f"{row['runs_per_click']:>11.2f} {row['idle_rss_mb']:>8.0f} {row['peak_rss_mb']:>8.0f} "
+              f"{row['rss_per_session_mb']:>11.1f}")
+    one, many = levels.values()
+    if many["sessions"] > 1:
+        beyond = (many["peak_rss_mb"] - one["peak_rss_mb"]) / (many["sessions"] - 1)
+        print(f"  RSS per session beyond the first: {flag(beyond, TARGETS['crowd_mb_per_session'])} MB")
+
+
+def demo_clock() -> str:
+    """Monday 9:00 of this week in Paris: the demo seed is dated from today, and the week's
+    bulletin is still open whatever day the benchmark runs."""
+    today = dt.date.today()
+    return dt.datetime.combine(today - dt.timedelta(days=today.weekday()), dt.time(9), tzinfo=PARIS).isoformat()
+
+
+def on_app(browser, url: str, database: str, fake_now: str, logins: dict) -> list[Timing]:  # noqa: ANN001
+    app = LiveApp(url)
+    app.start(fake_now=fake_now)
+    try:
+        return journeys(browser, app.base_url, database, logins)
+    finally:
+        app.stop()
+
+
+def flag(value: float, target: float) -> str:
+    return f"{value:.2f}" + ("!" if value > target else " ")
+
+
+def print_table(timings: list[Timing], floor_s: dict[str, float]) -> None:
+    """Per database: login and saves, then each page cold and warm with its ratio to the
+    floor's median page of the same visit."""
+    print(f"\nFloor (bare Streamlit, {len([t for t in timings if t.database == 'floor']) // 2} pages): "
+          f"median page {floor_s['cold']:.2f} s cold, {floor_s['warm']:.2f} s warm; per kind (warm): "
+          + ", ".join(f"{k} {v:.2f} s" for k, v in floor_s.items() if k not in ("cold", "warm")))
+    for database in dict.fromkeys(t.database for t in timings if t.database != "floor"):
+        rows = [t for t in timings if t.database == database]
+        print(f"\n{database}  (s = click to last script_finished; runs = rerun_script sent/script_finished"
+              " received; ! = misses its target)")
+        print(f"  {'role':<8} {'what':<32} {'cold s':>7} {'runs':>5} {'x floor':>8} {'warm s':>7} {'runs':>5} "
+              f"{'x floor':>8}")
+        for role in dict.fromkeys(t.role for t in rows):
+            mine = [t for t in rows if t.role == role]
+            for t in mine:
+                if t.kind == "page" and t.visit == "cold":
+                    warm = next(w for w in mine if w.kind == "page" and w.visit == "warm" and w.what == t.what)
+                    print(f"  {role:<8} {t.what:<32} {flag(t.seconds, TARGETS['page_s']):>7} "
+                          f"{t.requested}/{t.finished:<3} {t.seconds / floor_s['cold']:>7.1f}x "
+                          f"{flag(warm.seconds, TARGETS['page_s']):>7} {warm.requested}/{warm.finished:<3} "
+                          f"{warm.seconds / floor_s['warm']:>7.1f}x")
+                elif t.kind != "page":
+                    target = TARGETS["login_s" if t.kind == "login" else "save_s"]
+                    label = t.what if t.kind == "login" else f"{t.kind}: {t.what}"
+                    print(f"  {role:<8} {label:<32} {flag(t.seconds, target):>7} "
+                          f"{t.requested}/{t.finished:<3} {t.note}")
+            pages = [t.seconds for t in mine if t.kind == "page"]
+            if pages:
+                median = statistics.median(pages)
+                print(f"  {role:<8} {'page median, worst (cold+warm)':<32} {flag(median, TARGETS['page_median_s']):>7}"
+                      f"       {median / statistics.median(floor_s[v] for v in ('cold', 'warm')):>7.1f}x "
+                      f"{flag(max(pages), TARGETS['page_s']):>7}")
+
+
+def floor_medians(timings: list[Timing]) -> dict[str, float]:
+    own = [t for t in timings if t.database == "floor"]
+    medians = {v: statistics.median(t.seconds for t in own if t.visit == v) for v in ("cold", "warm")}
+    for kind in ("text", "cards", "chart"):
+        medians[kind] = statistics.median(t.seconds for t in own if t.visit == "warm" and f"({kind})" in t.what)
+    return medians
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="of the bench database; 1 = 10x history")
+    parser.add_argument("--quick", action="store_true", help="smoke test: scale 0.01, 2 sessions at once")
+    parser.add_argument("--sessions", type=int, default=30, help="browser sessions at once (0: skip)")
+    args = parser.parse_args()
+    scale = 0.01 if args.quick else args.scale
+    sessions = 2 if args.quick else args.sessions
+    started = time.perf_counter()
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        print("Floor...", file=sys.stderr)
+        timings = floor(browser)
+        print("Demo database...", file=sys.stderr)
+        demo = seeded_database(Path(tmp) / "demo.db")
+        timings += on_app(browser, demo, "demo", demo_clock(), {r: (u, DEMO_PASSWORD) for r, u in DEMO.items()})
+        print(f"Bench database, scale {scale}: generating...", file=sys.stderr)
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        db.upgrade_to_head(url)
+        rows = generate(db.get_engine(url), Scale(scale), quiet=True)
+        db.dispose_engines()
+        timings += on_app(browser, url, f"bench scale {scale:g}", NOW.isoformat(), bench_logins(url))
+        if sessions:
+            print(f"{sessions} sessions at once...", file=sys.stderr)
+            levels = crowd(browser, url, sessions)
+        browser.close()
+    medians = floor_medians(timings)
+    total = time.perf_counter() - started
+    RESULTS.write_text(json.dumps({"scale": scale, "bench_rows": sum(rows.values()), "targets": TARGETS,
+                                   "floor": medians, "timings": [asdict(t) for t in timings],
+                                   "crowd": levels if sessions else None, "total_s": total}, indent=1))
+    print_table(timings, medians)
+    if sessions:
+        print_crowd(levels)
+    print(f"\nWhole browser benchmark: {total / 60:.1f} min; figures in {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
