@@ -95,20 +95,22 @@ def errors_by_field(exc: ValidationError) -> dict[str, str]:
 # --- Administration ----------------------------------------------------------------------
 
 
+def login_rule(value: str) -> str:
+    value = value.strip().lower()
+    if not LOGIN_RE.match(value):
+        raise ValueError(t("validation.login"))
+    return value
+
+
+Login = Annotated[str, AfterValidator(login_rule)]
+
+
 class UserIn(Input):
-    login: str
+    login: Login
     display_name: Annotated[str, bounded(120)]
     email: str
     role: GlobalRole = GlobalRole.MEMBER
     password: Password | None = None  # required on creation, ignored on edit
-
-    @field_validator("login")
-    @classmethod
-    def _login(cls, v: str) -> str:
-        v = v.strip().lower()
-        if not LOGIN_RE.match(v):
-            raise ValueError(t("validation.login"))
-        return v
 
     @field_validator("email")
     @classmethod
@@ -131,7 +133,7 @@ class ChosenPasswordIn(Input):
 
     model_config = ConfigDict(extra="forbid")  # a password is taken as typed, spaces included
 
-    login: str
+    login: Login
     password: str
     confirmation: str
 

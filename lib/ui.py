@@ -77,7 +77,7 @@ def _authenticator() -> stauth.Authenticate:
     # Before login any account may log in or come back by cookie; after, only this one acts.
     logged_in = st.session_state.get("username") if st.session_state.get("authentication_status") else None
     authenticator = stauth.Authenticate(auth.credentials(logged_in), auth.COOKIE_NAME, settings.cookie_key,
-                                        auth.COOKIE_EXPIRY_DAYS, auto_hash=False)
+                                        auth.COOKIE_EXPIRY_DAYS, auto_hash=False, login_sleep_time=0)
     # The library draws the form and keeps the cookie; the password itself is checked by
     # auth.check_login, which counts failures in the database and locks guessed accounts.
     authenticator.authentication_controller.authentication_model.check_credentials = _check_credentials

@@ -98,11 +98,12 @@ def test_bounded_text_keeps_what_people_write_and_refuses_control_characters(tex
 
 def free_text_fields() -> list[tuple[str, str, object]]:
     """(model, field, type with its rules) of every text a person types; login and email
-    have their own patterns, which refuse control characters, and passwords are only hashed."""
+    have their own patterns, which refuse control characters, and passwords (and their
+    confirmation) are only hashed."""
     out = []
     for model in MODELS:
         for name, field in model.model_fields.items():
-            if name in ("login", "email", "password"):
+            if name in ("login", "email", "password", "confirmation"):
                 continue
             if field.annotation is str:
                 out.append((model.__name__, name, Annotated[(str, *field.metadata)]))
