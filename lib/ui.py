@@ -501,6 +501,17 @@ def eig_or_staff(ctx: PageContext) -> bool:
     return ctx.actor.is_staff or eig(ctx)
 
 
+# --- Sections built only when opened ------------------------------------------------------------
+
+
+def see_data(key: str, label: str, expanded: bool = False) -> object | None:
+    """The "voir les données" panel under a chart, as an expander that costs nothing while
+    closed: its table is built and sent only once the person opens it (which reruns the
+    page). Returns the open panel to write in, or None."""
+    panel = st.expander(label, expanded=expanded, key=f"see_data_{key}", on_change="rerun")
+    return panel if panel.open else None
+
+
 # --- Widgets shared by several pages ------------------------------------------------------------
 
 

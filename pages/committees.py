@@ -268,11 +268,12 @@ def dossier_tab() -> None:
     if d.moods:
         moods = dossier.moods_frame(d)
         st.plotly_chart(charts.mood_trend(moods), key="dossier_mood", config={"displayModeBar": False})
-        with st.expander(t("home.see_data")):
-            st.dataframe(moods.assign(mood=moods["mood"].map(lambda m: f"{MOOD_EMOJI.get(m, '')} {m}/4")),
-                         hide_index=True, column_config={
-                             "week_start": st.column_config.DateColumn(t("dossier.col.week"), format=DATE),
-                             "mood": t("dossier.col.mood")})
+        if panel := ui.see_data(f"dossier_mood_{phase.id}", t("home.see_data")):
+            with panel:
+                st.dataframe(moods.assign(mood=moods["mood"].map(lambda m: f"{MOOD_EMOJI.get(m, '')} {m}/4")),
+                             hide_index=True, column_config={
+                                 "week_start": st.column_config.DateColumn(t("dossier.col.week"), format=DATE),
+                                 "mood": t("dossier.col.mood")})
     else:
         st.info(t("dossier.empty.mood"))
 
@@ -289,10 +290,11 @@ def dossier_tab() -> None:
     if d.categories:
         categories = dossier.categories_frame(d)
         st.plotly_chart(charts.journal_categories(categories), key="dossier_journal", config={"displayModeBar": False})
-        with st.expander(t("home.see_data")):
-            st.dataframe(categories.drop(columns=["category"]), hide_index=True, column_config={
-                "label": t("dossier.col.category"), "entries": t("dossier.col.entries"), "good": t("dossier.good"),
-                "bad": t("dossier.bad")})
+        if panel := ui.see_data(f"dossier_journal_{phase.id}", t("home.see_data")):
+            with panel:
+                st.dataframe(categories.drop(columns=["category"]), hide_index=True, column_config={
+                    "label": t("dossier.col.category"), "entries": t("dossier.col.entries"), "good": t("dossier.good"),
+                    "bad": t("dossier.bad")})
         for sign, key in ((1, "dossier.good_news"), (-1, "dossier.bad_news")):
             items = [n for n in d.news if n.news == sign]
             if items:
@@ -358,12 +360,13 @@ def history_tab() -> None:
         table = history.drop(columns=["committee_id", "number"]).assign(
             scheduled_at=history["scheduled_at"].map(local_format),
             report_status=history["report_status"].map(lambda s: t(f"committees.report_status.{s}")))
-        with st.expander(t("home.see_data"), expanded=True):
-            st.dataframe(table, hide_index=True, column_config={
-                "phase": t("col.phase"), "scheduled_at": t("committees.col.date"),
-                "objectives_rating": t("committees.notes.objectives_rating"),
-                **{f"{a}_rating": t(f"committees.axis.{a}") for a in committees.AXES},
-                "report_status": t("committees.col.report")})
+        if panel := ui.see_data(f"committee_ratings_{ctx.defi.id}", t("home.see_data"), expanded=True):
+            with panel:
+                st.dataframe(table, hide_index=True, column_config={
+                    "phase": t("col.phase"), "scheduled_at": t("committees.col.date"),
+                    "objectives_rating": t("committees.notes.objectives_rating"),
+                    **{f"{a}_rating": t(f"committees.axis.{a}") for a in committees.AXES},
+                    "report_status": t("committees.col.report")})
     st.subheader(t("committees.history.versions"))
     if committee is None:
         st.info(t("committees.history.no_committee"))

@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from lib import committees, indicators, portfolio, sponsor
+from lib import committees, indicators, portfolio, sponsor, ui
 from lib.charts.home import phase_strip, phase_table
 from lib.charts.indicators import progress_chart
 from lib.charts.phases import defi_gantt
@@ -110,20 +110,22 @@ def sponsor_card(b: sponsor.DefiBrief) -> None:
             if b.phases:
                 st.plotly_chart(defi_gantt(b.phases, b.today), key=f"sponsor_gantt_{b.defi_id}",
                                 config={"displayModeBar": False})
-                with st.expander(t("home.see_data")):
-                    st.dataframe(progress_table(b.phases).drop(columns=["objectifs", "temps"]), hide_index=True,
-                                 column_config={"phase": t("col.phase"), "faits": t("phases.col.done"),
-                                                "total": t("phases.col.total"), "etat": t("col.state")})
+                if panel := ui.see_data(f"sponsor_phases_{b.defi_id}", t("home.see_data")):
+                    with panel:
+                        st.dataframe(progress_table(b.phases).drop(columns=["objectifs", "temps"]), hide_index=True,
+                                     column_config={"phase": t("col.phase"), "faits": t("phases.col.done"),
+                                                    "total": t("phases.col.total"), "etat": t("col.state")})
         with right:
             st.markdown(f"**{t('sponsor.section.mood')}**")
             moods = sponsor.moods_table(b)
             if moods["mood"].notna().any():
                 st.plotly_chart(mood_line(moods), key=f"sponsor_mood_{b.defi_id}", config={"displayModeBar": False})
-                with st.expander(t("home.see_data")):
-                    st.dataframe(moods.assign(mood=moods["mood"].map(sponsor.mood_label)).drop(columns=["week_start"]),
-                                 hide_index=True, column_config={"week": t("sponsor.col.week"),
-                                                                 "clock": t("retro.col.clock"),
-                                                                 "mood": t("sponsor.col.mood")})
+                if panel := ui.see_data(f"sponsor_mood_{b.defi_id}", t("home.see_data")):
+                    with panel:
+                        st.dataframe(moods.assign(mood=moods["mood"].map(sponsor.mood_label)).drop(columns=["week_start"]),
+                                     hide_index=True, column_config={"week": t("sponsor.col.week"),
+                                                                     "clock": t("retro.col.clock"),
+                                                                     "mood": t("sponsor.col.mood")})
             else:
                 st.caption(t("sponsor.empty.mood"))
 
@@ -145,8 +147,9 @@ def sponsor_card(b: sponsor.DefiBrief) -> None:
                 st.plotly_chart(progress_chart(table), key=f"sponsor_indicators_{b.defi_id}",
                                 config={"displayModeBar": False})
             if b.indicators:
-                with st.expander(t("home.see_data")):
-                    st.dataframe(table.drop(columns=["id"]), hide_index=True, column_config=indicator_columns())
+                if panel := ui.see_data(f"sponsor_indicators_{b.defi_id}", t("home.see_data")):
+                    with panel:
+                        st.dataframe(table.drop(columns=["id"]), hide_index=True, column_config=indicator_columns())
             else:
                 st.caption(t("sponsor.empty.indicators"))
 
@@ -197,10 +200,11 @@ def member_home() -> None:
             if status.phases:
                 st.plotly_chart(phase_strip(status.phases, today), key=f"phases_{status.defi.id}",
                                 config={"displayModeBar": False})
-                with st.expander(t("home.see_data")):
-                    st.dataframe(phase_table(status.phases, today), hide_index=True, column_config={
-                        "phase": t("col.phase"), "debut": t("col.start"), "fin": t("col.end"),
-                        "etat": t("col.state")})
+                if panel := ui.see_data(f"member_phases_{status.defi.id}", t("home.see_data")):
+                    with panel:
+                        st.dataframe(phase_table(status.phases, today), hide_index=True, column_config={
+                            "phase": t("col.phase"), "debut": t("col.start"), "fin": t("col.end"),
+                            "etat": t("col.state")})
             committee_news(status.defi.id, status.defi.my_role)
 
 

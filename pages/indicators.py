@@ -131,10 +131,11 @@ def card(i: IndicatorView) -> None:
             table = indicators.measurements_table(i)
             st.plotly_chart(indicator_chart(table, i.unit, i.baseline, i.target), key=f"chart_{i.id}",
                             config={"displayModeBar": False})
-            with st.expander(t("home.see_data")):
-                st.dataframe(table, hide_index=True, column_config={
-                    "measured_on": st.column_config.DateColumn(t("indicators.col.date"), format=DATE),
-                    "value": t("indicators.col.value")})
+            if panel := ui.see_data(f"indicator_{i.id}", t("home.see_data")):
+                with panel:
+                    st.dataframe(table, hide_index=True, column_config={
+                        "measured_on": st.column_config.DateColumn(t("indicators.col.date"), format=DATE),
+                        "value": t("indicators.col.value")})
         else:
             st.info(t("indicators.no_measurement_team") if can_edit else t("indicators.no_measurement"))
         if can_edit:
@@ -152,8 +153,9 @@ else:
         st.plotly_chart(progress_chart(overview), key="indicators_progress", config={"displayModeBar": False})
     else:
         st.caption(t("indicators.overview_empty"))
-    with st.expander(t("home.see_data")):
-        st.dataframe(overview.drop(columns=["id"]), hide_index=True, column_config=indicator_columns())
+    if panel := ui.see_data(f"indicators_{defi.id}", t("home.see_data")):
+        with panel:
+            st.dataframe(overview.drop(columns=["id"]), hide_index=True, column_config=indicator_columns())
 
     for theme in THEMES:
         in_theme = [i for i in data.indicators if i.theme == theme]

@@ -157,8 +157,9 @@ def chart(title: str, data, figure, columns: dict[str, str], key: str) -> None: 
         st.caption(t("journal.chart.empty"))
         return
     st.plotly_chart(figure(data), key=key, config={"displayModeBar": False})
-    with st.expander(t("journal.see_data")):
-        st.dataframe(data.rename(columns=columns), hide_index=True)
+    if panel := ui.see_data(key, t("journal.see_data")):
+        with panel:
+            st.dataframe(data.rename(columns=columns), hide_index=True)
 
 
 with tabs[1]:

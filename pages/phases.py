@@ -84,20 +84,22 @@ def defi_tab() -> None:
     st.subheader(t("phases.timeline"))
     st.caption(t("phases.timeline.legend"))
     st.plotly_chart(charts.defi_gantt(views, today), key="gantt", config={"displayModeBar": False})
-    with st.expander(t("home.see_data")):
-        st.dataframe([{t("col.phase"): f"{p.number}. {p.name}", t("phases.col.planned"):
-                       f"{p.template_start:%d/%m/%Y} → {p.template_end:%d/%m/%Y}",
-                       t("phases.col.actual"): f"{p.planned_start:%d/%m/%Y} → {p.planned_end:%d/%m/%Y}",
-                       t("col.state"): t(f"phase_state.{p.state}"),
-                       t("phases.col.committee"): local_format(p.committee_at) if p.committee_at else "—",
-                       t("phases.col.shift_reason"): p.shift_reason} for p in views], hide_index=True)
+    if panel := ui.see_data(f"gantt_{ctx.defi.id}", t("home.see_data")):
+        with panel:
+            st.dataframe([{t("col.phase"): f"{p.number}. {p.name}", t("phases.col.planned"):
+                           f"{p.template_start:%d/%m/%Y} → {p.template_end:%d/%m/%Y}",
+                           t("phases.col.actual"): f"{p.planned_start:%d/%m/%Y} → {p.planned_end:%d/%m/%Y}",
+                           t("col.state"): t(f"phase_state.{p.state}"),
+                           t("phases.col.committee"): local_format(p.committee_at) if p.committee_at else "—",
+                           t("phases.col.shift_reason"): p.shift_reason} for p in views], hide_index=True)
     st.subheader(t("phases.progress"))
     progress = phases.progress_table(views)
     st.plotly_chart(charts.progress_bars(progress), key="progress", config={"displayModeBar": False})
-    with st.expander(t("home.see_data")):
-        st.dataframe(progress, hide_index=True, column_config={
-            "phase": t("col.phase"), "objectifs": t("phases.col.objectives_pct"), "temps": t("phases.col.time_pct"),
-            "faits": t("phases.col.done"), "total": t("phases.col.total"), "etat": t("col.state")})
+    if panel := ui.see_data(f"progress_{ctx.defi.id}", t("home.see_data")):
+        with panel:
+            st.dataframe(progress, hide_index=True, column_config={
+                "phase": t("col.phase"), "objectifs": t("phases.col.objectives_pct"), "temps": t("phases.col.time_pct"),
+                "faits": t("phases.col.done"), "total": t("phases.col.total"), "etat": t("col.state")})
 
     st.subheader(t("phases.details"))
     for p in views:
@@ -127,13 +129,14 @@ def promotion_tab() -> None:
         return
     st.plotly_chart(charts.promotion_timeline(timeline, today), key="promotion_timeline",
                     config={"displayModeBar": False})
-    with st.expander(t("home.see_data")):
-        table = timeline.assign(state=timeline["state"].map(lambda s: t(f"phase_state.{s}")))
-        st.dataframe(table.drop(columns=["defi_id", "number"]), hide_index=True, column_config={
-            "defi": t("home.col.defi"), "phase": t("col.phase"),
-            "start": st.column_config.DateColumn(t("col.start"), format=DATE),
-            "end": st.column_config.DateColumn(t("col.end"), format=DATE), "state": t("col.state"),
-            "shifted": t("phases.col.shifted")})
+    if panel := ui.see_data("promotion_timeline", t("home.see_data")):
+        with panel:
+            table = timeline.assign(state=timeline["state"].map(lambda s: t(f"phase_state.{s}")))
+            st.dataframe(table.drop(columns=["defi_id", "number"]), hide_index=True, column_config={
+                "defi": t("home.col.defi"), "phase": t("col.phase"),
+                "start": st.column_config.DateColumn(t("col.start"), format=DATE),
+                "end": st.column_config.DateColumn(t("col.end"), format=DATE), "state": t("col.state"),
+                "shifted": t("phases.col.shifted")})
 
 
 def template_form(tp: phases.TemplateInfo) -> None:

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from lib import programme_figures as figures
+from lib import ui
 from lib.charts import programme as charts
 from lib.clock import now_utc, today_local
 from lib.i18n import t
@@ -45,22 +46,25 @@ for label, row in [(t("programme.selected", name=md(chosen)), table[table["promo
     c4.metric(t("programme.metric.public_code"), f"{int(r['public_code'])} / {int(r['defis'])}")
     c5.metric(t("programme.metric.trainings"), int(r["trainings"]),
               help=t("programme.metric.attendees", n=int(r["attendees"])))
-with st.expander(t("programme.see_data")):
-    st.dataframe(table[list(COLUMNS)], hide_index=True, width="stretch", column_config=COLUMNS)
+if panel := ui.see_data("programme_figures", t("programme.see_data")):
+    with panel:
+        st.dataframe(table[list(COLUMNS)], hide_index=True, width="stretch", column_config=COLUMNS)
 
 left, right = st.columns(2)
 with left:
     st.markdown(f"**{t('programme.outcomes')}**")
     st.plotly_chart(charts.outcomes_bar(per_promotion), key="outcomes_chart", config={"displayModeBar": False})
-    with st.expander(t("programme.see_data")):
-        st.dataframe(table[["promotion", "defis", *figures.OUTCOMES]], hide_index=True, width="stretch",
-                     column_config={**COLUMNS, **OUTCOME_COLUMNS})
+    if panel := ui.see_data("programme_outcomes", t("programme.see_data")):
+        with panel:
+            st.dataframe(table[["promotion", "defis", *figures.OUTCOMES]], hide_index=True, width="stretch",
+                         column_config={**COLUMNS, **OUTCOME_COLUMNS})
 with right:
     st.markdown(f"**{t('programme.ouverture')}**")
     st.plotly_chart(charts.ouverture_bar(per_promotion), key="ouverture_chart", config={"displayModeBar": False})
-    with st.expander(t("programme.see_data")):
-        st.dataframe(table[["promotion", "defis", "public_code", "with_datasets", "datasets", "with_libraries",
-                            "libraries"]], hide_index=True, width="stretch", column_config=COLUMNS)
+    if panel := ui.see_data("programme_ouverture", t("programme.see_data")):
+        with panel:
+            st.dataframe(table[["promotion", "defis", "public_code", "with_datasets", "datasets", "with_libraries",
+                                "libraries"]], hide_index=True, width="stretch", column_config=COLUMNS)
 
 if ctx.promotion:
     st.markdown(f"**{t('programme.trainings', name=md(ctx.promotion.name))}**")
@@ -93,14 +97,16 @@ else:
         st.markdown(f"**{t('programme.by_week')}**")
         st.plotly_chart(charts.clock_lines(weekly, value, chosen), key="clock_chart",
                         config={"displayModeBar": False})
-        with st.expander(t("programme.see_data")):
-            st.dataframe(weekly[["promotion", "programme_week", "phase", "bulletins", "mood", "participation"]],
-                         hide_index=True, width="stretch", column_config=CLOCK_COLUMNS)
+        if panel := ui.see_data("programme_clock", t("programme.see_data")):
+            with panel:
+                st.dataframe(weekly[["promotion", "programme_week", "phase", "bulletins", "mood", "participation"]],
+                             hide_index=True, width="stretch", column_config=CLOCK_COLUMNS)
     with by_phase:
         st.markdown(f"**{t('programme.by_phase')}**")
         st.plotly_chart(charts.phase_bars(per_phase, value), key="phase_chart", config={"displayModeBar": False})
-        with st.expander(t("programme.see_data")):
-            st.dataframe(per_phase, hide_index=True, width="stretch", column_config=CLOCK_COLUMNS)
+        if panel := ui.see_data("programme_phases", t("programme.see_data")):
+            with panel:
+                st.dataframe(per_phase, hide_index=True, width="stretch", column_config=CLOCK_COLUMNS)
 
 # --- Coaches record the facts -----------------------------------------------------------------
 if not actor.is_staff or ctx.promotion is None:

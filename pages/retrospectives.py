@@ -48,9 +48,10 @@ def defi_view() -> None:
         st.markdown(f"**{t('retro.mood_title')}**")
         st.plotly_chart(retro.mood_line(trend, axis), key="mood_line", config={"displayModeBar": False})
         st.caption(t("retro.mood_gap"))
-        with st.expander(t("retro.see_data")):
-            st.dataframe(trend[["week", "clock", "mood"]], hide_index=True, width="stretch",
-                         column_config={**WEEK_COLUMNS, "mood": t("retro.col.mood")})
+        if panel := ui.see_data(f"retro_mood_{defi.id}", t("retro.see_data")):
+            with panel:
+                st.dataframe(trend[["week", "clock", "mood"]], hide_index=True, width="stretch",
+                             column_config={**WEEK_COLUMNS, "mood": t("retro.col.mood")})
         st.download_button(t("retro.export_csv"), lambda: bulletins.export_csv(actor, defi.id, now),  # on click
                            file_name=f"bulletins-{defi.name}.csv", mime="text/csv")
         st.markdown(f"### {t('retro.bulletins_by_month')}")
@@ -106,25 +107,28 @@ def promotion_view() -> None:
     st.markdown(f"**{t('retro.heatmap_title')}**")
     st.plotly_chart(retro.heatmap(heat, axis), key="heatmap", config={"displayModeBar": False})
     st.caption(t("retro.heatmap_missing"))
-    with st.expander(t("retro.see_data")):
-        grid = heat.pivot(index="defi", columns="week", values="mood")
-        st.dataframe(grid, width="stretch")
+    if panel := ui.see_data("retro_heatmap", t("retro.see_data")):
+        with panel:
+            grid = heat.pivot(index="defi", columns="week", values="mood")
+            st.dataframe(grid, width="stretch")
     rates = cached(bulletins.participation)(actor, ctx.promotion.id, now)
     st.markdown(f"**{t('retro.participation_title')}**")
     st.plotly_chart(retro.participation_bars(rates, axis), key="participation", config={"displayModeBar": False})
-    with st.expander(t("retro.see_data")):
-        st.dataframe(rates[["week", "clock", "filed", "defis", "rate"]], hide_index=True, width="stretch",
-                     column_config={**WEEK_COLUMNS, "filed": t("retro.col.filed"), "defis": t("retro.col.defis"),
-                                    "rate": st.column_config.ProgressColumn(t("retro.col.rate"), format="percent",
-                                                                            min_value=0.0, max_value=1.0)})
+    if panel := ui.see_data("retro_participation", t("retro.see_data")):
+        with panel:
+            st.dataframe(rates[["week", "clock", "filed", "defis", "rate"]], hide_index=True, width="stretch",
+                         column_config={**WEEK_COLUMNS, "filed": t("retro.col.filed"), "defis": t("retro.col.defis"),
+                                        "rate": st.column_config.ProgressColumn(t("retro.col.rate"), format="percent",
+                                                                                min_value=0.0, max_value=1.0)})
     dist = cached(bulletins.mood_by_phase)(actor, ctx.promotion.id, now)
     if not dist.empty:
         st.markdown(f"**{t('retro.distribution_title')}**")
         st.plotly_chart(retro.mood_distribution(dist), key="distribution", config={"displayModeBar": False})
-        with st.expander(t("retro.see_data")):
-            st.dataframe(dist[["phase", "humeur", "count"]], hide_index=True, width="stretch",
-                         column_config={"phase": t("retro.col.phase"), "humeur": t("retro.col.mood"),
-                                        "count": t("retro.col.count")})
+        if panel := ui.see_data("retro_distribution", t("retro.see_data")):
+            with panel:
+                st.dataframe(dist[["phase", "humeur", "count"]], hide_index=True, width="stretch",
+                             column_config={"phase": t("retro.col.phase"), "humeur": t("retro.col.mood"),
+                                            "count": t("retro.col.count")})
     st.markdown(f"### {t('retro.week_bulletins')}")
     weeks = list(reversed(rates["week"].tolist()))
     pick = st.selectbox(t("retro.pick_week"), weeks, key="retro_week")

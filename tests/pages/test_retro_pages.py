@@ -87,7 +87,10 @@ def test_coach_sees_trends_with_table_alternatives(app_as, world, clock):
     assert "Humeur de l'équipe, semaine après semaine" in page and "Finir l'atelier usagers" in page
     assert "Humeur par défi et par semaine" in page
     assert "Voir les données" in [e.label for e in at.expander]
-    # The heatmap's table alternative: défis as rows, weeks as columns.
+    # The heatmap's table alternative, built once opened: défis as rows, weeks as columns.
+    assert not [df for df in at.dataframe if "2026-W47" in getattr(df.value, "columns", [])]
+    at.session_state["see_data_retro_heatmap"] = True
+    at.run()
     grids = [df.value for df in at.dataframe if "2026-W47" in getattr(df.value, "columns", [])]
     assert grids and list(grids[0].index) == ["Alpha", "Beta"]
     at.radio(key="retro_axis").set_value("programme").run()
@@ -138,7 +141,7 @@ def test_coach_assigns_and_answers_a_help_request(app_as, world, clock):
 
 def test_key_dates_page_offers_the_ics_file(app_as, world, clock):
     file_alpha(world, key_date=dt.date(2026, 12, 3), key_date_description="Démo au cabinet")
-    at = app_as("sponsor", page="pages/key_dates.py")
+    at = app_as("eig", page="pages/key_dates.py")  # its writers see it before publication
     assert not at.exception
     assert any(df.value["description"].tolist() == ["Démo au cabinet"] for df in at.dataframe)
 
