@@ -450,9 +450,14 @@ def submit(build: Callable[[], M], action: Callable[[M], R], success: str | None
 
 # --- User text ------------------------------------------------------------------------------
 
-# Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping them all
-# also disarms Streamlit's own syntax (`:red[...]`, `:material/...:`, `$...$` LaTeX).
-_MARKDOWN_SYNTAX = re.compile(r"([!-/:-@\[-`{-~])")
+# What opens Markdown or Streamlit syntax anywhere in a line (emphasis, code, links and images,
+# HTML and autolinks, tables, strikethrough, LaTeX, entities, and Streamlit's `:red[...]`,
+# `:material/...:` and `:smile:` (a colon before a letter): escaped with a
+# backslash. Only these: widget labels also become the field's aria-label, where screen readers
+# would read every backslash, so apostrophes, colons and periods stay as typed.
+_INLINE_SYNTAX = re.compile(r"([\\`*_\[\]<>|~$])|&(?=#?\w+;)|:(?=[A-Za-z])")
+# What opens a block at the start of a line: headings, lists, numbered lists, setext underlines.
+_LINE_SYNTAX = re.compile(r"^([\u00a0]*(?:\d+(?=[.)]))?)([#+\-=.)])", re.MULTILINE)
 # GitHub-flavoured Markdown links bare addresses (`http://…`, `www.…`, `name@host`) even when
 # escaped, so an invisible word joiner goes inside each.
 _BARE_ADDRESS = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
@@ -466,7 +471,8 @@ def md(text: object) -> str:
     image, emphasis, colour or formula."""
     text = _BARE_ADDRESS.sub("\u2060", str(text))
     text = _INDENT.sub(lambda m: "\u00a0" * len(m.group()), text)
-    return _MARKDOWN_SYNTAX.sub(r"\\\1", text).replace("\n", "  \n")
+    text = _INLINE_SYNTAX.sub(lambda m: "\\" + m.group(0), text)
+    return _LINE_SYNTAX.sub(r"\1\\\2", text).replace("\n", "  \n")
 
 
 def title(text: str, defi: portfolio.DefiInfo | None = None) -> None:
@@ -502,6 +508,15 @@ def eig_or_staff(ctx: PageContext) -> bool:
 
 
 # --- Sections built only when opened ------------------------------------------------------------
+
+
+def sections(key: str, tabs: dict[str, Callable[[], None]]) -> None:
+    """A page's tabs, each built only while open: switching tab reruns the page and builds
+    that tab alone, instead of building and sending every tab on every run."""
+    for tab, render in zip(st.tabs(list(tabs), key=key, on_change="rerun"), tabs.values(), strict=True):
+        if tab.open:
+            with tab:
+                render()
 
 
 def see_data(key: str, label: str, expanded: bool = False) -> object | None:

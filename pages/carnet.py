@@ -97,11 +97,8 @@ def write_tab() -> None:
 
 def eig_page() -> None:
     st.caption(t("carnet.private"))
-    write, past = st.tabs([t("carnet.tab.write"), t("carnet.tab.history")])
-    with write:
-        write_tab()
-    with past:
-        history(actor.id)
+    ui.sections(f"carnet_tabs_{defi.id}", {t("carnet.tab.write"): write_tab,
+                                           t("carnet.tab.history"): lambda: history(actor.id)})
 
 
 def coach_page() -> None:

@@ -382,8 +382,7 @@ def history_tab() -> None:
                          hide_index=True)
 
 
-tab_names = ["committee", "actions", "report", "dossier", "history"]
-tabs = st.tabs([t(f"committees.tab.{name}") for name in tab_names])
-for tab, render in zip(tabs, [committee_tab, actions_tab, report_tab, dossier_tab, history_tab], strict=True):
-    with tab:
-        render()
+ui.sections(f"committee_tabs_{phase.id}", {
+    t(f"committees.tab.{name}"): render for name, render in [
+        ("committee", committee_tab), ("actions", actions_tab), ("report", report_tab), ("dossier", dossier_tab),
+        ("history", history_tab)]})

@@ -97,12 +97,9 @@ def edit_form(picked: logbook.EntryView) -> None:
                            t("journal.deleted"), after=lambda _: opened.close())
 
 
-tab_names = [t("journal.tab.entries"), t("journal.tab.charts")] + ([t("journal.tab.write")] if can_write else [])
-tabs = st.tabs(tab_names)
-
 # --- Entries ------------------------------------------------------------------------------------
 
-with tabs[0]:
+def entries_tab() -> None:
     page_number = st.session_state.get(f"journal_page_{defi.id}", 1)
     result = cached(logbook.list_entries)(actor, defi.id, filters, page_number)
     if not result.entries:
@@ -162,7 +159,7 @@ def chart(title: str, data, figure, columns: dict[str, str], key: str) -> None: 
             st.dataframe(data.rename(columns=columns), hide_index=True)
 
 
-with tabs[1]:
+def charts_tab() -> None:
     chart(t("journal.chart.weekly"), cached(logbook.weekly_by_category)(actor, defi.id, filters),
           charts.weekly_stacked, {"week": t("journal.chart.week"), "category": t("journal.chart.category"),
                                   "entries": t("journal.chart.entries")}, "journal_weekly")
@@ -175,7 +172,7 @@ with tabs[1]:
 
 # --- Write ------------------------------------------------------------------------------------
 
-if can_write:
+def write_tab() -> None:
     new_key = f"new_{defi.id}"
 
     def added(entry_id: int) -> None:
@@ -183,9 +180,13 @@ if can_write:
         st.session_state["journal_pick_next"] = entry_id
         ui.clear_fields(f"{new_key}_")
 
-    with tabs[2], st.form(f"journal_new_{defi.id}"):
+    with st.form(f"journal_new_{defi.id}"):
         st.subheader(t("journal.form.new"))
         entry_fields(new_key, None)
         ui.save_button(t("journal.form.add"), new_key, lambda: ui.typed(LogEntryIn, new_key, ENTRY_FIELDS),
                        lambda data: logbook.add_entry(actor, defi.id, data), t("journal.added"), labels=LABELS,
                        after=added, type="primary")
+
+
+ui.sections(f"journal_tabs_{defi.id}", {t("journal.tab.entries"): entries_tab, t("journal.tab.charts"): charts_tab,
+                                        **({t("journal.tab.write"): write_tab} if can_write else {})})

@@ -165,14 +165,6 @@ def templates_tab() -> None:
             template_form(tp)
 
 
-names = [t("phases.tab.defi", name=md(ctx.defi.name)), t("phases.tab.promotion")]
-if actor.is_staff:
-    names.append(t("phases.tab.templates"))
-tabs = st.tabs(names)
-with tabs[0]:
-    defi_tab()
-with tabs[1]:
-    promotion_tab()
-if actor.is_staff:
-    with tabs[2]:
-        templates_tab()
+ui.sections(f"phases_tabs_{ctx.defi.id}", {t("phases.tab.defi", name=md(ctx.defi.name)): defi_tab,
+                                          t("phases.tab.promotion"): promotion_tab,
+                                          **({t("phases.tab.templates"): templates_tab} if actor.is_staff else {})})

@@ -154,12 +154,5 @@ def promotion_view() -> None:
                 st.text(row.ups_downs)
 
 
-tabs = [t("retro.tab.promotion")]
-if ctx.defi is not None:
-    tabs.insert(0, t("retro.tab.defi"))
-views = st.tabs(tabs)
-if ctx.defi is not None:
-    with views[0]:
-        defi_view()
-with views[-1]:
-    promotion_view()
+ui.sections("retro_tabs", {**({t("retro.tab.defi"): defi_view} if ctx.defi is not None else {}),
+                           t("retro.tab.promotion"): promotion_view})

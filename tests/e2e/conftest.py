@@ -5,6 +5,7 @@ missing Chromium is a failure, never a skip."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -113,13 +114,27 @@ def new_page(browser, request: pytest.FixtureRequest) -> Iterator[Callable]:  # 
 
 
 def login(page, base_url: str, username: str, password: str) -> None:  # noqa: ANN001
+    """Log in through the form. The page's first runs and the login cookie's runs come and go
+    on their own: a click landing during one is lost, so the form waits for the app to be idle,
+    and the test goes on once the cookie is stored and the app idle again."""
     page.goto(base_url)
+    settle(page)
     page.get_by_label("Identifiant").fill(username)
     page.get_by_label("Mot de passe").fill(password)
     page.get_by_role("button", name="Se connecter").click()
     page.get_by_text("Bonjour").first.wait_for()
+    wait_until(page, lambda: any(c["name"] == auth.COOKIE_NAME for c in page.context.cookies()))
     settle(page)
     assert page.script_runs.finished >= 2, "the login form's run and the logged-in run were not seen"
+
+
+def wait_until(page, condition: Callable[[], bool], timeout_s: float = 30) -> None:  # noqa: ANN001
+    """Pump the page's events until `condition` holds (no fixed sleep)."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"condition not met within {timeout_s:.0f} s")
+        page.wait_for_timeout(50)
 
 
 def screenshot(page, name: str) -> Path:  # noqa: ANN001

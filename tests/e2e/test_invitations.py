@@ -53,6 +53,7 @@ def test_invite_read_the_mail_choose_a_password_and_log_in(mail_app, new_page):
     admin = new_page()
     login(admin, app.base_url, "admin", DEMO_PASSWORD)
     admin.goto(f"{app.base_url}/admin")
+    settle(admin)
     admin.get_by_text("Invitations", exact=True).click()
     admin.get_by_role("button", name="Envoyer l'invitation").click()
     admin.get_by_text(f"Invitation envoyée à {person.email}.").wait_for()
@@ -99,6 +100,7 @@ def test_forgotten_password_mails_a_link_that_resets_it(mail_app, new_page):
     app, inbox = mail_app
     page = new_page()
     page.goto(app.base_url)
+    settle(page)
     page.get_by_role("button", name="Mot de passe oublié ?").click()
     page.get_by_label("Votre adresse électronique").fill("coach.karim@example.org")
     page.get_by_role("button", name="Recevoir un lien").click()

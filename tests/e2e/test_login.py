@@ -26,6 +26,7 @@ def test_eig_logs_in_and_sees_their_defi(live_app, new_page):
 def test_wrong_password_keeps_the_visitor_out(live_app, new_page):
     page = new_page()
     page.goto(live_app.base_url)
+    settle(page)
     page.get_by_label("Identifiant").fill("eig.lea")
     page.get_by_label("Mot de passe").fill("mauvais-mot-de-passe")
     page.get_by_role("button", name="Se connecter").click()

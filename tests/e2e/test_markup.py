@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from lib import (
-    auth,
     bulletins,
     carnets,
     coaching,
@@ -51,7 +50,7 @@ from lib.schemas import (
     TrainingIn,
     UserIn,
 )
-from tests.e2e.conftest import APP_COOKIE_KEY, LiveApp, login, seeded_database, services_on, settle
+from tests.e2e.conftest import APP_COOKIE_KEY, LiveApp, account, login, seeded_database, services_on, settle
 
 pytestmark = pytest.mark.browser
 PARIS = ZoneInfo("Europe/Paris")
@@ -83,7 +82,7 @@ def plant(database_url: str) -> str:
     today = now.date()
     this_monday = dt.datetime.combine(today - dt.timedelta(days=today.weekday()), dt.time(9), tzinfo=PARIS)
     with services_on(database_url):
-        admin, coach = auth.actor_for_login("admin"), auth.actor_for_login("coach.claire")
+        admin, coach = account("admin"), account("coach.claire")
         accounts = users.list_users(admin).set_index("login")
         for login_name in ("admin", "coach.claire"):
             row = accounts.loc[login_name]
@@ -103,7 +102,7 @@ def plant(database_url: str) -> str:
             user_id = users.create_user(admin, UserIn(login=login_name, display_name=PAYLOAD,
                                                       email=f"{login_name}@x.fr", password=DEMO_PASSWORD))
             users.add_membership(admin, MembershipIn(user_id=user_id, defi_id=defi_id, role=role))
-        eig = auth.actor_for_login("eig.markup")
+        eig = account("eig.markup")
 
         for monday in (this_monday - dt.timedelta(days=7), this_monday):  # last week's is published
             state = bulletins.week_state(eig, defi_id, monday)

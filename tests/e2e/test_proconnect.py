@@ -57,6 +57,7 @@ def sign_in(page, app: LiveApp, subject: str) -> list[str]:  # noqa: ANN001
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url) if "/oauth2/authorize" in r.url else None)
     page.goto(app.base_url)
+    settle(page)  # the page's first runs would swallow the click
     page.get_by_role("button", name="S'identifier avec ProConnect").click()
     page.get_by_role("button", name=subject).click()
     page.wait_for_url(f"{app.base_url}/**")

@@ -18,3 +18,10 @@ def test_md_leaves_no_bare_address_to_link():
 
 def test_md_keeps_line_breaks_and_indentation_out_of_code_blocks():
     assert md("un\n\n    deux") == "un  \n  \n\u00a0\u00a0\u00a0\u00a0deux"
+
+
+def test_md_escapes_only_what_opens_markdown_so_labels_read_as_typed():
+    """Widget labels are also the fields' aria-labels: screen readers read every backslash."""
+    assert md("Définir l'usage : 3 étapes, (bientôt) ; fin.") == "Définir l'usage : 3 étapes, (bientôt) ; fin."
+    assert md("**b** [l](x) :red[r] $x$ `c` à 10:30") == r"\*\*b\*\* \[l\](x) \:red\[r\] \$x\$ \`c\` à 10:30"
+    assert md("1. un\n- deux\n# trois") == "1\\. un  \n\\- deux  \n\\# trois"
