@@ -64,6 +64,12 @@ def app_as(world) -> Callable[..., AppTest]:  # noqa: ANN001
     return run
 
 
+def open_tab(at: AppTest, key: str, label: str) -> AppTest:
+    """Open a tab of `ui.sections` (built only while open) as a click on it would, and rerun."""
+    at.session_state[key] = label
+    return at.run()
+
+
 def shown(markdown: str) -> str:
     """What a reader sees of Markdown made inert by `ui.md`: without the backslash escapes and
     the invisible joiners that keep addresses from becoming links."""

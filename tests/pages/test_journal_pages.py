@@ -15,7 +15,7 @@ from lib import carnets, db, importers, logbook
 from lib.config import get_settings
 from lib.models import Category, LogEntry, MonthlyCheckin
 from lib.schemas import CarnetIn, LogEntryIn
-from tests.pages.conftest import texts
+from tests.pages.conftest import open_tab, texts
 
 NOW = dt.datetime(2026, 11, 20, 14, 0, tzinfo=dt.UTC)
 PHASE_3 = ["Analyse d'audience", "Gestion de communauté", "Marketing produit", "Hacking de croissance",
@@ -45,9 +45,14 @@ def tasks_in_table(at) -> list[str]:  # noqa: ANN001
 # --- Journal ------------------------------------------------------------------------------------
 
 
+def write_tab(at, world):  # noqa: ANN001, ANN201
+    return open_tab(at, f"journal_tabs_{world.alpha_id}", "Écrire")
+
+
 def test_eig_adds_an_entry_through_the_form(app_as, world):
     at = app_as("eig", page="pages/journal.py")
     assert "Aucune entrée" in texts(at)
+    write_tab(at, world)
     at.text_input(key=f"new_{world.alpha_id}_livrable").input("Prototype")
     at.text_area(key=f"new_{world.alpha_id}_tache").input("Atelier avec l'équipe métier")
     at.multiselect(key=f"new_{world.alpha_id}_categories").select(Category.U).select(Category.C)
@@ -55,7 +60,8 @@ def test_eig_adds_an_entry_through_the_form(app_as, world):
     at.button(key=f"FormSubmitter:journal_new_{world.alpha_id}-Ajouter l'entrée").click().run()
     assert not at.exception
     assert "Entrée ajoutée." in texts(at)
-    assert tasks_in_table(at) == ["Atelier avec l'équipe métier"]
+    assert not at.text_area(key=f"new_{world.alpha_id}_tache").value  # the form is empty for the next one
+    assert tasks_in_table(open_tab(at, f"journal_tabs_{world.alpha_id}", "Entrées")) == ["Atelier avec l'équipe métier"]
     with db.reading() as s:
         entry = s.scalar(select(LogEntry))
         assert (entry.author_id, entry.news, sorted(c.category for c in entry.categories)) == (
@@ -63,7 +69,7 @@ def test_eig_adds_an_entry_through_the_form(app_as, world):
 
 
 def test_missing_task_and_category_are_explained(app_as, world):
-    at = app_as("eig", page="pages/journal.py")
+    at = write_tab(app_as("eig", page="pages/journal.py"), world)
     at.button(key=f"FormSubmitter:journal_new_{world.alpha_id}-Ajouter l'entrée").click().run()
     page = texts(at)
     assert "Tâche : Ce champ est obligatoire." in page
@@ -111,7 +117,9 @@ def test_sponsor_reads_the_journal_and_its_charts_but_cannot_write(app_as, world
     assert tasks_in_table(at) == ["Mise en production"]
     page = texts(at)
     assert "seuls ses EIG et les coachs y écrivent" in page
-    assert "Entrées par semaine et par catégorie" in page
+    assert not at.get("plotly_chart")  # the charts tab is built once opened
+    open_tab(at, f"journal_tabs_{world.alpha_id}", "Graphiques")
+    assert "Entrées par semaine et par catégorie" in texts(at)
     assert len(at.get("plotly_chart")) == 3
     assert not [b for b in at.button if b.label in ("Ajouter l'entrée", "Enregistrer les modifications")]
 
@@ -154,6 +162,7 @@ def test_eig_writes_their_monthly_carnet_through_the_form(app_as, world):
     [view] = carnets.carnets_of(world.eig, world.alpha_id, world.eig.id, now=NOW)
     assert (view.objectifs, view.apprentissages, set(view.ratings.values())) == ("Lancer la bêta", "Le DSFR", {3})
     assert "vous pouvez encore le compléter" in texts(at)
+    open_tab(at, f"carnet_tabs_{world.alpha_id}", "Historique")
     assert len(at.get("plotly_chart")) == 1  # self-ratings over time
 
 

@@ -14,7 +14,7 @@ from lib.errors import StaleEdit
 from lib.i18n import t
 from lib.models import Category
 from lib.schemas import BulletinIn, CommitteeNotesIn, CommitteeScheduleIn, LogEntryIn, ReportIn
-from tests.pages.conftest import errors, texts
+from tests.pages.conftest import errors, open_tab, texts
 from tests.pages.test_retro_pages import PARIS, WEDNESDAY
 
 MINE = "Ma version, tapée pendant que l'autre enregistrait"
@@ -83,10 +83,10 @@ def committee(world, app_py_on_every_run):  # noqa: ANN001, ANN201
     return phase, committee_id
 
 
-def open_committee(app_as, world, phase):  # noqa: ANN001, ANN201
+def open_committee(app_as, world, phase, tab: str = "Comité"):  # noqa: ANN001, ANN201
     at = app_as("coach", page="pages/committees.py")
     at.selectbox(key=f"committee_phase_{world.alpha_id}").set_value(phase).run()
-    return at
+    return open_tab(at, f"committee_tabs_{phase.id}", tab)
 
 
 def test_committee_notes_saved_by_another_coach_meanwhile(app_as, world, committee):
@@ -106,7 +106,7 @@ def test_committee_notes_saved_by_another_coach_meanwhile(app_as, world, committ
 
 def test_report_saved_by_another_coach_meanwhile(app_as, world, committee):
     phase, committee_id = committee
-    at = open_committee(app_as, world, phase)
+    at = open_committee(app_as, world, phase, "Rapport d'évaluation")
     view = committees.committee_for_phase(world.coach, phase.id)
     committees.save_report(world.admin, committee_id, ReportIn(text=THEIRS), view.version)
     report = lambda: at.text_area(key=f"committee_report_{committee_id}_{view.version}_text")  # noqa: E731

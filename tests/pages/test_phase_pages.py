@@ -10,7 +10,7 @@ import pytest
 from lib import committees, phases
 from lib.clock import today_local
 from lib.schemas import CommitteeActionIn, CommitteeNotesIn, CommitteeScheduleIn, ObjectiveIn, ReportIn
-from tests.pages.conftest import texts
+from tests.pages.conftest import open_tab, texts
 
 PHASES, COMMITTEES = "pages/phases.py", "pages/committees.py"
 
@@ -49,15 +49,17 @@ def _publish(world, phase1):  # noqa: ANN001, ANN202
 # --- Phases ------------------------------------------------------------------------------------------
 
 
-def test_sponsor_reads_where_the_defi_stands(app_as, phase1):
+def test_sponsor_reads_where_the_defi_stands(app_as, world, phase1):
     at = app_as("sponsor", page=PHASES)
     assert not at.exception
     page = texts(at)
     assert "Phase en cours" in page and "Objectifs atteints" in page
     assert "Comprendre le besoin des agents" in [c.label for c in at.checkbox]
     assert all(c.disabled for c in at.checkbox)  # sponsors read, they do not tick
-    assert len(at.get("plotly_chart")) >= 3  # Gantt, progress, promotion timeline
+    assert len(at.get("plotly_chart")) == 2  # Gantt, progress; the promotion is in its own tab
     assert not any(b.label == "Décaler" for b in at.button)
+    open_tab(at, f"phases_tabs_{world.alpha_id}", "Toute la promotion")
+    assert len(at.get("plotly_chart")) == 1 and not at.checkbox  # the promotion timeline alone
 
 
 def test_eig_ticks_an_objective(app_as, world, phase1):
@@ -108,46 +110,49 @@ def test_coach_schedules_the_committee_of_the_current_phase(app_as, world, phase
     assert {p.name for p in view.participants} >= {"Léa EIG", "Hugo EIG", "Marc Porteur"}
 
 
-def _on_phase1(app_as, login, world):  # noqa: ANN001, ANN202
+def _on_phase1(app_as, login, world, tab: str | None = None):  # noqa: ANN001, ANN202
+    """The committee page on phase 1, on `tab` (else the committee itself)."""
     at = app_as(login, page=COMMITTEES)
-    phase_box = at.selectbox(key=f"committee_phase_{world.alpha_id}")
-    phase_box.set_value(phases.defi_phases(world.coach, world.alpha_id)[0]).run()
-    return at
+    phase = phases.defi_phases(world.coach, world.alpha_id)[0]
+    at.selectbox(key=f"committee_phase_{world.alpha_id}").set_value(phase).run()
+    return open_tab(at, f"committee_tabs_{phase.id}", tab) if tab else at
 
 
 def test_draft_report_is_hidden_from_the_sponsor_until_published(app_as, world, phase1, held_committee):
     at = _on_phase1(app_as, "sponsor", world)
     assert not at.exception
-    page = texts(at)
     assert "Prototype testé avec 5 agents" in [x.value for x in at.get("text")]
+    open_tab(at, f"committee_tabs_{phase1.id}", "Rapport d'évaluation")
+    page = texts(at)
     assert "pas encore publié" in page
     assert "Rapport confidentiel en cours" not in page + str([a.value for a in at.text_area])
     _publish(world, phase1)
-    at = _on_phase1(app_as, "sponsor", world)
+    at = _on_phase1(app_as, "sponsor", world, "Rapport d'évaluation")
     assert "Rapport confidentiel en cours" in texts(at)
 
 
 def test_coach_sees_the_draft_history_and_the_dossier(app_as, world, phase1, held_committee):
-    at = _on_phase1(app_as, "coach", world)
+    at = _on_phase1(app_as, "coach", world, "Rapport d'évaluation")
     assert not at.exception
     assert "Rapport confidentiel en cours" in [a.value for a in at.text_area]
-    page = texts(at)
     assert "Publier le rapport" in [b.label for b in at.button]
+    page = texts(open_tab(at, f"committee_tabs_{phase1.id}", "Dossier de comité"))
     assert "Humeur et participation" in page and "Dates clés" in page
-    assert "1 action(s) en retard." in page
+    assert "1 action(s) en retard." in texts(open_tab(at, f"committee_tabs_{phase1.id}", "Actions"))
+    open_tab(at, f"committee_tabs_{phase1.id}", "Historique")
     history = [e.label for e in at.expander if "Claire Coach" in e.label]
     assert any("rapport" in label for label in history) and any("succès" in label for label in history)
 
 
 def test_eig_updates_their_own_action_from_the_committee_page(app_as, world, phase1, held_committee):
-    at = _on_phase1(app_as, "eig", world)
+    at = _on_phase1(app_as, "eig", world, "Actions")
     action = committees.defi_actions(world.coach, world.alpha_id)[0]
     at.selectbox(key=f"status_{action.id}").set_value(committees.ActionStatus.DONE)
     at.button(key=f"apply_{action.id}").click().run()
     assert not at.exception
     assert committees.defi_actions(world.coach, world.alpha_id)[0].status == committees.ActionStatus.DONE
     # The porteur does not own it: no control to update it.
-    at = _on_phase1(app_as, "porteur", world)
+    at = _on_phase1(app_as, "porteur", world, "Actions")
     assert f"apply_{action.id}" not in [b.key for b in at.button]
 
 

@@ -13,7 +13,7 @@ from lib import bulletins, db, sharing
 from lib.config import get_settings
 from lib.models import Bulletin, HelpRequest
 from lib.schemas import BulletinIn, ShareLinkIn
-from tests.pages.conftest import texts
+from tests.pages.conftest import open_tab, texts
 
 PARIS = ZoneInfo("Europe/Paris")
 WEDNESDAY = dt.datetime(2026, 11, 18, 10, 0, tzinfo=PARIS)
@@ -85,7 +85,7 @@ def test_coach_sees_trends_with_table_alternatives(app_as, world, clock):
     assert not at.exception
     page = texts(at)
     assert "Humeur de l'équipe, semaine après semaine" in page and "Finir l'atelier usagers" in page
-    assert "Humeur par défi et par semaine" in page
+    assert "Humeur par défi et par semaine" in texts(open_tab(at, "retro_tabs", "Toute la promotion"))
     assert "Voir les données" in [e.label for e in at.expander]
     # The heatmap's table alternative, built once opened: défis as rows, weeks as columns.
     assert not [df for df in at.dataframe if "2026-W47" in getattr(df.value, "columns", [])]
@@ -99,10 +99,10 @@ def test_coach_sees_trends_with_table_alternatives(app_as, world, clock):
 
 def test_another_defi_member_sees_alpha_only_once_published(app_as, world, clock):
     file_alpha(world)
-    at = app_as("beta.eig", page="pages/retrospectives.py")
+    at = open_tab(app_as("beta.eig", page="pages/retrospectives.py"), "retro_tabs", "Toute la promotion")
     assert "Finir l'atelier usagers" not in texts(at)
     clock(dt.datetime(2026, 11, 20, 15, 0, tzinfo=PARIS))
-    at = app_as("beta.eig", page="pages/retrospectives.py")
+    at = open_tab(app_as("beta.eig", page="pages/retrospectives.py"), "retro_tabs", "Toute la promotion")
     assert not at.exception
     assert "Finir l'atelier usagers" in texts(at)
 
@@ -114,12 +114,13 @@ def test_a_weeks_bulletins_are_read_a_page_at_a_time(app_as, world, clock, monke
     monkeypatch.setattr(bulletins, "WEEK_PAGE_SIZE", 1)
     at = app_as("coach", page="pages/retrospectives.py")
     # Alpha's priority shows in Alpha's own tab (the picked défi) and, on page 1, in the week's cards.
-    page = texts(at)
-    assert page.count("Finir l'atelier usagers") == 2 and "Priorité de Beta" not in page
+    assert texts(at).count("Finir l'atelier usagers") == 1
+    page = texts(open_tab(at, "retro_tabs", "Toute la promotion"))
+    assert page.count("Finir l'atelier usagers") == 1 and "Priorité de Beta" not in page
     at.number_input(key="retro_week_page").set_value(2).run()
     page = texts(at)
     assert not at.exception
-    assert page.count("Finir l'atelier usagers") == 1 and "Priorité de Beta" in page
+    assert "Finir l'atelier usagers" not in page and "Priorité de Beta" in page
 
 
 def test_coach_assigns_and_answers_a_help_request(app_as, world, clock):
