@@ -60,8 +60,9 @@ def test_eig_adds_an_entry_through_the_form(app_as, world):
     at.button(key=f"FormSubmitter:journal_new_{world.alpha_id}-Ajouter l'entrée").click().run()
     assert not at.exception
     assert "Entrée ajoutée." in texts(at)
-    assert not at.text_area(key=f"new_{world.alpha_id}_tache").value  # the form is empty for the next one
-    assert tasks_in_table(open_tab(at, f"journal_tabs_{world.alpha_id}", "Entrées")) == ["Atelier avec l'équipe métier"]
+    # The entries tab opens on it, in the edit form; the new entry's form is empty for the next one.
+    assert tasks_in_table(at) == ["Atelier avec l'équipe métier"]
+    assert not write_tab(at, world).text_area(key=f"new_{world.alpha_id}_tache").value
     with db.reading() as s:
         entry = s.scalar(select(LogEntry))
         assert (entry.author_id, entry.news, sorted(c.category for c in entry.categories)) == (
