@@ -99,9 +99,6 @@ def edit_form(picked: logbook.EntryView) -> None:
 
 # --- Entries ------------------------------------------------------------------------------------
 
-TABS_KEY = f"journal_tabs_{defi.id}"
-
-
 def entries_tab() -> None:
     page_number = st.session_state.get(f"journal_page_{defi.id}", 1)
     result = cached(logbook.list_entries)(actor, defi.id, filters, page_number)
@@ -179,9 +176,8 @@ def write_tab() -> None:
     new_key = f"new_{defi.id}"
 
     def added(entry_id: int) -> None:
-        """The new entry opens in the edit form, on the entries tab; this form empties for the next one."""
+        """The new entry opens in the edit form of the entries tab; this form empties for the next one."""
         st.session_state["journal_pick_next"] = entry_id
-        st.session_state[TABS_KEY] = t("journal.tab.entries")
         ui.clear_fields(f"{new_key}_")
 
     with st.form(f"journal_new_{defi.id}"):
@@ -192,5 +188,5 @@ def write_tab() -> None:
                        after=added, type="primary")
 
 
-ui.sections(TABS_KEY, {t("journal.tab.entries"): entries_tab, t("journal.tab.charts"): charts_tab,
+ui.sections(f"journal_tabs_{defi.id}", {t("journal.tab.entries"): entries_tab, t("journal.tab.charts"): charts_tab,
                                         **({t("journal.tab.write"): write_tab} if can_write else {})})

@@ -13,7 +13,7 @@ import pytest
 from lib import invitations
 from lib.auth import DEMO_PASSWORD
 from lib.clock import now_utc
-from tests.e2e.conftest import LiveApp, account, login, seeded_database, services_on, settle
+from tests.e2e.conftest import LiveApp, account, login, open_logged_in, seeded_database, services_on, settle
 from tests.mail import Inbox, link_in, parts, smtp_server
 
 pytestmark = pytest.mark.browser
@@ -52,8 +52,7 @@ def test_invite_read_the_mail_choose_a_password_and_log_in(mail_app, new_page):
     person = first[first["active"]].iloc[0]  # the admin page's picker opens on this person
     admin = new_page()
     login(admin, app.base_url, "admin", DEMO_PASSWORD)
-    admin.goto(f"{app.base_url}/admin")
-    settle(admin)
+    open_logged_in(admin, f"{app.base_url}/admin")
     admin.get_by_text("Invitations", exact=True).click()
     admin.get_by_role("button", name="Envoyer l'invitation").click()
     admin.get_by_text(f"Invitation envoyée à {person.email}.").wait_for()

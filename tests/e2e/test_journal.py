@@ -32,8 +32,10 @@ def test_eig_keeps_the_journal_and_writes_the_monthly_carnet(live_app, new_page)
     page.keyboard.press("Escape")
     form.get_by_role("button", name="Ajouter l'entrée").click()
     page.get_by_text("Entrée ajoutée.").wait_for()
+    settle(page)
 
-    # Edit: the newest entry (just written) opens in the edit form.
+    # Edit: the newest entry (just written) opens in the edit form of the entries tab.
+    page.get_by_role("tab", name="Entrées").click()
     edit = visible_form(page)
     expect(edit.get_by_label("Tâche")).to_have_value("Atelier e2e avec l'équipe métier")
     edit.get_by_label("Tâche").fill("Atelier e2e corrigé avec l'équipe métier")

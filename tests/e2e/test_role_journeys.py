@@ -16,7 +16,7 @@ from lib import db
 from lib.auth import DEMO_PASSWORD
 from lib.models import Defi, DefiPhase, HelpRequest, LogEntry, Membership, MonthlyCheckin, PhaseObjective, User
 from lib.seed import CURRENT_DEFIS
-from tests.e2e.conftest import login, screenshot, settle
+from tests.e2e.conftest import login, open_logged_in, screenshot, settle
 
 pytestmark = pytest.mark.browser
 ANSWER = "Réponse e2e : je vous mets en relation avec la DSI cette semaine."
@@ -127,9 +127,7 @@ def test_sponsor_cannot_reach_another_defi_or_any_carnet_by_url(module_app, new_
     def visit(path: str) -> str:
         """Type the address; return the title of the page it opened, after checking that
         no carnet text and nothing of the other défi's journal is on screen."""
-        page.goto(base + path)
-        page.locator("h1").first.wait_for()
-        settle(page)
+        open_logged_in(page, base + path)
         body = page.inner_text("body")
         for text in secret["carnets"]:
             assert text not in body, f"{path} shows a carnet"

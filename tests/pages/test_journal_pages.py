@@ -45,6 +45,12 @@ def tasks_in_table(at) -> list[str]:  # noqa: ANN001
 # --- Journal ------------------------------------------------------------------------------------
 
 
+def tasks_id(world) -> int:  # noqa: ANN001
+    """The id of the one journal entry of the test world."""
+    with db.reading() as s:
+        return s.scalar(select(LogEntry.id))
+
+
 def write_tab(at, world):  # noqa: ANN001, ANN201
     return open_tab(at, f"journal_tabs_{world.alpha_id}", "Écrire")
 
@@ -60,9 +66,11 @@ def test_eig_adds_an_entry_through_the_form(app_as, world):
     at.button(key=f"FormSubmitter:journal_new_{world.alpha_id}-Ajouter l'entrée").click().run()
     assert not at.exception
     assert "Entrée ajoutée." in texts(at)
-    # The entries tab opens on it, in the edit form; the new entry's form is empty for the next one.
+    assert not at.text_area(key=f"new_{world.alpha_id}_tache").value  # empty for the next one
+    # On the entries tab, the new entry is listed and open in the edit form.
+    open_tab(at, f"journal_tabs_{world.alpha_id}", "Entrées")
     assert tasks_in_table(at) == ["Atelier avec l'équipe métier"]
-    assert not write_tab(at, world).text_area(key=f"new_{world.alpha_id}_tache").value
+    assert at.text_area(key=f"journal_entry_{tasks_id(world)}_1_tache").value == "Atelier avec l'équipe métier"
     with db.reading() as s:
         entry = s.scalar(select(LogEntry))
         assert (entry.author_id, entry.news, sorted(c.category for c in entry.categories)) == (
