@@ -54,6 +54,8 @@ def test_invite_read_the_mail_choose_a_password_and_log_in(mail_app, new_page):
     login(admin, app.base_url, "admin", DEMO_PASSWORD)
     open_logged_in(admin, f"{app.base_url}/admin")
     admin.get_by_text("Invitations", exact=True).click()
+    admin.get_by_role("button", name="Envoyer l'invitation").wait_for()
+    settle(admin)
     admin.get_by_role("button", name="Envoyer l'invitation").click()
     admin.get_by_text(f"Invitation envoyée à {person.email}.").wait_for()
     [(recipients, message)] = inbox.messages()[-1:]

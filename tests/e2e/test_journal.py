@@ -58,11 +58,13 @@ def test_eig_keeps_the_journal_and_writes_the_monthly_carnet(live_app, new_page)
     # The monthly carnet.
     page.get_by_role("link", name="Mon carnet").click()
     page.get_by_text("seuls vous et les coachs le lisent").wait_for()
+    settle(page)
     form = visible_form(page)
     form.get_by_label("Objectifs").fill(SECRET)
     groups = form.get_by_role("radiogroup")
     for i in range(groups.count()):
         groups.nth(i).get_by_text("3", exact=True).click()
+        expect(groups.nth(i).get_by_role("radio", name="3")).to_be_checked()
     form.get_by_role("button", name="Enregistrer mon carnet").click()
     page.get_by_text(re.compile(r"Carnet de \d\d/\d{4} enregistré")).wait_for()
     page.get_by_role("tab", name="Historique").click()

@@ -6,29 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from lib import bulletins, db, digest
 from lib.config import get_settings
 from lib.models import KeyDate
 from lib.schemas import BulletinIn
-from tests.mail import parts, smtp_server
+from tests.mail import parts
 
 PARIS = ZoneInfo("Europe/Paris")
 WEDNESDAY = dt.datetime(2026, 11, 18, 10, 0, tzinfo=PARIS)
 HOSTILE = "<script>alert('x')</script> & <b>gras</b>"
-
-
-@pytest.fixture
-def inbox(world, monkeypatch):  # noqa: ANN001, ANN201
-    with smtp_server() as (handler, port):
-        monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
-        monkeypatch.setenv("SMTP_PORT", str(port))
-        monkeypatch.setenv("SMTP_SENDER", "programme@eig.example.org")
-        monkeypatch.setenv("SUIVI_APP_URL", "https://suivi.example.org")
-        get_settings.cache_clear()
-        yield handler
-    get_settings.cache_clear()
 
 
 def set_clock(monkeypatch, moment: dt.datetime) -> None:  # noqa: ANN001

@@ -18,24 +18,12 @@ from lib.errors import PermissionDenied, ServiceError
 from lib.models import PasswordToken
 from lib.schemas import ChosenPasswordIn, UserIn
 from tests.fixtures import PASSWORD
-from tests.mail import link_in, parts, smtp_server
+from tests.mail import link_in, parts
 from tests.pg import free_port
 
 T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 NEW_PASSWORD = "une phrase de passe assez longue"
 CLIENT = "203.0.113.7"
-
-
-@pytest.fixture
-def inbox(world, monkeypatch):  # noqa: ANN001, ANN201
-    with smtp_server() as (handler, port):
-        monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
-        monkeypatch.setenv("SMTP_PORT", str(port))
-        monkeypatch.setenv("SMTP_SENDER", "programme@eig.example.org")
-        monkeypatch.setenv("SUIVI_APP_URL", "https://suivi.example.org")
-        get_settings.cache_clear()
-        yield handler
-    get_settings.cache_clear()
 
 
 def token_of(message) -> str:  # noqa: ANN001
