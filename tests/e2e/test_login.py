@@ -3,11 +3,11 @@ login nothing but the form shows, on any address; an admin's reset ends a sessio
 
 import pytest
 
-from lib import users
+from lib import auth, users
 from lib.auth import DEMO_PASSWORD
 from lib.schemas import PasswordIn
 from lib.seed import CURRENT_DEFIS
-from tests.e2e.conftest import account, login, screenshot, services_on, settle
+from tests.e2e.conftest import account, login, screenshot, services_on, settle, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -45,7 +45,9 @@ def test_coach_logs_out(live_app, new_page):
     page.get_by_role("button", name="Se connecter").wait_for()
     page.get_by_text("Vous êtes déconnecté·e").wait_for()
     screenshot(page, "logged-out")
-    # ...until she logs out: the cookie is gone, a reload does not log her back in.
+    # ...until she logs out: the cookie is gone (its deletion is the cookie component's own run), and a
+    # reload does not log her back in.
+    wait_until(page, lambda: not any(c["name"] == auth.COOKIE_NAME for c in page.context.cookies()))
     page.reload()
     page.get_by_role("button", name="Se connecter").wait_for()
     settle(page)
