@@ -1,6 +1,8 @@
 """Imports (coaches and admins): the legacy journal (carnet historique) or the promotion's
 roster (annuaire). Upload, review the preview (problems by line), then confirm: one transaction."""
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from lib import importers, portfolio, roster
@@ -26,10 +28,19 @@ promotion = st.selectbox(t("import.promotion"), promotions, index=default, forma
                          key="import_promotion")
 
 
-def show_problems(problems: list[importers.Problem], severity: str) -> None:
+def problems_section(preview: importers.Analysis, severity: str, report: Callable[[], str], file_name: str) -> None:
+    """The file's problems by line; past the first ones shown, the whole report to download
+    (built on click)."""
+    st.subheader(t("import.problems"))
+    if not preview.problems:
+        st.caption(t("import.no_problem"))
+        return
     st.dataframe([{"line": p.line, "severity": t(f"{severity}.{p.severity}"), "message": p.message}
-                  for p in problems], hide_index=True, width="stretch", column_config={
+                  for p in preview.problems], hide_index=True, width="stretch", column_config={
         "line": t("import.col.line"), "severity": t("import.col.severity"), "message": t("import.col.message")})
+    if preview.problem_count > len(preview.problems):
+        st.caption(t("import.problems.more", shown=len(preview.problems), n=preview.problem_count))
+        st.download_button(t("import.report.download"), report, file_name=file_name, mime="text/plain")
 
 
 def roster_import() -> None:
@@ -52,15 +63,7 @@ def roster_import() -> None:
     c1.metric(t("import.metric.records"), preview.records)
     c2.metric(t("import.metric.valid"), preview.valid)
     c3.metric(t("import.metric.errors"), preview.errors)
-    st.subheader(t("import.problems"))
-    if preview.problems:
-        show_problems(preview.problems, "roster.severity")
-        if preview.problem_count > len(preview.problems):
-            st.caption(t("import.problems.more", shown=len(preview.problems), n=preview.problem_count))
-            st.download_button(t("import.report.download"), lambda: roster.format_report(preview),
-                               file_name="rapport-annuaire.txt", mime="text/plain")
-    else:
-        st.caption(t("import.no_problem"))
+    problems_section(preview, "roster.severity", lambda: roster.format_report(preview), "rapport-annuaire.txt")
     if preview.errors:
         st.error(t("roster.has_errors", n=preview.errors))
         return
@@ -123,15 +126,8 @@ c2.metric(t("import.metric.valid"), preview.valid)
 c3.metric(t("import.metric.errors"), preview.errors)
 c4.metric(t("import.metric.warnings"), preview.warnings)
 
-st.subheader(t("import.problems"))
-if preview.problems:
-    show_problems(preview.problems, "import.severity")
-    if preview.problem_count > len(preview.problems):
-        st.caption(t("import.problems.more", shown=len(preview.problems), n=preview.problem_count))
-        st.download_button(t("import.report.download"), lambda: importers.format_report(
-            preview, importers.plan(preview)), file_name="rapport-import.txt", mime="text/plain")
-else:
-    st.caption(t("import.no_problem"))
+problems_section(preview, "import.severity", lambda: importers.format_report(preview, importers.plan(preview)),
+                 "rapport-import.txt")
 
 st.subheader(t("import.groups"))
 st.caption(t("import.groups.help"))
