@@ -157,9 +157,20 @@ def _provider_sign_in() -> None:
     st.rerun()
 
 
+# The login cookie to delete on the next script run: the cookie component drawn in a click
+# callback, or just before st.rerun, does not reliably reach the browser (a reload then logged
+# the person back in).
+_FORGET = "ui_forget_login"
+
+
+def _end_session(authenticator: stauth.Authenticate) -> None:
+    authenticator.authentication_controller.logout()
+    st.session_state[_FORGET] = True
+
+
 def _logout(authenticator: stauth.Authenticate) -> None:
     """End this session, and the browser's ProConnect sign-in (then its provider's session)."""
-    authenticator.logout(location="unrendered")
+    _end_session(authenticator)
     if st.session_state.get(_VIA) == PROCONNECT and _provider_identity():
         st.logout()
 
@@ -182,6 +193,8 @@ def login_gate() -> tuple[Actor, stauth.Authenticate]:
     """Show the login form until someone logs in; return the acting user."""
     authenticator = _authenticator()
     if not st.session_state.get("authentication_status"):
+        if st.session_state.pop(_FORGET, False):
+            authenticator.cookie_controller.delete_cookie()
         st.title(t("app.title"))
         st.caption(t("app.tagline"))
         _provider_sign_in()
@@ -210,7 +223,7 @@ def login_gate() -> tuple[Actor, stauth.Authenticate]:
         authenticator.cookie_controller.set_cookie()  # so that a reload keeps the user logged in
     if actor is None:
         if st.session_state.get("authentication_status"):  # deactivated, or sessions ended, since login
-            authenticator.logout(location="unrendered")
+            _end_session(authenticator)
             st.rerun()
         st.stop()
     return actor, authenticator
