@@ -22,6 +22,7 @@ from tests.e2e.harness import (  # noqa: F401 - the tests import them from here
     ROOT,
     LiveApp,
     ScriptRuns,
+    choose,
     seeded_database,
     settle,
 )
@@ -129,6 +130,19 @@ def login(page, base_url: str, username: str, password: str) -> None:  # noqa: A
         wait_until(page, lambda: any(c["name"] == auth.COOKIE_NAME for c in page.context.cookies()), 10)
     settle(page)
     assert page.script_runs.finished >= 2, "the login form's run and the logged-in run were not seen"
+
+
+def rerun(page, target) -> None:  # noqa: ANN001
+    """Click a link, tab or button that reruns the page, and wait for that run to finish.
+    Without it the next fill can land in the previous run's elements (two forms may share
+    a field label) and be wiped when the new run draws its own."""
+    runs: ScriptRuns = page.script_runs
+    asked = runs.requested
+    already_open = target.get_attribute("aria-selected") == "true"  # a tab that is open asks nothing
+    target.click()
+    if not already_open:
+        wait_until(page, lambda: runs.requested > asked, 20)
+    settle(page)
 
 
 def open_logged_in(page, url: str) -> None:  # noqa: ANN001

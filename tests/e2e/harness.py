@@ -5,12 +5,14 @@ script runs read from its websocket."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
+from playwright.sync_api import expect
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -133,3 +135,20 @@ def settle(page, timeout_s: float = 60) -> None:  # noqa: ANN001
             raise TimeoutError(f"the page did not settle in {timeout_s:.0f} s "
                                f"({runs.requested} runs asked, {runs.finished} finished)")
         page.wait_for_timeout(50)
+
+
+def choose(scope, label: str, option: str) -> None:  # noqa: ANN001
+    """Choose `option` in the selectbox or multiselect labelled `label` inside `scope` (a page
+    or a form) by typing it and pressing Enter, then check the widget shows it. Clicking the
+    option in the drop-down can miss under load: the list is still moving when the click lands."""
+    field = scope.get_by_label(label, exact=True).first
+    widget = field.locator("xpath=ancestor::*[@data-testid='stSelectbox' or @data-testid='stMultiSelect'][1]")
+    field.click()
+    field.press_sequentially(option)
+    field.press("Enter")
+    if widget.get_attribute("data-testid") == "stMultiSelect":
+        field.press("Escape")
+        expect(widget).to_contain_text(option)
+    else:  # the selectbox shows its choice as the value of its input
+        expect(field).to_have_value(re.compile(re.escape(option)))
+    settle(field.page)

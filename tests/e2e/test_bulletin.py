@@ -10,7 +10,7 @@ import pytest
 from lib.auth import DEMO_PASSWORD
 from lib.clock import iso_week_of, today_local, week_deadline
 from lib.seed import CURRENT_DEFIS
-from tests.e2e.conftest import login, screenshot, settle
+from tests.e2e.conftest import choose, login, rerun, screenshot
 
 pytestmark = pytest.mark.browser
 PARIS = ZoneInfo("Europe/Paris")
@@ -30,7 +30,7 @@ def test_eig_files_the_bulletin_and_a_coach_sees_it_in_the_trends_after_the_dead
     live_app.start(fake_now=before.isoformat())
     page = new_page()
     login(page, live_app.base_url, "eig.lea", DEMO_PASSWORD)
-    page.get_by_role("link", name="Bulletin de la semaine").click()
+    rerun(page, page.get_by_role("link", name="Bulletin de la semaine"))
     page.get_by_text("À remplir avant le").wait_for()
     page.get_by_text("😀 excellente").click()
     page.get_by_label("Priorité de la semaine").fill(PRIORITY)
@@ -43,19 +43,17 @@ def test_eig_files_the_bulletin_and_a_coach_sees_it_in_the_trends_after_the_dead
     live_app.start(fake_now=after.isoformat())
     closed = new_page()
     login(closed, live_app.base_url, "eig.lea", DEMO_PASSWORD)
-    closed.get_by_role("link", name="Bulletin de la semaine").click()
+    rerun(closed, closed.get_by_role("link", name="Bulletin de la semaine"))
     closed.get_by_text("est close").wait_for()
     closed.get_by_text(PRIORITY).wait_for()  # read-only now
 
     coach = new_page()
     login(coach, live_app.base_url, "coach.claire", DEMO_PASSWORD)
-    coach.get_by_role("link", name="Rétrospectives").click()
-    coach.get_by_role("tab", name="Toute la promotion").click()
+    rerun(coach, coach.get_by_role("link", name="Rétrospectives"))
+    rerun(coach, coach.get_by_role("tab", name="Toute la promotion"))
     coach.get_by_text("Humeur par défi et par semaine").wait_for()
     screenshot(coach, "retrospectives-coach")
     # The bulletin's full text, in Léa's défi's list of bulletins by month.
-    coach.get_by_label("Défi", exact=True).first.click()
-    coach.get_by_role("option", name=CURRENT_DEFIS[0].name).first.click()
-    settle(coach)
-    coach.get_by_role("tab", name="Par défi").click()
+    choose(coach, "Défi", CURRENT_DEFIS[0].name)
+    rerun(coach, coach.get_by_role("tab", name="Par défi"))
     coach.get_by_role("tabpanel", name="Par défi").get_by_text(PRIORITY).wait_for()

@@ -11,7 +11,7 @@ import pytest
 from lib.auth import DEMO_PASSWORD
 from lib.clock import today_local
 from lib.seed import CURRENT_DEFIS
-from tests.e2e.conftest import login, screenshot, settle
+from tests.e2e.conftest import choose, login, rerun, screenshot, settle
 
 pytestmark = pytest.mark.browser
 PARIS = ZoneInfo("Europe/Paris")
@@ -21,28 +21,19 @@ EIG_ACTION = "Action e2e : documenter l'API pour les partenaires"
 COACH_ACTION = "Action e2e : organiser la démo au comité de direction"
 
 
-def pick_option(page, label: str, option: str) -> None:  # noqa: ANN001
-    """Choose an option of a Streamlit selectbox by its label."""
-    page.get_by_label(label).first.click()
-    page.get_by_role("option", name=option).first.click()
-    settle(page)
-
-
 def open_committees(page) -> None:  # noqa: ANN001
     """Select the défi in the sidebar (coaches see the whole promotion), open the committee page."""
-    page.get_by_role("link", name="Comités d'évaluation").click()
+    rerun(page, page.get_by_role("link", name="Comités d'évaluation"))
     settle(page)
     if DEFI not in page.get_by_label("Défi", exact=True).first.inner_text():
-        page.get_by_label("Défi", exact=True).first.click()
-        page.get_by_role("option", name=DEFI).first.click()
-        settle(page)
+        choose(page, "Défi", DEFI)
     page.get_by_role("tab", name="Dossier de comité").wait_for()
 
 
 def add_action(page, description: str, owner: str) -> None:  # noqa: ANN001
     form = page.locator('[data-testid="stForm"]:visible')
     form.get_by_label("Action", exact=True).fill(description)
-    pick_option(page, "Responsable", owner)
+    choose(page, "Responsable", owner)
     form.get_by_role("button", name="Ajouter l'action").click()
     page.get_by_text(f"{description} · {owner}").wait_for()  # in the list of statuses to update
     settle(page)
@@ -68,17 +59,17 @@ def test_coach_holds_the_committee_and_the_team_reads_the_published_report(live_
     coach.get_by_label("Succès").fill("Premiers utilisateurs conquis dans deux directions.")
     coach.get_by_label("Difficultés").fill("Accès aux données de production encore lent.")
     coach.get_by_label("Orientation").fill("Passer à l'échelle nationale.")
-    pick_option(coach, "Atteinte des objectifs", "3 · largement")
+    choose(coach, "Atteinte des objectifs", "3 · largement")
     coach.get_by_role("button", name="Enregistrer les notes").click()
     settle(coach)
 
     # Two decided actions, one for the EIG, one for the coach.
-    coach.get_by_role("tab", name="Actions").click()
+    rerun(coach, coach.get_by_role("tab", name="Actions"))
     add_action(coach, EIG_ACTION, "Léa Moreau")
     add_action(coach, COACH_ACTION, "Claire Dubois")
 
     # The report, first as a draft.
-    coach.get_by_role("tab", name="Rapport d'évaluation").click()
+    rerun(coach, coach.get_by_role("tab", name="Rapport d'évaluation"))
     coach.get_by_role("textbox", name="Rapport d'évaluation").fill(REPORT)
     coach.get_by_role("button", name="Enregistrer le brouillon").click()
     coach.get_by_text("Rapport enregistré.").wait_for()
@@ -88,7 +79,7 @@ def test_coach_holds_the_committee_and_the_team_reads_the_published_report(live_
     sponsor = new_page()
     login(sponsor, live_app.base_url, "sponsor.anne", DEMO_PASSWORD)
     open_committees(sponsor)
-    sponsor.get_by_role("tab", name="Rapport d'évaluation").click()
+    rerun(sponsor, sponsor.get_by_role("tab", name="Rapport d'évaluation"))
     sponsor.get_by_text("n'est pas encore publié").wait_for()
     assert REPORT not in sponsor.inner_text("body")
 
@@ -96,7 +87,7 @@ def test_coach_holds_the_committee_and_the_team_reads_the_published_report(live_
     coach.get_by_role("button", name="Publier le rapport").click()
     coach.get_by_text("Rapport publié le").wait_for()
     settle(coach)
-    coach.get_by_role("tab", name="Comité", exact=True).click()
+    rerun(coach, coach.get_by_role("tab", name="Comité", exact=True))
     coach.get_by_role("button", name="Valider la phase").click()
     coach.get_by_text("Phase validée par le comité le").wait_for()
     screenshot(coach, "committee-coach")
@@ -112,5 +103,5 @@ def test_coach_holds_the_committee_and_the_team_reads_the_published_report(live_
     sponsor.reload()
     settle(sponsor)
     open_committees(sponsor)
-    sponsor.get_by_role("tab", name="Rapport d'évaluation").click()
+    rerun(sponsor, sponsor.get_by_role("tab", name="Rapport d'évaluation"))
     sponsor.get_by_text(REPORT).wait_for()

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from lib.auth import DEMO_PASSWORD
 from lib.logbook import EXPORT_HEADER
-from tests.e2e.conftest import login, settle
+from tests.e2e.conftest import login, rerun, settle
 
 pytestmark = pytest.mark.browser
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 def test_sponsor_downloads_the_whole_journal_as_csv_and_excel(live_app, new_page):
     page = new_page()
     login(page, live_app.base_url, "sponsor.anne", DEMO_PASSWORD)
-    page.get_by_role("link", name="Carnet de bord").click()
+    rerun(page, page.get_by_role("link", name="Carnet de bord"))
     counted = page.get_by_text(re.compile(r"^\d+ entrée\(s\) · page 1"))
     counted.wait_for()
     total = int(counted.inner_text().split()[0])

@@ -5,7 +5,7 @@ import pytest
 
 from lib.auth import DEMO_PASSWORD
 from lib.seed import SLIDING_DEFI
-from tests.e2e.conftest import login, screenshot, settle
+from tests.e2e.conftest import login, rerun, screenshot, settle
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +20,7 @@ def test_coach_sees_a_flagged_defi_with_its_reasons_and_opens_it(live_app, new_p
     live_app.start()
     page = new_page()
     login(page, live_app.base_url, "coach.claire", DEMO_PASSWORD)
-    page.get_by_role("link", name="Portefeuille").click()
+    rerun(page, page.get_by_role("link", name="Portefeuille"))
     page.get_by_text("Comment le risque est calculé").wait_for()
     settle(page)
     # The highest risk comes first and is picked below the table: the seed's sliding défi.

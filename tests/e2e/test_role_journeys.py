@@ -16,17 +16,10 @@ from lib import db
 from lib.auth import DEMO_PASSWORD
 from lib.models import Defi, DefiPhase, HelpRequest, LogEntry, Membership, MonthlyCheckin, PhaseObjective, User
 from lib.seed import CURRENT_DEFIS
-from tests.e2e.conftest import login, open_logged_in, screenshot, settle
+from tests.e2e.conftest import choose, login, open_logged_in, rerun, screenshot, settle
 
 pytestmark = pytest.mark.browser
 ANSWER = "Réponse e2e : je vous mets en relation avec la DSI cette semaine."
-
-
-def pick_option(page, label: str, option: str) -> None:  # noqa: ANN001
-    """Choose an option of a Streamlit selectbox by its label."""
-    page.get_by_label(label, exact=True).first.click()
-    page.get_by_role("option", name=option, exact=True).first.click()
-    settle(page)
 
 
 def metric(page, label: str) -> int:  # noqa: ANN001
@@ -37,12 +30,12 @@ def metric(page, label: str) -> int:  # noqa: ANN001
 def test_coach_answers_and_resolves_a_help_request(module_app, new_page):
     coach = new_page()
     login(coach, module_app.base_url, "coach.claire", DEMO_PASSWORD)
-    coach.get_by_role("link", name="Demandes d'aide").click()
+    rerun(coach, coach.get_by_role("link", name="Demandes d'aide"))
     coach.get_by_text("Traiter une demande").wait_for()
     settle(coach)
     opened, resolved = metric(coach, "Ouvertes"), metric(coach, "Résolues")
     assert opened > 0  # the demo data leaves a few open requests
-    pick_option(coach, "Statut", "ouverte")
+    choose(coach, "Statut", "ouverte")
     # The filter's run redraws the forms for the first open request: wait for it before typing.
     expect(coach.get_by_role("combobox", name="Demande")).to_have_value(re.compile(" · ouverte · "))
     settle(coach)
@@ -65,7 +58,7 @@ def test_coach_answers_and_resolves_a_help_request(module_app, new_page):
 def test_porteur_ticks_an_objective_of_the_current_phase(module_app, new_page):
     page = new_page()
     login(page, module_app.base_url, "porteur.marc", DEMO_PASSWORD)
-    page.get_by_role("link", name="Phases").click()
+    rerun(page, page.get_by_role("link", name="Phases"))
     form = page.locator('[data-testid="stForm"]:visible').filter(has_text="Enregistrer les objectifs cochés").first
     form.get_by_role("checkbox").first.wait_for()  # the page's content, not the previous page's
     settle(page)

@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 from lib import portfolio, sponsor
 from lib.auth import DEMO_PASSWORD
 from lib.i18n import t
-from tests.e2e.conftest import account, login, screenshot, services_on, settle
+from tests.e2e.conftest import account, login, rerun, screenshot, services_on, settle
 
 pytestmark = pytest.mark.browser
 
@@ -81,7 +81,7 @@ def test_sponsor_sees_only_her_defis_and_downloads_the_one_page_export(module_ap
 def test_eig_records_a_measurement_on_the_indicators_page(module_app, new_page):
     page = new_page()
     login(page, module_app.base_url, "eig.lea", DEMO_PASSWORD)
-    page.get_by_role("link", name="Indicateurs", exact=True).click()
+    rerun(page, page.get_by_role("link", name="Indicateurs", exact=True))
     page.get_by_role("heading", name="Où en sont les indicateurs").wait_for()
     settle(page)
     form = page.get_by_test_id("stForm").filter(has_text="Nouvelle mesure").first

@@ -15,7 +15,7 @@ from lib.config import get_settings
 from lib.models import Category
 from lib.schemas import BulletinIn, LogEntryIn, ReportIn
 from lib.seed import CURRENT_DEFIS
-from tests.e2e.conftest import account, login, settle
+from tests.e2e.conftest import account, login, rerun, settle
 from tests.e2e.test_bulletin import this_week
 from tests.hostile import XSS_IMG, XSS_SCRIPT
 
@@ -54,7 +54,7 @@ def test_script_and_onerror_payloads_are_shown_as_text_and_never_run(live_app, n
     # The home page shows the latest published report (markdown: raw HTML is not rendered).
     expect(page.get_by_text("Rapport").first).to_be_visible()
     assert page.evaluate(NO_PAYLOAD_RAN)
-    page.get_by_role("link", name="Bulletin de la semaine").click()
+    rerun(page, page.get_by_role("link", name="Bulletin de la semaine"))
     settle(page)
     expect(page.get_by_text(XSS_SCRIPT)).to_be_visible()
     expect(page.get_by_text(XSS_IMG)).to_be_visible()
