@@ -97,6 +97,20 @@ def test_coach_sees_trends_with_table_alternatives(app_as, world, clock):
     assert not at.exception
 
 
+def test_the_week_in_progress_is_labelled_and_not_counted_until_its_deadline(app_as, world, clock):
+    file_alpha(world)
+    at = open_tab(app_as("coach", page="pages/retrospectives.py"), "retro_tabs", "Toute la promotion")
+    note = "n'est pas comptée avant son échéance (vendredi 20/11/2026 à 15:00)"
+    assert not at.exception and note in texts(at)
+    at.session_state["see_data_retro_participation"] = True
+    at.run()
+    rates = next(df.value for df in at.dataframe if "rate" in getattr(df.value, "columns", []))
+    assert rates["in_progress"].tolist()[-1] and rates["rate"].isna().tolist()[-1]
+    clock(dt.datetime(2026, 11, 20, 15, 0, tzinfo=PARIS))
+    at = open_tab(app_as("coach", page="pages/retrospectives.py"), "retro_tabs", "Toute la promotion")
+    assert not at.exception and note not in texts(at)
+
+
 def test_another_defi_member_sees_alpha_only_once_published(app_as, world, clock):
     file_alpha(world)
     at = open_tab(app_as("beta.eig", page="pages/retrospectives.py"), "retro_tabs", "Toute la promotion")
