@@ -119,14 +119,24 @@ def mood_distribution(dist: pd.DataFrame) -> go.Figure:
     return base_layout(fig, height=320)
 
 
-def key_date_timeline(dates: pd.DataFrame, today: object) -> go.Figure:
-    """Key dates on a time line, one row per défi, with today's line."""
-    fig = go.Figure(go.Scatter(
-        x=dates["on_date"], y=[plain(d) for d in dates["defi"]], mode="markers",
-        marker={"size": 12, "color": PALETTE[0], "symbol": "diamond"},
-        customdata=[[plain(d)] for d in dates["description"]],
-        hovertemplate="%{x|%d/%m/%Y} · %{y}<br>%{customdata[0]}<extra></extra>"))
+KIND_SYMBOLS = {"deadline": "line-ns-open", "committee": "star", "phase_end": "square", "event": "circle",
+                "key_date": "diamond"}
+
+
+def calendar_timeline(events: pd.DataFrame, today: object) -> go.Figure:
+    """The promotion's calendar on a time line, one row per kind of event, with today's line."""
+    fig = go.Figure()
+    for i, (kind, symbol) in enumerate(KIND_SYMBOLS.items()):
+        part = events[events["kind"] == kind]
+        if part.empty:
+            continue
+        fig.add_trace(go.Scatter(
+            x=part["day"], y=part["kind_label"], mode="markers", name=str(part["kind_label"].iloc[0]),
+            marker={"size": 12, "color": PALETTE[i], "symbol": symbol, "line": {"width": 2, "color": PALETTE[i]}},
+            customdata=[[plain(d), plain(x)] for d, x in zip(part["defi"], part["title"], strict=True)],
+            hovertemplate="%{x|%d/%m/%Y} · %{customdata[0]}<br>%{customdata[1]}<extra></extra>"))
     fig.add_vline(x=pd.Timestamp(today).timestamp() * 1000, line_color="#E1000F", line_dash="dot")
     fig.update_xaxes(type="date", tickformat="%d/%m/%y")
     fig.update_yaxes(autorange="reversed", type="category")
-    return base_layout(fig, height=120 + 30 * dates["defi"].nunique())
+    fig.update_layout(showlegend=False)
+    return base_layout(fig, height=120 + 40 * events["kind"].nunique())
