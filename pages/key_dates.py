@@ -59,8 +59,12 @@ st.plotly_chart(calendar_timeline(shown, today), key="timeline", config={"displa
 table = shown.assign(
     when=shown["day"].map(lambda d: f"{DAYS[d.weekday()]} {d:%d/%m}"),
     time=shown["at"].map(lambda a: a.astimezone(PARIS).strftime("%H:%M") if a is not None and a == a else ""))
-COLUMNS = {"when": t("calendar.col.day"), "time": t("calendar.col.time"), "kind_label": t("calendar.col.kind"),
-           "defi": t("calendar.col.defi"), "title": t("calendar.col.title")}
+# The same widths in every week's table, so the weeks line up down the page.
+COLUMNS = {"when": st.column_config.TextColumn(t("calendar.col.day"), width=130),
+           "time": st.column_config.TextColumn(t("calendar.col.time"), width=70),
+           "kind_label": st.column_config.TextColumn(t("calendar.col.kind"), width=190),
+           "defi": st.column_config.TextColumn(t("calendar.col.defi"), width=190),
+           "title": st.column_config.TextColumn(t("calendar.col.title"), width="large")}
 for monday, week in table.groupby("week_start", sort=True):
     suffix = f" · {t('calendar.this_week')}" if monday == this_monday else ""
     st.markdown(f"#### {week_of(monday)}{suffix}")

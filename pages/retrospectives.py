@@ -105,11 +105,11 @@ def promotion_view() -> None:
     if heat.empty or heat["mood"].isna().all():
         st.info(t("retro.empty_promotion"))
         return
+    if heat["in_progress"].any():  # the heatmap and the participation draw it apart
+        st.caption(t("retro.in_progress_note", week=open_week.label, deadline=open_week.deadline))
     st.markdown(f"**{t('retro.heatmap_title')}**")
     st.plotly_chart(retro.heatmap(heat, axis), key="heatmap", config={"displayModeBar": False})
     st.caption(t("retro.heatmap_missing"))
-    if heat["in_progress"].any():
-        st.caption(t("retro.in_progress_note", week=open_week.label, deadline=open_week.deadline))
     if panel := ui.see_data("retro_heatmap", t("retro.see_data")):
         with panel:
             grid = heat.pivot(index="defi", columns="week", values="mood")
@@ -117,8 +117,6 @@ def promotion_view() -> None:
     rates = cached(bulletins.participation)(actor, ctx.promotion.id, now)
     st.markdown(f"**{t('retro.participation_title')}**")
     st.plotly_chart(retro.participation_bars(rates, axis), key="participation", config={"displayModeBar": False})
-    if rates["in_progress"].any():
-        st.caption(t("retro.in_progress_note", week=open_week.label, deadline=open_week.deadline))
     if panel := ui.see_data("retro_participation", t("retro.see_data")):
         with panel:
             st.dataframe(rates[["week", "clock", "in_progress", "filed", "defis", "rate"]], hide_index=True,

@@ -73,9 +73,8 @@ def heatmap(cells: pd.DataFrame, axis: str = CALENDAR) -> go.Figure:
     base_layout(fig, height=120 + 28 * len(grid.index))
     fig.update_layout(plot_bgcolor=MISSING_COLOUR)
     for i, open_ in enumerate(_in_progress(weeks)):
-        if open_:  # not missing yet: the column of the week in progress is veiled and labelled
-            fig.add_vrect(x0=i - 0.5, x1=i + 0.5, fillcolor="white", opacity=0.55, line_width=0,
-                          annotation_text=t("retro.in_progress"), annotation_position="top")
+        if open_:  # not missing yet: the column of the week in progress is veiled (its label says « en cours »)
+            fig.add_vrect(x0=i - 0.5, x1=i + 0.5, fillcolor="white", opacity=0.55, line_width=0)
     return fig
 
 
@@ -95,7 +94,7 @@ def participation_bars(rates: pd.DataFrame, axis: str = CALENDAR) -> go.Figure:
             x=[x for x, o in zip(labels, open_, strict=True) if o], y=so_far.fillna(0), name=t("retro.in_progress"),
             marker={"color": "white", "line": {"color": PALETTE[0], "width": 1.5},
                     "pattern": {"shape": "/", "fgcolor": PALETTE[0], "size": 6}},
-            text=[t("retro.in_progress")] * len(part), textposition="outside",
+            text=[t("retro.in_progress")] * len(part), textposition="outside", textfont={"size": 12}, cliponaxis=False,
             customdata=part[["filed", "defis"]].to_numpy(),
             hovertemplate="%{x}<br>" + t("retro.in_progress_hover") + "<extra></extra>"))
     fig.update_layout(showlegend=False)
