@@ -74,6 +74,8 @@ FR: dict[str, str] = {
     "home.your_role": "Votre rôle : {role}",
     "home.metric.defis": "Défis",
     "home.metric.filed": "Bulletins de la semaine",
+    "home.metric.filed_in_progress": "Bulletins de la semaine (en cours)",
+    "home.metric.filed_help": "Les équipes peuvent déposer jusqu'au {deadline} : ce n'est pas encore un taux de participation.",
     "home.metric.help": "Demandes d'aide ouvertes",
     "home.no_promotion": "Aucune promotion à afficher : un coach doit vous rattacher à un défi.",
     "home.promotion_member": "Vous suivez la promotion {name} : les bulletins publiés sont dans Rétrospectives.",
