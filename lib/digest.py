@@ -1,10 +1,11 @@
 """The weekly recap and the Friday reminder, as French HTML + plain-text emails.
 
-    python -m lib.digest recap --week 2026-W47 [--promotion ID] [--send]
+    python -m lib.digest recap [--week 2026-W47] [--promotion ID] [--send]
     python -m lib.digest remind [--send]
 
 Without --send both print what they would send. The recap of a week can only be built
-once that week's deadline has passed (before that, bulletins are not public). SMTP
+once that week's deadline has passed (before that, bulletins are not public); without
+--week each promotion gets the recap of its latest closed week. SMTP
 settings come from lib.config (SMTP_HOST, SMTP_PORT, SMTP_TLS, SMTP_USER, SMTP_PASSWORD,
 SMTP_SENDER); the reminder links to SUIVI_APP_URL. Cron lines: docs/operations.md.
 """
@@ -20,7 +21,15 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from lib import db
-from lib.bulletins import current_week, deadline_of, phase_windows, programme_clock, programme_end, programme_start
+from lib.bulletins import (
+    current_week,
+    deadline_of,
+    phase_windows,
+    programme_clock,
+    programme_end,
+    programme_start,
+    published_until,
+)
 from lib.clock import iso_week_of, local_format, now_utc, week_label, week_monday
 from lib.config import get_settings
 from lib.errors import Conflict
@@ -122,6 +131,22 @@ def recaps(iso_year: int, iso_week: int, promotion_id: int | None = None,
     return [build_recap(pid, iso_year, iso_week, now) for pid in ids]
 
 
+def latest_recaps(promotion_id: int | None = None, now: dt.datetime | None = None) -> list[Email]:
+    """Each running promotion's (or one promotion's) recap of its latest closed week: the
+    week in progress has no recap before its deadline (bulletins.in_progress_week)."""
+    now = now or now_utc()
+    with db.reading() as s:
+        promotions = ([s.get(Promotion, promotion_id)] if promotion_id is not None
+                      else s.scalars(select(Promotion).order_by(Promotion.start_date)).all())
+        weeks = []
+        for promotion in promotions:
+            last = published_until(promotion, now)
+            if last is not None and (promotion_id is not None
+                                     or programme_start(promotion) <= last < programme_end(promotion)):
+                weeks.append((promotion.id, *iso_week_of(last)))
+    return [build_recap(pid, year, week, now) for pid, year, week in weeks]
+
+
 # --- Reminder ------------------------------------------------------------------------------
 
 
@@ -168,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lib.digest", description=t("digest.cli.description"))
     commands = parser.add_subparsers(dest="command", required=True)
     recap_cmd = commands.add_parser("recap", help=t("digest.cli.recap"))
-    recap_cmd.add_argument("--week", help="2026-W47 (défaut : la semaine en cours)")
+    recap_cmd.add_argument("--week", help="2026-W47 (défaut : la dernière semaine close de chaque promotion)")
     recap_cmd.add_argument("--promotion", type=int, help="identifiant de la promotion (défaut : toutes)")
     recap_cmd.add_argument("--send", action="store_true", help=t("digest.cli.send"))
     remind_cmd = commands.add_parser("remind", help=t("digest.cli.remind"))
@@ -176,8 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "recap":
-            year, week = parse_week(args.week) if args.week else iso_week_of(now_utc().date())
-            emails = recaps(year, week, args.promotion)
+            emails = (recaps(*parse_week(args.week), args.promotion) if args.week
+                      else latest_recaps(args.promotion))
         else:
             emails = reminders()
     except (ValueError, Conflict) as exc:

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 from pydantic import BaseModel
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from lib import db
+from lib import bulletins, db
 from lib.clock import now_utc, week_monday
 from lib.committees import ActionInfo, action_rows
 from lib.documents import embed, fmt_date, fmt_value, render
@@ -126,11 +126,12 @@ class Dossier(BaseModel):
         return sum(a.overdue for a in self.previous_actions)
 
 
-def _mondays(start: dt.date, end: dt.date, today: dt.date) -> list[dt.date]:
-    """Mondays of the ISO weeks of the window that have begun by `today`."""
+def _mondays(start: dt.date, end: dt.date, last: dt.date | None) -> list[dt.date]:
+    """Mondays of the ISO weeks of the window that are closed (up to `last`, the latest closed
+    week): the week in progress is not due yet (bulletins.in_progress_week)."""
     monday = week_monday(*start.isocalendar()[:2])
     out = []
-    while monday < end and monday <= today:
+    while monday < end and last is not None and monday <= last:
         out.append(monday)
         monday += dt.timedelta(days=7)
     return out
@@ -157,12 +158,15 @@ def committee_dossier(actor: Actor, defi_phase_id: int, now: dt.datetime | None 
         start, end = phase.planned_start, phase.planned_end
         committee_at = s.scalar(select(Committee.scheduled_at).where(Committee.defi_phase_id == phase.id))
 
+        promotion_row = bulletins.promotion_of_defi(s, defi_id)
+        # Porteurs and sponsors read the dossier, but a week's bulletins only once published.
+        readable, _ = bulletins.readable_clause(s, actor, defi_id, promotion_row, now)
         in_window = and_(Bulletin.defi_id == defi_id, Bulletin.week_start >= week_monday(*start.isocalendar()[:2]),
-                         Bulletin.week_start < end)
+                         Bulletin.week_start < end, readable)
         moods = [MoodWeek(week_start=w, mood=m) for w, m in s.execute(
             select(Bulletin.week_start, Bulletin.mood).where(in_window).order_by(Bulletin.week_start))]
         mood_average = s.scalar(select(func.avg(Bulletin.mood)).where(in_window))
-        expected = _mondays(start, end, today)
+        expected = _mondays(start, end, bulletins.published_until(promotion_row, now))
         filed = s.scalar(select(func.count()).select_from(Bulletin).where(
             in_window, Bulletin.week_start.in_(expected or [dt.date.min]))) or 0
 
@@ -192,7 +196,9 @@ def committee_dossier(actor: Actor, defi_phase_id: int, now: dt.datetime | None 
 
         key_dates = [KeyDateItem(on_date=d, description=x) for d, x in s.execute(
             select(KeyDate.on_date, KeyDate.description)
-            .where(KeyDate.defi_id == defi_id, KeyDate.on_date >= start, KeyDate.on_date < end + KEY_DATES_AHEAD)
+            .outerjoin(Bulletin, Bulletin.id == KeyDate.bulletin_id)
+            .where(KeyDate.defi_id == defi_id, or_(KeyDate.bulletin_id.is_(None), readable),
+                   KeyDate.on_date >= start, KeyDate.on_date < end + KEY_DATES_AHEAD)
             .order_by(KeyDate.on_date))]
 
         previous = s.execute(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from lib.bulletins import programme_end, programme_start
+from lib.bulletins import closed_weeks, programme_end, programme_start
 from lib.carnets import last_writable_day, month_of
 from lib.clock import add_months
 from lib.i18n import t
@@ -220,15 +220,6 @@ def rule_docs(th: Thresholds = THRESHOLDS) -> list[str]:
 # --- Inputs, for a whole promotion in a fixed number of queries -------------------------------
 
 
-def window_weeks(promotion: Promotion, today: dt.date, count: int) -> list[dt.date]:
-    """Mondays of the `count` weeks before the current one (the current week is still open),
-    inside the programme."""
-    this_monday = today - dt.timedelta(days=today.weekday())
-    start, end = programme_start(promotion), programme_end(promotion)
-    mondays = [this_monday - k * WEEK for k in range(count, 0, -1)]
-    return [m for m in mondays if start <= m < end]
-
-
 def closed_months(promotion: Promotion, today: dt.date, count: int) -> list[dt.date]:
     """The last `count` months of the programme whose monthly carnet can no longer be written."""
     months, month = [], month_of(today)
@@ -274,8 +265,9 @@ def collect(s: Session, promotion: Promotion, now: dt.datetime, today: dt.date) 
         if validated is None and end <= today and sig.late_phase is None:
             sig.late_phase, sig.late_days = number, (today - end).days
 
-    # Bulletins of the participation window (its last weeks are the mood window).
-    weeks = window_weeks(promotion, today, th.participation_weeks)
+    # Bulletins of the participation window, the last closed weeks (the week in progress is
+    # not missing before its deadline); its last weeks are the mood window.
+    weeks = closed_weeks(promotion, now, th.participation_weeks)
     mood_weeks = weeks[-th.mood_weeks:]
     moods: dict[tuple[int, dt.date], int] = {}
     if weeks:

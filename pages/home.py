@@ -4,12 +4,12 @@ import datetime as dt
 
 import streamlit as st
 
-from lib import committees, indicators, portfolio, sponsor, ui
+from lib import bulletins, committees, indicators, portfolio, sponsor, ui
 from lib.charts.home import phase_strip, phase_table
 from lib.charts.indicators import progress_chart
 from lib.charts.phases import defi_gantt
 from lib.charts.retro import mood_line
-from lib.clock import local_format, today_local
+from lib.clock import local_format, now_utc, today_local
 from lib.i18n import t
 from lib.phases import progress_table
 from lib.programme import MOOD_EMOJI
@@ -35,7 +35,10 @@ def coach_home() -> None:
     filed = int((overview["last_week"] == monday).sum())
     c1, c2, c3 = st.columns(3)
     c1.metric(t("home.metric.defis"), len(overview))
-    c2.metric(t("home.metric.filed"), f"{filed} / {len(overview)}")
+    # Until the deadline the week is in progress: its count so far is no participation rate.
+    open_week = cached(bulletins.open_week)(actor, ctx.promotion.id, now_utc().replace(second=0, microsecond=0))
+    c2.metric(t("home.metric.filed_in_progress" if open_week else "home.metric.filed"), f"{filed} / {len(overview)}",
+              help=t("home.metric.filed_help", deadline=open_week.deadline) if open_week else None)
     c3.metric(t("home.metric.help"), int(overview["open_help"].sum()))
     table = overview.assign(last_mood=overview["last_mood"].map(lambda m: MOOD_EMOJI.get(m, "—")))
     st.dataframe(

@@ -65,6 +65,15 @@ def test_recap_without_send_prints_and_sends_nothing(world, inbox, monkeypatch, 
     assert inbox.messages() == []
 
 
+def test_recap_without_week_is_the_latest_closed_weeks_not_the_one_in_progress(world, inbox, monkeypatch, capsys):
+    set_clock(monkeypatch, dt.datetime(2026, 11, 23, 9, 0, tzinfo=PARIS))  # Monday of W48
+    assert digest.main(["recap"]) == 0
+    assert "Rétrospective de la semaine 2026-W47 · Promo test" in capsys.readouterr().out
+    set_clock(monkeypatch, dt.datetime(2026, 11, 27, 15, 0, tzinfo=PARIS))  # W48's deadline
+    assert digest.main(["recap", "--promotion", str(world.promotion_id)]) == 0
+    assert "Rétrospective de la semaine 2026-W48 · Promo test" in capsys.readouterr().out
+
+
 def test_bad_week_is_refused(world, inbox, capsys):
     assert digest.main(["recap", "--week", "2026-47"]) == 2
     assert digest.main(["recap", "--week", "2025-W53"]) == 2  # 2025 has 52 ISO weeks
