@@ -66,7 +66,7 @@ class MoodChart(BaseModel):
 def mood(values: list[tuple[str, float | None]], labels: dict[int, str], height: float = 110) -> MoodChart:
     """Weekly moods (1-4) as a line over the weeks, gaps where none was filed."""
     left, top, bottom = 90, 8, 20
-    step = (WIDTH - left - 10) / max(1, len(values) - 1)
+    step = (WIDTH - left - 24) / max(1, len(values) - 1)  # room for the last week label
 
     def y(level: float) -> float:
         return round(top + (4 - level) * (height - top - bottom) / 3, 1)
