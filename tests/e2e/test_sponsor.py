@@ -3,6 +3,7 @@ what is asked of her; a porteur his own actions, due in words, each opening wher
 done; the sponsor's export prints one A4 page per défi;
 an EIG records a measurement on the Indicateurs page."""
 
+import datetime as dt
 import io
 import re
 
@@ -10,9 +11,11 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import create_engine, text
 
-from lib import committees, portfolio, sponsor
+from lib import committees, phases, portfolio, sponsor
 from lib.auth import DEMO_PASSWORD
+from lib.clock import format_due, now_utc, today_local
 from lib.i18n import t
+from lib.schemas import CommitteeActionIn
 from tests.e2e.conftest import ARTIFACTS, account, login, rerun, screenshot, services_on, settle
 
 pytestmark = pytest.mark.browser
@@ -50,6 +53,24 @@ def others_open_actions(database_url: str, login_name: str) -> list[str]:
                 for a in committees.defi_actions(actor, d.id, open_only=True) if a.owner_id != actor.id]
 
 
+def give_porteur_actions(database_url: str, *days: int) -> list[str]:
+    """A coach gives porteur.marc open actions on his défi, due `days` from the app's today
+    (negative: late), in its first held committee: the seed's own open actions come and go
+    with the day the tests run."""
+    with services_on(database_url):
+        coach, marc = account("coach.claire"), account("porteur.marc")
+        [defi] = portfolio.defis_for(marc, portfolio.promotions_for(marc)[0].id)
+        today = today_local()
+        committee_id = next(p.committee_id for p in phases.defi_phases(coach, defi.id, today) if p.committee_id)
+        out = []
+        for n, days_left in enumerate(days):
+            text = f"Action de test {n} pour le porteur ({days_left:+d} j)"
+            committees.add_action(coach, committee_id, CommitteeActionIn(
+                description=text, owner_id=marc.id, due_on=today + dt.timedelta(days=days_left)))
+            out.append(text)
+        return out
+
+
 def whole_page(page) -> None:  # noqa: ANN001
     """Grow the window to the page's height: Streamlit scrolls inside its own container, so a
     full-page screenshot would otherwise stop at the first screen."""
@@ -61,9 +82,10 @@ def whole_page(page) -> None:  # noqa: ANN001
 def test_sponsor_sees_a_verdict_per_defi_and_only_what_is_asked_of_her(module_app, new_page):
     mine, others = followed_and_others(module_app.database_url, "sponsor.anne")
     assert len(mine) == 2 and others  # the seed gives her two défis among many
+    give_porteur_actions(module_app.database_url, -2)  # in her first défi, not hers to do
     view = service_view(module_app.database_url, "sponsor.anne")
     not_hers = others_open_actions(module_app.database_url, "sponsor.anne")
-    assert not_hers  # the seed gives her porteur an open action, and the EIGs theirs
+    assert not_hers
     page = new_page()
     login(page, module_app.base_url, "sponsor.anne", DEMO_PASSWORD)
     page.get_by_text("Vos défis en un coup d'œil").wait_for()
@@ -86,8 +108,11 @@ def test_sponsor_sees_a_verdict_per_defi_and_only_what_is_asked_of_her(module_ap
 
 
 def test_porteur_sees_his_actions_due_in_words_and_opens_where_they_are_done(module_app, new_page):
+    given = give_porteur_actions(module_app.database_url, -3, 2)
     view = service_view(module_app.database_url, "porteur.marc")
-    [brief] = [b for b in view.briefs if any(a.kind == "action" for a in b.asks)][:1]  # the seed gives him one
+    [brief] = view.briefs
+    assert {a.text: a.when for a in brief.asks if a.text in given} == {
+        given[0]: "en retard de 3 jours", given[1]: format_due(today_local() + dt.timedelta(days=2), now_utc())}
     page = new_page()
     login(page, module_app.base_url, "porteur.marc", DEMO_PASSWORD)
     page.get_by_text(brief.verdict.text, exact=True).first.wait_for()
