@@ -1,6 +1,7 @@
 """Self-contained HTML documents people send by email (the committee dossier; the sponsor's
-one-pager is a template, lib/templates/): every piece of user text escaped, plotly.js inlined once, charts embedded,
-one style sheet in the programme's colours. Opens offline in any browser."""
+one-pager is a template, lib/templates/): every piece of user text escaped, plotly.js
+inlined once, charts embedded, one style sheet in the programme's colours. Opens offline in
+any browser."""
 
 from __future__ import annotations
 
