@@ -95,7 +95,7 @@ def format_due(due: dt.date | dt.datetime, now: dt.datetime, tz: str = "Europe/P
     if late:
         if days == 0:
             return t("due.late_since", time=time)
-        return t("due.late.one" if days == -1 else "due.late.many", n=-days)
+        return t("due.late", n=-days)
     when = ("today" if days == 0 else "tomorrow" if days == 1 else "weekday" if days < 7
             else "date" if day.year == today.year else "date_year")
     values = {"weekday": format_date(day, "EEEE", locale="fr_FR"), "date": format_date(day, "d MMMM", locale="fr_FR"),

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, aliased
 from lib import db
 from lib.clock import now_utc, week_monday
 from lib.committees import ActionInfo, action_rows
+from lib.documents import embed, fmt_date, fmt_value, render
 from lib.errors import NotFound
-from lib.html_export import document, e, embed, fmt_date, fmt_value, table
 from lib.i18n import t
 from lib.models import (
     Administration,
@@ -274,7 +274,7 @@ def indicators_frame(d: Dossier) -> pd.DataFrame:
 
 def dossier_html(d: Dossier) -> str:
     """The dossier as one HTML file a coach can send: plotly.js inlined once, every chart
-    embedded, every piece of user text escaped."""
+    embedded, every piece of user text escaped (lib/templates/dossier.html)."""
     from lib.charts import phases as charts
 
     figures = []
@@ -285,67 +285,20 @@ def dossier_html(d: Dossier) -> str:
     indicators = indicators_frame(d)
     if not indicators.empty and indicators["end_pct"].notna().any():
         figures.append(("indicators", charts.indicator_movement(indicators)))
-    embedded = embed(figures)
-
-    title = t("dossier.title", defi=d.defi, number=d.phase_number, phase=d.phase_name)
-    parts = [f"<h1>{e(title)}</h1>",
-             f"<p class='meta'>{e(d.administration)} · {e(d.promotion)} · "
-             f"{e(t('dossier.window', start=fmt_date(d.start), end=fmt_date(d.end)))}<br>"
-             f"{e(t('dossier.generated', at=fmt_date(d.generated_at)))}"
-             + (f" · {e(t('dossier.committee_on', at=fmt_date(d.committee_at)))}" if d.committee_at else "")
-             + "</p>"]
-
-    parts.append(f"<h2>{e(t('dossier.section.mood'))}</h2>")
-    average = f"{d.mood_average:.1f}" if d.mood_average is not None else "—"
-    parts.append(f"<p>{e(t('dossier.participation', filed=d.weeks_filed, expected=d.weeks_expected))} · "
-                 f"{e(t('dossier.mood_average', value=average))}</p>")
-    parts.append(embedded.get("mood", f"<p>{e(t('dossier.empty.mood'))}</p>"))
-    if d.moods:
-        parts.append(table([t("dossier.col.week"), t("dossier.col.mood")],
-                           [[fmt_date(m.week_start), f"{MOOD_EMOJI.get(m.mood, '')} {m.mood}/4"] for m in d.moods]))
-
-    parts.append(f"<h2>{e(t('dossier.section.help'))}</h2>")
-    parts.append(table([t("dossier.col.week"), t("dossier.col.request"), t("dossier.col.status"),
-                        t("dossier.col.answer")],
-                       [[fmt_date(h.week_start), h.request, t(f"dossier.help.{h.status}"), h.answer]
-                        for h in d.help_requests]) if d.help_requests else f"<p>{e(t('dossier.empty.help'))}</p>")
-
-    parts.append(f"<h2>{e(t('dossier.section.journal'))}</h2>")
-    parts.append(f"<p>{e(t('dossier.journal_count', n=d.journal_entries))}</p>")
-    parts.append(embedded.get("journal", f"<p>{e(t('dossier.empty.journal'))}</p>"))
-    if d.categories:
-        parts.append(table([t("dossier.col.category"), t("dossier.col.entries"), t("dossier.good"), t("dossier.bad")],
-                           [[f"{c.category} · {c.label}", c.entries, c.good, c.bad] for c in d.categories]))
-    for sign, key in ((1, "dossier.good_news"), (-1, "dossier.bad_news")):
-        items = [n for n in d.news if n.news == sign]
-        if items:
-            parts.append(f"<h3>{e(t(key))}</h3><ul>" + "".join(
-                f"<li><strong>{e(fmt_date(n.done_on))}</strong> {e(n.tache)}"
-                + (f" <em>({e(n.livrable)})</em>" if n.livrable else "") + "</li>" for n in items) + "</ul>")
-
-    parts.append(f"<h2>{e(t('dossier.section.key_dates'))}</h2>")
-    parts.append(table([t("dossier.col.date"), t("dossier.col.description")],
-                       [[fmt_date(k.on_date), k.description] for k in d.key_dates])
-                 if d.key_dates else f"<p>{e(t('dossier.empty.key_dates'))}</p>")
-
-    parts.append(f"<h2>{e(t('dossier.section.actions', number=d.previous_phase or '—'))}</h2>")
-    if d.previous_actions:
-        parts.append(table([t("dossier.col.action"), t("dossier.col.owner"), t("dossier.col.due"),
-                            t("dossier.col.status")],
-                           [[a.description, a.owner, fmt_date(a.due_on),
-                             t(f"action_status.{a.status.value}")
-                             + (f" · ⚠️ {t('committees.actions.overdue')}" if a.overdue else "")]
-                            for a in d.previous_actions]))
-    else:
-        parts.append(f"<p>{e(t('dossier.empty.actions'))}</p>")
-
-    parts.append(f"<h2>{e(t('dossier.section.indicators'))}</h2>")
-    parts.append(embedded.get("indicators", ""))
-    parts.append(table([t("dossier.col.indicator"), t("dossier.col.start"), t("dossier.col.end"),
-                        t("dossier.col.target")],
-                       [[i.name, fmt_value(i.start_value, i.unit, i.start_on),
-                         fmt_value(i.end_value, i.unit, i.end_on), fmt_value(i.target, i.unit)]
-                        for i in d.indicators])
-                 if d.indicators else f"<p>{e(t('dossier.empty.indicators'))}</p>")
-
-    return document(title, parts)
+    rows = {
+        "moods": [[fmt_date(m.week_start), f"{MOOD_EMOJI.get(m.mood, '')} {m.mood}/4"] for m in d.moods],
+        "help": [[fmt_date(h.week_start), h.request, t(f"dossier.help.{h.status}"), h.answer]
+                 for h in d.help_requests],
+        "categories": [[f"{c.category} · {c.label}", c.entries, c.good, c.bad] for c in d.categories],
+        "key_dates": [[fmt_date(k.on_date), k.description] for k in d.key_dates],
+        "actions": [[a.description, a.owner, fmt_date(a.due_on), t(f"action_status.{a.status.value}")
+                     + (f" · ⚠️ {t('committees.actions.overdue')}" if a.overdue else "")]
+                    for a in d.previous_actions],
+        "indicators": [[i.name, fmt_value(i.start_value, i.unit, i.start_on), fmt_value(i.end_value, i.unit, i.end_on),
+                        fmt_value(i.target, i.unit)] for i in d.indicators],
+    }
+    news = [(key, [n for n in d.news if n.news == sign]) for sign, key in ((1, "dossier.good_news"),
+                                                                         (-1, "dossier.bad_news"))]
+    return render("dossier.html", title=t("dossier.title", defi=d.defi, number=d.phase_number, phase=d.phase_name),
+                  d=d, charts=embed(figures), rows=rows, news=news,
+                  mood_average="—" if d.mood_average is None else f"{d.mood_average:.1f}")

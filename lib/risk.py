@@ -97,11 +97,6 @@ class Signals:
         return self.objectives_done / self.objectives_total if self.objectives_total else 0.0
 
 
-def _n(key: str, n: int, **values: object) -> str:
-    """The singular or plural French text of `key` for the count `n`."""
-    return t(f"{key}.{'one' if n <= 1 else 'many'}", n=n, **values)
-
-
 def _pct(share: float) -> str:
     return f"{round(share * 100)} %"
 
@@ -126,7 +121,7 @@ def decline(moods: list[int | None]) -> tuple[int, int]:
 
 def mood_declining(s: Signals, th: Thresholds = THRESHOLDS) -> str | None:
     weeks, steps = decline(s.moods)
-    return _n("risk.reason.mood_decline", weeks) if steps >= th.mood_decline_drop else None
+    return t("risk.reason.mood_decline", n=weeks) if steps >= th.mood_decline_drop else None
 
 
 def mood_low(s: Signals, th: Thresholds = THRESHOLDS) -> str | None:
@@ -143,17 +138,17 @@ def bulletins_missing(s: Signals, th: Thresholds = THRESHOLDS) -> str | None:
     missing = s.weeks_due - s.bulletins_filed
     if missing < th.missing_bulletins:
         return None
-    return _n("risk.reason.bulletins", missing, weeks=s.weeks_due)
+    return t("risk.reason.bulletins", n=missing, weeks=s.weeks_due)
 
 
 def help_waiting(s: Signals, th: Thresholds = THRESHOLDS) -> str | None:
     if s.oldest_help_days is None or s.oldest_help_days < th.help_age_days:
         return None
-    return _n("risk.reason.help", s.open_help, days=s.oldest_help_days)
+    return t("risk.reason.help", n=s.open_help, days=s.oldest_help_days)
 
 
 def actions_overdue(s: Signals, th: Thresholds = THRESHOLDS) -> str | None:
-    return _n("risk.reason.actions", s.overdue_actions) if s.overdue_actions >= th.overdue_actions else None
+    return t("risk.reason.actions", n=s.overdue_actions) if s.overdue_actions >= th.overdue_actions else None
 
 
 def phase_late(s: Signals, th: Thresholds = THRESHOLDS) -> str | None:
@@ -172,11 +167,11 @@ def progress_behind(s: Signals, th: Thresholds = THRESHOLDS) -> str | None:
 def coach_absent(s: Signals, th: Thresholds = THRESHOLDS) -> str | None:
     if s.weeks_without_contact < th.coach_contact_weeks:
         return None
-    return _n("risk.reason.contact", s.weeks_without_contact)
+    return t("risk.reason.contact", n=s.weeks_without_contact)
 
 
 def carnets_missing(s: Signals, th: Thresholds = THRESHOLDS) -> str | None:
-    return _n("risk.reason.carnets", s.carnets_missing) if s.carnets_missing >= th.missing_carnets else None
+    return t("risk.reason.carnets", n=s.carnets_missing) if s.carnets_missing >= th.missing_carnets else None
 
 
 # (key of the rule's documentation, rule), in the order reasons are written.

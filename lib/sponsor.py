@@ -10,11 +10,9 @@ committee reports are read (`committees.latest_published_report`), never drafts.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,10 +22,10 @@ from lib.bulletins import load_promotion, programme_end, programme_start
 from lib.charts import svg
 from lib.clock import format_due, local_format, now_utc
 from lib.committees import ReportInfo
+from lib.documents import fmt_date, fmt_value, render
 from lib.dossier import KeyDateItem
 from lib.errors import NotFound
 from lib.exports import inert
-from lib.html_export import fmt_date, fmt_value
 from lib.i18n import t
 from lib.indicators import IndicatorView
 from lib.models import (
@@ -233,9 +231,6 @@ def ratings_table(report: ReportInfo) -> pd.DataFrame:
 
 ASKS_PRINTED = 6  # what fits on the défi's A4 page with the rest
 INDICATORS_PRINTED = 5
-_TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True,
-                         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-_TEMPLATES.filters["cell"] = inert  # user text is never a formula, should the page be opened in a spreadsheet
 
 
 EXPORT_LABELS = {  # the template's name: the catalogue's key
@@ -250,7 +245,7 @@ def view_html(view: SponsorView) -> str:
     """The whole view as one self-contained HTML page a sponsor can forward and print: one
     A4 page per défi, its verdict first, static SVG charts, no script and no network."""
     labels = {name: t(f"sponsor.{key}") for name, key in EXPORT_LABELS.items()}
-    return _TEMPLATES.get_template("sponsor_export.html.j2").render(
+    return render("sponsor.html",
         title=t("sponsor.export.title", promotion=view.promotion),
         meta=t("sponsor.export.meta", who=view.viewer, at=fmt_date(view.generated_at)),
         empty=t("sponsor.empty"), labels=labels, defis=[_printed(b) for b in view.briefs])
@@ -269,14 +264,15 @@ def _printed(b: DefiBrief) -> dict:
             if any(m.mood is not None for m in b.moods) else None)
     measured = [i for i in b.indicators if i.progress is not None][:INDICATORS_PRINTED]
     chart = svg.progress([(inert(i.name), _indicator_detail(i), i.progress) for i in measured]) if measured else None
-    asks = [{"kind": t(f"sponsor.ask.kind.{a.kind}"), "text": a.text, "when": a.when, "overdue": a.overdue}
+    # User text is never a formula, should the page be opened in a spreadsheet.
+    asks = [{"kind": t(f"sponsor.ask.kind.{a.kind}"), "text": inert(a.text), "when": a.when, "overdue": a.overdue}
             for a in b.asks]
     return {"name": b.defi, "caption": caption, "progress": progress_line(b), "verdict": b.verdict,
             "timeline": timeline, "mood": mood, "progress_chart": chart,
             "without_target": [inert(i.name) for i in b.indicators if i.progress is None],
             "report": report_line(b.report) if b.report else None,
             "ratings": ratings_table(b.report).values.tolist() if b.report else [],
-            "key_dates": [(fmt_date(k.on_date), k.description) for k in b.key_dates],
+            "key_dates": [(fmt_date(k.on_date), inert(k.description)) for k in b.key_dates],
             "asks": asks[:ASKS_PRINTED],
             "more_asks": t("sponsor.export.more_asks", n=len(asks) - ASKS_PRINTED) if len(asks) > ASKS_PRINTED else ""}
 

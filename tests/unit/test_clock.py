@@ -22,7 +22,7 @@ def at(day: int, hour: int, month: int = 1, year: int = 2027) -> dt.datetime:
     (at(19, 15), "avant le mardi 19 janvier, 15:00"),  # a week away: the date, not « mardi »
     (at(2, 15, month=2, year=2028), "avant le mercredi 2 février 2028, 15:00"),
     (at(12, 9), "en retard depuis 09:00"),
-    (at(11, 18), "en retard d'un jour"),
+    (at(11, 18), "en retard de 1 jour"),
     (at(9, 15), "en retard de 3 jours"),
 ])
 def test_a_moment_is_due_before_it_and_late_from_it(due, words):
@@ -34,7 +34,7 @@ def test_a_moment_is_due_before_it_and_late_from_it(due, words):
     (dt.date(2027, 1, 13), "d'ici demain"),
     (dt.date(2027, 1, 15), "d'ici vendredi"),
     (dt.date(2027, 3, 1), "d'ici le lundi 1 mars"),
-    (dt.date(2027, 1, 11), "en retard d'un jour"),
+    (dt.date(2027, 1, 11), "en retard de 1 jour"),
     (dt.date(2026, 12, 22), "en retard de 21 jours"),
 ])
 def test_a_day_is_due_by_its_end(due, words):
@@ -43,5 +43,5 @@ def test_a_day_is_due_by_its_end(due, words):
 
 def test_the_local_day_decides_not_utc():
     late_evening = dt.datetime(2027, 1, 12, 23, 30, tzinfo=dt.UTC)  # already Wednesday in Paris
-    assert format_due(dt.date(2027, 1, 12), late_evening) == "en retard d'un jour"
+    assert format_due(dt.date(2027, 1, 12), late_evening) == "en retard de 1 jour"
     assert format_due(dt.date(2027, 1, 13), late_evening) == "pour aujourd'hui"

@@ -44,7 +44,7 @@ def test_recap_goes_to_every_active_member_help_first_escaped(world, inbox, monk
     assert f"Aide {HOSTILE}" in text and "😐 mitigée" in text and "- Beta" in text
     assert "26/11/2026 · Alpha : Démo <cabinet>" in text and "Trop loin" not in text
     assert "<script>" not in html and "<b>gras</b>" not in html
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &lt;b&gt;gras&lt;/b&gt;" in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &lt;b&gt;gras&lt;/b&gt;" in html
     assert "Démo &lt;cabinet&gt;" in html and "semaine 33 / 44, phase 3" in html
 
 

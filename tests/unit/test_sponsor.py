@@ -174,8 +174,9 @@ def test_the_export_is_one_self_contained_page_with_user_text_escaped(world, sto
 
 
 def test_user_text_in_the_export_never_runs_as_a_formula(world, story):
-    committees.update_action(world.coach, story["porteur_open"], CommitteeActionIn(
-        description="=HYPERLINK(\"http://x\")", owner_id=world.porteur.id, due_on=D(2026, 11, 1)), 1)
+    draft = committees.committee_for_phase(world.coach, phases.defi_phases(world.coach, world.alpha_id)[1].id).id
+    committees.add_action(world.coach, draft, CommitteeActionIn(
+        description="=HYPERLINK(\"http://x\")", owner_id=world.porteur.id, due_on=D(2026, 12, 2)))
     page = sponsor.view_html(sponsor.my_view(world.porteur, world.promotion_id, now=NOW))
     assert "&#39;=HYPERLINK(&#34;http://x&#34;)" in page and "· =HYPERLINK" not in page
 
