@@ -75,3 +75,29 @@ def local_format(moment: dt.datetime, tz: str = "Europe/Paris") -> str:
     local = moment.astimezone(ZoneInfo(tz))
     day = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"][local.weekday()]
     return f"{day} {local:%d/%m/%Y} à {local:%H:%M}"
+
+
+def format_due(due: dt.date | dt.datetime, now: dt.datetime, tz: str = "Europe/Paris") -> str:
+    """A due date in words, from `now`: « avant vendredi 15:00 », « d'ici demain »,
+    « en retard de 3 jours ». A datetime is due at that moment; a date (a committee action's
+    due date) is due by the end of that day, late from the next one."""
+    from babel.dates import format_date
+
+    from lib.i18n import t
+
+    today = now.astimezone(ZoneInfo(tz)).date()
+    if isinstance(due, dt.datetime):
+        local = due.astimezone(ZoneInfo(tz))
+        day, time, late = local.date(), f"{local:%H:%M}", due <= now
+    else:
+        day, time, late = due, None, due < today
+    days = (day - today).days
+    if late:
+        if days == 0:
+            return t("due.late_since", time=time)
+        return t("due.late", n=-days)
+    when = ("today" if days == 0 else "tomorrow" if days == 1 else "weekday" if days < 7
+            else "date" if day.year == today.year else "date_year")
+    values = {"weekday": format_date(day, "EEEE", locale="fr_FR"), "date": format_date(day, "d MMMM", locale="fr_FR"),
+              "year": day.year}
+    return t(f"due.{'at' if time else 'by'}.{when}", time=time, **values)

@@ -202,9 +202,10 @@ class Assessment:
         return "; ".join(self.reasons)
 
 
-def assess(s: Signals, th: Thresholds = THRESHOLDS) -> Assessment:
-    """Every rule that fires gives a reason; none is « faible », many are « élevé »."""
-    reasons = [reason for _, rule in RULES if (reason := rule(s, th))]
+def assess(s: Signals, th: Thresholds = THRESHOLDS, rules: list | None = None) -> Assessment:
+    """Every rule that fires gives a reason; none is « faible », many are « élevé ».
+    `rules`: a subset of RULES, for readers some inputs are not shown to (sponsors)."""
+    reasons = [reason for _, rule in (RULES if rules is None else rules) if (reason := rule(s, th))]
     level = "faible" if not reasons else "eleve" if len(reasons) >= th.high_reasons else "a_surveiller"
     return Assessment(level, reasons)
 

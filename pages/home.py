@@ -90,8 +90,10 @@ def committee_news(defi_id: int, role: str | None) -> None:
 
 
 def sponsor_home() -> None:
-    """Porteurs and sponsors: each défi they follow on one screen, and that screen as one
-    HTML page they can forward."""
+    """Porteurs and sponsors: each défi they follow on one screen, its verdict first and what
+    is asked of them, and that screen as one printable page they can forward."""
+    if page := st.session_state.pop("sponsor_goto", None):
+        st.switch_page(page)  # an « Ouvrir » of the previous run, its défi already picked
     view = cached(sponsor.my_view)(actor, ctx.promotion.id)
     st.subheader(t("sponsor.title"))
     st.download_button(t("sponsor.download"), data=lambda: sponsor.view_html(view), mime="text/html",
@@ -101,10 +103,37 @@ def sponsor_home() -> None:
         sponsor_card(brief)
 
 
+def _open_for(page: str, defi_id: int) -> None:
+    """Callback of an « Ouvrir »: pick the line's défi in the sidebar (the pages work on the
+    picked défi), and open the page on the run this click starts."""
+    defi = next((d for d in cached(portfolio.defis_for)(actor, ctx.promotion.id) if d.id == defi_id), None)
+    if defi is not None:
+        st.session_state["defi_pick"] = defi
+    st.session_state["sponsor_goto"] = page
+
+
+def sponsor_asks(b: sponsor.DefiBrief) -> None:
+    """Only what is asked of the reader: their actions, their committees, a new report."""
+    st.markdown(f"**{t('sponsor.section.asks')}**")
+    if not b.asks:
+        st.caption(t("sponsor.empty.asks"))
+    for n, a in enumerate(b.asks):
+        line, link = st.columns([6, 1], vertical_alignment="center")
+        when = f":red[{md(a.when)}]" if a.overdue else md(a.when)
+        line.markdown(f"**{t(f'sponsor.ask.kind.{a.kind}')}** · {md(a.text)} · {when}")
+        if a.page:
+            link.button(t("sponsor.ask.open"), key=f"sponsor_ask_{b.defi_id}_{n}", type="tertiary",
+                        icon=":material/arrow_forward:", help=t("sponsor.ask.open_help"),
+                        on_click=_open_for, args=(a.page, b.defi_id))
+
+
 def sponsor_card(b: sponsor.DefiBrief) -> None:
     with st.container(border=True):
         st.subheader(md(b.defi))
         st.caption(f"{md(b.administration)} · {t('home.your_role', role=t(f'defi_role.{b.my_role.value}'))}")
+        {"faible": st.success, "a_surveiller": st.warning, "eleve": st.error}.get(b.verdict.level, st.info)(
+            md(b.verdict.text))
+        sponsor_asks(b)
         phase_metrics(b.phases, b.current_phase)
 
         left, right = st.columns(2)
@@ -156,25 +185,13 @@ def sponsor_card(b: sponsor.DefiBrief) -> None:
             else:
                 st.caption(t("sponsor.empty.indicators"))
 
-        left, right = st.columns(2)
-        with left:
-            st.markdown(f"**{t('sponsor.section.key_dates')}**")
-            if b.key_dates:
-                st.dataframe([k.model_dump() for k in b.key_dates], hide_index=True, column_config={
-                    "on_date": st.column_config.DateColumn(t("keydates.col.date"), format="DD/MM/YYYY"),
-                    "description": t("keydates.col.description")})
-            else:
-                st.caption(t("sponsor.empty.key_dates"))
-        with right:
-            st.markdown(f"**{t('sponsor.section.needs')}**")
-            for n in b.needs:  # the request and the action are user text: shown as plain text
-                with st.container(border=True):
-                    st.markdown(f"**{t(f'sponsor.need.{n.kind}')}**"
-                                + (f" · :red[{t('home.committees.overdue')}]" if n.overdue else ""))
-                    st.text(n.text)
-                    st.caption(md(n.detail))
-            if not b.needs:
-                st.caption(t("sponsor.empty.needs"))
+        st.markdown(f"**{t('sponsor.section.key_dates')}**")
+        if b.key_dates:
+            st.dataframe([k.model_dump() for k in b.key_dates], hide_index=True, column_config={
+                "on_date": st.column_config.DateColumn(t("keydates.col.date"), format="DD/MM/YYYY"),
+                "description": t("keydates.col.description")})
+        else:
+            st.caption(t("sponsor.empty.key_dates"))
 
 
 def member_home() -> None:
