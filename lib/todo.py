@@ -209,7 +209,10 @@ def eig_todo(actor: Actor, promotion_id: int, now: dt.datetime | None = None) ->
     items: list[TodoItem] = []
     tz = statuses[0].deadline_tz
     today = now.astimezone(ZoneInfo(tz)).date()
-    for status in statuses:
+    with db.reading() as s:
+        promotion = load_promotion(s, promotion_id)
+        running = promotion.start_date <= today < programme_end(promotion)
+    for status in statuses if running else []:  # bulletins are due while the programme runs
         d = status.defi
         if status.bulletin_filed:
             items.append(TodoItem(kind="bulletin", label=t("todo.bulletin.filed", week=status.week_label),
@@ -219,7 +222,7 @@ def eig_todo(actor: Actor, promotion_id: int, now: dt.datetime | None = None) ->
             items.append(TodoItem(kind="bulletin", label=t(key, week=status.week_label), defi_id=d.id, defi=d.name,
                                   due=status.deadline, urgent=now >= status.deadline - dt.timedelta(days=1)))
 
-    months = writable_months(today)
+    months = writable_months(today) if running else []
     with db.reading() as s:
         for d in statuses:
             require(s, actor, Action.WRITE_CARNET, d.defi.id)

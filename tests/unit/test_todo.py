@@ -207,6 +207,10 @@ def test_eig_todo_has_nothing_for_people_who_are_not_eig(world):
     assert todo.eig_todo(world.outsider, world.promotion_id, NOW) == []
     beta = todo.eig_todo(world.beta_eig, world.promotion_id, NOW)
     assert beta and {i.defi for i in beta} == {"Beta"}
+    # Once the programme has ended, no bulletin or carnet is due any more.
+    assert todo.eig_todo(world.gamma_eig, world.other_promotion_id, NOW) == []
+    assert kinds(todo.eig_todo(world.gamma_eig, world.other_promotion_id, dt.datetime(2025, 3, 5, tzinfo=UTC)),
+                 "bulletin")
 
 
 # --- Admin -------------------------------------------------------------------------------------------
