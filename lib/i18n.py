@@ -60,7 +60,6 @@ FR: dict[str, str] = {
     "home.sponsor.defis": "Vos défis",
     "home.sponsor.empty": "Vous ne suivez encore aucun défi.",
     "home.col.defi": "Défi",
-    "home.col.administration": "Administration",
     "home.col.phase": "Phase en cours",
     "home.col.team": "EIG",
     "home.col.last_mood": "Dernière humeur",

@@ -48,7 +48,7 @@ def todo_list(items: list[todo.TodoItem], key: str) -> None:
         return
     for n, item in enumerate(items):
         with st.container(border=True, key=f"{key}_{n}"):
-            text, go = st.columns([6, 1], vertical_alignment="center")
+            text, go = st.columns([4, 1], vertical_alignment="center")
             when = ""
             if item.due is not None:
                 words = due_in_words(item.due, now)
@@ -56,8 +56,8 @@ def todo_list(items: list[todo.TodoItem], key: str) -> None:
             elif item.on is not None:
                 day = item.on.astimezone(dt.UTC).date() if isinstance(item.on, dt.datetime) else item.on
                 when = f" · {day_in_words(day, today)}"
-            icon = ":material/check_circle:" if item.done else ":material/error:" if item.urgent else \
-                ":material/radio_button_unchecked:"
+            icon = ":green[:material/check_circle:]" if item.done else ":red[:material/error:]" if item.urgent \
+                else ":material/radio_button_unchecked:"
             name = f"**{md(item.defi)}** · " if item.defi else ""
             text.markdown(f"{icon} {name}{item.label}{when}")
             if item.detail:
@@ -101,14 +101,13 @@ def coach_home() -> None:
         last_mood=overview["last_mood"].map(lambda m: MOOD_EMOJI.get(m, "—")))
     st.dataframe(
         table, hide_index=True, width="stretch",
-        column_order=["defi", "level_label", "phase", "eig", "last_week", "last_mood", "open_help", "administration"],
+        # Fits the screen: the administration is one click away, on the défi's pages.
+        column_order=["defi", "level_label", "phase", "eig", "last_week", "last_mood", "open_help"],
         column_config={
-            "defi": t("home.col.defi"), "administration": t("home.col.administration"),
-            "level_label": st.column_config.TextColumn(t("home.col.risk"), width="small"),
-            "phase": t("home.col.phase"), "eig": st.column_config.NumberColumn(t("home.col.team"), width="small"),
+            "defi": t("home.col.defi"), "level_label": t("home.col.risk"), "phase": t("home.col.phase"),
+            "eig": st.column_config.NumberColumn(t("home.col.team"), width="small"),
             "last_week": st.column_config.DateColumn(t("home.col.last_bulletin"), format="DD/MM/YYYY"),
-            "last_mood": st.column_config.TextColumn(t("home.col.last_mood"), width="small"),
-            "open_help": st.column_config.NumberColumn(t("home.col.open_help"), width="small"),
+            "last_mood": t("home.col.last_mood"), "open_help": st.column_config.NumberColumn(t("home.col.open_help")),
         })
 
 

@@ -30,6 +30,11 @@ def beta_asks(world):  # noqa: ANN001, ANN201
     return world
 
 
+def lines(at) -> list[str]:  # noqa: ANN001
+    """The to-do's lines, in order (each starts with its state's icon)."""
+    return [m.value for m in at.markdown if ":material/" in m.value.split("**")[0]]
+
+
 def test_coach_home_lists_her_week_and_the_promotion_table_with_risk(app_as, beta_asks):
     at = app_as("coach")
     assert not at.exception
@@ -49,8 +54,7 @@ def test_coach_home_lists_her_week_and_the_promotion_table_with_risk(app_as, bet
 def test_a_line_opens_its_page_on_its_defi_even_another_than_the_sidebars(app_as, beta_asks, app_py_on_every_run):
     at = app_as("coach")
     assert at.selectbox(key="defi_pick").value.name == "Alpha"
-    labels = [m.value for m in at.markdown]
-    n = next(i for i, v in enumerate(v for v in labels if v.startswith(":material/")) if "**Beta**" in v)
+    n = next(i for i, v in enumerate(lines(at)) if "**Beta**" in v)
     at.button(key=f"todo_coach_open_{n}").click().run()
     assert not at.exception
     assert at.selectbox(key="defi_pick").value.name == "Beta"
@@ -79,8 +83,7 @@ def test_admin_home_lists_the_platforms_loose_ends(app_as, app_py_on_every_run):
     assert "**Beta** · Défi sans coach référent·e (Promo test)" in page
     assert "comptes actifs ne se sont jamais connectés" in page
     assert "Les défis de la promotion" in page  # the promotion table stays below
-    labels = [m.value for m in at.markdown if m.value.startswith(":material/")]
-    n = next(i for i, v in enumerate(labels) if "**Beta**" in v)
+    n = next(i for i, v in enumerate(lines(at)) if "**Beta**" in v)
     at.button(key=f"todo_admin_open_{n}").click().run()
     assert [title.value for title in at.title] == ["Administration"]
     assert at.selectbox(key="defi_pick").value.name == "Beta"
