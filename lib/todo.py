@@ -315,8 +315,8 @@ def admin_todo(actor: Actor, now: dt.datetime | None = None) -> list[TodoItem]:
 
         for kind, role in (("defi_without_coach", DefiRole.COACH), ("defi_without_eig", DefiRole.EIG)):
             for defi_id, name, promotion in s.execute(team(role)):
-                items.append(TodoItem(kind=kind, label=t(f"todo.admin.{kind}", promotion=promotion), defi_id=defi_id,
-                                      defi=name))
+                items.append(TodoItem(kind=kind, label=t(f"todo.admin.{kind}"), defi_id=defi_id, defi=name,
+                                      detail=promotion))
         for name in s.scalars(select(Promotion.name).where(
                 Promotion.id.not_in(select(PhaseTemplate.promotion_id))).order_by(Promotion.name)):
             items.append(TodoItem(kind="promotion_without_phases", label=t("todo.admin.promotion_without_phases"),

@@ -240,7 +240,9 @@ def test_admin_sees_locked_and_never_used_accounts(world):
 
 def test_admin_sees_defis_without_coach_or_eig_and_promotions_without_phases(world, engine):
     items = todo.admin_todo(world.admin, NOW)
-    assert [i.defi for i in kinds(items, "defi_without_coach")] == ["Beta"]  # Gamma's promotion has ended
+    # Gamma's promotion has ended. The promotion's name is user text: in the detail, never the label.
+    assert [(i.defi, i.label, i.detail) for i in kinds(items, "defi_without_coach")] == [
+        ("Beta", "Défi sans coach référent·e", "Promo test")]
     assert kinds(items, "defi_without_eig") == []
     assert kinds(items, "promotion_without_phases") == []
     with db.transaction(engine) as s:
