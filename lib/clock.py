@@ -12,7 +12,7 @@ import holidays
 from babel.dates import format_date
 
 from lib.config import get_settings
-from lib.i18n import language, t
+from lib.i18n import LANGUAGE, t
 
 
 def now_utc() -> dt.datetime:
@@ -80,7 +80,7 @@ def local_format(moment: dt.datetime, tz: str = "Europe/Paris") -> str:
 
 
 def _weekday(day: dt.date) -> str:
-    return format_date(day, "EEEE", locale=language())
+    return format_date(day, "EEEE", locale=LANGUAGE)
 
 
 def due_in_words(due: dt.datetime | dt.date, now: dt.datetime, tz: str = "Europe/Paris") -> str:
@@ -93,21 +93,20 @@ def due_in_words(due: dt.datetime | dt.date, now: dt.datetime, tz: str = "Europe
         day, at = local.date(), f"{local:%H:%M}"
         if due <= now:
             late = (today - day).days
-            return t("due.late_since", at=at) if late == 0 else t(f"due.late.{'one' if late == 1 else 'many'}", n=late)
+            return t("due.late_since", at=at) if late == 0 else t("due.late", n=late)
     else:
         day, at = due, None
         late = (today - day).days
         if late > 0:
-            return t(f"due.late.{'one' if late == 1 else 'many'}", n=late)
+            return t("due.late", n=late)
     ahead = (day - today).days
-    suffix = "_at" if at else ""
     if ahead == 0:
-        return t(f"due.today{suffix}", at=at)
+        return t("due.today_at", at=at) if at else t("due.today")
     if ahead == 1:
-        return t(f"due.tomorrow{suffix}", at=at)
+        return t("due.tomorrow_at", at=at) if at else t("due.tomorrow")
     if ahead < 7:
-        return t(f"due.weekday{suffix}", day=_weekday(day), at=at)
-    return t(f"due.date{suffix}", date=f"{day:%d/%m}", at=at)
+        return t("due.weekday_at", day=_weekday(day), at=at) if at else t("due.weekday", day=_weekday(day))
+    return t("due.date_at", date=f"{day:%d/%m}", at=at) if at else t("due.date", date=f"{day:%d/%m}")
 
 
 def day_in_words(day: dt.date, today: dt.date) -> str:
@@ -115,7 +114,7 @@ def day_in_words(day: dt.date, today: dt.date) -> str:
     « dans 12 jours (le 28/01) »; a past day as « il y a 3 jours »."""
     ahead = (day - today).days
     if ahead < 0:
-        return t(f"day.past.{'one' if ahead == -1 else 'many'}", n=-ahead)
+        return t("day.yesterday") if ahead == -1 else t("day.past", n=-ahead)
     if ahead <= 1:
         return t("day.today" if ahead == 0 else "day.tomorrow")
     if ahead < 7:

@@ -4,10 +4,7 @@ one style sheet in the programme's colours. Opens offline in any browser."""
 
 from __future__ import annotations
 
-import datetime as dt
 import html
-
-import plotly.graph_objects as go
 
 
 def e(value: object) -> str:
@@ -15,29 +12,10 @@ def e(value: object) -> str:
     return html.escape("" if value is None else str(value))
 
 
-def fmt_date(day: dt.date | dt.datetime | None) -> str:
-    return "—" if day is None else f"{day:%d/%m/%Y}"
-
-
-def fmt_value(value: float | None, unit: str, on: dt.date | None = None) -> str:
-    """12 500 utilisateurs (03/11/2026): a value with its unit and, when given, its date."""
-    if value is None:
-        return "—"
-    text = f"{value:g} {unit}".strip()
-    return f"{text} ({fmt_date(on)})" if on else text
-
-
 def table(headers: list[str], rows: list[list[object]]) -> str:
     head = "".join(f"<th>{e(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def embed(figures: list[tuple[str, go.Figure]]) -> dict[str, str]:
-    """Each figure as an HTML fragment, keyed like the input; plotly.js comes with the first
-    one only, so a document carries it once however many charts it holds."""
-    return {key: fig.to_html(full_html=False, include_plotlyjs=index == 0, config={"displayModeBar": False})
-            for index, (key, fig) in enumerate(figures)}
 
 
 def document(title: str, parts: list[str], extra_css: str = "") -> str:

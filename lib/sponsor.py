@@ -19,9 +19,10 @@ from sqlalchemy import select
 from lib import bulletins, committees, db, help_requests, indicators, key_dates, phases, portfolio
 from lib.clock import now_utc
 from lib.committees import ReportInfo
+from lib.documents import embed, fmt_date, fmt_value
 from lib.dossier import KeyDateItem
 from lib.errors import NotFound
-from lib.html_export import document, e, embed, fmt_date, fmt_value, table
+from lib.html_export import document, e, table
 from lib.i18n import t
 from lib.indicators import IndicatorView
 from lib.models import Administration, Defi, DefiRole, HelpStatus, Membership, Promotion

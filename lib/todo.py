@@ -171,7 +171,7 @@ def coach_todo(actor: Actor, promotion_id: int, now: dt.datetime | None = None) 
                 missing.setdefault(defi_id, []).append(name)
             for defi_id, names in missing.items():
                 items.append(TodoItem(kind="carnets_missing", label=t(
-                    f"todo.carnets_missing.{'one' if len(names) == 1 else 'many'}", n=len(names), month=_month(month)),
+                    "todo.carnets_missing", n=len(names), month=_month(month)),
                     defi_id=defi_id, defi=mine[defi_id], detail=", ".join(names), due=last_writable_day(month)))
 
         year, week = current_week(promotion, now)
@@ -298,8 +298,8 @@ def admin_todo(actor: Actor, now: dt.datetime | None = None) -> list[TodoItem]:
         ).where(never)).one()
         if count:
             shown = s.scalars(select(User.display_name).where(never).order_by(User.display_name).limit(5)).all()
-            label = t("todo.admin.never_used" + (".without_password" if without_password else ""), n=count,
-                      without=without_password)
+            label = (t("todo.admin.never_used_without_password", n=count, without=without_password)
+                     if without_password else t("todo.admin.never_used", n=count))
             items.append(TodoItem(kind="never_used", label=label,
                                   detail=", ".join(shown) + (", …" if count > len(shown) else "")))
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from lib import committees, indicators, portfolio, sponsor, todo, ui
+from lib import bulletins, committees, indicators, portfolio, sponsor, todo, ui
 from lib.charts.home import phase_strip, phase_table
 from lib.charts.indicators import progress_chart
 from lib.charts.phases import defi_gantt
@@ -94,7 +94,10 @@ def coach_home() -> None:
     filed = int((overview["last_week"] == monday).sum())
     c1, c2, c3 = st.columns(3)
     c1.metric(t("home.metric.defis"), len(overview))
-    c2.metric(t("home.metric.filed"), f"{filed} / {len(overview)}")
+    # Until the deadline the week is in progress: its count so far is no participation rate.
+    open_week = cached(bulletins.open_week)(actor, ctx.promotion.id, now)
+    c2.metric(t("home.metric.filed_in_progress" if open_week else "home.metric.filed"), f"{filed} / {len(overview)}",
+              help=t("home.metric.filed_help", deadline=open_week.deadline) if open_week else None)
     c3.metric(t("home.metric.help"), int(overview["open_help"].sum()))
     risk = cached(portfolio.coach_portfolio)(actor, ctx.promotion.id, now)[["id", "level_label"]]
     table = overview.merge(risk, on="id", how="left").assign(

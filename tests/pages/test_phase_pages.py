@@ -9,6 +9,7 @@ import pytest
 
 from lib import committees, phases
 from lib.clock import today_local
+from lib.i18n import t
 from lib.schemas import CommitteeActionIn, CommitteeNotesIn, CommitteeScheduleIn, ObjectiveIn, ReportIn
 from tests.pages.conftest import open_tab, texts
 
@@ -138,7 +139,7 @@ def test_coach_sees_the_draft_history_and_the_dossier(app_as, world, phase1, hel
     assert "Publier le rapport" in [b.label for b in at.button]
     page = texts(open_tab(at, f"committee_tabs_{phase1.id}", "Dossier de comité"))
     assert "Humeur et participation" in page and "Dates clés" in page
-    assert "1 action(s) en retard." in texts(open_tab(at, f"committee_tabs_{phase1.id}", "Actions"))
+    assert t("committees.actions.overdue_count", n=1) in texts(open_tab(at, f"committee_tabs_{phase1.id}", "Actions"))
     open_tab(at, f"committee_tabs_{phase1.id}", "Historique")
     history = [e.label for e in at.expander if "Claire Coach" in e.label]
     assert any("rapport" in label for label in history) and any("succès" in label for label in history)

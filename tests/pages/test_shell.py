@@ -4,6 +4,7 @@ import pytest
 
 from lib import auth, users
 from lib.auth import MAX_FAILURES
+from lib.config import get_settings
 from lib.schemas import PasswordIn
 from tests.fixtures import PASSWORD
 from tests.pages.conftest import texts
@@ -71,6 +72,16 @@ def test_coach_home_lists_every_defi_of_the_promotion(app_as):
     at = app_as("coach")
     table = at.dataframe[0].value
     assert sorted(table["defi"]) == ["Alpha", "Beta"]
+
+
+@pytest.mark.parametrize(("now", "label"), [("2026-11-18T10:00:00+01:00", "Bulletins de la semaine (en cours)"),
+                                            ("2026-11-20T15:00:00+01:00", "Bulletins de la semaine")])
+def test_coach_home_says_when_this_weeks_count_is_still_in_progress(app_as, monkeypatch, now, label):
+    monkeypatch.setenv("SUIVI_FAKE_NOW", now)
+    get_settings.cache_clear()
+    at = app_as("coach")
+    assert not at.exception
+    assert label in [m.label for m in at.metric]
 
 
 def test_sponsor_home_shows_their_defi_and_its_phases(app_as):

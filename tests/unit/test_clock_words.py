@@ -19,7 +19,7 @@ FRIDAY_DEADLINE = week_deadline(2027, 2)  # Friday 15 January 2027, 15:00 Paris
     (dt.datetime(2027, 1, 14, 18, 0, tzinfo=PARIS), "demain avant 15:00"),
     (dt.datetime(2027, 1, 15, 8, 0, tzinfo=PARIS), "aujourd'hui avant 15:00"),
     (dt.datetime(2027, 1, 15, 15, 0, tzinfo=PARIS), "en retard depuis 15:00"),  # the deadline itself is late
-    (dt.datetime(2027, 1, 16, 9, 0, tzinfo=PARIS), "en retard d'un jour"),
+    (dt.datetime(2027, 1, 16, 9, 0, tzinfo=PARIS), "en retard de 1 jour"),
     (dt.datetime(2027, 1, 18, 9, 0, tzinfo=PARIS), "en retard de 3 jours"),
     (dt.datetime(2027, 1, 4, 9, 0, tzinfo=PARIS), "avant le 15/01 à 15:00"),  # a week or more ahead
 ])
@@ -32,7 +32,7 @@ def test_a_deadline_at_a_time_of_day_in_words(now, words):
     (dt.date(2027, 1, 12), "demain"),
     (dt.date(2027, 1, 14), "d'ici jeudi"),
     (dt.date(2027, 2, 7), "d'ici le 07/02"),
-    (dt.date(2027, 1, 10), "en retard d'un jour"),
+    (dt.date(2027, 1, 10), "en retard de 1 jour"),
     (dt.date(2027, 1, 8), "en retard de 3 jours"),
 ])
 def test_a_day_due_by_its_end_in_words(due, words):
