@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from lib import bulletins, committees, db, indicators, key_dates, phases, portfolio, risk
 from lib.bulletins import load_promotion, programme_end, programme_start
 from lib.charts import svg
-from lib.clock import format_due, local_format, now_utc
+from lib.clock import due_in_words, local_format, now_utc
 from lib.committees import ReportInfo
 from lib.documents import fmt_date, fmt_value, render
 from lib.dossier import KeyDateItem
@@ -166,7 +166,7 @@ def _asks(actor: Actor, defi_id: int, role: DefiRole | None, report: ReportInfo 
     """What is asked of the actor themself on the défi: their open actions, the committees
     they are invited to, and for a porteur a report published in the last two weeks. Never
     another person's action, never the EIGs' help requests to the programme."""
-    out = [Ask(kind="action", text=a.description, when=format_due(a.due_on, now, tz), overdue=a.overdue,
+    out = [Ask(kind="action", text=a.description, when=due_in_words(a.due_on, now, tz), overdue=a.overdue,
                page=COMMITTEES_PAGE)
            for a in committees.defi_actions(actor, defi_id, today, open_only=True) if a.owner_id == actor.id]
     with db.reading() as s:

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, text
 
 from lib import committees, phases, portfolio, sponsor
 from lib.auth import DEMO_PASSWORD
-from lib.clock import format_due, now_utc, today_local
+from lib.clock import due_in_words, now_utc, today_local
 from lib.i18n import t
 from lib.schemas import CommitteeActionIn
 from tests.e2e.conftest import ARTIFACTS, account, login, rerun, screenshot, services_on, settle
@@ -112,7 +112,7 @@ def test_porteur_sees_his_actions_due_in_words_and_opens_where_they_are_done(mod
     view = service_view(module_app.database_url, "porteur.marc")
     [brief] = view.briefs
     assert {a.text: a.when for a in brief.asks if a.text in given} == {
-        given[0]: "en retard de 3 jours", given[1]: format_due(today_local() + dt.timedelta(days=2), now_utc())}
+        given[0]: "en retard de 3 jours", given[1]: due_in_words(today_local() + dt.timedelta(days=2), now_utc())}
     page = new_page()
     login(page, module_app.base_url, "porteur.marc", DEMO_PASSWORD)
     page.get_by_text(brief.verdict.text, exact=True).first.wait_for()

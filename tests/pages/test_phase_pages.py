@@ -171,7 +171,8 @@ def test_eig_home_shows_their_overdue_action_and_the_published_report(app_as, wo
 
 
 def test_coach_home_flags_overdue_actions(app_as, held_committee):
+    """Her défi's overdue action is a line of her to-do, with its owner and how late it is."""
     at = app_as("coach")
-    assert "Actions de comité en retard" in texts(at)
-    table = at.dataframe[-1].value
-    assert list(table["action"]) == ["Rédiger la convention de données"]
+    page = texts(at)
+    assert "**Alpha** · Action de comité en retard · :red[en retard de 2 jours]" in page
+    assert "Rédiger la convention de données (Léa EIG)" in page

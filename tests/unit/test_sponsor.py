@@ -106,7 +106,7 @@ def test_what_is_asked_of_the_reader_is_only_theirs(world, story):
     mine = sponsor.defi_brief(world.porteur, world.alpha_id, now=NOW).asks
     assert [(a.kind, a.text, a.when, a.overdue) for a in mine] == [
         ("action", f"Arbitrer le budget {XSS}", "en retard de 19 jours", True),  # due 1 November, still open
-        ("action", "Tenir le comité de pilotage", "d'ici le mardi 15 décembre", False)]
+        ("action", "Tenir le comité de pilotage", "d'ici le 15/12", False)]
     assert {a.page for a in mine} == {"pages/committees.py"}
     assert sponsor.defi_brief(world.sponsor, world.alpha_id, now=NOW).asks == []
     # A report published a week ago is news for the porteur; a committee he is invited to is asked of him.
