@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lib import db
+from lib import db, formats
 from lib.audit import record, snapshot
 from lib.clock import add_months, iso_week_of, local_format, now_utc, week_deadline, week_label, week_monday
 from lib.errors import Conflict, NotFound, PermissionDenied, StaleEdit
@@ -196,7 +196,7 @@ def week_state(actor: Actor, defi_id: int, now: dt.datetime | None = None) -> We
         year, week = current_week(promotion, now)
         deadline = deadline_of(promotion, year, week)
         next_year, next_week = iso_week_of(week_monday(year, week) + WEEK)
-        state = WeekState(iso_year=year, iso_week=week, label=week_label(year, week), deadline=deadline,
+        state = WeekState(iso_year=year, iso_week=week, label=formats.iso_week(year, week), deadline=deadline,
                           next_deadline=deadline_of(promotion, next_year, next_week),
                           timezone=promotion.timezone, open=now < deadline)
         bulletin = s.scalar(select(Bulletin).where(Bulletin.defi_id == defi_id, Bulletin.iso_year == year,
@@ -228,7 +228,7 @@ def file_bulletin(actor: Actor, defi_id: int, data: BulletinIn, expected_version
         deadline = deadline_of(promotion, year, week)
         if now >= deadline:
             next_year, next_week = iso_week_of(week_monday(year, week) + WEEK)
-            raise Conflict(t("bulletin.closed", week=week_label(year, week), next=local_format(
+            raise Conflict(t("bulletin.closed", week=formats.iso_week(year, week), next=local_format(
                 deadline_of(promotion, next_year, next_week), promotion.timezone)))
         bulletin = s.scalar(select(Bulletin).where(Bulletin.defi_id == defi_id, Bulletin.iso_year == year,
                                                    Bulletin.iso_week == week))

@@ -24,9 +24,9 @@ from html import escape
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from lib import db
+from lib import db, formats
 from lib.bulletins import current_week, deadline_of, phase_windows, programme_clock, programme_end, programme_start
-from lib.clock import iso_week_of, local_format, now_utc, week_label, week_monday
+from lib.clock import iso_week_of, local_format, now_utc, week_monday
 from lib.config import get_settings
 from lib.errors import Conflict
 from lib.i18n import t
@@ -115,7 +115,7 @@ def build_recap(promotion_id: int, iso_year: int, iso_week: int, now: dt.datetim
         deadline = deadline_of(promotion, iso_year, iso_week)
         if now < deadline:
             # Before the deadline a week's bulletins are not public: no recap yet.
-            raise Conflict(t("digest.not_published", week=week_label(iso_year, iso_week),
+            raise Conflict(t("digest.not_published", week=formats.iso_week(iso_year, iso_week),
                              deadline=local_format(deadline, promotion.timezone)))
         monday = week_monday(iso_year, iso_week)
         rows = s.execute(
@@ -138,7 +138,7 @@ def build_recap(promotion_id: int, iso_year: int, iso_week: int, now: dt.datetim
         clock = programme_clock(promotion, phase_windows(s, promotion), monday)
         recipients = _members(s, promotion_id)
         name = promotion.name
-    label = week_label(iso_year, iso_week)
+    label = formats.iso_week(iso_year, iso_week)
     subject = t("digest.recap.subject", week=label, promotion=name)
     helps = [r for r in rows if r.help_request]
 
@@ -175,8 +175,8 @@ def build_recap(promotion_id: int, iso_year: int, iso_week: int, now: dt.datetim
     text += ["", t("digest.recap.key_dates_title")]
     html.append(f"<h2>{escape(t('digest.recap.key_dates_title'))}</h2>")
     if key_dates:
-        text += [f"- {d:%d/%m/%Y} · {n} : {desc}" for d, n, desc in key_dates]
-        html.append("<ul>" + "".join(f"<li>{d:%d/%m/%Y} · <strong>{escape(n)}</strong> : {escape(desc)}</li>"
+        text += [f"- {formats.date(d)} · {n} : {desc}" for d, n, desc in key_dates]
+        html.append("<ul>" + "".join(f"<li>{formats.date(d)} · <strong>{escape(n)}</strong> : {escape(desc)}</li>"
                                      for d, n, desc in key_dates) + "</ul>")
     else:
         text.append(t("digest.recap.no_key_dates"))
@@ -221,7 +221,7 @@ def reminders(now: dt.datetime | None = None) -> list[Email]:
                     continue
                 when = local_format(deadline, promotion.timezone)
                 link = f"{settings.app_url.rstrip('/')}/bulletin"
-                label = week_label(year, week)
+                label = formats.iso_week(year, week)
                 subject = t("digest.remind.subject", week=label, defi=name)
                 body = t("digest.remind.body", defi=name, week=label, deadline=when)
                 text = f"{body}\n\n{t('digest.remind.link')} : {link}\n"

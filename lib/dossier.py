@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
-from lib import db
+from lib import db, formats
 from lib.clock import now_utc, week_monday
 from lib.committees import ActionInfo, action_rows
 from lib.errors import NotFound
@@ -296,7 +296,7 @@ def dossier_html(d: Dossier) -> str:
              + "</p>"]
 
     parts.append(f"<h2>{e(t('dossier.section.mood'))}</h2>")
-    average = f"{d.mood_average:.1f}" if d.mood_average is not None else "—"
+    average = formats.decimal(d.mood_average)
     parts.append(f"<p>{e(t('dossier.participation', filed=d.weeks_filed, expected=d.weeks_expected))} · "
                  f"{e(t('dossier.mood_average', value=average))}</p>")
     parts.append(embedded.get("mood", f"<p>{e(t('dossier.empty.mood'))}</p>"))

@@ -16,7 +16,7 @@ import pandas as pd
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from lib import bulletins, committees, db, help_requests, indicators, key_dates, phases, portfolio
+from lib import bulletins, committees, db, formats, help_requests, indicators, key_dates, phases, portfolio
 from lib.clock import now_utc
 from lib.committees import ReportInfo
 from lib.dossier import KeyDateItem
@@ -124,7 +124,7 @@ def _needs(actor: Actor, defi_id: int, now: dt.datetime, today: dt.date) -> list
     for a in committees.defi_actions(actor, defi_id, today, open_only=True):
         if a.owner_id in followers:
             out.append(Need(kind="action", text=a.description, overdue=a.overdue,
-                            detail=t("sponsor.need.action_detail", who=a.owner, due=f"{a.due_on:%d/%m/%Y}",
+                            detail=t("sponsor.need.action_detail", who=a.owner, due=formats.date(a.due_on),
                                      number=a.phase_number)))
     return out
 
@@ -247,7 +247,7 @@ def _indicator_row(i: IndicatorView) -> list[str]:
     latest = i.latest
     return [i.theme_label, i.name, fmt_value(i.baseline, i.unit),
             fmt_value(latest.value, i.unit, latest.measured_on) if latest else "—", fmt_value(i.target, i.unit),
-            "—" if i.progress is None else f"{100 * i.progress:.0f} %"]
+            "—" if i.progress is None else formats.percent(i.progress / 100, 0)]
 
 
 def progress_line(b: DefiBrief) -> str:

@@ -4,7 +4,7 @@ Private: the services refuse everyone else, whatever this page shows."""
 
 import streamlit as st
 
-from lib import carnets, ui
+from lib import carnets, formats, ui
 from lib.charts import journal as charts
 from lib.clock import today_local
 from lib.i18n import t
@@ -25,7 +25,7 @@ ui.title(t("carnet.title"), defi)
 
 
 def month_label(month) -> str:  # noqa: ANN001 - date
-    return f"{month:%m/%Y}"
+    return formats.month(month)
 
 
 def show_carnet(carnet: carnets.CarnetView) -> None:
@@ -68,7 +68,7 @@ def write_tab() -> None:
         st.success(t("carnet.written", month=month_label(month)))
     else:
         st.warning(t("carnet.not_written", month=month_label(month)))
-    st.caption(t("carnet.editable_until", day=f"{form.editable_until:%d/%m/%Y}"))
+    st.caption(t("carnet.editable_until", day=formats.date(form.editable_until)))
     opened = ui.edit("carnet", f"{defi.id}_{actor.id}_{month}", existing.version if existing else None)
     ui.newer_version(opened, lambda: show_carnet(existing))
     with st.form(opened.key):

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from lib import committees, dossier, phases, ui
+from lib import committees, dossier, formats, phases, ui
 from lib.charts import phases as charts
 from lib.clock import local_format, today_local
 from lib.i18n import t
@@ -195,7 +195,7 @@ def actions_tab() -> None:
         for a in mine:
             c1, c2, c3 = st.columns([4, 2, 1])
             flag = " ⚠️" if a.overdue else ""
-            c1.markdown(f"{ui.md(a.description)} · {ui.md(a.owner)} · {a.due_on:%d/%m/%Y}{flag}")
+            c1.markdown(f"{ui.md(a.description)} · {ui.md(a.owner)} · {formats.date(a.due_on)}{flag}")
             choice = c2.selectbox(t("dossier.col.status"), statuses, index=statuses.index(a.status),
                                   format_func=lambda s: t(f"action_status.{s.value}"), key=f"status_{a.id}",
                                   label_visibility="collapsed")
@@ -257,10 +257,10 @@ def report_tab() -> None:
 
 def dossier_tab() -> None:
     d = cached(dossier.committee_dossier)(actor, phase.id)
-    st.caption(t("dossier.intro", start=f"{d.start:%d/%m/%Y}", end=f"{d.end:%d/%m/%Y}"))
+    st.caption(t("dossier.intro", start=formats.date(d.start), end=formats.date(d.end)))
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(t("dossier.metric.participation"), f"{d.weeks_filed} / {d.weeks_expected}")
-    c2.metric(t("dossier.metric.mood"), f"{d.mood_average:.1f} / 4" if d.mood_average is not None else "—")
+    c2.metric(t("dossier.metric.mood"), f"{formats.decimal(d.mood_average)} / 4" if d.mood_average is not None else "—")
     c3.metric(t("dossier.metric.help"), len(d.help_requests))
     c4.metric(t("dossier.metric.overdue"), d.overdue_actions)
 
@@ -300,7 +300,7 @@ def dossier_tab() -> None:
             if items:
                 with st.expander(f"{t(key)} ({len(items)})"):
                     for n in items:
-                        st.text(f"{n.done_on:%d/%m/%Y} · {n.tache}" + (f" ({n.livrable})" if n.livrable else ""))
+                        st.text(f"{formats.date(n.done_on)} · {n.tache}" + (f" ({n.livrable})" if n.livrable else ""))
     else:
         st.info(t("dossier.empty.journal"))
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lib import help_requests, portfolio
+from lib import formats, help_requests, portfolio
 from lib.clock import now_utc
 from lib.i18n import t
 from lib.schemas import HelpAnswerIn
@@ -21,7 +21,7 @@ c1, c2, c3, c4, c5 = st.columns(5)
 c1.metric(t("help.metric.open"), times.open)
 c2.metric(t("help.metric.assigned"), times.assigned)
 c3.metric(t("help.metric.resolved"), times.resolved)
-hours = lambda h: t("help.hours", h=f"{h:.1f}".replace(".", ",")) if h is not None else t("help.na")  # noqa: E731
+hours = lambda h: t("help.hours", h=formats.decimal(h)) if h is not None else t("help.na")  # noqa: E731
 c4.metric(t("help.metric.first_answer"), hours(times.hours_to_first_answer))
 c5.metric(t("help.metric.resolve"), hours(times.hours_to_resolve))
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from lib import committees, indicators, portfolio, sponsor, ui
+from lib import committees, formats, indicators, portfolio, sponsor, ui
 from lib.charts.home import phase_strip, phase_table
 from lib.charts.indicators import progress_chart
 from lib.charts.phases import defi_gantt
@@ -70,19 +70,19 @@ def committee_news(defi_id: int, role: str | None) -> None:
         if not mine:
             st.caption(t("home.committees.no_actions"))
         for a in mine:
-            line = t("home.committees.action_line", description=md(a.description), due=f"{a.due_on:%d/%m/%Y}")
+            line = t("home.committees.action_line", description=md(a.description), due=formats.date(a.due_on))
             (st.error if a.overdue else st.info)(line + (f" · {t('home.committees.overdue')}" if a.overdue else ""))
     others = [a for a in cached(committees.defi_actions)(actor, defi_id, today, True)
               if a.overdue and a.owner_id != actor.id]
     if others:
         st.warning(t("home.committees.defi_overdue") + " : " + " ; ".join(
-            f"{md(a.description)} ({md(a.owner)}, {a.due_on:%d/%m/%Y})" for a in others))
+            f"{md(a.description)} ({md(a.owner)}, {formats.date(a.due_on)})" for a in others))
     report = cached(committees.latest_published_report)(actor, defi_id)
     if report is None:
         st.caption(t("home.committees.no_report"))
         return
     with st.expander(t("home.committees.latest_report", number=report.phase_number, name=md(report.phase_name),
-                       at=f"{report.published_at:%d/%m/%Y}"), expanded=True):
+                       at=formats.date(report.published_at)), expanded=True):
         st.markdown(md(report.text))
 
 

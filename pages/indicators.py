@@ -3,7 +3,7 @@ baseline with its data; the team and the coaches add indicators and measurements
 
 import streamlit as st
 
-from lib import indicators, ui
+from lib import formats, indicators, ui
 from lib.charts.indicators import indicator_chart, progress_chart
 from lib.clock import today_local
 from lib.html_export import fmt_value
@@ -92,10 +92,11 @@ def edit_tools(i: IndicatorView) -> None:
         by_id = {m.id: m for m in i.measurements}
         picked = by_id[st.selectbox(t("indicators.form.pick_measurement"), list(reversed(by_id)),
                                     key=f"pick_{i.id}",
-                                    format_func=lambda m: f"{by_id[m].measured_on:%d/%m/%Y} · {by_id[m].value:g}")]
+                                    format_func=lambda m: f"{formats.date(by_id[m].measured_on)} · "
+                                                          f"{formats.number(by_id[m].value)}")]
         measured = ui.edit("measurement", picked.id, picked.version)
         ui.newer_version(measured,
-                         lambda: st.text(f"{picked.measured_on:%d/%m/%Y} · {fmt_value(picked.value, i.unit)}"))
+                         lambda: st.text(f"{formats.date(picked.measured_on)} · {fmt_value(picked.value, i.unit)}"))
         with st.form(measured.key):
             c1, c2 = st.columns(2)
             c1.date_input(t("indicators.col.date"), picked.measured_on, max_value=today, format=DATE,
@@ -123,7 +124,7 @@ def card(i: IndicatorView) -> None:
                  t("indicators.fact.target", value=fmt_value(i.target, md(i.unit)))]
         if i.latest:
             facts.append(t("indicators.fact.latest", value=fmt_value(i.latest.value, md(i.unit)),
-                           on=f"{i.latest.measured_on:%d/%m/%Y}"))
+                           on=formats.date(i.latest.measured_on)))
         if i.progress is not None:
             facts.append(t("indicators.fact.progress", pct=round(100 * i.progress)))
         st.caption(" · ".join(facts))

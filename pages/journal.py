@@ -3,7 +3,7 @@ export, and the forms to write, edit and delete entries."""
 
 import streamlit as st
 
-from lib import logbook, ui
+from lib import formats, logbook, ui
 from lib.charts import journal as charts
 from lib.clock import today_local
 from lib.i18n import t
@@ -56,7 +56,7 @@ filters = JournalFilters(start=start, end=end, categories=tuple(categories), aut
 
 def show_entry(entry: logbook.EntryView) -> None:
     """An entry as saved, read-only."""
-    st.text(f"{entry.done_on:%d/%m/%Y} · {entry.livrable or '—'} · "
+    st.text(f"{formats.date(entry.done_on)} · {entry.livrable or '—'} · "
             f"{', '.join(charts.category_name(c) for c in entry.categories)} · {news_label(entry.news)}")
     st.text(entry.tache)
 
@@ -140,7 +140,8 @@ def entries_tab() -> None:
             chosen = st.session_state.pop("journal_pick_next", st.session_state.get(pick_key))
             st.session_state[pick_key] = chosen if chosen in by_id else editable[0].id
             picked = by_id[st.selectbox(t("journal.form.pick"), list(by_id), key=pick_key,
-                                        format_func=lambda i: f"{by_id[i].done_on:%d/%m/%Y} · {by_id[i].tache[:80]}")]
+                                        format_func=lambda i: f"{formats.date(by_id[i].done_on)} · "
+                                                              f"{by_id[i].tache[:80]}")]
             edit_form(picked)
 
 
