@@ -356,6 +356,9 @@ def week_bulletins(actor: Actor, promotion_id: int, iso_year: int, iso_week: int
 def export_csv(actor: Actor, defi_id: int, now: dt.datetime | None = None) -> bytes:
     """The défi's readable bulletins as CSV (semicolons and a BOM: French spreadsheets)."""
     df = defi_bulletins(actor, defi_id, now).sort_values("week_start")
+    # Dates as every page shows them (a French spreadsheet reads 09/11/2026 as a date).
+    df["week_start"], df["key_date"] = df["week_start"].map(formats.date), df["key_date"].map(
+        lambda d: formats.date(d) if isinstance(d, dt.date) else "")
     headers = ["week", "week_start", "mood", "priority", "ups_downs", "help_request", "help_status",
                "help_answer", "key_date", "key_date_description"]
     rows = (["" if v is None or (isinstance(v, float) and pd.isna(v)) else v for v in row]

@@ -247,7 +247,7 @@ def _indicator_row(i: IndicatorView) -> list[str]:
     latest = i.latest
     return [i.theme_label, i.name, fmt_value(i.baseline, i.unit),
             fmt_value(latest.value, i.unit, latest.measured_on) if latest else "—", fmt_value(i.target, i.unit),
-            "—" if i.progress is None else formats.percent(i.progress / 100, 0)]
+            "—" if i.progress is None else formats.percent(i.progress, 0)]
 
 
 def progress_line(b: DefiBrief) -> str:

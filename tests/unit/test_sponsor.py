@@ -105,7 +105,7 @@ def test_what_the_team_needs_open_help_and_actions_of_porteurs_and_sponsors(worl
         ("help", "Accès aux données bloqué par la DSI", False),
         ("action", f"Arbitrer le budget {XSS}", True),  # due 1 November, still open
         ("action", "Tenir le comité de pilotage", False)]
-    assert needs[0].detail == "bulletin 2026-W46 · ouverte · ouverte depuis 7 j"
+    assert needs[0].detail == "bulletin S46 (9-15 nov.) · ouverte · ouverte depuis 7 j"
     assert needs[2].detail == "confiée à Marc Porteur · échéance 15/12/2026 · comité de la phase 2"
 
 
@@ -137,7 +137,7 @@ def test_the_export_is_one_self_contained_page_with_user_text_escaped(world, sto
     assert XSS not in page and "Arbitrer le budget &lt;script&gt;window.__xss = 1&lt;/script&gt;" in page
     for text in ("Vos défis · Promo test", "Anne Sponsor", "20/11/2026", "Alpha", "Prouver la valeur",
                  "Accès aux données bloqué par la DSI", "Démo au cabinet", "Utilisateurs actifs",
-                 "600 utilisateurs (02/11/2026)", "1100 utilisateurs", "50 %", "4 · pleinement",
+                 "600 utilisateurs (02/11/2026)", "1\u202f100 utilisateurs", "50\u00a0%", "4 · pleinement",
                  "Ce dont l'équipe a besoin de vous"):
         assert html.escape(text) in page, text
     for hidden in ("Brouillon confidentiel", "Date de Beta", "Démo passée", "Écrire la documentation",
