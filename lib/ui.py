@@ -239,10 +239,18 @@ class PageContext:
     defi: portfolio.DefiInfo | None
 
 
+def role_label(actor: Actor, defi: portfolio.DefiInfo | None) -> str:
+    """What the person is on the chosen défi (sponsor, porteur·se, EIG); coaches and admins
+    keep their programme role; « membre » only for someone in no team of the promotion."""
+    if defi is not None and defi.my_role is not None:
+        return t(f"defi_role.{defi.my_role}")
+    return t(f"role.{actor.role}")
+
+
 def sidebar(actor: Actor, authenticator: stauth.Authenticate) -> PageContext:
     """Promotion and défi pickers offering only what the user may see; logout."""
     with st.sidebar:
-        st.caption(t("app.sidebar.logged_as", name=md(actor.display_name), role=t(f"role.{actor.role}")))
+        who = st.empty()  # filled once the défi is chosen: the role shown is the one on that défi
         promotions = cached(portfolio.promotions_for)(actor)
         promotion = defi = None
         if promotions:
@@ -254,6 +262,7 @@ def sidebar(actor: Actor, authenticator: stauth.Authenticate) -> PageContext:
                                     format_func=lambda d: f"{d.name} · {d.administration}")
             else:
                 st.info(t("app.sidebar.no_defi"))
+        who.caption(t("app.sidebar.logged_as", name=md(actor.display_name), role=role_label(actor, defi)))
         # Logging out in a callback runs before the next script run, so the page redraws
         # logged out at once and a click arriving during a rerun is not lost.
         st.button(t("app.logout"), key="logout_button", on_click=_logout, args=(authenticator,))
