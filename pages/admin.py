@@ -116,6 +116,7 @@ with tab_teams:
                 "user": t("admin.memberships.user"), "login": t("admin.users.login"),
                 "defi": t("admin.memberships.defi"), "role": t("admin.memberships.role")})
             gone = st.selectbox(t("admin.memberships.remove"), teams.to_dict("records"), index=None,
+                                placeholder=t("widget.choose"),
                                 format_func=lambda m: f"{m['user']} · {m['defi']} · {m['role']}")
             if gone and st.button(t("admin.memberships.remove")):
                 submit(lambda: gone["id"], lambda mid: users.remove_membership(actor, mid),
@@ -150,6 +151,7 @@ if is_admin:
         st.caption(t("admin.privacy.intro"))
         people = cached(users.list_users)(actor)
         person = st.selectbox(t("admin.privacy.person"), people.to_dict("records"), index=None, key="privacy_pick",
+                              placeholder=t("widget.choose"),
                               format_func=lambda u: f"{u['display_name']} ({u['login']})")
         if person:
             if st.button(t("admin.privacy.prepare"), key=f"privacy_export_{person['id']}"):

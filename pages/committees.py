@@ -70,7 +70,8 @@ def schedule_form(existing: committees.CommitteeView | None) -> None:
             t("committees.schedule.participants"), people,
             format_func=lambda p: f"{p.name} ({t(f'defi_role.{p.role}')})",
             default=[p for p in people if existing and p.id in {q.id for q in existing.participants}]
-            if existing else [p for p in people if p.role in ("eig", "porteur", "coach")])
+            if existing else [p for p in people if p.role in ("eig", "porteur", "coach")],
+            placeholder=t("widget.choose_many"), select_all=False)
         guests = st.text_input(t("committees.schedule.guests"), value=existing.guests if existing else "",
                                max_chars=500, help=t("committees.schedule.guests_help"))
         label = t("committees.schedule.update") if existing else t("committees.schedule.submit")

@@ -37,10 +37,11 @@ else:
 # --- Filters and sort -----------------------------------------------------------------------
 f1, f2, f3, f4 = st.columns([1, 1, 2, 1])
 levels = f1.multiselect(t("portfolio.filter.level"), risk.LEVELS, key="portfolio_levels",
-                        format_func=lambda level: t(f"risk.level.{level}"), placeholder=t("portfolio.filter.all"))
+                        format_func=lambda level: t(f"risk.level.{level}"), placeholder=t("portfolio.filter.all"),
+                        select_all=False)
 phase_names = dict(rows.dropna(subset=["phase_number"])[["phase_number", "phase"]].drop_duplicates().to_numpy())
 phases = f2.multiselect(t("portfolio.filter.phase"), sorted(phase_names), key="portfolio_phases",
-                        format_func=lambda n: phase_names[n], placeholder=t("portfolio.filter.all"))
+                        format_func=lambda n: phase_names[n], placeholder=t("portfolio.filter.all"), select_all=False)
 text = f3.text_input(t("portfolio.filter.text"), key="portfolio_text", placeholder=t("portfolio.filter.text_hint"))
 sort = f4.selectbox(t("portfolio.sort"), list(portfolio.SORTS), key="portfolio_sort",
                     format_func=lambda s: t(f"portfolio.sort.{s}"))

@@ -159,7 +159,7 @@ def test_eig_of_another_defi_only_reaches_their_own_journal(app_as, world):
 
 def test_eig_writes_their_monthly_carnet_through_the_form(app_as, world):
     at = app_as("eig", page="pages/carnet.py")
-    assert "pas encore écrit votre carnet de 11/2026" in texts(at)
+    assert "pas encore écrit votre carnet de novembre 2026" in texts(at)
     assert "Modifiable jusqu'au 07/12/2026." in texts(at)
     at.text_area[0].input("Lancer la bêta")
     at.text_area[2].input("Le DSFR")
@@ -167,7 +167,7 @@ def test_eig_writes_their_monthly_carnet_through_the_form(app_as, world):
         at.radio(key=f"carnet_{world.alpha_id}_{world.eig.id}_2026-11-01_None_rating_{competency}").set_value(3)
     button(at, "Enregistrer mon carnet").click().run()
     assert not at.exception
-    assert "Carnet de 11/2026 enregistré." in texts(at)
+    assert "Carnet de novembre 2026 enregistré." in texts(at)
     [view] = carnets.carnets_of(world.eig, world.alpha_id, world.eig.id, now=NOW)
     assert (view.objectifs, view.apprentissages, set(view.ratings.values())) == ("Lancer la bêta", "Le DSFR", {3})
     assert "vous pouvez encore le compléter" in texts(at)
