@@ -255,11 +255,12 @@ def sidebar(actor: Actor, authenticator: stauth.Authenticate) -> PageContext:
         promotion = defi = None
         if promotions:
             promotion = st.selectbox(t("app.sidebar.promotion"), promotions, format_func=lambda p: p.name,
-                                     key="promotion_pick")
+                                     key="promotion_pick", placeholder=t("widget.choose"))
             defis = cached(portfolio.defis_for)(actor, promotion.id)
             if defis:
                 defi = st.selectbox(t("app.sidebar.defi"), defis, key="defi_pick",
-                                    format_func=lambda d: f"{d.name} · {d.administration}")
+                                    format_func=lambda d: f"{d.name} · {d.administration}",
+                                    placeholder=t("widget.choose"))
             else:
                 st.info(t("app.sidebar.no_defi"))
         who.caption(t("app.sidebar.logged_as", name=md(actor.display_name), role=role_label(actor, defi)))

@@ -60,7 +60,8 @@ def history(user_id: int) -> None:
 
 def write_tab() -> None:
     months = carnets.writable_months(today)
-    month = st.selectbox(t("carnet.month"), months, format_func=month_label, key=f"carnet_month_{defi.id}") \
+    month = st.selectbox(t("carnet.month"), months, format_func=month_label, key=f"carnet_month_{defi.id}",
+                         placeholder=t("widget.choose")) \
         if len(months) > 1 else months[0]
     form = cached(carnets.carnet_form)(actor, defi.id, month)
     existing = form.existing
@@ -117,7 +118,8 @@ def coach_page() -> None:
             "written_this_month": st.column_config.CheckboxColumn(t("carnet.coach.col.written")),
             "carnets": t("carnet.coach.col.carnets")})
         people = dict(zip(status["user_id"], status["eig"], strict=True))
-        picked = st.selectbox(t("carnet.coach.pick"), list(people), format_func=people.get, key=f"carnet_eig_{defi.id}")
+        picked = st.selectbox(t("carnet.coach.pick"), list(people), format_func=people.get, key=f"carnet_eig_{defi.id}",
+                              placeholder=t("widget.choose"))
         history(int(picked))
     if ctx.promotion:
         with st.expander(t("carnet.coach.promotion_missing")):

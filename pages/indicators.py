@@ -35,7 +35,8 @@ st.caption(t("indicators.intro", defi=md(defi.name)))
 def indicator_form(key: str, current: IndicatorView | None) -> None:
     """The fields of an indicator, keyed under `key` (empty for a new one)."""
     st.selectbox(t("indicators.col.theme"), THEMES, THEMES.index(current.theme) if current else 0,
-                 format_func=lambda th: t(f"indicators.theme.{th.value}"), key=f"{key}_theme")
+                 format_func=lambda th: t(f"indicators.theme.{th.value}"), key=f"{key}_theme",
+                 placeholder=t("widget.choose"))
     st.text_input(t("indicators.col.name"), current.name if current else "", max_chars=200, key=f"{key}_name",
                   placeholder=t("indicators.form.name_placeholder"))
     st.text_input(t("indicators.col.unit"), current.unit if current else "", max_chars=40, key=f"{key}_unit",
@@ -93,7 +94,8 @@ def edit_tools(i: IndicatorView) -> None:
         picked = by_id[st.selectbox(t("indicators.form.pick_measurement"), list(reversed(by_id)),
                                     key=f"pick_{i.id}",
                                     format_func=lambda m: f"{formats.date(by_id[m].measured_on)} · "
-                                                          f"{formats.number(by_id[m].value)}")]
+                                                          f"{formats.number(by_id[m].value)}",
+                                                          placeholder=t("widget.choose"))]
         measured = ui.edit("measurement", picked.id, picked.version)
         ui.newer_version(measured,
                          lambda: st.text(f"{formats.date(picked.measured_on)} · {fmt_value(picked.value, i.unit)}"))

@@ -45,7 +45,7 @@ with st.expander(t("journal.filters")):
     c1, c2, c3 = st.columns(3)
     # A choice of periods rather than an empty date range, whose fields would read « dd/mm/yyyy ».
     span = c1.selectbox(t("journal.filter.period"), list(PERIODS), key="journal_span",
-                        format_func=lambda p: t(f"journal.filter.period.{p}"))
+                        format_func=lambda p: t(f"journal.filter.period.{p}"), placeholder=t("widget.choose"))
     period = (today - dt.timedelta(days=PERIODS[span]), today) if PERIODS[span] else ()
     if span == "custom":
         period = c1.date_input(t("journal.filter.period_dates"), value=(today - dt.timedelta(days=30), today),
@@ -54,12 +54,15 @@ with st.expander(t("journal.filters")):
                                 key="journal_categories", placeholder=t("journal.filter.all"), select_all=False)
     people = dict(cached(logbook.authors)(actor, defi.id))
     author = c3.selectbox(t("journal.filter.author"), [None, *people], key="journal_author",
-                          format_func=lambda i: t("journal.filter.all") if i is None else people[i])
+                          format_func=lambda i: t("journal.filter.all") if i is None else people[i],
+                          placeholder=t("widget.choose"))
     c4, c5 = st.columns(2)
     livrable = c4.selectbox(t("journal.filter.livrable"), [None, *cached(logbook.livrables)(actor, defi.id)],
-                            key="journal_livrable", format_func=lambda v: t("journal.filter.all") if v is None else v)
+                            key="journal_livrable", format_func=lambda v: t("journal.filter.all") if v is None else v,
+                            placeholder=t("widget.choose"))
     news = c5.selectbox(t("journal.filter.news"), [None, *NEWS], key="journal_news",
-                        format_func=lambda v: t("journal.filter.all") if v is None else news_label(v))
+                        format_func=lambda v: t("journal.filter.all") if v is None else news_label(v),
+                        placeholder=t("widget.choose"))
 start = period[0] if len(period) >= 1 else None
 end = period[1] if len(period) == 2 else start
 filters = JournalFilters(start=start, end=end, categories=tuple(categories), author_id=author, livrable=livrable,
@@ -153,7 +156,7 @@ def entries_tab() -> None:
             st.session_state[pick_key] = chosen if chosen in by_id else editable[0].id
             picked = by_id[st.selectbox(t("journal.form.pick"), list(by_id), key=pick_key,
                                         format_func=lambda i: f"{formats.date(by_id[i].done_on)} · "
-                                                              f"{by_id[i].tache[:80]}")]
+                                                              f"{by_id[i].tache[:80]}", placeholder=t("widget.choose"))]
             edit_form(picked)
 
 

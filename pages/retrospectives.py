@@ -130,7 +130,8 @@ def promotion_view() -> None:
                                             "count": t("retro.col.count")})
     st.markdown(f"### {t('retro.week_bulletins')}")
     labels = dict(zip(rates["week_start"], rates["week"], strict=True))
-    pick = st.selectbox(t("retro.pick_week"), list(reversed(labels)), key="retro_week", format_func=labels.get)
+    pick = st.selectbox(t("retro.pick_week"), list(reversed(labels)), key="retro_week", format_func=labels.get,
+                        placeholder=t("widget.choose"))
     if pick:
         year, week = pick.isocalendar()[:2]
         rows = cached(bulletins.week_bulletins)(actor, ctx.promotion.id, year, week, now)
