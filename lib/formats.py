@@ -81,3 +81,8 @@ def percent(share: float | None, digits: int = 1) -> str:
 def number(value: float | None) -> str:
     """A measured value as written, up to three decimals: « 12 500 », « 3,5 »."""
     return "—" if value is None else format_decimal(value, locale=LOCALE)
+
+
+def day_month(day: dt.date) -> str:
+    """« 23 nov. »: a short tick on a time axis."""
+    return format_date(day, "d MMM", locale=LOCALE)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from lib import formats
 from lib.charts.common import MISSING_COLOUR, MOOD_COLOURS, PALETTE, base_layout, plain
 from lib.i18n import t
 from lib.programme import MOOD_EMOJI
@@ -15,11 +16,18 @@ CALENDAR, PROGRAMME = "calendar", "programme"
 
 
 def x_labels(weeks: pd.DataFrame, axis: str) -> list[str]:
-    """Calendar weeks (2026-W47) or the programme clock (S33 · P3)."""
+    """Calendar weeks (S47 (16-22 nov.)) or the programme clock (S33 · P3)."""
     if axis == PROGRAMME:
         return [f"S{n}" + (f" · P{int(p)}" if pd.notna(p) else "")
                 for n, p in zip(weeks["programme_week"], weeks["phase"], strict=True)]
     return list(weeks["week"])
+
+
+def _week_ticks(fig: go.Figure, weeks: pd.DataFrame, axis: str) -> None:
+    """Calendar weeks are ticked by their Monday (« 16 nov. »): the full label, too long for a
+    tick, stays in the hover text."""
+    if axis == CALENDAR:
+        fig.update_xaxes(tickvals=list(weeks["week"]), ticktext=[formats.day_month(d) for d in weeks["week_start"]])
 
 
 def _mood_axis(fig: go.Figure) -> None:
@@ -36,6 +44,7 @@ def mood_line(trend: pd.DataFrame, axis: str = CALENDAR) -> go.Figure:
         hovertemplate="%{customdata[0]} · %{customdata[1]}<br>%{y}<extra></extra>"))
     _mood_axis(fig)
     fig.update_xaxes(type="category")
+    _week_ticks(fig, trend, axis)
     return base_layout(fig, height=320)
 
 
@@ -54,6 +63,7 @@ def heatmap(cells: pd.DataFrame, axis: str = CALENDAR) -> go.Figure:
         colorbar={"tickvals": [1, 2, 3, 4], "ticktext": [MOOD_EMOJI[m] for m in range(1, 5)], "title": ""},
         hovertemplate="%{y} · %{x}<br>%{z}<extra></extra>"))
     fig.update_xaxes(type="category")
+    _week_ticks(fig, weeks, axis)
     fig.update_yaxes(autorange="reversed")
     base_layout(fig, height=120 + 28 * len(grid.index))
     fig.update_layout(plot_bgcolor=MISSING_COLOUR)
@@ -66,6 +76,7 @@ def participation_bars(rates: pd.DataFrame, axis: str = CALENDAR) -> go.Figure:
                            hovertemplate="%{x}<br>%{y:.0f} % (%{customdata[0]} / %{customdata[1]})<extra></extra>"))
     fig.update_yaxes(range=[0, 100], ticksuffix=" %")
     fig.update_xaxes(type="category")
+    _week_ticks(fig, rates, axis)
     return base_layout(fig, height=280)
 
 

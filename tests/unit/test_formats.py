@@ -51,3 +51,18 @@ def test_short_week_gives_number_and_days_without_iso_code():
 def test_month_is_spelled_out():
     assert formats.month(dt.date(2026, 11, 15)) == "novembre 2026"
     assert formats.month(dt.date(2027, 2, 1)) == "février 2027"
+
+
+def test_week_charts_tick_mondays_and_keep_the_week_words_for_hover():
+    import pandas as pd
+
+    from lib.charts import retro
+
+    mondays = [dt.date(2026, 11, 16), dt.date(2026, 11, 23)]
+    weeks = pd.DataFrame({"week_start": mondays, "week": [formats.week_short(d) for d in mondays],
+                          "programme_week": [32, 33], "phase": [3, 3], "clock": ["c", "c"], "mood": [3, 4],
+                          "filed": [1, 2], "defis": [2, 2], "rate": [0.5, 1.0]})
+    for fig in (retro.mood_line(weeks), retro.participation_bars(weeks)):
+        assert list(fig.data[0].x) == ["S47 (16-22 nov.)", "S48 (23-29 nov.)"]
+        assert list(fig.layout.xaxis.ticktext) == ["16 nov.", "23 nov."]
+    assert retro.participation_bars(weeks, retro.PROGRAMME).layout.xaxis.ticktext is None
