@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from typing import NoReturn, ParamSpec, TypeVar
 
 import jwt
+import pandas as pd
 import streamlit as st
 import streamlit_authenticator as stauth
 from pydantic import ValidationError
 from streamlit_authenticator.utilities import LoginError
 
-from lib import auth, db, invitations, portfolio
+from lib import auth, db, formats, invitations, portfolio
 from lib.clock import local_format
 from lib.config import PROCONNECT, ROOT, get_settings, proconnect_configured
 from lib.errors import ServiceError
@@ -551,6 +552,19 @@ def see_data(key: str, label: str, expanded: bool = False) -> object | None:
 
 
 # --- Widgets shared by several pages ------------------------------------------------------------
+
+
+def french_numbers(df: pd.DataFrame, decimals: dict[str, int], percents: list[str]) -> pd.DataFrame:
+    """A table's decimals and shares written as French readers expect (« 2,75 », « 13,4 % »):
+    Streamlit's grid formats numbers with a dot, or in the browser's language."""
+    out = df.copy()
+    for column, digits in decimals.items():
+        if column in out:
+            out[column] = out[column].map(lambda v, d=digits: "" if pd.isna(v) else formats.decimal(v, d))
+    for column in percents:
+        if column in out:
+            out[column] = out[column].map(lambda v: "" if pd.isna(v) else formats.percent(v))
+    return out
 
 
 def phase_metrics(phases: list, current: object | None) -> None:

@@ -66,3 +66,15 @@ def test_week_charts_tick_mondays_and_keep_the_week_words_for_hover():
         assert list(fig.data[0].x) == ["S47 (16-22 nov.)", "S48 (23-29 nov.)"]
         assert list(fig.layout.xaxis.ticktext) == ["16 nov.", "23 nov."]
     assert retro.participation_bars(weeks, retro.PROGRAMME).layout.xaxis.ticktext is None
+
+
+def test_tables_get_french_decimals_and_percents_and_blanks_for_missing():
+    import pandas as pd
+
+    from lib import ui
+
+    df = pd.DataFrame({"mood": [2.75, None], "participation": [0.134, 1.0], "week": [1, 2]})
+    out = ui.french_numbers(df, {"mood": 2}, ["participation"])
+    assert list(out["mood"]) == ["2,75", ""]
+    assert list(out["participation"]) == [f"13,4{NBSP}%", f"100,0{NBSP}%"]
+    assert list(out["week"]) == [1, 2] and df["mood"].iloc[0] == 2.75  # other columns and the input untouched
