@@ -115,10 +115,12 @@ def promotion_view() -> None:
     st.plotly_chart(retro.participation_bars(rates, axis), key="participation", config={"displayModeBar": False})
     if panel := ui.see_data("retro_participation", t("retro.see_data")):
         with panel:
-            st.dataframe(rates[["week", "clock", "filed", "defis", "rate"]], hide_index=True, width="stretch",
+            # Whole percents « 75 % » (the grid's "percent" preset writes « 75.00% »).
+            st.dataframe(rates[["week", "clock", "filed", "defis", "rate"]].assign(rate=rates["rate"] * 100),
+                         hide_index=True, width="stretch",
                          column_config={**WEEK_COLUMNS, "filed": t("retro.col.filed"), "defis": t("retro.col.defis"),
-                                        "rate": st.column_config.ProgressColumn(t("retro.col.rate"), format="percent",
-                                                                                min_value=0.0, max_value=1.0)})
+                                        "rate": st.column_config.ProgressColumn(t("retro.col.rate"), format="%d %%",
+                                                                                min_value=0, max_value=100)})
     dist = cached(bulletins.mood_by_phase)(actor, ctx.promotion.id, now)
     if not dist.empty:
         st.markdown(f"**{t('retro.distribution_title')}**")
