@@ -141,6 +141,19 @@ def test_search_is_accent_insensitive_on_the_page(app_as, world):
     assert tasks_in_table(at) == ["Réunion d'équipe"]
 
 
+def test_period_filter_is_a_choice_of_periods_then_a_filled_date_range(app_as, world):
+    add(world, world.eig, "Cette semaine", done_on=dt.date(2026, 11, 18))
+    add(world, world.eig, "Le mois dernier", done_on=dt.date(2026, 10, 28))
+    at = app_as("coach", page="pages/journal.py")
+    assert not [d for d in at.date_input if d.key == "journal_period"]  # no empty range (« dd/mm/yyyy »)
+    at.selectbox(key="journal_span").set_value("week").run()
+    assert tasks_in_table(at) == ["Cette semaine"]
+    at.selectbox(key="journal_span").set_value("custom").run()
+    period = at.date_input(key="journal_period")
+    assert period.value == (dt.date(2026, 10, 21), dt.date(2026, 11, 20))  # the last 30 days, filled in
+    assert sorted(tasks_in_table(at)) == ["Cette semaine", "Le mois dernier"]
+
+
 def test_journal_is_not_in_the_menu_of_people_outside_any_team(app_as):
     at = app_as("outsider")
     with pytest.raises(ValueError, match="Could not find a navigation page"):
