@@ -16,9 +16,17 @@ LOCALE = "fr_FR"
 DATE_FIELD = "DD/MM/YYYY"
 
 
+def _day(value: object) -> dt.date:
+    """Babel only asserts its argument is a date (and not at all under python -O): refuse
+    anything else plainly."""
+    if not isinstance(value, dt.date):
+        raise TypeError(f"a date was expected, not {value!r}")
+    return value
+
+
 def date(day: dt.date | None) -> str:
     """« 23/11/2026 »; « — » for no date."""
-    return "—" if day is None else format_date(day, "dd/MM/y", locale=LOCALE)
+    return "—" if day is None else format_date(_day(day), "dd/MM/y", locale=LOCALE)
 
 
 def moment(when: dt.datetime, tz: str = "Europe/Paris") -> str:
@@ -29,7 +37,7 @@ def moment(when: dt.datetime, tz: str = "Europe/Paris") -> str:
 
 
 def _monday(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
+    return _day(day) - dt.timedelta(days=day.weekday())
 
 
 def week(day: dt.date) -> str:
@@ -55,7 +63,7 @@ def iso_week(iso_year: int, iso_week_number: int, short: bool = False) -> str:
 
 def month(day: dt.date) -> str:
     """« novembre 2026 »."""
-    return format_date(day, "MMMM y", locale=LOCALE)
+    return format_date(_day(day), "MMMM y", locale=LOCALE)
 
 
 def decimal(value: float | None, digits: int = 1) -> str:
@@ -85,4 +93,4 @@ def number(value: float | None) -> str:
 
 def day_month(day: dt.date) -> str:
     """« 23 nov. »: a short tick on a time axis."""
-    return format_date(day, "d MMM", locale=LOCALE)
+    return format_date(_day(day), "d MMM", locale=LOCALE)

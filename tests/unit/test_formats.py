@@ -48,6 +48,14 @@ def test_short_week_gives_number_and_days_without_iso_code():
     assert not re.search(r"\d{4}-W\d{2}", formats.iso_week(2026, 48, short=True))
 
 
+def test_a_text_where_a_date_is_expected_is_refused():
+    import pytest
+
+    for formatter in (formats.date, formats.month, formats.week, formats.week_short, formats.day_month):
+        with pytest.raises(TypeError):
+            formatter("novembre 2026")
+
+
 def test_month_is_spelled_out():
     assert formats.month(dt.date(2026, 11, 15)) == "novembre 2026"
     assert formats.month(dt.date(2027, 2, 1)) == "février 2027"
