@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lib import db
+from lib import db, formats
 from lib.audit import record, snapshot
 from lib.clock import add_months, iso_week_of, local_format, now_utc, week_deadline, week_label, week_monday
 from lib.errors import Conflict, NotFound, PermissionDenied, StaleEdit
@@ -217,7 +217,7 @@ def week_state(actor: Actor, defi_id: int, now: dt.datetime | None = None) -> We
         year, week = current_week(promotion, now)
         deadline = deadline_of(promotion, year, week)
         next_year, next_week = iso_week_of(week_monday(year, week) + WEEK)
-        state = WeekState(iso_year=year, iso_week=week, label=week_label(year, week), deadline=deadline,
+        state = WeekState(iso_year=year, iso_week=week, label=formats.iso_week(year, week), deadline=deadline,
                           next_deadline=deadline_of(promotion, next_year, next_week),
                           timezone=promotion.timezone, open=now < deadline)
         bulletin = s.scalar(select(Bulletin).where(Bulletin.defi_id == defi_id, Bulletin.iso_year == year,
@@ -249,7 +249,7 @@ def file_bulletin(actor: Actor, defi_id: int, data: BulletinIn, expected_version
         deadline = deadline_of(promotion, year, week)
         if now >= deadline:
             next_year, next_week = iso_week_of(week_monday(year, week) + WEEK)
-            raise Conflict(t("bulletin.closed", week=week_label(year, week), next=local_format(
+            raise Conflict(t("bulletin.closed", week=formats.iso_week(year, week), next=local_format(
                 deadline_of(promotion, next_year, next_week), promotion.timezone)))
         bulletin = s.scalar(select(Bulletin).where(Bulletin.defi_id == defi_id, Bulletin.iso_year == year,
                                                    Bulletin.iso_week == week))
@@ -377,6 +377,9 @@ def week_bulletins(actor: Actor, promotion_id: int, iso_year: int, iso_week: int
 def export_csv(actor: Actor, defi_id: int, now: dt.datetime | None = None) -> bytes:
     """The défi's readable bulletins as CSV (semicolons and a BOM: French spreadsheets)."""
     df = defi_bulletins(actor, defi_id, now).sort_values("week_start")
+    # Dates as every page shows them (a French spreadsheet reads 09/11/2026 as a date).
+    df["week_start"], df["key_date"] = df["week_start"].map(formats.date), df["key_date"].map(
+        lambda d: formats.date(d) if isinstance(d, dt.date) else "")
     headers = ["week", "week_start", "mood", "priority", "ups_downs", "help_request", "help_status",
                "help_answer", "key_date", "key_date_description"]
     rows = (["" if v is None or (isinstance(v, float) and pd.isna(v)) else v for v in row]

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lib import db
+from lib import db, formats
 from lib.audit import record, snapshot
 from lib.clock import add_months, now_utc
 from lib.errors import NotFound, PermissionDenied, StaleEdit
@@ -240,7 +240,7 @@ def save_carnet(actor: Actor, defi_id: int, month: dt.date, data: CarnetIn, expe
         require(s, actor, Action.WRITE_CARNET, defi_id)
         today = _local_today(s, defi_id, now)
         if not is_editable(month, today):
-            raise PermissionDenied(t("carnet.closed", month=f"{month:%m/%Y}"))
+            raise PermissionDenied(t("carnet.closed", month=formats.month(month)))
         carnet = s.scalar(select(MonthlyCheckin).where(MonthlyCheckin.user_id == actor.id,
                                                        MonthlyCheckin.month == month))
         if carnet is not None and carnet.defi_id != defi_id:

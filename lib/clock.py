@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 import holidays
 from babel.dates import format_date
 
+from lib import formats
 from lib.config import get_settings
-from lib.i18n import LANGUAGE, t
+from lib.i18n import t
 
 
 def now_utc() -> dt.datetime:
@@ -45,7 +46,8 @@ def week_monday(iso_year: int, iso_week: int) -> dt.date:
 
 
 def week_label(iso_year: int, iso_week: int) -> str:
-    return f"{iso_year}-W{iso_week:02d}"
+    """A week for tables and axes, « S48 (23-29 nov.) »: readers never see ISO codes."""
+    return formats.iso_week(iso_year, iso_week, short=True)
 
 
 @lru_cache(maxsize=64)
@@ -73,14 +75,12 @@ def week_deadline(iso_year: int, iso_week: int, weekday: int = 5, at: str = "15:
 
 
 def local_format(moment: dt.datetime, tz: str = "Europe/Paris") -> str:
-    """A moment as French people read it: « vendredi 20/11 à 15:00 »."""
-    local = moment.astimezone(ZoneInfo(tz))
-    day = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"][local.weekday()]
-    return f"{day} {local:%d/%m/%Y} à {local:%H:%M}"
+    """A moment as French people read it: « vendredi 20/11/2026 à 15:00 »."""
+    return formats.moment(moment, tz)
 
 
 def _weekday(day: dt.date) -> str:
-    return format_date(day, "EEEE", locale=LANGUAGE)
+    return format_date(day, "EEEE", locale=formats.LOCALE)
 
 
 def due_in_words(due: dt.datetime | dt.date, now: dt.datetime, tz: str = "Europe/Paris") -> str:

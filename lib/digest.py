@@ -20,7 +20,7 @@ import sys
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from lib import db
+from lib import db, formats
 from lib.bulletins import (
     current_week,
     deadline_of,
@@ -30,7 +30,7 @@ from lib.bulletins import (
     programme_start,
     published_until,
 )
-from lib.clock import iso_week_of, local_format, now_utc, week_label, week_monday
+from lib.clock import iso_week_of, local_format, now_utc, week_monday
 from lib.config import get_settings
 from lib.errors import Conflict
 from lib.i18n import t
@@ -88,7 +88,7 @@ def build_recap(promotion_id: int, iso_year: int, iso_week: int, now: dt.datetim
         deadline = deadline_of(promotion, iso_year, iso_week)
         if now < deadline:
             # Before the deadline a week's bulletins are not public: no recap yet.
-            raise Conflict(t("digest.not_published", week=week_label(iso_year, iso_week),
+            raise Conflict(t("digest.not_published", week=formats.iso_week(iso_year, iso_week),
                              deadline=local_format(deadline, promotion.timezone)))
         monday = week_monday(iso_year, iso_week)
         rows = s.execute(
@@ -111,7 +111,7 @@ def build_recap(promotion_id: int, iso_year: int, iso_week: int, now: dt.datetim
         clock = programme_clock(promotion, phase_windows(s, promotion), monday)
         recipients = _members(s, promotion_id)
         name = promotion.name
-    subject = t("digest.recap.subject", week=week_label(iso_year, iso_week), promotion=name)
+    subject = t("digest.recap.subject", week=formats.iso_week(iso_year, iso_week), promotion=name)
     bulletins = [{"name": r.name, "mood": _mood(r.mood), "priority": r.priority, "ups_downs": r.ups_downs}
                  for r in rows]
     helps = [{"name": r.name, "status": t(f"help.status.{r.status}") if r.status else "",
@@ -173,7 +173,7 @@ def reminders(now: dt.datetime | None = None) -> list[Email]:
                     continue
                 when = local_format(deadline, promotion.timezone)
                 link = f"{settings.app_url.rstrip('/')}/bulletin"
-                label = week_label(year, week)
+                label = formats.iso_week(year, week)
                 subject = t("digest.remind.subject", week=label, defi=name)
                 body = t("digest.remind.body", defi=name, week=label, deadline=when)
                 out.append(compose("reminder", subject, recipients, body=body, link=link))

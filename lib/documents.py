@@ -11,18 +11,19 @@ import plotly.graph_objects as go
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from lib import formats
 from lib.i18n import t
 
 
 def fmt_date(day: dt.date | dt.datetime | None) -> str:
-    return "—" if day is None else f"{day:%d/%m/%Y}"
+    return formats.date(day)
 
 
 def fmt_value(value: float | None, unit: str, on: dt.date | None = None) -> str:
     """12 500 utilisateurs (03/11/2026): a value with its unit and, when given, its date."""
     if value is None:
         return "—"
-    text = f"{value:g} {unit}".strip()
+    text = f"{formats.number(value)} {unit}".strip()
     return f"{text} ({fmt_date(on)})" if on else text
 
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from lib import bulletins, db
+from lib import bulletins, db, formats
 from lib.clock import now_utc, week_monday
 from lib.committees import ActionInfo, action_rows
 from lib.documents import embed, fmt_date, fmt_value, render
@@ -307,4 +307,4 @@ def dossier_html(d: Dossier) -> str:
                                                                          (-1, "dossier.bad_news"))]
     return render("dossier.html", title=t("dossier.title", defi=d.defi, number=d.phase_number, phase=d.phase_name),
                   d=d, charts=embed(figures), rows=rows, news=news,
-                  mood_average="—" if d.mood_average is None else f"{d.mood_average:.1f}")
+                  mood_average=formats.decimal(d.mood_average))

@@ -39,7 +39,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from lib import db
+from lib import db, formats
 from lib.audit import record
 from lib.clock import now_utc
 from lib.errors import NotFound, ServiceError
@@ -288,7 +288,7 @@ def delimiter_of(first_line: str) -> str:
 def csv_error_message(error: str, last: int) -> str:
     """The csv module's error on a record, in French."""
     if "field limit" in error:
-        return t("import.problem.cell_too_big", max=f"{csv.field_size_limit():,}".replace(",", "\u202f"))
+        return t("import.problem.cell_too_big", max=formats.integer(csv.field_size_limit()))
     if "end of data" in error:
         return t("import.problem.open_quote_eof")
     return t("import.problem.bad_quotes", last=last)

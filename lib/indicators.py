@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lib import db
+from lib import db, formats
 from lib.audit import record, snapshot
 from lib.clock import now_utc
 from lib.errors import Conflict, NotFound, StaleEdit
@@ -191,7 +191,7 @@ def _check_measurement(s: Session, indicator: Indicator, data: MeasurementIn, no
     clash = s.scalar(select(Measurement.id).where(Measurement.indicator_id == indicator.id,
                                                   Measurement.measured_on == data.measured_on))
     if clash is not None and clash != measurement_id:
-        raise Conflict(t("indicators.measurement.duplicate", date=f"{data.measured_on:%d/%m/%Y}"))
+        raise Conflict(t("indicators.measurement.duplicate", date=formats.date(data.measured_on)))
 
 
 def add_measurement(actor: Actor, indicator_id: int, data: MeasurementIn, now: dt.datetime | None = None) -> int:

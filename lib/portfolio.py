@@ -11,7 +11,7 @@ import pandas as pd
 from pydantic import BaseModel
 from sqlalchemy import and_, func, select
 
-from lib import db, risk
+from lib import db, formats, risk
 from lib.bulletins import load_promotion, programme_end, programme_start
 from lib.clock import iso_week_of, now_utc, week_deadline
 from lib.models import (
@@ -118,7 +118,7 @@ def defi_statuses(actor: Actor, promotion_id: int, now: dt.datetime | None = Non
         phases = [PhaseInfo(number=n, name=name, planned_start=a, planned_end=b, validated=v is not None)
                   for d, n, name, a, b, v in phase_rows if d == defi.id]
         current = next((p for p in phases if p.planned_start <= local_today < p.planned_end), None)
-        out.append(DefiStatus(defi=defi, phases=phases, current_phase=current, week_label=f"{year}-W{week:02d}",
+        out.append(DefiStatus(defi=defi, phases=phases, current_phase=current, week_label=formats.iso_week(year, week),
                               bulletin_filed=defi.id in filed, deadline=deadline, deadline_tz=promotion.timezone))
     return out
 

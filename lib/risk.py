@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from lib import formats
 from lib.bulletins import closed_weeks, programme_end, programme_start
 from lib.carnets import last_writable_day, month_of
 from lib.clock import add_months
@@ -131,7 +132,7 @@ def mood_low(s: Signals, th: Thresholds = THRESHOLDS) -> str | None:
     average = sum(filed) / len(filed)
     if average > th.low_mood:
         return None
-    return t("risk.reason.mood_low", average=f"{average:.1f}".replace(".", ","), weeks=th.mood_weeks)
+    return t("risk.reason.mood_low", average=formats.decimal(average), weeks=th.mood_weeks)
 
 
 def bulletins_missing(s: Signals, th: Thresholds = THRESHOLDS) -> str | None:
@@ -213,7 +214,7 @@ def assess(s: Signals, th: Thresholds = THRESHOLDS, rules: list | None = None) -
 def rule_docs(th: Thresholds = THRESHOLDS) -> list[str]:
     """The rules in French, with the thresholds the code uses (shown on the portfolio page)."""
     values = {name: getattr(th, name) for name in th.__dataclass_fields__}
-    values["low_mood"] = f"{th.low_mood:.1f}".replace(".", ",")
+    values["low_mood"] = formats.decimal(th.low_mood)
     values["progress_gap"] = _pct(th.progress_gap)
     return [t(f"risk.doc.{key}", **values) for key, _ in RULES] + [t("risk.doc.levels", **values)]
 

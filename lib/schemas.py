@@ -13,6 +13,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from lib import formats
 from lib.auth import DEMO_PASSWORD
 from lib.i18n import t
 from lib.models import Category, CoachingForm, DefiRole, GlobalRole, IndicatorTheme, Perennisation
@@ -68,7 +69,7 @@ def password_rule(value: str) -> str:
 def plausible_date(value: dt.date) -> dt.date:
     day = value.date() if isinstance(value, dt.datetime) else value
     if not EARLIEST <= day <= LATEST:
-        raise ValueError(t("validation.date_range", start=f"{EARLIEST:%d/%m/%Y}", end=f"{LATEST:%d/%m/%Y}"))
+        raise ValueError(t("validation.date_range", start=formats.date(EARLIEST), end=formats.date(LATEST)))
     return value
 
 
@@ -411,7 +412,7 @@ MAX_COUNT = 100_000
 
 def count_rule(value: int) -> int:
     if not 0 <= value <= MAX_COUNT:
-        raise ValueError(t("validation.count", max=f"{MAX_COUNT:,}".replace(",", "\u202f")))
+        raise ValueError(t("validation.count", max=formats.integer(MAX_COUNT)))
     return value
 
 

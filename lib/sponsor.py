@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lib import bulletins, committees, db, indicators, key_dates, phases, portfolio, risk
+from lib import bulletins, committees, db, formats, indicators, key_dates, phases, portfolio, risk
 from lib.bulletins import load_promotion, programme_end, programme_start
 from lib.charts import svg
 from lib.clock import due_in_words, local_format, now_utc
@@ -259,7 +259,7 @@ def _printed(b: DefiBrief) -> dict:
     timeline = svg.timeline([(f"{p.number}. {p.name}", p.planned_start, p.planned_end, p.state,
                               f"{t(f'phase_state.{p.state}')} · {p.objectives_done} / {len(p.objectives)}")
                              for p in b.phases], b.today) if b.phases else None
-    mood = (svg.mood([(m.week.split("-")[-1], m.mood) for m in b.moods],
+    mood = (svg.mood([(formats.day_month(m.week_start), m.mood) for m in b.moods],
                      {level: t(f"bulletin.mood.{level}") for level in range(1, 5)})
             if any(m.mood is not None for m in b.moods) else None)
     measured = [i for i in b.indicators if i.progress is not None][:INDICATORS_PRINTED]

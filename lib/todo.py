@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel
 from sqlalchemy import and_, case, func, select
 
-from lib import committees, db, help_requests, key_dates, portfolio
+from lib import committees, db, formats, help_requests, key_dates, portfolio
 from lib.auth import LOGIN_ACTIONS, NO_PASSWORD
 from lib.bulletins import current_week, deadline_of, load_promotion, programme_end
 from lib.carnets import last_writable_day, writable_months
-from lib.clock import now_utc, week_label
+from lib.clock import now_utc
 from lib.i18n import t
 from lib.models import (
     AuditEvent,
@@ -182,7 +182,7 @@ def coach_todo(actor: Actor, promotion_id: int, now: dt.datetime | None = None) 
         for defi_id in ids if running else []:
             if defi_id not in filed:
                 items.append(TodoItem(kind="bulletin_missing", label=t("todo.bulletin_missing",
-                                                                       week=week_label(year, week)),
+                                                                       week=formats.iso_week(year, week)),
                                       defi_id=defi_id, defi=mine[defi_id], due=deadline, urgent=deadline <= now))
 
     for action in committees.overdue_actions(actor, promotion_id, today):

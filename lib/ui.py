@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from typing import NoReturn, ParamSpec, TypeVar
 
 import jwt
+import pandas as pd
 import streamlit as st
 import streamlit_authenticator as stauth
 from pydantic import ValidationError
 from streamlit_authenticator.utilities import LoginError
 
-from lib import auth, db, invitations, portfolio
+from lib import auth, db, formats, invitations, portfolio
 from lib.clock import local_format
 from lib.config import PROCONNECT, ROOT, get_settings, proconnect_configured
 from lib.errors import ServiceError
@@ -239,21 +240,31 @@ class PageContext:
     defi: portfolio.DefiInfo | None
 
 
+def role_label(actor: Actor, defi: portfolio.DefiInfo | None) -> str:
+    """What the person is on the chosen défi (sponsor, porteur·se, EIG); coaches and admins
+    keep their programme role; « membre » only for someone in no team of the promotion."""
+    if defi is not None and defi.my_role is not None:
+        return t(f"defi_role.{defi.my_role}")
+    return t(f"role.{actor.role}")
+
+
 def sidebar(actor: Actor, authenticator: stauth.Authenticate) -> PageContext:
     """Promotion and défi pickers offering only what the user may see; logout."""
     with st.sidebar:
-        st.caption(t("app.sidebar.logged_as", name=md(actor.display_name), role=t(f"role.{actor.role}")))
+        who = st.empty()  # filled once the défi is chosen: the role shown is the one on that défi
         promotions = cached(portfolio.promotions_for)(actor)
         promotion = defi = None
         if promotions:
             promotion = st.selectbox(t("app.sidebar.promotion"), promotions, format_func=lambda p: p.name,
-                                     key="promotion_pick")
+                                     key="promotion_pick", placeholder=t("widget.choose"))
             defis = cached(portfolio.defis_for)(actor, promotion.id)
             if defis:
                 defi = st.selectbox(t("app.sidebar.defi"), defis, key="defi_pick",
-                                    format_func=lambda d: f"{d.name} · {d.administration}")
+                                    format_func=lambda d: f"{d.name} · {d.administration}",
+                                    placeholder=t("widget.choose"))
             else:
                 st.info(t("app.sidebar.no_defi"))
+        who.caption(t("app.sidebar.logged_as", name=md(actor.display_name), role=role_label(actor, defi)))
         # Logging out in a callback runs before the next script run, so the page redraws
         # logged out at once and a click arriving during a rerun is not lost.
         st.button(t("app.logout"), key="logout_button", on_click=_logout, args=(authenticator,))
@@ -541,6 +552,19 @@ def see_data(key: str, label: str, expanded: bool = False) -> object | None:
 
 
 # --- Widgets shared by several pages ------------------------------------------------------------
+
+
+def french_numbers(df: pd.DataFrame, decimals: dict[str, int], percents: list[str]) -> pd.DataFrame:
+    """A table's decimals and shares written as French readers expect (« 2,75 », « 13,4 % »):
+    Streamlit's grid formats numbers with a dot, or in the browser's language."""
+    out = df.copy()
+    for column, digits in decimals.items():
+        if column in out:
+            out[column] = out[column].map(lambda v, d=digits: "" if pd.isna(v) else formats.decimal(v, d))
+    for column in percents:
+        if column in out:
+            out[column] = out[column].map(lambda v: "" if pd.isna(v) else formats.percent(v))
+    return out
 
 
 def phase_metrics(phases: list, current: object | None) -> None:

@@ -36,7 +36,8 @@ def invitations_panel() -> None:
     if not invitable:
         return
     person = st.selectbox(t("admin.invitations.pick"), invitable, key="invite_pick",
-                          format_func=lambda p: f"{p['display_name']} ({p['login']}) · {p['state_label']}")
+                          format_func=lambda p: f"{p['display_name']} ({p['login']}) · {p['state_label']}",
+                          placeholder=t("widget.choose"))
     again = person["state"] != "none"
     if st.button(t("admin.invitations.resend" if again else "admin.invitations.send"),
                  key=f"invite_{person['id']}"):
@@ -62,7 +63,7 @@ with tab_users:
         name = st.text_input(t("admin.users.display_name"), key="new_name")
         email = st.text_input(t("admin.users.email"), key="new_email")
         role = st.selectbox(t("admin.users.role"), roles, index=roles.index(GlobalRole.MEMBER),
-                            format_func=lambda r: t(f"role.{r}"), key="new_role")
+                            format_func=lambda r: t(f"role.{r}"), key="new_role", placeholder=t("widget.choose"))
         password = st.text_input(t("admin.users.password_optional"), type="password", key="new_password")
         if st.form_submit_button(t("admin.create")):
             submit(lambda: UserIn(login=login, display_name=name, email=email, role=role, password=password or None),
@@ -72,13 +73,14 @@ with tab_users:
     if not people.empty:
         with st.expander(t("admin.users.edit")):
             pick = st.selectbox(t("admin.memberships.user"), people.to_dict("records"),
-                                format_func=lambda u: f"{u['display_name']} ({u['login']})", key="edit_pick")
+                                format_func=lambda u: f"{u['display_name']} ({u['login']})", key="edit_pick",
+                                placeholder=t("widget.choose"))
             with st.form(f"edit_user_{pick['id']}_{pick['version']}"):
                 login = st.text_input(t("admin.users.login"), pick["login"])
                 name = st.text_input(t("admin.users.display_name"), pick["display_name"])
                 email = st.text_input(t("admin.users.email"), pick["email"])
                 role = st.selectbox(t("admin.users.role"), roles, index=roles.index(GlobalRole(pick["role"])),
-                                    format_func=lambda r: t(f"role.{r}"))
+                                    format_func=lambda r: t(f"role.{r}"), placeholder=t("widget.choose"))
                 active = st.checkbox(t("admin.users.active"), value=bool(pick["active"]))
                 if st.form_submit_button(t("admin.save")):
                     submit(lambda: UserIn(login=login, display_name=name, email=email, role=role),
@@ -100,10 +102,12 @@ with tab_teams:
         if defis and not people.empty:
             with st.form("add_membership"):
                 person = st.selectbox(t("admin.memberships.user"), people.to_dict("records"),
-                                      format_func=lambda u: f"{u['display_name']} ({u['login']})")
-                defi = st.selectbox(t("admin.memberships.defi"), defis, format_func=lambda d: d.name)
+                                      format_func=lambda u: f"{u['display_name']} ({u['login']})",
+                                      placeholder=t("widget.choose"))
+                defi = st.selectbox(t("admin.memberships.defi"), defis, format_func=lambda d: d.name,
+                                    placeholder=t("widget.choose"))
                 role = st.selectbox(t("admin.memberships.role"), list(DefiRole),
-                                    format_func=lambda r: t(f"defi_role.{r}"))
+                                    format_func=lambda r: t(f"defi_role.{r}"), placeholder=t("widget.choose"))
                 if st.form_submit_button(t("admin.memberships.add")):
                     submit(lambda: MembershipIn(user_id=person["id"], defi_id=defi.id, role=role),
                            lambda data: users.add_membership(actor, data),
@@ -116,6 +120,7 @@ with tab_teams:
                 "user": t("admin.memberships.user"), "login": t("admin.users.login"),
                 "defi": t("admin.memberships.defi"), "role": t("admin.memberships.role")})
             gone = st.selectbox(t("admin.memberships.remove"), teams.to_dict("records"), index=None,
+                                placeholder=t("widget.choose"),
                                 format_func=lambda m: f"{m['user']} · {m['defi']} · {m['role']}")
             if gone and st.button(t("admin.memberships.remove")):
                 submit(lambda: gone["id"], lambda mid: users.remove_membership(actor, mid),
@@ -136,7 +141,8 @@ with tab_promotions:
         if promotions:
             with st.form("create_defi"):
                 st.markdown(f"**{t('admin.defis.create')}**")
-                promotion = st.selectbox(t("app.sidebar.promotion"), promotions, format_func=lambda p: p.name)
+                promotion = st.selectbox(t("app.sidebar.promotion"), promotions, format_func=lambda p: p.name,
+                                         placeholder=t("widget.choose"))
                 defi_name = st.text_input(t("admin.defis.name"))
                 administration = st.text_input(t("admin.defis.administration"))
                 description = st.text_area(t("admin.defis.description"))
@@ -150,6 +156,7 @@ if is_admin:
         st.caption(t("admin.privacy.intro"))
         people = cached(users.list_users)(actor)
         person = st.selectbox(t("admin.privacy.person"), people.to_dict("records"), index=None, key="privacy_pick",
+                              placeholder=t("widget.choose"),
                               format_func=lambda u: f"{u['display_name']} ({u['login']})")
         if person:
             if st.button(t("admin.privacy.prepare"), key=f"privacy_export_{person['id']}"):

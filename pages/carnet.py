@@ -4,7 +4,7 @@ Private: the services refuse everyone else, whatever this page shows."""
 
 import streamlit as st
 
-from lib import carnets, ui
+from lib import carnets, formats, ui
 from lib.charts import journal as charts
 from lib.clock import today_local
 from lib.i18n import t
@@ -25,7 +25,7 @@ ui.title(t("carnet.title"), defi)
 
 
 def month_label(month) -> str:  # noqa: ANN001 - date
-    return f"{month:%m/%Y}"
+    return formats.month(month)
 
 
 def show_carnet(carnet: carnets.CarnetView) -> None:
@@ -60,7 +60,8 @@ def history(user_id: int) -> None:
 
 def write_tab() -> None:
     months = carnets.writable_months(today)
-    month = st.selectbox(t("carnet.month"), months, format_func=month_label, key=f"carnet_month_{defi.id}") \
+    month = st.selectbox(t("carnet.month"), months, format_func=month_label, key=f"carnet_month_{defi.id}",
+                         placeholder=t("widget.choose")) \
         if len(months) > 1 else months[0]
     form = cached(carnets.carnet_form)(actor, defi.id, month)
     existing = form.existing
@@ -68,7 +69,7 @@ def write_tab() -> None:
         st.success(t("carnet.written", month=month_label(month)))
     else:
         st.warning(t("carnet.not_written", month=month_label(month)))
-    st.caption(t("carnet.editable_until", day=f"{form.editable_until:%d/%m/%Y}"))
+    st.caption(t("carnet.editable_until", day=formats.date(form.editable_until)))
     opened = ui.edit("carnet", f"{defi.id}_{actor.id}_{month}", existing.version if existing else None)
     ui.newer_version(opened, lambda: show_carnet(existing))
     with st.form(opened.key):
@@ -117,7 +118,8 @@ def coach_page() -> None:
             "written_this_month": st.column_config.CheckboxColumn(t("carnet.coach.col.written")),
             "carnets": t("carnet.coach.col.carnets")})
         people = dict(zip(status["user_id"], status["eig"], strict=True))
-        picked = st.selectbox(t("carnet.coach.pick"), list(people), format_func=people.get, key=f"carnet_eig_{defi.id}")
+        picked = st.selectbox(t("carnet.coach.pick"), list(people), format_func=people.get, key=f"carnet_eig_{defi.id}",
+                              placeholder=t("widget.choose"))
         history(int(picked))
     if ctx.promotion:
         with st.expander(t("carnet.coach.promotion_missing")):

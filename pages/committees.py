@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from lib import committees, dossier, phases, ui
+from lib import committees, dossier, formats, phases, ui
 from lib.charts import phases as charts
 from lib.clock import local_format, today_local
 from lib.i18n import t
@@ -50,7 +50,8 @@ def _default_phase() -> int:
 
 # Keyed by the défi: switching défi in the sidebar must never leave another défi's phase picked.
 phase = st.selectbox(t("committees.phase_pick"), views, index=_default_phase(), key=f"committee_phase_{ctx.defi.id}",
-                     format_func=lambda p: f"{p.number}. {p.name} · {t(f'phase_state.{p.state}')}")
+                     format_func=lambda p: f"{p.number}. {p.name} · {t(f'phase_state.{p.state}')}",
+                     placeholder=t("widget.choose"))
 ui.same_defi(ctx.defi, phase)
 committee = cached(committees.committee_for_phase)(actor, phase.id, today)
 
@@ -70,7 +71,8 @@ def schedule_form(existing: committees.CommitteeView | None) -> None:
             t("committees.schedule.participants"), people,
             format_func=lambda p: f"{p.name} ({t(f'defi_role.{p.role}')})",
             default=[p for p in people if existing and p.id in {q.id for q in existing.participants}]
-            if existing else [p for p in people if p.role in ("eig", "porteur", "coach")])
+            if existing else [p for p in people if p.role in ("eig", "porteur", "coach")],
+            placeholder=t("widget.choose_many"), select_all=False)
         guests = st.text_input(t("committees.schedule.guests"), value=existing.guests if existing else "",
                                max_chars=500, help=t("committees.schedule.guests_help"))
         label = t("committees.schedule.update") if existing else t("committees.schedule.submit")
@@ -107,13 +109,14 @@ def notes_form(c: committees.CommitteeView) -> None:
         st.text_area(t("committees.notes.difficulties"), value=c.difficulties, max_chars=5000,
                      key=field("difficulties"))
         st.selectbox(t("committees.notes.objectives_rating"), RATINGS, index=RATINGS.index(c.objectives_rating),
-                     format_func=_rating_label, key=field("objectives_rating"))
+                     format_func=_rating_label, key=field("objectives_rating"), placeholder=t("widget.choose"))
         st.text_area(t("committees.notes.orientation"), value=c.orientation, max_chars=5000, key=field("orientation"))
         st.markdown(f"**{t('committees.notes.axes')}**")
         for axis in committees.AXES:
             a1, a2 = st.columns([1, 3])
             a1.selectbox(t(f"committees.axis.{axis}"), RATINGS, index=RATINGS.index(getattr(c, f"{axis}_rating")),
-                         format_func=_rating_label, key=field(f"{axis}_rating"), help=t(f"committees.axis.{axis}.help"))
+                         format_func=_rating_label, key=field(f"{axis}_rating"), help=t(f"committees.axis.{axis}.help"),
+                         placeholder=t("widget.choose"))
             a2.text_area(t("committees.notes.axis_comment", axis=t(f"committees.axis.{axis}")),
                          value=getattr(c, f"{axis}_comment"), key=field(f"{axis}_comment"), max_chars=2000, height=80)
         ui.save_button(t("committees.notes.save"), opened.key,
@@ -195,10 +198,10 @@ def actions_tab() -> None:
         for a in mine:
             c1, c2, c3 = st.columns([4, 2, 1])
             flag = " ⚠️" if a.overdue else ""
-            c1.markdown(f"{ui.md(a.description)} · {ui.md(a.owner)} · {a.due_on:%d/%m/%Y}{flag}")
+            c1.markdown(f"{ui.md(a.description)} · {ui.md(a.owner)} · {formats.date(a.due_on)}{flag}")
             choice = c2.selectbox(t("dossier.col.status"), statuses, index=statuses.index(a.status),
                                   format_func=lambda s: t(f"action_status.{s.value}"), key=f"status_{a.id}",
-                                  label_visibility="collapsed")
+                                  label_visibility="collapsed", placeholder=t("widget.choose"))
             if c3.button(t("committees.actions.apply"), key=f"apply_{a.id}") and submit(
                     lambda choice=choice: choice,
                     lambda s, a=a: committees.set_action_status(actor, a.id, s, a.version) or True):
@@ -210,7 +213,8 @@ def actions_tab() -> None:
             description = st.text_input(t("dossier.col.action"), max_chars=500)
             c1, c2 = st.columns(2)
             owner = c1.selectbox(t("dossier.col.owner"), owners,
-                                 format_func=lambda p: f"{p.name} ({t(f'committees.owner_role.{p.role}')})")
+                                 format_func=lambda p: f"{p.name} ({t(f'committees.owner_role.{p.role}')})",
+                                 placeholder=t("widget.choose"))
             due = c2.date_input(t("dossier.col.due"), value=today + dt.timedelta(days=30), format=DATE)
             if st.form_submit_button(t("committees.actions.add_submit")) and submit(
                     lambda: CommitteeActionIn(description=description, owner_id=owner.id if owner else 0, due_on=due),
@@ -257,10 +261,10 @@ def report_tab() -> None:
 
 def dossier_tab() -> None:
     d = cached(dossier.committee_dossier)(actor, phase.id)
-    st.caption(t("dossier.intro", start=f"{d.start:%d/%m/%Y}", end=f"{d.end:%d/%m/%Y}"))
+    st.caption(t("dossier.intro", start=formats.date(d.start), end=formats.date(d.end)))
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(t("dossier.metric.participation"), f"{d.weeks_filed} / {d.weeks_expected}")
-    c2.metric(t("dossier.metric.mood"), f"{d.mood_average:.1f} / 4" if d.mood_average is not None else "—")
+    c2.metric(t("dossier.metric.mood"), f"{formats.decimal(d.mood_average)} / 4" if d.mood_average is not None else "—")
     c3.metric(t("dossier.metric.help"), len(d.help_requests))
     c4.metric(t("dossier.metric.overdue"), d.overdue_actions)
 
@@ -300,7 +304,7 @@ def dossier_tab() -> None:
             if items:
                 with st.expander(f"{t(key)} ({len(items)})"):
                     for n in items:
-                        st.text(f"{n.done_on:%d/%m/%Y} · {n.tache}" + (f" ({n.livrable})" if n.livrable else ""))
+                        st.text(f"{formats.date(n.done_on)} · {n.tache}" + (f" ({n.livrable})" if n.livrable else ""))
     else:
         st.info(t("dossier.empty.journal"))
 

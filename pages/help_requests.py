@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lib import help_requests, portfolio
+from lib import formats, help_requests, portfolio
 from lib.clock import now_utc
 from lib.i18n import t
 from lib.schemas import HelpAnswerIn
@@ -21,7 +21,7 @@ c1, c2, c3, c4, c5 = st.columns(5)
 c1.metric(t("help.metric.open"), times.open)
 c2.metric(t("help.metric.assigned"), times.assigned)
 c3.metric(t("help.metric.resolved"), times.resolved)
-hours = lambda h: t("help.hours", h=f"{h:.1f}".replace(".", ",")) if h is not None else t("help.na")  # noqa: E731
+hours = lambda h: t("help.hours", h=formats.decimal(h)) if h is not None else t("help.na")  # noqa: E731
 c4.metric(t("help.metric.first_answer"), hours(times.hours_to_first_answer))
 c5.metric(t("help.metric.resolve"), hours(times.hours_to_resolve))
 
@@ -29,11 +29,13 @@ coaches = cached(help_requests.coaches)(actor)
 defis = cached(portfolio.defis_for)(actor, ctx.promotion.id)
 f1, f2, f3 = st.columns(3)
 status = f1.selectbox(t("help.filter.status"), [None, "open", "assigned", "resolved"], key="help_status",
-                      format_func=lambda s: t("help.filter.all") if s is None else t(f"help.status.{s}"))
+                      format_func=lambda s: t("help.filter.all") if s is None else t(f"help.status.{s}"),
+                      placeholder=t("widget.choose"))
 assignee = f2.selectbox(t("help.filter.assignee"), [None, *coaches], key="help_assignee",
-                        format_func=lambda c: t("help.filter.all") if c is None else c.name)
+                        format_func=lambda c: t("help.filter.all") if c is None else c.name,
+                        placeholder=t("widget.choose"))
 defi = f3.selectbox(t("help.filter.defi"), [None, *defis], key="help_defi",
-                    format_func=lambda d: t("help.filter.all") if d is None else d.name)
+                    format_func=lambda d: t("help.filter.all") if d is None else d.name, placeholder=t("widget.choose"))
 board = cached(help_requests.board)(actor, ctx.promotion.id, status, assignee.id if assignee else None,
                                     defi.id if defi else None, now)
 
@@ -50,13 +52,15 @@ st.dataframe(board[["defi", "week", "request", "status_label", "assignee", "age_
 st.subheader(t("help.manage"))
 tickets = board.to_dict("records")
 pick = st.selectbox(t("help.pick"), tickets, key="help_pick",
-                    format_func=lambda r: f"{r['defi']} · {r['week']} · {r['status_label']} · {r['request'][:60]}")
+                    format_func=lambda r: f"{r['defi']} · {r['week']} · {r['status_label']} · {r['request'][:60]}",
+                    placeholder=t("widget.choose"))
 st.text(pick["request"])
 left, right = st.columns(2)
 with left, st.form(f"assign_{pick['id']}_{pick['version']}"):
     ids = [c.id for c in coaches]
     coach = st.selectbox(t("help.assign_to"), coaches, format_func=lambda c: c.name,
-                         index=ids.index(pick["assignee_id"]) if pick["assignee_id"] in ids else 0)
+                         index=ids.index(pick["assignee_id"]) if pick["assignee_id"] in ids else 0,
+                         placeholder=t("widget.choose"))
     if st.form_submit_button(t("help.assign")) and submit(
             lambda: coach.id,
             lambda coach_id: help_requests.assign(actor, pick["id"], coach_id, pick["version"]) or True):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from lib import bulletins, committees, indicators, portfolio, sponsor, todo, ui
+from lib import bulletins, committees, formats, indicators, portfolio, sponsor, todo, ui
 from lib.charts.home import phase_strip, phase_table
 from lib.charts.indicators import progress_chart
 from lib.charts.phases import defi_gantt
@@ -121,13 +121,13 @@ def committee_news(defi_id: int) -> None:
               if a.overdue and a.owner_id != actor.id]
     if others:
         st.warning(t("home.committees.defi_overdue") + " : " + " ; ".join(
-            f"{md(a.description)} ({md(a.owner)}, {a.due_on:%d/%m/%Y})" for a in others))
+            f"{md(a.description)} ({md(a.owner)}, {formats.date(a.due_on)})" for a in others))
     report = cached(committees.latest_published_report)(actor, defi_id)
     if report is None:
         st.caption(t("home.committees.no_report"))
         return
     with st.expander(t("home.committees.latest_report", number=report.phase_number, name=md(report.phase_name),
-                       at=f"{report.published_at:%d/%m/%Y}"), expanded=True):
+                       at=formats.date(report.published_at)), expanded=True):
         st.markdown(md(report.text))
 
 

@@ -25,7 +25,7 @@ if not promotions:
 ids = [p.id for p in promotions]
 default = ids.index(ctx.promotion.id) if ctx.promotion and ctx.promotion.id in ids else 0
 promotion = st.selectbox(t("import.promotion"), promotions, index=default, format_func=lambda p: p.name,
-                         key="import_promotion")
+                         key="import_promotion", placeholder=t("widget.choose"))
 
 
 def problems_section(preview: importers.Analysis, severity: str, report: Callable[[], str], file_name: str) -> None:

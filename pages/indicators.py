@@ -3,7 +3,7 @@ baseline with its data; the team and the coaches add indicators and measurements
 
 import streamlit as st
 
-from lib import indicators, ui
+from lib import formats, indicators, ui
 from lib.charts.indicators import indicator_chart, progress_chart
 from lib.clock import today_local
 from lib.documents import fmt_value
@@ -35,7 +35,8 @@ st.caption(t("indicators.intro", defi=md(defi.name)))
 def indicator_form(key: str, current: IndicatorView | None) -> None:
     """The fields of an indicator, keyed under `key` (empty for a new one)."""
     st.selectbox(t("indicators.col.theme"), THEMES, THEMES.index(current.theme) if current else 0,
-                 format_func=lambda th: t(f"indicators.theme.{th.value}"), key=f"{key}_theme")
+                 format_func=lambda th: t(f"indicators.theme.{th.value}"), key=f"{key}_theme",
+                 placeholder=t("widget.choose"))
     st.text_input(t("indicators.col.name"), current.name if current else "", max_chars=200, key=f"{key}_name",
                   placeholder=t("indicators.form.name_placeholder"))
     st.text_input(t("indicators.col.unit"), current.unit if current else "", max_chars=40, key=f"{key}_unit",
@@ -92,10 +93,12 @@ def edit_tools(i: IndicatorView) -> None:
         by_id = {m.id: m for m in i.measurements}
         picked = by_id[st.selectbox(t("indicators.form.pick_measurement"), list(reversed(by_id)),
                                     key=f"pick_{i.id}",
-                                    format_func=lambda m: f"{by_id[m].measured_on:%d/%m/%Y} · {by_id[m].value:g}")]
+                                    format_func=lambda m: f"{formats.date(by_id[m].measured_on)} · "
+                                                          f"{formats.number(by_id[m].value)}",
+                                                          placeholder=t("widget.choose"))]
         measured = ui.edit("measurement", picked.id, picked.version)
         ui.newer_version(measured,
-                         lambda: st.text(f"{picked.measured_on:%d/%m/%Y} · {fmt_value(picked.value, i.unit)}"))
+                         lambda: st.text(f"{formats.date(picked.measured_on)} · {fmt_value(picked.value, i.unit)}"))
         with st.form(measured.key):
             c1, c2 = st.columns(2)
             c1.date_input(t("indicators.col.date"), picked.measured_on, max_value=today, format=DATE,
@@ -123,7 +126,7 @@ def card(i: IndicatorView) -> None:
                  t("indicators.fact.target", value=fmt_value(i.target, md(i.unit)))]
         if i.latest:
             facts.append(t("indicators.fact.latest", value=fmt_value(i.latest.value, md(i.unit)),
-                           on=f"{i.latest.measured_on:%d/%m/%Y}"))
+                           on=formats.date(i.latest.measured_on)))
         if i.progress is not None:
             facts.append(t("indicators.fact.progress", pct=round(100 * i.progress)))
         st.caption(" · ".join(facts))

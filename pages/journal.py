@@ -1,9 +1,11 @@
 """Carnet de bord: the selected défi's journal, filtered and paginated, its charts, its
 export, and the forms to write, edit and delete entries."""
 
+import datetime as dt
+
 import streamlit as st
 
-from lib import logbook, ui
+from lib import formats, logbook, ui
 from lib.charts import journal as charts
 from lib.clock import today_local
 from lib.i18n import t
@@ -28,6 +30,10 @@ LABELS = {"done_on": t("journal.form.date"), "livrable": t("journal.form.livrabl
 ui.title(t("page.journal"), defi)
 
 
+# Period filter: days back from today (0 = no limit); « custom » opens a date range.
+PERIODS = {"all": 0, "week": 7, "month": 31, "quarter": 92, "year": 366, "custom": 0}
+
+
 def news_label(value: int) -> str:
     return t(f"journal.news.{value}")
 
@@ -37,18 +43,26 @@ def news_label(value: int) -> str:
 query = st.text_input(t("journal.filter.search"), key="journal_query")
 with st.expander(t("journal.filters")):
     c1, c2, c3 = st.columns(3)
-    period = c1.date_input(t("journal.filter.period"), value=(), max_value=today, format="DD/MM/YYYY",
-                           key="journal_period")
+    # A choice of periods rather than an empty date range, whose fields would read « dd/mm/yyyy ».
+    span = c1.selectbox(t("journal.filter.period"), list(PERIODS), key="journal_span",
+                        format_func=lambda p: t(f"journal.filter.period.{p}"), placeholder=t("widget.choose"))
+    period = (today - dt.timedelta(days=PERIODS[span]), today) if PERIODS[span] else ()
+    if span == "custom":
+        period = c1.date_input(t("journal.filter.period_dates"), value=(today - dt.timedelta(days=30), today),
+                               max_value=today, format=formats.DATE_FIELD, key="journal_period")
     categories = c2.multiselect(t("journal.filter.categories"), list(Category), format_func=charts.category_name,
-                                key="journal_categories")
+                                key="journal_categories", placeholder=t("journal.filter.all"), select_all=False)
     people = dict(cached(logbook.authors)(actor, defi.id))
     author = c3.selectbox(t("journal.filter.author"), [None, *people], key="journal_author",
-                          format_func=lambda i: t("journal.filter.all") if i is None else people[i])
+                          format_func=lambda i: t("journal.filter.all") if i is None else people[i],
+                          placeholder=t("widget.choose"))
     c4, c5 = st.columns(2)
     livrable = c4.selectbox(t("journal.filter.livrable"), [None, *cached(logbook.livrables)(actor, defi.id)],
-                            key="journal_livrable", format_func=lambda v: t("journal.filter.all") if v is None else v)
+                            key="journal_livrable", format_func=lambda v: t("journal.filter.all") if v is None else v,
+                            placeholder=t("widget.choose"))
     news = c5.selectbox(t("journal.filter.news"), [None, *NEWS], key="journal_news",
-                        format_func=lambda v: t("journal.filter.all") if v is None else news_label(v))
+                        format_func=lambda v: t("journal.filter.all") if v is None else news_label(v),
+                        placeholder=t("widget.choose"))
 start = period[0] if len(period) >= 1 else None
 end = period[1] if len(period) == 2 else start
 filters = JournalFilters(start=start, end=end, categories=tuple(categories), author_id=author, livrable=livrable,
@@ -56,7 +70,7 @@ filters = JournalFilters(start=start, end=end, categories=tuple(categories), aut
 
 def show_entry(entry: logbook.EntryView) -> None:
     """An entry as saved, read-only."""
-    st.text(f"{entry.done_on:%d/%m/%Y} · {entry.livrable or '—'} · "
+    st.text(f"{formats.date(entry.done_on)} · {entry.livrable or '—'} · "
             f"{', '.join(charts.category_name(c) for c in entry.categories)} · {news_label(entry.news)}")
     st.text(entry.tache)
 
@@ -71,7 +85,8 @@ def entry_fields(key: str, entry: logbook.EntryView | None) -> None:
     st.text_input(t("journal.form.livrable"), entry.livrable if entry else "", max_chars=200, key=f"{key}_livrable")
     st.text_area(t("journal.form.tache"), entry.tache if entry else "", max_chars=1000, key=f"{key}_tache")
     st.multiselect(t("journal.form.categories"), list(Category), entry.categories if entry else [],
-                   format_func=charts.category_name, key=f"{key}_categories")
+                   format_func=charts.category_name, key=f"{key}_categories", placeholder=t("widget.choose_many"),
+                   select_all=False)
     st.radio(t("journal.form.news"), NEWS, NEWS.index(entry.news) if entry else 1, format_func=news_label,
              horizontal=True, key=f"{key}_news")
 
@@ -140,7 +155,8 @@ def entries_tab() -> None:
             chosen = st.session_state.pop("journal_pick_next", st.session_state.get(pick_key))
             st.session_state[pick_key] = chosen if chosen in by_id else editable[0].id
             picked = by_id[st.selectbox(t("journal.form.pick"), list(by_id), key=pick_key,
-                                        format_func=lambda i: f"{by_id[i].done_on:%d/%m/%Y} · {by_id[i].tache[:80]}")]
+                                        format_func=lambda i: f"{formats.date(by_id[i].done_on)} · "
+                                                              f"{by_id[i].tache[:80]}", placeholder=t("widget.choose"))]
             edit_form(picked)
 
 

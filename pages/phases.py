@@ -3,7 +3,7 @@ shifts by a coach, the promotion-wide timeline and the phase framework."""
 
 import streamlit as st
 
-from lib import phases, ui
+from lib import formats, phases, ui
 from lib.charts import phases as charts
 from lib.clock import local_format, today_local
 from lib.i18n import t
@@ -32,7 +32,7 @@ def summary(views: list) -> None:
         st.caption(t("phases.next_committee", number=upcoming.number, at=local_format(upcoming.committee_at)))
     late = [p for p in views if p.state == "en_retard"]
     for p in late:
-        st.warning(t("phases.late_warning", number=p.number, name=md(p.name), end=f"{p.planned_end:%d/%m/%Y}"))
+        st.warning(t("phases.late_warning", number=p.number, name=md(p.name), end=formats.date(p.planned_end)))
 
 
 def objectives_form(p) -> None:  # noqa: ANN001 - PhaseView
@@ -87,8 +87,8 @@ def defi_tab() -> None:
     if panel := ui.see_data(f"gantt_{ctx.defi.id}", t("home.see_data")):
         with panel:
             st.dataframe([{t("col.phase"): f"{p.number}. {p.name}", t("phases.col.planned"):
-                           f"{p.template_start:%d/%m/%Y} → {p.template_end:%d/%m/%Y}",
-                           t("phases.col.actual"): f"{p.planned_start:%d/%m/%Y} → {p.planned_end:%d/%m/%Y}",
+                           f"{formats.date(p.template_start)} → {formats.date(p.template_end)}",
+                           t("phases.col.actual"): f"{formats.date(p.planned_start)} → {formats.date(p.planned_end)}",
                            t("col.state"): t(f"phase_state.{p.state}"),
                            t("phases.col.committee"): local_format(p.committee_at) if p.committee_at else "—",
                            t("phases.col.shift_reason"): p.shift_reason} for p in views], hide_index=True)
@@ -107,9 +107,9 @@ def defi_tab() -> None:
         with st.expander(title, expanded=p.state in ("en_cours", "en_retard")):
             if p.summary:
                 st.caption(md(p.summary))
-            st.markdown(t("phases.window", start=f"{p.planned_start:%d/%m/%Y}", end=f"{p.planned_end:%d/%m/%Y}"))
+            st.markdown(t("phases.window", start=formats.date(p.planned_start), end=formats.date(p.planned_end)))
             if p.shifted:
-                st.caption(t("phases.shifted", start=f"{p.template_start:%d/%m/%Y}", end=f"{p.template_end:%d/%m/%Y}",
+                st.caption(t("phases.shifted", start=formats.date(p.template_start), end=formats.date(p.template_end),
                              reason=md(p.shift_reason or "—")))
             if p.validated_at:
                 st.success(t("phases.validated_on", at=local_format(p.validated_at), who=md(p.validated_by or "—")))

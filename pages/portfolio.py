@@ -37,13 +37,14 @@ else:
 # --- Filters and sort -----------------------------------------------------------------------
 f1, f2, f3, f4 = st.columns([1, 1, 2, 1])
 levels = f1.multiselect(t("portfolio.filter.level"), risk.LEVELS, key="portfolio_levels",
-                        format_func=lambda level: t(f"risk.level.{level}"), placeholder=t("portfolio.filter.all"))
+                        format_func=lambda level: t(f"risk.level.{level}"), placeholder=t("portfolio.filter.all"),
+                        select_all=False)
 phase_names = dict(rows.dropna(subset=["phase_number"])[["phase_number", "phase"]].drop_duplicates().to_numpy())
 phases = f2.multiselect(t("portfolio.filter.phase"), sorted(phase_names), key="portfolio_phases",
-                        format_func=lambda n: phase_names[n], placeholder=t("portfolio.filter.all"))
+                        format_func=lambda n: phase_names[n], placeholder=t("portfolio.filter.all"), select_all=False)
 text = f3.text_input(t("portfolio.filter.text"), key="portfolio_text", placeholder=t("portfolio.filter.text_hint"))
 sort = f4.selectbox(t("portfolio.sort"), list(portfolio.SORTS), key="portfolio_sort",
-                    format_func=lambda s: t(f"portfolio.sort.{s}"))
+                    format_func=lambda s: t(f"portfolio.sort.{s}"), placeholder=t("widget.choose"))
 mine = st.toggle(t("portfolio.filter.mine"), key="portfolio_mine")
 view = portfolio.filter_portfolio(rows, levels, phases, text, actor.display_name if mine else None, sort)
 
@@ -89,7 +90,8 @@ else:
     if st.session_state.get("portfolio_defi") not in ids:
         st.session_state["portfolio_defi"] = ids[0]
     names = dict(zip(view["id"], view["defi"], strict=True))
-    picked = st.selectbox(t("portfolio.pick"), ids, key="portfolio_defi", format_func=lambda i: names[i])
+    picked = st.selectbox(t("portfolio.pick"), ids, key="portfolio_defi", format_func=lambda i: names[i],
+                          placeholder=t("widget.choose"))
     row = view.set_index("id").loc[picked]
     with st.container(border=True, key="portfolio_details"):
         if row["level"]:
@@ -122,10 +124,10 @@ with st.form("coaching_form", clear_on_submit=True):
     default = st.session_state.get("portfolio_defi")
     c1, c2, c3 = st.columns([2, 1, 1])
     defi_id = c1.selectbox(t("coaching.defi"), ids, index=ids.index(default) if default in ids else 0,
-                           format_func=lambda i: all_names[i], key="coaching_defi")
+                           format_func=lambda i: all_names[i], key="coaching_defi", placeholder=t("widget.choose"))
     held_on = c2.date_input(t("coaching.held_on"), value=today_local(), format="DD/MM/YYYY", key="coaching_held_on")
     form = c3.selectbox(t("coaching.form"), list(CoachingForm), format_func=lambda f: t(f"coaching.form.{f.value}"),
-                        key="coaching_form")
+                        key="coaching_form", placeholder=t("widget.choose"))
     note = st.text_area(t("coaching.note"), max_chars=500, placeholder=t("coaching.note_hint"), key="coaching_note")
     if st.form_submit_button(t("coaching.save")) and submit(
             lambda: CoachingSessionIn(defi_id=defi_id, held_on=held_on, form=form, note=note),

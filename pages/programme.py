@@ -89,9 +89,7 @@ else:
     CLOCK_COLUMNS = {"promotion": COLUMNS["promotion"], "programme_week": t("programme.col.programme_week"),
                      "phase": t("programme.col.phase"), "bulletins": t("programme.col.bulletins"),
                      "due": t("programme.col.due"),
-                     "mood": st.column_config.NumberColumn(t("programme.col.mood"), format="%.2f"),
-                     "participation": st.column_config.NumberColumn(t("programme.col.participation"),
-                                                                    format="percent")}
+                     "mood": t("programme.col.mood"), "participation": t("programme.col.participation")}
     by_week, by_phase = st.columns(2)
     with by_week:
         st.markdown(f"**{t('programme.by_week')}**")
@@ -99,14 +97,16 @@ else:
                         config={"displayModeBar": False})
         if panel := ui.see_data("programme_clock", t("programme.see_data")):
             with panel:
-                st.dataframe(weekly[["promotion", "programme_week", "phase", "bulletins", "mood", "participation"]],
+                st.dataframe(ui.french_numbers(weekly[["promotion", "programme_week", "phase", "bulletins", "mood",
+                                                       "participation"]], {"mood": 2}, ["participation"]),
                              hide_index=True, width="stretch", column_config=CLOCK_COLUMNS)
     with by_phase:
         st.markdown(f"**{t('programme.by_phase')}**")
         st.plotly_chart(charts.phase_bars(per_phase, value), key="phase_chart", config={"displayModeBar": False})
         if panel := ui.see_data("programme_phases", t("programme.see_data")):
             with panel:
-                st.dataframe(per_phase, hide_index=True, width="stretch", column_config=CLOCK_COLUMNS)
+                st.dataframe(ui.french_numbers(per_phase, {"mood": 2}, ["participation"]), hide_index=True,
+                             width="stretch", column_config=CLOCK_COLUMNS)
 
 # --- Coaches record the facts -----------------------------------------------------------------
 if not actor.is_staff or ctx.promotion is None:

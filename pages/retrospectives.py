@@ -2,9 +2,11 @@
 trends (heatmap, participation, moods per phase), each chart with its table."""
 
 
+import datetime as dt
+
 import streamlit as st
 
-from lib import bulletins, sharing, ui
+from lib import bulletins, formats, sharing, ui
 from lib.charts import retro
 from lib.clock import local_format, now_utc
 from lib.i18n import t
@@ -20,8 +22,6 @@ if ctx.promotion is None:
 
 # Minute precision: publication happens at a deadline minute, and cached reads are keyed on it.
 now = now_utc().replace(second=0, microsecond=0)
-MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre"]
 clock = cached(bulletins.clock_now)(actor, ctx.promotion.id, now)
 st.caption(t("retro.now", clock=clock.label))
 open_week = cached(bulletins.open_week)(actor, ctx.promotion.id, now)
@@ -59,7 +59,7 @@ def defi_view() -> None:
         team = actor.is_staff or defi.my_role is not None
         for (year, month), group in rows.groupby([rows["week_start"].map(lambda d: d.year),
                                                   rows["week_start"].map(lambda d: d.month)], sort=False):
-            st.markdown(f"#### {MONTHS[month - 1].capitalize()} {year}")
+            st.markdown(f"#### {formats.month(dt.date(year, month, 1)).capitalize()}")
             for bulletin in group.itertuples():
                 with st.container(border=True):
                     state = "" if bulletin.published else f" · {t('retro.unpublished')}"
@@ -75,7 +75,7 @@ def defi_view() -> None:
                         if bulletin.help_answer:
                             st.text(f"→ {bulletin.help_answer}")
                     if bulletin.key_date_description:
-                        st.caption(f"{t('bulletin.key_date')} · {bulletin.key_date:%d/%m/%Y}")
+                        st.caption(f"{t('bulletin.key_date')} · {formats.date(bulletin.key_date)}")
                         st.text(bulletin.key_date_description)
     if actor.is_staff:
         share_section(defi)
@@ -112,19 +112,21 @@ def promotion_view() -> None:
     st.caption(t("retro.heatmap_missing"))
     if panel := ui.see_data("retro_heatmap", t("retro.see_data")):
         with panel:
-            grid = heat.pivot(index="defi", columns="week", values="mood")
+            # Columns in calendar order (labels like « S1 (4-10 janv.) » do not sort by text).
+            grid = heat.pivot(index="defi", columns="week", values="mood")[heat.drop_duplicates("week")["week"]]
             st.dataframe(grid, width="stretch")
     rates = cached(bulletins.participation)(actor, ctx.promotion.id, now)
     st.markdown(f"**{t('retro.participation_title')}**")
     st.plotly_chart(retro.participation_bars(rates, axis), key="participation", config={"displayModeBar": False})
     if panel := ui.see_data("retro_participation", t("retro.see_data")):
         with panel:
-            st.dataframe(rates[["week", "clock", "in_progress", "filed", "defis", "rate"]], hide_index=True,
-                         width="stretch",
+            # Whole percents « 75 % » (the grid's "percent" preset writes « 75.00% »).
+            columns = ["week", "clock", "in_progress", "filed", "defis", "rate"]
+            st.dataframe(rates[columns].assign(rate=rates["rate"] * 100), hide_index=True, width="stretch",
                          column_config={**WEEK_COLUMNS, "in_progress": t("retro.col.in_progress"),
                                         "filed": t("retro.col.filed"), "defis": t("retro.col.defis"),
-                                        "rate": st.column_config.ProgressColumn(t("retro.col.rate"), format="percent",
-                                                                                min_value=0.0, max_value=1.0)})
+                                        "rate": st.column_config.ProgressColumn(t("retro.col.rate"), format="%d %%",
+                                                                                min_value=0, max_value=100)})
     dist = cached(bulletins.mood_by_phase)(actor, ctx.promotion.id, now)
     if not dist.empty:
         st.markdown(f"**{t('retro.distribution_title')}**")
@@ -135,10 +137,11 @@ def promotion_view() -> None:
                              column_config={"phase": t("retro.col.phase"), "humeur": t("retro.col.mood"),
                                             "count": t("retro.col.count")})
     st.markdown(f"### {t('retro.week_bulletins')}")
-    weeks = list(reversed(rates["week"].tolist()))
-    pick = st.selectbox(t("retro.pick_week"), weeks, key="retro_week")
+    labels = dict(zip(rates["week_start"], rates["week"], strict=True))
+    pick = st.selectbox(t("retro.pick_week"), list(reversed(labels)), key="retro_week", format_func=labels.get,
+                        placeholder=t("widget.choose"))
     if pick:
-        year, week = int(pick[:4]), int(pick[-2:])
+        year, week = pick.isocalendar()[:2]
         rows = cached(bulletins.week_bulletins)(actor, ctx.promotion.id, year, week, now)
         if rows.empty:
             st.info(t("retro.no_bulletin"))

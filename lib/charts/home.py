@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 import plotly.graph_objects as go
 
+from lib import formats
 from lib.charts.common import STATE_COLOURS, base_layout, plain
 from lib.i18n import t
 from lib.phases import phase_state  # the one definition of a phase's state
@@ -28,8 +29,8 @@ def phase_strip(phases: list, today: dt.date) -> go.Figure:
             y=[f"{p.number}. {plain(p.name)}"], x=[(p.planned_end - p.planned_start).days * 86_400_000],
             base=[p.planned_start.isoformat()], orientation="h", marker_color=STATE_COLOURS[state],
             name=t(f"phase_state.{state}"), showlegend=False,
-            hovertemplate=f"{p.planned_start:%d/%m/%Y} → {p.planned_end:%d/%m/%Y}<br>{t(f'phase_state.{state}')}"
-                          "<extra></extra>"))
+            hovertemplate=f"{formats.date(p.planned_start)} → {formats.date(p.planned_end)}"
+                          f"<br>{t(f'phase_state.{state}')}<extra></extra>"))
     fig.add_vline(x=dt.datetime.combine(today, dt.time()).timestamp() * 1000, line_color="#E1000F", line_dash="dot")
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(type="date", tickformat="%m/%Y")  # numeric: plotly only knows English month names

@@ -9,6 +9,7 @@ import datetime as dt
 import pandas as pd
 import plotly.graph_objects as go
 
+from lib import formats
 from lib.charts.common import MOOD_COLOURS, PALETTE, STATE_COLOURS, base_layout, plain
 from lib.i18n import t
 
@@ -39,7 +40,7 @@ def defi_gantt(phases: list, today: dt.date) -> go.Figure:
         base=[p.template_start.isoformat() for p in phases], orientation="h", width=0.8,
         marker={"color": "rgba(0,0,0,0)", "line": {"color": "#666666", "width": 1.5}},
         name=t("charts.phases.planned"),
-        hovertext=[f"{p.template_start:%d/%m/%Y} → {p.template_end:%d/%m/%Y}" for p in phases],
+        hovertext=[f"{formats.date(p.template_start)} → {formats.date(p.template_end)}" for p in phases],
         hovertemplate="%{y}<br>" + t("charts.phases.planned") + " : %{hovertext}<extra></extra>"))
     for state in ("validee", "en_cours", "en_retard", "a_venir"):
         rows = [p for p in phases if p.state == state]
@@ -52,7 +53,7 @@ def defi_gantt(phases: list, today: dt.date) -> go.Figure:
             marker_color=STATE_COLOURS[state], name=t(f"phase_state.{state}"),
             text=[f"{p.objectives_done}/{len(p.objectives)}" if p.objectives else "" for p in rows],
             textposition="inside",
-            hovertext=[f"{p.planned_start:%d/%m/%Y} → {p.planned_end:%d/%m/%Y}" for p in rows],
+            hovertext=[f"{formats.date(p.planned_start)} → {formats.date(p.planned_end)}" for p in rows],
             hovertemplate="%{y}<br>%{hovertext}<br>" + t(f"phase_state.{state}") + "<extra></extra>"))
     committees = [p for p in phases if p.committee_at]
     if committees:
@@ -82,7 +83,7 @@ def promotion_timeline(timeline: pd.DataFrame, today: dt.date) -> go.Figure:
             base=[a.isoformat() for a in rows["start"]], orientation="h", marker_color=STATE_COLOURS[state],
             marker_line={"color": "white", "width": 1}, name=t(f"phase_state.{state}"),
             text=rows["number"].astype(str), textposition="inside", insidetextanchor="middle",
-            hovertext=[f"{plain(p)} · {a:%d/%m/%Y} → {b:%d/%m/%Y}"
+            hovertext=[f"{plain(p)} · {formats.date(a)} → {formats.date(b)}"
                        for p, a, b in zip(rows["phase"], rows["start"], rows["end"], strict=True)],
             hovertemplate="%{y}<br>%{hovertext}<extra></extra>"))
     _today_line(fig, today)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from lib import formats
 from lib.charts.common import MISSING_COLOUR, MOOD_COLOURS, PALETTE, base_layout, plain
 from lib.i18n import t
 from lib.programme import MOOD_EMOJI
@@ -15,7 +16,8 @@ CALENDAR, PROGRAMME = "calendar", "programme"
 
 
 def x_labels(weeks: pd.DataFrame, axis: str) -> list[str]:
-    """Calendar weeks or the programme clock (S33 · P3); the week in progress says so."""
+    """Calendar weeks (S47 (16-22 nov.)) or the programme clock (S33 · P3); the week in
+    progress says so."""
     if axis == PROGRAMME:
         labels = [f"S{n}" + (f" · P{int(p)}" if pd.notna(p) else "")
                   for n, p in zip(weeks["programme_week"], weeks["phase"], strict=True)]
@@ -29,6 +31,16 @@ def x_labels(weeks: pd.DataFrame, axis: str) -> list[str]:
 
 def _in_progress(frame: pd.DataFrame) -> pd.Series:
     return frame["in_progress"].astype(bool) if "in_progress" in frame else pd.Series(False, index=frame.index)
+
+
+def _week_ticks(fig: go.Figure, weeks: pd.DataFrame, axis: str) -> None:
+    """Calendar weeks are ticked by their Monday (« 16 nov. »): the full label, too long for a
+    tick, stays in the hover text."""
+    if axis == CALENDAR:
+        open_ = _in_progress(weeks)
+        fig.update_xaxes(tickvals=x_labels(weeks, axis),
+                         ticktext=[formats.day_month(d) + (f" ({t('retro.in_progress')})" if o else "")
+                                   for d, o in zip(weeks["week_start"], open_, strict=True)])
 
 
 def _mood_axis(fig: go.Figure) -> None:
@@ -51,6 +63,7 @@ def mood_line(trend: pd.DataFrame, axis: str = CALENDAR) -> go.Figure:
             name=t("retro.in_progress"), hoverinfo="skip", showlegend=False))
     _mood_axis(fig)
     fig.update_xaxes(type="category")
+    _week_ticks(fig, trend, axis)
     return base_layout(fig, height=320)
 
 
@@ -69,6 +82,7 @@ def heatmap(cells: pd.DataFrame, axis: str = CALENDAR) -> go.Figure:
         colorbar={"tickvals": [1, 2, 3, 4], "ticktext": [MOOD_EMOJI[m] for m in range(1, 5)], "title": ""},
         hovertemplate="%{y} · %{x}<br>%{z}<extra></extra>"))
     fig.update_xaxes(type="category")
+    _week_ticks(fig, weeks, axis)
     fig.update_yaxes(autorange="reversed")
     base_layout(fig, height=120 + 28 * len(grid.index))
     fig.update_layout(plot_bgcolor=MISSING_COLOUR)
@@ -100,6 +114,7 @@ def participation_bars(rates: pd.DataFrame, axis: str = CALENDAR) -> go.Figure:
     fig.update_layout(showlegend=False)
     fig.update_yaxes(range=[0, 100], ticksuffix=" %")
     fig.update_xaxes(type="category")
+    _week_ticks(fig, rates, axis)
     return base_layout(fig, height=280)
 
 

@@ -8,6 +8,8 @@ import datetime as dt
 
 from pydantic import BaseModel
 
+from lib import formats
+
 WIDTH = 700
 STATE_COLOURS = {"validee": "#18753c", "en_cours": "#000091", "en_retard": "#e1000f", "a_venir": "#c9c9d8"}
 
@@ -46,7 +48,7 @@ def timeline(rows: list[tuple[str, dt.date, dt.date, str, str]], today: dt.date,
             for i, (label, start, end, state, detail) in enumerate(rows)]
     return Timeline(height=8 + len(rows) * row + 18, label_width=label_width, bars=bars,
                     today_x=x(today) if first <= today <= last else None,
-                    start=f"{first:%d/%m/%Y}", end=f"{last:%d/%m/%Y}")
+                    start=formats.date(first), end=formats.date(last))
 
 
 class Point(BaseModel):
@@ -107,5 +109,5 @@ def progress(rows: list[tuple[str, str, float]], row: float = 30) -> ProgressCha
     at 0 and 100 % with the true percentage written beside."""
     full = WIDTH - 80
     bars = [Progress(y=4 + i * row, label=label, detail=detail, width=round(max(0.0, min(1.0, share)) * full, 1),
-                     percent=f"{100 * share:.0f} %") for i, (label, detail, share) in enumerate(rows)]
+                     percent=formats.percent(share, 0)) for i, (label, detail, share) in enumerate(rows)]
     return ProgressChart(height=4 + len(rows) * row + 2, bars=bars, full=full)

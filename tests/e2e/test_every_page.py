@@ -1,6 +1,7 @@
-"""Every page of the menu, for each role, in Chromium: it renders without an error and
-without Streamlit's English defaults, its screenshot goes to tests/artifacts/tour-<role>-<page>.png,
-and axe-core finds nothing serious or critical outside the commented allow-list (a11y.py)."""
+"""Every page of the menu, for each role, in Chromium: it renders without an error, without
+an ISO week code and without Streamlit's English defaults (words.py), its screenshot goes to
+tests/artifacts/tour-<role>-<page>.png, and axe-core finds nothing serious or critical outside
+the commented allow-list (a11y.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from lib.auth import DEMO_PASSWORD
 from tests.e2e.a11y import audit, blocking
 from tests.e2e.conftest import ARTIFACTS, login, screenshot, settle
+from tests.e2e.words import foreign_words, page_words
 
 pytestmark = pytest.mark.browser
 
@@ -30,12 +32,6 @@ MENUS = {
     "sponsor.anne": ["Accueil", "Carnet de bord", "Rétrospectives", "Dates clés", "Phases", "Comités d'évaluation",
                      "Indicateurs", "Indicateurs du programme"],
 }
-
-# Streamlit's built-in English, which would mean a widget left without its French text.
-ENGLISH = ["View more", "View less", "Choose an option", "No options to select", "No results",
-           "Press Enter to apply", "Press Enter to submit form", "Drag and drop file", "Browse files", "Running..."]
-# Known and left (docs/accessibility.md): the file uploader's "Upload" button and "200MB per
-# file" hint, which Streamlit 1.67 does not let an app translate.
 
 
 def full_screenshot(page, name: str) -> None:  # noqa: ANN001
@@ -68,13 +64,14 @@ def test_every_page_renders_in_french_and_passes_axe(module_app, new_page, login
                                arg=previous, polling=100)
         settle(page)
         full_screenshot(page, f"tour-{login_name}-{slug}")
-        body = page.inner_text("body")
         if page.locator('[data-testid="stException"]').count():
             problems[f"{slug}: exception"] = page.locator('[data-testid="stException"]').first.inner_text()[:500]
         if page.evaluate("() => document.documentElement.lang") != "fr":
             problems[f"{slug}: lang"] = "the page does not say it is in French"
-        if english := [text for text in ENGLISH if text in body]:
-            problems[f"{slug}: English"] = english
+        # Visible text, placeholders, screen-reader names and chart text: no "2026-W48", and
+        # no Streamlit English outside the documented remainder (words.REMAINDER).
+        if foreign := foreign_words(page_words(page)):
+            problems[f"{slug}: words"] = foreign
         findings[slug] = audit(page)
         if serious := blocking(findings[slug]):
             problems[f"{slug}: axe"] = serious

@@ -41,8 +41,8 @@ def test_coach_home_lists_her_week_and_the_promotion_table_with_risk(app_as, bet
     page = texts(at)
     assert "Cette semaine" in page
     assert "**Alpha** · Risque élevé" in page or "**Alpha** · Risque à surveiller" in page
-    assert "**Beta** · Demande d'aide sans coach attribué (semaine 2026-W47" in page
-    assert "**Alpha** · Bulletin de la semaine 2026-W47 pas encore déposé · :orange[avant vendredi 15:00]" in page
+    assert "**Beta** · Demande d'aide sans coach attribué · bulletin S47 (16-22 nov.)" in page
+    assert "**Alpha** · Bulletin de la semaine du 16 novembre pas encore déposé · :orange[avant vendredi 15:00]" in page
     # The help request is user text: shown as typed, never as bold or a link.
     captions = [c.value for c in at.caption]
     assert not any("**juriste**" in c or "[ce lien](" in c for c in captions)
@@ -65,7 +65,7 @@ def test_eig_home_says_what_she_owes_and_her_defi_card_stays(app_as):
     at = app_as("eig")
     assert not at.exception
     page = texts(at)
-    assert "**Alpha** · Bulletin de la semaine 2026-W47 à déposer · :orange[avant vendredi 15:00]" in page
+    assert "**Alpha** · Bulletin de la semaine du 16 novembre à déposer · :orange[avant vendredi 15:00]" in page
     assert "**Alpha** · Carnet mensuel de 11/2026 à écrire · :orange[d'ici le 07/12]" in page
     assert "Phase en cours" in page
 

@@ -38,7 +38,7 @@ def test_eig_sees_each_indicator_against_its_target_and_may_edit(app_as, users):
     assert not at.exception
     page = texts(at)
     assert "Performance du produit" in page and "Utilisateurs actifs" in page
-    assert "Cible : 1100 utilisateurs" in page and "50 % du chemin vers la cible" in page
+    assert "Cible : 1\u202f100 utilisateurs" in page and "50 % du chemin vers la cible" in page
     assert charts(at) == 2  # the overview and the indicator's own chart
     assert "Voir les données" in [e.label for e in at.expander]
     assert "Ajouter un indicateur" in page

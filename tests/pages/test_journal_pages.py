@@ -142,6 +142,19 @@ def test_search_is_accent_insensitive_on_the_page(app_as, world):
     assert tasks_in_table(at) == ["Réunion d'équipe"]
 
 
+def test_period_filter_is_a_choice_of_periods_then_a_filled_date_range(app_as, world):
+    add(world, world.eig, "Cette semaine", done_on=dt.date(2026, 11, 18))
+    add(world, world.eig, "Le mois dernier", done_on=dt.date(2026, 10, 28))
+    at = app_as("coach", page="pages/journal.py")
+    assert not [d for d in at.date_input if d.key == "journal_period"]  # no empty range (« dd/mm/yyyy »)
+    at.selectbox(key="journal_span").set_value("week").run()
+    assert tasks_in_table(at) == ["Cette semaine"]
+    at.selectbox(key="journal_span").set_value("custom").run()
+    period = at.date_input(key="journal_period")
+    assert period.value == (dt.date(2026, 10, 21), dt.date(2026, 11, 20))  # the last 30 days, filled in
+    assert sorted(tasks_in_table(at)) == ["Cette semaine", "Le mois dernier"]
+
+
 def test_journal_is_not_in_the_menu_of_people_outside_any_team(app_as):
     at = app_as("outsider")
     with pytest.raises(ValueError, match="Could not find a navigation page"):
@@ -160,7 +173,7 @@ def test_eig_of_another_defi_only_reaches_their_own_journal(app_as, world):
 
 def test_eig_writes_their_monthly_carnet_through_the_form(app_as, world):
     at = app_as("eig", page="pages/carnet.py")
-    assert "pas encore écrit votre carnet de 11/2026" in texts(at)
+    assert "pas encore écrit votre carnet de novembre 2026" in texts(at)
     assert "Modifiable jusqu'au 07/12/2026." in texts(at)
     at.text_area[0].input("Lancer la bêta")
     at.text_area[2].input("Le DSFR")
@@ -168,7 +181,7 @@ def test_eig_writes_their_monthly_carnet_through_the_form(app_as, world):
         at.radio(key=f"carnet_{world.alpha_id}_{world.eig.id}_2026-11-01_None_rating_{competency}").set_value(3)
     button(at, "Enregistrer mon carnet").click().run()
     assert not at.exception
-    assert "Carnet de 11/2026 enregistré." in texts(at)
+    assert "Carnet de novembre 2026 enregistré." in texts(at)
     [view] = carnets.carnets_of(world.eig, world.alpha_id, world.eig.id, now=NOW)
     assert (view.objectifs, view.apprentissages, set(view.ratings.values())) == ("Lancer la bêta", "Le DSFR", {3})
     assert "vous pouvez encore le compléter" in texts(at)

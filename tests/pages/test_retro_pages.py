@@ -4,6 +4,7 @@ coaches' help board, key dates, and the public share view opened by a token."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -43,7 +44,8 @@ def file_alpha(world, **overrides) -> None:  # noqa: ANN001
 
 def test_eig_files_this_weeks_bulletin_through_the_form(app_as, world, clock):
     at = app_as("eig", page="pages/bulletin.py")
-    assert "2026-W47" in texts(at) and "vendredi 20/11/2026 à 15:00" in texts(at)
+    assert "Bulletin de la semaine du 16 novembre (semaine " in texts(at)  # the week and the programme clock
+    assert "vendredi 20/11/2026 à 15:00" in texts(at) and not re.search(r"\d{4}-W\d{2}", texts(at))
     assert [ta.max_chars for ta in at.text_area] == [300, 300, 300]  # the live counters
     at.radio[0].set_value(4)
     at.text_area[0].input("Tester le prototype")
@@ -51,7 +53,7 @@ def test_eig_files_this_weeks_bulletin_through_the_form(app_as, world, clock):
     at.text_area[2].input("Un contact à la CNIL")
     button(at, "Enregistrer le bulletin").click().run()
     assert not at.exception
-    assert "Bulletin de la semaine 2026-W47 enregistré" in texts(at)
+    assert "Bulletin de la semaine du 16 novembre enregistré" in texts(at)
     with db.reading() as s:
         row = s.scalar(select(Bulletin))
         assert (row.mood, row.priority, row.help_request) == (4, "Tester le prototype", "Un contact à la CNIL")
@@ -75,7 +77,7 @@ def test_closed_week_says_so_with_the_next_deadline(app_as, world, clock):
     clock(dt.datetime(2026, 11, 20, 15, 0, tzinfo=PARIS))
     at = app_as("eig", page="pages/bulletin.py")
     page = texts(at)
-    assert "La semaine 2026-W47 est close" in page and "vendredi 27/11/2026 à 15:00" in page
+    assert "La semaine du 16 novembre est close" in page and "vendredi 27/11/2026 à 15:00" in page
     assert not at.text_area and "Finir l'atelier usagers" in page
 
 
@@ -88,10 +90,10 @@ def test_coach_sees_trends_with_table_alternatives(app_as, world, clock):
     assert "Humeur par défi et par semaine" in texts(open_tab(at, "retro_tabs", "Toute la promotion"))
     assert "Voir les données" in [e.label for e in at.expander]
     # The heatmap's table alternative, built once opened: défis as rows, weeks as columns.
-    assert not [df for df in at.dataframe if "2026-W47" in getattr(df.value, "columns", [])]
+    assert not [df for df in at.dataframe if "S47 (16-22 nov.)" in getattr(df.value, "columns", [])]
     at.session_state["see_data_retro_heatmap"] = True
     at.run()
-    grids = [df.value for df in at.dataframe if "2026-W47" in getattr(df.value, "columns", [])]
+    grids = [df.value for df in at.dataframe if "S47 (16-22 nov.)" in getattr(df.value, "columns", [])]
     assert grids and list(grids[0].index) == ["Alpha", "Beta"]
     at.radio(key="retro_axis").set_value("programme").run()
     assert not at.exception

@@ -63,6 +63,21 @@ def test_sidebar_offers_only_the_defis_a_member_may_see(app_as):
     assert at.selectbox(key="promotion_pick").options == ["Promo test"]
 
 
+@pytest.mark.parametrize("login,role", [("sponsor", "sponsor"), ("porteur", "porteur·se de projet"), ("eig", "EIG")])
+def test_sidebar_names_the_role_on_the_chosen_defi_not_membre(app_as, login, role):
+    at = app_as(login)
+    captions = [c.value for c in at.sidebar.caption]
+    assert any(c.endswith(f"({role})") for c in captions), captions
+    assert not any("(membre)" in c for c in captions)
+
+
+def test_sidebar_keeps_the_programme_role_of_a_coach_outside_the_team(app_as):
+    at = app_as("coach", page="pages/journal.py")
+    at.selectbox(key="defi_pick").select_index(1).run()  # Beta: the coach is not in its team
+    captions = [c.value for c in at.sidebar.caption]
+    assert any(c.endswith("(coach)") for c in captions), (captions, at.selectbox(key="defi_pick").value)
+
+
 def test_coach_may_pick_every_defi_of_the_promotion(app_as):
     at = app_as("coach")
     assert len(at.selectbox(key="defi_pick").options) == 2

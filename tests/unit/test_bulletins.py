@@ -70,13 +70,13 @@ def test_a_closed_week_cannot_be_filed_and_the_form_says_when_the_next_deadline_
 def test_before_the_deadline_only_the_defis_eigs_and_the_coaches_read_the_bulletin(world):
     file(world, paris(2026, 11, 18, 10, 0))
     for reader in (world.eig, world.eig2, world.coach, world.admin):
-        assert visible_weeks(reader, world.alpha_id, BEFORE) == ["2026-W47"], reader.login
+        assert visible_weeks(reader, world.alpha_id, BEFORE) == ["S47 (16-22 nov.)"], reader.login
     for reader in (world.porteur, world.sponsor, world.beta_eig):
         assert visible_weeks(reader, world.alpha_id, BEFORE) == [], reader.login
         assert bulletins.week_bulletins(reader, world.promotion_id, 2026, 47, BEFORE).empty, reader.login
         assert bulletins.mood_trend(reader, world.alpha_id, BEFORE)["filed"].sum() == 0, reader.login
     for reader in (world.porteur, world.sponsor):
-        assert visible_weeks(reader, world.alpha_id, AT) == ["2026-W47"], reader.login
+        assert visible_weeks(reader, world.alpha_id, AT) == ["S47 (16-22 nov.)"], reader.login
 
 
 def test_coaches_answers_are_for_the_defis_team_and_the_coaches(world):
@@ -97,7 +97,7 @@ def test_coaches_answers_are_for_the_defis_team_and_the_coaches(world):
 
 def test_from_the_deadline_minute_the_whole_promotion_reads_it(world):
     file(world, paris(2026, 11, 18, 10, 0))
-    assert visible_weeks(world.beta_eig, world.alpha_id, AT) == ["2026-W47"]
+    assert visible_weeks(world.beta_eig, world.alpha_id, AT) == ["S47 (16-22 nov.)"]
     assert list(bulletins.week_bulletins(world.beta_eig, world.promotion_id, 2026, 47, AT)["name"]) == ["Alpha"]
 
 
@@ -123,12 +123,12 @@ def test_dst_change_week_publishes_at_15_paris_time_not_at_a_fixed_utc_offset(wo
     file(world, paris(2026, 10, 21, 10, 0))
     file(world, paris(2026, 10, 28, 10, 0))
     assert visible_weeks(world.beta_eig, world.alpha_id, dt.datetime(2026, 10, 23, 13, 0, tzinfo=dt.UTC)) \
-        == ["2026-W43"]
+        == ["S43 (19-25 oct.)"]
     half_past = dt.datetime(2026, 10, 30, 13, 30, tzinfo=dt.UTC)  # 14:30 in Paris
-    assert visible_weeks(world.beta_eig, world.alpha_id, half_past) == ["2026-W43"]
+    assert visible_weeks(world.beta_eig, world.alpha_id, half_past) == ["S43 (19-25 oct.)"]
     assert bulletins.week_state(world.eig, world.alpha_id, half_past).open
     at = dt.datetime(2026, 10, 30, 14, 0, tzinfo=dt.UTC)
-    assert visible_weeks(world.beta_eig, world.alpha_id, at) == ["2026-W44", "2026-W43"]
+    assert visible_weeks(world.beta_eig, world.alpha_id, at) == ["S44 (26 oct.-1 nov.)", "S43 (19-25 oct.)"]
 
 
 def test_iso_week_53_whose_friday_is_new_years_day(world):
@@ -138,10 +138,10 @@ def test_iso_week_53_whose_friday_is_new_years_day(world):
         row = s.get(Bulletin, bulletin_id)
         assert (row.iso_year, row.iso_week, row.week_start) == (2026, 53, dt.date(2026, 12, 28))
     assert visible_weeks(world.beta_eig, world.alpha_id, paris(2026, 12, 31, 14, 59)) == []
-    assert visible_weeks(world.beta_eig, world.alpha_id, paris(2026, 12, 31, 15, 0)) == ["2026-W53"]
+    assert visible_weeks(world.beta_eig, world.alpha_id, paris(2026, 12, 31, 15, 0)) == ["S53 (28 déc.-3 janv.)"]
     with pytest.raises(Conflict):
         file(world, paris(2026, 12, 31, 15, 0), version=1)
-    assert bulletins.week_state(world.eig, world.alpha_id, paris(2027, 1, 4, 9, 0)).label == "2027-W01"
+    assert bulletins.week_state(world.eig, world.alpha_id, paris(2027, 1, 4, 9, 0)).label == "semaine du 4 janvier"
 
 
 @pytest.mark.parametrize("friday", [dt.date(2026, 12, 25), dt.date(2026, 5, 8), dt.date(2026, 5, 1)])
@@ -255,32 +255,32 @@ def test_mood_trend_leaves_missed_weeks_as_gaps_and_counts_streaks(world):
         file(world, paris(day.year, day.month, day.day, 10, 0), mood=mood)
     now = paris(2026, 11, 24, 10, 0)
     trend = bulletins.mood_trend(world.coach, world.alpha_id, now).set_index("week")
-    assert trend.loc["2026-W45", "mood"] == 2 and trend.loc["2026-W46", "mood"] == 3
-    assert math.isnan(trend.loc["2026-W47", "mood"])
-    assert trend.loc["2026-W48", "mood"] == 4
-    assert trend.index[0] == "2026-W15" and trend.index[-1] == "2026-W48"
-    assert trend.loc["2026-W48", "clock"].startswith("semaine 34 / 44")
+    assert trend.loc["S45 (2-8 nov.)", "mood"] == 2 and trend.loc["S46 (9-15 nov.)", "mood"] == 3
+    assert math.isnan(trend.loc["S47 (16-22 nov.)", "mood"])
+    assert trend.loc["S48 (23-29 nov.)", "mood"] == 4
+    assert trend.index[0] == "S15 (6-12 avr.)" and trend.index[-1] == "S48 (23-29 nov.)"
+    assert trend.loc["S48 (23-29 nov.)", "clock"].startswith("semaine 34 / 44")
     # W48 is in progress (deadline Friday 27): drawn apart, out of the rate, but its filed
     # bulletin extends the current run.
-    assert list(trend.index[trend["in_progress"]]) == ["2026-W48"]
+    assert list(trend.index[trend["in_progress"]]) == ["S48 (23-29 nov.)"]
     stats = bulletins.streaks(trend.reset_index())
     assert stats == {"filed": 2, "weeks": 33, "longest": 2, "current": 1}
     # Members of other défis see the trend only up to the last published week.
     theirs = bulletins.mood_trend(world.beta_eig, world.alpha_id, now)
-    assert theirs["week"].iloc[-1] == "2026-W47"
+    assert theirs["week"].iloc[-1] == "S47 (16-22 nov.)"
 
 
 def test_on_a_monday_the_week_in_progress_is_no_alarm_and_after_its_deadline_it_counts(world):
     monday = paris(2026, 11, 16, 9, 0)
     file(world, monday, mood=3)  # 1 défi of 3 has filed on Monday morning
     rates = bulletins.participation(world.coach, world.promotion_id, monday).set_index("week")
-    assert rates.loc["2026-W47", "filed"] == 1 and math.isnan(rates.loc["2026-W47", "rate"])
-    assert rates["rate"].dropna().index[-1] == "2026-W46"
+    assert rates.loc["S47 (16-22 nov.)", "filed"] == 1 and math.isnan(rates.loc["S47 (16-22 nov.)", "rate"])
+    assert rates["rate"].dropna().index[-1] == "S46 (9-15 nov.)"
     bars = retro.participation_bars(rates.reset_index())
-    assert [trace.x[-1] for trace in bars.data] == ["2026-W46", "2026-W47 (en cours)"]
+    assert [trace.x[-1] for trace in bars.data] == ["S46 (9-15 nov.)", "S47 (16-22 nov.) (en cours)"]
     assert bars.data[1].marker.pattern.shape == "/"
     heat = bulletins.promotion_heatmap(world.coach, world.promotion_id, monday)
-    assert set(heat.loc[heat["in_progress"], "week"]) == {"2026-W47"}
+    assert set(heat.loc[heat["in_progress"], "week"]) == {"S47 (16-22 nov.)"}
     # Beta has not filed yet: not a break of its run before the deadline, a break after it.
     beta = bulletins.mood_trend(world.coach, world.beta_id, monday)
     assert bulletins.streaks(beta)["weeks"] == len(beta) - 1
@@ -306,17 +306,17 @@ def test_participation_heatmap_and_distribution_respect_publication(world):
     file(world, paris(2026, 11, 11, 10, 0), mood=2)
     rates = bulletins.participation(world.coach, world.promotion_id, BEFORE).set_index("week")
     # W47 is in progress until its deadline: counted so far, but no rate yet.
-    assert rates.loc["2026-W47", "filed"] == 2 and math.isnan(rates.loc["2026-W47", "rate"])
-    assert list(rates.index[rates["in_progress"]]) == ["2026-W47"]
-    assert rates.loc["2026-W46", "rate"] == 0.5
+    assert rates.loc["S47 (16-22 nov.)", "filed"] == 2 and math.isnan(rates.loc["S47 (16-22 nov.)", "rate"])
+    assert list(rates.index[rates["in_progress"]]) == ["S47 (16-22 nov.)"]
+    assert rates.loc["S46 (9-15 nov.)", "rate"] == 0.5
     closed = bulletins.participation(world.coach, world.promotion_id, AT).set_index("week")
-    assert closed.loc["2026-W47", "rate"] == 1.0 and not closed["in_progress"].any()
-    assert rates.loc["2026-W45", "filed"] == 0
+    assert closed.loc["S47 (16-22 nov.)", "rate"] == 1.0 and not closed["in_progress"].any()
+    assert rates.loc["S45 (2-8 nov.)", "filed"] == 0
     # Beta's EIG, before the deadline: their own W47 bulletin and Alpha's published W46 only.
     heat = bulletins.promotion_heatmap(world.beta_eig, world.promotion_id, BEFORE)
-    assert heat["week"].max() == "2026-W46"
+    assert heat.sort_values("week_start")["week"].iloc[-1] == "S46 (9-15 nov.)"
     cells = heat.dropna(subset=["mood"])
-    assert set(zip(cells["defi"], cells["week"], strict=True)) == {("Alpha", "2026-W46")}
+    assert set(zip(cells["defi"], cells["week"], strict=True)) == {("Alpha", "S46 (9-15 nov.)")}
     coach_heat = bulletins.promotion_heatmap(world.coach, world.promotion_id, BEFORE).dropna(subset=["mood"])
     assert len(coach_heat) == 3
     dist = bulletins.mood_by_phase(world.coach, world.promotion_id, BEFORE)
@@ -346,7 +346,7 @@ def test_csv_export_holds_the_readable_bulletins_with_separators_quoted(world):
     file(world, paris(2026, 11, 18, 10, 0), mood=4)
     data = bulletins.export_csv(world.eig, world.alpha_id, BEFORE).decode("utf-8-sig").splitlines()
     assert data[0].startswith("Semaine;Lundi;Humeur (1-4);Priorité")
-    assert data[1].startswith('2026-W46;2026-11-09;3;"Données ; accès, enfin"')
+    assert data[1].startswith('S46 (9-15 nov.);09/11/2026;3;"Données ; accès, enfin"')
     assert "ouverte" in data[1]
     assert len(data) == 3
     theirs = bulletins.export_csv(world.beta_eig, world.alpha_id, BEFORE).decode("utf-8-sig").splitlines()

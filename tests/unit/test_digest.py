@@ -4,6 +4,7 @@ listening on localhost: recipients, subject, both parts, escaping of user text."
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 from lib import bulletins, db, digest
@@ -14,6 +15,7 @@ from tests.mail import parts
 
 PARIS = ZoneInfo("Europe/Paris")
 WEDNESDAY = dt.datetime(2026, 11, 18, 10, 0, tzinfo=PARIS)
+ISO_WEEK = re.compile(r"\d{4}-W\d{2}")
 HOSTILE = "<script>alert('x')</script> & <b>gras</b>"
 
 
@@ -34,7 +36,8 @@ def test_recap_goes_to_every_active_member_help_first_escaped(world, inbox, monk
     [(recipients, message)] = inbox.messages()
     assert recipients == sorted(f"{login}@example.org" for login in
                                 ["eig", "eig2", "porteur", "sponsor", "coach", "beta.eig"])
-    assert message["Subject"] == "Rétrospective de la semaine 2026-W47 · Promo test"
+    # The operator names the week by its ISO code; the mail reads it in words.
+    assert message["Subject"] == "Rétrospective de la semaine du 16 novembre · Promo test"
     assert message["From"] == "programme@eig.example.org"
     assert "example.org" not in message["To"].replace("programme@eig.example.org", "")
     text, html = parts(message)
@@ -44,6 +47,8 @@ def test_recap_goes_to_every_active_member_help_first_escaped(world, inbox, monk
     assert f"Aide {HOSTILE}" in text and "😐 mitigée" in text and "- Beta" in text
     assert "26/11/2026 · Alpha : Démo <cabinet>" in text and "Trop loin" not in text
     assert "<script>" not in html and "<b>gras</b>" not in html
+    assert not ISO_WEEK.search(message["Subject"] + text + html)
+    assert re.match(r"semaine \d+ / \d+", text.splitlines()[1])  # the programme clock
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &lt;b&gt;gras&lt;/b&gt;" in html
     assert "Démo &lt;cabinet&gt;" in html and "semaine 33 / 44, phase 3" in html
 
@@ -61,17 +66,17 @@ def test_recap_without_send_prints_and_sends_nothing(world, inbox, monkeypatch, 
     set_clock(monkeypatch, dt.datetime(2026, 11, 23, 9, 0, tzinfo=PARIS))
     assert digest.main(["recap", "--week", "2026-W47"]) == 0
     out = capsys.readouterr().out
-    assert "Rétrospective de la semaine 2026-W47 · Promo test" in out and "Tous les défis" not in out
+    assert "Rétrospective de la semaine du 16 novembre · Promo test" in out and "Tous les défis" not in out
     assert inbox.messages() == []
 
 
 def test_recap_without_week_is_the_latest_closed_weeks_not_the_one_in_progress(world, inbox, monkeypatch, capsys):
     set_clock(monkeypatch, dt.datetime(2026, 11, 23, 9, 0, tzinfo=PARIS))  # Monday of W48
     assert digest.main(["recap"]) == 0
-    assert "Rétrospective de la semaine 2026-W47 · Promo test" in capsys.readouterr().out
+    assert "Rétrospective de la semaine du 16 novembre · Promo test" in capsys.readouterr().out
     set_clock(monkeypatch, dt.datetime(2026, 11, 27, 15, 0, tzinfo=PARIS))  # W48's deadline
     assert digest.main(["recap", "--promotion", str(world.promotion_id)]) == 0
-    assert "Rétrospective de la semaine 2026-W48 · Promo test" in capsys.readouterr().out
+    assert "Rétrospective de la semaine du 23 novembre · Promo test" in capsys.readouterr().out
 
 
 def test_bad_week_is_refused(world, inbox, capsys):
@@ -87,8 +92,9 @@ def test_reminder_goes_to_the_eigs_of_defis_that_have_not_filed(world, inbox, mo
     assert digest.main(["remind", "--send"]) == 0
     [(recipients, message)] = inbox.messages()
     assert recipients == ["beta.eig@example.org"]
-    assert message["Subject"] == "Rappel : bulletin de la semaine 2026-W47 du défi Beta"
+    assert message["Subject"] == "Rappel : bulletin de la semaine du 16 novembre du défi Beta"
     text, html = parts(message)
+    assert not ISO_WEEK.search(message["Subject"] + text + html)
     assert "vendredi 20/11/2026 à 15:00" in text and "https://suivi.example.org/bulletin" in text
     assert '<a href="https://suivi.example.org/bulletin">' in html
 

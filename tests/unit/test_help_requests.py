@@ -28,7 +28,7 @@ def test_help_request_appears_open_on_the_board_with_its_age(world):
     ask(world)
     board = help_requests.board(world.coach, world.promotion_id, now=FILED + dt.timedelta(days=3, hours=1))
     row = board.iloc[0]
-    assert (row["defi"], row["week"], row["status"], row["age_days"]) == ("Alpha", "2026-W47", "open", 3)
+    assert (row["defi"], row["week"], row["status"], row["age_days"]) == ("Alpha", "S47 (16-22 nov.)", "open", 3)
 
 
 @pytest.mark.parametrize("login", ["eig", "porteur", "sponsor", "beta_eig", "outsider"])

@@ -199,7 +199,7 @@ def test_charts_show_the_target_and_baseline_and_keep_outliers_readable():
     measurements = pd.DataFrame({"measured_on": [D(2026, 9, 7), D(2026, 10, 5)], "value": [300.0, 600.0]})
     fig = indicator_chart(measurements, "utilisateurs", baseline=100, target=1100)
     assert sorted(shape.y0 for shape in fig.layout.shapes) == [100, 1100]
-    assert [a.text for a in fig.layout.annotations] == ["Cible : 1100 utilisateurs", "Départ : 100 utilisateurs"]
+    assert [a.text for a in fig.layout.annotations] == ["Cible : 1\u202f100 utilisateurs", "Départ : 100 utilisateurs"]
     low, high = fig.layout.yaxis.range
     assert low < 100 and high > 1100  # the target stays in view, far above the measurements
     assert len(indicator_chart(measurements, "", None, None).layout.shapes) == 0

@@ -165,8 +165,8 @@ def test_the_export_is_one_self_contained_page_with_user_text_escaped(world, sto
     assert section.index(str(escape(view.briefs[0].verdict.text))) < section.index("<h2>")
     for text in ("Vos défis · Promo test", "Marc Porteur", "20/11/2026", "Alpha", "3. Prouver la valeur",
                  "1. Valider l'hypothèse", "2. Prouver le concept", "4. Amplifier l'impact",
-                 "Démo au cabinet", "Utilisateurs actifs", "600 utilisateurs (02/11/2026)", "1100 utilisateurs",
-                 "50 %", "4 · pleinement", "Ce qu'on attend de vous", "en retard de 19 jours"):
+                 "Démo au cabinet", "Utilisateurs actifs", "600 utilisateurs (02/11/2026)", "1\u202f100 utilisateurs",
+                 "50\u00a0%", "4 · pleinement", "Ce qu'on attend de vous", "en retard de 19 jours"):
         assert str(escape(text)) in page, text
     for hidden in ("Brouillon confidentiel", "Date de Beta", "Démo passée", "Écrire la documentation",
                    "Signer la convention", "Besoin d'un juriste", "Accès aux données bloqué par la DSI"):

@@ -138,7 +138,7 @@ def test_missing_carnets_near_their_last_day_name_the_active_eigs(world):
 def test_bulletin_not_filed_this_week_until_it_is(world):
     [missing] = kinds(todo.coach_todo(world.coach, world.promotion_id, NOW), "bulletin_missing")
     assert (missing.defi, missing.due, missing.urgent) == ("Alpha", DEADLINE, False)
-    assert "2026-W47" in missing.label
+    assert "semaine du 16 novembre" in missing.label
     [late] = kinds(todo.coach_todo(world.coach, world.promotion_id, DEADLINE + dt.timedelta(hours=1)),
                    "bulletin_missing")
     assert late.urgent
@@ -156,7 +156,7 @@ def test_eig_sees_this_weeks_bulletin_due_then_filed(world):
     file(world)
     items = todo.eig_todo(world.eig, world.promotion_id, NOW)
     [bulletin] = kinds(items, "bulletin")
-    assert bulletin.done and bulletin.label == "Bulletin de la semaine 2026-W47 déposé"
+    assert bulletin.done and bulletin.label == "Bulletin de la semaine du 16 novembre déposé"
     assert items[-1].kind == "bulletin" and items[-1].done  # done lines at the bottom
 
 

@@ -1,0 +1,96 @@
+"""Numbers, dates and weeks as French readers write them, through Babel (fr_FR). Every page,
+export and e-mail formats with these, so one table never says 2026-11-23 and the next 23/11/2026,
+and no ISO week code (2026-W48) reaches a reader."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+from babel.numbers import format_decimal, format_percent
+
+LOCALE = "fr_FR"
+# The one date format, for Streamlit's date fields and table columns (moment.js tokens);
+# it matches `date()` below.
+DATE_FIELD = "DD/MM/YYYY"
+
+
+def _day(value: object) -> dt.date:
+    """Babel only asserts its argument is a date (and not at all under python -O): refuse
+    anything else plainly."""
+    if not isinstance(value, dt.date):
+        raise TypeError(f"a date was expected, not {value!r}")
+    return value
+
+
+def date(day: dt.date | None) -> str:
+    """« 23/11/2026 »; « — » for no date."""
+    return "—" if day is None else format_date(_day(day), "dd/MM/y", locale=LOCALE)
+
+
+def moment(when: dt.datetime, tz: str = "Europe/Paris") -> str:
+    """« vendredi 20/11/2026 à 15:00 », in the given time zone."""
+    local = when.astimezone(ZoneInfo(tz))
+    return (f"{format_date(local, 'EEEE dd/MM/y', locale=LOCALE)} "
+            f"à {format_time(local, 'HH:mm', locale=LOCALE)}")
+
+
+def _monday(day: dt.date) -> dt.date:
+    return _day(day) - dt.timedelta(days=day.weekday())
+
+
+def week(day: dt.date) -> str:
+    """The week holding `day`, in a sentence: « semaine du 23 novembre »."""
+    return f"semaine du {format_date(_monday(day), 'd MMMM', locale=LOCALE)}"
+
+
+def week_short(day: dt.date) -> str:
+    """The week holding `day`, in a table or on an axis: « S48 (23-29 nov.) »,
+    « S49 (30 nov.-6 déc.) » across two months."""
+    monday = _monday(day)
+    sunday = monday + dt.timedelta(days=6)
+    end = format_date(sunday, "d MMM", locale=LOCALE)
+    start = f"{monday.day}" if monday.month == sunday.month else format_date(monday, "d MMM", locale=LOCALE)
+    return f"S{monday.isocalendar().week} ({start}-{end})"
+
+
+def iso_week(iso_year: int, iso_week_number: int, short: bool = False) -> str:
+    """An ISO week (year, number) as `week` or `week_short` words."""
+    monday = dt.date.fromisocalendar(iso_year, iso_week_number, 1)
+    return week_short(monday) if short else week(monday)
+
+
+def month(day: dt.date) -> str:
+    """« novembre 2026 »."""
+    return format_date(_day(day), "MMMM y", locale=LOCALE)
+
+
+def decimal(value: float | None, digits: int = 1) -> str:
+    """« 3,0 » (a fixed number of decimals); « — » for no value."""
+    if value is None:
+        return "—"
+    return format_decimal(value, format="#,##0." + "0" * digits if digits else "#,##0", locale=LOCALE)
+
+
+def integer(value: int) -> str:
+    """« 12 345 » (narrow no-break space between thousands)."""
+    return format_decimal(value, format="#,##0", locale=LOCALE)
+
+
+def percent(share: float | None, digits: int = 1) -> str:
+    """A share (0.134) as « 13,4 % », with a no-break space before the sign."""
+    if share is None:
+        return "—"
+    return format_percent(share, format="#,##0." + "0" * digits + "\u00a0%" if digits else "#,##0\u00a0%",
+                          locale=LOCALE)
+
+
+def number(value: float | None) -> str:
+    """A measured value as written, up to three decimals: « 12 500 », « 3,5 »."""
+    return "—" if value is None else format_decimal(value, locale=LOCALE)
+
+
+def day_month(day: dt.date) -> str:
+    """« 23 nov. »: a short tick on a time axis."""
+    return format_date(_day(day), "d MMM", locale=LOCALE)
