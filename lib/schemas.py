@@ -249,6 +249,35 @@ class HelpAnswerIn(Input):
         return self
 
 
+class HelpTicketIn(Input):
+    """A coach's whole treatment of a help request in one submit: who holds it, the answer
+    the défi reads, and whether it is settled; resolving requires an answer."""
+
+    assignee_id: int | None = None
+    answer: Annotated[str, bounded(1000, required=False)] = ""
+    status: str = "assigned"
+
+    @field_validator("assignee_id")
+    @classmethod
+    def _assignee_required(cls, value: int | None) -> int:
+        if value is None:
+            raise ValueError(t("validation.help_assignee_required"))
+        return value
+
+    @field_validator("status")
+    @classmethod
+    def _known_status(cls, value: str) -> str:
+        if value not in ("assigned", "resolved"):
+            raise ValueError(t("validation.help_status"))
+        return value
+
+    @model_validator(mode="after")
+    def _answer_to_resolve(self) -> HelpTicketIn:
+        if self.status == "resolved" and not self.answer:
+            raise ValueError(t("validation.help_answer_required"))
+        return self
+
+
 class ShareLinkIn(Input):
     """A read-only share link's lifetime, in days."""
 

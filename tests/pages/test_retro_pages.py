@@ -13,7 +13,7 @@ from lib import bulletins, db, sharing
 from lib.config import get_settings
 from lib.models import Bulletin, HelpRequest
 from lib.schemas import BulletinIn, ShareLinkIn
-from tests.pages.conftest import open_tab, texts
+from tests.pages.conftest import errors, open_tab, texts
 
 PARIS = ZoneInfo("Europe/Paris")
 WEDNESDAY = dt.datetime(2026, 11, 18, 10, 0, tzinfo=PARIS)
@@ -123,21 +123,47 @@ def test_a_weeks_bulletins_are_read_a_page_at_a_time(app_as, world, clock, monke
     assert "Finir l'atelier usagers" not in page and "Priorité de Beta" in page
 
 
-def test_coach_assigns_and_answers_a_help_request(app_as, world, clock):
+def widget(widgets, label: str):  # noqa: ANN001, ANN201
+    return next(w for w in widgets if w.label == label)
+
+
+def click_row(at, row: int):  # noqa: ANN001, ANN201
+    """A click on a row of the page's selectable table, as the browser sends it."""
+    table = next(df for df in at.dataframe if df.key and df.key.startswith("help_board_"))
+    at.session_state[table.key] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    return at.run()
+
+
+def test_coach_clicks_a_help_request_and_assigns_answers_and_resolves_it_in_one_submit(app_as, world, clock):
     file_alpha(world, help_request="Besoin d'un juriste")
     at = app_as("coach", page="pages/help_requests.py")
-    assert "Besoin d'un juriste" in texts(at) and not at.exception
-    button(at, "Attribuer").click().run()
-    assert "Demande attribuée à" in texts(at)
+    assert not at.exception
+    assert at.dataframe[0].value["request"].tolist() == ["Besoin d'un juriste"]
+    assert not at.text_area and "Cliquez sur une ligne" in texts(at)  # no form before a click
+    click_row(at, 0)
+    assert "Traiter la demande · Alpha" in texts(at) and "Besoin d'un juriste" in texts(at)
+    assert widget(at.selectbox, "Suivie par").value == world.coach.id  # the coach who opens it, by default
     at.text_area[0].input("La DAJ vous rappelle lundi.")
-    at.checkbox[0].check()
-    button(at, "Enregistrer la réponse").click().run()
-    assert "Réponse enregistrée." in texts(at)
+    widget(at.radio, "Statut").set_value("resolved")
+    button(at, "Enregistrer").click().run()
+    assert not at.exception and not errors(at)
+    assert "Demande résolue, suivie par Claire Coach." in texts(at)
     with db.reading() as s:
         ticket = s.scalar(select(HelpRequest))
-        assert (ticket.status, ticket.answer) == ("resolved", "La DAJ vous rappelle lundi.")
+        assert (ticket.status, ticket.answer, ticket.version) == ("resolved", "La DAJ vous rappelle lundi.", 2)
     at = app_as("eig", page="pages/bulletin.py")
     assert "La DAJ vous rappelle lundi." in texts(at)
+
+
+def test_resolving_a_help_request_without_answer_is_refused_and_keeps_the_form(app_as, world, clock):
+    file_alpha(world, help_request="Besoin d'un juriste")
+    at = click_row(app_as("coach", page="pages/help_requests.py"), 0)
+    widget(at.radio, "Statut").set_value("resolved")
+    button(at, "Enregistrer").click().run()
+    assert errors(at) == ["Écrivez une réponse pour résoudre la demande."]
+    assert widget(at.radio, "Statut").value == "resolved"
+    with db.reading() as s:
+        assert s.scalar(select(HelpRequest)).status == "open"
 
 
 def test_key_dates_page_offers_the_ics_file(app_as, world, clock):
