@@ -240,8 +240,12 @@ def report_tab() -> None:
         st.info(t("committees.report.draft_help"))
     opened = ui.edit("committee_report", c.id, c.version)
     ui.newer_version(opened, lambda: st.text(c.report_text or "—"))
+    # An empty report starts from the notes just written; the coaches edit it from there.
+    text = c.report_text or cached(committees.draft_report)(actor, c.id, today)
+    if not c.report_text:
+        st.caption(t("committees.report.from_notes"))
     with st.form(opened.key):
-        st.text_area(t("committees.report.text"), value=c.report_text or "", height=300, max_chars=20000,
+        st.text_area(t("committees.report.text"), value=text, height=300, max_chars=20000,
                      key=opened.field("text"))
         ui.save_button(t("committees.report.save"), opened.key, lambda: ReportIn(text=opened.value("text")),
                        lambda d: committees.save_report(actor, c.id, d, opened.expected), t("committees.report.saved"),
