@@ -157,6 +157,21 @@ class MembershipIn(Input):
     role: DefiRole
 
 
+class MembershipsIn(Input):
+    """Several people added to one défi with one role, in one submit."""
+
+    user_ids: list[int]
+    defi_id: int
+    role: DefiRole
+
+    @field_validator("user_ids")
+    @classmethod
+    def _someone(cls, value: list[int]) -> list[int]:
+        if not value:
+            raise ValueError(t("validation.memberships_empty"))
+        return list(dict.fromkeys(value))
+
+
 class RosterRowIn(Input):
     """A row of a promotion's roster (lib.roster): a person's role on a défi."""
 
