@@ -5,7 +5,8 @@ import datetime as dt
 
 import streamlit as st
 
-from lib import invitations, portfolio, privacy, ui, users
+from lib import digest, invitations, portfolio, privacy, ui, users
+from lib.clock import now_utc, week_label
 from lib.i18n import t
 from lib.models import DefiRole, GlobalRole
 from lib.schemas import DefiIn, MembershipsIn, PasswordIn, PromotionIn, UserIn
@@ -46,9 +47,9 @@ def invitations_panel() -> None:
 
 
 is_admin = actor.role is GlobalRole.ADMIN
-tabs = st.tabs([t("admin.tab.users"), t("admin.tab.memberships"), t("admin.tab.promotions")]
+tabs = st.tabs([t("admin.tab.users"), t("admin.tab.memberships"), t("admin.tab.promotions"), t("admin.tab.recap")]
                + ([t("admin.tab.privacy")] if is_admin else []))
-tab_users, tab_teams, tab_promotions = tabs[:3]
+tab_users, tab_teams, tab_promotions, tab_recap = tabs[:4]
 roles = list(GlobalRole)
 
 NEW_USER = ["new_login", "new_name", "new_email", "new_role", "new_password"]
@@ -130,7 +131,7 @@ with tab_teams:
             defi_by_id = {d.id: d for d in defis}
             with st.form(team):
                 st.multiselect(t("admin.memberships.people"), list(names), format_func=names.get,
-                               key=f"{team}_user_ids")
+                               key=f"{team}_user_ids", placeholder=t("admin.memberships.people_placeholder"))
                 st.selectbox(t("admin.memberships.defi"), list(defi_by_id),
                              format_func=lambda i: defi_by_id[i].name, key=f"{team}_defi_id")
                 st.selectbox(t("admin.memberships.role"), list(DefiRole), format_func=lambda r: t(f"defi_role.{r}"),
@@ -151,6 +152,7 @@ with tab_teams:
                 "defi": t("admin.memberships.defi"), "role": t("admin.memberships.role")})
             gone = st.selectbox(t("admin.memberships.remove"), teams.to_dict("records"), index=None,
                                 key=f"remove_member_{ctx.promotion.id}",
+                                placeholder=t("admin.memberships.remove_placeholder"),
                                 format_func=lambda m: f"{m['user']} · {m['defi']} · {m['role']}")
             if gone and st.button(t("admin.memberships.remove"), key=f"remove_member_{gone['id']}") and submit(
                     lambda: gone["id"], lambda mid: users.remove_membership(actor, mid) or True):
@@ -193,8 +195,31 @@ with tab_promotions:
                                after=lambda _: forget("create_defi_name", "create_defi_administration",
                                                       "create_defi_description"))
 
+with tab_recap:
+    if ctx.promotion is None:
+        st.info(t("home.coach.empty"))
+    else:
+        recap = submit(lambda: ctx.promotion.id, lambda promotion_id: cached(digest.preview_recap)(
+            actor, promotion_id, now_utc().replace(second=0, microsecond=0)))
+        if recap:
+            week = week_label(recap.iso_year, recap.iso_week)
+            st.subheader(t("digest.preview.title", week=week))
+            st.caption(t("digest.preview.caption"))
+            st.markdown(f"**{md(recap.subject)}**  \n{t('digest.preview.recipients', n=recap.recipients)}")
+            with st.container(border=True, height=500):
+                st.html(recap.html)  # built by lib.digest, every value escaped (the mail as sent)
+            sending = f"send_recap_{recap.promotion_id}_{recap.iso_year}_{recap.iso_week}"
+            with st.form(sending):
+                st.checkbox(t("digest.preview.confirm", n=recap.recipients), key=f"{sending}_confirm")
+                ui.save_button(t("digest.preview.send"), sending,
+                               lambda: ui.confirmed(sending, recap.promotion_id, t("digest.preview.unconfirmed")),
+                               lambda promotion_id: digest.send_recap(actor, promotion_id, recap.iso_year,
+                                                                      recap.iso_week),
+                               t("digest.preview.sent", week=week, n=recap.recipients), type="primary",
+                               after=lambda _: forget(f"{sending}_confirm"))
+
 if is_admin:
-    with tabs[3]:
+    with tabs[4]:
         st.caption(t("admin.privacy.intro"))
         people = cached(users.list_users)(actor)
         person = st.selectbox(t("admin.privacy.person"), people.to_dict("records"), index=None, key="privacy_pick",

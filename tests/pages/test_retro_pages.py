@@ -4,6 +4,7 @@ coaches' help board, key dates, and the public share view opened by a token."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,6 +14,7 @@ from lib import bulletins, db, sharing
 from lib.config import get_settings
 from lib.models import Bulletin, HelpRequest
 from lib.schemas import BulletinIn, ShareLinkIn
+from tests.mail import smtp_server
 from tests.pages.conftest import errors, open_tab, texts
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -220,3 +222,25 @@ def test_an_expired_share_link_is_refused_with_no_data(app_as, world, clock):
     page = texts(at)
     assert "a expiré le jeudi 19/11/2026 à 10:00" in page
     assert "Publiée" not in page and "Alpha" not in page
+
+
+def test_coach_previews_the_weekly_recap_and_sends_it_from_the_app(app_as, world, clock, monkeypatch):
+    file_alpha(world)
+    clock(dt.datetime(2026, 11, 20, 15, 5, tzinfo=PARIS))  # W47's deadline has passed
+    with smtp_server() as (inbox, port):
+        monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("SMTP_PORT", str(port))
+        get_settings.cache_clear()
+        at = app_as("coach", page="pages/admin.py")
+        assert not at.exception
+        assert "Récapitulatif de la semaine 2026-W47" in texts(at)
+        assert any("Finir l'atelier usagers" in html.unescape(h.proto.body) for h in at.get("html"))
+        button(at, "Envoyer le récapitulatif").click().run()
+        assert errors(at) == ["Cochez la confirmation pour envoyer le récapitulatif."]
+        assert inbox.messages() == []
+        next(c for c in at.checkbox if c.label.startswith("Je confirme l'envoi")).check()
+        button(at, "Envoyer le récapitulatif").click().run()
+        assert not at.exception and "Récapitulatif de la semaine 2026-W47 envoyé à 6 destinataire(s)." in texts(at)
+        [(recipients, message)] = inbox.messages()
+        assert message["Subject"] == "Rétrospective de la semaine 2026-W47 · Promo test"
+    get_settings.cache_clear()
