@@ -104,6 +104,7 @@ def test_coach_schedules_the_committee_of_the_current_phase(app_as, world, phase
     assert "pas encore planifié" in texts(at)
     next(b for b in at.button if b.label == "Planifier le comité").click().run()
     assert not at.exception
+    assert "Comité planifié." in texts(at) and "pas encore planifié" not in texts(at)  # saved, drawn with its message
     current = next(p for p in phases.defi_phases(world.coach, world.alpha_id) if p.state in ("en_cours", "en_retard"))
     view = committees.committee_for_phase(world.coach, current.id)
     assert view is not None
