@@ -18,7 +18,12 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/activate
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
-migrate: $(VENV)/.runtime
+# The message catalogue, compiled (lib/i18n.py).
+MO := lib/locale/fr/LC_MESSAGES/messages.mo
+$(MO): lib/locale/fr/LC_MESSAGES/messages.po $(VENV)/.runtime
+	$(BIN)/python -m lib.i18n
+
+migrate: $(VENV)/.runtime $(MO)
 	$(BIN)/python -c "from lib.db import upgrade_to_head; upgrade_to_head()"
 
 seed: migrate
@@ -36,7 +41,7 @@ $(AXE): tests/e2e/axe/package-lock.json
 	npm ci --prefix tests/e2e/axe --no-audit --no-fund
 	touch $@
 
-test: lint $(AXE)
+test: lint $(AXE) $(MO)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 bench: $(VENV)/.dev
@@ -46,4 +51,4 @@ bench-browser: $(VENV)/.dev
 	$(BIN)/python -m bench.browser --scale $(SCALE)
 
 clean:
-	rm -rf $(VENV) tests/e2e/axe/node_modules data/*.db data/*.db-* .pytest_cache .ruff_cache tests/artifacts
+	rm -rf $(VENV) $(MO) tests/e2e/axe/node_modules data/*.db data/*.db-* .pytest_cache .ruff_cache tests/artifacts

@@ -74,6 +74,27 @@ def published_until(promotion: Promotion, now: dt.datetime) -> dt.date | None:
     return monday
 
 
+def in_progress_week(promotion: Promotion, now: dt.datetime) -> dt.date | None:
+    """Monday of the week « en cours »: the current week until its deadline, None after it.
+
+    The one rule every count over weeks follows (participation, heatmap, streaks, risk, recap,
+    dossier): a week in progress is drawn apart and never counted as missing or in a rate,
+    since its EIGs may still file; from its deadline on it is closed, published and counted."""
+    year, week = current_week(promotion, now)
+    return None if is_published(promotion, year, week, now) else week_monday(year, week)
+
+
+def closed_weeks(promotion: Promotion, now: dt.datetime, count: int) -> list[dt.date]:
+    """Mondays of the last `count` closed weeks (deadline passed), oldest first, inside the
+    programme."""
+    last = published_until(promotion, now)
+    if last is None:
+        return []
+    start, end = programme_start(promotion), programme_end(promotion)
+    mondays = [last - k * WEEK for k in range(count - 1, -1, -1)]
+    return [m for m in mondays if start <= m < end]
+
+
 class ProgrammeClock(BaseModel):
     """Where a week sits in the programme: « semaine 14 / 43, phase 2 »."""
 
@@ -366,16 +387,21 @@ def export_csv(actor: Actor, defi_id: int, now: dt.datetime | None = None) -> by
 # --- Trends --------------------------------------------------------------------------------
 
 
-def _weeks(promotion: Promotion, windows: list, last: dt.date) -> pd.DataFrame:
-    """One row per week of the programme up to `last` (a Monday): calendar and programme clock."""
+WEEK_COLUMNS = ["week_start", "week", "programme_week", "phase", "clock", "in_progress"]
+
+
+def _weeks(promotion: Promotion, windows: list, last: dt.date, now: dt.datetime) -> pd.DataFrame:
+    """One row per week of the programme up to `last` (a Monday): calendar, programme clock,
+    and whether the week is still in progress (before its deadline, see `in_progress_week`)."""
     start, end = programme_start(promotion), min(last, programme_end(promotion))
+    open_week = in_progress_week(promotion, now)
     rows, monday = [], start
     while monday <= end:
         clock = programme_clock(promotion, windows, monday)
         rows.append({"week_start": monday, "week": week_label(*iso_week_of(monday)), "programme_week": clock.week,
-                     "phase": clock.phase, "clock": clock.label})
+                     "phase": clock.phase, "clock": clock.label, "in_progress": monday == open_week})
         monday += WEEK
-    return pd.DataFrame(rows, columns=["week_start", "week", "programme_week", "phase", "clock"])
+    return pd.DataFrame(rows, columns=WEEK_COLUMNS).astype({"in_progress": bool})
 
 
 def _last_visible_week(promotion: Promotion, now: dt.datetime, sees_unpublished: bool) -> dt.date:
@@ -391,7 +417,7 @@ def mood_trend(actor: Actor, defi_id: int, now: dt.datetime | None = None) -> pd
         promotion = promotion_of_defi(s, defi_id)
         clause, cap = readable_clause(s, actor, defi_id, promotion, now)
         weeks = _weeks(promotion, phase_windows(s, promotion),
-                       _last_visible_week(promotion, now, allowed(cap, Action.READ_BULLETIN_UNPUBLISHED)))
+                       _last_visible_week(promotion, now, allowed(cap, Action.READ_BULLETIN_UNPUBLISHED)), now)
         moods = dict(s.execute(select(Bulletin.week_start, Bulletin.mood)
                                .where(Bulletin.defi_id == defi_id, clause)).all())
     weeks["mood"] = [float(moods[w]) if w in moods else float("nan") for w in weeks["week_start"]]
@@ -399,23 +425,24 @@ def mood_trend(actor: Actor, defi_id: int, now: dt.datetime | None = None) -> pd
     return weeks
 
 
-def streaks(trend: pd.DataFrame, now_monday: dt.date | None = None) -> dict[str, int]:
-    """Participation of a défi: weeks filed, weeks of the programme so far, the longest and
-    the current run of consecutive filed weeks (this week counts only once filed)."""
-    filed = list(trend["filed"]) if not trend.empty else []
+def streaks(trend: pd.DataFrame) -> dict[str, int]:
+    """Participation of a défi over its closed weeks: weeks filed, weeks of the programme so
+    far, the longest and the current run of consecutive filed weeks. The week in progress is
+    not in the rate; it extends the runs once filed and breaks nothing before its deadline."""
+    if trend.empty:
+        return {"filed": 0, "weeks": 0, "longest": 0, "current": 0}
+    closed = trend[~trend["in_progress"]]
+    items = [bool(f) for f, open_ in zip(trend["filed"], trend["in_progress"], strict=True) if f or not open_]
     longest = run = 0
-    for f in filed:
+    for f in items:
         run = run + 1 if f else 0
         longest = max(longest, run)
     current = 0
-    items = filed[:]
-    if items and not items[-1] and now_monday is not None and trend["week_start"].iloc[-1] == now_monday:
-        items = items[:-1]  # this week is still open: not a break yet
     for f in reversed(items):
         if not f:
             break
         current += 1
-    return {"filed": int(sum(filed)), "weeks": len(filed), "longest": longest, "current": current}
+    return {"filed": int(closed["filed"].sum()), "weeks": len(closed), "longest": longest, "current": current}
 
 
 def promotion_heatmap(actor: Actor, promotion_id: int, now: dt.datetime | None = None) -> pd.DataFrame:
@@ -425,7 +452,7 @@ def promotion_heatmap(actor: Actor, promotion_id: int, now: dt.datetime | None =
         promotion = load_promotion(s, promotion_id)
         clause = _promotion_clause(s, actor, promotion, now)
         weeks = _weeks(promotion, phase_windows(s, promotion),
-                       _last_visible_week(promotion, now, actor.is_staff and actor.active))
+                       _last_visible_week(promotion, now, actor.is_staff and actor.active), now)
         defis = s.execute(select(Defi.id, Defi.name).where(Defi.promotion_id == promotion_id)
                           .order_by(Defi.name)).all()
         cells = {(d, w): m for d, w, m in s.execute(
@@ -440,13 +467,14 @@ def promotion_heatmap(actor: Actor, promotion_id: int, now: dt.datetime | None =
 
 
 def participation(actor: Actor, promotion_id: int, now: dt.datetime | None = None) -> pd.DataFrame:
-    """Per week: bulletins filed, défis in the promotion, rate (counted in SQL)."""
+    """Per week: bulletins filed, défis in the promotion, rate (counted in SQL); the week in
+    progress has its count so far and no rate (NaN)."""
     now = now or now_utc()
     with db.reading() as s:
         promotion = load_promotion(s, promotion_id)
         clause = _promotion_clause(s, actor, promotion, now)
         weeks = _weeks(promotion, phase_windows(s, promotion),
-                       _last_visible_week(promotion, now, actor.is_staff and actor.active))
+                       _last_visible_week(promotion, now, actor.is_staff and actor.active), now)
         total = s.scalar(select(func.count()).select_from(Defi).where(Defi.promotion_id == promotion_id)) or 0
         counts = dict(s.execute(
             select(Bulletin.week_start, func.count(func.distinct(Bulletin.defi_id)))
@@ -455,6 +483,8 @@ def participation(actor: Actor, promotion_id: int, now: dt.datetime | None = Non
     weeks["filed"] = [int(counts.get(w, 0)) for w in weeks["week_start"]]
     weeks["defis"] = total
     weeks["rate"] = weeks["filed"] / total if total else 0.0
+    # The week in progress has no rate yet: a Monday's 1 filed out of 12 is no alarm.
+    weeks["rate"] = weeks["rate"].astype(float).mask(weeks["in_progress"])
     return weeks
 
 
@@ -475,6 +505,27 @@ def mood_by_phase(actor: Actor, promotion_id: int, now: dt.datetime | None = Non
             .order_by(PhaseTemplate.number, Bulletin.mood)).all()
     return pd.DataFrame([{"phase": f"{n}. {name}", "number": n, "mood": m, "humeur": MOOD_EMOJI[m], "count": c}
                          for n, name, m, c in rows], columns=["phase", "number", "mood", "humeur", "count"])
+
+
+class OpenWeek(BaseModel):
+    """The week in progress of a promotion, as the trends' note names it."""
+
+    week_start: dt.date
+    label: str
+    deadline: str  # « vendredi 27/11/2026 à 15:00 », local time
+
+
+def open_week(actor: Actor, promotion_id: int, now: dt.datetime | None = None) -> OpenWeek | None:
+    """The promotion's week in progress (None once its deadline has passed)."""
+    now = now or now_utc()
+    with db.reading() as s:
+        promotion = load_promotion(s, promotion_id)
+        monday = in_progress_week(promotion, now)
+        if monday is None:
+            return None
+        year, week = iso_week_of(monday)
+        return OpenWeek(week_start=monday, label=week_label(year, week),
+                        deadline=local_format(deadline_of(promotion, year, week), promotion.timezone))
 
 
 def clock_now(actor: Actor, promotion_id: int, now: dt.datetime | None = None) -> ProgrammeClock:

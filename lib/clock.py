@@ -9,8 +9,10 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
+from babel.dates import format_date
 
 from lib.config import get_settings
+from lib.i18n import LANGUAGE, t
 
 
 def now_utc() -> dt.datetime:
@@ -75,3 +77,46 @@ def local_format(moment: dt.datetime, tz: str = "Europe/Paris") -> str:
     local = moment.astimezone(ZoneInfo(tz))
     day = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"][local.weekday()]
     return f"{day} {local:%d/%m/%Y} à {local:%H:%M}"
+
+
+def _weekday(day: dt.date) -> str:
+    return format_date(day, "EEEE", locale=LANGUAGE)
+
+
+def due_in_words(due: dt.datetime | dt.date, now: dt.datetime, tz: str = "Europe/Paris") -> str:
+    """A deadline as the home page's to-do says it, from `now`: « avant vendredi 15:00 »,
+    « aujourd'hui », « demain avant 15:00 », « d'ici le 07/02 », « en retard de 3 jours ».
+    A datetime is a deadline at a time of day; a date is due by the end of that day."""
+    today = now.astimezone(ZoneInfo(tz)).date()
+    if isinstance(due, dt.datetime):
+        local = due.astimezone(ZoneInfo(tz))
+        day, at = local.date(), f"{local:%H:%M}"
+        if due <= now:
+            late = (today - day).days
+            return t("due.late_since", at=at) if late == 0 else t("due.late", n=late)
+    else:
+        day, at = due, None
+        late = (today - day).days
+        if late > 0:
+            return t("due.late", n=late)
+    ahead = (day - today).days
+    if ahead == 0:
+        return t("due.today_at", at=at) if at else t("due.today")
+    if ahead == 1:
+        return t("due.tomorrow_at", at=at) if at else t("due.tomorrow")
+    if ahead < 7:
+        return t("due.weekday_at", day=_weekday(day), at=at) if at else t("due.weekday", day=_weekday(day))
+    return t("due.date_at", date=f"{day:%d/%m}", at=at) if at else t("due.date", date=f"{day:%d/%m}")
+
+
+def day_in_words(day: dt.date, today: dt.date) -> str:
+    """An upcoming day (a key date, a committee): « aujourd'hui », « demain », « jeudi 14/01 »,
+    « dans 12 jours (le 28/01) »; a past day as « il y a 3 jours »."""
+    ahead = (day - today).days
+    if ahead < 0:
+        return t("day.yesterday") if ahead == -1 else t("day.past", n=-ahead)
+    if ahead <= 1:
+        return t("day.today" if ahead == 0 else "day.tomorrow")
+    if ahead < 7:
+        return t("day.weekday", day=_weekday(day), date=f"{day:%d/%m}")
+    return t("day.later", n=ahead, date=f"{day:%d/%m}")

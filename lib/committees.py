@@ -343,21 +343,6 @@ def _load_action(s: Session, action_id: int) -> tuple[CommitteeAction, int]:
     return row[0], row[1]
 
 
-def update_action(actor: Actor, action_id: int, data: CommitteeActionIn, expected_version: int) -> None:
-    """Coaches reword, reassign or move the due date of an action."""
-    with db.transaction() as s:
-        action, defi_id = _load_action(s, action_id)
-        require(s, actor, Action.WRITE_COMMITTEE, defi_id)
-        _check_version(action, expected_version)
-        if data.owner_id not in _owner_candidates(s, defi_id):
-            raise Conflict(t("committees.actions.bad_owner"))
-        before = snapshot(action, ACTION_FIELDS)
-        action.description, action.owner_id, action.due_on = data.description, data.owner_id, data.due_on
-        s.flush()
-        record(s, actor, "update", "committee_action", action.id, before=before,
-               after=snapshot(action, ACTION_FIELDS))
-
-
 def set_action_status(actor: Actor, action_id: int, status: ActionStatus, expected_version: int,
                       now: dt.datetime | None = None) -> None:
     """The owner (EIG or porteur) updates their own action; coaches update any."""

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from lib.i18n import t
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
 DEFAULT_SQLITE_PATH = DATA_DIR / "suivi.db"
@@ -42,7 +44,6 @@ class Settings:
     smtp_password: str
     smtp_sender: str
     share_secret: str
-    language: str
     fake_now: str  # ISO datetime the clock reports, for end-to-end tests; refused in production
 
     @property
@@ -66,11 +67,8 @@ def _get(name: str, secrets: dict, default: str = "") -> str:
 
 
 def refuse(key: str, **values: object) -> ConfigurationError:
-    """A configuration error in French, from the catalogue (imported late: lib.i18n reads
-    the settings, which are not built yet)."""
-    from lib.i18n import FR
-
-    return ConfigurationError(FR[key].format(**values))
+    """A configuration error in French, from the catalogue."""
+    return ConfigurationError(t(key, **values))
 
 
 def generated_cookie_key(path: Path | None = None) -> str:
@@ -152,6 +150,5 @@ def get_settings() -> Settings:
         smtp_password=_get("SMTP_PASSWORD", secrets),
         smtp_sender=_get("SMTP_SENDER", secrets, "suivi-eig@localhost"),
         share_secret=_get("SUIVI_SHARE_SECRET", secrets) or derived_share_secret(cookie_key),
-        language=_get("SUIVI_LANG", secrets, "fr"),
         fake_now=_get("SUIVI_FAKE_NOW", secrets),
     ))

@@ -1,10 +1,11 @@
 """The weekly recap and the Friday reminder, as French HTML + plain-text emails.
 
-    python -m lib.digest recap --week 2026-W47 [--promotion ID] [--send]
+    python -m lib.digest recap [--week 2026-W47] [--promotion ID] [--send]
     python -m lib.digest remind [--send]
 
 Without --send both print what they would send. The recap of a week can only be built
-once that week's deadline has passed (before that, bulletins are not public). SMTP
+once that week's deadline has passed (before that, bulletins are not public); without
+--week each promotion gets the recap of its latest closed week. SMTP
 settings come from lib.config (SMTP_HOST, SMTP_PORT, SMTP_TLS, SMTP_USER, SMTP_PASSWORD,
 SMTP_SENDER); the reminder links to SUIVI_APP_URL. Cron lines: docs/operations.md.
 """
@@ -16,10 +17,6 @@ import datetime as dt
 import re
 import smtplib
 import sys
-from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
-from html import escape
 
 from pydantic import BaseModel
 from sqlalchemy import or_, select
@@ -27,28 +24,25 @@ from sqlalchemy.orm import Session
 
 from lib import db
 from lib.audit import record
-from lib.bulletins import current_week, deadline_of, phase_windows, programme_clock, programme_end, programme_start
+from lib.bulletins import (
+    current_week,
+    deadline_of,
+    phase_windows,
+    programme_clock,
+    programme_end,
+    programme_start,
+    published_until,
+)
 from lib.clock import iso_week_of, local_format, now_utc, week_label, week_monday
 from lib.config import get_settings
 from lib.errors import Conflict, NotFound, ServiceError
 from lib.i18n import t
+from lib.mail import Email, compose, send
 from lib.models import Bulletin, Defi, DefiRole, HelpRequest, KeyDate, Membership, Promotion, User
 from lib.permissions import Actor, require_staff
 from lib.programme import MOOD_EMOJI
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
-
-
-@dataclass
-class Email:
-    """A built message and who it goes to (envelope recipients, never shown to each other)."""
-
-    message: EmailMessage
-    recipients: list[str]
-
-    @property
-    def subject(self) -> str:
-        return str(self.message["Subject"])
 
 
 def parse_week(text: str) -> tuple[int, int]:
@@ -62,26 +56,6 @@ def parse_week(text: str) -> tuple[int, int]:
     except ValueError:
         raise ValueError(t("digest.bad_week", week=text)) from None
     return year, week
-
-
-def _message(subject: str, text: str, html: str, recipients: list[str]) -> Email:
-    settings = get_settings()
-    msg = EmailMessage()
-    msg["Subject"] = subject
-    msg["From"] = settings.smtp_sender
-    msg["To"] = settings.smtp_sender  # members get it as blind copies: addresses stay private
-    msg["Date"] = formatdate(localtime=False)
-    msg["Message-ID"] = make_msgid(domain=settings.smtp_sender.rsplit("@", 1)[-1] or None)
-    msg.set_content(text)
-    msg.add_alternative(html, subtype="html")
-    return Email(message=msg, recipients=recipients)
-
-
-def _html_page(title: str, body: str) -> str:
-    return ("<!DOCTYPE html><html lang=\"fr\"><head><meta charset=\"utf-8\">"
-            f"<title>{escape(title)}</title></head>"
-            "<body style=\"font-family: Arial, sans-serif; color: #161616; max-width: 720px;\">"
-            f"<h1 style=\"color: #000091; font-size: 22px;\">{escape(title)}</h1>{body}</body></html>")
 
 
 def _running(s: Session, monday: dt.date) -> list[Promotion]:
@@ -141,50 +115,13 @@ def build_recap(promotion_id: int, iso_year: int, iso_week: int, now: dt.datetim
         clock = programme_clock(promotion, phase_windows(s, promotion), monday)
         recipients = _members(s, promotion_id)
         name = promotion.name
-    label = week_label(iso_year, iso_week)
-    subject = t("digest.recap.subject", week=label, promotion=name)
-    helps = [r for r in rows if r.help_request]
-
-    text = [subject, clock.label, ""]
-    html = [f"<p>{escape(clock.label)}</p>"]
-    text.append(t("digest.recap.help_title"))
-    html.append(f"<h2>{escape(t('digest.recap.help_title'))}</h2>")
-    if helps:
-        html.append("<ul>")
-        for r in helps:
-            status = t(f"help.status.{r.status}") if r.status else ""
-            text.append(f"- {r.name} ({status}) : {r.help_request}")
-            html.append(f"<li><strong>{escape(r.name)}</strong> ({escape(status)}) : {escape(r.help_request)}</li>")
-        html.append("</ul>")
-    else:
-        text.append(t("digest.recap.no_help"))
-        html.append(f"<p>{escape(t('digest.recap.no_help'))}</p>")
-    text += ["", t("digest.recap.bulletins_title", n=len(rows))]
-    html.append(f"<h2>{escape(t('digest.recap.bulletins_title', n=len(rows)))}</h2>")
-    for r in rows:
-        text += [f"* {r.name} — {_mood(r.mood)}", f"  {t('bulletin.priority')} : {r.priority}",
-                 f"  {t('bulletin.ups_downs')} : {r.ups_downs}"]
-        html.append(f"<h3>{escape(r.name)} — {escape(_mood(r.mood))}</h3>"
-                    f"<p><strong>{escape(t('bulletin.priority'))} :</strong> {escape(r.priority)}</p>"
-                    f"<p><strong>{escape(t('bulletin.ups_downs'))} :</strong> {escape(r.ups_downs)}</p>")
-    text += ["", t("digest.recap.missing_title")]
-    html.append(f"<h2>{escape(t('digest.recap.missing_title'))}</h2>")
-    if missing:
-        text += [f"- {n}" for n in missing]
-        html.append("<ul>" + "".join(f"<li>{escape(n)}</li>" for n in missing) + "</ul>")
-    else:
-        text.append(t("digest.recap.none_missing"))
-        html.append(f"<p>{escape(t('digest.recap.none_missing'))}</p>")
-    text += ["", t("digest.recap.key_dates_title")]
-    html.append(f"<h2>{escape(t('digest.recap.key_dates_title'))}</h2>")
-    if key_dates:
-        text += [f"- {d:%d/%m/%Y} · {n} : {desc}" for d, n, desc in key_dates]
-        html.append("<ul>" + "".join(f"<li>{d:%d/%m/%Y} · <strong>{escape(n)}</strong> : {escape(desc)}</li>"
-                                     for d, n, desc in key_dates) + "</ul>")
-    else:
-        text.append(t("digest.recap.no_key_dates"))
-        html.append(f"<p>{escape(t('digest.recap.no_key_dates'))}</p>")
-    return _message(subject, "\n".join(text) + "\n", _html_page(subject, "".join(html)), recipients)
+    subject = t("digest.recap.subject", week=week_label(iso_year, iso_week), promotion=name)
+    bulletins = [{"name": r.name, "mood": _mood(r.mood), "priority": r.priority, "ups_downs": r.ups_downs}
+                 for r in rows]
+    helps = [{"name": r.name, "status": t(f"help.status.{r.status}") if r.status else "",
+              "help_request": r.help_request} for r in rows if r.help_request]
+    return compose("recap", subject, recipients, clock=clock.label, helps=helps, bulletins=bulletins,
+                   missing=missing, key_dates=key_dates)
 
 
 def recaps(iso_year: int, iso_week: int, promotion_id: int | None = None,
@@ -196,6 +133,22 @@ def recaps(iso_year: int, iso_week: int, promotion_id: int | None = None,
         else:
             ids = [p.id for p in _running(s, week_monday(iso_year, iso_week))]
     return [build_recap(pid, iso_year, iso_week, now) for pid in ids]
+
+
+def latest_recaps(promotion_id: int | None = None, now: dt.datetime | None = None) -> list[Email]:
+    """Each running promotion's (or one promotion's) recap of its latest closed week: the
+    week in progress has no recap before its deadline (bulletins.in_progress_week)."""
+    now = now or now_utc()
+    with db.reading() as s:
+        promotions = ([s.get(Promotion, promotion_id)] if promotion_id is not None
+                      else s.scalars(select(Promotion).order_by(Promotion.start_date)).all())
+        weeks = []
+        for promotion in promotions:
+            last = published_until(promotion, now)
+            if last is not None and (promotion_id is not None
+                                     or programme_start(promotion) <= last < programme_end(promotion)):
+                weeks.append((promotion.id, *iso_week_of(last)))
+    return [build_recap(pid, year, week, now) for pid, year, week in weeks]
 
 
 class RecapPreview(BaseModel):
@@ -210,15 +163,6 @@ class RecapPreview(BaseModel):
     recipients: int
 
 
-def last_published_week(promotion: Promotion, now: dt.datetime) -> tuple[int, int]:
-    """The latest week whose deadline has passed: this week from its deadline on, else the
-    previous one (the recap of a week is built only once it is published)."""
-    year, week = current_week(promotion, now)
-    if now >= deadline_of(promotion, year, week):
-        return year, week
-    return iso_week_of(week_monday(year, week) - dt.timedelta(days=7))
-
-
 def preview_recap(actor: Actor, promotion_id: int, now: dt.datetime | None = None) -> RecapPreview:
     """The recap of the promotion's latest published week as it will be mailed (coaches)."""
     require_staff(actor)
@@ -227,7 +171,8 @@ def preview_recap(actor: Actor, promotion_id: int, now: dt.datetime | None = Non
         promotion = s.get(Promotion, promotion_id)
         if promotion is None:
             raise NotFound(t("error.not_found"))
-        year, week = last_published_week(promotion, now)
+        # The latest closed week, as the cron's recap without --week (latest_recaps).
+        year, week = iso_week_of(published_until(promotion, now))
     email = build_recap(promotion_id, year, week, now)
     return RecapPreview(promotion_id=promotion_id, iso_year=year, iso_week=week, subject=email.subject,
                         text=email.message.get_body(preferencelist=("plain",)).get_content(),
@@ -280,32 +225,11 @@ def reminders(now: dt.datetime | None = None) -> list[Email]:
                 label = week_label(year, week)
                 subject = t("digest.remind.subject", week=label, defi=name)
                 body = t("digest.remind.body", defi=name, week=label, deadline=when)
-                text = f"{body}\n\n{t('digest.remind.link')} : {link}\n"
-                html = _html_page(subject, f"<p>{escape(body)}</p><p><a href=\"{escape(link, quote=True)}\">"
-                                           f"{escape(t('digest.remind.link'))}</a></p>")
-                out.append(_message(subject, text, html, recipients))
+                out.append(compose("reminder", subject, recipients, body=body, link=link))
     return out
 
 
 # --- Sending and command line ----------------------------------------------------------------
-
-
-def send(emails: list[Email]) -> int:
-    """Send through the configured SMTP server (STARTTLS and login when configured)."""
-    settings = get_settings()
-    sent = 0
-    emails = [e for e in emails if e.recipients]
-    if not emails:
-        return 0
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
-        if settings.smtp_tls:
-            smtp.starttls()
-        if settings.smtp_user:
-            smtp.login(settings.smtp_user, settings.smtp_password)
-        for email in emails:
-            smtp.send_message(email.message, to_addrs=email.recipients)
-            sent += 1
-    return sent
 
 
 def _print(emails: list[Email]) -> None:
@@ -318,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lib.digest", description=t("digest.cli.description"))
     commands = parser.add_subparsers(dest="command", required=True)
     recap_cmd = commands.add_parser("recap", help=t("digest.cli.recap"))
-    recap_cmd.add_argument("--week", help="2026-W47 (défaut : la semaine en cours)")
+    recap_cmd.add_argument("--week", help="2026-W47 (défaut : la dernière semaine close de chaque promotion)")
     recap_cmd.add_argument("--promotion", type=int, help="identifiant de la promotion (défaut : toutes)")
     recap_cmd.add_argument("--send", action="store_true", help=t("digest.cli.send"))
     remind_cmd = commands.add_parser("remind", help=t("digest.cli.remind"))
@@ -326,8 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "recap":
-            year, week = parse_week(args.week) if args.week else iso_week_of(now_utc().date())
-            emails = recaps(year, week, args.promotion)
+            emails = (recaps(*parse_week(args.week), args.promotion) if args.week
+                      else latest_recaps(args.promotion))
         else:
             emails = reminders()
     except (ValueError, Conflict) as exc:

@@ -11,14 +11,14 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 from pydantic import BaseModel
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from lib import db
+from lib import bulletins, db
 from lib.clock import now_utc, week_monday
 from lib.committees import ActionInfo, action_rows
+from lib.documents import embed, fmt_date, fmt_value, render
 from lib.errors import NotFound
-from lib.html_export import document, e, embed, fmt_date, fmt_value, table
 from lib.i18n import t
 from lib.models import (
     Administration,
@@ -126,11 +126,12 @@ class Dossier(BaseModel):
         return sum(a.overdue for a in self.previous_actions)
 
 
-def _mondays(start: dt.date, end: dt.date, today: dt.date) -> list[dt.date]:
-    """Mondays of the ISO weeks of the window that have begun by `today`."""
+def _mondays(start: dt.date, end: dt.date, last: dt.date | None) -> list[dt.date]:
+    """Mondays of the ISO weeks of the window that are closed (up to `last`, the latest closed
+    week): the week in progress is not due yet (bulletins.in_progress_week)."""
     monday = week_monday(*start.isocalendar()[:2])
     out = []
-    while monday < end and monday <= today:
+    while monday < end and last is not None and monday <= last:
         out.append(monday)
         monday += dt.timedelta(days=7)
     return out
@@ -157,12 +158,15 @@ def committee_dossier(actor: Actor, defi_phase_id: int, now: dt.datetime | None 
         start, end = phase.planned_start, phase.planned_end
         committee_at = s.scalar(select(Committee.scheduled_at).where(Committee.defi_phase_id == phase.id))
 
+        promotion_row = bulletins.promotion_of_defi(s, defi_id)
+        # Porteurs and sponsors read the dossier, but a week's bulletins only once published.
+        readable, _ = bulletins.readable_clause(s, actor, defi_id, promotion_row, now)
         in_window = and_(Bulletin.defi_id == defi_id, Bulletin.week_start >= week_monday(*start.isocalendar()[:2]),
-                         Bulletin.week_start < end)
+                         Bulletin.week_start < end, readable)
         moods = [MoodWeek(week_start=w, mood=m) for w, m in s.execute(
             select(Bulletin.week_start, Bulletin.mood).where(in_window).order_by(Bulletin.week_start))]
         mood_average = s.scalar(select(func.avg(Bulletin.mood)).where(in_window))
-        expected = _mondays(start, end, today)
+        expected = _mondays(start, end, bulletins.published_until(promotion_row, now))
         filed = s.scalar(select(func.count()).select_from(Bulletin).where(
             in_window, Bulletin.week_start.in_(expected or [dt.date.min]))) or 0
 
@@ -192,7 +196,9 @@ def committee_dossier(actor: Actor, defi_phase_id: int, now: dt.datetime | None 
 
         key_dates = [KeyDateItem(on_date=d, description=x) for d, x in s.execute(
             select(KeyDate.on_date, KeyDate.description)
-            .where(KeyDate.defi_id == defi_id, KeyDate.on_date >= start, KeyDate.on_date < end + KEY_DATES_AHEAD)
+            .outerjoin(Bulletin, Bulletin.id == KeyDate.bulletin_id)
+            .where(KeyDate.defi_id == defi_id, or_(KeyDate.bulletin_id.is_(None), readable),
+                   KeyDate.on_date >= start, KeyDate.on_date < end + KEY_DATES_AHEAD)
             .order_by(KeyDate.on_date))]
 
         previous = s.execute(
@@ -274,7 +280,7 @@ def indicators_frame(d: Dossier) -> pd.DataFrame:
 
 def dossier_html(d: Dossier) -> str:
     """The dossier as one HTML file a coach can send: plotly.js inlined once, every chart
-    embedded, every piece of user text escaped."""
+    embedded, every piece of user text escaped (lib/templates/dossier.html)."""
     from lib.charts import phases as charts
 
     figures = []
@@ -285,67 +291,20 @@ def dossier_html(d: Dossier) -> str:
     indicators = indicators_frame(d)
     if not indicators.empty and indicators["end_pct"].notna().any():
         figures.append(("indicators", charts.indicator_movement(indicators)))
-    embedded = embed(figures)
-
-    title = t("dossier.title", defi=d.defi, number=d.phase_number, phase=d.phase_name)
-    parts = [f"<h1>{e(title)}</h1>",
-             f"<p class='meta'>{e(d.administration)} · {e(d.promotion)} · "
-             f"{e(t('dossier.window', start=fmt_date(d.start), end=fmt_date(d.end)))}<br>"
-             f"{e(t('dossier.generated', at=fmt_date(d.generated_at)))}"
-             + (f" · {e(t('dossier.committee_on', at=fmt_date(d.committee_at)))}" if d.committee_at else "")
-             + "</p>"]
-
-    parts.append(f"<h2>{e(t('dossier.section.mood'))}</h2>")
-    average = f"{d.mood_average:.1f}" if d.mood_average is not None else "—"
-    parts.append(f"<p>{e(t('dossier.participation', filed=d.weeks_filed, expected=d.weeks_expected))} · "
-                 f"{e(t('dossier.mood_average', value=average))}</p>")
-    parts.append(embedded.get("mood", f"<p>{e(t('dossier.empty.mood'))}</p>"))
-    if d.moods:
-        parts.append(table([t("dossier.col.week"), t("dossier.col.mood")],
-                           [[fmt_date(m.week_start), f"{MOOD_EMOJI.get(m.mood, '')} {m.mood}/4"] for m in d.moods]))
-
-    parts.append(f"<h2>{e(t('dossier.section.help'))}</h2>")
-    parts.append(table([t("dossier.col.week"), t("dossier.col.request"), t("dossier.col.status"),
-                        t("dossier.col.answer")],
-                       [[fmt_date(h.week_start), h.request, t(f"dossier.help.{h.status}"), h.answer]
-                        for h in d.help_requests]) if d.help_requests else f"<p>{e(t('dossier.empty.help'))}</p>")
-
-    parts.append(f"<h2>{e(t('dossier.section.journal'))}</h2>")
-    parts.append(f"<p>{e(t('dossier.journal_count', n=d.journal_entries))}</p>")
-    parts.append(embedded.get("journal", f"<p>{e(t('dossier.empty.journal'))}</p>"))
-    if d.categories:
-        parts.append(table([t("dossier.col.category"), t("dossier.col.entries"), t("dossier.good"), t("dossier.bad")],
-                           [[f"{c.category} · {c.label}", c.entries, c.good, c.bad] for c in d.categories]))
-    for sign, key in ((1, "dossier.good_news"), (-1, "dossier.bad_news")):
-        items = [n for n in d.news if n.news == sign]
-        if items:
-            parts.append(f"<h3>{e(t(key))}</h3><ul>" + "".join(
-                f"<li><strong>{e(fmt_date(n.done_on))}</strong> {e(n.tache)}"
-                + (f" <em>({e(n.livrable)})</em>" if n.livrable else "") + "</li>" for n in items) + "</ul>")
-
-    parts.append(f"<h2>{e(t('dossier.section.key_dates'))}</h2>")
-    parts.append(table([t("dossier.col.date"), t("dossier.col.description")],
-                       [[fmt_date(k.on_date), k.description] for k in d.key_dates])
-                 if d.key_dates else f"<p>{e(t('dossier.empty.key_dates'))}</p>")
-
-    parts.append(f"<h2>{e(t('dossier.section.actions', number=d.previous_phase or '—'))}</h2>")
-    if d.previous_actions:
-        parts.append(table([t("dossier.col.action"), t("dossier.col.owner"), t("dossier.col.due"),
-                            t("dossier.col.status")],
-                           [[a.description, a.owner, fmt_date(a.due_on),
-                             t(f"action_status.{a.status.value}")
-                             + (f" · ⚠️ {t('committees.actions.overdue')}" if a.overdue else "")]
-                            for a in d.previous_actions]))
-    else:
-        parts.append(f"<p>{e(t('dossier.empty.actions'))}</p>")
-
-    parts.append(f"<h2>{e(t('dossier.section.indicators'))}</h2>")
-    parts.append(embedded.get("indicators", ""))
-    parts.append(table([t("dossier.col.indicator"), t("dossier.col.start"), t("dossier.col.end"),
-                        t("dossier.col.target")],
-                       [[i.name, fmt_value(i.start_value, i.unit, i.start_on),
-                         fmt_value(i.end_value, i.unit, i.end_on), fmt_value(i.target, i.unit)]
-                        for i in d.indicators])
-                 if d.indicators else f"<p>{e(t('dossier.empty.indicators'))}</p>")
-
-    return document(title, parts)
+    rows = {
+        "moods": [[fmt_date(m.week_start), f"{MOOD_EMOJI.get(m.mood, '')} {m.mood}/4"] for m in d.moods],
+        "help": [[fmt_date(h.week_start), h.request, t(f"dossier.help.{h.status}"), h.answer]
+                 for h in d.help_requests],
+        "categories": [[f"{c.category} · {c.label}", c.entries, c.good, c.bad] for c in d.categories],
+        "key_dates": [[fmt_date(k.on_date), k.description] for k in d.key_dates],
+        "actions": [[a.description, a.owner, fmt_date(a.due_on), t(f"action_status.{a.status.value}")
+                     + (f" · ⚠️ {t('committees.actions.overdue')}" if a.overdue else "")]
+                    for a in d.previous_actions],
+        "indicators": [[i.name, fmt_value(i.start_value, i.unit, i.start_on), fmt_value(i.end_value, i.unit, i.end_on),
+                        fmt_value(i.target, i.unit)] for i in d.indicators],
+    }
+    news = [(key, [n for n in d.news if n.news == sign]) for sign, key in ((1, "dossier.good_news"),
+                                                                         (-1, "dossier.bad_news"))]
+    return render("dossier.html", title=t("dossier.title", defi=d.defi, number=d.phase_number, phase=d.phase_name),
+                  d=d, charts=embed(figures), rows=rows, news=news,
+                  mood_average="—" if d.mood_average is None else f"{d.mood_average:.1f}")

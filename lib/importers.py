@@ -257,7 +257,8 @@ def _check_row(line: int, cells: list[str], idx: list[int], today: dt.date) -> I
             yield Problem(line=line, severity="error", message=errors[field])
     if unknown:
         yield Problem(line=line, severity="warning",
-                      message=t("import.problem.unknown_letter", letters=", ".join(unknown[:20]), cell=cats[:100]))
+                      message=t("import.problem.unknown_letter", n=len(unknown[:20]),
+                                letters=", ".join(unknown[:20]), cell=cats[:100]))
     if not errors:
         yield ParsedRow(line=line, label=entry.label, livrable=entry.livrable, tache=entry.tache,
                         done_on=entry.done_on, categories=tuple(entry.categories), news=entry.news)
@@ -597,7 +598,7 @@ def format_report(preview: Preview, targets: dict[str, Target], result: ImportRe
         lines.append(f"  - {variants} -> {where}")
     if preview.problem_count:
         lines.append(t("import.report.problems", n=preview.problem_count))
-        lines.extend(f"  {t('import.line', line=p.line)} [{t('import.severity.' + p.severity)}] {p.message}"
+        lines.extend(f"  {t('import.line', line=p.line)} [{t(f'import.severity.{p.severity}')}] {p.message}"
                      for p in sorted(stored_problems(preview), key=lambda p: p.line))
     if result:
         lines.append(t("import.report.result", inserted=result.inserted, duplicates=result.duplicates,

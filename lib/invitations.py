@@ -13,9 +13,6 @@ import hashlib
 import logging
 import secrets
 import smtplib
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
-from html import escape
 
 import pandas as pd
 from pydantic import BaseModel
@@ -27,9 +24,9 @@ from lib.audit import record
 from lib.auth import LOGIN_ACTIONS, hash_password
 from lib.clock import local_format, now_utc
 from lib.config import get_settings
-from lib.digest import Email, send
 from lib.errors import Conflict, NotFound, ServiceError
 from lib.i18n import t
+from lib.mail import Email, compose, send
 from lib.models import AuditEvent, LoginThrottle, PasswordToken, ResetRequest, User
 from lib.permissions import Actor, require_account_manager, require_staff
 from lib.schemas import ChosenPasswordIn
@@ -80,28 +77,10 @@ def _issue(s: Session, user: User, purpose: str, now: dt.datetime, actor: Actor 
 
 def _email(user: User, purpose: str, token: str, expires_at: dt.datetime) -> Email:
     """The French message carrying the link, as plain text and HTML."""
-    settings = get_settings()
-    link = url_for(token)
-    intro = t(f"mail.{purpose}.intro", name=user.display_name, login=user.login)
-    action = t(f"mail.{purpose}.action")
-    validity = t("mail.link_validity", date=local_format(expires_at))
-    text = f"{intro}\n\n{action} : {link}\n\n{validity}\n{t('mail.ignore')}\n"
-    paragraphs = "".join(f"<p>{escape(p)}</p>" for p in intro.split("\n\n"))
-    html = ("<!DOCTYPE html><html lang=\"fr\"><head><meta charset=\"utf-8\">"
-            f"<title>{escape(t(f'mail.{purpose}.subject'))}</title></head>"
-            "<body style=\"font-family: Arial, sans-serif; color: #161616; max-width: 720px;\">"
-            f"{paragraphs}<p><a href=\"{escape(link)}\" style=\"background: #000091; color: #ffffff; "
-            f"padding: 8px 16px; text-decoration: none;\">{escape(action)}</a></p>"
-            f"<p>{escape(validity)}<br>{escape(t('mail.ignore'))}</p></body></html>")
-    msg = EmailMessage()
-    msg["Subject"] = t(f"mail.{purpose}.subject")
-    msg["From"] = settings.smtp_sender
-    msg["To"] = user.email
-    msg["Date"] = formatdate(localtime=False)
-    msg["Message-ID"] = make_msgid(domain=settings.smtp_sender.rsplit("@", 1)[-1] or None)
-    msg.set_content(text)
-    msg.add_alternative(html, subtype="html")
-    return Email(message=msg, recipients=[user.email])
+    return compose("password_link", t(f"mail.{purpose}.subject"), [user.email], to=user.email,
+                   intro=t(f"mail.{purpose}.intro", name=user.display_name, login=user.login),
+                   action=t(f"mail.{purpose}.action"), link=url_for(token),
+                   validity=t("mail.link_validity", date=local_format(expires_at)))
 
 
 def invite(actor: Actor, user_id: int, now: dt.datetime | None = None) -> str:

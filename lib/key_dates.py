@@ -1,8 +1,13 @@
-"""Key dates: the upcoming milestones défis announce in their bulletins, per défi and
-for a whole promotion, and an iCalendar (RFC 5545) file calendar apps can subscribe to.
+"""Key dates and the promotion's calendar: the milestones défis announce in their bulletins,
+and one calendar of everything dated in the programme (bulletin deadlines with their holiday
+shifts, committees, phase ends, the programme's events, key dates), per défi or for the whole
+promotion, on screen and as an iCalendar file (built with `icalendar`) whose UIDs derive from
+each record's kind and id, so a re-import updates events instead of duplicating them.
 
 A key date filed in a bulletin follows that bulletin's publication: its own team and
 the coaches see it at once, the rest of the promotion from the week's deadline on.
+Committees and phase ends are read by the défi's team and the coaches (committee.read,
+phases.read); deadlines and the programme's events by the whole promotion.
 """
 
 from __future__ import annotations
@@ -11,16 +16,27 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import false, or_, select, true
+from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from lib import db
-from lib.bulletins import load_promotion, published_until
-from lib.clock import now_utc
-from lib.errors import NotFound, PermissionDenied
+from lib.bulletins import WEEK, deadline_of, load_promotion, programme_end, programme_start, published_until
+from lib.clock import iso_week_of, now_utc
+from lib.errors import PermissionDenied
 from lib.i18n import t
-from lib.models import Bulletin, Defi, DefiRole, KeyDate, Membership, Promotion
-from lib.permissions import Action, Actor, member_promotions, require
+from lib.models import (
+    Bulletin,
+    Committee,
+    Defi,
+    DefiPhase,
+    DefiRole,
+    KeyDate,
+    Membership,
+    PhaseTemplate,
+    Promotion,
+    Training,
+)
+from lib.permissions import Action, Actor, allowed, member_promotions, require, role_capacity
 
 COLUMNS = ["id", "defi_id", "defi", "on_date", "description", "upcoming"]
 
@@ -59,49 +75,136 @@ def key_dates(actor: Actor, promotion_id: int, defi_id: int | None = None,
                           "upcoming": day >= today} for i, d, n, day, text in rows], columns=COLUMNS)
 
 
+# --- The promotion's calendar -----------------------------------------------------------------
+
+KINDS = ["deadline", "committee", "phase_end", "event", "key_date"]
+CALENDAR_COLUMNS = ["uid", "kind", "kind_label", "defi_id", "defi", "day", "at", "title", "description",
+                    "upcoming", "week_start"]
+UID_DOMAIN = "suivi-eig"
+
+
+def uid(kind: str, *key: object) -> str:
+    """A calendar event's UID from its record: never changes while the record exists, so a
+    calendar app updates the event on a re-import (« key-date-12@suivi-eig »)."""
+    return f"{kind}-{'-'.join(str(k) for k in key)}@{UID_DOMAIN}"
+
+
+def _team_defis(actor: Actor, action: Action) -> ColumnElement[bool]:
+    """The défis whose `action` the actor may do through their membership (staff: all)."""
+    if actor.active and actor.is_staff:
+        return true()
+    roles = [role for role in DefiRole if allowed(role_capacity(role), action)]
+    return Defi.id.in_(select(Membership.defi_id).where(Membership.user_id == actor.id,
+                                                         Membership.role.in_(roles)))
+
+
+def _deadlines(promotion: Promotion) -> list[dict]:
+    """One per programme week; a deadline a public holiday moved back says so."""
+    out, monday = [], programme_start(promotion)
+    tz = ZoneInfo(promotion.timezone)
+    while monday < programme_end(promotion):
+        year, week = iso_week_of(monday)
+        at = deadline_of(promotion, year, week)
+        local = at.astimezone(tz)
+        shifted = local.isoweekday() != promotion.deadline_weekday
+        out.append({"uid": uid("deadline", promotion.id, f"{year}W{week:02d}"), "kind": "deadline",
+                    "defi_id": None, "defi": "", "day": local.date(), "at": at,
+                    "title": t("calendar.deadline.shifted" if shifted else "calendar.deadline"),
+                    "description": t("calendar.deadline.shifted_why") if shifted else ""})
+        monday += WEEK
+    return out
+
+
+def calendar(actor: Actor, promotion_id: int, defi_id: int | None = None, kinds: list[str] | None = None,
+             now: dt.datetime | None = None) -> pd.DataFrame:
+    """Everything dated in the promotion the actor may read (one défi's, with the promotion's
+    deadlines and events, when `defi_id` is given), in time order, flagged upcoming."""
+    now = now or now_utc()
+    with db.reading() as s:
+        promotion = load_promotion(s, promotion_id)
+        if defi_id is not None:
+            require(s, actor, Action.READ_BULLETIN_PUBLISHED, defi_id)
+        visible_keys = _visible(s, actor, promotion, now)  # refuses people outside the promotion
+        of_defi = (Defi.id == defi_id) if defi_id is not None else true()
+        in_promotion = Defi.promotion_id == promotion_id
+        rows = _deadlines(promotion)
+        rows += [{"uid": uid("training", i), "kind": "event", "defi_id": None, "defi": "", "day": day, "at": None,
+                  "title": title, "description": ""} for i, day, title in s.execute(
+            select(Training.id, Training.held_on, Training.title).where(Training.promotion_id == promotion_id))]
+        rows += [{"uid": uid("programme-start", promotion.id), "kind": "event", "defi_id": None, "defi": "",
+                  "day": promotion.start_date, "at": None, "title": t("calendar.programme_start"), "description": ""},
+                 {"uid": uid("programme-end", promotion.id), "kind": "event", "defi_id": None, "defi": "",
+                  "day": programme_end(promotion) - dt.timedelta(days=1), "at": None,
+                  "title": t("calendar.programme_end"), "description": ""}]
+        tz = ZoneInfo(promotion.timezone)
+        rows += [{"uid": uid("committee", i), "kind": "committee", "defi_id": d, "defi": name,
+                  "day": at.astimezone(tz).date(), "at": at, "title": t("calendar.committee", number=number),
+                  "description": ""} for i, d, name, at, number in s.execute(
+            select(Committee.id, Defi.id, Defi.name, Committee.scheduled_at, PhaseTemplate.number)
+            .join(DefiPhase, DefiPhase.id == Committee.defi_phase_id).join(Defi, Defi.id == DefiPhase.defi_id)
+            .join(PhaseTemplate, PhaseTemplate.id == DefiPhase.phase_template_id)
+            .where(in_promotion, of_defi, _team_defis(actor, Action.READ_COMMITTEE)))]
+        # A phase window ends the day before `planned_end` (windows are half-open).
+        rows += [{"uid": uid("phase-end", i), "kind": "phase_end", "defi_id": d, "defi": name,
+                  "day": end - dt.timedelta(days=1), "at": None, "title": t("calendar.phase_end", number=number),
+                  "description": t("calendar.phase_validated") if validated else ""}
+                 for i, d, name, end, number, validated in s.execute(
+            select(DefiPhase.id, Defi.id, Defi.name, DefiPhase.planned_end, PhaseTemplate.number,
+                   DefiPhase.validated_at)
+            .join(Defi, Defi.id == DefiPhase.defi_id)
+            .join(PhaseTemplate, PhaseTemplate.id == DefiPhase.phase_template_id)
+            .where(in_promotion, of_defi, _team_defis(actor, Action.READ_PHASES)))]
+        rows += [{"uid": uid("key-date", i), "kind": "key_date", "defi_id": d, "defi": name, "day": day, "at": None,
+                  "title": text, "description": text} for i, d, name, day, text in s.execute(
+            select(KeyDate.id, Defi.id, Defi.name, KeyDate.on_date, KeyDate.description)
+            .join(Defi, Defi.id == KeyDate.defi_id).outerjoin(Bulletin, Bulletin.id == KeyDate.bulletin_id)
+            .where(in_promotion, of_defi, visible_keys))]
+    today = now.astimezone(tz).date()
+    frame = pd.DataFrame(rows, columns=[c for c in CALENDAR_COLUMNS if c not in ("kind_label", "upcoming",
+                                                                                 "week_start")])
+    if kinds is not None:
+        frame = frame[frame["kind"].isin(kinds)]
+    frame["kind_label"] = frame["kind"].map(lambda k: t(f"calendar.kind.{k}"))
+    frame["upcoming"] = frame["day"].map(lambda d: d >= today).astype(bool)
+    frame["week_start"] = frame["day"].map(lambda d: d - dt.timedelta(days=d.weekday()))
+    order = frame["kind"].map(KINDS.index)
+    frame = frame.assign(_order=order).sort_values(["day", "_order", "defi", "uid"]).drop(columns="_order")
+    return frame[CALENDAR_COLUMNS].reset_index(drop=True)
+
+
 # --- iCalendar ------------------------------------------------------------------------------
 
 
-def _escape(text: str) -> str:
-    """RFC 5545 3.3.11 TEXT: backslash, semicolon, comma and newlines escaped."""
-    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
+def ics(actor: Actor, promotion_id: int, now: dt.datetime | None = None, defi_id: int | None = None,
+        kinds: list[str] | None = None) -> str:
+    """The calendar as an iCalendar file: all-day events for days, timed ones (UTC) for
+    deadlines and committees; the UID of each is `uid(kind, id)`, DTSTAMP the export time."""
+    import icalendar
 
-
-def _fold(line: str) -> str:
-    """RFC 5545 3.1: lines of at most 75 octets, continued with CRLF + one space, never
-    cutting a UTF-8 character in two."""
-    out, current, size = [], "", 0
-    for char in line:
-        width = len(char.encode("utf-8"))
-        limit = 75 if not out else 74  # continuation lines start with a space
-        if size + width > limit:
-            out.append(current)
-            current, size = "", 0
-        current += char
-        size += width
-    out.append(current)
-    return "\r\n ".join(out)
-
-
-def ics(actor: Actor, promotion_id: int, now: dt.datetime | None = None, host: str = "suivi-eig") -> str:
-    """The promotion's key dates as an iCalendar file: one all-day VEVENT each, with a
-    stable UID (same event after an edit) and DTSTAMP."""
     now = now or now_utc()
-    dates = key_dates(actor, promotion_id, now=now)
+    events = calendar(actor, promotion_id, defi_id, kinds, now)
     with db.reading() as s:
-        promotion = s.get(Promotion, promotion_id)
-        if promotion is None:
-            raise NotFound(t("error.not_found"))
-        name = promotion.name
-    stamp = now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Suivi des defis EIG//Dates cles//FR",
-             "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{_escape(t('keydates.ics_name', name=name))}"]
-    for row in dates.itertuples(index=False):
-        lines += ["BEGIN:VEVENT", f"UID:key-date-{row.id}@{host}", f"DTSTAMP:{stamp}",
-                  f"DTSTART;VALUE=DATE:{row.on_date:%Y%m%d}",
-                  f"DTEND;VALUE=DATE:{row.on_date + dt.timedelta(days=1):%Y%m%d}",
-                  f"SUMMARY:{_escape(f'{row.defi} : {row.description}')}",
-                  f"DESCRIPTION:{_escape(row.description)}", "TRANSP:TRANSPARENT", "END:VEVENT"]
-    lines.append("END:VCALENDAR")
-    return "".join(_fold(line) + "\r\n" for line in lines)
+        name = load_promotion(s, promotion_id).name
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//Suivi des defis EIG//Calendrier de la promotion//FR")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", t("keydates.ics_name", name=name))
+    stamp = now.astimezone(dt.UTC).replace(microsecond=0)
+    for row in events.itertuples(index=False):
+        event = icalendar.Event()
+        event.add("uid", row.uid)
+        event.add("dtstamp", stamp)
+        if row.at is not None and not pd.isna(row.at):
+            event.add("dtstart", row.at.astimezone(dt.UTC))
+        else:
+            event.add("dtstart", row.day)
+            event.add("dtend", row.day + dt.timedelta(days=1))
+        event.add("summary", f"{row.defi} : {row.title}" if row.defi else row.title)
+        if row.description:
+            event.add("description", row.description)
+        event.add("categories", [row.kind_label])
+        event.add("transp", "TRANSPARENT")
+        cal.add_component(event)
+    return cal.to_ical().decode("utf-8")

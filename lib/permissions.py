@@ -101,6 +101,15 @@ def allowed(capacity: Capacity, action: Action) -> bool:
     return action in MATRIX[capacity]
 
 
+_ROLE_CAPACITY = {DefiRole.EIG: Capacity.EIG, DefiRole.PORTEUR: Capacity.PORTEUR,
+                  DefiRole.SPONSOR: Capacity.SPONSOR, DefiRole.COACH: Capacity.STAFF}
+
+
+def role_capacity(role: DefiRole) -> Capacity:
+    """The capacity a membership role gives on its défi (a `coach` membership: coach / admin)."""
+    return _ROLE_CAPACITY[role]
+
+
 def capacity(session: Session, actor: Actor, defi_id: int) -> Capacity:
     """What `actor` is to the défi, read from the database (never from the UI)."""
     if not actor.active:
@@ -111,8 +120,7 @@ def capacity(session: Session, actor: Actor, defi_id: int) -> Capacity:
         select(Membership.role).where(Membership.user_id == actor.id, Membership.defi_id == defi_id)
     )
     if role is not None:
-        return {DefiRole.EIG: Capacity.EIG, DefiRole.PORTEUR: Capacity.PORTEUR,
-                DefiRole.SPONSOR: Capacity.SPONSOR, DefiRole.COACH: Capacity.STAFF}[role]
+        return role_capacity(role)
     promotion_id = session.scalar(select(Defi.promotion_id).where(Defi.id == defi_id))
     if promotion_id is not None and promotion_id in member_promotions(session, actor):
         return Capacity.PROMOTION

@@ -321,19 +321,6 @@ def validate_phase(actor: Actor, defi_phase_id: int, expected_version: int, now:
                after={"validated_at": now.isoformat()}, at=now)
 
 
-def cancel_validation(actor: Actor, defi_phase_id: int, expected_version: int) -> None:
-    """Undo a validation made by mistake (kept in the audit trail)."""
-    with db.transaction() as s:
-        phase = _load_phase(s, defi_phase_id)
-        require(s, actor, Action.WRITE_PHASES, phase.defi_id)
-        if phase.version != expected_version:
-            raise StaleEdit()
-        before = {"validated_at": phase.validated_at.isoformat() if phase.validated_at else None}
-        phase.validated_at, phase.validated_by_id = None, None
-        s.flush()
-        record(s, actor, "unvalidate", "defi_phase", phase.id, before=before, after={"validated_at": None})
-
-
 # --- Objectives -----------------------------------------------------------------------------
 
 
@@ -358,26 +345,6 @@ def _load_objective(s: Session, objective_id: int) -> tuple[PhaseObjective, int]
     if row is None:
         raise NotFound(t("error.not_found"))
     return row[0], row[1]
-
-
-def update_objective(actor: Actor, objective_id: int, data: ObjectiveIn, expected_version: int) -> None:
-    with db.transaction() as s:
-        objective, defi_id = _load_objective(s, objective_id)
-        require(s, actor, Action.WRITE_PHASES, defi_id)
-        if objective.version != expected_version:
-            raise StaleEdit()
-        before = {"label": objective.label}
-        objective.label = data.label
-        s.flush()
-        record(s, actor, "update", "phase_objective", objective.id, before=before, after={"label": data.label})
-
-
-def delete_objective(actor: Actor, objective_id: int) -> None:
-    with db.transaction() as s:
-        objective, defi_id = _load_objective(s, objective_id)
-        require(s, actor, Action.WRITE_PHASES, defi_id)
-        record(s, actor, "delete", "phase_objective", objective.id, before={"label": objective.label})
-        s.delete(objective)
 
 
 def tick_objectives(actor: Actor, ticks: dict[int, tuple[bool, int]], now: dt.datetime | None = None) -> None:

@@ -24,7 +24,7 @@ from lib.auth import hash_password
 from lib.clock import local_format, now_utc
 from lib.errors import Conflict, NotFound
 from lib.exports import csv_bytes
-from lib.i18n import FR, t
+from lib.i18n import has, t
 from lib.models import AuditEvent, Base, GlobalRole, LoginThrottle, User
 from lib.permissions import Actor, require_admin
 
@@ -80,7 +80,7 @@ def _readme(user: User, actor: Actor, now: dt.datetime, tables: list[str]) -> st
                admin=actor.display_name), "", t("privacy.readme.json"), ""]
     for name in tables:
         key = f"privacy.table.{name}"
-        lines.append(f"- {name}.csv : {t(key) if key in FR else t('privacy.table.other')}")
+        lines.append(f"- {name}.csv : {t(key) if has(key) else t('privacy.table.other')}")
     return "\n".join(lines + ["", t("privacy.readme.columns")]) + "\n"
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from lib.bulletins import programme_end, programme_start
+from lib.bulletins import closed_weeks, programme_end, programme_start
 from lib.carnets import last_writable_day, month_of
 from lib.clock import add_months
 from lib.i18n import t
@@ -97,11 +97,6 @@ class Signals:
         return self.objectives_done / self.objectives_total if self.objectives_total else 0.0
 
 
-def _n(key: str, n: int, **values: object) -> str:
-    """The singular or plural French text of `key` for the count `n`."""
-    return t(f"{key}.{'one' if n <= 1 else 'many'}", n=n, **values)
-
-
 def _pct(share: float) -> str:
     return f"{round(share * 100)} %"
 
@@ -126,7 +121,7 @@ def decline(moods: list[int | None]) -> tuple[int, int]:
 
 def mood_declining(s: Signals, th: Thresholds = THRESHOLDS) -> str | None:
     weeks, steps = decline(s.moods)
-    return _n("risk.reason.mood_decline", weeks) if steps >= th.mood_decline_drop else None
+    return t("risk.reason.mood_decline", n=weeks) if steps >= th.mood_decline_drop else None
 
 
 def mood_low(s: Signals, th: Thresholds = THRESHOLDS) -> str | None:
@@ -143,17 +138,17 @@ def bulletins_missing(s: Signals, th: Thresholds = THRESHOLDS) -> str | None:
     missing = s.weeks_due - s.bulletins_filed
     if missing < th.missing_bulletins:
         return None
-    return _n("risk.reason.bulletins", missing, weeks=s.weeks_due)
+    return t("risk.reason.bulletins", n=missing, weeks=s.weeks_due)
 
 
 def help_waiting(s: Signals, th: Thresholds = THRESHOLDS) -> str | None:
     if s.oldest_help_days is None or s.oldest_help_days < th.help_age_days:
         return None
-    return _n("risk.reason.help", s.open_help, days=s.oldest_help_days)
+    return t("risk.reason.help", n=s.open_help, days=s.oldest_help_days)
 
 
 def actions_overdue(s: Signals, th: Thresholds = THRESHOLDS) -> str | None:
-    return _n("risk.reason.actions", s.overdue_actions) if s.overdue_actions >= th.overdue_actions else None
+    return t("risk.reason.actions", n=s.overdue_actions) if s.overdue_actions >= th.overdue_actions else None
 
 
 def phase_late(s: Signals, th: Thresholds = THRESHOLDS) -> str | None:
@@ -172,11 +167,11 @@ def progress_behind(s: Signals, th: Thresholds = THRESHOLDS) -> str | None:
 def coach_absent(s: Signals, th: Thresholds = THRESHOLDS) -> str | None:
     if s.weeks_without_contact < th.coach_contact_weeks:
         return None
-    return _n("risk.reason.contact", s.weeks_without_contact)
+    return t("risk.reason.contact", n=s.weeks_without_contact)
 
 
 def carnets_missing(s: Signals, th: Thresholds = THRESHOLDS) -> str | None:
-    return _n("risk.reason.carnets", s.carnets_missing) if s.carnets_missing >= th.missing_carnets else None
+    return t("risk.reason.carnets", n=s.carnets_missing) if s.carnets_missing >= th.missing_carnets else None
 
 
 # (key of the rule's documentation, rule), in the order reasons are written.
@@ -207,9 +202,10 @@ class Assessment:
         return "; ".join(self.reasons)
 
 
-def assess(s: Signals, th: Thresholds = THRESHOLDS) -> Assessment:
-    """Every rule that fires gives a reason; none is « faible », many are « élevé »."""
-    reasons = [reason for _, rule in RULES if (reason := rule(s, th))]
+def assess(s: Signals, th: Thresholds = THRESHOLDS, rules: list | None = None) -> Assessment:
+    """Every rule that fires gives a reason; none is « faible », many are « élevé ».
+    `rules`: a subset of RULES, for readers some inputs are not shown to (sponsors)."""
+    reasons = [reason for _, rule in (RULES if rules is None else rules) if (reason := rule(s, th))]
     level = "faible" if not reasons else "eleve" if len(reasons) >= th.high_reasons else "a_surveiller"
     return Assessment(level, reasons)
 
@@ -223,15 +219,6 @@ def rule_docs(th: Thresholds = THRESHOLDS) -> list[str]:
 
 
 # --- Inputs, for a whole promotion in a fixed number of queries -------------------------------
-
-
-def window_weeks(promotion: Promotion, today: dt.date, count: int) -> list[dt.date]:
-    """Mondays of the `count` weeks before the current one (the current week is still open),
-    inside the programme."""
-    this_monday = today - dt.timedelta(days=today.weekday())
-    start, end = programme_start(promotion), programme_end(promotion)
-    mondays = [this_monday - k * WEEK for k in range(count, 0, -1)]
-    return [m for m in mondays if start <= m < end]
 
 
 def closed_months(promotion: Promotion, today: dt.date, count: int) -> list[dt.date]:
@@ -279,8 +266,9 @@ def collect(s: Session, promotion: Promotion, now: dt.datetime, today: dt.date) 
         if validated is None and end <= today and sig.late_phase is None:
             sig.late_phase, sig.late_days = number, (today - end).days
 
-    # Bulletins of the participation window (its last weeks are the mood window).
-    weeks = window_weeks(promotion, today, th.participation_weeks)
+    # Bulletins of the participation window, the last closed weeks (the week in progress is
+    # not missing before its deadline); its last weeks are the mood window.
+    weeks = closed_weeks(promotion, now, th.participation_weeks)
     mood_weeks = weeks[-th.mood_weeks:]
     moods: dict[tuple[int, dt.date], int] = {}
     if weeks:

@@ -486,7 +486,7 @@ def format_report(preview: RosterPreview, result: RosterResult | None = None) ->
                records=preview.records, valid=preview.valid, errors=preview.errors)]
     if preview.problem_count:
         lines.append(t("import.report.problems", n=preview.problem_count))
-        lines.extend(f"  {t('import.line', line=p.line)} [{t('roster.severity.' + p.severity)}] {p.message}"
+        lines.extend(f"  {t('import.line', line=p.line)} [{t(f'roster.severity.{p.severity}')}] {p.message}"
                      for p in stored_problems(preview))
     changes = result.changes if result else preview.changes
     if preview.errors:

@@ -829,8 +829,8 @@ def _committee(world: World, team: Team, phase: DefiPhase, draft: bool) -> Commi
 
 
 def _porteur_asked(world: World, committees: list[Committee]) -> None:
-    """The demo défi's latest open action goes to its porteur, so its sponsor's home shows
-    « ce dont l'équipe a besoin de vous » (no draw: the rest of the seed stays put)."""
+    """The demo défi's latest open action goes to its porteur, so his home shows it under
+    « ce qu'on attend de vous » (no draw: the rest of the seed stays put)."""
     team = next(t for t in world.teams if t.spec is CURRENT_DEFIS[0])
     phase_ids = {p.id for p in team.phases}
     waiting = [a for c in committees if c.defi_phase_id in phase_ids for a in c.actions

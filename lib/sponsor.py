@@ -1,7 +1,7 @@
 """The sponsor's view: each défi a sponsor or porteur follows, on one screen (phase timeline,
 progress, mood trend, the last published committee ratings, indicators against their
-targets, upcoming key dates, and what the team needs from them), and its one-page HTML
-export they can forward.
+targets, upcoming key dates, and what is asked of the reader themself), each défi's verdict
+in plain words from the portfolio's risk rules, and its printable one-page HTML export.
 
 Built from the services of each concept, which check the matrix themselves; only published
 committee reports are read (`committees.latest_published_report`), never drafts.
@@ -15,22 +15,41 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from pydantic import BaseModel
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from lib import bulletins, committees, db, help_requests, indicators, key_dates, phases, portfolio
-from lib.clock import now_utc
+from lib import bulletins, committees, db, indicators, key_dates, phases, portfolio, risk
+from lib.bulletins import load_promotion, programme_end, programme_start
+from lib.charts import svg
+from lib.clock import due_in_words, local_format, now_utc
 from lib.committees import ReportInfo
+from lib.documents import fmt_date, fmt_value, render
 from lib.dossier import KeyDateItem
 from lib.errors import NotFound
-from lib.html_export import document, e, embed, fmt_date, fmt_value, table
+from lib.exports import inert
 from lib.i18n import t
 from lib.indicators import IndicatorView
-from lib.models import Administration, Defi, DefiRole, HelpStatus, Membership, Promotion
+from lib.models import (
+    Administration,
+    Committee,
+    CommitteeParticipant,
+    Defi,
+    DefiPhase,
+    DefiRole,
+    Membership,
+    PhaseTemplate,
+    Promotion,
+)
 from lib.permissions import Action, Actor, require
 from lib.phases import PhaseView
 from lib.programme import MOOD_EMOJI
 
 MOOD_WEEKS = 12  # the trend a sponsor reads: the last quarter
 KEY_DATES_SHOWN = 5
+REPORT_NEW_DAYS = 14  # a report published this recently is news on the porteur's home
+COMMITTEES_PAGE = "pages/committees.py"  # where actions are updated and committees read
+# The verdict follows the portfolio's rules but for the monthly carnets, which sponsors and
+# porteurs do not read (docs/design.md, Permissions: carnet.read).
+FOLLOWER_RULES = [(key, rule) for key, rule in risk.RULES if key != "carnets"]
 FOLLOWERS = (DefiRole.PORTEUR, DefiRole.SPONSOR)  # whose home is this view
 RATINGS = ["objectives", "entrepreneuriat", "innovation", "transformation"]
 
@@ -42,14 +61,22 @@ class MoodPoint(BaseModel):
     mood: float | None  # None: no bulletin that week
 
 
-class Need(BaseModel):
-    """Something the team waits for: an open help request, or a committee action
-    carried by a porteur or sponsor of the défi."""
+class Verdict(BaseModel):
+    """Where the défi stands, in one line of plain words, from the portfolio's risk rules."""
 
-    kind: str  # "help" or "action"
+    level: str  # a risk level (risk.LEVELS), or "" when the programme is not running
     text: str
-    detail: str
+
+
+class Ask(BaseModel):
+    """Something asked of the reader themself: an action they own, a committee they are
+    invited to, a report just published for them to read (porteurs)."""
+
+    kind: str  # "action", "committee" or "report"
+    text: str  # an action's description is user text
+    when: str  # in words: « d'ici vendredi », « en retard de 3 jours »
     overdue: bool = False
+    page: str | None = None  # where it is done, when there is such a page
 
 
 class DefiBrief(BaseModel):
@@ -63,7 +90,8 @@ class DefiBrief(BaseModel):
     report: ReportInfo | None
     indicators: list[IndicatorView]
     key_dates: list[KeyDateItem]
-    needs: list[Need]
+    verdict: Verdict
+    asks: list[Ask]
 
     @property
     def current_phase(self) -> PhaseView | None:
@@ -82,9 +110,10 @@ class SponsorView(BaseModel):
     briefs: list[DefiBrief]
 
 
-def defi_brief(actor: Actor, defi_id: int, now: dt.datetime | None = None) -> DefiBrief:
+def defi_brief(actor: Actor, defi_id: int, now: dt.datetime | None = None,
+               verdicts: dict[int, Verdict] | None = None) -> DefiBrief:
     """One défi on one screen, as the actor may read it (its team, sponsors and porteurs,
-    and the coaches)."""
+    and the coaches). `verdicts`: the promotion's, when the caller already has them."""
     now = now or now_utc()
     with db.reading() as s:
         require(s, actor, Action.READ_INDICATORS, defi_id)
@@ -98,6 +127,8 @@ def defi_brief(actor: Actor, defi_id: int, now: dt.datetime | None = None) -> De
             raise NotFound(t("error.not_found"))
         name, administration, promotion_id, tz, role = row
         defi_indicators = indicators.views(s, [defi_id])[defi_id]
+        if verdicts is None or defi_id not in verdicts:
+            verdicts = _verdicts(s, promotion_id, now)
     today = now.astimezone(ZoneInfo(tz)).date()
     trend = bulletins.mood_trend(actor, defi_id, now).tail(MOOD_WEEKS)
     moods = [MoodPoint(week_start=r.week_start, week=r.week, clock=r.clock,
@@ -105,27 +136,56 @@ def defi_brief(actor: Actor, defi_id: int, now: dt.datetime | None = None) -> De
     dates = key_dates.key_dates(actor, promotion_id, defi_id, now=now)
     upcoming = [KeyDateItem(on_date=r.on_date, description=r.description)
                 for r in dates[dates["upcoming"]].head(KEY_DATES_SHOWN).itertuples(index=False)]
+    report = committees.latest_published_report(actor, defi_id)
     return DefiBrief(defi_id=defi_id, defi=name, administration=administration, my_role=role, today=today,
-                     phases=phases.defi_phases(actor, defi_id, today), moods=moods,
-                     report=committees.latest_published_report(actor, defi_id), indicators=defi_indicators,
-                     key_dates=upcoming, needs=_needs(actor, defi_id, now, today))
+                     phases=phases.defi_phases(actor, defi_id, today), moods=moods, report=report,
+                     indicators=defi_indicators, key_dates=upcoming, verdict=verdicts[defi_id],
+                     asks=_asks(actor, defi_id, role, report, now, today, tz))
 
 
-def _needs(actor: Actor, defi_id: int, now: dt.datetime, today: dt.date) -> list[Need]:
-    """The défi's unresolved help requests, then the open actions its porteurs and sponsors carry."""
-    out = []
-    tickets = help_requests.defi_tickets(actor, defi_id, now)
-    for r in tickets[tickets["status"] != HelpStatus.RESOLVED.value].itertuples(index=False):
-        detail = t("sponsor.need.help_detail", week=r.week, status=r.status_label, days=r.age_days)
-        if r.assignee:
-            detail += " · " + t("sponsor.need.help_assignee", who=r.assignee)
-        out.append(Need(kind="help", text=r.request, detail=detail))
-    followers = {p.id for p in committees.defi_people(actor, defi_id) if p.role in FOLLOWERS}
-    for a in committees.defi_actions(actor, defi_id, today, open_only=True):
-        if a.owner_id in followers:
-            out.append(Need(kind="action", text=a.description, overdue=a.overdue,
-                            detail=t("sponsor.need.action_detail", who=a.owner, due=f"{a.due_on:%d/%m/%Y}",
-                                     number=a.phase_number)))
+def _verdicts(s: Session, promotion_id: int, now: dt.datetime) -> dict[int, Verdict]:
+    """Each défi of the promotion in one line, from the risk rules a sponsor may read
+    (lib/risk.py); before the programme's start and after its end, that it is not running."""
+    promotion = load_promotion(s, promotion_id)
+    today = now.astimezone(ZoneInfo(promotion.timezone)).date()
+    signals = risk.collect(s, promotion, now, today)
+    if today < programme_start(promotion) or today >= programme_end(promotion):
+        key = "sponsor.verdict.before" if today < programme_start(promotion) else "sponsor.verdict.after"
+        return {sig.defi_id: Verdict(level="", text=t(key)) for sig in signals}
+    out = {}
+    for sig in signals:
+        assessment = risk.assess(sig, rules=FOLLOWER_RULES)
+        text = t(f"sponsor.verdict.{assessment.level}")
+        out[sig.defi_id] = Verdict(level=assessment.level,
+                                   text=f"{text} : {assessment.text}" if assessment.reasons else text)
+    return out
+
+
+def _asks(actor: Actor, defi_id: int, role: DefiRole | None, report: ReportInfo | None, now: dt.datetime,
+          today: dt.date, tz: str) -> list[Ask]:
+    """What is asked of the actor themself on the défi: their open actions, the committees
+    they are invited to, and for a porteur a report published in the last two weeks. Never
+    another person's action, never the EIGs' help requests to the programme."""
+    out = [Ask(kind="action", text=a.description, when=due_in_words(a.due_on, now, tz), overdue=a.overdue,
+               page=COMMITTEES_PAGE)
+           for a in committees.defi_actions(actor, defi_id, today, open_only=True) if a.owner_id == actor.id]
+    with db.reading() as s:
+        require(s, actor, Action.READ_COMMITTEE, defi_id)
+        invited = s.execute(
+            select(Committee.scheduled_at, PhaseTemplate.number, PhaseTemplate.name)
+            .join(DefiPhase, DefiPhase.id == Committee.defi_phase_id)
+            .join(PhaseTemplate, PhaseTemplate.id == DefiPhase.phase_template_id)
+            .join(CommitteeParticipant, CommitteeParticipant.committee_id == Committee.id)
+            .where(DefiPhase.defi_id == defi_id, CommitteeParticipant.user_id == actor.id,
+                   Committee.scheduled_at >= now).order_by(Committee.scheduled_at)).all()
+    out += [Ask(kind="committee", text=t("sponsor.ask.committee", number=number, name=name),
+                when=local_format(at, tz), page=COMMITTEES_PAGE) for at, number, name in invited]
+    if (role == DefiRole.PORTEUR and report is not None and report.published_at is not None
+            and now - report.published_at <= dt.timedelta(days=REPORT_NEW_DAYS)):
+        out.append(Ask(kind="report", text=t("sponsor.ask.report", number=report.phase_number,
+                                             name=report.phase_name),
+                       when=t("sponsor.ask.published", at=fmt_date(report.published_at.astimezone(ZoneInfo(tz)))),
+                       page=COMMITTEES_PAGE))
     return out
 
 
@@ -134,8 +194,12 @@ def my_view(actor: Actor, promotion_id: int, now: dt.datetime | None = None) -> 
     now = now or now_utc()
     followed = [d for d in portfolio.defis_for(actor, promotion_id) if d.my_role in FOLLOWERS]
     promotion = next((p for p in portfolio.promotions_for(actor) if p.id == promotion_id), None)
+    verdicts = None
+    if followed:
+        with db.reading() as s:  # the promotion's verdicts once, in a fixed number of queries
+            verdicts = _verdicts(s, promotion_id, now)
     return SponsorView(promotion=promotion.name if promotion else "", viewer=actor.display_name, generated_at=now,
-                       briefs=[defi_brief(actor, d.id, now) for d in followed])
+                       briefs=[defi_brief(actor, d.id, now, verdicts) for d in followed])
 
 
 # --- Tables: the charts' data and their text alternative -------------------------------------------
@@ -165,89 +229,58 @@ def ratings_table(report: ReportInfo) -> pd.DataFrame:
 
 # --- One-page export ---------------------------------------------------------------------------------
 
+ASKS_PRINTED = 6  # what fits on the défi's A4 page with the rest
+INDICATORS_PRINTED = 5
+
+
+EXPORT_LABELS = {  # the template's name: the catalogue's key
+    "timeline": "section.timeline", "mood": "section.mood", "committee": "section.committee",
+    "key_dates": "section.key_dates", "indicators": "section.indicators", "asks": "section.asks",
+    "no_mood": "empty.mood", "no_committee": "empty.committee", "no_key_dates": "empty.key_dates",
+    "no_indicators": "empty.indicators", "no_asks": "empty.asks", "no_phases": "empty.phases",
+    "today": "export.today", "without_target": "export.without_target"}
+
 
 def view_html(view: SponsorView) -> str:
-    """The whole view as one self-contained HTML page a sponsor can forward: every chart
-    embedded with its table beside it, every piece of user text escaped."""
-    from lib.charts.indicators import progress_chart
-    from lib.charts.phases import defi_gantt
-    from lib.charts.retro import mood_line
-
-    figures, tables = [], {}
-    for b in view.briefs:
-        tables[b.defi_id] = indicators.indicators_table(b.indicators)
-        if b.phases:
-            figures.append((f"phases-{b.defi_id}", defi_gantt(b.phases, b.today)))
-        if any(m.mood is not None for m in b.moods):
-            figures.append((f"mood-{b.defi_id}", mood_line(moods_table(b))))
-        if tables[b.defi_id]["progress"].notna().any():
-            figures.append((f"indicators-{b.defi_id}", progress_chart(tables[b.defi_id])))
-    charts = embed(figures)
-
-    title = t("sponsor.export.title", promotion=view.promotion)
-    parts = [f"<h1>{e(title)}</h1>",
-             f"<p class='meta'>{e(t('sponsor.export.meta', who=view.viewer, at=fmt_date(view.generated_at)))}</p>"]
-    if not view.briefs:
-        parts.append(f"<p>{e(t('sponsor.empty'))}</p>")
-    for b in view.briefs:
-        parts.append(f"<section class='defi'><h2>{e(b.defi)}</h2><p class='meta'>{e(b.administration)}"
-                     + (f" · {e(t('home.your_role', role=t(f'defi_role.{b.my_role.value}')))}" if b.my_role else "")
-                     + "</p>")
-        parts.append(f"<p>{e(progress_line(b))}</p>")
-        parts.append(charts.get(f"phases-{b.defi_id}", ""))
-        if b.phases:
-            progress = phases.progress_table(b.phases)
-            parts.append(table([t("col.phase"), t("col.start"), t("col.end"), t("col.state"),
-                                t("sponsor.col.objectives")],
-                               [[p.phase, fmt_date(v.planned_start), fmt_date(v.planned_end), p.etat,
-                                 f"{p.faits} / {p.total}"]
-                                for p, v in zip(progress.itertuples(index=False), b.phases, strict=True)]))
-
-        parts.append(f"<h3>{e(t('sponsor.section.mood'))}</h3>")
-        if f"mood-{b.defi_id}" in charts:
-            parts.append(charts[f"mood-{b.defi_id}"])
-            parts.append(table([t("sponsor.col.week"), t("sponsor.col.mood")],
-                               [[f"{m.week} · {m.clock}", mood_label(m.mood)] for m in b.moods]))
-        else:
-            parts.append(f"<p>{e(t('sponsor.empty.mood'))}</p>")
-
-        parts.append(f"<h3>{e(t('sponsor.section.committee'))}</h3>")
-        if b.report:
-            parts.append(f"<p>{e(report_line(b.report))}</p>")
-            ratings = ratings_table(b.report)
-            parts.append(table([t("sponsor.col.criterion"), t("sponsor.col.rating")], ratings.values.tolist()))
-        else:
-            parts.append(f"<p>{e(t('sponsor.empty.committee'))}</p>")
-
-        parts.append(f"<h3>{e(t('sponsor.section.indicators'))}</h3>")
-        parts.append(charts.get(f"indicators-{b.defi_id}", ""))
-        if b.indicators:
-            parts.append(table([t("indicators.col.theme"), t("indicators.col.name"), t("indicators.col.baseline"),
-                                t("indicators.col.latest"), t("indicators.col.target"), t("indicators.col.progress")],
-                               [_indicator_row(i) for i in b.indicators]))
-        else:
-            parts.append(f"<p>{e(t('sponsor.empty.indicators'))}</p>")
-
-        parts.append(f"<h3>{e(t('sponsor.section.key_dates'))}</h3>")
-        parts.append(table([t("keydates.col.date"), t("keydates.col.description")],
-                           [[fmt_date(k.on_date), k.description] for k in b.key_dates])
-                     if b.key_dates else f"<p>{e(t('sponsor.empty.key_dates'))}</p>")
-
-        parts.append(f"<h3>{e(t('sponsor.section.needs'))}</h3>")
-        parts.append("<ul>" + "".join(f"<li><strong>{e(t(f'sponsor.need.{n.kind}'))}</strong> · {e(n.text)}"
-                                      f"<br><span class='meta'>{e(n.detail)}</span>"
-                                      + (f" <strong class='late'>{e(t('committees.actions.overdue'))}</strong>"
-                                         if n.overdue else "") + "</li>" for n in b.needs) + "</ul>"
-                     if b.needs else f"<p>{e(t('sponsor.empty.needs'))}</p>")
-        parts.append("</section>")
-    return document(title, parts, extra_css=_CSS)
+    """The whole view as one self-contained HTML page a sponsor can forward and print: one
+    A4 page per défi, its verdict first, static SVG charts, no script and no network."""
+    labels = {name: t(f"sponsor.{key}") for name, key in EXPORT_LABELS.items()}
+    return render("sponsor.html",
+        title=t("sponsor.export.title", promotion=view.promotion),
+        meta=t("sponsor.export.meta", who=view.viewer, at=fmt_date(view.generated_at)),
+        empty=t("sponsor.empty"), labels=labels, defis=[_printed(b) for b in view.briefs])
 
 
-def _indicator_row(i: IndicatorView) -> list[str]:
+def _printed(b: DefiBrief) -> dict:
+    """What the template draws for one défi: texts, chart geometry, capped lists."""
+    caption = b.administration
+    if b.my_role:
+        caption += " · " + t("home.your_role", role=t(f"defi_role.{b.my_role.value}"))
+    timeline = svg.timeline([(f"{p.number}. {p.name}", p.planned_start, p.planned_end, p.state,
+                              f"{t(f'phase_state.{p.state}')} · {p.objectives_done} / {len(p.objectives)}")
+                             for p in b.phases], b.today) if b.phases else None
+    mood = (svg.mood([(m.week.split("-")[-1], m.mood) for m in b.moods],
+                     {level: t(f"bulletin.mood.{level}") for level in range(1, 5)})
+            if any(m.mood is not None for m in b.moods) else None)
+    measured = [i for i in b.indicators if i.progress is not None][:INDICATORS_PRINTED]
+    chart = svg.progress([(inert(i.name), _indicator_detail(i), i.progress) for i in measured]) if measured else None
+    # User text is never a formula, should the page be opened in a spreadsheet.
+    asks = [{"kind": t(f"sponsor.ask.kind.{a.kind}"), "text": inert(a.text), "when": a.when, "overdue": a.overdue}
+            for a in b.asks]
+    return {"name": b.defi, "caption": caption, "progress": progress_line(b), "verdict": b.verdict,
+            "timeline": timeline, "mood": mood, "progress_chart": chart,
+            "without_target": [inert(i.name) for i in b.indicators if i.progress is None],
+            "report": report_line(b.report) if b.report else None,
+            "ratings": ratings_table(b.report).values.tolist() if b.report else [],
+            "key_dates": [(fmt_date(k.on_date), inert(k.description)) for k in b.key_dates],
+            "asks": asks[:ASKS_PRINTED],
+            "more_asks": t("sponsor.export.more_asks", n=len(asks) - ASKS_PRINTED) if len(asks) > ASKS_PRINTED else ""}
+
+
+def _indicator_detail(i: IndicatorView) -> str:
     latest = i.latest
-    return [i.theme_label, i.name, fmt_value(i.baseline, i.unit),
-            fmt_value(latest.value, i.unit, latest.measured_on) if latest else "—", fmt_value(i.target, i.unit),
-            "—" if i.progress is None else f"{100 * i.progress:.0f} %"]
+    return t("sponsor.export.indicator", latest=fmt_value(latest.value, i.unit, latest.measured_on),
+             target=fmt_value(i.target, i.unit))
 
 
 def progress_line(b: DefiBrief) -> str:
@@ -265,7 +298,3 @@ def report_line(report: ReportInfo) -> str:
              at=fmt_date(report.published_at))
 
 
-_CSS = """
-section.defi { page-break-after: always; margin-bottom: 2.5rem; } .late { color: #E1000F; }
-h3 { color: #000091; margin-top: 1.2rem; }
-"""

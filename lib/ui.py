@@ -22,7 +22,7 @@ from lib import auth, db, invitations, portfolio
 from lib.clock import local_format
 from lib.config import PROCONNECT, ROOT, get_settings, proconnect_configured
 from lib.errors import ServiceError
-from lib.i18n import language, t
+from lib.i18n import LANGUAGE, t
 from lib.permissions import Actor
 from lib.schemas import errors_by_field
 
@@ -53,7 +53,7 @@ def boot() -> None:
     auth.check_production_safety(DEMO_LOGINS)
     # Streamlit's page says lang="en": screen readers would read the French with English
     # pronunciation (WCAG 3.1.1). A fixed script, no user text in it.
-    st.html(f"<script>document.documentElement.lang = '{language()}';</script>", unsafe_allow_javascript=True)
+    st.html(f"<script>document.documentElement.lang = '{LANGUAGE}';</script>", unsafe_allow_javascript=True)
 
 
 # --- Login ---------------------------------------------------------------------------------

@@ -1,24 +1,81 @@
-"""Accueil: what matters to the logged-in user, by role."""
+"""Accueil: what the logged-in user owes, and what needs them, this week (lib/todo.py), then
+what matters to them by role."""
 
 import datetime as dt
+from pathlib import Path
 
 import streamlit as st
 
-from lib import committees, indicators, portfolio, sponsor, ui
+from lib import bulletins, committees, indicators, portfolio, sponsor, todo, ui
 from lib.charts.home import phase_strip, phase_table
 from lib.charts.indicators import progress_chart
 from lib.charts.phases import defi_gantt
 from lib.charts.retro import mood_line
-from lib.clock import local_format, today_local
+from lib.clock import day_in_words, due_in_words, now_utc, today_local
 from lib.i18n import t
+from lib.models import GlobalRole
 from lib.phases import progress_table
 from lib.programme import MOOD_EMOJI
 from lib.ui import cached, context, indicator_columns, md, phase_metrics
 
 ctx = context()
 actor = ctx.actor
+if target := st.session_state.pop("home_open", None):  # a to-do line's button, clicked on the last run
+    st.switch_page(target)
 today = today_local()
+now = now_utc().replace(second=0, microsecond=0)  # cached reads take times rounded to the minute
 st.title(t("home.welcome", name=md(actor.display_name)))
+
+
+def _open(item: todo.TodoItem) -> None:
+    """Select the line's défi in the sidebar picker (before it is drawn again), then go there
+    (at the top of the next run)."""
+    if item.defi_id is not None and ctx.promotion is not None:
+        defi = next((d for d in cached(portfolio.defis_for)(actor, ctx.promotion.id) if d.id == item.defi_id), None)
+        if defi is not None:
+            st.session_state["defi_pick"] = defi
+        if item.kind == "risk":
+            st.session_state["portfolio_defi"] = item.defi_id
+    st.session_state["home_open"] = item.page
+
+
+def todo_list(items: list[todo.TodoItem], key: str) -> None:
+    """The role's ordered to-do: one line per item, its due date in words, a button to the
+    page where it is done (on its défi)."""
+    st.subheader(t("home.todo.title"))
+    if not items:
+        st.info(t("home.todo.empty"), icon=":material/check_circle:")
+        return
+    for n, item in enumerate(items):
+        with st.container(border=True, key=f"{key}_{n}"):
+            text, go = st.columns([4, 1], vertical_alignment="center")
+            when = ""
+            if item.due is not None:
+                words = due_in_words(item.due, now)
+                when = f" · :{'red' if item.urgent else 'orange'}[{words}]" if not item.done else f" · {words}"
+            elif item.on is not None:
+                day = item.on.astimezone(dt.UTC).date() if isinstance(item.on, dt.datetime) else item.on
+                when = f" · {day_in_words(day, today)}"
+            icon = ":green[:material/check_circle:]" if item.done else ":red[:material/error:]" if item.urgent \
+                else ":material/radio_button_unchecked:"
+            name = f"**{md(item.defi)}** · " if item.defi else ""
+            text.markdown(f"{icon} {name}{item.label}{when}")
+            if item.detail:
+                text.caption(md(item.detail))
+            page = t(f"page.{Path(item.page).stem}")
+            go.button(page, key=f"{key}_open_{n}", on_click=_open, args=(item,), width="stretch",
+                      help=t("home.todo.open_help", label=page))
+
+
+if actor.role is GlobalRole.ADMIN:
+    # Not cached: logins and locks, which it reports, do not bump the data version.
+    admin_items = todo.admin_todo(actor, now)
+    todo_list([i for i in admin_items if i.kind != "audit"], "todo_admin")
+    audit = [i for i in admin_items if i.kind == "audit"]
+    if audit:
+        with st.expander(t("home.todo.audit_title")):
+            for item in audit:
+                st.caption(f"{item.on.astimezone(dt.UTC):%d/%m/%Y %H:%M} UTC · {md(item.detail)}")
 
 if ctx.promotion is None:
     st.info(t("home.no_promotion"))
@@ -26,6 +83,8 @@ if ctx.promotion is None:
 
 
 def coach_home() -> None:
+    if actor.role is not GlobalRole.ADMIN:
+        todo_list(cached(todo.coach_todo)(actor, ctx.promotion.id, now), "todo_coach")
     overview = cached(portfolio.promotion_overview)(actor, ctx.promotion.id)
     st.subheader(t("home.coach.defis"))
     if overview.empty:
@@ -35,43 +94,29 @@ def coach_home() -> None:
     filed = int((overview["last_week"] == monday).sum())
     c1, c2, c3 = st.columns(3)
     c1.metric(t("home.metric.defis"), len(overview))
-    c2.metric(t("home.metric.filed"), f"{filed} / {len(overview)}")
+    # Until the deadline the week is in progress: its count so far is no participation rate.
+    open_week = cached(bulletins.open_week)(actor, ctx.promotion.id, now)
+    c2.metric(t("home.metric.filed_in_progress" if open_week else "home.metric.filed"), f"{filed} / {len(overview)}",
+              help=t("home.metric.filed_help", deadline=open_week.deadline) if open_week else None)
     c3.metric(t("home.metric.help"), int(overview["open_help"].sum()))
-    table = overview.assign(last_mood=overview["last_mood"].map(lambda m: MOOD_EMOJI.get(m, "—")))
+    risk = cached(portfolio.coach_portfolio)(actor, ctx.promotion.id, now)[["id", "level_label"]]
+    table = overview.merge(risk, on="id", how="left").assign(
+        last_mood=overview["last_mood"].map(lambda m: MOOD_EMOJI.get(m, "—")))
     st.dataframe(
-        table.drop(columns=["id"]), hide_index=True, width="stretch",
+        table, hide_index=True, width="stretch",
+        # Fits the screen: the administration is one click away, on the défi's pages.
+        column_order=["defi", "level_label", "phase", "eig", "last_week", "last_mood", "open_help"],
         column_config={
-            "defi": t("home.col.defi"), "administration": t("home.col.administration"),
-            "phase": t("home.col.phase"), "eig": st.column_config.NumberColumn(t("home.col.team")),
+            "defi": t("home.col.defi"), "level_label": t("home.col.risk"), "phase": t("home.col.phase"),
+            "eig": st.column_config.NumberColumn(t("home.col.team"), width="small"),
             "last_week": st.column_config.DateColumn(t("home.col.last_bulletin"), format="DD/MM/YYYY"),
-            "last_mood": t("home.col.last_mood"), "open_help": t("home.col.open_help"),
+            "last_mood": t("home.col.last_mood"), "open_help": st.column_config.NumberColumn(t("home.col.open_help")),
         })
 
 
-def coach_overdue_actions() -> None:
-    """Committee actions past their due date, across the promotion."""
-    overdue = cached(committees.overdue_actions)(actor, ctx.promotion.id, today)
-    st.subheader(t("home.committees.coach_overdue"))
-    if not overdue:
-        st.caption(t("home.committees.coach_overdue_none"))
-        return
-    st.dataframe(committees.actions_table(overdue).drop(columns=["id", "status"]), hide_index=True, width="stretch",
-                 column_config={"defi": t("home.col.defi"), "phase": t("col.phase"),
-                                "action": t("dossier.col.action"), "owner": t("dossier.col.owner"),
-                                "due_on": st.column_config.DateColumn(t("dossier.col.due"), format="DD/MM/YYYY"),
-                                "overdue": t("col.overdue")})
-
-
-def committee_news(defi_id: int, role: str | None) -> None:
-    """The member's open committee actions, the défi's overdue ones, its latest published report."""
-    if role in ("eig", "porteur"):
-        mine = [a for a in cached(committees.my_open_actions)(actor, today) if a.defi_id == defi_id]
-        st.markdown(f"**{t('home.committees.my_actions')}**")
-        if not mine:
-            st.caption(t("home.committees.no_actions"))
-        for a in mine:
-            line = t("home.committees.action_line", description=md(a.description), due=f"{a.due_on:%d/%m/%Y}")
-            (st.error if a.overdue else st.info)(line + (f" · {t('home.committees.overdue')}" if a.overdue else ""))
+def committee_news(defi_id: int) -> None:
+    """The défi's overdue committee actions owned by others (the member's own are in the
+    to-do), its latest published report."""
     others = [a for a in cached(committees.defi_actions)(actor, defi_id, today, True)
               if a.overdue and a.owner_id != actor.id]
     if others:
@@ -87,8 +132,10 @@ def committee_news(defi_id: int, role: str | None) -> None:
 
 
 def sponsor_home() -> None:
-    """Porteurs and sponsors: each défi they follow on one screen, and that screen as one
-    HTML page they can forward."""
+    """Porteurs and sponsors: each défi they follow on one screen, its verdict first and what
+    is asked of them, and that screen as one printable page they can forward."""
+    if page := st.session_state.pop("sponsor_goto", None):
+        st.switch_page(page)  # an « Ouvrir » of the previous run, its défi already picked
     view = cached(sponsor.my_view)(actor, ctx.promotion.id)
     st.subheader(t("sponsor.title"))
     st.download_button(t("sponsor.download"), data=lambda: sponsor.view_html(view), mime="text/html",
@@ -98,10 +145,37 @@ def sponsor_home() -> None:
         sponsor_card(brief)
 
 
+def _open_for(page: str, defi_id: int) -> None:
+    """Callback of an « Ouvrir »: pick the line's défi in the sidebar (the pages work on the
+    picked défi), and open the page on the run this click starts."""
+    defi = next((d for d in cached(portfolio.defis_for)(actor, ctx.promotion.id) if d.id == defi_id), None)
+    if defi is not None:
+        st.session_state["defi_pick"] = defi
+    st.session_state["sponsor_goto"] = page
+
+
+def sponsor_asks(b: sponsor.DefiBrief) -> None:
+    """Only what is asked of the reader: their actions, their committees, a new report."""
+    st.markdown(f"**{t('sponsor.section.asks')}**")
+    if not b.asks:
+        st.caption(t("sponsor.empty.asks"))
+    for n, a in enumerate(b.asks):
+        line, link = st.columns([6, 1], vertical_alignment="center")
+        when = f":red[{md(a.when)}]" if a.overdue else md(a.when)
+        line.markdown(f"**{t(f'sponsor.ask.kind.{a.kind}')}** · {md(a.text)} · {when}")
+        if a.page:
+            link.button(t("sponsor.ask.open"), key=f"sponsor_ask_{b.defi_id}_{n}", type="tertiary",
+                        icon=":material/arrow_forward:", help=t("sponsor.ask.open_help"),
+                        on_click=_open_for, args=(a.page, b.defi_id))
+
+
 def sponsor_card(b: sponsor.DefiBrief) -> None:
     with st.container(border=True):
         st.subheader(md(b.defi))
         st.caption(f"{md(b.administration)} · {t('home.your_role', role=t(f'defi_role.{b.my_role.value}'))}")
+        {"faible": st.success, "a_surveiller": st.warning, "eleve": st.error}.get(b.verdict.level, st.info)(
+            md(b.verdict.text))
+        sponsor_asks(b)
         phase_metrics(b.phases, b.current_phase)
 
         left, right = st.columns(2)
@@ -153,25 +227,13 @@ def sponsor_card(b: sponsor.DefiBrief) -> None:
             else:
                 st.caption(t("sponsor.empty.indicators"))
 
-        left, right = st.columns(2)
-        with left:
-            st.markdown(f"**{t('sponsor.section.key_dates')}**")
-            if b.key_dates:
-                st.dataframe([k.model_dump() for k in b.key_dates], hide_index=True, column_config={
-                    "on_date": st.column_config.DateColumn(t("keydates.col.date"), format="DD/MM/YYYY"),
-                    "description": t("keydates.col.description")})
-            else:
-                st.caption(t("sponsor.empty.key_dates"))
-        with right:
-            st.markdown(f"**{t('sponsor.section.needs')}**")
-            for n in b.needs:  # the request and the action are user text: shown as plain text
-                with st.container(border=True):
-                    st.markdown(f"**{t(f'sponsor.need.{n.kind}')}**"
-                                + (f" · :red[{t('home.committees.overdue')}]" if n.overdue else ""))
-                    st.text(n.text)
-                    st.caption(md(n.detail))
-            if not b.needs:
-                st.caption(t("sponsor.empty.needs"))
+        st.markdown(f"**{t('sponsor.section.key_dates')}**")
+        if b.key_dates:
+            st.dataframe([k.model_dump() for k in b.key_dates], hide_index=True, column_config={
+                "on_date": st.column_config.DateColumn(t("keydates.col.date"), format="DD/MM/YYYY"),
+                "description": t("keydates.col.description")})
+        else:
+            st.caption(t("sponsor.empty.key_dates"))
 
 
 def member_home() -> None:
@@ -179,6 +241,8 @@ def member_home() -> None:
     if not statuses:
         st.info(t("home.promotion_member", name=md(ctx.promotion.name)) if ctx.promotion else t("home.eig.no_defi"))
         return
+    if any(s.defi.my_role == "eig" for s in statuses):
+        todo_list(cached(todo.eig_todo)(actor, ctx.promotion.id, now), "todo_eig")
     if any(s.defi.my_role in sponsor.FOLLOWERS for s in statuses):
         sponsor_home()
     for status in statuses:
@@ -191,12 +255,6 @@ def member_home() -> None:
             current = status.current_phase
             st.markdown(f"**{t('home.current_phase')}** : "
                         + (f"{current.number}. {md(current.name)}" if current else t("home.no_current_phase")))
-            if status.defi.my_role == "eig":
-                deadline = local_format(status.deadline, status.deadline_tz)
-                if status.bulletin_filed:
-                    st.success(t("home.bulletin_filled", week=status.week_label))
-                else:
-                    st.warning(t("home.bulletin_missing", week=status.week_label, deadline=deadline))
             if status.phases:
                 st.plotly_chart(phase_strip(status.phases, today), key=f"phases_{status.defi.id}",
                                 config={"displayModeBar": False})
@@ -205,11 +263,10 @@ def member_home() -> None:
                         st.dataframe(phase_table(status.phases, today), hide_index=True, column_config={
                             "phase": t("col.phase"), "debut": t("col.start"), "fin": t("col.end"),
                             "etat": t("col.state")})
-            committee_news(status.defi.id, status.defi.my_role)
+            committee_news(status.defi.id)
 
 
 if actor.is_staff:
     coach_home()
-    coach_overdue_actions()
 else:
     member_home()

@@ -6,7 +6,7 @@ import streamlit as st
 from lib import indicators, ui
 from lib.charts.indicators import indicator_chart, progress_chart
 from lib.clock import today_local
-from lib.html_export import fmt_value
+from lib.documents import fmt_value
 from lib.i18n import t
 from lib.indicators import THEMES, IndicatorView
 from lib.schemas import IndicatorIn, MeasurementIn

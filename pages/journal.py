@@ -107,7 +107,7 @@ def entries_tab() -> None:
     if not result.entries:
         st.info(t("journal.empty") if can_write else t("journal.empty.reader"))
     else:
-        st.caption(t("journal.count", total=result.total, page=result.page, pages=result.pages))
+        st.caption(t("journal.count", n=result.total, page=result.page, pages=result.pages))
         table = [{"date": e.done_on, "livrable": e.livrable, "tache": e.tache,
                   "categories": ", ".join(charts.category_name(c.value) for c in e.categories),
                   "news": news_label(e.news), "author": e.author} for e in result.entries]

@@ -1,9 +1,14 @@
-"""Dates clés: upcoming and past key dates of a défi or of the promotion, and the ICS file."""
+"""Dates clés: the promotion's calendar (bulletin deadlines, committees, phase ends, the
+programme's events, the teams' key dates) for a défi or the whole promotion, week by week,
+on a time line, and as an ICS file."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 
 from lib import key_dates, ui
-from lib.charts.retro import key_date_timeline
+from lib.charts.retro import calendar_timeline
 from lib.clock import now_utc, today_local
 from lib.i18n import t
 from lib.ui import cached, context
@@ -16,29 +21,52 @@ if ctx.promotion is None:
     st.stop()
 now = now_utc().replace(second=0, microsecond=0)
 today = today_local()
+PARIS = ZoneInfo("Europe/Paris")
+MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre"]
+DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+
+
+def week_of(monday: dt.date) -> str:
+    """« Semaine du 23 novembre » (the year only when it is not this year's); never an ISO code."""
+    day = "1er" if monday.day == 1 else str(monday.day)
+    year = f" {monday.year}" if monday.year != today.year else ""
+    return t("calendar.week_of", day=f"{day} {MONTHS[monday.month - 1]}{year}")
+
 
 scopes = ["promotion"] if ctx.defi is None else ["defi", "promotion"]
-scope = st.radio(t("keydates.scope"), scopes, horizontal=True, key="keydates_scope",
-                 format_func=lambda s: t(f"keydates.scope.{s}"))
+c1, c2 = st.columns([1, 2])
+scope = c1.radio(t("keydates.scope"), scopes, key="keydates_scope", format_func=lambda s: t(f"keydates.scope.{s}"))
+kinds = c2.multiselect(t("calendar.kinds"), key_dates.KINDS, default=key_dates.KINDS, key="calendar_kinds",
+                       format_func=lambda k: t(f"calendar.kind.{k}"))
+show_past = st.toggle(t("calendar.show_past"), key="calendar_past")
 defi_id = ctx.defi.id if scope == "defi" else None
-dates = cached(key_dates.key_dates)(actor, ctx.promotion.id, defi_id, now)
+events = cached(key_dates.calendar)(actor, ctx.promotion.id, defi_id, kinds, now)
 
-st.download_button(t("keydates.download_ics"), cached(key_dates.ics)(actor, ctx.promotion.id, now),
-                   file_name=f"dates-cles-{ctx.promotion.name}.ics", mime="text/calendar")
-st.caption(t("keydates.ics_help"))
+st.download_button(t("keydates.download_ics"), cached(key_dates.ics)(actor, ctx.promotion.id, now, defi_id, kinds),
+                   file_name=f"calendrier-{ctx.promotion.name}.ics", mime="text/calendar")
+st.caption(f"{t('keydates.ics_help')} {t('calendar.ics_help')} {t('calendar.no_feed')}")
 
-if dates.empty:
-    st.info(t("keydates.empty"))
+this_monday = today - dt.timedelta(days=today.weekday())
+shown = events if show_past else events[events["week_start"] >= this_monday]
+if shown.empty:
+    st.info(t("calendar.empty"))
     st.stop()
 
-COLUMNS = {"on_date": st.column_config.DateColumn(t("keydates.col.date"), format="DD/MM/YYYY"),
-           "defi": t("keydates.col.defi"), "description": t("keydates.col.description")}
 st.markdown(f"**{t('keydates.timeline')}**")
-st.plotly_chart(key_date_timeline(dates, today), key="timeline", config={"displayModeBar": False})
-upcoming, past = st.tabs([t("keydates.upcoming"), t("keydates.past")])
-with upcoming:
-    rows = dates[dates["upcoming"]]
-    st.dataframe(rows[["on_date", "defi", "description"]], hide_index=True, width="stretch", column_config=COLUMNS)
-with past:
-    rows = dates[~dates["upcoming"]].sort_values("on_date", ascending=False)
-    st.dataframe(rows[["on_date", "defi", "description"]], hide_index=True, width="stretch", column_config=COLUMNS)
+st.plotly_chart(calendar_timeline(shown, today), key="timeline", config={"displayModeBar": False})
+
+table = shown.assign(
+    when=shown["day"].map(lambda d: f"{DAYS[d.weekday()]} {d:%d/%m}"),
+    time=shown["at"].map(lambda a: a.astimezone(PARIS).strftime("%H:%M") if a is not None and a == a else ""))
+# The same widths in every week's table, so the weeks line up down the page.
+COLUMNS = {"when": st.column_config.TextColumn(t("calendar.col.day"), width=130),
+           "time": st.column_config.TextColumn(t("calendar.col.time"), width=70),
+           "kind_label": st.column_config.TextColumn(t("calendar.col.kind"), width=190),
+           "defi": st.column_config.TextColumn(t("calendar.col.defi"), width=190),
+           "title": st.column_config.TextColumn(t("calendar.col.title"), width="large")}
+for monday, week in table.groupby("week_start", sort=True):
+    suffix = f" · {t('calendar.this_week')}" if monday == this_monday else ""
+    st.markdown(f"#### {week_of(monday)}{suffix}")
+    st.dataframe(week[list(COLUMNS)], hide_index=True, width="stretch", column_config=COLUMNS,
+                 key=f"calendar_week_{monday:%Y%m%d}")

@@ -1,13 +1,12 @@
 """Rétrospectives: a défi's mood, participation and bulletins, and the promotion-wide
 trends (heatmap, participation, moods per phase), each chart with its table."""
 
-import datetime as dt
 
 import streamlit as st
 
 from lib import bulletins, sharing, ui
 from lib.charts import retro
-from lib.clock import local_format, now_utc, today_local
+from lib.clock import local_format, now_utc
 from lib.i18n import t
 from lib.schemas import ShareLinkIn
 from lib.ui import cached, context, done, md, submit
@@ -25,6 +24,7 @@ MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "ao�
           "novembre", "décembre"]
 clock = cached(bulletins.clock_now)(actor, ctx.promotion.id, now)
 st.caption(t("retro.now", clock=clock.label))
+open_week = cached(bulletins.open_week)(actor, ctx.promotion.id, now)
 axis = st.radio(t("retro.axis"), [retro.CALENDAR, retro.PROGRAMME], horizontal=True, key="retro_axis",
                 format_func=lambda a: t(f"retro.axis.{a}"))
 WEEK_COLUMNS = {"week": t("retro.col.week"), "clock": t("retro.col.clock")}
@@ -38,13 +38,14 @@ def defi_view() -> None:
     if rows.empty:
         st.info(t("retro.no_bulletin"))
     else:
-        today = today_local()
-        stats = bulletins.streaks(trend, today - dt.timedelta(days=today.weekday()))
+        stats = bulletins.streaks(trend)
         st.markdown(f"**{t('retro.streaks')}**")
         c1, c2, c3 = st.columns(3)
         c1.metric(t("retro.streak.filed"), f"{stats['filed']} / {stats['weeks']}")
         c2.metric(t("retro.streak.current"), t("retro.streak.weeks", n=stats["current"]))
         c3.metric(t("retro.streak.longest"), t("retro.streak.weeks", n=stats["longest"]))
+        if trend["in_progress"].any():
+            st.caption(t("retro.in_progress_note", week=open_week.label, deadline=open_week.deadline))
         st.markdown(f"**{t('retro.mood_title')}**")
         st.plotly_chart(retro.mood_line(trend, axis), key="mood_line", config={"displayModeBar": False})
         st.caption(t("retro.mood_gap"))
@@ -104,6 +105,8 @@ def promotion_view() -> None:
     if heat.empty or heat["mood"].isna().all():
         st.info(t("retro.empty_promotion"))
         return
+    if heat["in_progress"].any():  # the heatmap and the participation draw it apart
+        st.caption(t("retro.in_progress_note", week=open_week.label, deadline=open_week.deadline))
     st.markdown(f"**{t('retro.heatmap_title')}**")
     st.plotly_chart(retro.heatmap(heat, axis), key="heatmap", config={"displayModeBar": False})
     st.caption(t("retro.heatmap_missing"))
@@ -116,8 +119,10 @@ def promotion_view() -> None:
     st.plotly_chart(retro.participation_bars(rates, axis), key="participation", config={"displayModeBar": False})
     if panel := ui.see_data("retro_participation", t("retro.see_data")):
         with panel:
-            st.dataframe(rates[["week", "clock", "filed", "defis", "rate"]], hide_index=True, width="stretch",
-                         column_config={**WEEK_COLUMNS, "filed": t("retro.col.filed"), "defis": t("retro.col.defis"),
+            st.dataframe(rates[["week", "clock", "in_progress", "filed", "defis", "rate"]], hide_index=True,
+                         width="stretch",
+                         column_config={**WEEK_COLUMNS, "in_progress": t("retro.col.in_progress"),
+                                        "filed": t("retro.col.filed"), "defis": t("retro.col.defis"),
                                         "rate": st.column_config.ProgressColumn(t("retro.col.rate"), format="percent",
                                                                                 min_value=0.0, max_value=1.0)})
     dist = cached(bulletins.mood_by_phase)(actor, ctx.promotion.id, now)

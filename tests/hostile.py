@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from lib import db
 from lib.errors import ServiceError, StaleEdit
-from lib.i18n import FR
+from lib.i18n import read_catalogue
 from lib.models import Base
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -140,7 +140,8 @@ def payloads(draw: st.DrawFn, model: type, **fixed: st.SearchStrategy) -> dict:
 
 # --- Checking an attempted write -------------------------------------------------------------
 
-_MESSAGES = [re.compile("^" + re.sub(r"\\\{\w+\\\}", ".*", re.escape(text)) + "$", re.S) for text in FR.values()]
+_TEXTS = [form for m in read_catalogue() if m.id for form in (m.string if m.pluralizable else (m.string,))]
+_MESSAGES = [re.compile("^" + re.sub(r"\\\{\w+\\\}", ".*", re.escape(text)) + "$", re.S) for text in _TEXTS]
 _MESSAGES.append(re.compile("^" + re.escape(StaleEdit().args[0]) + "$"))
 
 

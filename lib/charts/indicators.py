@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from lib.charts.common import PALETTE, base_layout, plain
-from lib.html_export import fmt_value
+from lib.documents import fmt_value
 from lib.i18n import t
 
 TARGET_COLOUR = "#009E73"

@@ -15,11 +15,20 @@ CALENDAR, PROGRAMME = "calendar", "programme"
 
 
 def x_labels(weeks: pd.DataFrame, axis: str) -> list[str]:
-    """Calendar weeks (2026-W47) or the programme clock (S33 · P3)."""
+    """Calendar weeks or the programme clock (S33 · P3); the week in progress says so."""
     if axis == PROGRAMME:
-        return [f"S{n}" + (f" · P{int(p)}" if pd.notna(p) else "")
-                for n, p in zip(weeks["programme_week"], weeks["phase"], strict=True)]
-    return list(weeks["week"])
+        labels = [f"S{n}" + (f" · P{int(p)}" if pd.notna(p) else "")
+                  for n, p in zip(weeks["programme_week"], weeks["phase"], strict=True)]
+    else:
+        labels = list(weeks["week"])
+    if "in_progress" in weeks:
+        labels = [f"{label} ({t('retro.in_progress')})" if open_ else label
+                  for label, open_ in zip(labels, weeks["in_progress"], strict=True)]
+    return labels
+
+
+def _in_progress(frame: pd.DataFrame) -> pd.Series:
+    return frame["in_progress"].astype(bool) if "in_progress" in frame else pd.Series(False, index=frame.index)
 
 
 def _mood_axis(fig: go.Figure) -> None:
@@ -34,6 +43,12 @@ def mood_line(trend: pd.DataFrame, axis: str = CALENDAR) -> go.Figure:
         line={"color": PALETTE[0], "width": 2}, marker={"size": 9, "color": PALETTE[0]},
         customdata=trend[["week", "clock"]].to_numpy(),
         hovertemplate="%{customdata[0]} · %{customdata[1]}<br>%{y}<extra></extra>"))
+    open_ = _in_progress(trend)
+    if open_.any():  # the week in progress: an open marker, its mood may still change
+        fig.add_trace(go.Scatter(
+            x=[x for x, o in zip(x_labels(trend, axis), open_, strict=True) if o], y=trend.loc[open_, "mood"],
+            mode="markers", marker={"size": 13, "color": "white", "line": {"color": PALETTE[0], "width": 2}},
+            name=t("retro.in_progress"), hoverinfo="skip", showlegend=False))
     _mood_axis(fig)
     fig.update_xaxes(type="category")
     return base_layout(fig, height=320)
@@ -57,13 +72,32 @@ def heatmap(cells: pd.DataFrame, axis: str = CALENDAR) -> go.Figure:
     fig.update_yaxes(autorange="reversed")
     base_layout(fig, height=120 + 28 * len(grid.index))
     fig.update_layout(plot_bgcolor=MISSING_COLOUR)
+    for i, open_ in enumerate(_in_progress(weeks)):
+        if open_:  # not missing yet: the column of the week in progress is veiled (its label says « en cours »)
+            fig.add_vrect(x0=i - 0.5, x1=i + 0.5, fillcolor="white", opacity=0.55, line_width=0)
     return fig
 
 
 def participation_bars(rates: pd.DataFrame, axis: str = CALENDAR) -> go.Figure:
-    fig = go.Figure(go.Bar(x=x_labels(rates, axis), y=rates["rate"] * 100, marker_color=PALETTE[0],
-                           customdata=rates[["filed", "defis"]].to_numpy(),
+    """Closed weeks as plain bars; the week in progress hatched and labelled « en cours »,
+    its height the bulletins filed so far (no rate yet)."""
+    labels, open_ = x_labels(rates, axis), _in_progress(rates)
+    closed = ~open_
+    fig = go.Figure(go.Bar(x=[x for x, c in zip(labels, closed, strict=True) if c], y=rates.loc[closed, "rate"] * 100,
+                           marker_color=PALETTE[0], name=t("retro.col.rate"),
+                           customdata=rates.loc[closed, ["filed", "defis"]].to_numpy(),
                            hovertemplate="%{x}<br>%{y:.0f} % (%{customdata[0]} / %{customdata[1]})<extra></extra>"))
+    if open_.any():
+        part = rates[open_]
+        so_far = part["filed"] / part["defis"].where(part["defis"] > 0) * 100
+        fig.add_trace(go.Bar(
+            x=[x for x, o in zip(labels, open_, strict=True) if o], y=so_far.fillna(0), name=t("retro.in_progress"),
+            marker={"color": "white", "line": {"color": PALETTE[0], "width": 1.5},
+                    "pattern": {"shape": "/", "fgcolor": PALETTE[0], "size": 6}},
+            text=[t("retro.in_progress")] * len(part), textposition="outside", textfont={"size": 12}, cliponaxis=False,
+            customdata=part[["filed", "defis"]].to_numpy(),
+            hovertemplate="%{x}<br>" + t("retro.in_progress_hover") + "<extra></extra>"))
+    fig.update_layout(showlegend=False)
     fig.update_yaxes(range=[0, 100], ticksuffix=" %")
     fig.update_xaxes(type="category")
     return base_layout(fig, height=280)
@@ -84,14 +118,24 @@ def mood_distribution(dist: pd.DataFrame) -> go.Figure:
     return base_layout(fig, height=320)
 
 
-def key_date_timeline(dates: pd.DataFrame, today: object) -> go.Figure:
-    """Key dates on a time line, one row per défi, with today's line."""
-    fig = go.Figure(go.Scatter(
-        x=dates["on_date"], y=[plain(d) for d in dates["defi"]], mode="markers",
-        marker={"size": 12, "color": PALETTE[0], "symbol": "diamond"},
-        customdata=[[plain(d)] for d in dates["description"]],
-        hovertemplate="%{x|%d/%m/%Y} · %{y}<br>%{customdata[0]}<extra></extra>"))
+KIND_SYMBOLS = {"deadline": "line-ns-open", "committee": "star", "phase_end": "square", "event": "circle",
+                "key_date": "diamond"}
+
+
+def calendar_timeline(events: pd.DataFrame, today: object) -> go.Figure:
+    """The promotion's calendar on a time line, one row per kind of event, with today's line."""
+    fig = go.Figure()
+    for i, (kind, symbol) in enumerate(KIND_SYMBOLS.items()):
+        part = events[events["kind"] == kind]
+        if part.empty:
+            continue
+        fig.add_trace(go.Scatter(
+            x=part["day"], y=part["kind_label"], mode="markers", name=str(part["kind_label"].iloc[0]),
+            marker={"size": 12, "color": PALETTE[i], "symbol": symbol, "line": {"width": 2, "color": PALETTE[i]}},
+            customdata=[[plain(d), plain(x)] for d, x in zip(part["defi"], part["title"], strict=True)],
+            hovertemplate="%{x|%d/%m/%Y} · %{customdata[0]}<br>%{customdata[1]}<extra></extra>"))
     fig.add_vline(x=pd.Timestamp(today).timestamp() * 1000, line_color="#E1000F", line_dash="dot")
     fig.update_xaxes(type="date", tickformat="%d/%m/%y")
     fig.update_yaxes(autorange="reversed", type="category")
-    return base_layout(fig, height=120 + 30 * dates["defi"].nunique())
+    fig.update_layout(showlegend=False)
+    return base_layout(fig, height=120 + 40 * events["kind"].nunique())

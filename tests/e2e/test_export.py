@@ -19,7 +19,7 @@ def test_sponsor_downloads_the_whole_journal_as_csv_and_excel(live_app, new_page
     page = new_page()
     login(page, live_app.base_url, "sponsor.anne", DEMO_PASSWORD)
     rerun(page, page.get_by_role("link", name="Carnet de bord"))
-    counted = page.get_by_text(re.compile(r"^\d+ entrée\(s\) · page 1"))
+    counted = page.get_by_text(re.compile(r"^\d+ entrées? · page 1"))
     counted.wait_for()
     total = int(counted.inner_text().split()[0])
     settle(page)

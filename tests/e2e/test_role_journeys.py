@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from lib import db
 from lib.auth import DEMO_PASSWORD
+from lib.i18n import t
 from lib.models import Defi, DefiPhase, HelpRequest, LogEntry, Membership, MonthlyCheckin, PhaseObjective, User
 from lib.seed import CURRENT_DEFIS
 from tests.e2e.conftest import choose, click_row, login, open_logged_in, rerun, screenshot, settle
@@ -68,7 +69,7 @@ def test_porteur_ticks_an_objective_of_the_current_phase(module_app, new_page):
     label = form.locator('[data-testid="stCheckbox"]').nth(unticked).inner_text().strip()
     form.locator('[data-testid="stCheckbox"]').nth(unticked).locator("label").click()
     form.get_by_role("button", name="Enregistrer les objectifs cochés").click()
-    page.get_by_text("1 objectif(s) mis à jour.").wait_for()
+    page.get_by_text(t("phases.objectives.saved_n", n=1)).wait_for()
     screenshot(page, "phases-porteur-ticked")
 
     # Still ticked after a reload, and recorded as Marc's.

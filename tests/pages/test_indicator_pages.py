@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from lib import committees, indicators, phases
+from lib import committees, indicators, phases, sponsor
 from lib.clock import today_local
 from lib.models import IndicatorTheme
 from lib.schemas import CommitteeNotesIn, CommitteeScheduleIn, IndicatorIn, MeasurementIn, ReportIn
@@ -129,7 +129,7 @@ def reports(world):  # noqa: ANN001, ANN201
 
 
 @pytest.mark.parametrize("login", ["sponsor", "porteur"])
-def test_sponsor_home_shows_only_their_defis_and_published_reports(app_as, users, reports, login):
+def test_sponsor_home_shows_only_their_defis_and_published_reports(app_as, users, reports, world, login):
     at = app_as(login)
     assert not at.exception
     page = texts(at)
@@ -137,8 +137,12 @@ def test_sponsor_home_shows_only_their_defis_and_published_reports(app_as, users
     assert [s.value for s in at.subheader if s.value in ("Alpha", "Beta")] == ["Alpha"]
     for section in ("Calendrier des phases", "Humeur de l'équipe", "Dernier comité d'évaluation publié",
                     "Indicateurs au regard de leur cible", "Prochaines dates clés",
-                    "Ce dont l'équipe a besoin de vous"):
+                    "Ce qu'on attend de vous"):
         assert section in page, section
+    # Each défi's verdict, as the service words it on the day the test runs.
+    [brief] = sponsor.my_view(getattr(world, login), world.promotion_id).briefs
+    assert brief.verdict.text and brief.verdict.text in [a.value for a in [*at.success, *at.warning, *at.error,
+                                                                            *at.info]]
     assert "Phase 1 « Valider l'hypothèse »" in page
     ratings = next(d.value for d in at.dataframe if "criterion" in d.value.columns)
     assert ratings.set_index("criterion").loc["Innovation", "rating"] == "4 · pleinement"

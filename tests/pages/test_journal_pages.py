@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from lib import carnets, db, importers, logbook
 from lib.config import get_settings
+from lib.i18n import t
 from lib.models import Category, LogEntry, MonthlyCheckin
 from lib.schemas import CarnetIn, LogEntryIn
 from tests.pages.conftest import open_tab, texts
@@ -262,7 +263,7 @@ def test_coach_confirms_a_previewed_import(app_as, world):
         assert s.scalar(select(func.count(LogEntry.id))) == 0  # nothing written before confirming
     at.text_input(key=f"import_name_{importers.label_key('Gamma lab')}").input("Laboratoire Gamma")
     button(at, "Confirmer l'import").click().run()
-    assert "Import terminé : 9 entrée(s) ajoutée(s), 0 déjà présente(s) ignorée(s), 2 défi(s) créé(s)." in texts(at)
+    assert t("import.done", inserted=9, duplicates=0, created=2) in texts(at)
     assert logbook.list_entries(world.coach, world.alpha_id).total == 4
 
 
@@ -299,7 +300,7 @@ def test_an_uploaded_file_is_analysed_and_imported_without_its_rows_in_the_sessi
     assert [m.value for m in at.metric] == ["13", "9", "4", "2"]
     assert len(list((tmp_path / "store").iterdir())) == 2  # the rows and the problems wait there
     button(at, "Confirmer l'import").click().run()
-    assert "Import terminé : 9 entrée(s) ajoutée(s)" in texts(at)
+    assert "Import terminé : entrées ajoutées : 9" in texts(at)
     assert list((tmp_path / "store").iterdir()) == []  # removed once imported
     assert logbook.list_entries(world.coach, world.alpha_id).total == 4
 

@@ -9,6 +9,7 @@ import pytest
 
 from lib import committees, phases
 from lib.clock import today_local
+from lib.i18n import t
 from lib.schemas import CommitteeActionIn, CommitteeNotesIn, CommitteeScheduleIn, ObjectiveIn, ReportIn
 from tests.pages.conftest import open_tab, texts
 
@@ -139,7 +140,7 @@ def test_coach_sees_the_draft_history_and_the_dossier(app_as, world, phase1, hel
     assert "Publier le rapport" in [b.label for b in at.button]
     page = texts(open_tab(at, f"committee_tabs_{phase1.id}", "Dossier de comité"))
     assert "Humeur et participation" in page and "Dates clés" in page
-    assert "1 action(s) en retard." in texts(open_tab(at, f"committee_tabs_{phase1.id}", "Actions"))
+    assert t("committees.actions.overdue_count", n=1) in texts(open_tab(at, f"committee_tabs_{phase1.id}", "Actions"))
     open_tab(at, f"committee_tabs_{phase1.id}", "Historique")
     history = [e.label for e in at.expander if "Claire Coach" in e.label]
     assert any("rapport" in label for label in history) and any("succès" in label for label in history)
@@ -189,7 +190,8 @@ def test_eig_home_shows_their_overdue_action_and_the_published_report(app_as, wo
 
 
 def test_coach_home_flags_overdue_actions(app_as, held_committee):
+    """Her défi's overdue action is a line of her to-do, with its owner and how late it is."""
     at = app_as("coach")
-    assert "Actions de comité en retard" in texts(at)
-    table = at.dataframe[-1].value
-    assert list(table["action"]) == ["Rédiger la convention de données"]
+    page = texts(at)
+    assert "**Alpha** · Action de comité en retard · :red[en retard de 2 jours]" in page
+    assert "Rédiger la convention de données (Léa EIG)" in page

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from lib import db
 from lib.config import get_settings
+from lib.i18n import t
 from lib.models import CoachingForm, CoachingSession, Defi, DefiPhase, Membership, PhaseTemplate, Training
 from tests.pages.conftest import texts
 
@@ -159,7 +160,7 @@ def test_programme_facts_saved_from_the_tables(app_as, world):
     at.run()
     next(b for b in at.button if b.label == "Enregistrer les défis").click().run()
     assert not at.exception, at.exception
-    assert "1 défi(s) mis à jour." in texts(at)
+    assert t("programme.record.facts_saved", n=1) in texts(at)
     with db.reading() as s:
         alpha = s.get(Defi, world.alpha_id)
         assert (alpha.perennisation.value, alpha.public_code, alpha.published_datasets) == ("en_production", True, 2)

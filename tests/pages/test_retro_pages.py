@@ -99,6 +99,20 @@ def test_coach_sees_trends_with_table_alternatives(app_as, world, clock):
     assert not at.exception
 
 
+def test_the_week_in_progress_is_labelled_and_not_counted_until_its_deadline(app_as, world, clock):
+    file_alpha(world)
+    at = open_tab(app_as("coach", page="pages/retrospectives.py"), "retro_tabs", "Toute la promotion")
+    note = "n'est pas comptée avant son échéance (vendredi 20/11/2026 à 15:00)"
+    assert not at.exception and note in texts(at)
+    at.session_state["see_data_retro_participation"] = True
+    at.run()
+    rates = next(df.value for df in at.dataframe if "rate" in getattr(df.value, "columns", []))
+    assert rates["in_progress"].tolist()[-1] and rates["rate"].isna().tolist()[-1]
+    clock(dt.datetime(2026, 11, 20, 15, 0, tzinfo=PARIS))
+    at = open_tab(app_as("coach", page="pages/retrospectives.py"), "retro_tabs", "Toute la promotion")
+    assert not at.exception and note not in texts(at)
+
+
 def test_another_defi_member_sees_alpha_only_once_published(app_as, world, clock):
     file_alpha(world)
     at = open_tab(app_as("beta.eig", page="pages/retrospectives.py"), "retro_tabs", "Toute la promotion")
@@ -172,7 +186,25 @@ def test_key_dates_page_offers_the_ics_file(app_as, world, clock):
     file_alpha(world, key_date=dt.date(2026, 12, 3), key_date_description="Démo au cabinet")
     at = app_as("eig", page="pages/key_dates.py")  # its writers see it before publication
     assert not at.exception
-    assert any(df.value["description"].tolist() == ["Démo au cabinet"] for df in at.dataframe)
+    assert any("Démo au cabinet" in df.value["title"].tolist() for df in at.dataframe)
+
+
+def test_key_dates_page_lists_the_calendar_week_by_week_in_words(app_as, world, clock):
+    file_alpha(world, key_date=dt.date(2026, 12, 3), key_date_description="Démo au cabinet")
+    at = app_as("coach", page="pages/key_dates.py")
+    assert not at.exception
+    page = texts(at)
+    # Wednesday 18 November: this week and the next ones, headed in words, no ISO week code.
+    assert "Semaine du 16 novembre · cette semaine" in page and "Semaine du 30 novembre" in page
+    assert "Semaine du 9 novembre" not in page and "W4" not in page
+    weeks = [df.value for df in at.dataframe]  # one table per week, in time order
+    assert weeks[0]["title"].tolist() == ["Échéance du bulletin"]
+    assert "Démo au cabinet" in weeks[2]["title"].tolist() and "Fin de la phase 3" in weeks[2]["title"].tolist()
+    at.multiselect(key="calendar_kinds").set_value(["key_date"]).run()
+    shown = [df.value for df in at.dataframe]
+    assert [frame["title"].tolist() for frame in shown] == [["Démo au cabinet"]]
+    at.toggle(key="calendar_past").set_value(True).run()
+    assert not at.exception
 
 
 def share_token(world, days: int = 7) -> str:  # noqa: ANN001
@@ -240,7 +272,7 @@ def test_coach_previews_the_weekly_recap_and_sends_it_from_the_app(app_as, world
         assert inbox.messages() == []
         next(c for c in at.checkbox if c.label.startswith("Je confirme l'envoi")).check()
         button(at, "Envoyer le récapitulatif").click().run()
-        assert not at.exception and "Récapitulatif de la semaine 2026-W47 envoyé à 6 destinataire(s)." in texts(at)
+        assert not at.exception and "Récapitulatif de la semaine 2026-W47 envoyé à 6 destinataires." in texts(at)
         [(recipients, message)] = inbox.messages()
         assert message["Subject"] == "Rétrospective de la semaine 2026-W47 · Promo test"
     get_settings.cache_clear()

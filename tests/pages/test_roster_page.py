@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lib import db, importers
+from lib.i18n import t
 from lib.models import Membership, User
 from tests.pages.conftest import texts
 
@@ -52,7 +53,7 @@ def test_admin_previews_the_demo_roster_then_confirms_it(app_as, world):
     assert "nouveau défi « Vélo au quotidien »" in page
     button(at, "Confirmer l'import de l'annuaire").click().run()
     assert not at.exception
-    assert "Fait : 12 défi(s) créé(s), 51 compte(s) créé(s), 61 rattachement(s) ajouté(s)" in texts(at)
+    assert "Fait : défis créés : 12 · comptes créés : 51 · rattachements ajoutés : 61" in texts(at)
     assert counts() == (before[0] + 51, before[1] + 61)
     assert "roster_preview" not in at.session_state and list(importers.STORE.iterdir()) == []
 
@@ -63,7 +64,7 @@ def test_bad_rows_are_listed_by_line_and_offer_no_confirmation(app_as, world):
     button(at, "Analyser l'annuaire").click().run()
     assert not at.exception
     assert list(at.dataframe[0].value["line"]) == [3, 4, 5, 6]
-    assert "Le fichier comporte 4 ligne(s) en erreur" in texts(at)
+    assert t("roster.has_errors", n=4) in texts(at)
     assert "Confirmer l'import de l'annuaire" not in [b.label for b in at.button]
     assert counts()[1] == 8  # the world's memberships only
 
@@ -74,7 +75,7 @@ def test_a_roster_already_imported_is_reported_as_nothing_to_change(app_as, worl
     at.file_uploader[0].set_value(("annuaire.csv", (header + ROW).encode(), "text/csv")).run()
     button(at, "Analyser l'annuaire").click().run()
     button(at, "Confirmer l'import de l'annuaire").click().run()
-    assert "1 rattachement(s) ajouté(s)" in texts(at)
+    assert "rattachements ajoutés : 1" in texts(at)
     button(at, "Analyser l'annuaire").click().run()
     assert "Rien à changer : l'annuaire de la promotion est déjà à jour." in texts(at)
     assert "Confirmer l'import de l'annuaire" not in [b.label for b in at.button]

@@ -4,6 +4,7 @@ import pytest
 
 from lib import auth, users
 from lib.auth import MAX_FAILURES
+from lib.config import get_settings
 from lib.models import DefiRole
 from lib.schemas import PasswordIn
 from tests.fixtures import PASSWORD
@@ -72,6 +73,16 @@ def test_coach_home_lists_every_defi_of_the_promotion(app_as):
     at = app_as("coach")
     table = at.dataframe[0].value
     assert sorted(table["defi"]) == ["Alpha", "Beta"]
+
+
+@pytest.mark.parametrize(("now", "label"), [("2026-11-18T10:00:00+01:00", "Bulletins de la semaine (en cours)"),
+                                            ("2026-11-20T15:00:00+01:00", "Bulletins de la semaine")])
+def test_coach_home_says_when_this_weeks_count_is_still_in_progress(app_as, monkeypatch, now, label):
+    monkeypatch.setenv("SUIVI_FAKE_NOW", now)
+    get_settings.cache_clear()
+    at = app_as("coach")
+    assert not at.exception
+    assert label in [m.label for m in at.metric]
 
 
 def test_sponsor_home_shows_their_defi_and_its_phases(app_as):
@@ -148,7 +159,7 @@ def test_several_people_join_a_defi_in_one_submit(app_as, world):
     at.selectbox(key=f"{team}_role").set_value(DefiRole.EIG)
     at.button(key=f"FormSubmitter:{team}-Ajouter à une équipe").click().run()
     assert not at.exception
-    assert "2 personne(s) ajoutée(s) au défi « Alpha »." in texts(at)
+    assert "2 personnes ajoutées au défi « Alpha »." in texts(at)
     assert not at.multiselect(key=f"{team}_user_ids").value  # empty for the next ones
     teams = next(df.value for df in at.dataframe if "defi" in df.value.columns)
     assert {"outsider", "beta.eig"} <= set(teams[teams["defi"] == "Alpha"]["login"])

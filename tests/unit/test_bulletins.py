@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from lib import bulletins, db, help_requests
+from lib.charts import retro
 from lib.errors import Conflict, PermissionDenied, StaleEdit
 from lib.models import AuditEvent, Bulletin, HelpRequest, KeyDate
 from lib.schemas import BulletinIn, HelpAnswerIn
@@ -259,11 +260,44 @@ def test_mood_trend_leaves_missed_weeks_as_gaps_and_counts_streaks(world):
     assert trend.loc["2026-W48", "mood"] == 4
     assert trend.index[0] == "2026-W15" and trend.index[-1] == "2026-W48"
     assert trend.loc["2026-W48", "clock"].startswith("semaine 34 / 44")
-    stats = bulletins.streaks(trend.reset_index(), dt.date(2026, 11, 23))
-    assert stats == {"filed": 3, "weeks": 34, "longest": 2, "current": 1}
+    # W48 is in progress (deadline Friday 27): drawn apart, out of the rate, but its filed
+    # bulletin extends the current run.
+    assert list(trend.index[trend["in_progress"]]) == ["2026-W48"]
+    stats = bulletins.streaks(trend.reset_index())
+    assert stats == {"filed": 2, "weeks": 33, "longest": 2, "current": 1}
     # Members of other défis see the trend only up to the last published week.
     theirs = bulletins.mood_trend(world.beta_eig, world.alpha_id, now)
     assert theirs["week"].iloc[-1] == "2026-W47"
+
+
+def test_on_a_monday_the_week_in_progress_is_no_alarm_and_after_its_deadline_it_counts(world):
+    monday = paris(2026, 11, 16, 9, 0)
+    file(world, monday, mood=3)  # 1 défi of 3 has filed on Monday morning
+    rates = bulletins.participation(world.coach, world.promotion_id, monday).set_index("week")
+    assert rates.loc["2026-W47", "filed"] == 1 and math.isnan(rates.loc["2026-W47", "rate"])
+    assert rates["rate"].dropna().index[-1] == "2026-W46"
+    bars = retro.participation_bars(rates.reset_index())
+    assert [trace.x[-1] for trace in bars.data] == ["2026-W46", "2026-W47 (en cours)"]
+    assert bars.data[1].marker.pattern.shape == "/"
+    heat = bulletins.promotion_heatmap(world.coach, world.promotion_id, monday)
+    assert set(heat.loc[heat["in_progress"], "week"]) == {"2026-W47"}
+    # Beta has not filed yet: not a break of its run before the deadline, a break after it.
+    beta = bulletins.mood_trend(world.coach, world.beta_id, monday)
+    assert bulletins.streaks(beta)["weeks"] == len(beta) - 1
+    file(world, paris(2026, 11, 9, 9, 0), actor=world.beta_eig, defi_id=world.beta_id)
+    before = bulletins.streaks(bulletins.mood_trend(world.coach, world.beta_id, BEFORE))
+    after = bulletins.streaks(bulletins.mood_trend(world.coach, world.beta_id, AT))
+    assert before["current"] == 1 and after["current"] == 0
+    assert after["weeks"] == before["weeks"] + 1
+    assert bulletins.in_progress_week(bulletins_promotion(world), BEFORE) == dt.date(2026, 11, 16)
+    assert bulletins.in_progress_week(bulletins_promotion(world), AT) is None
+
+
+def bulletins_promotion(world):  # noqa: ANN001, ANN201
+    with db.reading() as s:
+        promotion = bulletins.load_promotion(s, world.promotion_id)
+        s.expunge(promotion)
+        return promotion
 
 
 def test_participation_heatmap_and_distribution_respect_publication(world):
@@ -271,7 +305,12 @@ def test_participation_heatmap_and_distribution_respect_publication(world):
     file(world, paris(2026, 11, 18, 10, 0), actor=world.beta_eig, defi_id=world.beta_id, mood=1)
     file(world, paris(2026, 11, 11, 10, 0), mood=2)
     rates = bulletins.participation(world.coach, world.promotion_id, BEFORE).set_index("week")
-    assert rates.loc["2026-W47", "rate"] == 1.0 and rates.loc["2026-W46", "rate"] == 0.5
+    # W47 is in progress until its deadline: counted so far, but no rate yet.
+    assert rates.loc["2026-W47", "filed"] == 2 and math.isnan(rates.loc["2026-W47", "rate"])
+    assert list(rates.index[rates["in_progress"]]) == ["2026-W47"]
+    assert rates.loc["2026-W46", "rate"] == 0.5
+    closed = bulletins.participation(world.coach, world.promotion_id, AT).set_index("week")
+    assert closed.loc["2026-W47", "rate"] == 1.0 and not closed["in_progress"].any()
     assert rates.loc["2026-W45", "filed"] == 0
     # Beta's EIG, before the deadline: their own W47 bulletin and Alpha's published W46 only.
     heat = bulletins.promotion_heatmap(world.beta_eig, world.promotion_id, BEFORE)

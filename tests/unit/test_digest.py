@@ -48,7 +48,7 @@ def test_recap_goes_to_every_active_member_help_first_escaped(world, inbox, monk
     assert f"Aide {HOSTILE}" in text and "😐 mitigée" in text and "- Beta" in text
     assert "26/11/2026 · Alpha : Démo <cabinet>" in text and "Trop loin" not in text
     assert "<script>" not in html and "<b>gras</b>" not in html
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &lt;b&gt;gras&lt;/b&gt;" in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &lt;b&gt;gras&lt;/b&gt;" in html
     assert "Démo &lt;cabinet&gt;" in html and "semaine 33 / 44, phase 3" in html
 
 
@@ -67,6 +67,15 @@ def test_recap_without_send_prints_and_sends_nothing(world, inbox, monkeypatch, 
     out = capsys.readouterr().out
     assert "Rétrospective de la semaine 2026-W47 · Promo test" in out and "Tous les défis" not in out
     assert inbox.messages() == []
+
+
+def test_recap_without_week_is_the_latest_closed_weeks_not_the_one_in_progress(world, inbox, monkeypatch, capsys):
+    set_clock(monkeypatch, dt.datetime(2026, 11, 23, 9, 0, tzinfo=PARIS))  # Monday of W48
+    assert digest.main(["recap"]) == 0
+    assert "Rétrospective de la semaine 2026-W47 · Promo test" in capsys.readouterr().out
+    set_clock(monkeypatch, dt.datetime(2026, 11, 27, 15, 0, tzinfo=PARIS))  # W48's deadline
+    assert digest.main(["recap", "--promotion", str(world.promotion_id)]) == 0
+    assert "Rétrospective de la semaine 2026-W48 · Promo test" in capsys.readouterr().out
 
 
 def test_bad_week_is_refused(world, inbox, capsys):

@@ -88,10 +88,11 @@ def test_dossier_adds_up_the_phase_window(world, story):
     d = dossier.committee_dossier(world.coach, story["phase2"], now=NOW)
     assert (d.defi, d.phase_number, d.start, d.end) == ("Alpha", 2, D(2026, 6, 6), D(2026, 9, 6))
     assert d.today == D(2026, 7, 1)
-    # The ISO week of 6 June starts on 1 June; five weeks have begun by 1 July, four were filed.
+    # The ISO week of 6 June starts on 1 June; five weeks have begun by 1 July, four were filed;
+    # the week of 29 June is in progress (deadline Friday 3 July): shown, not yet due.
     assert [(m.week_start, m.mood) for m in d.moods] == [(D(2026, 6, 1), 3), (D(2026, 6, 8), 2),
                                                           (D(2026, 6, 22), 1), (D(2026, 6, 29), 2)]
-    assert (d.weeks_filed, d.weeks_expected, d.mood_average) == (4, 5, 2.0)
+    assert (d.weeks_filed, d.weeks_expected, d.mood_average) == (3, 4, 2.0)
     assert [(h.request, h.status, h.answer) for h in d.help_requests] == [
         ("Accès aux données bloqué", "resolved", "Mise en relation avec la DINUM"), ("Besoin d'un juriste", "open", "")]
     assert [(c.category, c.entries, c.good, c.bad) for c in d.categories] == [("D", 1, 1, 0), ("P", 2, 1, 1),
@@ -121,6 +122,17 @@ def test_dossier_is_for_the_team_and_the_coaches(world, story):
     for stranger in (world.beta_eig, world.gamma_eig, world.outsider, world.inactive):
         with pytest.raises(PermissionDenied):
             dossier.committee_dossier(stranger, story["phase2"], now=NOW)
+
+
+def test_sponsors_and_porteurs_read_the_week_in_progress_only_once_published(world, story):
+    coach = dossier.committee_dossier(world.coach, story["phase2"], now=NOW)
+    assert D(2026, 6, 29) in [m.week_start for m in coach.moods]
+    for reader in (world.porteur, world.sponsor):
+        d = dossier.committee_dossier(reader, story["phase2"], now=NOW)
+        assert [m.week_start for m in d.moods][-1] == D(2026, 6, 22), reader.login
+        assert (d.weeks_filed, d.weeks_expected) == (3, 4)
+        published = dossier.committee_dossier(reader, story["phase2"], now=NOW + dt.timedelta(days=3))
+        assert published.moods[-1].week_start == D(2026, 6, 29)
 
 
 def test_html_export_is_self_contained_and_escapes_user_text(world, story):

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from lib import db, importers, logbook
 from lib.errors import NotFound, PermissionDenied
+from lib.i18n import t
 from lib.importers import ImportFormatError, Target
 from lib.models import Category, Defi, GlobalRole, LogEntry, Promotion, User
 from lib.permissions import Actor
@@ -216,15 +217,15 @@ def test_command_line_dry_run_then_import(world, capsys):
     path = str(DATA / "legacy_journal.csv")
     assert importers.main(["logbook", path, "--promotion", "Promo test", "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "13 ligne(s) lue(s), 9 valide(s), 4 en erreur" in out
+    assert "lignes lues : 13 · valides : 9 · en erreur : 4" in out
     assert "ligne 9 [erreur, ligne ignorée] Tâche : Ce champ est obligatoire." in out
-    assert "9 entrée(s) ajoutée(s), 0 déjà présente(s) ignorée(s), 2 défi(s) créé(s)" in out
+    assert t("import.report.result", inserted=9, duplicates=0, created=2) in out
     assert "rien n'a été écrit" in out
     assert counts() == (0, 3)
     assert importers.main(["logbook", path, "--promotion", "Promo test"]) == 0
     assert counts() == (9, 5)
     assert importers.main(["logbook", path, "--promotion", "Promo test"]) == 0
-    assert "0 entrée(s) ajoutée(s), 9 déjà présente(s) ignorée(s)" in capsys.readouterr().out
+    assert "entrées ajoutées : 0 · déjà présentes, ignorées : 9" in capsys.readouterr().out
     assert counts() == (9, 5)
     assert importers.main(["logbook", path, "--promotion", "Inconnue"]) == 2
 

@@ -126,6 +126,17 @@ def test_one_missing_bulletin_and_this_weeks_are_not_reasons(healthy):
     assert alpha(healthy)["reasons"] == ""
 
 
+def test_this_week_counts_from_its_deadline_on_not_before(healthy):
+    # Friday 16 October, deadline 15:00 Paris: the week of 12 October has no bulletin yet.
+    with db.transaction() as s:
+        s.execute(delete(Bulletin).where(Bulletin.defi_id == healthy.alpha_id, Bulletin.week_start == WEEKS[-1]))
+    before = alpha(healthy, dt.datetime(2026, 10, 16, 12, 59, tzinfo=UTC))
+    assert (before["participation"], before["reasons"]) == ("7 / 8", "")
+    after = alpha(healthy, dt.datetime(2026, 10, 16, 13, 0, tzinfo=UTC))
+    assert after["participation"] == "6 / 8"
+    assert after["reasons"] == "2 bulletins manquants sur 8 semaines"
+
+
 def test_phase_window_over_without_validation(healthy):
     with db.transaction() as s:
         _phase(s, healthy.alpha_id, 2).validated_at = None  # phase 2 ended on 2026-09-06

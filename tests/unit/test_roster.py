@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from lib import auth, db, importers, roster, users
 from lib.errors import Conflict, PermissionDenied
+from lib.i18n import t
 from lib.models import AuditEvent, Defi, DefiRole, GlobalRole, Membership, User
 from lib.schemas import PasswordIn, PromotionIn
 
@@ -157,7 +158,7 @@ def test_each_kind_of_bad_row_is_reported_by_line_and_nothing_is_written(world):
                      "sinon, créez d'abord ces défis dans la page Administration"),
     ]
     assert (preview.records, preview.valid, preview.errors) == (6, 2, 4)
-    with pytest.raises(Conflict, match="4 ligne\\(s\\) en erreur"):
+    with pytest.raises(Conflict, match="4 lignes en erreur"):
         roster.confirm_roster(world.coach, preview)
     assert state() == before
 
@@ -258,13 +259,13 @@ def test_command_line_dry_run_writes_nothing_then_imports(world, eig10, capsys):
     before = state()
     assert importers.main(["roster", path, "--promotion", "EIG 10", "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "61 ligne(s) lue(s), 61 valide(s), 0 en erreur" in out
-    assert "À faire : 12 défi(s) à créer, 51 compte(s) à créer, 61 rattachement(s) à ajouter" in out
+    assert "lignes lues : 61 · valides : 61 · en erreur : 0" in out
+    assert "À faire : défis à créer : 12 · comptes à créer : 51 · rattachements à ajouter : 61" in out
     assert "nouveau compte, sans mot de passe : Léa Moreau <lea.moreau@eig.example.fr>" in out
     assert "rien n'a été écrit" in out
     assert state() == before
     assert importers.main(["roster", path, "--promotion", "EIG 10"]) == 0
-    assert "Fait : 12 défi(s) créé(s), 51 compte(s) créé(s), 61 rattachement(s) ajouté(s)" in capsys.readouterr().out
+    assert "Fait : défis créés : 12 · comptes créés : 51 · rattachements ajoutés : 61" in capsys.readouterr().out
     assert len(roles_of(eig10)) == 61
     assert importers.main(["roster", path, "--promotion", "EIG 10"]) == 0
     assert "Rien à changer" in capsys.readouterr().out
@@ -276,7 +277,7 @@ def test_command_line_reports_errors_by_line_with_exit_code_2_and_writes_nothing
     out = capsys.readouterr().out
     assert "ligne 3 [erreur] Rôle : rôle inconnu « stagiaire »" in out
     assert "ligne 6 [erreur] défi « Alpah »" in out
-    assert "Le fichier comporte 4 ligne(s) en erreur" in out
+    assert t("roster.has_errors", n=4) in out
     assert state() == before
 
 

@@ -5,9 +5,9 @@ export. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
-import html
 
 import pytest
+from markupsafe import escape
 
 from lib import committees, db, indicators, phases, sponsor
 from lib.errors import PermissionDenied
@@ -99,14 +99,38 @@ def test_only_the_last_published_report_and_its_ratings(world, story):
         ["Innovation", "4 · pleinement"], ["Transformation", "non noté"]]
 
 
-def test_what_the_team_needs_open_help_and_actions_of_porteurs_and_sponsors(world, story):
-    needs = sponsor.defi_brief(world.sponsor, world.alpha_id, now=NOW).needs
-    assert [(n.kind, n.text, n.overdue) for n in needs] == [
-        ("help", "Accès aux données bloqué par la DSI", False),
-        ("action", f"Arbitrer le budget {XSS}", True),  # due 1 November, still open
-        ("action", "Tenir le comité de pilotage", False)]
-    assert needs[0].detail == "bulletin 2026-W46 · ouverte · ouverte depuis 7 j"
-    assert needs[2].detail == "confiée à Marc Porteur · échéance 15/12/2026 · comité de la phase 2"
+def test_what_is_asked_of_the_reader_is_only_theirs(world, story):
+    """The porteur reads his own open actions (due dates in words) and the report just
+    published; the sponsor owns none, and never reads the porteur's actions, the EIG's, or the
+    EIGs' help requests to the programme."""
+    mine = sponsor.defi_brief(world.porteur, world.alpha_id, now=NOW).asks
+    assert [(a.kind, a.text, a.when, a.overdue) for a in mine] == [
+        ("action", f"Arbitrer le budget {XSS}", "en retard de 19 jours", True),  # due 1 November, still open
+        ("action", "Tenir le comité de pilotage", "d'ici le 15/12", False)]
+    assert {a.page for a in mine} == {"pages/committees.py"}
+    assert sponsor.defi_brief(world.sponsor, world.alpha_id, now=NOW).asks == []
+    # A report published a week ago is news for the porteur; a committee he is invited to is asked of him.
+    fresh = sponsor.defi_brief(world.porteur, world.alpha_id, now=dt.datetime(2026, 6, 17, 10, tzinfo=UTC)).asks
+    assert [(a.kind, a.when) for a in fresh if a.kind == "report"] == [("report", "publié le 10/06/2026")]
+    committees.schedule_committee(world.coach, story["phase3"], CommitteeScheduleIn(
+        scheduled_at=dt.datetime(2026, 12, 4, 9, tzinfo=UTC), participant_ids=[world.sponsor.id]), now=NOW)
+    [invited] = sponsor.defi_brief(world.sponsor, world.alpha_id, now=NOW).asks
+    assert (invited.kind, invited.when) == ("committee", "vendredi 04/12/2026 à 10:00")
+    assert "phase 3 « Prouver la valeur »" in invited.text
+    assert [a.kind for a in sponsor.defi_brief(world.porteur, world.alpha_id, now=NOW).asks] == ["action", "action"]
+
+
+def test_the_verdict_follows_the_risk_rules_in_plain_words(world, story):
+    """Alpha: two overdue actions (the porteur's and the EIG's... only the porteur's is open
+    and late, plus the phases 1-2 never validated); the sponsor reads the same reasons as
+    the portfolio, but for the monthly carnets, which she may not read."""
+    [b] = sponsor.my_view(world.sponsor, world.promotion_id, now=NOW).briefs
+    assert b.verdict.level in ("a_surveiller", "eleve")
+    assert b.verdict.text.startswith(("À surveiller : ", "En difficulté : "))
+    assert "phase 1 en retard de" in b.verdict.text
+    assert "carnet" not in b.verdict.text
+    before = sponsor.my_view(world.sponsor, world.promotion_id, now=dt.datetime(2025, 1, 1, tzinfo=UTC))
+    assert before.briefs[0].verdict.text == "Le programme n'a pas encore commencé."
 
 
 def test_only_their_defis(world, story, engine):
@@ -129,28 +153,40 @@ def test_a_defi_brief_follows_the_matrix(world, story):
 
 
 def test_the_export_is_one_self_contained_page_with_user_text_escaped(world, story):
-    page = sponsor.view_html(sponsor.my_view(world.sponsor, world.promotion_id, now=NOW))
+    view = sponsor.my_view(world.porteur, world.promotion_id, now=NOW)
+    page = sponsor.view_html(view)
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
-    assert page.count("* plotly.js v") == 1  # the library inlined once...
-    assert page.count("Plotly.newPlot") == 3  # ...for the phase timeline, the mood and the indicators
-    assert "<script src" not in page  # nothing fetched from the network
+    assert "<script" not in page and "src=" not in page and "href=" not in page  # nothing to run or fetch
+    assert page.count("<section class=\"defi\">") == 1 and "@page { size: A4" in page
+    assert page.count("<svg") == 3  # the phase timeline, the mood and the indicators, drawn statically
     assert XSS not in page and "Arbitrer le budget &lt;script&gt;window.__xss = 1&lt;/script&gt;" in page
-    for text in ("Vos défis · Promo test", "Anne Sponsor", "20/11/2026", "Alpha", "Prouver la valeur",
-                 "Accès aux données bloqué par la DSI", "Démo au cabinet", "Utilisateurs actifs",
-                 "600 utilisateurs (02/11/2026)", "1100 utilisateurs", "50 %", "4 · pleinement",
-                 "Ce dont l'équipe a besoin de vous"):
-        assert html.escape(text) in page, text
+    # The verdict comes first in the défi's page.
+    section = page[page.index("<section"):]
+    assert section.index(str(escape(view.briefs[0].verdict.text))) < section.index("<h2>")
+    for text in ("Vos défis · Promo test", "Marc Porteur", "20/11/2026", "Alpha", "3. Prouver la valeur",
+                 "1. Valider l'hypothèse", "2. Prouver le concept", "4. Amplifier l'impact",
+                 "Démo au cabinet", "Utilisateurs actifs", "600 utilisateurs (02/11/2026)", "1100 utilisateurs",
+                 "50 %", "4 · pleinement", "Ce qu'on attend de vous", "en retard de 19 jours"):
+        assert str(escape(text)) in page, text
     for hidden in ("Brouillon confidentiel", "Date de Beta", "Démo passée", "Écrire la documentation",
-                   "Signer la convention", "Besoin d'un juriste"):
-        assert html.escape(hidden) not in page, hidden
+                   "Signer la convention", "Besoin d'un juriste", "Accès aux données bloqué par la DSI"):
+        assert str(escape(hidden)) not in page, hidden
+
+
+def test_user_text_in_the_export_never_runs_as_a_formula(world, story):
+    draft = committees.committee_for_phase(world.coach, phases.defi_phases(world.coach, world.alpha_id)[1].id).id
+    committees.add_action(world.coach, draft, CommitteeActionIn(
+        description="=HYPERLINK(\"http://x\")", owner_id=world.porteur.id, due_on=D(2026, 12, 2)))
+    page = sponsor.view_html(sponsor.my_view(world.porteur, world.promotion_id, now=NOW))
+    assert "&#39;=HYPERLINK(&#34;http://x&#34;)" in page and "· =HYPERLINK" not in page
 
 
 def test_an_empty_defi_still_exports_with_what_is_missing(world):
     view = sponsor.my_view(world.sponsor, world.promotion_id, now=dt.datetime(2026, 4, 1, tzinfo=UTC))
     page = sponsor.view_html(view)
-    assert page.count("Plotly.newPlot") == 1  # the planned phases only
+    assert page.count("<svg") == 1  # the planned phases only
     for text in ("Aucun bulletin sur les 12 dernières semaines.", "Aucun rapport de comité publié pour l'instant.",
                  "L'équipe n'a pas encore saisi d'indicateurs.", "Aucune date clé annoncée.",
-                 "Rien en attente de votre part"):
-        assert html.escape(text) in page, text
+                 "Rien ne vous est demandé pour l'instant"):
+        assert str(escape(text)) in page, text
     assert "Vous ne suivez aucun défi" in sponsor.view_html(sponsor.my_view(world.eig, world.promotion_id, now=NOW))

@@ -1,0 +1,334 @@
+"""The home page's to-do: what the acting user owes, and what needs them, this week, one
+ordered list per role (coach, EIG, admin). Each item says where it is done (a page, and the
+défi to open there). The rules are the other services' (risk, deadlines, carnets, committees,
+help requests), reused here, not recomputed; counts are aggregated in SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
+from sqlalchemy import and_, case, func, select
+
+from lib import committees, db, help_requests, key_dates, portfolio
+from lib.auth import LOGIN_ACTIONS, NO_PASSWORD
+from lib.bulletins import current_week, deadline_of, load_promotion, programme_end
+from lib.carnets import last_writable_day, writable_months
+from lib.clock import now_utc, week_label
+from lib.i18n import t
+from lib.models import (
+    AuditEvent,
+    Bulletin,
+    Committee,
+    Defi,
+    DefiPhase,
+    DefiRole,
+    HelpStatus,
+    LoginThrottle,
+    Membership,
+    MonthlyCheckin,
+    PhaseTemplate,
+    Promotion,
+    ReportStatus,
+    User,
+)
+from lib.permissions import Action, Actor, require, require_admin, require_staff
+from lib.risk import THRESHOLDS
+
+COMMITTEE_NOTICE = dt.timedelta(weeks=3)  # a phase ending this soon needs its committee scheduled
+CARNET_NOTICE = dt.timedelta(days=14)  # missing carnets are listed this long before their last day
+SOON = dt.timedelta(weeks=3)  # key dates and committees an EIG sees coming
+AUDIT_EVENTS = 5  # the latest audit events on the admin's home
+
+# Where each kind of item is done, and the order of kinds at equal urgency and due date.
+PAGES = {
+    "risk": "pages/portfolio.py", "help": "pages/help_requests.py", "committee_to_schedule": "pages/committees.py",
+    "report": "pages/committees.py", "overdue_action": "pages/committees.py", "carnets_missing": "pages/carnet.py",
+    "bulletin_missing": "pages/retrospectives.py",
+    "bulletin": "pages/bulletin.py", "carnet": "pages/carnet.py", "my_action": "pages/committees.py",
+    "help_answer": "pages/bulletin.py", "committee": "pages/committees.py", "key_date": "pages/key_dates.py",
+    "locked": "pages/admin.py", "never_used": "pages/admin.py", "defi_without_coach": "pages/admin.py",
+    "defi_without_eig": "pages/admin.py", "promotion_without_phases": "pages/admin.py", "audit": "pages/admin.py",
+}
+KINDS = list(PAGES)
+
+
+class TodoItem(BaseModel):
+    """One line of the to-do. `label` is the app's French text (never user text); `defi` and
+    `detail` may be user text and are escaped where shown. `due` is a deadline (a datetime at
+    a time of day, or a date due by its end); `on` the day of an event (a key date)."""
+
+    kind: str
+    label: str
+    defi_id: int | None = None
+    defi: str = ""
+    detail: str = ""
+    due: dt.datetime | dt.date | None = None
+    on: dt.datetime | dt.date | None = None
+    urgent: bool = False  # overdue, or high risk: at the top
+    done: bool = False  # already done this week (the EIG's bulletin, carnet): at the bottom
+
+    @property
+    def page(self) -> str:
+        return PAGES[self.kind]
+
+
+def _ordered(items: list[TodoItem], tz: str) -> list[TodoItem]:
+    """Urgent first (by kind: a high risk before an old overdue action), done last; the rest
+    by due date (dateless last), then by kind."""
+    zone, far = ZoneInfo(tz), dt.datetime.max.replace(tzinfo=dt.UTC)
+
+    def moment(item: TodoItem) -> dt.datetime:
+        when = item.due or item.on
+        if when is None:
+            return far
+        if isinstance(when, dt.datetime):
+            return when
+        return dt.datetime.combine(when, dt.time(23, 59), tzinfo=zone).astimezone(dt.UTC)
+
+    return sorted(items, key=lambda i: (i.done, not i.urgent, KINDS.index(i.kind) if i.urgent else 0, moment(i),
+                                       KINDS.index(i.kind), i.defi))
+
+
+def _month(month: dt.date) -> str:
+    return f"{month:%m/%Y}"
+
+
+# --- Coach -------------------------------------------------------------------------------------
+
+
+def coached_defis(actor: Actor, promotion_id: int) -> dict[int, str]:
+    """The défis of the promotion the coach is référent of; every défi of the promotion when
+    she is référent of none (a coach without défis of her own follows them all)."""
+    require_staff(actor)
+    with db.reading() as s:
+        query = select(Defi.id, Defi.name).where(Defi.promotion_id == promotion_id).order_by(Defi.name)
+        mine = dict(s.execute(query.join(Membership, Membership.defi_id == Defi.id).where(
+            Membership.user_id == actor.id, Membership.role == DefiRole.COACH)).all())
+        return mine or dict(s.execute(query).all())
+
+
+def coach_todo(actor: Actor, promotion_id: int, now: dt.datetime | None = None) -> list[TodoItem]:
+    """A coach's week: her défis at risk (the portfolio's rules), help requests assigned to her
+    or to nobody, committees to schedule, reports to write or publish, overdue committee
+    actions, missing monthly carnets, bulletins not filed yet."""
+    require_staff(actor)
+    now = now or now_utc()
+    mine = coached_defis(actor, promotion_id)
+    items: list[TodoItem] = []
+
+    risky = portfolio.coach_portfolio(actor, promotion_id, now)
+    for row in risky[risky["id"].isin(list(mine)) & risky["level"].isin(["eleve", "a_surveiller"])].itertuples():
+        items.append(TodoItem(kind="risk", label=t(f"todo.risk.{row.level}"), defi_id=row.id, defi=row.defi,
+                              detail=row.reasons, urgent=row.level == "eleve"))
+
+    for status, assignee in ((HelpStatus.OPEN.value, None), (HelpStatus.ASSIGNED.value, actor.id)):
+        board = help_requests.board(actor, promotion_id, status=status, assignee_id=assignee, now=now)
+        for row in board.itertuples():
+            if assignee is None and row.assignee_id is not None:
+                continue
+            key = "todo.help.unassigned" if assignee is None else "todo.help.assigned"
+            items.append(TodoItem(kind="help", label=t(key, week=row.week, days=row.age_days), defi_id=row.defi_id,
+                                  defi=row.defi, detail=row.request,
+                                  urgent=assignee is None or row.age_days >= THRESHOLDS.help_age_days))
+
+    with db.reading() as s:
+        promotion = load_promotion(s, promotion_id)
+        tz = promotion.timezone
+        today = now.astimezone(ZoneInfo(tz)).date()
+        ids = list(mine)
+        for defi_id, number, end in s.execute(
+                select(DefiPhase.defi_id, PhaseTemplate.number, DefiPhase.planned_end)
+                .join(PhaseTemplate, PhaseTemplate.id == DefiPhase.phase_template_id)
+                .outerjoin(Committee, Committee.defi_phase_id == DefiPhase.id)
+                .where(DefiPhase.defi_id.in_(ids), Committee.id.is_(None), DefiPhase.validated_at.is_(None),
+                       DefiPhase.planned_end <= today + COMMITTEE_NOTICE)):
+            items.append(TodoItem(kind="committee_to_schedule", label=t("todo.committee_to_schedule", number=number),
+                                  defi_id=defi_id, defi=mine[defi_id], due=end, urgent=end < today))
+        for defi_id, number, held, text in s.execute(
+                select(DefiPhase.defi_id, PhaseTemplate.number, Committee.scheduled_at, Committee.report_text)
+                .join(DefiPhase, DefiPhase.id == Committee.defi_phase_id)
+                .join(PhaseTemplate, PhaseTemplate.id == DefiPhase.phase_template_id)
+                .where(DefiPhase.defi_id.in_(ids), Committee.scheduled_at <= now,
+                       Committee.report_status != ReportStatus.PUBLISHED)):
+            key = "todo.report.publish" if text.strip() else "todo.report.write"
+            held_on = held.astimezone(ZoneInfo(tz)) if held.tzinfo else held.replace(tzinfo=dt.UTC)
+            items.append(TodoItem(kind="report", label=t(key, number=number, held=f"{held_on:%d/%m}"),
+                                  defi_id=defi_id, defi=mine[defi_id]))
+
+        # Monthly carnets: the month whose last writable day comes first (last month's during
+        # its 7 days of grace), once that day is near.
+        month = min(writable_months(today))
+        if last_writable_day(month) - today <= CARNET_NOTICE:
+            wrote = select(MonthlyCheckin.user_id).where(MonthlyCheckin.month == month,
+                                                         MonthlyCheckin.defi_id == Membership.defi_id)
+            missing: dict[int, list[str]] = {}
+            for defi_id, name in s.execute(
+                    select(Membership.defi_id, User.display_name).join(User, User.id == Membership.user_id)
+                    .where(Membership.defi_id.in_(ids), Membership.role == DefiRole.EIG, User.active.is_(True),
+                           User.id.not_in(wrote)).order_by(User.display_name)):
+                missing.setdefault(defi_id, []).append(name)
+            for defi_id, names in missing.items():
+                items.append(TodoItem(kind="carnets_missing", label=t(
+                    "todo.carnets_missing", n=len(names), month=_month(month)),
+                    defi_id=defi_id, defi=mine[defi_id], detail=", ".join(names), due=last_writable_day(month)))
+
+        year, week = current_week(promotion, now)
+        deadline = deadline_of(promotion, year, week)
+        filed = set(s.scalars(select(Bulletin.defi_id).where(Bulletin.defi_id.in_(ids), Bulletin.iso_year == year,
+                                                             Bulletin.iso_week == week)))
+        running = programme_end(promotion) > today >= promotion.start_date
+        for defi_id in ids if running else []:
+            if defi_id not in filed:
+                items.append(TodoItem(kind="bulletin_missing", label=t("todo.bulletin_missing",
+                                                                       week=week_label(year, week)),
+                                      defi_id=defi_id, defi=mine[defi_id], due=deadline, urgent=deadline <= now))
+
+    for action in committees.overdue_actions(actor, promotion_id, today):
+        if action.defi_id in mine:
+            items.append(TodoItem(kind="overdue_action", label=t("todo.overdue_action"),
+                                  defi_id=action.defi_id, defi=action.defi,
+                                  detail=f"{action.description} ({action.owner or '—'})", due=action.due_on,
+                                  urgent=True))
+    return _ordered(items, tz)
+
+
+# --- EIG -----------------------------------------------------------------------------------------
+
+
+def eig_todo(actor: Actor, promotion_id: int, now: dt.datetime | None = None) -> list[TodoItem]:
+    """An EIG's week, for each of her défis of the promotion: this week's bulletin (filed or
+    its deadline), this month's carnet (written or due), the committee actions she owns, the
+    coaches' answers to the team's help requests, the coming key dates and committee."""
+    now = now or now_utc()
+    statuses = [x for x in portfolio.defi_statuses(actor, promotion_id, now) if x.defi.my_role == DefiRole.EIG]
+    if not statuses:
+        return []
+    names = {x.defi.id: x.defi.name for x in statuses}
+    items: list[TodoItem] = []
+    tz = statuses[0].deadline_tz
+    today = now.astimezone(ZoneInfo(tz)).date()
+    with db.reading() as s:
+        promotion = load_promotion(s, promotion_id)
+        running = promotion.start_date <= today < programme_end(promotion)
+    for status in statuses if running else []:  # bulletins are due while the programme runs
+        d = status.defi
+        if status.bulletin_filed:
+            items.append(TodoItem(kind="bulletin", label=t("todo.bulletin.filed", week=status.week_label),
+                                  defi_id=d.id, defi=d.name, done=True))
+        else:
+            key = "todo.bulletin.due" if now < status.deadline else "todo.bulletin.closed"
+            items.append(TodoItem(kind="bulletin", label=t(key, week=status.week_label), defi_id=d.id, defi=d.name,
+                                  due=status.deadline, urgent=now >= status.deadline - dt.timedelta(days=1)))
+
+    months = writable_months(today) if running else []
+    with db.reading() as s:
+        for d in statuses:
+            require(s, actor, Action.WRITE_CARNET, d.defi.id)
+        written = set(s.scalars(select(MonthlyCheckin.month).where(MonthlyCheckin.user_id == actor.id,
+                                                                   MonthlyCheckin.month.in_(months))))
+        upcoming = s.execute(
+            select(DefiPhase.defi_id, PhaseTemplate.number, Committee.scheduled_at)
+            .join(DefiPhase, DefiPhase.id == Committee.defi_phase_id)
+            .join(PhaseTemplate, PhaseTemplate.id == DefiPhase.phase_template_id)
+            .where(DefiPhase.defi_id.in_(list(names)), Committee.scheduled_at >= now,
+                   Committee.scheduled_at <= now + SOON)).all()
+    first = statuses[0].defi  # a carnet is per person and month: offered on her first défi
+    for month in sorted(months, reverse=True):
+        if month in written:
+            if month == months[0]:
+                items.append(TodoItem(kind="carnet", label=t("todo.carnet.written", month=_month(month)),
+                                      defi_id=first.id, defi=first.name, done=True))
+        else:
+            due = last_writable_day(month)
+            items.append(TodoItem(kind="carnet", label=t("todo.carnet.due", month=_month(month)), defi_id=first.id,
+                                  defi=first.name, due=due, urgent=due - today <= dt.timedelta(days=2)))
+
+    for action in committees.my_open_actions(actor, today):
+        if action.defi_id in names:
+            items.append(TodoItem(kind="my_action", label=t("todo.my_action"), defi_id=action.defi_id,
+                                  defi=action.defi, detail=action.description, due=action.due_on,
+                                  urgent=action.overdue))
+
+    recent = now - dt.timedelta(weeks=2)
+    for defi_id, name in names.items():
+        tickets = help_requests.defi_tickets(actor, defi_id, now)
+        for row in tickets.itertuples():
+            answered = bool(row.answer) and (row.status != HelpStatus.RESOLVED.value
+                                             or (row.resolved_at is not None and row.resolved_at >= recent))
+            if answered:
+                items.append(TodoItem(kind="help_answer", label=t(f"todo.help_answer.{row.status}", week=row.week),
+                                      defi_id=defi_id, defi=name, detail=row.answer))
+        dates = key_dates.key_dates(actor, promotion_id, defi_id, now)
+        for row in dates[dates["upcoming"] & (dates["on_date"] <= today + SOON)].itertuples():
+            items.append(TodoItem(kind="key_date", label=t("todo.key_date"), defi_id=defi_id, defi=name,
+                                  detail=row.description, on=row.on_date))
+    for defi_id, number, at in upcoming:
+        items.append(TodoItem(kind="committee", label=t("todo.committee", number=number), defi_id=defi_id,
+                              defi=names[defi_id], on=at if at.tzinfo else at.replace(tzinfo=dt.UTC)))
+    return _ordered(items, tz)
+
+
+# --- Admin ---------------------------------------------------------------------------------------
+
+
+def admin_todo(actor: Actor, now: dt.datetime | None = None) -> list[TodoItem]:
+    """The platform's loose ends: locked and never-used accounts, défis of running promotions
+    without a coach or without EIGs, promotions without phases, and the latest audit events.
+    Not cached by the page: logins and locks do not bump the data version."""
+    require_admin(actor)
+    now = now or now_utc()
+    items: list[TodoItem] = []
+    with db.reading() as s:
+        for name, login, until in s.execute(
+                select(User.display_name, User.login, func.max(LoginThrottle.locked_until))
+                .join(LoginThrottle, LoginThrottle.login == User.login)
+                .where(LoginThrottle.locked_until > now).group_by(User.id, User.display_name, User.login)
+                .order_by(User.display_name)):
+            until = until if until.tzinfo else until.replace(tzinfo=dt.UTC)
+            items.append(TodoItem(kind="locked", label=t("todo.admin.locked"), detail=f"{name} ({login})", due=until,
+                                  urgent=True))
+
+        logged = select(AuditEvent.entity_id).where(AuditEvent.entity == "user", AuditEvent.action.in_(LOGIN_ACTIONS),
+                                                    AuditEvent.entity_id.is_not(None))
+        never = and_(User.active.is_(True), User.id.not_in(logged))
+        count, without_password = s.execute(select(
+            func.count(), func.coalesce(func.sum(case((User.password_hash == NO_PASSWORD, 1), else_=0)), 0)
+        ).where(never)).one()
+        if count:
+            shown = s.scalars(select(User.display_name).where(never).order_by(User.display_name).limit(5)).all()
+            label = (t("todo.admin.never_used_without_password", n=count, without=without_password)
+                     if without_password else t("todo.admin.never_used", n=count))
+            items.append(TodoItem(kind="never_used", label=label,
+                                  detail=", ".join(shown) + (", …" if count > len(shown) else "")))
+
+        running = [p for p in s.scalars(select(Promotion).order_by(Promotion.start_date))
+                   if programme_end(p) > now.date()]
+        running_ids = [p.id for p in running]
+
+        def team(role: DefiRole):  # noqa: ANN202 - a Select of défi ids
+            member = select(Membership.defi_id).join(User, User.id == Membership.user_id).where(
+                Membership.role == role, User.active.is_(True))
+            return (select(Defi.id, Defi.name, Promotion.name).join(Promotion, Promotion.id == Defi.promotion_id)
+                    .where(Defi.promotion_id.in_(running_ids), Defi.id.not_in(member)).order_by(Defi.name))
+
+        for kind, role in (("defi_without_coach", DefiRole.COACH), ("defi_without_eig", DefiRole.EIG)):
+            for defi_id, name, promotion in s.execute(team(role)):
+                items.append(TodoItem(kind=kind, label=t(f"todo.admin.{kind}"), defi_id=defi_id, defi=name,
+                                      detail=promotion))
+        for name in s.scalars(select(Promotion.name).where(
+                Promotion.id.not_in(select(PhaseTemplate.promotion_id))).order_by(Promotion.name)):
+            items.append(TodoItem(kind="promotion_without_phases", label=t("todo.admin.promotion_without_phases"),
+                                  detail=name, urgent=True))
+
+        for at, action, entity, entity_id, who in s.execute(
+                select(AuditEvent.at, AuditEvent.action, AuditEvent.entity, AuditEvent.entity_id, User.display_name)
+                .outerjoin(User, User.id == AuditEvent.user_id)
+                .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(AUDIT_EVENTS)):
+            at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+            target = f"{entity} #{entity_id}" if entity_id is not None else entity
+            items.append(TodoItem(kind="audit", label=t("todo.admin.audit"),
+                                  detail=f"{who or '—'} · {action} · {target}", on=at, done=True))
+    ordered = _ordered([i for i in items if i.kind != "audit"], "Europe/Paris")
+    return ordered + [i for i in items if i.kind == "audit"]  # newest event first
