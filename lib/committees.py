@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from lib import db
 from lib.audit import record, snapshot
-from lib.clock import now_utc, today_local
+from lib.clock import local_format, now_utc, today_local
 from lib.errors import Conflict, NotFound, StaleEdit
 from lib.i18n import t
 from lib.models import (
@@ -378,6 +378,40 @@ def save_report(actor: Actor, committee_id: int, data: ReportIn, expected_versio
         committee.report_text = data.text
         s.flush()
         return _record_changes(s, actor, "report", committee.id, before, snapshot(committee, REPORT_FIELDS), at=now)
+
+
+def draft_report(actor: Actor, committee_id: int, today: dt.date | None = None) -> str:
+    """The report's first draft, composed from the notes the coaches just wrote (successes,
+    difficulties, objectives, orientation, the three axes, the decided actions): the
+    starting point of the report text, which they then edit. Empty notes give no heading."""
+    today = today or today_local()
+    with db.reading() as s:
+        committee, defi_id = _load_committee(s, committee_id)
+        require(s, actor, Action.WRITE_REPORT, defi_id)
+        template = s.get(PhaseTemplate, s.get(DefiPhase, committee.defi_phase_id).phase_template_id)
+        notes = {field: getattr(committee, field) for field in NOTES_FIELDS}
+        heading = t("committees.draft.heading", number=template.number, phase=template.name,
+                    date=local_format(committee.scheduled_at))
+        actions = action_rows(s, CommitteeAction.committee_id == committee.id, today=today)
+    rating = lambda value: t(f"committees.rating.{value}") if value else ""  # noqa: E731
+    blocks = [heading]
+    for field in ("successes", "difficulties", "orientation"):
+        if notes[field].strip():
+            blocks.append(f"{t(f'committees.notes.{field}')}\n{notes[field].strip()}")
+    if notes["objectives_rating"]:
+        blocks.append(f"{t('committees.notes.objectives_rating')} : {rating(notes['objectives_rating'])}")
+    axes = []
+    for axis in AXES:
+        parts = [rating(notes[f"{axis}_rating"]), notes[f"{axis}_comment"].strip()]
+        if any(parts):
+            axes.append(" · ".join([f"- {t(f'committees.axis.{axis}')}", *filter(None, parts)]))
+    if axes:
+        blocks.append("\n".join([t("committees.notes.axes"), *axes]))
+    if actions:
+        blocks.append("\n".join([t("committees.draft.actions"), *(
+            t("committees.draft.action", description=a.description, owner=a.owner or "—",
+              due=f"{a.due_on:%d/%m/%Y}", status=t(f"action_status.{a.status.value}")) for a in actions)]))
+    return "\n\n".join(blocks)
 
 
 def publish_report(actor: Actor, committee_id: int, expected_version: int, now: dt.datetime | None = None) -> None:

@@ -15,12 +15,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import re
+import smtplib
 import sys
 
+from pydantic import BaseModel
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from lib import db, formats
+from lib.audit import record
 from lib.bulletins import (
     current_week,
     deadline_of,
@@ -32,10 +35,11 @@ from lib.bulletins import (
 )
 from lib.clock import iso_week_of, local_format, now_utc, week_monday
 from lib.config import get_settings
-from lib.errors import Conflict
+from lib.errors import Conflict, NotFound, ServiceError
 from lib.i18n import t
 from lib.mail import Email, compose, send
 from lib.models import Bulletin, Defi, DefiRole, HelpRequest, KeyDate, Membership, Promotion, User
+from lib.permissions import Actor, require_staff
 from lib.programme import MOOD_EMOJI
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -145,6 +149,51 @@ def latest_recaps(promotion_id: int | None = None, now: dt.datetime | None = Non
                                      or programme_start(promotion) <= last < programme_end(promotion)):
                 weeks.append((promotion.id, *iso_week_of(last)))
     return [build_recap(pid, year, week, now) for pid, year, week in weeks]
+
+
+class RecapPreview(BaseModel):
+    """What the recap of a week will say, as a coach previews it before sending."""
+
+    promotion_id: int
+    iso_year: int
+    iso_week: int
+    subject: str
+    text: str
+    html: str
+    recipients: int
+
+
+def preview_recap(actor: Actor, promotion_id: int, now: dt.datetime | None = None) -> RecapPreview:
+    """The recap of the promotion's latest published week as it will be mailed (coaches)."""
+    require_staff(actor)
+    now = now or now_utc()
+    with db.reading() as s:
+        promotion = s.get(Promotion, promotion_id)
+        if promotion is None:
+            raise NotFound(t("error.not_found"))
+        # The latest closed week, as the cron's recap without --week (latest_recaps).
+        year, week = iso_week_of(published_until(promotion, now))
+    email = build_recap(promotion_id, year, week, now)
+    return RecapPreview(promotion_id=promotion_id, iso_year=year, iso_week=week, subject=email.subject,
+                        text=email.message.get_body(preferencelist=("plain",)).get_content(),
+                        html=email.message.get_body(preferencelist=("html",)).get_content(),
+                        recipients=len(email.recipients))
+
+
+def send_recap(actor: Actor, promotion_id: int, iso_year: int, iso_week: int, now: dt.datetime | None = None) -> int:
+    """A coach sends the recap they previewed, from the app (the cron command sends the same
+    message): audited in the same transaction, which a failed sending rolls back."""
+    require_staff(actor)
+    now = now or now_utc()
+    email = build_recap(promotion_id, iso_year, iso_week, now)
+    with db.transaction() as s:
+        try:
+            send([email])
+        except (OSError, smtplib.SMTPException) as exc:
+            raise ServiceError(t("digest.send_failed", error=type(exc).__name__)) from exc
+        record(s, actor, "send_recap", "promotion", promotion_id, at=now,
+               after={"week": formats.iso_week(iso_year, iso_week), "recipients": len(email.recipients)})
+    return len(email.recipients)
 
 
 # --- Reminder ------------------------------------------------------------------------------

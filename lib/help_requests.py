@@ -18,7 +18,7 @@ from lib.errors import NotFound, StaleEdit
 from lib.i18n import t
 from lib.models import Bulletin, Defi, GlobalRole, HelpRequest, HelpStatus, User
 from lib.permissions import Action, Actor, require, require_staff
-from lib.schemas import HelpAnswerIn
+from lib.schemas import HelpAnswerIn, HelpTicketIn
 
 TICKET_FIELDS = ["status", "assignee_id", "answer", "first_answered_at", "resolved_at", "resolved_by_id"]
 BOARD_COLUMNS = ["id", "version", "defi_id", "defi", "week", "request", "status", "status_label", "assignee_id",
@@ -147,6 +147,36 @@ def answer(actor: Actor, help_id: int, data: HelpAnswerIn, expected_version: int
         s.flush()
         record(s, actor, "resolve" if data.resolve else "answer", "help_request", ticket.id, before=before,
                after=snapshot(ticket, TICKET_FIELDS), at=now)
+
+
+def treat(actor: Actor, help_id: int, data: HelpTicketIn, expected_version: int | None = None,
+          now: dt.datetime | None = None) -> None:
+    """The board's one submit: assign, answer and set the status (in progress or resolved)
+    in one transaction and one audit event, so a coach treats a ticket in one step. A
+    resolved ticket put back in progress is reopened; one that stays resolved keeps its
+    resolution time (the measure of time to resolve)."""
+    require_staff(actor)
+    now = now or now_utc()
+    with db.transaction() as s:
+        ticket = _ticket(s, help_id, expected_version)
+        coach = s.get(User, data.assignee_id)
+        if coach is None or not coach.active or coach.role not in (GlobalRole.COACH, GlobalRole.ADMIN):
+            raise NotFound(t("help.not_a_coach"))
+        before = snapshot(ticket, TICKET_FIELDS)
+        was_resolved = ticket.status is HelpStatus.RESOLVED
+        ticket.assignee_id = coach.id
+        if data.answer and data.answer != ticket.answer and ticket.first_answered_at is None:
+            ticket.first_answered_at = now
+        ticket.answer = data.answer
+        if data.status == "resolved":
+            if not was_resolved:
+                ticket.status, ticket.resolved_at, ticket.resolved_by_id = HelpStatus.RESOLVED, now, actor.id
+        else:
+            ticket.status, ticket.resolved_at, ticket.resolved_by_id = HelpStatus.ASSIGNED, None, None
+        ticket.updated_at = now
+        s.flush()
+        record(s, actor, "treat", "help_request", ticket.id, before=before, after=snapshot(ticket, TICKET_FIELDS),
+               at=now)
 
 
 def reopen(actor: Actor, help_id: int, expected_version: int | None = None, now: dt.datetime | None = None) -> None:

@@ -11,7 +11,7 @@ import math
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from lib import formats
 from lib.auth import DEMO_PASSWORD
@@ -158,6 +158,21 @@ class MembershipIn(Input):
     role: DefiRole
 
 
+class MembershipsIn(Input):
+    """Several people added to one défi with one role, in one submit."""
+
+    user_ids: list[int]
+    defi_id: int
+    role: DefiRole
+
+    @field_validator("user_ids")
+    @classmethod
+    def _someone(cls, value: list[int]) -> list[int]:
+        if not value:
+            raise ValueError(t("validation.memberships_empty"))
+        return list(dict.fromkeys(value))
+
+
 class RosterRowIn(Input):
     """A row of a promotion's roster (lib.roster): a person's role on a défi."""
 
@@ -246,6 +261,35 @@ class HelpAnswerIn(Input):
     @model_validator(mode="after")
     def _answer_to_resolve(self) -> HelpAnswerIn:
         if self.resolve and not self.answer:
+            raise ValueError(t("validation.help_answer_required"))
+        return self
+
+
+class HelpTicketIn(Input):
+    """A coach's whole treatment of a help request in one submit: who holds it, the answer
+    the défi reads, and whether it is settled; resolving requires an answer."""
+
+    assignee_id: int | None = Field(default=None, validate_default=True)  # required, with a French message
+    answer: Annotated[str, bounded(1000, required=False)] = ""
+    status: Annotated[str, bounded(20)] = "assigned"
+
+    @field_validator("assignee_id")
+    @classmethod
+    def _assignee_required(cls, value: int | None) -> int:
+        if value is None:
+            raise ValueError(t("validation.help_assignee_required"))
+        return value
+
+    @field_validator("status")
+    @classmethod
+    def _known_status(cls, value: str) -> str:
+        if value not in ("assigned", "resolved"):
+            raise ValueError(t("validation.help_status"))
+        return value
+
+    @model_validator(mode="after")
+    def _answer_to_resolve(self) -> HelpTicketIn:
+        if self.status == "resolved" and not self.answer:
             raise ValueError(t("validation.help_answer_required"))
         return self
 

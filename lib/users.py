@@ -15,18 +15,24 @@ from lib.models import Administration, Defi, LoginThrottle, Membership, PhaseTem
 from lib.permissions import Actor, require_account_manager, require_staff
 from lib.phases import create_defi_phases
 from lib.programme import DEFAULT_PHASES
-from lib.schemas import DefiIn, MembershipIn, PasswordIn, PromotionIn, UserIn
+from lib.schemas import DefiIn, MembershipIn, MembershipsIn, PasswordIn, PromotionIn, UserIn
+from lib.text import fold
 
 USER_FIELDS = ["login", "display_name", "email", "role", "active"]
 
 
-def list_users(actor: Actor) -> pd.DataFrame:
+def list_users(actor: Actor, search: str = "") -> pd.DataFrame:
+    """Every account, or those whose login, name or email contains `search` (accents and case
+    ignored, as the journal's search)."""
     require_staff(actor)
     with db.reading() as s:
         rows = s.execute(select(User.id, User.login, User.display_name, User.email, User.role, User.active,
                                 User.version).order_by(User.display_name)).all()
     df = pd.DataFrame(rows, columns=["id", "login", "display_name", "email", "role", "active", "version"])
     df["role"] = df["role"].astype(str)
+    if words := fold(search).split():
+        haystack = (df["login"] + " " + df["display_name"] + " " + df["email"]).map(fold)
+        df = df[haystack.map(lambda text: all(word in text for word in words))].reset_index(drop=True)
     return df
 
 
@@ -113,6 +119,31 @@ def add_membership(actor: Actor, data: MembershipIn) -> int:
         record(s, actor, "create", "membership", membership.id,
                after={"user_id": user.id, "defi_id": defi.id, "role": data.role.value})
         return membership.id
+
+
+def add_memberships(actor: Actor, data: MembershipsIn) -> list[int]:
+    """Several people join one défi with one role: all of them or, if one of them is
+    already on the team, none (the refusal names who)."""
+    require_staff(actor)
+    with db.transaction() as s:
+        defi = s.get(Defi, data.defi_id)
+        people = s.scalars(select(User).where(User.id.in_(data.user_ids))).all()
+        if defi is None or len(people) != len(data.user_ids):
+            raise NotFound(t("error.not_found"))
+        already = s.scalars(select(User.display_name).join(Membership, Membership.user_id == User.id)
+                            .where(Membership.defi_id == defi.id, User.id.in_(data.user_ids))
+                            .order_by(User.display_name)).all()
+        if already:
+            raise Conflict(t("admin.memberships.duplicates", names=", ".join(already)))
+        ids = []
+        for user in sorted(people, key=lambda u: data.user_ids.index(u.id)):
+            membership = Membership(user_id=user.id, defi_id=defi.id, role=data.role, created_by_id=actor.id)
+            s.add(membership)
+            s.flush()
+            record(s, actor, "create", "membership", membership.id,
+                   after={"user_id": user.id, "defi_id": defi.id, "role": data.role.value})
+            ids.append(membership.id)
+        return ids
 
 
 def remove_membership(actor: Actor, membership_id: int) -> None:

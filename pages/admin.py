@@ -5,10 +5,11 @@ import datetime as dt
 
 import streamlit as st
 
-from lib import invitations, portfolio, privacy, users
+from lib import digest, formats, invitations, portfolio, privacy, ui, users
+from lib.clock import now_utc
 from lib.i18n import t
 from lib.models import DefiRole, GlobalRole
-from lib.schemas import DefiIn, MembershipIn, PasswordIn, PromotionIn, UserIn
+from lib.schemas import DefiIn, MembershipsIn, PasswordIn, PromotionIn, UserIn
 from lib.ui import cached, context, done, md, submit
 
 ctx = context()
@@ -47,71 +48,106 @@ def invitations_panel() -> None:
 
 
 is_admin = actor.role is GlobalRole.ADMIN
-tabs = st.tabs([t("admin.tab.users"), t("admin.tab.memberships"), t("admin.tab.promotions")]
+tabs = st.tabs([t("admin.tab.users"), t("admin.tab.memberships"), t("admin.tab.promotions"), t("admin.tab.recap")]
                + ([t("admin.tab.privacy")] if is_admin else []))
-tab_users, tab_teams, tab_promotions = tabs[:3]
+tab_users, tab_teams, tab_promotions, tab_recap = tabs[:4]
 roles = list(GlobalRole)
 
+NEW_USER = ["new_login", "new_name", "new_email", "new_role", "new_password"]
+
+
+def forget(*keys: str) -> None:
+    """Empty a form's fields once saved (in the save's callback, before they are drawn)."""
+    for key in keys:
+        st.session_state.pop(key, None)
+
+
+def new_user() -> UserIn:
+    value = st.session_state.get
+    return UserIn(login=value("new_login") or "", display_name=value("new_name") or "",
+                  email=value("new_email") or "", role=value("new_role"), password=value("new_password") or None)
+
+
 with tab_users:
-    people = cached(users.list_users)(actor)
+    # Writes run in their save's callback, before this run: the table shows what was just saved.
+    search = st.text_input(t("admin.users.search"), key="users_search")
+    people = cached(users.list_users)(actor, search)
     shown = people.drop(columns=["id", "version"]).assign(role=people["role"].map(lambda r: t(f"role.{r}")))
-    st.dataframe(shown, hide_index=True, width="stretch", column_config={
-        "login": t("admin.users.login"), "display_name": t("admin.users.display_name"),
-        "email": t("admin.users.email"), "role": t("admin.users.role"), "active": t("admin.users.active")})
-    with st.expander(t("admin.users.create")), st.form("create_user", clear_on_submit=False):
-        login = st.text_input(t("admin.users.login"), key="new_login")
-        name = st.text_input(t("admin.users.display_name"), key="new_name")
-        email = st.text_input(t("admin.users.email"), key="new_email")
-        role = st.selectbox(t("admin.users.role"), roles, index=roles.index(GlobalRole.MEMBER),
-                            format_func=lambda r: t(f"role.{r}"), key="new_role", placeholder=t("widget.choose"))
-        password = st.text_input(t("admin.users.password_optional"), type="password", key="new_password")
-        if st.form_submit_button(t("admin.create")):
-            submit(lambda: UserIn(login=login, display_name=name, email=email, role=role, password=password or None),
-                   lambda data: users.create_user(actor, data), t("admin.users.created", login=login), USER_LABELS)
+    if people.empty:
+        st.info(t("admin.users.none_found"))
+    else:
+        st.dataframe(shown, hide_index=True, width="stretch", column_config={
+            "login": t("admin.users.login"), "display_name": t("admin.users.display_name"),
+            "email": t("admin.users.email"), "role": t("admin.users.role"), "active": t("admin.users.active")})
+    with st.expander(t("admin.users.create")), st.form("create_user"):
+        st.text_input(t("admin.users.login"), key="new_login")
+        st.text_input(t("admin.users.display_name"), key="new_name")
+        st.text_input(t("admin.users.email"), key="new_email")
+        st.selectbox(t("admin.users.role"), roles, index=roles.index(GlobalRole.MEMBER),
+                     format_func=lambda r: t(f"role.{r}"), key="new_role", placeholder=t("widget.choose"))
+        st.text_input(t("admin.users.password_optional"), type="password", key="new_password")
+        ui.save_button(t("admin.create"), "create_user", new_user, lambda data: users.create_user(actor, data),
+                       lambda data: t("admin.users.created", login=md(data.login)), USER_LABELS,
+                       after=lambda _: forget(*NEW_USER))
     with st.expander(t("admin.invitations.title")):
         invitations_panel()
     if not people.empty:
         with st.expander(t("admin.users.edit")):
-            pick = st.selectbox(t("admin.memberships.user"), people.to_dict("records"),
-                                format_func=lambda u: f"{u['display_name']} ({u['login']})", key="edit_pick",
-                                placeholder=t("widget.choose"))
-            with st.form(f"edit_user_{pick['id']}_{pick['version']}"):
-                login = st.text_input(t("admin.users.login"), pick["login"])
-                name = st.text_input(t("admin.users.display_name"), pick["display_name"])
-                email = st.text_input(t("admin.users.email"), pick["email"])
-                role = st.selectbox(t("admin.users.role"), roles, index=roles.index(GlobalRole(pick["role"])),
-                                    format_func=lambda r: t(f"role.{r}"), placeholder=t("widget.choose"))
-                active = st.checkbox(t("admin.users.active"), value=bool(pick["active"]))
-                if st.form_submit_button(t("admin.save")):
-                    submit(lambda: UserIn(login=login, display_name=name, email=email, role=role),
-                           lambda data: users.update_user(actor, pick["id"], data, active, pick["version"]),
-                           t("admin.users.updated", login=login), USER_LABELS)
-            with st.form(f"reset_{pick['id']}"):
-                new_password = st.text_input(t("admin.users.new_password"), type="password")
-                if st.form_submit_button(t("admin.users.reset_password")):
-                    submit(lambda: PasswordIn(password=new_password),
-                           lambda data: users.reset_password(actor, pick["id"], data),
-                           t("admin.users.password_reset", login=pick["login"]))
+            records = {int(u["id"]): u for u in people.to_dict("records")}
+            # Picked by id: a save changes the record's version, never which person is open.
+            pick = records[st.selectbox(t("admin.memberships.user"), list(records), key="edit_pick",
+                                        format_func=lambda i: f"{records[i]['display_name']} ({records[i]['login']})",
+                                        placeholder=t("widget.choose"))]
+            opened = ui.edit("admin_user", pick["id"], pick["version"])
+            with st.form(opened.key):
+                st.text_input(t("admin.users.login"), pick["login"], key=opened.field("login"))
+                st.text_input(t("admin.users.display_name"), pick["display_name"], key=opened.field("display_name"))
+                st.text_input(t("admin.users.email"), pick["email"], key=opened.field("email"))
+                st.selectbox(t("admin.users.role"), roles, index=roles.index(GlobalRole(pick["role"])),
+                             format_func=lambda r: t(f"role.{r}"), key=opened.field("role"),
+                             placeholder=t("widget.choose"))
+                st.checkbox(t("admin.users.active"), value=bool(pick["active"]), key=opened.field("active"))
+                ui.save_button(t("admin.save"), opened.key,
+                               lambda: ui.typed(UserIn, opened.key, ["login", "display_name", "email", "role"]),
+                               lambda data: users.update_user(actor, pick["id"], data,
+                                                              bool(opened.value("active")), opened.expected),
+                               lambda data: t("admin.users.updated", login=md(data.login)), USER_LABELS,
+                               after=lambda _: opened.close())
+            reset = f"reset_{pick['id']}"
+            with st.form(reset):
+                st.text_input(t("admin.users.new_password"), type="password", key=f"{reset}_password")
+                ui.save_button(t("admin.users.reset_password"), reset,
+                               lambda: ui.typed(PasswordIn, reset, ["password"]),
+                               lambda data: users.reset_password(actor, pick["id"], data),
+                               t("admin.users.password_reset", login=md(pick["login"])),
+                               after=lambda _: forget(f"{reset}_password"))
 
 with tab_teams:
     if ctx.promotion is None:
         st.info(t("home.coach.empty"))
     else:
         defis = cached(portfolio.defis_for)(actor, ctx.promotion.id)
-        people = cached(users.list_users)(actor)
-        if defis and not people.empty:
-            with st.form("add_membership"):
-                person = st.selectbox(t("admin.memberships.user"), people.to_dict("records"),
-                                      format_func=lambda u: f"{u['display_name']} ({u['login']})",
-                                      placeholder=t("widget.choose"))
-                defi = st.selectbox(t("admin.memberships.defi"), defis, format_func=lambda d: d.name,
-                                    placeholder=t("widget.choose"))
-                role = st.selectbox(t("admin.memberships.role"), list(DefiRole),
-                                    format_func=lambda r: t(f"defi_role.{r}"), placeholder=t("widget.choose"))
-                if st.form_submit_button(t("admin.memberships.add")):
-                    submit(lambda: MembershipIn(user_id=person["id"], defi_id=defi.id, role=role),
-                           lambda data: users.add_membership(actor, data),
-                           t("admin.memberships.added", user=person["display_name"], defi=defi.name))
+        everyone = cached(users.list_users)(actor)
+        if defis and not everyone.empty:
+            team = f"add_members_{ctx.promotion.id}"
+            names = dict(zip(everyone["id"], everyone["display_name"] + " (" + everyone["login"] + ")", strict=True))
+            defi_by_id = {d.id: d for d in defis}
+            with st.form(team):
+                st.multiselect(t("admin.memberships.people"), list(names), format_func=names.get,
+                               key=f"{team}_user_ids",
+                                   placeholder=t("admin.memberships.people_placeholder"), select_all=False)
+                st.selectbox(t("admin.memberships.defi"), list(defi_by_id),
+                             format_func=lambda i: defi_by_id[i].name, key=f"{team}_defi_id",
+                             placeholder=t("widget.choose"))
+                st.selectbox(t("admin.memberships.role"), list(DefiRole), format_func=lambda r: t(f"defi_role.{r}"),
+                             key=f"{team}_role", placeholder=t("widget.choose"))
+                ui.save_button(t("admin.memberships.add"), team,
+                               lambda: ui.typed(MembershipsIn, team, ["user_ids", "defi_id", "role"]),
+                               lambda data: users.add_memberships(actor, data),
+                               lambda data: t("admin.memberships.added_many", n=len(data.user_ids),
+                                              defi=md(defi_by_id[data.defi_id].name)),
+                               labels={"user_ids": t("admin.memberships.people")},
+                               after=lambda _: forget(f"{team}_user_ids"))
         teams = cached(users.list_memberships)(actor, ctx.promotion.id)
         if teams.empty:
             st.info(t("admin.memberships.empty"))
@@ -120,39 +156,75 @@ with tab_teams:
                 "user": t("admin.memberships.user"), "login": t("admin.users.login"),
                 "defi": t("admin.memberships.defi"), "role": t("admin.memberships.role")})
             gone = st.selectbox(t("admin.memberships.remove"), teams.to_dict("records"), index=None,
-                                placeholder=t("widget.choose"),
+                                key=f"remove_member_{ctx.promotion.id}",
+                                placeholder=t("admin.memberships.remove_placeholder"),
                                 format_func=lambda m: f"{m['user']} · {m['defi']} · {m['role']}")
-            if gone and st.button(t("admin.memberships.remove")):
-                submit(lambda: gone["id"], lambda mid: users.remove_membership(actor, mid),
-                       t("admin.memberships.removed"))
+            if gone and st.button(t("admin.memberships.remove"), key=f"remove_member_{gone['id']}") and submit(
+                    lambda: gone["id"], lambda mid: users.remove_membership(actor, mid) or True):
+                done(t("admin.memberships.removed"))
 
 with tab_promotions:
     left, right = st.columns(2)
     with left, st.form("create_promotion"):
         st.markdown(f"**{t('admin.promotions.create')}**")
-        name = st.text_input(t("admin.promotions.name"))
-        start = st.date_input(t("admin.promotions.start"), dt.date.today(), format="DD/MM/YYYY")
-        months = st.number_input(t("admin.promotions.months"), 1, 36, 10)
-        if st.form_submit_button(t("admin.create")):
-            submit(lambda: PromotionIn(name=name, start_date=start, months=int(months)),
-                   lambda data: users.create_promotion(actor, data), t("admin.promotions.created", name=name))
+        st.text_input(t("admin.promotions.name"), key="create_promotion_name")
+        st.date_input(t("admin.promotions.start"), dt.date.today(), format="DD/MM/YYYY",
+                      key="create_promotion_start_date")
+        st.number_input(t("admin.promotions.months"), 1, 36, 10, key="create_promotion_months")
+        ui.save_button(t("admin.create"), "create_promotion",
+                       lambda: ui.typed(PromotionIn, "create_promotion", ["name", "start_date", "months"]),
+                       lambda data: users.create_promotion(actor, data),
+                       lambda data: t("admin.promotions.created", name=md(data.name)),
+                       {"name": t("admin.promotions.name"), "start_date": t("admin.promotions.start"),
+                        "months": t("admin.promotions.months")},
+                       after=lambda _: ui.clear_fields("create_promotion_"))
     with right:
         promotions = cached(portfolio.promotions_for)(actor)
         if promotions:
+            promotion_by_id = {p.id: p for p in promotions}
             with st.form("create_defi"):
                 st.markdown(f"**{t('admin.defis.create')}**")
-                promotion = st.selectbox(t("app.sidebar.promotion"), promotions, format_func=lambda p: p.name,
-                                         placeholder=t("widget.choose"))
-                defi_name = st.text_input(t("admin.defis.name"))
-                administration = st.text_input(t("admin.defis.administration"))
-                description = st.text_area(t("admin.defis.description"))
-                if st.form_submit_button(t("admin.create")):
-                    submit(lambda: DefiIn(promotion_id=promotion.id, name=defi_name, administration=administration,
-                                          description=description),
-                           lambda data: users.create_defi(actor, data), t("admin.defis.created", name=defi_name))
+                st.selectbox(t("app.sidebar.promotion"), list(promotion_by_id),
+                             format_func=lambda i: promotion_by_id[i].name,
+                             key="create_defi_promotion_id", placeholder=t("widget.choose"))
+                st.text_input(t("admin.defis.name"), key="create_defi_name")
+                st.text_input(t("admin.defis.administration"), key="create_defi_administration")
+                st.text_area(t("admin.defis.description"), key="create_defi_description")
+                ui.save_button(t("admin.create"), "create_defi",
+                               lambda: ui.typed(DefiIn, "create_defi",
+                                                ["promotion_id", "name", "administration", "description"]),
+                               lambda data: users.create_defi(actor, data),
+                               lambda data: t("admin.defis.created", name=md(data.name)),
+                               {"name": t("admin.defis.name"), "administration": t("admin.defis.administration"),
+                                "description": t("admin.defis.description")},
+                               after=lambda _: forget("create_defi_name", "create_defi_administration",
+                                                      "create_defi_description"))
+
+with tab_recap:
+    if ctx.promotion is None:
+        st.info(t("home.coach.empty"))
+    else:
+        recap = submit(lambda: ctx.promotion.id, lambda promotion_id: cached(digest.preview_recap)(
+            actor, promotion_id, now_utc().replace(second=0, microsecond=0)))
+        if recap:
+            week = formats.iso_week(recap.iso_year, recap.iso_week)
+            st.subheader(t("digest.preview.title", week=week))
+            st.caption(t("digest.preview.caption"))
+            st.markdown(f"**{md(recap.subject)}**  \n{t('digest.preview.recipients', n=recap.recipients)}")
+            with st.container(border=True, height=500):
+                st.html(recap.html)  # built by lib.digest, every value escaped (the mail as sent)
+            sending = f"send_recap_{recap.promotion_id}_{recap.iso_year}_{recap.iso_week}"
+            with st.form(sending):
+                st.checkbox(t("digest.preview.confirm", n=recap.recipients), key=f"{sending}_confirm")
+                ui.save_button(t("digest.preview.send"), sending,
+                               lambda: ui.confirmed(sending, recap.promotion_id, t("digest.preview.unconfirmed")),
+                               lambda promotion_id: digest.send_recap(actor, promotion_id, recap.iso_year,
+                                                                      recap.iso_week),
+                               t("digest.preview.sent", week=week, n=recap.recipients), type="primary",
+                               after=lambda _: forget(f"{sending}_confirm"))
 
 if is_admin:
-    with tabs[3]:
+    with tabs[4]:
         st.caption(t("admin.privacy.intro"))
         people = cached(users.list_users)(actor)
         person = st.selectbox(t("admin.privacy.person"), people.to_dict("records"), index=None, key="privacy_pick",

@@ -60,33 +60,47 @@ committee = cached(committees.committee_for_phase)(actor, phase.id, today)
 
 
 def schedule_form(existing: committees.CommitteeView | None) -> None:
-    people = cached(committees.defi_people)(actor, ctx.defi.id)
+    """Plan the phase's committee or change its time and people: one script run per save
+    (ui.save_button), the form keyed by the phase and the version it was opened on."""
+    people = {p.id: p for p in cached(committees.defi_people)(actor, ctx.defi.id)}
     local = existing.scheduled_at.astimezone(ZoneInfo(TZ)) if existing else None
-    with st.form(f"schedule_{phase.id}_{existing.version if existing else 0}"):
+    opened = ui.edit("committee_schedule", f"phase{phase.id}", existing.version if existing else None)
+    if existing:
+        ui.newer_version(opened, lambda: st.text(
+            f"{local_format(existing.scheduled_at)} · {', '.join(p.name for p in existing.participants)}"))
+    field = opened.field
+    invited = {p.id for p in existing.participants} if existing else {
+        i for i, p in people.items() if p.role in ("eig", "porteur", "coach")}
+
+    def build() -> CommitteeScheduleIn:
+        day, hour = opened.value("day"), opened.value("hour")
+        return CommitteeScheduleIn(
+            scheduled_at=dt.datetime.combine(day, hour, tzinfo=ZoneInfo(TZ)) if day and hour else None,
+            participant_ids=list(opened.value("participant_ids") or []), guests=opened.value("guests") or "")
+
+    def save(data: CommitteeScheduleIn) -> object:
+        if existing:
+            return committees.update_schedule(actor, existing.id, data, opened.expected)
+        return committees.schedule_committee(actor, phase.id, data)
+
+    with st.form(opened.key):
         c1, c2 = st.columns(2)
-        day = c1.date_input(t("committees.schedule.date"), value=local.date() if local else phase.planned_end,
-                            format=DATE)
-        hour = c2.time_input(t("committees.schedule.time"), value=local.time() if local else dt.time(10, 0))
-        chosen = st.multiselect(
-            t("committees.schedule.participants"), people,
-            format_func=lambda p: f"{p.name} ({t(f'defi_role.{p.role}')})",
-            default=[p for p in people if existing and p.id in {q.id for q in existing.participants}]
-            if existing else [p for p in people if p.role in ("eig", "porteur", "coach")],
-            placeholder=t("widget.choose_many"), select_all=False)
-        guests = st.text_input(t("committees.schedule.guests"), value=existing.guests if existing else "",
-                               max_chars=500, help=t("committees.schedule.guests_help"))
+        c1.date_input(t("committees.schedule.date"), value=local.date() if local else phase.planned_end,
+                      format=DATE, key=field("day"))
+        c2.time_input(t("committees.schedule.time"), value=local.time() if local else dt.time(10, 0),
+                      key=field("hour"))
+        st.multiselect(t("committees.schedule.participants"), list(people),
+                       format_func=lambda i: f"{people[i].name} ({t(f'defi_role.{people[i].role}')})",
+                       default=[i for i in people if i in invited], key=field("participant_ids"),
+                       placeholder=t("widget.choose_many"), select_all=False)
+        st.text_input(t("committees.schedule.guests"), value=existing.guests if existing else "",
+                      max_chars=500, help=t("committees.schedule.guests_help"), key=field("guests"))
         label = t("committees.schedule.update") if existing else t("committees.schedule.submit")
-        if st.form_submit_button(label, type="primary"):
-            build = lambda: CommitteeScheduleIn(  # noqa: E731
-                scheduled_at=dt.datetime.combine(day, hour, tzinfo=ZoneInfo(TZ)),
-                participant_ids=[p.id for p in chosen], guests=guests)
-            if existing:
-                saved = submit(build, lambda d: committees.update_schedule(actor, existing.id, d,
-                                                                           existing.version) or True)
-            else:
-                saved = submit(build, lambda d: committees.schedule_committee(actor, phase.id, d))
-            if saved:
-                ui.done(t("committees.schedule.saved"))
+        ui.save_button(label, opened.key, build, save, t("committees.schedule.saved"),
+                       labels={"scheduled_at": t("committees.schedule.date"),
+                               "participant_ids": t("committees.schedule.participants"),
+                               "guests": t("committees.schedule.guests")},
+                       after=lambda _: opened.close(), type="primary")
 
 
 # --- Notes ---------------------------------------------------------------------------------------------
@@ -244,8 +258,12 @@ def report_tab() -> None:
         st.info(t("committees.report.draft_help"))
     opened = ui.edit("committee_report", c.id, c.version)
     ui.newer_version(opened, lambda: st.text(c.report_text or "—"))
+    # An empty report starts from the notes just written; the coaches edit it from there.
+    text = c.report_text or cached(committees.draft_report)(actor, c.id, today)
+    if not c.report_text:
+        st.caption(t("committees.report.from_notes"))
     with st.form(opened.key):
-        st.text_area(t("committees.report.text"), value=c.report_text or "", height=300, max_chars=20000,
+        st.text_area(t("committees.report.text"), value=text, height=300, max_chars=20000,
                      key=opened.field("text"))
         ui.save_button(t("committees.report.save"), opened.key, lambda: ReportIn(text=opened.value("text")),
                        lambda d: committees.save_report(actor, c.id, d, opened.expected), t("committees.report.saved"),

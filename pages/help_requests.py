@@ -1,12 +1,17 @@
 """Demandes d'aide: the coaches' board of a promotion's help requests."""
 
+import zlib
+
+import pandas as pd
 import streamlit as st
 
-from lib import formats, help_requests, portfolio
+from lib import formats, help_requests, portfolio, ui
 from lib.clock import now_utc
 from lib.i18n import t
-from lib.schemas import HelpAnswerIn
-from lib.ui import cached, context, done, md, submit
+from lib.schemas import HelpTicketIn
+from lib.ui import cached, context, md
+
+TICKET_FIELDS = ["assignee_id", "answer", "status"]
 
 ctx = context()
 actor = ctx.actor
@@ -43,37 +48,45 @@ st.subheader(t("help.board_title"))
 if board.empty:
     st.info(t("help.empty"))
     st.stop()
-st.dataframe(board[["defi", "week", "request", "status_label", "assignee", "age_days", "answer"]], hide_index=True,
-             width="stretch", column_config={
-                 "defi": t("help.col.defi"), "week": t("help.col.week"), "request": t("help.col.request"),
-                 "status_label": t("help.col.status"), "assignee": t("help.col.assignee"),
-                 "age_days": st.column_config.NumberColumn(t("help.col.age")), "answer": t("help.col.answer")})
 
-st.subheader(t("help.manage"))
-tickets = board.to_dict("records")
-pick = st.selectbox(t("help.pick"), tickets, key="help_pick",
-                    format_func=lambda r: f"{r['defi']} · {r['week']} · {r['status_label']} · {r['request'][:60]}",
-                    placeholder=t("widget.choose"))
+
+def picked_ticket(rows: pd.DataFrame, selection: object) -> dict | None:
+    """The ticket of the row the coach clicked, or None."""
+    chosen = list(getattr(selection, "rows", None) or [])
+    return rows.iloc[chosen[0]].to_dict() if chosen and chosen[0] < len(rows) else None
+
+
+# The table is keyed by the promotion and the tickets it lists, in order: a click names a
+# row by its position, so when the filters or a save change the rows, the old click goes
+# rather than pointing at another ticket.
+listed = zlib.crc32(",".join(map(str, board["id"])).encode())
+clicked = st.dataframe(
+    board[["defi", "week", "request", "status_label", "assignee", "age_days", "answer"]], hide_index=True,
+    width="stretch", on_select="rerun", selection_mode="single-row", key=f"help_board_{ctx.promotion.id}_{listed}",
+    column_config={"defi": t("help.col.defi"), "week": t("help.col.week"), "request": t("help.col.request"),
+                   "status_label": t("help.col.status"), "assignee": t("help.col.assignee"),
+                   "age_days": st.column_config.NumberColumn(t("help.col.age")), "answer": t("help.col.answer")})
+pick = picked_ticket(board, clicked.selection)
+if pick is None:
+    st.caption(t("help.click_to_treat"))
+    st.stop()
+
+st.subheader(t("help.manage", defi=md(pick["defi"]), week=pick["week"]))
 st.text(pick["request"])
-left, right = st.columns(2)
-with left, st.form(f"assign_{pick['id']}_{pick['version']}"):
-    ids = [c.id for c in coaches]
-    coach = st.selectbox(t("help.assign_to"), coaches, format_func=lambda c: c.name,
-                         index=ids.index(pick["assignee_id"]) if pick["assignee_id"] in ids else 0,
-                         placeholder=t("widget.choose"))
-    if st.form_submit_button(t("help.assign")) and submit(
-            lambda: coach.id,
-            lambda coach_id: help_requests.assign(actor, pick["id"], coach_id, pick["version"]) or True):
-        done(t("help.assigned", name=md(coach.name)))
-with right, st.form(f"answer_{pick['id']}_{pick['version']}"):
-    answer = st.text_area(t("help.answer"), pick["answer"], max_chars=1000)
-    resolve = st.checkbox(t("help.resolve"), value=pick["status"] == "resolved")
-    if st.form_submit_button(t("help.save_answer")):
-        answered = submit(lambda: HelpAnswerIn(answer=answer, resolve=resolve),
-                          lambda data: help_requests.answer(actor, pick["id"], data, pick["version"]) or True,
-                          labels={"answer": t("help.answer")})
-        if answered:
-            done(t("help.answered"))
-if pick["status"] == "resolved" and st.button(t("help.reopen")) and submit(
-        lambda: pick["id"], lambda hid: help_requests.reopen(actor, hid, pick["version"]) or True):
-    done(t("help.reopened"))
+opened = ui.edit("help_ticket", pick["id"], pick["version"])
+ui.newer_version(opened, lambda: st.text(f"{pick['status_label']} · {pick['assignee']}\n{pick['answer']}"))
+names = {c.id: c.name for c in coaches}
+holder = pick["assignee_id"] if pick["assignee_id"] in names else actor.id if actor.id in names else None
+STATES = ["assigned", "resolved"]
+with st.form(opened.key):
+    st.selectbox(t("help.assign_to"), list(names), index=list(names).index(holder) if holder in names else None,
+                 format_func=names.get, key=opened.field("assignee_id"), placeholder=t("widget.choose"))
+    st.text_area(t("help.answer"), pick["answer"], max_chars=1000, key=opened.field("answer"))
+    st.radio(t("help.state"), STATES, index=int(pick["status"] == "resolved"), horizontal=True,
+             format_func=lambda s: t(f"help.state.{s}"), key=opened.field("status"))
+    ui.save_button(t("help.save"), opened.key, lambda: ui.typed(HelpTicketIn, opened.key, TICKET_FIELDS),
+                   lambda data: help_requests.treat(actor, pick["id"], data, opened.expected),
+                   lambda data: t(f"help.treated.{data.status}", name=md(names[data.assignee_id])),
+                   labels={"assignee_id": t("help.assign_to"), "answer": t("help.answer"),
+                           "status": t("help.state")},
+                   after=lambda _: opened.close(), type="primary")

@@ -2,6 +2,7 @@
 export, and the forms to write, edit and delete entries."""
 
 import datetime as dt
+import zlib
 
 import streamlit as st
 
@@ -124,7 +125,13 @@ def entries_tab() -> None:
         table = [{"date": e.done_on, "livrable": e.livrable, "tache": e.tache,
                   "categories": ", ".join(charts.category_name(c.value) for c in e.categories),
                   "news": news_label(e.news), "author": e.author} for e in result.entries]
-        st.dataframe(table, hide_index=True, width="stretch", column_config={
+        # Writers pick the entry to edit by clicking its row. The table is keyed by the défi and
+        # the entries it lists, in order: a click names a row by its position, so when the
+        # filters, the page or a save change the rows, the old click goes with them.
+        listed = zlib.crc32(",".join(str(e.id) for e in result.entries).encode())
+        selectable = {"on_select": "rerun", "selection_mode": "single-row"} if can_write else {}
+        clicked = st.dataframe(table, hide_index=True, width="stretch", key=f"journal_table_{defi.id}_{listed}",
+                               **selectable, column_config={
             "date": st.column_config.DateColumn(t("journal.col.date"), format="DD/MM/YYYY"),
             "livrable": t("journal.col.livrable"), "tache": st.column_config.TextColumn(t("journal.col.tache"),
                                                                                         width="large"),
@@ -151,13 +158,17 @@ def entries_tab() -> None:
         else:
             by_id = {e.id: e for e in editable}
             pick_key = f"journal_pick_{defi.id}"
-            # A new entry (set by the add form below, before its rerun) opens in the edit form.
+            rows = list(clicked.selection.rows) if result.entries else []
+            if rows and rows[0] < len(result.entries):
+                st.session_state[pick_key] = result.entries[rows[0]].id
+            # A new entry (set by the add form, before its rerun) opens in the edit form.
             chosen = st.session_state.pop("journal_pick_next", st.session_state.get(pick_key))
+            if rows and chosen not in by_id:
+                st.caption(t("journal.form.not_editable"))
+                return
             st.session_state[pick_key] = chosen if chosen in by_id else editable[0].id
-            picked = by_id[st.selectbox(t("journal.form.pick"), list(by_id), key=pick_key,
-                                        format_func=lambda i: f"{formats.date(by_id[i].done_on)} · "
-                                                              f"{by_id[i].tache[:80]}", placeholder=t("widget.choose"))]
-            edit_form(picked)
+            st.caption(t("journal.form.click_to_pick"))
+            edit_form(by_id[st.session_state[pick_key]])
 
 
 # --- Charts ------------------------------------------------------------------------------------

@@ -38,7 +38,8 @@ scopes = ["promotion"] if ctx.defi is None else ["defi", "promotion"]
 c1, c2 = st.columns([1, 2])
 scope = c1.radio(t("keydates.scope"), scopes, key="keydates_scope", format_func=lambda s: t(f"keydates.scope.{s}"))
 kinds = c2.multiselect(t("calendar.kinds"), key_dates.KINDS, default=key_dates.KINDS, key="calendar_kinds",
-                       format_func=lambda k: t(f"calendar.kind.{k}"))
+                       format_func=lambda k: t(f"calendar.kind.{k}"),
+                       placeholder=t("widget.choose_many"), select_all=False)
 show_past = st.toggle(t("calendar.show_past"), key="calendar_past")
 defi_id = ctx.defi.id if scope == "defi" else None
 events = cached(key_dates.calendar)(actor, ctx.promotion.id, defi_id, kinds, now)

@@ -167,3 +167,16 @@ def screenshot(page, name: str) -> Path:  # noqa: ANN001
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def click_row(page, table, row: int) -> None:  # noqa: ANN001
+    """Select a row of a selectable `st.dataframe` (the `stDataFrame` locator) by clicking
+    its row marker, the first column of the grid's canvas, and wait for the run it asks.
+    The grid draws on a canvas: rows are 35 px high under a 35 px header."""
+    runs: ScriptRuns = page.script_runs
+    asked = runs.requested
+    table.scroll_into_view_if_needed()
+    box = table.locator("canvas").first.bounding_box()
+    page.mouse.click(box["x"] + 16, box["y"] + 35 + 35 * row + 17)
+    wait_until(page, lambda: runs.requested > asked, 20)
+    settle(page)

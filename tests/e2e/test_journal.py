@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from lib.auth import DEMO_PASSWORD
-from tests.e2e.conftest import choose, login, rerun, screenshot, settle
+from tests.e2e.conftest import choose, click_row, login, rerun, screenshot, settle
 
 pytestmark = pytest.mark.browser
 SECRET = "Objectif e2e très personnel"
@@ -35,6 +35,14 @@ def test_eig_keeps_the_journal_and_writes_the_monthly_carnet(live_app, new_page)
     # Edit: the newest entry (just written) opens in the edit form of the entries tab.
     rerun(page, page.get_by_role("tab", name="Entrées"))
     edit = visible_form(page)
+    expect(edit.get_by_label("Tâche")).to_have_value("Atelier e2e avec l'équipe métier")
+    # Another row clicked opens another entry (or says it is a teammate's); the new one's row brings it back.
+    table = page.locator('[data-testid="stDataFrame"]').first
+    click_row(page, table, 1)
+    assert page.get_by_text("Vous ne pouvez pas modifier").count() or (
+        edit.get_by_label("Tâche").input_value() not in ("", "Atelier e2e avec l'équipe métier"))
+    screenshot(page, "journal-row-clicked")
+    click_row(page, table, 0)
     expect(edit.get_by_label("Tâche")).to_have_value("Atelier e2e avec l'équipe métier")
     edit.get_by_label("Tâche").fill("Atelier e2e corrigé avec l'équipe métier")
     edit.get_by_role("button", name="Enregistrer les modifications").click()

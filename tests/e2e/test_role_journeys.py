@@ -17,7 +17,7 @@ from lib.auth import DEMO_PASSWORD
 from lib.i18n import t
 from lib.models import Defi, DefiPhase, HelpRequest, LogEntry, Membership, MonthlyCheckin, PhaseObjective, User
 from lib.seed import CURRENT_DEFIS
-from tests.e2e.conftest import choose, login, open_logged_in, rerun, screenshot, settle
+from tests.e2e.conftest import choose, click_row, login, open_logged_in, rerun, screenshot, settle
 
 pytestmark = pytest.mark.browser
 ANSWER = "Réponse e2e : je vous mets en relation avec la DSI cette semaine."
@@ -28,24 +28,25 @@ def metric(page, label: str) -> int:  # noqa: ANN001
     return int(box.locator('[data-testid="stMetricValue"]').inner_text())
 
 
-def test_coach_answers_and_resolves_a_help_request(module_app, new_page):
+def test_coach_clicks_a_help_request_and_resolves_it_in_one_submit(module_app, new_page):
     coach = new_page()
     login(coach, module_app.base_url, "coach.claire", DEMO_PASSWORD)
     rerun(coach, coach.get_by_role("link", name="Demandes d'aide"))
-    coach.get_by_text("Traiter une demande").wait_for()
+    coach.get_by_text("Cliquez sur une ligne du tableau").wait_for()
     settle(coach)
     opened, resolved = metric(coach, "Ouvertes"), metric(coach, "Résolues")
     assert opened > 0  # the demo data leaves a few open requests
     choose(coach, "Statut", "ouverte")
-    # The filter's run redraws the forms for the first open request: wait for it before typing.
-    expect(coach.get_by_role("combobox", name="Demande")).to_have_value(re.compile(" · ouverte · "))
-    settle(coach)
+    click_row(coach, coach.locator('[data-testid="stDataFrame"]').first, 0)
+    coach.get_by_text("Traiter la demande · ").wait_for()
+    screenshot(coach, "help-request-clicked")
 
-    form = coach.locator('[data-testid="stForm"]').filter(has_text="Enregistrer la réponse")
+    form = coach.locator('[data-testid="stForm"]').filter(has_text="Suivie par")
+    expect(form.get_by_label("Suivie par")).to_have_value(re.compile("Claire"))  # who treats it, by default
     form.get_by_label("Réponse (visible par le défi)").fill(ANSWER)
-    form.get_by_text("Marquer comme résolue").click()
-    form.get_by_role("button", name="Enregistrer la réponse").click()
-    coach.get_by_text("Réponse enregistrée.").wait_for()
+    form.get_by_text("Résolue", exact=True).click()
+    form.get_by_role("button", name="Enregistrer").click()
+    coach.get_by_text("Demande résolue, suivie par").wait_for()
     settle(coach)
     assert (metric(coach, "Ouvertes"), metric(coach, "Résolues")) == (opened - 1, resolved + 1)
     screenshot(coach, "help-request-answered")

@@ -120,6 +120,33 @@ def test_eig_cannot_edit_a_teammates_entry_on_the_page(app_as, world):
     assert "Aucune entrée modifiable sur cette page." in texts(at)
 
 
+def click_row(at, row: int):  # noqa: ANN001, ANN201
+    """A click on a row of the journal's table, as the browser sends it."""
+    table = next(df for df in at.dataframe if df.key and df.key.startswith("journal_table_"))
+    at.session_state[table.key] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    return at.run()
+
+
+def test_eig_picks_the_entry_to_edit_by_clicking_its_row(app_as, world):
+    older = add(world, world.eig, "Entrée plus ancienne", done_on=dt.date(2026, 11, 10))
+    add(world, world.eig2, "Entrée de Hugo", done_on=dt.date(2026, 11, 12))
+    newer = add(world, world.eig, "Entrée récente")
+    at = app_as("eig", page="pages/journal.py")
+    assert tasks_in_table(at) == ["Entrée récente", "Entrée de Hugo", "Entrée plus ancienne"]
+    assert not [b for b in at.selectbox if b.key and b.key.startswith("journal_pick")]  # no dropdown
+    assert at.text_area(key=f"journal_entry_{newer}_1_tache").value == "Entrée récente"  # the first, unclicked
+    click_row(at, 2)
+    assert not at.exception
+    assert at.text_area(key=f"journal_entry_{older}_1_tache").value == "Entrée plus ancienne"
+    at.text_area(key=f"journal_entry_{older}_1_tache").input("Entrée ancienne corrigée")
+    button(at, "Enregistrer les modifications").click().run()
+    assert "Entrée modifiée." in texts(at)
+    assert at.text_area(key=f"journal_entry_{older}_2_tache").value == "Entrée ancienne corrigée"  # still open
+    click_row(at, 1)  # Hugo's: not hers to edit
+    assert "Vous ne pouvez pas modifier l'entrée choisie" in texts(at)
+    assert not [a for a in at.text_area if a.key and a.key.startswith("journal_entry_")]
+
+
 def test_sponsor_reads_the_journal_and_its_charts_but_cannot_write(app_as, world):
     add(world, world.eig, "Mise en production", news=1)
     at = app_as("sponsor", page="pages/journal.py")

@@ -117,3 +117,20 @@ def test_report_saved_by_another_coach_meanwhile(app_as, world, committee):
 
     save(at, "Enregistrer le brouillon")
     assert committees.committee_for_phase(world.coach, phase.id).report_text == MINE
+
+
+def test_committee_schedule_changed_by_another_coach_meanwhile(app_as, world, committee):
+    phase, committee_id = committee
+    at = open_committee(app_as, world, phase)
+    view = committees.committee_for_phase(world.coach, phase.id)
+    committees.update_schedule(world.admin, committee_id, CommitteeScheduleIn(
+        scheduled_at=view.scheduled_at, participant_ids=[world.eig.id], guests=THEIRS), view.version)
+    guests = lambda: at.text_input(key=f"committee_schedule_phase{phase.id}_{view.version}_guests")  # noqa: E731
+    guests().input(MINE)
+    save(at, "Modifier la planification")
+    assert_kept_and_shown(at, guests)
+    assert committees.committee_for_phase(world.coach, phase.id).guests == THEIRS
+
+    save(at, "Modifier la planification")
+    assert committees.committee_for_phase(world.coach, phase.id).guests == MINE
+    assert "Comité planifié." in texts(at)

@@ -105,6 +105,7 @@ def test_coach_schedules_the_committee_of_the_current_phase(app_as, world, phase
     assert "pas encore planifié" in texts(at)
     next(b for b in at.button if b.label == "Planifier le comité").click().run()
     assert not at.exception
+    assert "Comité planifié." in texts(at) and "pas encore planifié" not in texts(at)  # saved, drawn with its message
     current = next(p for p in phases.defi_phases(world.coach, world.alpha_id) if p.state in ("en_cours", "en_retard"))
     view = committees.committee_for_phase(world.coach, current.id)
     assert view is not None
@@ -143,6 +144,24 @@ def test_coach_sees_the_draft_history_and_the_dossier(app_as, world, phase1, hel
     open_tab(at, f"committee_tabs_{phase1.id}", "Historique")
     history = [e.label for e in at.expander if "Claire Coach" in e.label]
     assert any("rapport" in label for label in history) and any("succès" in label for label in history)
+
+
+def test_an_empty_report_starts_from_the_committee_notes_and_saves_as_edited(app_as, world, phase1):
+    yesterday = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    cid = committees.schedule_committee(world.coach, phase1.id, CommitteeScheduleIn(scheduled_at=yesterday))
+    view = committees.committee_for_phase(world.coach, phase1.id)
+    committees.save_notes(world.coach, cid, CommitteeNotesIn(successes="Prototype testé avec 5 agents",
+                                                             difficulties="Données en retard"), view.version)
+    at = _on_phase1(app_as, "coach", world, "Rapport d'évaluation")
+    assert not at.exception and "Premier jet composé à partir des notes du comité" in texts(at)
+    report = at.text_area[0]
+    assert "Succès\nPrototype testé avec 5 agents" in report.value and "Difficultés\nDonnées en retard" in report.value
+    report.input(report.value + "\n\nConclusion des coachs.")
+    next(b for b in at.button if b.label == "Enregistrer le brouillon").click().run()
+    assert not at.exception and "Rapport enregistré." in texts(at)
+    saved = committees.committee_for_phase(world.coach, phase1.id).report_text
+    assert saved.startswith("Comité de la phase 1") and saved.endswith("Conclusion des coachs.")
+    assert "Premier jet" not in texts(at)  # a saved report is the coaches' text, not a draft from the notes
 
 
 def test_eig_updates_their_own_action_from_the_committee_page(app_as, world, phase1, held_committee):

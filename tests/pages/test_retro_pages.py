@@ -4,6 +4,7 @@ coaches' help board, key dates, and the public share view opened by a token."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,8 @@ from lib import bulletins, db, sharing
 from lib.config import get_settings
 from lib.models import Bulletin, HelpRequest
 from lib.schemas import BulletinIn, ShareLinkIn
-from tests.pages.conftest import open_tab, texts
+from tests.mail import smtp_server
+from tests.pages.conftest import errors, open_tab, texts
 
 PARIS = ZoneInfo("Europe/Paris")
 WEDNESDAY = dt.datetime(2026, 11, 18, 10, 0, tzinfo=PARIS)
@@ -139,21 +141,47 @@ def test_a_weeks_bulletins_are_read_a_page_at_a_time(app_as, world, clock, monke
     assert "Finir l'atelier usagers" not in page and "Priorité de Beta" in page
 
 
-def test_coach_assigns_and_answers_a_help_request(app_as, world, clock):
+def widget(widgets, label: str):  # noqa: ANN001, ANN201
+    return next(w for w in widgets if w.label == label)
+
+
+def click_row(at, row: int):  # noqa: ANN001, ANN201
+    """A click on a row of the page's selectable table, as the browser sends it."""
+    table = next(df for df in at.dataframe if df.key and df.key.startswith("help_board_"))
+    at.session_state[table.key] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    return at.run()
+
+
+def test_coach_clicks_a_help_request_and_assigns_answers_and_resolves_it_in_one_submit(app_as, world, clock):
     file_alpha(world, help_request="Besoin d'un juriste")
     at = app_as("coach", page="pages/help_requests.py")
-    assert "Besoin d'un juriste" in texts(at) and not at.exception
-    button(at, "Attribuer").click().run()
-    assert "Demande attribuée à" in texts(at)
+    assert not at.exception
+    assert at.dataframe[0].value["request"].tolist() == ["Besoin d'un juriste"]
+    assert not at.text_area and "Cliquez sur une ligne" in texts(at)  # no form before a click
+    click_row(at, 0)
+    assert "Traiter la demande · Alpha" in texts(at) and "Besoin d'un juriste" in texts(at)
+    assert widget(at.selectbox, "Suivie par").value == world.coach.id  # the coach who opens it, by default
     at.text_area[0].input("La DAJ vous rappelle lundi.")
-    at.checkbox[0].check()
-    button(at, "Enregistrer la réponse").click().run()
-    assert "Réponse enregistrée." in texts(at)
+    widget(at.radio, "Statut").set_value("resolved")
+    button(at, "Enregistrer").click().run()
+    assert not at.exception and not errors(at)
+    assert "Demande résolue, suivie par Claire Coach." in texts(at)
     with db.reading() as s:
         ticket = s.scalar(select(HelpRequest))
-        assert (ticket.status, ticket.answer) == ("resolved", "La DAJ vous rappelle lundi.")
+        assert (ticket.status, ticket.answer, ticket.version) == ("resolved", "La DAJ vous rappelle lundi.", 2)
     at = app_as("eig", page="pages/bulletin.py")
     assert "La DAJ vous rappelle lundi." in texts(at)
+
+
+def test_resolving_a_help_request_without_answer_is_refused_and_keeps_the_form(app_as, world, clock):
+    file_alpha(world, help_request="Besoin d'un juriste")
+    at = click_row(app_as("coach", page="pages/help_requests.py"), 0)
+    widget(at.radio, "Statut").set_value("resolved")
+    button(at, "Enregistrer").click().run()
+    assert errors(at) == ["Écrivez une réponse pour résoudre la demande."]
+    assert widget(at.radio, "Statut").value == "resolved"
+    with db.reading() as s:
+        assert s.scalar(select(HelpRequest)).status == "open"
 
 
 def test_key_dates_page_offers_the_ics_file(app_as, world, clock):
@@ -228,3 +256,25 @@ def test_an_expired_share_link_is_refused_with_no_data(app_as, world, clock):
     page = texts(at)
     assert "a expiré le jeudi 19/11/2026 à 10:00" in page
     assert "Publiée" not in page and "Alpha" not in page
+
+
+def test_coach_previews_the_weekly_recap_and_sends_it_from_the_app(app_as, world, clock, monkeypatch):
+    file_alpha(world)
+    clock(dt.datetime(2026, 11, 20, 15, 5, tzinfo=PARIS))  # W47's deadline has passed
+    with smtp_server() as (inbox, port):
+        monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("SMTP_PORT", str(port))
+        get_settings.cache_clear()
+        at = app_as("coach", page="pages/admin.py")
+        assert not at.exception
+        assert "Récapitulatif de la semaine du 16 novembre" in texts(at)
+        assert any("Finir l'atelier usagers" in html.unescape(h.proto.body) for h in at.get("html"))
+        button(at, "Envoyer le récapitulatif").click().run()
+        assert errors(at) == ["Cochez la confirmation pour envoyer le récapitulatif."]
+        assert inbox.messages() == []
+        next(c for c in at.checkbox if c.label.startswith("Je confirme l'envoi")).check()
+        button(at, "Envoyer le récapitulatif").click().run()
+        assert not at.exception and "Récapitulatif de la semaine du 16 novembre envoyé à 6 destinataires." in texts(at)
+        [(recipients, message)] = inbox.messages()
+        assert message["Subject"] == "Rétrospective de la semaine du 16 novembre · Promo test"
+    get_settings.cache_clear()

@@ -5,9 +5,10 @@ import pytest
 from lib import auth, users
 from lib.auth import MAX_FAILURES
 from lib.config import get_settings
+from lib.models import DefiRole
 from lib.schemas import PasswordIn
 from tests.fixtures import PASSWORD
-from tests.pages.conftest import texts
+from tests.pages.conftest import errors, texts
 
 
 def test_login_form_is_shown_to_anonymous_visitors(app_as):
@@ -133,7 +134,9 @@ def test_coach_creates_a_user_and_a_duplicate_login_is_refused(app_as):
     fill_new_user(at, "nouvelle.eig", "Nouvelle EIG", "nouvelle@example.org")
     at.button(key="FormSubmitter:create_user-Créer").click().run()
     assert "Utilisateur « nouvelle.eig » créé." in texts(at)
-    at.text_input(key="new_login").input("eig")
+    assert "nouvelle.eig" in list(at.dataframe[0].value["login"])  # the table above shows it at once
+    assert [at.text_input(key=k).value for k in ("new_login", "new_name", "new_email")] == ["", "", ""]
+    fill_new_user(at, "eig", "Une autre Léa", "autre@example.org")
     at.button(key="FormSubmitter:create_user-Créer").click().run()
     assert "L'identifiant « eig » est déjà pris." in texts(at)
 
@@ -143,6 +146,43 @@ def test_invalid_email_is_explained_next_to_the_form(app_as):
     fill_new_user(at, "quelquun", "Quelqu'un", "pas-une-adresse")
     at.button(key="FormSubmitter:create_user-Créer").click().run()
     assert "Adresse électronique : Adresse électronique invalide." in texts(at)
+
+
+def test_users_table_has_a_search_ignoring_accents_and_case(app_as):
+    at = app_as("coach", page="pages/admin.py")
+    at.text_input(key="users_search").input("LEA").run()
+    assert list(at.dataframe[0].value["display_name"]) == ["Léa EIG"]
+    at.text_input(key="users_search").input("personne de ce nom").run()
+    assert "Aucun utilisateur ne correspond à cette recherche." in texts(at)
+
+
+def test_a_user_edit_shows_in_the_table_at_once_and_stays_open(app_as, world):
+    at = app_as("coach", page="pages/admin.py")
+    at.selectbox(key="edit_pick").set_value(world.eig.id).run()
+    at.text_input(key=f"admin_user_{world.eig.id}_1_display_name").input("Léa Martin")
+    next(b for b in at.button if b.label == "Enregistrer").click().run()
+    assert "Utilisateur « eig » mis à jour." in texts(at)
+    assert "Léa Martin" in list(at.dataframe[0].value["display_name"])
+    assert at.text_input(key=f"admin_user_{world.eig.id}_2_display_name").value == "Léa Martin"
+
+
+def test_several_people_join_a_defi_in_one_submit(app_as, world):
+    at = app_as("coach", page="pages/admin.py")
+    team = f"add_members_{world.promotion_id}"
+    at.multiselect(key=f"{team}_user_ids").set_value([world.outsider.id, world.beta_eig.id])
+    at.selectbox(key=f"{team}_defi_id").set_value(world.alpha_id)
+    at.selectbox(key=f"{team}_role").set_value(DefiRole.EIG)
+    at.button(key=f"FormSubmitter:{team}-Ajouter à une équipe").click().run()
+    assert not at.exception
+    assert "2 personnes ajoutées au défi « Alpha »." in texts(at)
+    assert not at.multiselect(key=f"{team}_user_ids").value  # empty for the next ones
+    teams = next(df.value for df in at.dataframe if "defi" in df.value.columns)
+    assert {"outsider", "beta.eig"} <= set(teams[teams["defi"] == "Alpha"]["login"])
+    # Again with one already in the team: nobody is added, and the refusal says who.
+    at.multiselect(key=f"{team}_user_ids").set_value([world.outsider.id, world.sponsor.id])
+    at.selectbox(key=f"{team}_defi_id").set_value(world.alpha_id)
+    at.button(key=f"FormSubmitter:{team}-Ajouter à une équipe").click().run()
+    assert any("Déjà dans l'équipe de ce défi" in e for e in errors(at))
 
 
 def test_repeated_failures_lock_the_account_through_the_real_form(app_as):
@@ -163,7 +203,6 @@ def test_a_new_account_created_without_touching_the_role_is_a_member(app_as):
     assert at.selectbox(key="new_role").value == "member"
     fill_new_user(at, "nouvelle.eig", "Nouvelle EIG", "nouvelle@example.org")
     at.button(key="FormSubmitter:create_user-Créer").click().run()
-    at.run()  # the list is drawn above the form: the next run shows the new account
     roles = dict(zip(at.dataframe[0].value["login"], at.dataframe[0].value["role"], strict=True))
     assert roles["nouvelle.eig"] == "membre"
 

@@ -254,3 +254,26 @@ def test_committee_services_follow_the_matrix(world, player):
 def _action_by(actor, cid, world):  # noqa: ANN001, ANN202
     return committees.add_action(actor, cid, CommitteeActionIn(description="X", owner_id=world.eig.id,
                                                                due_on=D(2026, 7, 1)))
+
+
+def test_report_draft_starts_from_the_notes_just_written(world):
+    cid = _committee(world, successes="Prototype testé avec 12 agents", difficulties="Accès aux données lent",
+                     objectives_rating=3, orientation="Poursuivre en phase 2",
+                     innovation_rating=4, innovation_comment="Protocole d'expérimentation solide")
+    committees.add_action(world.coach, cid, CommitteeActionIn(description="Signer la convention de données",
+                                                              owner_id=world.porteur.id, due_on=JUNE_20))
+    draft = committees.draft_report(world.coach, cid, today=JUNE_10)
+    assert draft.startswith("Comité de la phase 1 · ")
+    for expected in ("Succès\nPrototype testé avec 12 agents", "Difficultés\nAccès aux données lent",
+                     "Orientation\nPoursuivre en phase 2", "Atteinte des objectifs : 3 · largement",
+                     "- Innovation · 4 · pleinement · Protocole d'expérimentation solide",
+                     "Actions décidées\n- Signer la convention de données · ", "pour le 20/06/2026 · en cours"):
+        assert expected in draft
+    assert "Entrepreneuriat" not in draft  # an axis without rating or comment adds nothing
+
+
+def test_report_draft_is_for_coaches_only(world):
+    cid = _committee(world, successes="Secret de brouillon")
+    for login in ("eig", "porteur", "sponsor", "beta_eig", "outsider"):
+        with pytest.raises(PermissionDenied):
+            committees.draft_report(getattr(world, login), cid)

@@ -7,9 +7,13 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
+import pytest
+from sqlalchemy import select
+
 from lib import bulletins, db, digest
 from lib.config import get_settings
-from lib.models import KeyDate
+from lib.errors import PermissionDenied, ServiceError
+from lib.models import AuditEvent, KeyDate
 from lib.schemas import BulletinIn
 from tests.mail import parts
 
@@ -103,3 +107,46 @@ def test_no_reminder_once_the_week_is_closed(world, inbox, monkeypatch):
     set_clock(monkeypatch, dt.datetime(2026, 11, 20, 15, 0, tzinfo=PARIS))
     assert digest.main(["remind", "--send"]) == 0
     assert inbox.messages() == []
+
+
+def test_a_coach_previews_the_latest_published_week_then_sends_it_audited(world, inbox):
+    bulletins.file_bulletin(world.eig, world.alpha_id, BulletinIn(mood=3, priority="Atelier usagers",
+                                                                  ups_downs="u"), now=WEDNESDAY)
+    before_deadline = dt.datetime(2026, 11, 20, 14, 0, tzinfo=PARIS)
+    assert (digest.preview_recap(world.coach, world.promotion_id, before_deadline).iso_week) == 46  # W47 not yet
+    after = dt.datetime(2026, 11, 20, 15, 5, tzinfo=PARIS)
+    preview = digest.preview_recap(world.coach, world.promotion_id, after)
+    assert (preview.iso_year, preview.iso_week, preview.recipients) == (2026, 47, 6)
+    assert preview.subject == "Rétrospective de la semaine du 16 novembre · Promo test" and "Atelier usagers" in preview.text
+    assert inbox.messages() == []  # a preview sends nothing
+    assert digest.send_recap(world.coach, world.promotion_id, 2026, 47, now=after) == 6
+    [(recipients, message)] = inbox.messages()
+    assert len(recipients) == 6 and message["Subject"] == preview.subject
+    assert parts(message)[0].replace("\r\n", "\n") == preview.text
+    with db.reading() as s:
+        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "send_recap")).one()
+        assert (event.user_id, event.entity_id, event.after) == (
+            world.coach.id, world.promotion_id, {"week": "semaine du 16 novembre", "recipients": 6})
+
+
+@pytest.mark.parametrize("login", ["eig", "porteur", "sponsor", "outsider"])
+def test_only_coaches_preview_and_send_the_recap(world, inbox, login):
+    actor = getattr(world, login)
+    after = dt.datetime(2026, 11, 20, 15, 5, tzinfo=PARIS)
+    with pytest.raises(PermissionDenied):
+        digest.preview_recap(actor, world.promotion_id, after)
+    with pytest.raises(PermissionDenied):
+        digest.send_recap(actor, world.promotion_id, 2026, 47, now=after)
+    assert inbox.messages() == []
+
+
+def test_a_failed_sending_says_so_and_records_nothing(world, monkeypatch):
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SMTP_PORT", "9")  # nothing listens there
+    get_settings.cache_clear()
+    after = dt.datetime(2026, 11, 20, 15, 5, tzinfo=PARIS)
+    with pytest.raises(ServiceError, match="L'envoi a échoué"):
+        digest.send_recap(world.coach, world.promotion_id, 2026, 47, now=after)
+    with db.reading() as s:
+        assert s.scalars(select(AuditEvent).where(AuditEvent.action == "send_recap")).all() == []
+    get_settings.cache_clear()

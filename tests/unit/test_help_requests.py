@@ -8,10 +8,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
+from sqlalchemy import select
 
-from lib import bulletins, help_requests
+from lib import bulletins, db, help_requests
 from lib.errors import NotFound, PermissionDenied, StaleEdit
-from lib.schemas import BulletinIn, HelpAnswerIn
+from lib.models import AuditEvent
+from lib.schemas import BulletinIn, HelpAnswerIn, HelpTicketIn
 
 PARIS = ZoneInfo("Europe/Paris")
 FILED = dt.datetime(2026, 11, 16, 10, 0, tzinfo=PARIS)
@@ -92,3 +94,49 @@ def test_reopen_brings_a_resolved_ticket_back(world):
     help_requests.reopen(world.coach, ticket, now=FILED)
     row = help_requests.board(world.coach, world.promotion_id).iloc[0]
     assert (row["status"], row["assignee"], row["answer"]) == ("assigned", "Claire Coach", "Fait")
+
+
+def test_one_submit_assigns_answers_and_resolves_in_one_audited_step(world):
+    ticket = ask(world)
+    help_requests.treat(world.coach, ticket, HelpTicketIn(assignee_id=world.admin.id, answer="Voyez la DAJ.",
+                                                          status="resolved"),
+                        expected_version=1, now=FILED + dt.timedelta(hours=4))
+    row = help_requests.board(world.coach, world.promotion_id).iloc[0]
+    assert (row["status"], row["assignee"], row["answer"], row["version"]) == (
+        "resolved", "Alice Admin", "Voyez la DAJ.", 2)  # one write, one version
+    times = help_requests.response_times(world.coach, world.promotion_id)
+    assert (times.hours_to_first_answer, times.hours_to_resolve) == (4.0, 4.0)
+    with db.reading() as s:
+        events = s.scalars(select(AuditEvent.action).where(AuditEvent.entity == "help_request")).all()
+    assert events == ["create", "treat"]  # the bulletin created it; the coach treated it once
+    with pytest.raises(StaleEdit):  # someone else's save since version 1
+        help_requests.treat(world.coach, ticket, HelpTicketIn(assignee_id=world.coach.id, answer="x"),
+                            expected_version=1)
+
+
+def test_treating_a_resolved_ticket_as_in_progress_reopens_it_and_keeps_resolution_time_otherwise(world):
+    ticket = ask(world)
+    help_requests.treat(world.coach, ticket, HelpTicketIn(assignee_id=world.coach.id, answer="Fait",
+                                                          status="resolved"), now=FILED + dt.timedelta(hours=1))
+    help_requests.treat(world.coach, ticket, HelpTicketIn(assignee_id=world.coach.id, answer="Fait, et relancé.",
+                                                          status="resolved"), now=FILED + dt.timedelta(hours=9))
+    assert help_requests.response_times(world.coach, world.promotion_id).hours_to_resolve == 1.0
+    help_requests.treat(world.coach, ticket, HelpTicketIn(assignee_id=world.coach.id, answer="Fait, et relancé."))
+    row = help_requests.board(world.coach, world.promotion_id).iloc[0]
+    assert (row["status"], row["resolved_at"]) == ("assigned", None)
+
+
+def test_treating_refuses_non_coaches_an_unknown_assignee_and_resolving_without_answer(world):
+    ticket = ask(world)
+    for login in ("eig", "porteur", "sponsor", "beta_eig", "outsider"):
+        with pytest.raises(PermissionDenied):
+            help_requests.treat(getattr(world, login), ticket, HelpTicketIn(assignee_id=world.coach.id))
+    with pytest.raises(NotFound):
+        help_requests.treat(world.coach, ticket, HelpTicketIn(assignee_id=world.eig.id))
+    with pytest.raises(ValidationError, match="Écrivez une réponse"):
+        HelpTicketIn(assignee_id=world.coach.id, answer="  ", status="resolved")
+    with pytest.raises(ValidationError, match="Choisissez le ou la coach"):
+        HelpTicketIn(assignee_id=None, answer="x")
+    with pytest.raises(ValidationError, match="Statut inconnu"):
+        HelpTicketIn(assignee_id=world.coach.id, status="open")
+    assert help_requests.board(world.coach, world.promotion_id).iloc[0]["status"] == "open"

@@ -24,9 +24,11 @@ from lib.schemas import (
     CommitteeScheduleIn,
     DefiIn,
     HelpAnswerIn,
+    HelpTicketIn,
     IndicatorIn,
     LogEntryIn,
     MeasurementIn,
+    MembershipsIn,
     ObjectiveIn,
     PhaseShiftIn,
     PhaseTemplateIn,
@@ -124,6 +126,47 @@ def test_help_answers(world, db_url):
             assert (after.status == "resolved") == (data.resolve or before.status == "resolved")
         else:
             assert after.version == before.version
+
+    check()
+
+
+def test_help_tickets_treated_in_one_submit(world, db_url):
+    bulletins.file_bulletin(world.eig, world.alpha_id, BulletinIn(
+        mood=2, priority="Accès aux données", ups_downs="Bloqués", help_request="Un contact à la DSI ?"), now=NOW)
+    [ticket_id] = help_requests.defi_tickets(world.coach, world.alpha_id, NOW)["id"]
+    assignees = st.one_of(st.sampled_from([world.coach.id, world.admin.id, world.eig.id, 10**6]), st.none())
+    statuses = st.one_of(st.sampled_from(["assigned", "resolved", "open"]), hostile_text())
+
+    @examples(db_url, 40)
+    @given(payloads(HelpTicketIn, assignee_id=assignees, status=statuses))
+    def check(kwargs: dict) -> None:
+        before = help_requests.defi_tickets(world.coach, world.alpha_id, NOW).iloc[0]
+        written, _ = attempt(lambda: help_requests.treat(world.coach, ticket_id, HelpTicketIn(**kwargs),
+                                                         expected_version=int(before.version), now=NOW))
+        after = help_requests.defi_tickets(world.coach, world.alpha_id, NOW).iloc[0]
+        if written:
+            data = HelpTicketIn(**kwargs)
+            assert (after.answer, after.status, after.assignee_id) == (data.answer, data.status, data.assignee_id)
+        else:
+            assert after.version == before.version
+
+    check()
+
+
+def test_several_memberships_at_once(world, db_url):
+    people = st.lists(st.sampled_from([world.outsider.id, world.beta_eig.id, world.eig.id, world.inactive.id,
+                                       10**6]), max_size=4)
+
+    @examples(db_url, 30)
+    @given(payloads(MembershipsIn, user_ids=people, defi_id=st.sampled_from([world.alpha_id, 10**6])))
+    def check(kwargs: dict) -> None:
+        before = len(users.list_memberships(world.coach, world.promotion_id))
+        written, ids = attempt(lambda: users.add_memberships(world.coach, MembershipsIn(**kwargs)))
+        after = users.list_memberships(world.coach, world.promotion_id)
+        if written:
+            assert len(after) == before + len(ids) == before + len(set(kwargs["user_ids"]))
+            for membership_id in ids:  # undone, so that the next example starts from the same teams
+                users.remove_membership(world.coach, membership_id)
 
     check()
 

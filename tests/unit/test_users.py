@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 
 from lib import db, users
 from lib.auth import check_password, credentials
-from lib.errors import Conflict, StaleEdit
+from lib.errors import Conflict, PermissionDenied, StaleEdit
 from lib.models import AuditEvent, DefiPhase, DefiRole, GlobalRole, PhaseTemplate
-from lib.schemas import DefiIn, MembershipIn, PasswordIn, PromotionIn, UserIn
+from lib.schemas import DefiIn, MembershipIn, MembershipsIn, PasswordIn, PromotionIn, UserIn
 
 
 def new_user(login: str = "nina.nouvelle", password: str | None = "secret-123") -> UserIn:
@@ -103,3 +103,35 @@ def test_duplicate_defi_name_in_a_promotion_is_refused_whatever_the_case(world):
     with pytest.raises(Conflict, match="existe déjà"):
         users.create_defi(world.coach, DefiIn(promotion_id=world.promotion_id, name="ALPHA", administration="X"))
     users.create_defi(world.coach, DefiIn(promotion_id=world.other_promotion_id, name="Alpha", administration="X"))
+
+
+def test_several_people_join_a_defi_at_once_or_nobody_does(world):
+    with pytest.raises(Conflict, match="Léa EIG"):
+        users.add_memberships(world.coach, MembershipsIn(user_ids=[world.outsider.id, world.eig.id],
+                                                         defi_id=world.alpha_id, role=DefiRole.SPONSOR))
+    teams = users.list_memberships(world.coach, world.promotion_id)
+    assert "Omar Dehors" not in set(teams["user"])  # all or nothing: one transaction
+    ids = users.add_memberships(world.coach, MembershipsIn(user_ids=[world.outsider.id, world.beta_eig.id],
+                                                           defi_id=world.alpha_id, role=DefiRole.SPONSOR))
+    assert len(ids) == 2
+    teams = users.list_memberships(world.coach, world.promotion_id)
+    alpha = teams[teams["defi"] == "Alpha"]
+    assert {"Omar Dehors", "Bruno Beta"} <= set(alpha["user"])
+    with db.reading() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEvent)
+                        .where(AuditEvent.entity == "membership", AuditEvent.entity_id.in_(ids))) == 2
+    with pytest.raises(ValidationError, match="Choisissez au moins une personne"):
+        MembershipsIn(user_ids=[], defi_id=world.alpha_id, role=DefiRole.EIG)
+    for login in ("eig", "porteur", "sponsor"):
+        with pytest.raises(PermissionDenied):
+            users.add_memberships(getattr(world, login), MembershipsIn(
+                user_ids=[world.gamma_eig.id], defi_id=world.alpha_id, role=DefiRole.EIG))
+
+
+def test_users_search_ignores_accents_and_case_and_needs_every_word(world):
+    assert list(users.list_users(world.coach, "LEA")["login"]) == ["eig"]
+    assert list(users.list_users(world.coach, "omar dehors")["login"]) == ["outsider"]
+    assert list(users.list_users(world.coach, "omar beta")["login"]) == []
+    assert len(users.list_users(world.coach, "  ")) == len(users.list_users(world.coach))
+    with pytest.raises(PermissionDenied):
+        users.list_users(world.eig, "lea")
