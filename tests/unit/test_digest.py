@@ -117,7 +117,8 @@ def test_a_coach_previews_the_latest_published_week_then_sends_it_audited(world,
     after = dt.datetime(2026, 11, 20, 15, 5, tzinfo=PARIS)
     preview = digest.preview_recap(world.coach, world.promotion_id, after)
     assert (preview.iso_year, preview.iso_week, preview.recipients) == (2026, 47, 6)
-    assert preview.subject == "Rétrospective de la semaine du 16 novembre · Promo test" and "Atelier usagers" in preview.text
+    assert preview.subject == "Rétrospective de la semaine du 16 novembre · Promo test"
+    assert "Atelier usagers" in preview.text
     assert inbox.messages() == []  # a preview sends nothing
     assert digest.send_recap(world.coach, world.promotion_id, 2026, 47, now=after) == 6
     [(recipients, message)] = inbox.messages()
