@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import create_engine, text
 
-from lib import committees, phases, portfolio, sponsor
+from lib import committees, formats, phases, portfolio, sponsor
 from lib.auth import DEMO_PASSWORD
 from lib.clock import due_in_words, now_utc, today_local
 from lib.i18n import t
@@ -176,6 +176,6 @@ def test_eig_records_a_measurement_on_the_indicators_page(module_app, new_page):
     form.get_by_role("button", name="Enregistrer la mesure").click()
     page.get_by_text(re.compile("Mesure de « .* » enregistrée.")).wait_for()
     settle(page)
-    assert page.get_by_text(re.compile("Dernière mesure : 4321 ")).count() == 1
+    assert page.get_by_text(re.compile(f"Dernière mesure : {formats.number(4321)} ")).count() == 1
     whole_page(page)
     screenshot(page, "indicators-eig")
