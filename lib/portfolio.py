@@ -12,8 +12,8 @@ from pydantic import BaseModel
 from sqlalchemy import and_, func, select
 
 from lib import db, formats, risk
-from lib.bulletins import load_promotion, programme_end, programme_start
-from lib.clock import iso_week_of, now_utc, week_deadline
+from lib.bulletins import current_week, deadline_of, load_promotion, programme_end, programme_start
+from lib.clock import now_utc
 from lib.models import (
     Administration,
     Bulletin,
@@ -103,8 +103,8 @@ def defi_statuses(actor: Actor, promotion_id: int, now: dt.datetime | None = Non
     with db.reading() as s:
         promotion = s.get(Promotion, promotion_id)
         local_today = now.astimezone(ZoneInfo(promotion.timezone)).date()
-        year, week = iso_week_of(local_today)
-        deadline = week_deadline(year, week, promotion.deadline_weekday, promotion.deadline_time, promotion.timezone)
+        year, week = current_week(promotion, now)
+        deadline = deadline_of(promotion, year, week)
         phase_rows = s.execute(
             select(DefiPhase.defi_id, PhaseTemplate.number, PhaseTemplate.name, DefiPhase.planned_start,
                    DefiPhase.planned_end, DefiPhase.validated_at)
