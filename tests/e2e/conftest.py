@@ -169,14 +169,21 @@ def screenshot(page, name: str) -> Path:  # noqa: ANN001
     return path
 
 
-def click_row(page, table, row: int) -> None:  # noqa: ANN001
+def click_row(page, table, row: int, until: Callable[[], bool] | None = None) -> None:  # noqa: ANN001
     """Select a row of a selectable `st.dataframe` (the `stDataFrame` locator) by clicking
     its row marker, the first column of the grid's canvas, and wait for the run it asks.
-    The grid draws on a canvas: rows are 35 px high under a 35 px header."""
+    The grid draws on a canvas: rows are 35 px high under a 35 px header. A click landing
+    while the grid is still being redrawn (a filter just changed its rows, so its key) is
+    dropped by the app, as a person's would be; like a person, click again until `until()`
+    says the page shows the selection (three tries)."""
     runs: ScriptRuns = page.script_runs
-    asked = runs.requested
-    table.scroll_into_view_if_needed()
-    box = table.locator("canvas").first.bounding_box()
-    page.mouse.click(box["x"] + 16, box["y"] + 35 + 35 * row + 17)
-    wait_until(page, lambda: runs.requested > asked, 20)
-    settle(page)
+    for _ in range(3):
+        asked = runs.requested
+        table.scroll_into_view_if_needed()
+        box = table.locator("canvas").first.bounding_box()
+        page.mouse.click(box["x"] + 16, box["y"] + 35 + 35 * row + 17)
+        wait_until(page, lambda asked=asked: runs.requested > asked, 20)
+        settle(page)
+        if until is None or until():
+            return
+    raise AssertionError(f"row {row} clicked three times, the page never showed it selected")

@@ -37,8 +37,8 @@ def test_coach_clicks_a_help_request_and_resolves_it_in_one_submit(module_app, n
     opened, resolved = metric(coach, "Ouvertes"), metric(coach, "Résolues")
     assert opened > 0  # the demo data leaves a few open requests
     choose(coach, "Statut", "ouverte")
-    click_row(coach, coach.locator('[data-testid="stDataFrame"]').first, 0)
-    coach.get_by_text("Traiter la demande · ").wait_for()
+    treat = coach.get_by_text("Traiter la demande · ")
+    click_row(coach, coach.locator('[data-testid="stDataFrame"]').first, 0, until=lambda: treat.count() > 0)
     screenshot(coach, "help-request-clicked")
 
     form = coach.locator('[data-testid="stForm"]').filter(has_text="Suivie par")
