@@ -91,10 +91,6 @@ def _ordered(items: list[TodoItem], tz: str) -> list[TodoItem]:
                                        KINDS.index(i.kind), i.defi))
 
 
-def _month(month: dt.date) -> str:
-    return f"{month:%m/%Y}"
-
-
 # --- Coach -------------------------------------------------------------------------------------
 
 
@@ -171,7 +167,7 @@ def coach_todo(actor: Actor, promotion_id: int, now: dt.datetime | None = None) 
                 missing.setdefault(defi_id, []).append(name)
             for defi_id, names in missing.items():
                 items.append(TodoItem(kind="carnets_missing", label=t(
-                    "todo.carnets_missing", n=len(names), month=_month(month)),
+                    "todo.carnets_missing", n=len(names), month=formats.month(month)),
                     defi_id=defi_id, defi=mine[defi_id], detail=", ".join(names), due=last_writable_day(month)))
 
         year, week = current_week(promotion, now)
@@ -238,12 +234,13 @@ def eig_todo(actor: Actor, promotion_id: int, now: dt.datetime | None = None) ->
     for month in sorted(months, reverse=True):
         if month in written:
             if month == months[0]:
-                items.append(TodoItem(kind="carnet", label=t("todo.carnet.written", month=_month(month)),
+                items.append(TodoItem(kind="carnet", label=t("todo.carnet.written", month=formats.month(month)),
                                       defi_id=first.id, defi=first.name, done=True))
         else:
             due = last_writable_day(month)
-            items.append(TodoItem(kind="carnet", label=t("todo.carnet.due", month=_month(month)), defi_id=first.id,
-                                  defi=first.name, due=due, urgent=due - today <= dt.timedelta(days=2)))
+            items.append(TodoItem(kind="carnet", label=t("todo.carnet.due", month=formats.month(month)),
+                                  defi_id=first.id, defi=first.name, due=due,
+                                  urgent=due - today <= dt.timedelta(days=2)))
 
     for action in committees.my_open_actions(actor, today):
         if action.defi_id in names:

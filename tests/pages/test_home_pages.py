@@ -66,7 +66,7 @@ def test_eig_home_says_what_she_owes_and_her_defi_card_stays(app_as):
     assert not at.exception
     page = texts(at)
     assert "**Alpha** · Bulletin de la semaine du 16 novembre à déposer · :orange[avant vendredi 15:00]" in page
-    assert "**Alpha** · Carnet mensuel de 11/2026 à écrire · :orange[d'ici le 07/12]" in page
+    assert "**Alpha** · Carnet mensuel de novembre 2026 à écrire · :orange[d'ici le 07/12]" in page
     assert "Phase en cours" in page
 
 

@@ -126,7 +126,7 @@ def test_missing_carnets_near_their_last_day_name_the_active_eigs(world):
     late_november = dt.datetime(2026, 11, 28, 10, tzinfo=UTC)  # November's carnet is due by 7 December
     [missing] = kinds(todo.coach_todo(world.coach, world.promotion_id, late_november), "carnets_missing")
     assert (missing.defi, missing.detail, missing.due) == ("Alpha", "Hugo EIG, Léa EIG", dt.date(2026, 12, 7))
-    assert missing.label == "2 carnets mensuels de 11/2026 pas encore écrits"  # Inès, inactive, is not counted
+    assert missing.label == "2 carnets mensuels de novembre 2026 pas encore écrits"  # Inès, inactive, is not counted
     write_carnet(world, world.eig, dt.date(2026, 11, 1), late_november)
     [missing] = kinds(todo.coach_todo(world.coach, world.promotion_id, late_november), "carnets_missing")
     assert missing.detail == "Hugo EIG"
@@ -164,12 +164,12 @@ def test_eig_sees_her_carnet_due_then_done_and_last_months_during_its_grace(worl
     early_december = dt.datetime(2026, 12, 3, 10, tzinfo=UTC)  # November still writable until the 7th
     items = kinds(todo.eig_todo(world.eig, world.promotion_id, early_december), "carnet")
     assert [(i.label, i.due, i.done) for i in items] == [
-        ("Carnet mensuel de 11/2026 à écrire", dt.date(2026, 12, 7), False),
-        ("Carnet mensuel de 12/2026 à écrire", dt.date(2027, 1, 7), False)]
+        ("Carnet mensuel de novembre 2026 à écrire", dt.date(2026, 12, 7), False),
+        ("Carnet mensuel de décembre 2026 à écrire", dt.date(2027, 1, 7), False)]
     for month in (dt.date(2026, 11, 1), dt.date(2026, 12, 1)):
         write_carnet(world, world.eig, month, early_december)
     items = kinds(todo.eig_todo(world.eig, world.promotion_id, early_december), "carnet")
-    assert [(i.label, i.done) for i in items] == [("Carnet mensuel de 12/2026 écrit", True)]
+    assert [(i.label, i.done) for i in items] == [("Carnet mensuel de décembre 2026 écrit", True)]
     # Her teammate's carnet is not hers.
     assert not any(i.done for i in kinds(todo.eig_todo(world.eig2, world.promotion_id, early_december), "carnet"))
 
