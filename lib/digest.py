@@ -27,6 +27,7 @@ from lib.audit import record
 from lib.bulletins import (
     current_week,
     deadline_of,
+    load_promotion,
     phase_windows,
     programme_clock,
     programme_end,
@@ -35,7 +36,7 @@ from lib.bulletins import (
 )
 from lib.clock import iso_week_of, local_format, now_utc, week_monday
 from lib.config import get_settings
-from lib.errors import Conflict, NotFound, ServiceError
+from lib.errors import Conflict, ServiceError
 from lib.i18n import t
 from lib.mail import Email, compose, send
 from lib.models import Bulletin, Defi, DefiRole, HelpRequest, KeyDate, Membership, Promotion, User
@@ -168,9 +169,7 @@ def preview_recap(actor: Actor, promotion_id: int, now: dt.datetime | None = Non
     require_staff(actor)
     now = now or now_utc()
     with db.reading() as s:
-        promotion = s.get(Promotion, promotion_id)
-        if promotion is None:
-            raise NotFound(t("error.not_found"))
+        promotion = load_promotion(s, promotion_id)
         # The latest closed week, as the cron's recap without --week (latest_recaps).
         year, week = iso_week_of(published_until(promotion, now))
     email = build_recap(promotion_id, year, week, now)
