@@ -6,6 +6,7 @@ When CI is set, a missing PostgreSQL is a failure, never a skip.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import uuid
@@ -28,6 +29,12 @@ settings.register_profile("suivi", deadline=None, max_examples=60,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.register_profile("ci", parent=settings.get_profile("suivi"), derandomize=True, print_blob=True)
 settings.load_profile("ci" if IN_CI else "suivi")
+
+
+def set_clock(monkeypatch: pytest.MonkeyPatch, moment: dt.datetime) -> None:
+    """Move the app's clock (SUIVI_FAKE_NOW, as the e2e tests do) for the rest of the test."""
+    monkeypatch.setenv("SUIVI_FAKE_NOW", moment.isoformat())
+    get_settings.cache_clear()
 
 
 def missing(what: str) -> None:

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from lib import bulletins
-from lib.config import get_settings
 from lib.schemas import BulletinIn
+from tests.conftest import set_clock
 from tests.pages.conftest import texts
 
 NOW = dt.datetime(2026, 11, 16, 8, 30, tzinfo=dt.UTC)  # a Monday morning, phase 3 of the test promotion
@@ -18,8 +18,7 @@ HELP = "Besoin d'un **juriste** : voir [ce lien](http://x.fr)"
 
 @pytest.fixture(autouse=True)
 def clock(monkeypatch):  # noqa: ANN001, ANN201
-    monkeypatch.setenv("SUIVI_FAKE_NOW", NOW.isoformat())
-    get_settings.cache_clear()
+    set_clock(monkeypatch, NOW)
 
 
 @pytest.fixture

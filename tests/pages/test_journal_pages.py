@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import func, select
 
 from lib import carnets, db, importers, logbook
-from lib.config import get_settings
 from lib.i18n import t
 from lib.models import Category, LogEntry, MonthlyCheckin
 from lib.schemas import CarnetIn, LogEntryIn
+from tests.conftest import set_clock
 from tests.pages.conftest import open_tab, texts
 
 NOW = dt.datetime(2026, 11, 20, 14, 0, tzinfo=dt.UTC)
@@ -26,8 +26,7 @@ LEGACY = Path(__file__).resolve().parents[1] / "data" / "legacy_journal.csv"
 
 @pytest.fixture(autouse=True)
 def clock(monkeypatch):  # noqa: ANN001
-    monkeypatch.setenv("SUIVI_FAKE_NOW", NOW.isoformat())
-    get_settings.cache_clear()
+    set_clock(monkeypatch, NOW)
 
 
 def button(at, label: str):  # noqa: ANN001, ANN201

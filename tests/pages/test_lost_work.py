@@ -9,11 +9,11 @@ import datetime as dt
 import pytest
 
 from lib import bulletins, committees, logbook, phases
-from lib.config import get_settings
 from lib.errors import StaleEdit
 from lib.i18n import t
 from lib.models import Category
 from lib.schemas import BulletinIn, CommitteeNotesIn, CommitteeScheduleIn, LogEntryIn, ReportIn
+from tests.conftest import set_clock
 from tests.pages.conftest import errors, open_tab, texts
 from tests.pages.test_retro_pages import PARIS, WEDNESDAY
 
@@ -23,8 +23,7 @@ THEIRS = "La version enregistrée entre-temps"
 
 @pytest.fixture(autouse=True)
 def clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SUIVI_FAKE_NOW", WEDNESDAY.isoformat())
-    get_settings.cache_clear()
+    set_clock(monkeypatch, WEDNESDAY)
 
 
 def save(at, label: str) -> None:  # noqa: ANN001

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from lib import db
-from lib.config import get_settings
 from lib.i18n import t
 from lib.models import CoachingForm, CoachingSession, Defi, DefiPhase, Membership, PhaseTemplate, Training
+from tests.conftest import set_clock
 from tests.pages.conftest import texts
 
 NOW = dt.datetime(2026, 10, 14, 10, 0, tzinfo=dt.UTC)  # phase 3 of the test promotion
@@ -20,8 +20,7 @@ NOW = dt.datetime(2026, 10, 14, 10, 0, tzinfo=dt.UTC)  # phase 3 of the test pro
 
 @pytest.fixture(autouse=True)
 def clock(monkeypatch):  # noqa: ANN001, ANN201
-    monkeypatch.setenv("SUIVI_FAKE_NOW", NOW.isoformat())
-    get_settings.cache_clear()
+    set_clock(monkeypatch, NOW)
 
 
 @pytest.fixture

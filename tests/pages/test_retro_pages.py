@@ -15,6 +15,7 @@ from lib import bulletins, db, sharing
 from lib.config import get_settings
 from lib.models import Bulletin, HelpRequest
 from lib.schemas import BulletinIn, ShareLinkIn
+from tests.conftest import set_clock
 from tests.mail import smtp_server
 from tests.pages.conftest import errors, open_tab, texts
 
@@ -26,12 +27,8 @@ WEDNESDAY = dt.datetime(2026, 11, 18, 10, 0, tzinfo=PARIS)
 def clock(monkeypatch):  # noqa: ANN001, ANN201
     """Move the app's clock (SUIVI_FAKE_NOW), as the e2e tests do."""
 
-    def set_to(moment: dt.datetime) -> None:
-        monkeypatch.setenv("SUIVI_FAKE_NOW", moment.isoformat())
-        get_settings.cache_clear()
-
-    set_to(WEDNESDAY)
-    return set_to
+    set_clock(monkeypatch, WEDNESDAY)
+    return lambda moment: set_clock(monkeypatch, moment)
 
 
 def button(at, label: str):  # noqa: ANN001, ANN201

@@ -15,17 +15,13 @@ from lib.config import get_settings
 from lib.errors import PermissionDenied, ServiceError
 from lib.models import AuditEvent, KeyDate
 from lib.schemas import BulletinIn
+from tests.conftest import set_clock
 from tests.mail import parts
 
 PARIS = ZoneInfo("Europe/Paris")
 WEDNESDAY = dt.datetime(2026, 11, 18, 10, 0, tzinfo=PARIS)
 ISO_WEEK = re.compile(r"\d{4}-W\d{2}")
 HOSTILE = "<script>alert('x')</script> & <b>gras</b>"
-
-
-def set_clock(monkeypatch, moment: dt.datetime) -> None:  # noqa: ANN001
-    monkeypatch.setenv("SUIVI_FAKE_NOW", moment.isoformat())
-    get_settings.cache_clear()
 
 
 def test_recap_goes_to_every_active_member_help_first_escaped(world, inbox, monkeypatch):
