@@ -11,7 +11,7 @@ import pytest
 from lib.auth import DEMO_PASSWORD
 from lib.clock import today_local
 from lib.seed import CURRENT_DEFIS
-from tests.e2e.conftest import choose, login, rerun, screenshot, settle
+from tests.e2e.conftest import choose, login, open_logged_in, rerun, screenshot, settle
 
 pytestmark = pytest.mark.browser
 PARIS = ZoneInfo("Europe/Paris")
@@ -100,8 +100,7 @@ def test_coach_holds_the_committee_and_the_team_reads_the_published_report(live_
     screenshot(eig, "home-eig-after-committee")
 
     # Now the sponsor reads it.
-    sponsor.reload()
-    settle(sponsor)
+    open_logged_in(sponsor, sponsor.url)  # a reload runs logged out until the cookie logs her in again
     open_committees(sponsor)
     rerun(sponsor, sponsor.get_by_role("tab", name="Rapport d'évaluation"))
     sponsor.get_by_text(REPORT).wait_for()
