@@ -8,10 +8,11 @@ version that keys every cached read.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -20,9 +21,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import NullPool
 
 from lib.config import ROOT, get_settings
-from lib.errors import Conflict, StaleEdit
+from lib.errors import Conflict, NotFound, StaleEdit
 from lib.i18n import t
 from lib.models import DataVersion
+from lib.permissions import Action, Actor, require, require_owner
 
 MIGRATIONS_DIR = ROOT / "migrations"
 _ENGINES: dict[str, Engine] = {}
@@ -95,6 +97,39 @@ def transaction(engine: Engine | None = None, bump: bool = True) -> Iterator[Ses
         raise StaleEdit() from exc
     except IntegrityError as exc:
         raise Conflict(t("error.written_meanwhile")) from exc
+
+
+Row = TypeVar("Row")
+
+
+def _own_defi(row: Any) -> int:
+    return row.defi_id
+
+
+def load(s: Session, model: type[Row], row_id: int | None, expected_version: int | None = None, *,
+         actor: Actor | None = None, action: Action | None = None, defi: Callable[[Any], int] = _own_defi,
+         owner: Callable[[Any], int | None] | None = None) -> Row:
+    """The write prologue: the row a service changes, refused in this order when it does
+    not exist (NotFound), when the matrix forbids `action` on its défi (`defi(row)`) or the
+    actor does not own it (`owner(row)`, staff excepted), and when someone changed it since
+    the form was opened on `expected_version` (StaleEdit; None: no form to compare)."""
+    row = s.get(model, row_id) if row_id is not None else None
+    if row is None:
+        raise NotFound(t("error.not_found"))
+    if action is not None:
+        cap = require(s, actor, action, defi(row))
+        if owner is not None:
+            require_owner(actor, cap, owner(row))
+    if expected_version is not None:
+        expect_version(row, expected_version)
+    return row
+
+
+def expect_version(row: Any | None, expected_version: int | None) -> None:
+    """Optimistic locking: `row` (None when the form creates it) is still at the version its
+    form was opened on (None for a creation)."""
+    if (row.version if row is not None else None) != expected_version:
+        raise StaleEdit()
 
 
 @contextmanager

@@ -11,10 +11,9 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, aliased
 
-from lib import bulletins, db
-from lib.audit import record, snapshot
+from lib import audit, bulletins, db
 from lib.clock import now_utc, week_label
-from lib.errors import NotFound, StaleEdit
+from lib.errors import NotFound
 from lib.i18n import t
 from lib.models import Bulletin, Defi, GlobalRole, HelpRequest, HelpStatus, User
 from lib.permissions import Action, Actor, require, require_staff
@@ -95,13 +94,12 @@ def coaches(actor: Actor) -> list[CoachOption]:
     return [CoachOption(id=i, name=n) for i, n in rows]
 
 
-def _ticket(s: Session, help_id: int, expected_version: int | None) -> HelpRequest:
-    ticket = s.get(HelpRequest, help_id)
-    if ticket is None:
-        raise NotFound(t("error.not_found"))
-    if expected_version is not None and ticket.version != expected_version:
-        raise StaleEdit()
-    return ticket
+def _require_coach(s: Session, user_id: int) -> User:
+    """The active coach (or admin) a ticket is given to."""
+    coach = s.get(User, user_id)
+    if coach is None or not coach.active or coach.role not in (GlobalRole.COACH, GlobalRole.ADMIN):
+        raise NotFound(t("help.not_a_coach"))
+    return coach
 
 
 def assign(actor: Actor, help_id: int, coach_id: int, expected_version: int | None = None,
@@ -110,18 +108,13 @@ def assign(actor: Actor, help_id: int, coach_id: int, expected_version: int | No
     require_staff(actor)
     now = now or now_utc()
     with db.transaction() as s:
-        ticket = _ticket(s, help_id, expected_version)
-        coach = s.get(User, coach_id)
-        if coach is None or not coach.active or coach.role not in (GlobalRole.COACH, GlobalRole.ADMIN):
-            raise NotFound(t("help.not_a_coach"))
-        before = snapshot(ticket, TICKET_FIELDS)
-        ticket.assignee_id = coach_id
-        if ticket.status is HelpStatus.OPEN:
-            ticket.status = HelpStatus.ASSIGNED
-        ticket.updated_at = now
-        s.flush()
-        record(s, actor, "assign", "help_request", ticket.id, before=before,
-               after=snapshot(ticket, TICKET_FIELDS), at=now)
+        ticket = db.load(s, HelpRequest, help_id, expected_version)
+        _require_coach(s, coach_id)
+        with audit.change(s, actor, "assign", "help_request", ticket, TICKET_FIELDS, at=now):
+            ticket.assignee_id = coach_id
+            if ticket.status is HelpStatus.OPEN:
+                ticket.status = HelpStatus.ASSIGNED
+            ticket.updated_at = now
 
 
 def answer(actor: Actor, help_id: int, data: HelpAnswerIn, expected_version: int | None = None,
@@ -131,22 +124,20 @@ def answer(actor: Actor, help_id: int, data: HelpAnswerIn, expected_version: int
     require_staff(actor)
     now = now or now_utc()
     with db.transaction() as s:
-        ticket = _ticket(s, help_id, expected_version)
-        before = snapshot(ticket, TICKET_FIELDS)
-        if data.answer:
-            ticket.answer = data.answer
-            if ticket.first_answered_at is None:
-                ticket.first_answered_at = now
-        if ticket.assignee_id is None:
-            ticket.assignee_id = actor.id
-        if data.resolve:
-            ticket.status, ticket.resolved_at, ticket.resolved_by_id = HelpStatus.RESOLVED, now, actor.id
-        elif ticket.status is HelpStatus.OPEN:
-            ticket.status = HelpStatus.ASSIGNED
-        ticket.updated_at = now
-        s.flush()
-        record(s, actor, "resolve" if data.resolve else "answer", "help_request", ticket.id, before=before,
-               after=snapshot(ticket, TICKET_FIELDS), at=now)
+        ticket = db.load(s, HelpRequest, help_id, expected_version)
+        with audit.change(s, actor, "resolve" if data.resolve else "answer", "help_request", ticket, TICKET_FIELDS,
+                          at=now):
+            if data.answer:
+                ticket.answer = data.answer
+                if ticket.first_answered_at is None:
+                    ticket.first_answered_at = now
+            if ticket.assignee_id is None:
+                ticket.assignee_id = actor.id
+            if data.resolve:
+                ticket.status, ticket.resolved_at, ticket.resolved_by_id = HelpStatus.RESOLVED, now, actor.id
+            elif ticket.status is HelpStatus.OPEN:
+                ticket.status = HelpStatus.ASSIGNED
+            ticket.updated_at = now
 
 
 def treat(actor: Actor, help_id: int, data: HelpTicketIn, expected_version: int | None = None,
@@ -158,25 +149,20 @@ def treat(actor: Actor, help_id: int, data: HelpTicketIn, expected_version: int 
     require_staff(actor)
     now = now or now_utc()
     with db.transaction() as s:
-        ticket = _ticket(s, help_id, expected_version)
-        coach = s.get(User, data.assignee_id)
-        if coach is None or not coach.active or coach.role not in (GlobalRole.COACH, GlobalRole.ADMIN):
-            raise NotFound(t("help.not_a_coach"))
-        before = snapshot(ticket, TICKET_FIELDS)
-        was_resolved = ticket.status is HelpStatus.RESOLVED
-        ticket.assignee_id = coach.id
-        if data.answer and data.answer != ticket.answer and ticket.first_answered_at is None:
-            ticket.first_answered_at = now
-        ticket.answer = data.answer
-        if data.status == "resolved":
-            if not was_resolved:
-                ticket.status, ticket.resolved_at, ticket.resolved_by_id = HelpStatus.RESOLVED, now, actor.id
-        else:
-            ticket.status, ticket.resolved_at, ticket.resolved_by_id = HelpStatus.ASSIGNED, None, None
-        ticket.updated_at = now
-        s.flush()
-        record(s, actor, "treat", "help_request", ticket.id, before=before, after=snapshot(ticket, TICKET_FIELDS),
-               at=now)
+        ticket = db.load(s, HelpRequest, help_id, expected_version)
+        coach = _require_coach(s, data.assignee_id)
+        with audit.change(s, actor, "treat", "help_request", ticket, TICKET_FIELDS, at=now):
+            was_resolved = ticket.status is HelpStatus.RESOLVED
+            ticket.assignee_id = coach.id
+            if data.answer and data.answer != ticket.answer and ticket.first_answered_at is None:
+                ticket.first_answered_at = now
+            ticket.answer = data.answer
+            if data.status == "resolved":
+                if not was_resolved:
+                    ticket.status, ticket.resolved_at, ticket.resolved_by_id = HelpStatus.RESOLVED, now, actor.id
+            else:
+                ticket.status, ticket.resolved_at, ticket.resolved_by_id = HelpStatus.ASSIGNED, None, None
+            ticket.updated_at = now
 
 
 def reopen(actor: Actor, help_id: int, expected_version: int | None = None, now: dt.datetime | None = None) -> None:
@@ -184,14 +170,11 @@ def reopen(actor: Actor, help_id: int, expected_version: int | None = None, now:
     require_staff(actor)
     now = now or now_utc()
     with db.transaction() as s:
-        ticket = _ticket(s, help_id, expected_version)
-        before = snapshot(ticket, TICKET_FIELDS)
-        ticket.status = HelpStatus.ASSIGNED if ticket.assignee_id else HelpStatus.OPEN
-        ticket.resolved_at = ticket.resolved_by_id = None
-        ticket.updated_at = now
-        s.flush()
-        record(s, actor, "reopen", "help_request", ticket.id, before=before, after=snapshot(ticket, TICKET_FIELDS),
-               at=now)
+        ticket = db.load(s, HelpRequest, help_id, expected_version)
+        with audit.change(s, actor, "reopen", "help_request", ticket, TICKET_FIELDS, at=now):
+            ticket.status = HelpStatus.ASSIGNED if ticket.assignee_id else HelpStatus.OPEN
+            ticket.resolved_at = ticket.resolved_by_id = None
+            ticket.updated_at = now
 
 
 class ResponseTimes(BaseModel):

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
 
-from lib import db
-from lib.audit import record, snapshot
+from lib import audit, db
+from lib.audit import record
 from lib.auth import NO_PASSWORD, hash_password
-from lib.errors import Conflict, NotFound, StaleEdit
+from lib.errors import Conflict, NotFound
 from lib.i18n import t
 from lib.models import Administration, Defi, LoginThrottle, Membership, PhaseTemplate, Promotion, User
 from lib.permissions import Actor, require_account_manager, require_staff
@@ -19,6 +18,7 @@ from lib.schemas import DefiIn, MembershipIn, MembershipsIn, PasswordIn, Promoti
 from lib.text import fold
 
 USER_FIELDS = ["login", "display_name", "email", "role", "active"]
+MEMBERSHIP_FIELDS = ["user_id", "defi_id", "role"]
 
 
 def list_users(actor: Actor, search: str = "") -> pd.DataFrame:
@@ -42,22 +42,11 @@ def create_user(actor: Actor, data: UserIn) -> int:
     with db.transaction() as s:
         if s.scalar(select(User.id).where(User.login == data.login)):
             raise Conflict(t("admin.users.duplicate_login", login=data.login))
-        user = User(login=data.login, display_name=data.display_name, email=data.email, role=data.role,
-                    password_hash=hash_password(data.password) if data.password else NO_PASSWORD,
-                    active=True)
-        s.add(user)
-        s.flush()
-        record(s, actor, "create", "user", user.id, after=snapshot(user, USER_FIELDS))
+        with audit.change(s, actor, "create", "user", None, USER_FIELDS) as change:
+            user = change.add(User(login=data.login, display_name=data.display_name, email=data.email,
+                                   role=data.role, active=True,
+                                   password_hash=hash_password(data.password) if data.password else NO_PASSWORD))
         return user.id
-
-
-def _load_user(s: Session, user_id: int, expected_version: int | None) -> User:
-    user = s.get(User, user_id)
-    if user is None:
-        raise NotFound(t("error.not_found"))
-    if expected_version is not None and user.version != expected_version:
-        raise StaleEdit()
-    return user
 
 
 def update_user(actor: Actor, user_id: int, data: UserIn, active: bool, expected_version: int) -> None:
@@ -67,24 +56,22 @@ def update_user(actor: Actor, user_id: int, data: UserIn, active: bool, expected
     if user_id == actor.id and not active:
         raise Conflict(t("admin.users.cannot_deactivate_self"))
     with db.transaction() as s:
-        user = _load_user(s, user_id, expected_version)
+        user = db.load(s, User, user_id, expected_version)
         require_account_manager(actor, user.role, data.role)
         if s.scalar(select(User.id).where(User.login == data.login, User.id != user_id)):
             raise Conflict(t("admin.users.duplicate_login", login=data.login))
-        before = snapshot(user, USER_FIELDS)
-        if user.role != data.role or (user.active and not active):
-            user.session_epoch += 1
-        user.login, user.display_name, user.email = data.login, data.display_name, data.email
-        user.role, user.active = data.role, active
-        s.flush()
-        record(s, actor, "update", "user", user.id, before=before, after=snapshot(user, USER_FIELDS))
+        with audit.change(s, actor, "update", "user", user, USER_FIELDS):
+            if user.role != data.role or (user.active and not active):
+                user.session_epoch += 1
+            user.login, user.display_name, user.email = data.login, data.display_name, data.email
+            user.role, user.active = data.role, active
 
 
 def reset_password(actor: Actor, user_id: int, data: PasswordIn) -> None:
     """A new password, which ends the user's sessions and lifts locks left by failed logins."""
     require_staff(actor)
     with db.transaction() as s:
-        user = _load_user(s, user_id, None)
+        user = db.load(s, User, user_id)
         require_account_manager(actor, user.role)
         user.password_hash = hash_password(data.password)
         user.session_epoch += 1
@@ -108,16 +95,12 @@ def list_memberships(actor: Actor, promotion_id: int) -> pd.DataFrame:
 def add_membership(actor: Actor, data: MembershipIn) -> int:
     require_staff(actor)
     with db.transaction() as s:
-        user, defi = s.get(User, data.user_id), s.get(Defi, data.defi_id)
-        if user is None or defi is None:
-            raise NotFound(t("error.not_found"))
+        user, defi = db.load(s, User, data.user_id), db.load(s, Defi, data.defi_id)
         if s.scalar(select(Membership.id).where(Membership.user_id == user.id, Membership.defi_id == defi.id)):
             raise Conflict(t("admin.memberships.duplicate"))
-        membership = Membership(user_id=user.id, defi_id=defi.id, role=data.role, created_by_id=actor.id)
-        s.add(membership)
-        s.flush()
-        record(s, actor, "create", "membership", membership.id,
-               after={"user_id": user.id, "defi_id": defi.id, "role": data.role.value})
+        with audit.change(s, actor, "create", "membership", None, MEMBERSHIP_FIELDS) as change:
+            membership = change.add(Membership(user_id=user.id, defi_id=defi.id, role=data.role,
+                                               created_by_id=actor.id))
         return membership.id
 
 
@@ -126,9 +109,9 @@ def add_memberships(actor: Actor, data: MembershipsIn) -> list[int]:
     already on the team, none (the refusal names who)."""
     require_staff(actor)
     with db.transaction() as s:
-        defi = s.get(Defi, data.defi_id)
+        defi = db.load(s, Defi, data.defi_id)
         people = s.scalars(select(User).where(User.id.in_(data.user_ids))).all()
-        if defi is None or len(people) != len(data.user_ids):
+        if len(people) != len(data.user_ids):
             raise NotFound(t("error.not_found"))
         already = s.scalars(select(User.display_name).join(Membership, Membership.user_id == User.id)
                             .where(Membership.defi_id == defi.id, User.id.in_(data.user_ids))
@@ -137,11 +120,9 @@ def add_memberships(actor: Actor, data: MembershipsIn) -> list[int]:
             raise Conflict(t("admin.memberships.duplicates", names=", ".join(already)))
         ids = []
         for user in sorted(people, key=lambda u: data.user_ids.index(u.id)):
-            membership = Membership(user_id=user.id, defi_id=defi.id, role=data.role, created_by_id=actor.id)
-            s.add(membership)
-            s.flush()
-            record(s, actor, "create", "membership", membership.id,
-                   after={"user_id": user.id, "defi_id": defi.id, "role": data.role.value})
+            with audit.change(s, actor, "create", "membership", None, MEMBERSHIP_FIELDS) as change:
+                membership = change.add(Membership(user_id=user.id, defi_id=defi.id, role=data.role,
+                                                   created_by_id=actor.id))
             ids.append(membership.id)
         return ids
 
@@ -149,12 +130,9 @@ def add_memberships(actor: Actor, data: MembershipsIn) -> list[int]:
 def remove_membership(actor: Actor, membership_id: int) -> None:
     require_staff(actor)
     with db.transaction() as s:
-        membership = s.get(Membership, membership_id)
-        if membership is None:
-            raise NotFound(t("error.not_found"))
-        before = {"user_id": membership.user_id, "defi_id": membership.defi_id, "role": membership.role.value}
-        s.delete(membership)
-        record(s, actor, "delete", "membership", membership_id, before=before)
+        membership = db.load(s, Membership, membership_id)
+        with audit.change(s, actor, "delete", "membership", membership, MEMBERSHIP_FIELDS):
+            s.delete(membership)
 
 
 def create_promotion(actor: Actor, data: PromotionIn) -> int:
@@ -163,12 +141,10 @@ def create_promotion(actor: Actor, data: PromotionIn) -> int:
     with db.transaction() as s:
         if s.scalar(select(Promotion.id).where(Promotion.name == data.name)):
             raise Conflict(t("admin.promotions.duplicate", name=data.name))
-        promotion = Promotion(name=data.name, start_date=data.start_date, months=data.months,
-                              created_by_id=actor.id)
-        promotion.phase_templates = [PhaseTemplate(created_by_id=actor.id, **phase) for phase in DEFAULT_PHASES]
-        s.add(promotion)
-        s.flush()
-        record(s, actor, "create", "promotion", promotion.id, after=snapshot(promotion, ["name", "start_date"]))
+        with audit.change(s, actor, "create", "promotion", None, ["name", "start_date"]) as change:
+            promotion = change.add(Promotion(name=data.name, start_date=data.start_date, months=data.months,
+                                             created_by_id=actor.id))
+            promotion.phase_templates = [PhaseTemplate(created_by_id=actor.id, **phase) for phase in DEFAULT_PHASES]
         return promotion.id
 
 
@@ -176,9 +152,7 @@ def create_defi(actor: Actor, data: DefiIn) -> int:
     """A new défi in a promotion, its administration created on first use, its phases planned."""
     require_staff(actor)
     with db.transaction() as s:
-        promotion = s.get(Promotion, data.promotion_id)
-        if promotion is None:
-            raise NotFound(t("error.not_found"))
+        promotion = db.load(s, Promotion, data.promotion_id)
         duplicate = s.scalar(select(Defi.id).where(Defi.promotion_id == promotion.id,
                                                    func.lower(Defi.name) == data.name.lower()))
         if duplicate:
@@ -188,10 +162,9 @@ def create_defi(actor: Actor, data: DefiIn) -> int:
             administration = Administration(name=data.administration, created_by_id=actor.id)
             s.add(administration)
             s.flush()
-        defi = Defi(promotion_id=promotion.id, administration_id=administration.id, name=data.name,
-                    description=data.description, created_by_id=actor.id)
-        s.add(defi)
-        s.flush()
-        create_defi_phases(s, defi, promotion)
-        record(s, actor, "create", "defi", defi.id, after=snapshot(defi, ["name", "promotion_id"]))
+        with audit.change(s, actor, "create", "defi", None, ["name", "promotion_id"]) as change:
+            defi = change.add(Defi(promotion_id=promotion.id, administration_id=administration.id, name=data.name,
+                                   description=data.description, created_by_id=actor.id))
+            s.flush()
+            create_defi_phases(s, defi, promotion)
         return defi.id
