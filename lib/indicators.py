@@ -16,10 +16,10 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lib import db, formats
-from lib.audit import record, snapshot
+from lib import audit, db, formats
+from lib.audit import snapshot
 from lib.clock import now_utc
-from lib.errors import Conflict, NotFound, StaleEdit
+from lib.errors import Conflict, NotFound
 from lib.i18n import t
 from lib.models import Defi, Indicator, IndicatorTheme, Measurement, Promotion
 from lib.permissions import Action, Actor, allowed, require
@@ -138,50 +138,41 @@ def _today(s: Session, defi_id: int, now: dt.datetime | None) -> dt.date:
     return (now or now_utc()).astimezone(ZoneInfo(tz)).date()
 
 
-def _load_indicator(s: Session, actor: Actor, indicator_id: int, expected_version: int | None) -> Indicator:
-    """The indicator, if the actor may change it and nobody changed it since the form opened."""
-    indicator = s.get(Indicator, indicator_id)
-    if indicator is None:
-        raise NotFound(t("error.not_found"))
-    require(s, actor, Action.WRITE_INDICATORS, indicator.defi_id)
-    if expected_version is not None and indicator.version != expected_version:
-        raise StaleEdit()
-    return indicator
+def _measurement_defi(measurement: Measurement) -> int:
+    return measurement.indicator.defi_id
 
 
 def create_indicator(actor: Actor, defi_id: int, data: IndicatorIn) -> int:
     """A new indicator of the défi, written by one of its EIGs or a coach."""
     with db.transaction() as s:
         require(s, actor, Action.WRITE_INDICATORS, defi_id)
-        indicator = Indicator(defi_id=defi_id, theme=data.theme, name=data.name, unit=data.unit,
-                              baseline=data.baseline, target=data.target, created_by_id=actor.id)
-        s.add(indicator)
-        s.flush()
-        record(s, actor, "create", "indicator", indicator.id, after=snapshot(indicator, INDICATOR_FIELDS))
+        with audit.change(s, actor, "create", "indicator", None, INDICATOR_FIELDS) as change:
+            indicator = change.add(Indicator(defi_id=defi_id, theme=data.theme, name=data.name, unit=data.unit,
+                                             baseline=data.baseline, target=data.target, created_by_id=actor.id))
         return indicator.id
 
 
 def update_indicator(actor: Actor, indicator_id: int, data: IndicatorIn, expected_version: int) -> None:
     """Change an indicator's theme, name, unit, baseline or target; a stale form is refused."""
     with db.transaction() as s:
-        indicator = _load_indicator(s, actor, indicator_id, expected_version)
-        before = snapshot(indicator, INDICATOR_FIELDS)
-        indicator.theme, indicator.name, indicator.unit = data.theme, data.name, data.unit
-        indicator.baseline, indicator.target = data.baseline, data.target
-        s.flush()
-        record(s, actor, "update", "indicator", indicator.id, before=before,
-               after=snapshot(indicator, INDICATOR_FIELDS))
+        indicator = db.load(s, Indicator, indicator_id, expected_version, actor=actor, action=Action.WRITE_INDICATORS)
+        with audit.change(s, actor, "update", "indicator", indicator, INDICATOR_FIELDS):
+            indicator.theme, indicator.name, indicator.unit = data.theme, data.name, data.unit
+            indicator.baseline, indicator.target = data.baseline, data.target
 
 
 def delete_indicator(actor: Actor, indicator_id: int, expected_version: int) -> None:
     """Delete an indicator and its measurements (kept in the audit trail)."""
     with db.transaction() as s:
-        indicator = _load_indicator(s, actor, indicator_id, expected_version)
-        before = {**snapshot(indicator, INDICATOR_FIELDS),
-                  "measurements": [snapshot(m, ["measured_on", "value"]) for m in indicator.measurements]}
-        s.delete(indicator)
-        s.flush()
-        record(s, actor, "delete", "indicator", indicator_id, before=before)
+        indicator = db.load(s, Indicator, indicator_id, expected_version, actor=actor, action=Action.WRITE_INDICATORS)
+        with audit.change(s, actor, "delete", "indicator", indicator, _with_measurements):
+            s.delete(indicator)
+
+
+def _with_measurements(indicator: Indicator) -> dict:
+    """A deleted indicator takes its measurements along: the audit trail keeps them."""
+    return {**snapshot(indicator, INDICATOR_FIELDS),
+            "measurements": [snapshot(m, ["measured_on", "value"]) for m in indicator.measurements]}
 
 
 def _check_measurement(s: Session, indicator: Indicator, data: MeasurementIn, now: dt.datetime | None,
@@ -197,44 +188,27 @@ def _check_measurement(s: Session, indicator: Indicator, data: MeasurementIn, no
 def add_measurement(actor: Actor, indicator_id: int, data: MeasurementIn, now: dt.datetime | None = None) -> int:
     """A dated value of the indicator: one per date, never in the future."""
     with db.transaction() as s:
-        indicator = _load_indicator(s, actor, indicator_id, None)
+        indicator = db.load(s, Indicator, indicator_id, actor=actor, action=Action.WRITE_INDICATORS)
         _check_measurement(s, indicator, data, now)
-        measurement = Measurement(indicator_id=indicator.id, measured_on=data.measured_on, value=data.value,
-                                  created_by_id=actor.id)
-        s.add(measurement)
-        s.flush()
-        record(s, actor, "create", "measurement", measurement.id,
-               after=snapshot(measurement, MEASUREMENT_FIELDS))
+        with audit.change(s, actor, "create", "measurement", None, MEASUREMENT_FIELDS) as change:
+            measurement = change.add(Measurement(indicator_id=indicator.id, measured_on=data.measured_on,
+                                                 value=data.value, created_by_id=actor.id))
         return measurement.id
-
-
-def _load_measurement(s: Session, actor: Actor, measurement_id: int, expected_version: int) -> tuple[
-        Measurement, Indicator]:
-    measurement = s.get(Measurement, measurement_id)
-    if measurement is None:
-        raise NotFound(t("error.not_found"))
-    indicator = _load_indicator(s, actor, measurement.indicator_id, None)
-    if measurement.version != expected_version:
-        raise StaleEdit()
-    return measurement, indicator
 
 
 def update_measurement(actor: Actor, measurement_id: int, data: MeasurementIn, expected_version: int,
                        now: dt.datetime | None = None) -> None:
     with db.transaction() as s:
-        measurement, indicator = _load_measurement(s, actor, measurement_id, expected_version)
-        _check_measurement(s, indicator, data, now, measurement_id)
-        before = snapshot(measurement, MEASUREMENT_FIELDS)
-        measurement.measured_on, measurement.value = data.measured_on, data.value
-        s.flush()
-        record(s, actor, "update", "measurement", measurement.id, before=before,
-               after=snapshot(measurement, MEASUREMENT_FIELDS))
+        measurement = db.load(s, Measurement, measurement_id, expected_version, actor=actor,
+                              action=Action.WRITE_INDICATORS, defi=_measurement_defi)
+        _check_measurement(s, measurement.indicator, data, now, measurement_id)
+        with audit.change(s, actor, "update", "measurement", measurement, MEASUREMENT_FIELDS):
+            measurement.measured_on, measurement.value = data.measured_on, data.value
 
 
 def delete_measurement(actor: Actor, measurement_id: int, expected_version: int) -> None:
     with db.transaction() as s:
-        measurement, _ = _load_measurement(s, actor, measurement_id, expected_version)
-        before = snapshot(measurement, MEASUREMENT_FIELDS)
-        s.delete(measurement)
-        s.flush()
-        record(s, actor, "delete", "measurement", measurement_id, before=before)
+        measurement = db.load(s, Measurement, measurement_id, expected_version, actor=actor,
+                              action=Action.WRITE_INDICATORS, defi=_measurement_defi)
+        with audit.change(s, actor, "delete", "measurement", measurement, MEASUREMENT_FIELDS):
+            s.delete(measurement)

@@ -17,14 +17,14 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Select, case, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
-from lib import db
-from lib.audit import record, snapshot
+from lib import audit, db
+from lib.audit import snapshot
 from lib.clock import now_utc
-from lib.errors import NotFound, StaleEdit
+from lib.errors import NotFound
 from lib.exports import csv_bytes
 from lib.i18n import t
 from lib.models import Category, Defi, DefiRole, LogEntry, LogEntryCategory, Membership, Promotion, User
-from lib.permissions import Action, Actor, Capacity, require, require_owner
+from lib.permissions import Action, Actor, Capacity, require
 from lib.programme import CATEGORY_LABELS
 from lib.schemas import LogEntryIn
 from lib.text import fold
@@ -188,60 +188,50 @@ def add_entry(actor: Actor, defi_id: int, data: LogEntryIn, now: dt.datetime | N
     with db.transaction() as s:
         require(s, actor, Action.WRITE_JOURNAL, defi_id)
         _check_date(data.done_on, now, s, defi_id)
-        entry = LogEntry(defi_id=defi_id, author_id=actor.id, created_by_id=actor.id, done_on=data.done_on,
-                         livrable=data.livrable, tache=data.tache, news=data.news,
-                         search_text=search_text(data.livrable, data.tache),
-                         categories=[LogEntryCategory(category=c) for c in data.categories])
-        s.add(entry)
-        s.flush()
-        record(s, actor, "create", "log_entry", entry.id, after=_snapshot(entry, data.categories))
+        with audit.change(s, actor, "create", "log_entry", None, _snapshot) as change:
+            entry = change.add(LogEntry(defi_id=defi_id, author_id=actor.id, created_by_id=actor.id,
+                                        done_on=data.done_on, livrable=data.livrable, tache=data.tache,
+                                        news=data.news, search_text=search_text(data.livrable, data.tache),
+                                        categories=[LogEntryCategory(category=c) for c in data.categories]))
         return entry.id
 
 
-def _snapshot(entry: LogEntry, categories: list[Category]) -> dict:
-    return {**snapshot(entry, ENTRY_FIELDS), "categories": category_letters(categories)}
+def _snapshot(entry: LogEntry) -> dict:
+    return {**snapshot(entry, ENTRY_FIELDS), "categories": category_letters([c.category for c in entry.categories])}
 
 
-def _load_for_write(s: Session, actor: Actor, entry_id: int, expected_version: int) -> LogEntry:
-    """The entry, if the actor may change it and nobody changed it since the form opened."""
-    entry = s.get(LogEntry, entry_id)
-    if entry is None:
-        raise NotFound(t("error.not_found"))
-    cap = require(s, actor, Action.WRITE_JOURNAL, entry.defi_id)
-    require_owner(actor, cap, entry.author_id)
-    if entry.version != expected_version:
-        raise StaleEdit()
-    return entry
+def _author(entry: LogEntry) -> int | None:
+    """EIGs change their own entries only (coaches any)."""
+    return entry.author_id
 
 
 def update_entry(actor: Actor, entry_id: int, data: LogEntryIn, expected_version: int,
                  now: dt.datetime | None = None) -> None:
     """Edit an entry: EIGs their own, coaches any; a stale form is refused, nothing overwritten."""
     with db.transaction() as s:
-        entry = _load_for_write(s, actor, entry_id, expected_version)
+        entry = db.load(s, LogEntry, entry_id, expected_version, actor=actor, action=Action.WRITE_JOURNAL,
+                        owner=_author)
         _check_date(data.done_on, now, s, entry.defi_id)
-        before = _snapshot(entry, [c.category for c in entry.categories])
-        entry.done_on, entry.livrable, entry.tache, entry.news = data.done_on, data.livrable, data.tache, data.news
-        entry.search_text = search_text(data.livrable, data.tache)
-        current = {c.category: c for c in entry.categories}
-        for category in set(current) - set(data.categories):
-            entry.categories.remove(current[category])
-        for category in data.categories:
-            if category not in current:
-                entry.categories.append(LogEntryCategory(category=category))
-        # Bump the version even when only the categories changed (another table).
-        entry.updated_at = now_utc()
-        s.flush()
-        record(s, actor, "update", "log_entry", entry.id, before=before, after=_snapshot(entry, data.categories))
+        with audit.change(s, actor, "update", "log_entry", entry, _snapshot):
+            entry.done_on, entry.livrable, entry.tache, entry.news = (data.done_on, data.livrable, data.tache,
+                                                                      data.news)
+            entry.search_text = search_text(data.livrable, data.tache)
+            current = {c.category: c for c in entry.categories}
+            for category in set(current) - set(data.categories):
+                entry.categories.remove(current[category])
+            for category in data.categories:
+                if category not in current:
+                    entry.categories.append(LogEntryCategory(category=category))
+            # Bump the version even when only the categories changed (another table).
+            entry.updated_at = now_utc()
 
 
 def delete_entry(actor: Actor, entry_id: int, expected_version: int) -> None:
     with db.transaction() as s:
-        entry = _load_for_write(s, actor, entry_id, expected_version)
-        before = _snapshot(entry, [c.category for c in entry.categories])
-        s.delete(entry)
-        s.flush()
-        record(s, actor, "delete", "log_entry", entry_id, before=before)
+        entry = db.load(s, LogEntry, entry_id, expected_version, actor=actor, action=Action.WRITE_JOURNAL,
+                        owner=_author)
+        with audit.change(s, actor, "delete", "log_entry", entry, _snapshot):
+            s.delete(entry)
 
 
 # --- Aggregations for the charts (in SQL) ---------------------------------------------------
