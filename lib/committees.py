@@ -11,10 +11,10 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lib import db
-from lib.audit import record, snapshot
+from lib import audit, db
+from lib.audit import snapshot
 from lib.clock import local_format, now_utc, today_local
-from lib.errors import Conflict, NotFound, StaleEdit
+from lib.errors import Conflict, NotFound
 from lib.i18n import t
 from lib.models import (
     ActionStatus,
@@ -31,7 +31,7 @@ from lib.models import (
     ReportStatus,
     User,
 )
-from lib.permissions import Action, Actor, Capacity, require, require_owner
+from lib.permissions import Action, Actor, Capacity, require
 from lib.schemas import CommitteeActionIn, CommitteeNotesIn, CommitteeScheduleIn, ReportIn
 
 AXES = ["entrepreneuriat", "innovation", "transformation"]
@@ -134,17 +134,25 @@ def is_overdue(status: ActionStatus, due_on: dt.date, today: dt.date) -> bool:
 # --- Loading helpers ----------------------------------------------------------------------------
 
 
+def _committee_defi(committee: Committee) -> int:
+    return committee.defi_phase.defi_id
+
+
 def _load_committee(s: Session, committee_id: int) -> tuple[Committee, int]:
-    row = s.execute(select(Committee, DefiPhase.defi_id).join(DefiPhase, DefiPhase.id == Committee.defi_phase_id)
-                    .where(Committee.id == committee_id)).first()
-    if row is None:
-        raise NotFound(t("error.not_found"))
-    return row[0], row[1]
+    committee = db.load(s, Committee, committee_id)
+    return committee, _committee_defi(committee)
 
 
-def _check_version(obj: object, expected_version: int) -> None:
-    if obj.version != expected_version:
-        raise StaleEdit()
+def _action_defi(action: CommitteeAction) -> int:
+    return action.committee.defi_phase.defi_id
+
+
+def _owner(action: CommitteeAction) -> int | None:
+    return action.owner_id
+
+
+def _with_participants(committee: Committee) -> dict:
+    return {**snapshot(committee, SCHEDULE_FIELDS), "participants": sorted({p.user_id for p in committee.participants})}
 
 
 def _members(s: Session, defi_id: int) -> dict[int, tuple[str, DefiRole]]:
@@ -212,19 +220,13 @@ def schedule_committee(actor: Actor, defi_phase_id: int, data: CommitteeSchedule
     """A coach schedules the committee closing one phase of one défi (one per phase)."""
     now = now or now_utc()
     with db.transaction() as s:
-        phase = s.get(DefiPhase, defi_phase_id)
-        if phase is None:
-            raise NotFound(t("error.not_found"))
-        require(s, actor, Action.WRITE_COMMITTEE, phase.defi_id)
+        phase = db.load(s, DefiPhase, defi_phase_id, actor=actor, action=Action.WRITE_COMMITTEE)
         if s.scalar(select(Committee.id).where(Committee.defi_phase_id == phase.id)):
             raise Conflict(t("committees.schedule.exists"))
-        committee = Committee(defi_phase_id=phase.id, scheduled_at=data.scheduled_at, guests=data.guests,
-                              created_by_id=actor.id)
-        s.add(committee)
-        _set_participants(s, committee, phase.defi_id, data.participant_ids)
-        s.flush()
-        after = {**snapshot(committee, SCHEDULE_FIELDS), "participants": sorted(set(data.participant_ids))}
-        record(s, actor, "schedule", "committee", committee.id, before={}, after=after, at=now)
+        with audit.change(s, actor, "schedule", "committee", None, _with_participants, at=now, diff=True) as change:
+            committee = change.add(Committee(defi_phase_id=phase.id, scheduled_at=data.scheduled_at,
+                                             guests=data.guests, created_by_id=actor.id))
+            _set_participants(s, committee, phase.defi_id, data.participant_ids)
         return committee.id
 
 
@@ -232,28 +234,12 @@ def update_schedule(actor: Actor, committee_id: int, data: CommitteeScheduleIn, 
                     now: dt.datetime | None = None) -> None:
     now = now or now_utc()
     with db.transaction() as s:
-        committee, defi_id = _load_committee(s, committee_id)
-        require(s, actor, Action.WRITE_COMMITTEE, defi_id)
-        _check_version(committee, expected_version)
-        before = {**snapshot(committee, SCHEDULE_FIELDS),
-                  "participants": sorted(p.user_id for p in committee.participants)}
-        committee.scheduled_at, committee.guests = data.scheduled_at, data.guests
-        _set_participants(s, committee, defi_id, data.participant_ids)
-        committee.updated_at = now  # bumps the version even if only participants changed
-        s.flush()
-        after = {**snapshot(committee, SCHEDULE_FIELDS), "participants": sorted(set(data.participant_ids))}
-        _record_changes(s, actor, "schedule", committee.id, before, after, at=now)
-
-
-def _record_changes(s: Session, actor: Actor, action: str, committee_id: int, before: dict, after: dict,
-                    at: dt.datetime | None = None) -> bool:
-    """Record only the fields that changed: the version history names them."""
-    changed = [k for k in after if before.get(k) != after.get(k)]
-    if not changed:
-        return False
-    record(s, actor, action, "committee", committee_id, before={k: before.get(k) for k in changed},
-           after={k: after[k] for k in changed}, at=at)
-    return True
+        committee = db.load(s, Committee, committee_id, expected_version, actor=actor,
+                            action=Action.WRITE_COMMITTEE, defi=_committee_defi)
+        with audit.change(s, actor, "schedule", "committee", committee, _with_participants, at=now, diff=True):
+            committee.scheduled_at, committee.guests = data.scheduled_at, data.guests
+            _set_participants(s, committee, _committee_defi(committee), data.participant_ids)
+            committee.updated_at = now  # bumps the version even if only participants changed
 
 
 # --- Reading a committee ---------------------------------------------------------------------------
@@ -304,43 +290,27 @@ def save_notes(actor: Actor, committee_id: int, data: CommitteeNotesIn, expected
     Returns False when nothing changed (no new version)."""
     now = now or now_utc()
     with db.transaction() as s:
-        committee, defi_id = _load_committee(s, committee_id)
-        require(s, actor, Action.WRITE_COMMITTEE, defi_id)
-        _check_version(committee, expected_version)
-        before = snapshot(committee, NOTES_FIELDS)
-        after = data.model_dump()
-        if before == after:
+        committee = db.load(s, Committee, committee_id, expected_version, actor=actor,
+                            action=Action.WRITE_COMMITTEE, defi=_committee_defi)
+        if snapshot(committee, NOTES_FIELDS) == data.model_dump():
             return False
-        for field, value in after.items():
-            setattr(committee, field, value)
-        s.flush()
-        return _record_changes(s, actor, "notes", committee.id, before, after, at=now)
+        with audit.change(s, actor, "notes", "committee", committee, NOTES_FIELDS, at=now, diff=True) as change:
+            for field, value in data.model_dump().items():
+                setattr(committee, field, value)
+        return change.recorded
 
 
 def add_action(actor: Actor, committee_id: int, data: CommitteeActionIn) -> int:
     """A decided action: its owner is one of the défi's EIGs or porteurs, or a coach."""
     with db.transaction() as s:
-        committee, defi_id = _load_committee(s, committee_id)
-        require(s, actor, Action.WRITE_COMMITTEE, defi_id)
-        if data.owner_id not in _owner_candidates(s, defi_id):
+        committee = db.load(s, Committee, committee_id, actor=actor, action=Action.WRITE_COMMITTEE,
+                            defi=_committee_defi)
+        if data.owner_id not in _owner_candidates(s, _committee_defi(committee)):
             raise Conflict(t("committees.actions.bad_owner"))
-        action = CommitteeAction(committee_id=committee.id, description=data.description, owner_id=data.owner_id,
-                                 due_on=data.due_on, created_by_id=actor.id)
-        s.add(action)
-        s.flush()
-        record(s, actor, "create", "committee_action", action.id,
-               after={"committee_id": committee.id, **snapshot(action, ACTION_FIELDS)})
+        with audit.change(s, actor, "create", "committee_action", None, ["committee_id", *ACTION_FIELDS]) as change:
+            action = change.add(CommitteeAction(committee_id=committee.id, description=data.description,
+                                                owner_id=data.owner_id, due_on=data.due_on, created_by_id=actor.id))
         return action.id
-
-
-def _load_action(s: Session, action_id: int) -> tuple[CommitteeAction, int]:
-    row = s.execute(select(CommitteeAction, DefiPhase.defi_id)
-                    .join(Committee, Committee.id == CommitteeAction.committee_id)
-                    .join(DefiPhase, DefiPhase.id == Committee.defi_phase_id)
-                    .where(CommitteeAction.id == action_id)).first()
-    if row is None:
-        raise NotFound(t("error.not_found"))
-    return row[0], row[1]
 
 
 def set_action_status(actor: Actor, action_id: int, status: ActionStatus, expected_version: int,
@@ -348,19 +318,14 @@ def set_action_status(actor: Actor, action_id: int, status: ActionStatus, expect
     """The owner (EIG or porteur) updates their own action; coaches update any."""
     now = now or now_utc()
     with db.transaction() as s:
-        action, defi_id = _load_action(s, action_id)
-        cap = require(s, actor, Action.READ_COMMITTEE, defi_id)
-        if cap != Capacity.STAFF:
-            require(s, actor, Action.UPDATE_OWN_ACTION, defi_id)
-            require_owner(actor, cap, action.owner_id)
-        _check_version(action, expected_version)
+        # Staff update any action; the others (UPDATE_OWN_ACTION) only their own.
+        action = db.load(s, CommitteeAction, action_id, expected_version, actor=actor,
+                         action=Action.READ_COMMITTEE if actor.is_staff else Action.UPDATE_OWN_ACTION,
+                         defi=_action_defi, owner=_owner)
         if action.status == status:
             return
-        before = {"status": action.status.value}
-        action.status = ActionStatus(status)
-        s.flush()
-        record(s, actor, "status", "committee_action", action.id, before=before, after={"status": action.status.value},
-               at=now)
+        with audit.change(s, actor, "status", "committee_action", action, ["status"], at=now):
+            action.status = ActionStatus(status)
 
 
 # --- The rapport d'évaluation -------------------------------------------------------------------------
@@ -371,13 +336,11 @@ def save_report(actor: Actor, committee_id: int, data: ReportIn, expected_versio
     """A coach drafts (or, once published, amends) the report; each version is kept."""
     now = now or now_utc()
     with db.transaction() as s:
-        committee, defi_id = _load_committee(s, committee_id)
-        require(s, actor, Action.WRITE_REPORT, defi_id)
-        _check_version(committee, expected_version)
-        before = snapshot(committee, REPORT_FIELDS)
-        committee.report_text = data.text
-        s.flush()
-        return _record_changes(s, actor, "report", committee.id, before, snapshot(committee, REPORT_FIELDS), at=now)
+        committee = db.load(s, Committee, committee_id, expected_version, actor=actor, action=Action.WRITE_REPORT,
+                            defi=_committee_defi)
+        with audit.change(s, actor, "report", "committee", committee, REPORT_FIELDS, at=now, diff=True) as change:
+            committee.report_text = data.text
+        return change.recorded
 
 
 def draft_report(actor: Actor, committee_id: int, today: dt.date | None = None) -> str:
@@ -419,19 +382,16 @@ def publish_report(actor: Actor, committee_id: int, expected_version: int, now: 
     committee has met, and only a report with some text."""
     now = now or now_utc()
     with db.transaction() as s:
-        committee, defi_id = _load_committee(s, committee_id)
-        require(s, actor, Action.WRITE_REPORT, defi_id)
-        _check_version(committee, expected_version)
+        committee = db.load(s, Committee, committee_id, expected_version, actor=actor, action=Action.WRITE_REPORT,
+                            defi=_committee_defi)
         if committee.report_status == ReportStatus.PUBLISHED:
             raise Conflict(t("committees.report.already_published"))
         if not committee.report_text.strip():
             raise Conflict(t("committees.report.empty"))
         if now < committee.scheduled_at:
             raise Conflict(t("committees.report.too_early"))
-        committee.report_status, committee.report_published_at = ReportStatus.PUBLISHED, now
-        s.flush()
-        record(s, actor, "publish", "committee", committee.id, before={"report_status": ReportStatus.DRAFT.value},
-               after={"report_status": ReportStatus.PUBLISHED.value}, at=now)
+        with audit.change(s, actor, "publish", "committee", committee, ["report_status"], at=now):
+            committee.report_status, committee.report_published_at = ReportStatus.PUBLISHED, now
 
 
 def latest_published_report(actor: Actor, defi_id: int) -> ReportInfo | None:
