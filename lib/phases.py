@@ -11,10 +11,9 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from lib import db
-from lib.audit import record, snapshot
+from lib import audit, db
 from lib.clock import add_months, now_utc, today_local
-from lib.errors import Conflict, NotFound, PermissionDenied, StaleEdit
+from lib.errors import Conflict, NotFound, PermissionDenied
 from lib.i18n import t
 from lib.models import Committee, Defi, DefiPhase, Membership, PhaseObjective, PhaseTemplate, Promotion, User
 from lib.permissions import Action, Actor, member_promotions, require, require_staff
@@ -164,19 +163,13 @@ def update_template(actor: Actor, template_id: int, data: PhaseTemplateIn, expec
     the window its coach chose). Returns how many défis were re-planned."""
     require_staff(actor)
     with db.transaction() as s:
-        template = s.get(PhaseTemplate, template_id)
-        if template is None:
-            raise NotFound(t("error.not_found"))
-        if template.version != expected_version:
-            raise StaleEdit()
-        before = snapshot(template, TEMPLATE_FIELDS)
-        template.name, template.summary, template.months = data.name, data.summary, data.months
-        template.eig_competencies = list(data.eig_competencies)
-        template.porteur_competencies = list(data.porteur_competencies)
-        s.flush()
-        record(s, actor, "update", "phase_template", template.id, before=before,
-               after=snapshot(template, TEMPLATE_FIELDS))
-        if before["months"] == data.months:
+        template = db.load(s, PhaseTemplate, template_id, expected_version)
+        months = template.months
+        with audit.change(s, actor, "update", "phase_template", template, TEMPLATE_FIELDS):
+            template.name, template.summary, template.months = data.name, data.summary, data.months
+            template.eig_competencies = list(data.eig_competencies)
+            template.porteur_competencies = list(data.porteur_competencies)
+        if months == data.months:
             return 0
         return _replan_unshifted(s, actor, template.promotion_id)
 
@@ -195,10 +188,8 @@ def _replan_unshifted(s: Session, actor: Actor, promotion_id: int) -> int:
         for phase in phases:
             start, end = plan[phase.phase_template_id]
             if (phase.planned_start, phase.planned_end) != (start, end):
-                before = snapshot(phase, ["planned_start", "planned_end"])
-                phase.planned_start, phase.planned_end = start, end
-                record(s, actor, "replan", "defi_phase", phase.id, before=before,
-                       after=snapshot(phase, ["planned_start", "planned_end"]))
+                with audit.change(s, actor, "replan", "defi_phase", phase, ["planned_start", "planned_end"]):
+                    phase.planned_start, phase.planned_end = start, end
         replanned += 1
     return replanned
 
@@ -264,13 +255,6 @@ def progress_table(phases: list[PhaseView]) -> pd.DataFrame:
                         columns=["phase", "objectifs", "temps", "faits", "total", "etat"])
 
 
-def _load_phase(s: Session, defi_phase_id: int) -> DefiPhase:
-    phase = s.get(DefiPhase, defi_phase_id)
-    if phase is None:
-        raise NotFound(t("error.not_found"))
-    return phase
-
-
 WINDOW_FIELDS = ["planned_start", "planned_end", "shift_reason"]
 
 
@@ -278,10 +262,7 @@ def shift_phase(actor: Actor, defi_phase_id: int, data: PhaseShiftIn, expected_v
     """A coach moves one défi's phase to a new window, with a reason; with `cascade`, the
     later phases move by as many days as the end moved. Returns the ids of moved phases."""
     with db.transaction() as s:
-        phase = _load_phase(s, defi_phase_id)
-        require(s, actor, Action.WRITE_PHASES, phase.defi_id)
-        if phase.version != expected_version:
-            raise StaleEdit()
+        phase = db.load(s, DefiPhase, defi_phase_id, expected_version, actor=actor, action=Action.WRITE_PHASES)
         if phase.validated_at is not None:
             raise Conflict(t("phases.shift.validated"))
         delta = data.end - phase.planned_end
@@ -293,10 +274,8 @@ def shift_phase(actor: Actor, defi_phase_id: int, data: PhaseShiftIn, expected_v
                 .order_by(PhaseTemplate.number)).scalars().all()
             moved += [(p, p.planned_start + delta, p.planned_end + delta) for p in later if p.validated_at is None]
         for p, start, end in moved:
-            before = snapshot(p, WINDOW_FIELDS)
-            p.planned_start, p.planned_end, p.shift_reason = start, end, data.reason
-            s.flush()
-            record(s, actor, "shift", "defi_phase", p.id, before=before, after=snapshot(p, WINDOW_FIELDS))
+            with audit.change(s, actor, "shift", "defi_phase", p, WINDOW_FIELDS):
+                p.planned_start, p.planned_end, p.shift_reason = start, end, data.reason
         return [p.id for p, _, _ in moved]
 
 
@@ -304,10 +283,7 @@ def validate_phase(actor: Actor, defi_phase_id: int, expected_version: int, now:
     """The explicit coach action closing a phase: only once its committee has met."""
     now = now or now_utc()
     with db.transaction() as s:
-        phase = _load_phase(s, defi_phase_id)
-        require(s, actor, Action.WRITE_PHASES, phase.defi_id)
-        if phase.version != expected_version:
-            raise StaleEdit()
+        phase = db.load(s, DefiPhase, defi_phase_id, expected_version, actor=actor, action=Action.WRITE_PHASES)
         if phase.validated_at is not None:
             raise Conflict(t("phases.validate.already"))
         committee_at = s.scalar(select(Committee.scheduled_at).where(Committee.defi_phase_id == phase.id))
@@ -315,10 +291,8 @@ def validate_phase(actor: Actor, defi_phase_id: int, expected_version: int, now:
             raise Conflict(t("phases.validate.no_committee"))
         if now < committee_at:
             raise Conflict(t("phases.validate.too_early"))
-        phase.validated_at, phase.validated_by_id = now, actor.id
-        s.flush()
-        record(s, actor, "validate", "defi_phase", phase.id, before={"validated_at": None},
-               after={"validated_at": now.isoformat()}, at=now)
+        with audit.change(s, actor, "validate", "defi_phase", phase, ["validated_at"], at=now):
+            phase.validated_at, phase.validated_by_id = now, actor.id
 
 
 # --- Objectives -----------------------------------------------------------------------------
@@ -326,25 +300,17 @@ def validate_phase(actor: Actor, defi_phase_id: int, expected_version: int, now:
 
 def add_objective(actor: Actor, defi_phase_id: int, data: ObjectiveIn) -> int:
     with db.transaction() as s:
-        phase = _load_phase(s, defi_phase_id)
-        require(s, actor, Action.WRITE_PHASES, phase.defi_id)
+        phase = db.load(s, DefiPhase, defi_phase_id, actor=actor, action=Action.WRITE_PHASES)
         position = (s.scalar(select(func.max(PhaseObjective.position))
                              .where(PhaseObjective.defi_phase_id == phase.id)) or 0) + 1
-        objective = PhaseObjective(defi_phase_id=phase.id, position=position, label=data.label,
-                                   created_by_id=actor.id)
-        s.add(objective)
-        s.flush()
-        record(s, actor, "create", "phase_objective", objective.id, after={"label": data.label,
-                                                                            "defi_phase_id": phase.id})
+        with audit.change(s, actor, "create", "phase_objective", None, ["label", "defi_phase_id"]) as change:
+            objective = change.add(PhaseObjective(defi_phase_id=phase.id, position=position, label=data.label,
+                                                  created_by_id=actor.id))
         return objective.id
 
 
-def _load_objective(s: Session, objective_id: int) -> tuple[PhaseObjective, int]:
-    row = s.execute(select(PhaseObjective, DefiPhase.defi_id).join(DefiPhase)
-                    .where(PhaseObjective.id == objective_id)).first()
-    if row is None:
-        raise NotFound(t("error.not_found"))
-    return row[0], row[1]
+def _objective_defi(objective: PhaseObjective) -> int:
+    return objective.defi_phase.defi_id
 
 
 def tick_objectives(actor: Actor, ticks: dict[int, tuple[bool, int]], now: dt.datetime | None = None) -> None:
@@ -353,17 +319,13 @@ def tick_objectives(actor: Actor, ticks: dict[int, tuple[bool, int]], now: dt.da
     now = now or now_utc()
     with db.transaction() as s:
         for objective_id, (done, expected_version) in ticks.items():
-            objective, defi_id = _load_objective(s, objective_id)
-            require(s, actor, Action.TICK_OBJECTIVE, defi_id)
-            if objective.version != expected_version:
-                raise StaleEdit()
+            objective = db.load(s, PhaseObjective, objective_id, expected_version, actor=actor,
+                                action=Action.TICK_OBJECTIVE, defi=_objective_defi)
             if objective.done == done:
                 continue
-            objective.done = done
-            objective.done_at, objective.done_by_id = (now, actor.id) if done else (None, None)
-            s.flush()
-            record(s, actor, "tick" if done else "untick", "phase_objective", objective.id,
-                   before={"done": not done}, after={"done": done}, at=now)
+            with audit.change(s, actor, "tick" if done else "untick", "phase_objective", objective, ["done"], at=now):
+                objective.done = done
+                objective.done_at, objective.done_by_id = (now, actor.id) if done else (None, None)
 
 
 # --- The promotion's timeline ----------------------------------------------------------------
