@@ -17,10 +17,9 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lib import db, formats
-from lib.audit import record, snapshot
+from lib import audit, db, formats
 from lib.clock import add_months, iso_week_of, local_format, now_utc, week_deadline, week_label, week_monday
-from lib.errors import Conflict, NotFound, PermissionDenied, StaleEdit
+from lib.errors import Conflict, NotFound, PermissionDenied
 from lib.exports import csv_bytes
 from lib.i18n import t
 from lib.models import (
@@ -41,6 +40,7 @@ from lib.programme import MOOD_EMOJI
 from lib.schemas import BulletinIn
 
 BULLETIN_FIELDS = ["mood", "priority", "ups_downs", "help_request"]
+KEY_DATE_FIELDS = ["on_date", "description"]
 WEEK = dt.timedelta(days=7)
 
 
@@ -253,26 +253,21 @@ def file_bulletin(actor: Actor, defi_id: int, data: BulletinIn, expected_version
                 deadline_of(promotion, next_year, next_week), promotion.timezone)))
         bulletin = s.scalar(select(Bulletin).where(Bulletin.defi_id == defi_id, Bulletin.iso_year == year,
                                                    Bulletin.iso_week == week))
-        if bulletin is None:
-            if expected_version is not None:
-                raise StaleEdit()
-            bulletin = Bulletin(defi_id=defi_id, iso_year=year, iso_week=week, week_start=week_monday(year, week),
-                                created_by_id=actor.id, created_at=now, updated_at=now)
-            s.add(bulletin)
-            before = None
-        else:
-            if expected_version != bulletin.version:
-                raise StaleEdit()
-            before = snapshot(bulletin, BULLETIN_FIELDS)
-            bulletin.updated_at = now
-        bulletin.mood, bulletin.priority, bulletin.ups_downs = data.mood, data.priority, data.ups_downs
-        bulletin.help_request = data.help_request
-        try:
-            s.flush()
-        except IntegrityError as exc:  # a teammate filed this week's bulletin since we looked
-            raise Conflict(t("bulletin.filed_meanwhile")) from exc
-        record(s, actor, "create" if before is None else "update", "bulletin", bulletin.id, before=before,
-               after=snapshot(bulletin, BULLETIN_FIELDS), at=now)
+        db.expect_version(bulletin, expected_version)
+        with audit.change(s, actor, "update" if bulletin else "create", "bulletin", bulletin, BULLETIN_FIELDS,
+                          at=now) as change:
+            if bulletin is None:
+                bulletin = change.add(Bulletin(defi_id=defi_id, iso_year=year, iso_week=week,
+                                               week_start=week_monday(year, week), created_by_id=actor.id,
+                                               created_at=now, updated_at=now))
+            else:
+                bulletin.updated_at = now
+            bulletin.mood, bulletin.priority, bulletin.ups_downs = data.mood, data.priority, data.ups_downs
+            bulletin.help_request = data.help_request
+            try:
+                s.flush()
+            except IntegrityError as exc:  # a teammate filed this week's bulletin since we looked
+                raise Conflict(t("bulletin.filed_meanwhile")) from exc
         _sync_help_request(s, actor, bulletin, now)
         _sync_key_date(s, actor, bulletin, data, now)
         return bulletin.id
@@ -283,15 +278,13 @@ def _sync_help_request(s: Session, actor: Actor, bulletin: Bulletin, now: dt.dat
     writes one, dropped when they withdraw it before any coach answered."""
     ticket = s.scalar(select(HelpRequest).where(HelpRequest.bulletin_id == bulletin.id))
     if bulletin.help_request and ticket is None:
-        ticket = HelpRequest(bulletin_id=bulletin.id, status=HelpStatus.OPEN, created_by_id=actor.id,
-                             created_at=now, updated_at=now)
-        s.add(ticket)
-        s.flush()
-        record(s, actor, "create", "help_request", ticket.id, after={"bulletin_id": bulletin.id}, at=now)
+        with audit.change(s, actor, "create", "help_request", None, ["bulletin_id"], at=now) as change:
+            change.add(HelpRequest(bulletin_id=bulletin.id, status=HelpStatus.OPEN, created_by_id=actor.id,
+                                   created_at=now, updated_at=now))
     elif not bulletin.help_request and ticket is not None and ticket.first_answered_at is None \
             and ticket.status is not HelpStatus.RESOLVED:
-        record(s, actor, "delete", "help_request", ticket.id, before={"bulletin_id": bulletin.id}, at=now)
-        s.delete(ticket)
+        with audit.change(s, actor, "delete", "help_request", ticket, ["bulletin_id"], at=now):
+            s.delete(ticket)
 
 
 def _sync_key_date(s: Session, actor: Actor, bulletin: Bulletin, data: BulletinIn, now: dt.datetime) -> None:
@@ -299,29 +292,24 @@ def _sync_key_date(s: Session, actor: Actor, bulletin: Bulletin, data: BulletinI
     mine = s.scalar(select(KeyDate).where(KeyDate.bulletin_id == bulletin.id))
     if data.key_date is None:
         if mine is not None:
-            record(s, actor, "delete", "key_date", mine.id, before=snapshot(mine, ["on_date", "description"]), at=now)
-            s.delete(mine)
+            with audit.change(s, actor, "delete", "key_date", mine, KEY_DATE_FIELDS, at=now):
+                s.delete(mine)
         return
     same_day = s.scalar(select(KeyDate).where(KeyDate.defi_id == bulletin.defi_id,
                                               KeyDate.on_date == data.key_date))
     if mine is not None and same_day is not None and same_day.id != mine.id:
         # The team moved this bulletin's key date onto a day that already has one: keep that one.
-        s.delete(mine)
-        s.flush()
+        with audit.change(s, actor, "delete", "key_date", mine, KEY_DATE_FIELDS, at=now):
+            s.delete(mine)
         mine = None
     target = mine or same_day
     if target is None:
-        target = KeyDate(defi_id=bulletin.defi_id, on_date=data.key_date, description=data.key_date_description,
-                         bulletin_id=bulletin.id, created_by_id=actor.id, created_at=now, updated_at=now)
-        s.add(target)
-        s.flush()
-        record(s, actor, "create", "key_date", target.id, after=snapshot(target, ["on_date", "description"]), at=now)
+        with audit.change(s, actor, "create", "key_date", None, KEY_DATE_FIELDS, at=now) as change:
+            change.add(KeyDate(defi_id=bulletin.defi_id, on_date=data.key_date, description=data.key_date_description,
+                               bulletin_id=bulletin.id, created_by_id=actor.id, created_at=now, updated_at=now))
         return
-    before = snapshot(target, ["on_date", "description"])
-    target.on_date, target.description, target.bulletin_id = data.key_date, data.key_date_description, bulletin.id
-    s.flush()
-    record(s, actor, "update", "key_date", target.id, before=before,
-           after=snapshot(target, ["on_date", "description"]), at=now)
+    with audit.change(s, actor, "update", "key_date", target, KEY_DATE_FIELDS, at=now):
+        target.on_date, target.description, target.bulletin_id = data.key_date, data.key_date_description, bulletin.id
 
 
 # --- Reading bulletins ---------------------------------------------------------------------

@@ -16,10 +16,10 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lib import db, formats
-from lib.audit import record, snapshot
+from lib import audit, db, formats
+from lib.audit import snapshot
 from lib.clock import add_months, now_utc
-from lib.errors import NotFound, PermissionDenied, StaleEdit
+from lib.errors import NotFound, PermissionDenied
 from lib.i18n import t
 from lib.models import (
     CompetencyRating,
@@ -245,8 +245,7 @@ def save_carnet(actor: Actor, defi_id: int, month: dt.date, data: CarnetIn, expe
                                                        MonthlyCheckin.month == month))
         if carnet is not None and carnet.defi_id != defi_id:
             raise PermissionDenied(t("carnet.other_defi"))
-        if (carnet.version if carnet else None) != expected_version:
-            raise StaleEdit()
+        db.expect_version(carnet, expected_version)
         if carnet is None:
             number, _, competencies = _phase_on(s, defi_id, min(today, add_months(month, 1) - dt.timedelta(1)))
         else:
@@ -256,23 +255,19 @@ def save_carnet(actor: Actor, defi_id: int, month: dt.date, data: CarnetIn, expe
         unknown = [c for c in data.ratings if c not in competencies]
         if missing or unknown:
             raise ValueError(t("carnet.ratings_mismatch", names=", ".join(missing or unknown)))
-        before = _snapshot(carnet) if carnet else None
-        if carnet is None:
-            carnet = MonthlyCheckin(user_id=actor.id, defi_id=defi_id, month=month, phase_number=number,
-                                    created_by_id=actor.id)
-            s.add(carnet)
-        for field in TEXT_FIELDS:
-            setattr(carnet, field, getattr(data, field))
-        current = {r.competency: r for r in carnet.ratings}
-        for competency, value in data.ratings.items():
-            if competency in current:
-                current[competency].rating = value
-            else:
-                carnet.ratings.append(CompetencyRating(competency=competency, rating=value))
-        carnet.updated_at = now_utc()  # a ratings-only change still bumps the version
-        s.flush()
-        record(s, actor, "update" if before else "create", "monthly_checkin", carnet.id, before=before,
-               after=_snapshot(carnet))
+        with audit.change(s, actor, "update" if carnet else "create", "monthly_checkin", carnet,
+                          _snapshot) as change:
+            carnet = carnet or change.add(MonthlyCheckin(user_id=actor.id, defi_id=defi_id, month=month,
+                                                         phase_number=number, created_by_id=actor.id))
+            for field in TEXT_FIELDS:
+                setattr(carnet, field, getattr(data, field))
+            current = {r.competency: r for r in carnet.ratings}
+            for competency, value in data.ratings.items():
+                if competency in current:
+                    current[competency].rating = value
+                else:
+                    carnet.ratings.append(CompetencyRating(competency=competency, rating=value))
+            carnet.updated_at = now_utc()  # a ratings-only change still bumps the version
         return carnet.id
 
 

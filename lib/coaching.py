@@ -10,8 +10,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy import select
 
-from lib import db
-from lib.audit import record, snapshot
+from lib import audit, db
 from lib.clock import now_utc
 from lib.errors import NotFound
 from lib.i18n import t
@@ -34,11 +33,10 @@ def log_session(actor: Actor, data: CoachingSessionIn, now: dt.datetime | None =
             raise NotFound(t("error.not_found"))
         if data.held_on > now.astimezone(ZoneInfo(tz)).date():
             raise ValueError(t("validation.future_date"))
-        session = CoachingSession(defi_id=data.defi_id, coach_id=actor.id, held_on=data.held_on, form=data.form,
-                                  note=data.note, created_by_id=actor.id, created_at=now, updated_at=now)
-        s.add(session)
-        s.flush()
-        record(s, actor, "create", "coaching_session", session.id, after=snapshot(session, SESSION_FIELDS), at=now)
+        with audit.change(s, actor, "create", "coaching_session", None, SESSION_FIELDS, at=now) as change:
+            session = change.add(CoachingSession(defi_id=data.defi_id, coach_id=actor.id, held_on=data.held_on,
+                                                 form=data.form, note=data.note, created_by_id=actor.id,
+                                                 created_at=now, updated_at=now))
         return session.id
 
 

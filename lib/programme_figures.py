@@ -14,13 +14,11 @@ import datetime as dt
 import pandas as pd
 from pydantic import BaseModel
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
 
-from lib import db
-from lib.audit import record, snapshot
+from lib import audit, db
 from lib.bulletins import WEEK, phase_windows, programme_clock, programme_start, programme_weeks, published_until
 from lib.clock import now_utc
-from lib.errors import NotFound, PermissionDenied, StaleEdit
+from lib.errors import NotFound, PermissionDenied
 from lib.i18n import t
 from lib.models import Bulletin, Defi, DefiRole, Membership, Perennisation, Promotion, Training, User
 from lib.permissions import Actor, require_staff
@@ -172,13 +170,11 @@ def record_defi_facts(actor: Actor, changes: dict[int, tuple[DefiFactsIn, int]],
     now = now or now_utc()
     with db.transaction() as s:
         for defi_id, (data, version) in changes.items():
-            defi = _load(s, Defi, defi_id, version)
-            before = snapshot(defi, FACT_FIELDS)
-            defi.perennisation, defi.public_code = data.perennisation, data.public_code
-            defi.published_datasets, defi.libraries = data.published_datasets, data.libraries
-            defi.updated_at = now
-            s.flush()
-            record(s, actor, "update_facts", "defi", defi.id, before=before, after=snapshot(defi, FACT_FIELDS), at=now)
+            defi = db.load(s, Defi, defi_id, version)
+            with audit.change(s, actor, "update_facts", "defi", defi, FACT_FIELDS, at=now):
+                defi.perennisation, defi.public_code = data.perennisation, data.public_code
+                defi.published_datasets, defi.libraries = data.published_datasets, data.libraries
+                defi.updated_at = now
 
 
 def eig_outcomes(actor: Actor, promotion_id: int) -> list[EigOutcome]:
@@ -201,14 +197,12 @@ def record_eig_outcomes(actor: Actor, changes: dict[int, tuple[bool | None, int]
     now = now or now_utc()
     with db.transaction() as s:
         for membership_id, (stayed, version) in changes.items():
-            membership = _load(s, Membership, membership_id, version)
+            membership = db.load(s, Membership, membership_id, version)
             if membership.role is not DefiRole.EIG:
                 raise NotFound(t("error.not_found"))
-            before = snapshot(membership, ["stayed_in_administration"])
-            membership.stayed_in_administration, membership.updated_at = stayed, now
-            s.flush()
-            record(s, actor, "update_outcome", "membership", membership.id, before=before,
-                   after=snapshot(membership, ["stayed_in_administration"]), at=now)
+            with audit.change(s, actor, "update_outcome", "membership", membership, ["stayed_in_administration"],
+                              at=now):
+                membership.stayed_in_administration, membership.updated_at = stayed, now
 
 
 def trainings(actor: Actor, promotion_id: int) -> pd.DataFrame:
@@ -225,21 +219,11 @@ def add_training(actor: Actor, promotion_id: int, data: TrainingIn, now: dt.date
     require_staff(actor)
     now = now or now_utc()
     with db.transaction() as s:
-        if s.get(Promotion, promotion_id) is None:
-            raise NotFound(t("error.not_found"))
-        training = Training(promotion_id=promotion_id, held_on=data.held_on, title=data.title,
-                            attendees=data.attendees, created_by_id=actor.id, created_at=now, updated_at=now)
-        s.add(training)
-        s.flush()
-        record(s, actor, "create", "training", training.id,
-               after=snapshot(training, ["promotion_id", "held_on", "title", "attendees"]), at=now)
+        db.load(s, Promotion, promotion_id)
+        with audit.change(s, actor, "create", "training", None, ["promotion_id", "held_on", "title", "attendees"],
+                          at=now) as change:
+            training = change.add(Training(promotion_id=promotion_id, held_on=data.held_on, title=data.title,
+                                           attendees=data.attendees, created_by_id=actor.id, created_at=now,
+                                           updated_at=now))
         return training.id
 
-
-def _load(s: Session, model: type, row_id: int, version: int):  # noqa: ANN202 - the row
-    row = s.get(model, row_id)
-    if row is None:
-        raise NotFound(t("error.not_found"))
-    if row.version != version:
-        raise StaleEdit()
-    return row

@@ -17,12 +17,11 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
-from lib import db
-from lib.audit import record
+from lib import audit, db
 from lib.bulletins import published_until
 from lib.clock import local_format, now_utc, week_label
 from lib.config import get_settings
-from lib.errors import NotFound, ServiceError
+from lib.errors import ServiceError
 from lib.i18n import t
 from lib.models import Bulletin, Defi, Promotion, ShareLink, User
 from lib.permissions import Actor, require_staff
@@ -56,15 +55,11 @@ def create_link(actor: Actor, defi_id: int, data: ShareLinkIn, now: dt.datetime 
     require_staff(actor)
     now = (now or now_utc()).replace(microsecond=0)
     with db.transaction() as s:
-        if s.get(Defi, defi_id) is None:
-            raise NotFound(t("error.not_found"))
-        link = ShareLink(defi_id=defi_id, nonce=secrets.token_urlsafe(24),
-                         expires_at=now + dt.timedelta(days=data.days), created_by_id=actor.id, created_at=now,
-                         updated_at=now)
-        s.add(link)
-        s.flush()
-        record(s, actor, "create", "share_link", link.id,
-               after={"defi_id": defi_id, "expires_at": link.expires_at.isoformat()}, at=now)
+        db.load(s, Defi, defi_id)
+        with audit.change(s, actor, "create", "share_link", None, ["defi_id", "expires_at"], at=now) as change:
+            link = change.add(ShareLink(defi_id=defi_id, nonce=secrets.token_urlsafe(24),
+                                        expires_at=now + dt.timedelta(days=data.days), created_by_id=actor.id,
+                                        created_at=now, updated_at=now))
         return token_for(link.nonce, link.expires_at)
 
 
@@ -73,12 +68,10 @@ def revoke(actor: Actor, link_id: int, now: dt.datetime | None = None) -> None:
     require_staff(actor)
     now = now or now_utc()
     with db.transaction() as s:
-        link = s.get(ShareLink, link_id)
-        if link is None:
-            raise NotFound(t("error.not_found"))
+        link = db.load(s, ShareLink, link_id)
         if link.revoked_at is None:
-            link.revoked_at = now
-            record(s, actor, "revoke", "share_link", link.id, after={"revoked_at": now.isoformat()}, at=now)
+            with audit.change(s, actor, "revoke", "share_link", link, ["revoked_at"], at=now):
+                link.revoked_at = now
 
 
 def list_links(actor: Actor, defi_id: int, now: dt.datetime | None = None) -> pd.DataFrame:
