@@ -249,10 +249,10 @@ def _phase_views(s: Session, defi_id: int, today: dt.date) -> list[PhaseView]:
 
 def progress_table(phases: list[PhaseView]) -> pd.DataFrame:
     """Per phase: share of objectives done and share of time elapsed (the bars' data)."""
-    return pd.DataFrame([{"phase": f"{p.number}. {p.name}", "objectifs": round(p.objectives_share * 100),
-                          "temps": round(p.time_elapsed * 100), "faits": p.objectives_done,
-                          "total": len(p.objectives), "etat": t(f"phase_state.{p.state}")} for p in phases],
-                        columns=["phase", "objectifs", "temps", "faits", "total", "etat"])
+    return pd.DataFrame([{"phase": f"{p.number}. {p.name}", "objectives_pct": round(p.objectives_share * 100),
+                          "time_pct": round(p.time_elapsed * 100), "done": p.objectives_done,
+                          "total": len(p.objectives), "state": t(f"phase_state.{p.state}")} for p in phases],
+                        columns=["phase", "objectives_pct", "time_pct", "done", "total", "state"])
 
 
 WINDOW_FIELDS = ["planned_start", "planned_end", "shift_reason"]

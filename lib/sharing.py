@@ -130,8 +130,8 @@ def open_link(token: str, now: dt.datetime | None = None) -> SharedBulletins:
             select(Bulletin.iso_year, Bulletin.iso_week, Bulletin.mood, Bulletin.priority, Bulletin.ups_downs)
             .where(Bulletin.defi_id == link.defi_id, Bulletin.week_start <= cutoff)
             .order_by(Bulletin.week_start.desc())).all()
-        bulletins = pd.DataFrame([{"week": week_label(y, w), "humeur": MOOD_EMOJI[m], "priority": p,
+        bulletins = pd.DataFrame([{"week": week_label(y, w), "mood_emoji": MOOD_EMOJI[m], "priority": p,
                                    "ups_downs": u} for y, w, m, p, u in rows],
-                                 columns=["week", "humeur", "priority", "ups_downs"])
+                                 columns=["week", "mood_emoji", "priority", "ups_downs"])
         return SharedBulletins(defi=defi_name, promotion=promotion.name, expires_at=link.expires_at,
                                bulletins=bulletins)

@@ -186,9 +186,10 @@ def sponsor_card(b: sponsor.DefiBrief) -> None:
                                 config={"displayModeBar": False})
                 if panel := ui.see_data(f"sponsor_phases_{b.defi_id}", t("home.see_data")):
                     with panel:
-                        st.dataframe(progress_table(b.phases).drop(columns=["objectifs", "temps"]), hide_index=True,
-                                     column_config={"phase": t("col.phase"), "faits": t("phases.col.done"),
-                                                    "total": t("phases.col.total"), "etat": t("col.state")})
+                        st.dataframe(progress_table(b.phases).drop(columns=["objectives_pct", "time_pct"]),
+                                     hide_index=True,
+                                     column_config={"phase": t("col.phase"), "done": t("phases.col.done"),
+                                                    "total": t("phases.col.total"), "state": t("col.state")})
         with right:
             st.markdown(f"**{t('sponsor.section.mood')}**")
             moods = sponsor.moods_table(b)
@@ -261,8 +262,8 @@ def member_home() -> None:
                 if panel := ui.see_data(f"member_phases_{status.defi.id}", t("home.see_data")):
                     with panel:
                         st.dataframe(phase_table(status.phases, today), hide_index=True, column_config={
-                            "phase": t("col.phase"), "debut": t("col.start"), "fin": t("col.end"),
-                            "etat": t("col.state")})
+                            "phase": t("col.phase"), "start": t("col.start"), "end": t("col.end"),
+                            "state": t("col.state")})
             committee_news(status.defi.id)
 
 

@@ -98,8 +98,9 @@ def defi_tab() -> None:
     if panel := ui.see_data(f"progress_{ctx.defi.id}", t("home.see_data")):
         with panel:
             st.dataframe(progress, hide_index=True, column_config={
-                "phase": t("col.phase"), "objectifs": t("phases.col.objectives_pct"), "temps": t("phases.col.time_pct"),
-                "faits": t("phases.col.done"), "total": t("phases.col.total"), "etat": t("col.state")})
+                "phase": t("col.phase"), "objectives_pct": t("phases.col.objectives_pct"),
+                "time_pct": t("phases.col.time_pct"), "done": t("phases.col.done"),
+                "total": t("phases.col.total"), "state": t("col.state")})
 
     st.subheader(t("phases.details"))
     for p in views:

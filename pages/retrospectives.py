@@ -63,7 +63,7 @@ def defi_view() -> None:
             for bulletin in group.itertuples():
                 with st.container(border=True):
                     state = "" if bulletin.published else f" · {t('retro.unpublished')}"
-                    st.markdown(f"**{bulletin.week}** · {bulletin.humeur} {t(f'bulletin.mood.{bulletin.mood}')}"
+                    st.markdown(f"**{bulletin.week}** · {bulletin.mood_emoji} {t(f'bulletin.mood.{bulletin.mood}')}"
                                 + state)
                     st.caption(t("bulletin.priority"))
                     st.text(bulletin.priority)
@@ -133,8 +133,8 @@ def promotion_view() -> None:
         st.plotly_chart(retro.mood_distribution(dist), key="distribution", config={"displayModeBar": False})
         if panel := ui.see_data("retro_distribution", t("retro.see_data")):
             with panel:
-                st.dataframe(dist[["phase", "humeur", "count"]], hide_index=True, width="stretch",
-                             column_config={"phase": t("retro.col.phase"), "humeur": t("retro.col.mood"),
+                st.dataframe(dist[["phase", "mood_emoji", "count"]], hide_index=True, width="stretch",
+                             column_config={"phase": t("retro.col.phase"), "mood_emoji": t("retro.col.mood"),
                                             "count": t("retro.col.count")})
     st.markdown(f"### {t('retro.week_bulletins')}")
     labels = dict(zip(rates["week_start"], rates["week"], strict=True))

@@ -21,7 +21,7 @@ if shared.bulletins.empty:
     st.info(t("share.empty"))
 for row in shared.bulletins.itertuples():
     with st.container(border=True):
-        st.markdown(f"**{row.week}** · {row.humeur}")
+        st.markdown(f"**{row.week}** · {row.mood_emoji}")
         st.caption(t("bulletin.priority"))
         st.text(row.priority)
         st.caption(t("bulletin.ups_downs"))

@@ -15,8 +15,8 @@ from lib.phases import phase_state  # the one definition of a phase's state
 
 def phase_table(phases: list, today: dt.date) -> pd.DataFrame:
     """The défi's phases as rows (also the chart's table alternative)."""
-    return pd.DataFrame([{"phase": f"{p.number}. {p.name}", "debut": p.planned_start, "fin": p.planned_end,
-                          "etat": t(f"phase_state.{phase_state(p.planned_start, p.planned_end, p.validated, today)}")}
+    return pd.DataFrame([{"phase": f"{p.number}. {p.name}", "start": p.planned_start, "end": p.planned_end,
+                          "state": t(f"phase_state.{phase_state(p.planned_start, p.planned_end, p.validated, today)}")}
                          for p in phases])
 
 

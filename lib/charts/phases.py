@@ -98,11 +98,11 @@ def progress_bars(progress: pd.DataFrame) -> go.Figure:
     """Per phase, two bars: share of objectives done, share of time elapsed (percent)."""
     fig = go.Figure()
     phases = [plain(p) for p in progress["phase"]]
-    fig.add_trace(go.Bar(y=phases, x=progress["objectifs"], orientation="h",
+    fig.add_trace(go.Bar(y=phases, x=progress["objectives_pct"], orientation="h",
                          name=t("charts.phases.objectives"), marker_color=PALETTE[3],
-                         text=[f"{v} %" for v in progress["objectifs"]], textposition="auto"))
-    fig.add_trace(go.Bar(y=phases, x=progress["temps"], orientation="h", name=t("charts.phases.time"),
-                         marker_color=PALETTE[8], text=[f"{v} %" for v in progress["temps"]], textposition="auto"))
+                         text=[f"{v} %" for v in progress["objectives_pct"]], textposition="auto"))
+    fig.add_trace(go.Bar(y=phases, x=progress["time_pct"], orientation="h", name=t("charts.phases.time"),
+                         marker_color=PALETTE[8], text=[f"{v} %" for v in progress["time_pct"]], textposition="auto"))
     fig.update_xaxes(range=[0, 100], ticksuffix=" %")
     fig.update_yaxes(autorange="reversed")
     fig.update_layout(barmode="group")

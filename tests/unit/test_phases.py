@@ -149,7 +149,7 @@ def test_objectives_checklist_and_progress(world):
     assert (p2.objectives_done, p2.objectives_share) == (1, 0.5)
     assert p2.time_elapsed == pytest.approx(46 / 92)
     table = phases.progress_table([p2])
-    assert table.loc[0, ["objectifs", "temps"]].tolist() == [50, 50]
+    assert table.loc[0, ["objectives_pct", "time_pct"]].tolist() == [50, 50]
     with pytest.raises(StaleEdit):
         phases.tick_objectives(world.eig, {first: (False, version)})
     with pytest.raises(PermissionDenied):
