@@ -9,7 +9,6 @@ promotion. The rule is enforced here, with `now` injectable.
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from pydantic import BaseModel
@@ -18,7 +17,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lib import audit, db, formats
-from lib.clock import add_months, iso_week_of, now_utc, week_deadline, week_label, week_monday
+from lib.clock import (
+    WEEK,
+    ProgrammeClock,
+    current_week,
+    deadline_of,
+    in_progress_week,
+    iso_week_of,
+    now_utc,
+    programme_clock,
+    programme_end,
+    programme_start,
+    published_until,
+    week_label,
+    week_monday,
+)
 from lib.errors import Conflict, NotFound, PermissionDenied
 from lib.exports import csv_bytes
 from lib.i18n import t
@@ -35,110 +48,12 @@ from lib.models import (
     Promotion,
 )
 from lib.permissions import Action, Actor, Capacity, allowed, member_promotions, require
-from lib.phases import plan_windows
+from lib.phases import phase_windows
 from lib.programme import MOOD_EMOJI
 from lib.schemas import BulletinIn
 
 BULLETIN_FIELDS = ["mood", "priority", "ups_downs", "help_request"]
 KEY_DATE_FIELDS = ["on_date", "description"]
-WEEK = dt.timedelta(days=7)
-
-
-# --- Calendar of a promotion ---------------------------------------------------------------
-
-
-def current_week(promotion: Promotion, now: dt.datetime) -> tuple[int, int]:
-    """The ISO week `now` falls in, in the promotion's timezone."""
-    return iso_week_of(now.astimezone(ZoneInfo(promotion.timezone)).date())
-
-
-def deadline_of(promotion: Promotion, iso_year: int, iso_week: int) -> dt.datetime:
-    return week_deadline(iso_year, iso_week, promotion.deadline_weekday, promotion.deadline_time,
-                         promotion.timezone)
-
-
-def is_published(promotion: Promotion, iso_year: int, iso_week: int, now: dt.datetime) -> bool:
-    """A week's bulletins go public to the whole promotion at that week's deadline."""
-    return now >= deadline_of(promotion, iso_year, iso_week)
-
-
-def published_until(promotion: Promotion, now: dt.datetime) -> dt.date | None:
-    """Monday of the latest week whose deadline has passed: every bulletin with
-    week_start <= that Monday is published (deadlines grow with the weeks)."""
-    year, week = current_week(promotion, now)
-    monday = week_monday(year, week) + WEEK  # a holiday could pull next week's deadline back
-    for _ in range(4):
-        if is_published(promotion, *iso_week_of(monday), now):
-            return monday
-        monday -= WEEK
-    return monday
-
-
-def in_progress_week(promotion: Promotion, now: dt.datetime) -> dt.date | None:
-    """Monday of the week « en cours »: the current week until its deadline, None after it.
-
-    The one rule every count over weeks follows (participation, heatmap, streaks, risk, recap,
-    dossier): a week in progress is drawn apart and never counted as missing or in a rate,
-    since its EIGs may still file; from its deadline on it is closed, published and counted."""
-    year, week = current_week(promotion, now)
-    return None if is_published(promotion, year, week, now) else week_monday(year, week)
-
-
-def closed_weeks(promotion: Promotion, now: dt.datetime, count: int) -> list[dt.date]:
-    """Mondays of the last `count` closed weeks (deadline passed), oldest first, inside the
-    programme."""
-    last = published_until(promotion, now)
-    if last is None:
-        return []
-    start, end = programme_start(promotion), programme_end(promotion)
-    mondays = [last - k * WEEK for k in range(count - 1, -1, -1)]
-    return [m for m in mondays if start <= m < end]
-
-
-class ProgrammeClock(BaseModel):
-    """Where a week sits in the programme: « semaine 14 / 43, phase 2 »."""
-
-    week: int
-    total: int
-    phase: int | None
-
-    @property
-    def label(self) -> str:
-        if self.phase is None:
-            return t("retro.clock_no_phase", n=self.week, total=self.total)
-        return t("retro.clock", n=self.week, total=self.total, phase=self.phase)
-
-
-def programme_start(promotion: Promotion) -> dt.date:
-    return promotion.start_date - dt.timedelta(days=promotion.start_date.weekday())
-
-
-def programme_end(promotion: Promotion) -> dt.date:
-    return add_months(promotion.start_date, promotion.months)
-
-
-def programme_weeks(promotion: Promotion) -> int:
-    return ((programme_end(promotion) - programme_start(promotion)).days + 6) // 7
-
-
-def phase_windows(session: Session, promotion: Promotion) -> list[tuple[int, dt.date, dt.date]]:
-    templates = session.execute(select(PhaseTemplate.number, PhaseTemplate.months)
-                                .where(PhaseTemplate.promotion_id == promotion.id)
-                                .order_by(PhaseTemplate.number)).all()
-    windows = plan_windows(promotion.start_date, [m for _, m in templates])
-    return [(n, start, end) for (n, _), (start, end) in zip(templates, windows, strict=True)]
-
-
-def programme_clock(promotion: Promotion, windows: list[tuple[int, dt.date, dt.date]],
-                    monday: dt.date) -> ProgrammeClock:
-    """The programme clock of the week starting `monday` (phase by the promotion's plan)."""
-    week = (monday - programme_start(promotion)).days // 7 + 1
-    # The phase of the week is the one its working days mostly fall in: take Thursday.
-    thursday = monday + dt.timedelta(days=3)
-    phase = next((n for n, start, end in windows if start <= thursday < end), None)
-    return ProgrammeClock(week=week, total=programme_weeks(promotion), phase=phase)
-
-
 # --- Visibility ----------------------------------------------------------------------------
 
 

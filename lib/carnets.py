@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from lib import audit, db, formats
 from lib.audit import snapshot
-from lib.clock import add_months, now_utc
+from lib.bulletins import promotion_of_defi
+from lib.clock import add_months, local_today, now_utc
 from lib.errors import NotFound, PermissionDenied
 from lib.i18n import t
 from lib.models import (
@@ -92,12 +93,6 @@ def writable_months(today: dt.date) -> list[dt.date]:
     return months
 
 
-def _local_today(s: Session, defi_id: int, now: dt.datetime | None) -> dt.date:
-    tz = s.scalar(select(Promotion.timezone).join(Defi, Defi.promotion_id == Promotion.id)
-                  .where(Defi.id == defi_id)) or "Europe/Paris"
-    return (now or now_utc()).astimezone(ZoneInfo(tz)).date()
-
-
 def _phase_on(s: Session, defi_id: int, day: dt.date) -> tuple[int | None, str, list[str]]:
     """The défi's phase on `day` (the first before the programme, the last after it)."""
     phases = s.execute(
@@ -146,7 +141,7 @@ def carnet_form(actor: Actor, defi_id: int, month: dt.date | None = None, now: d
     """The EIG's own carnet of `month` (default: this month), ready to fill or edit."""
     with db.reading() as s:
         require(s, actor, Action.WRITE_CARNET, defi_id)
-        today = _local_today(s, defi_id, now)
+        today = local_today(promotion_of_defi(s, defi_id), now or now_utc())
         month = month_of(month or today)
         existing = s.scalar(select(MonthlyCarnet).where(MonthlyCarnet.user_id == actor.id,
                                                          MonthlyCarnet.month == month))
@@ -165,7 +160,7 @@ def carnets_of(actor: Actor, defi_id: int, user_id: int, now: dt.datetime | None
     """An EIG's carnets in this défi, newest month first."""
     with db.reading() as s:
         _require_read(s, actor, defi_id, user_id)
-        today = _local_today(s, defi_id, now)
+        today = local_today(promotion_of_defi(s, defi_id), now or now_utc())
         author = s.scalar(select(User.display_name).where(User.id == user_id)) or ""
         rows = s.scalars(select(MonthlyCarnet).where(MonthlyCarnet.defi_id == defi_id,
                                                       MonthlyCarnet.user_id == user_id)
@@ -193,7 +188,7 @@ def team_status(actor: Actor, defi_id: int, now: dt.datetime | None = None) -> p
     require_staff(actor)
     with db.reading() as s:
         require(s, actor, Action.READ_CARNET, defi_id)
-        month = month_of(_local_today(s, defi_id, now))
+        month = month_of(local_today(promotion_of_defi(s, defi_id), now or now_utc()))
         eigs = s.execute(
             select(User.id, User.display_name).join(Membership, Membership.user_id == User.id)
             .where(Membership.defi_id == defi_id, Membership.role == DefiRole.EIG, User.active.is_(True))
@@ -238,7 +233,7 @@ def save_carnet(actor: Actor, defi_id: int, month: dt.date, data: CarnetIn, expe
     month = month_of(month)
     with db.transaction() as s:
         require(s, actor, Action.WRITE_CARNET, defi_id)
-        today = _local_today(s, defi_id, now)
+        today = local_today(promotion_of_defi(s, defi_id), now or now_utc())
         if not is_editable(month, today):
             raise PermissionDenied(t("carnet.closed", month=formats.month(month)))
         carnet = s.scalar(select(MonthlyCarnet).where(MonthlyCarnet.user_id == actor.id,

@@ -1,18 +1,27 @@
-"""Calendar rules of the programme: ISO weeks, the weekly bulletin deadline, month
-arithmetic. Pure functions; services pass `now` so tests can move the clock."""
+"""The programme calendar: ISO weeks, the weekly bulletin deadline and when a week's
+bulletins are published, the programme's weeks and phase windows of a promotion, month
+arithmetic. Pure functions of a promotion's settings; services pass `now` so tests can move
+the clock (docs/design.md, Publication)."""
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import holidays
+from pydantic import BaseModel
 
 from lib import formats
 from lib.config import get_settings
 from lib.i18n import t
+
+if TYPE_CHECKING:
+    from lib.models import Promotion
+
+WEEK = dt.timedelta(days=7)
 
 
 def now_utc() -> dt.datetime:
@@ -112,3 +121,106 @@ def day_in_words(day: dt.date, today: dt.date) -> str:
     if ahead < 7:
         return t("day.weekday", day=formats.weekday(day), date=formats.day_short(day))
     return t("day.later", n=ahead, date=formats.day_short(day))
+
+
+def plan_windows(start: dt.date, months: list[int]) -> list[tuple[dt.date, dt.date]]:
+    """Consecutive [start, end) windows of the given month lengths from `start`."""
+    windows, cursor, elapsed = [], start, 0
+    for length in months:
+        elapsed += length
+        end = add_months(start, elapsed)
+        windows.append((cursor, end))
+        cursor = end
+    return windows
+
+
+# --- A promotion's calendar ----------------------------------------------------------------
+
+
+def local_today(promotion: Promotion, now: dt.datetime) -> dt.date:
+    """The day `now` falls on in the promotion's timezone."""
+    return now.astimezone(ZoneInfo(promotion.timezone)).date()
+
+
+def current_week(promotion: Promotion, now: dt.datetime) -> tuple[int, int]:
+    """The ISO week `now` falls in, in the promotion's timezone."""
+    return iso_week_of(local_today(promotion, now))
+
+
+def deadline_of(promotion: Promotion, iso_year: int, iso_week: int) -> dt.datetime:
+    return week_deadline(iso_year, iso_week, promotion.deadline_weekday, promotion.deadline_time,
+                         promotion.timezone)
+
+
+def is_published(promotion: Promotion, iso_year: int, iso_week: int, now: dt.datetime) -> bool:
+    """A week's bulletins go public to the whole promotion at that week's deadline."""
+    return now >= deadline_of(promotion, iso_year, iso_week)
+
+
+def published_until(promotion: Promotion, now: dt.datetime) -> dt.date | None:
+    """Monday of the latest week whose deadline has passed: every bulletin with
+    week_start <= that Monday is published (deadlines grow with the weeks)."""
+    year, week = current_week(promotion, now)
+    monday = week_monday(year, week) + WEEK  # a holiday could pull next week's deadline back
+    for _ in range(4):
+        if is_published(promotion, *iso_week_of(monday), now):
+            return monday
+        monday -= WEEK
+    return monday
+
+
+def in_progress_week(promotion: Promotion, now: dt.datetime) -> dt.date | None:
+    """Monday of the week « en cours »: the current week until its deadline, None after it.
+
+    The one rule every count over weeks follows (participation, heatmap, streaks, risk, recap,
+    dossier): a week in progress is drawn apart and never counted as missing or in a rate,
+    since its EIGs may still file; from its deadline on it is closed, published and counted."""
+    year, week = current_week(promotion, now)
+    return None if is_published(promotion, year, week, now) else week_monday(year, week)
+
+
+def closed_weeks(promotion: Promotion, now: dt.datetime, count: int) -> list[dt.date]:
+    """Mondays of the last `count` closed weeks (deadline passed), oldest first, inside the
+    programme."""
+    last = published_until(promotion, now)
+    if last is None:
+        return []
+    start, end = programme_start(promotion), programme_end(promotion)
+    mondays = [last - k * WEEK for k in range(count - 1, -1, -1)]
+    return [m for m in mondays if start <= m < end]
+
+
+class ProgrammeClock(BaseModel):
+    """Where a week sits in the programme: « semaine 14 / 43, phase 2 »."""
+
+    week: int
+    total: int
+    phase: int | None
+
+    @property
+    def label(self) -> str:
+        if self.phase is None:
+            return t("retro.clock_no_phase", n=self.week, total=self.total)
+        return t("retro.clock", n=self.week, total=self.total, phase=self.phase)
+
+
+def programme_start(promotion: Promotion) -> dt.date:
+    return promotion.start_date - dt.timedelta(days=promotion.start_date.weekday())
+
+
+def programme_end(promotion: Promotion) -> dt.date:
+    return add_months(promotion.start_date, promotion.months)
+
+
+def programme_weeks(promotion: Promotion) -> int:
+    return ((programme_end(promotion) - programme_start(promotion)).days + 6) // 7
+
+
+def programme_clock(promotion: Promotion, windows: list[tuple[int, dt.date, dt.date]],
+                    monday: dt.date) -> ProgrammeClock:
+    """The programme clock of the week starting `monday` (phase by the promotion's plan)."""
+    week = (monday - programme_start(promotion)).days // 7 + 1
+    # The phase of the week is the one its working days mostly fall in: take Thursday.
+    thursday = monday + dt.timedelta(days=3)
+    phase = next((n for n, start, end in windows if start <= thursday < end), None)
+    return ProgrammeClock(week=week, total=programme_weeks(promotion), phase=phase)

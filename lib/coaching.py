@@ -5,16 +5,15 @@ as coach contacts (lib/risk.py)."""
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import select
 
 from lib import audit, db
-from lib.clock import now_utc
-from lib.errors import NotFound
+from lib.bulletins import promotion_of_defi
+from lib.clock import local_today, now_utc
 from lib.i18n import t
-from lib.models import CoachingSession, Defi, Promotion, User
+from lib.models import CoachingSession, Defi, User
 from lib.permissions import Actor, require_staff
 from lib.schemas import CoachingSessionIn
 
@@ -27,11 +26,7 @@ def log_session(actor: Actor, data: CoachingSessionIn, now: dt.datetime | None =
     require_staff(actor)
     now = now or now_utc()
     with db.transaction() as s:
-        tz = s.scalar(select(Promotion.timezone).join(Defi, Defi.promotion_id == Promotion.id)
-                      .where(Defi.id == data.defi_id))
-        if tz is None:
-            raise NotFound(t("error.not_found"))
-        if data.held_on > now.astimezone(ZoneInfo(tz)).date():
+        if data.held_on > local_today(promotion_of_defi(s, data.defi_id), now):
             raise ValueError(t("validation.future_date"))
         with audit.change(s, actor, "create", "coaching_session", None, SESSION_FIELDS, at=now) as change:
             session = change.add(CoachingSession(defi_id=data.defi_id, coach_id=actor.id, held_on=data.held_on,

@@ -24,23 +24,25 @@ from sqlalchemy.orm import Session
 
 from lib import db, formats
 from lib.audit import record
-from lib.bulletins import (
+from lib.bulletins import load_promotion
+from lib.clock import (
     current_week,
     deadline_of,
-    load_promotion,
-    phase_windows,
+    iso_week_of,
+    now_utc,
     programme_clock,
     programme_end,
     programme_start,
     published_until,
+    week_monday,
 )
-from lib.clock import iso_week_of, now_utc, week_monday
 from lib.config import get_settings
 from lib.errors import Conflict, ServiceError
 from lib.i18n import t
 from lib.mail import Email, compose, send
 from lib.models import Bulletin, Defi, DefiRole, HelpRequest, KeyDate, Membership, Promotion, User
 from lib.permissions import Actor, require_staff
+from lib.phases import phase_windows
 from lib.programme import MOOD_EMOJI
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -138,7 +140,7 @@ def recaps(iso_year: int, iso_week: int, promotion_id: int | None = None,
 
 def latest_recaps(promotion_id: int | None = None, now: dt.datetime | None = None) -> list[Email]:
     """Each running promotion's (or one promotion's) recap of its latest closed week: the
-    week in progress has no recap before its deadline (bulletins.in_progress_week)."""
+    week in progress has no recap before its deadline (clock.in_progress_week)."""
     now = now or now_utc()
     with db.reading() as s:
         promotions = ([s.get(Promotion, promotion_id)] if promotion_id is not None

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from lib import bulletins, db, formats
+from lib import bulletins, clock, db, formats
 from lib.clock import now_utc, week_monday
 from lib.committees import ActionInfo, action_rows
 from lib.documents import embed, fmt_date, fmt_value, render
@@ -128,7 +128,7 @@ class Dossier(BaseModel):
 
 def _mondays(start: dt.date, end: dt.date, last: dt.date | None) -> list[dt.date]:
     """Mondays of the ISO weeks of the window that are closed (up to `last`, the latest closed
-    week): the week in progress is not due yet (bulletins.in_progress_week)."""
+    week): the week in progress is not due yet (clock.in_progress_week)."""
     monday = week_monday(*start.isocalendar()[:2])
     out = []
     while monday < end and last is not None and monday <= last:
@@ -166,7 +166,7 @@ def committee_dossier(actor: Actor, defi_phase_id: int, now: dt.datetime | None 
         moods = [MoodWeek(week_start=w, mood=m) for w, m in s.execute(
             select(Bulletin.week_start, Bulletin.mood).where(in_window).order_by(Bulletin.week_start))]
         mood_average = s.scalar(select(func.avg(Bulletin.mood)).where(in_window))
-        expected = _mondays(start, end, bulletins.published_until(promotion_row, now))
+        expected = _mondays(start, end, clock.published_until(promotion_row, now))
         filed = s.scalar(select(func.count()).select_from(Bulletin).where(
             in_window, Bulletin.week_start.in_(expected or [dt.date.min]))) or 0
 

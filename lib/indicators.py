@@ -9,7 +9,6 @@ indicator meant to go down (a processing time, a cost) progresses as it falls.
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from pydantic import BaseModel
@@ -18,10 +17,11 @@ from sqlalchemy.orm import Session
 
 from lib import audit, db, formats
 from lib.audit import snapshot
-from lib.clock import now_utc
-from lib.errors import Conflict, NotFound
+from lib.bulletins import promotion_of_defi
+from lib.clock import local_today, now_utc
+from lib.errors import Conflict
 from lib.i18n import t
-from lib.models import Defi, Indicator, IndicatorTheme, Measurement, Promotion
+from lib.models import Indicator, IndicatorTheme, Measurement
 from lib.permissions import Action, Actor, allowed, require
 from lib.schemas import IndicatorIn, MeasurementIn
 
@@ -130,14 +130,6 @@ def measurements_table(indicator: IndicatorView) -> pd.DataFrame:
 # --- Writes -------------------------------------------------------------------------------------
 
 
-def _today(s: Session, defi_id: int, now: dt.datetime | None) -> dt.date:
-    tz = s.scalar(select(Promotion.timezone).join(Defi, Defi.promotion_id == Promotion.id)
-                  .where(Defi.id == defi_id))
-    if tz is None:
-        raise NotFound(t("error.not_found"))
-    return (now or now_utc()).astimezone(ZoneInfo(tz)).date()
-
-
 def _measurement_defi(measurement: Measurement) -> int:
     return measurement.indicator.defi_id
 
@@ -177,7 +169,7 @@ def _with_measurements(indicator: Indicator) -> dict:
 
 def _check_measurement(s: Session, indicator: Indicator, data: MeasurementIn, now: dt.datetime | None,
                        measurement_id: int | None = None) -> None:
-    if data.measured_on > _today(s, indicator.defi_id, now):
+    if data.measured_on > local_today(promotion_of_defi(s, indicator.defi_id), now or now_utc()):
         raise ValueError(t("validation.future_date"))
     clash = s.scalar(select(Measurement.id).where(Measurement.indicator_id == indicator.id,
                                                   Measurement.measured_on == data.measured_on))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Iterator
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
@@ -19,11 +18,12 @@ from sqlalchemy.orm import Session, aliased
 
 from lib import audit, db
 from lib.audit import snapshot
-from lib.clock import now_utc
+from lib.bulletins import promotion_of_defi
+from lib.clock import local_today, now_utc
 from lib.errors import NotFound
 from lib.exports import csv_bytes
 from lib.i18n import t
-from lib.models import Category, Defi, DefiRole, JournalEntry, JournalEntryCategory, Membership, Promotion, User
+from lib.models import Category, Defi, DefiRole, JournalEntry, JournalEntryCategory, Membership, User
 from lib.permissions import Action, Actor, Capacity, require
 from lib.programme import CATEGORY_LABELS
 from lib.schemas import JournalEntryIn
@@ -178,9 +178,7 @@ def livrables(actor: Actor, defi_id: int) -> list[str]:
 
 
 def _check_date(day: dt.date, now: dt.datetime | None, session: Session, defi_id: int) -> None:
-    tz = session.scalar(select(Promotion.timezone).join(Defi, Defi.promotion_id == Promotion.id)
-                        .where(Defi.id == defi_id)) or "Europe/Paris"
-    if day > (now or now_utc()).astimezone(ZoneInfo(tz)).date():
+    if day > local_today(promotion_of_defi(session, defi_id), now or now_utc()):
         raise ValueError(t("validation.future_date"))
 
 

@@ -20,8 +20,17 @@ from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from lib import db
-from lib.bulletins import WEEK, deadline_of, load_promotion, programme_end, programme_start, published_until
-from lib.clock import iso_week_of, now_utc
+from lib.bulletins import load_promotion
+from lib.clock import (
+    WEEK,
+    deadline_of,
+    iso_week_of,
+    local_today,
+    now_utc,
+    programme_end,
+    programme_start,
+    published_until,
+)
 from lib.errors import PermissionDenied
 from lib.i18n import t
 from lib.models import (
@@ -70,7 +79,7 @@ def key_dates(actor: Actor, promotion_id: int, defi_id: int | None = None,
         if defi_id is not None:
             query = query.where(KeyDate.defi_id == defi_id)
         rows = s.execute(query).all()
-        today = now.astimezone(ZoneInfo(promotion.timezone)).date()
+        today = local_today(promotion, now)
     return pd.DataFrame([{"id": i, "defi_id": d, "defi": n, "on_date": day, "description": text,
                           "upcoming": day >= today} for i, d, n, day, text in rows], columns=COLUMNS)
 

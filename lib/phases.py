@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from lib import audit, db
-from lib.clock import add_months, now_utc, today_local
+from lib.clock import now_utc, plan_windows, today_local
 from lib.errors import Conflict, NotFound, PermissionDenied
 from lib.i18n import t
 from lib.models import Committee, Defi, DefiPhase, Membership, PhaseObjective, PhaseTemplate, Promotion, User
@@ -20,15 +20,12 @@ from lib.permissions import Action, Actor, member_promotions, require, require_s
 from lib.schemas import ObjectiveIn, PhaseShiftIn, PhaseTemplateIn
 
 
-def plan_windows(start: dt.date, months: list[int]) -> list[tuple[dt.date, dt.date]]:
-    """Consecutive [start, end) windows of the given month lengths from `start`."""
-    windows, cursor, elapsed = [], start, 0
-    for length in months:
-        elapsed += length
-        end = add_months(start, elapsed)
-        windows.append((cursor, end))
-        cursor = end
-    return windows
+def phase_windows(session: Session, promotion: Promotion) -> list[tuple[int, dt.date, dt.date]]:
+    templates = session.execute(select(PhaseTemplate.number, PhaseTemplate.months)
+                                .where(PhaseTemplate.promotion_id == promotion.id)
+                                .order_by(PhaseTemplate.number)).all()
+    windows = plan_windows(promotion.start_date, [m for _, m in templates])
+    return [(n, start, end) for (n, _), (start, end) in zip(templates, windows, strict=True)]
 
 
 def create_defi_phases(session: Session, defi: Defi, promotion: Promotion) -> list[DefiPhase]:

@@ -5,15 +5,14 @@ in SQL."""
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from pydantic import BaseModel
 from sqlalchemy import and_, func, select
 
 from lib import db, formats, risk
-from lib.bulletins import current_week, deadline_of, load_promotion, programme_end, programme_start
-from lib.clock import now_utc
+from lib.bulletins import load_promotion
+from lib.clock import current_week, deadline_of, local_today, now_utc, programme_end, programme_start
 from lib.models import (
     Administration,
     Bulletin,
@@ -102,7 +101,7 @@ def defi_statuses(actor: Actor, promotion_id: int, now: dt.datetime | None = Non
     ids = [d.id for d in defis]
     with db.reading() as s:
         promotion = s.get(Promotion, promotion_id)
-        local_today = now.astimezone(ZoneInfo(promotion.timezone)).date()
+        today = local_today(promotion, now)
         year, week = current_week(promotion, now)
         deadline = deadline_of(promotion, year, week)
         phase_rows = s.execute(
@@ -117,7 +116,7 @@ def defi_statuses(actor: Actor, promotion_id: int, now: dt.datetime | None = Non
     for defi in defis:
         phases = [PhaseInfo(number=n, name=name, planned_start=a, planned_end=b, validated=v is not None)
                   for d, n, name, a, b, v in phase_rows if d == defi.id]
-        current = next((p for p in phases if p.planned_start <= local_today < p.planned_end), None)
+        current = next((p for p in phases if p.planned_start <= today < p.planned_end), None)
         out.append(DefiStatus(defi=defi, phases=phases, current_phase=current, week_label=formats.iso_week(year, week),
                               bulletin_filed=defi.id in filed, deadline=deadline, deadline_tz=promotion.timezone))
     return out
@@ -174,7 +173,7 @@ def coach_portfolio(actor: Actor, promotion_id: int, now: dt.datetime | None = N
     now = now or now_utc()
     with db.reading() as s:
         promotion = load_promotion(s, promotion_id)
-        today = now.astimezone(ZoneInfo(promotion.timezone)).date()
+        today = local_today(promotion, now)
         running = programme_start(promotion) <= today < programme_end(promotion)
         signals = risk.collect(s, promotion, now, today)
     rows = []

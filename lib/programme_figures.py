@@ -16,12 +16,12 @@ from pydantic import BaseModel
 from sqlalchemy import case, func, select
 
 from lib import audit, db
-from lib.bulletins import WEEK, phase_windows, programme_clock, programme_start, programme_weeks, published_until
-from lib.clock import now_utc
+from lib.clock import WEEK, now_utc, programme_clock, programme_start, programme_weeks, published_until
 from lib.errors import NotFound, PermissionDenied
 from lib.i18n import t
 from lib.models import Bulletin, Defi, DefiRole, Membership, Perennisation, Promotion, Training, User
 from lib.permissions import Actor, require_staff
+from lib.phases import phase_windows
 from lib.schemas import DefiFactsIn, TrainingIn
 
 OUTCOMES = [p.value for p in Perennisation] + ["non_renseigne"]

@@ -17,9 +17,8 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from lib import formats
-from lib.bulletins import closed_weeks, programme_end, programme_start
 from lib.carnets import last_writable_day, month_of
-from lib.clock import add_months
+from lib.clock import add_months, closed_weeks, programme_end, programme_start
 from lib.i18n import t
 from lib.models import (
     ActionStatus,
@@ -40,8 +39,6 @@ from lib.models import (
     Promotion,
     User,
 )
-
-WEEK = dt.timedelta(days=7)
 
 
 @dataclass(frozen=True)

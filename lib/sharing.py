@@ -18,8 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from lib import audit, db, formats
-from lib.bulletins import published_until
-from lib.clock import now_utc, week_label
+from lib.clock import now_utc, published_until, week_label
 from lib.config import get_settings
 from lib.errors import ServiceError
 from lib.i18n import t

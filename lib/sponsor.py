@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lib import bulletins, committees, db, formats, indicators, key_dates, phases, portfolio, risk
-from lib.bulletins import load_promotion, programme_end, programme_start
+from lib.bulletins import load_promotion
 from lib.charts import svg
-from lib.clock import due_in_words, now_utc
+from lib.clock import due_in_words, local_today, now_utc, programme_end, programme_start
 from lib.committees import ReportInfo
 from lib.documents import fmt_date, fmt_value, render
 from lib.dossier import KeyDateItem
@@ -147,7 +147,7 @@ def _verdicts(s: Session, promotion_id: int, now: dt.datetime) -> dict[int, Verd
     """Each défi of the promotion in one line, from the risk rules a sponsor may read
     (lib/risk.py); before the programme's start and after its end, that it is not running."""
     promotion = load_promotion(s, promotion_id)
-    today = now.astimezone(ZoneInfo(promotion.timezone)).date()
+    today = local_today(promotion, now)
     signals = risk.collect(s, promotion, now, today)
     if today < programme_start(promotion) or today >= programme_end(promotion):
         key = "sponsor.verdict.before" if today < programme_start(promotion) else "sponsor.verdict.after"

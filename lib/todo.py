@@ -13,9 +13,9 @@ from sqlalchemy import and_, case, func, select
 
 from lib import committees, db, formats, help_requests, key_dates, portfolio
 from lib.auth import LOGIN_ACTIONS, NO_PASSWORD
-from lib.bulletins import current_week, deadline_of, load_promotion, programme_end
+from lib.bulletins import load_promotion
 from lib.carnets import last_writable_day, writable_months
-from lib.clock import now_utc
+from lib.clock import current_week, deadline_of, now_utc, programme_end
 from lib.i18n import t
 from lib.models import (
     AuditEvent,

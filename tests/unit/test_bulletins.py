@@ -14,7 +14,7 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from lib import bulletins, db, help_requests
+from lib import bulletins, clock, db, help_requests
 from lib.charts import retro
 from lib.errors import Conflict, PermissionDenied, StaleEdit
 from lib.models import AuditEvent, Bulletin, HelpRequest, KeyDate
@@ -245,9 +245,9 @@ def test_programme_clock_of_a_week():
     promotion = Promotion(name="P", start_date=dt.date(2026, 4, 6), months=10, deadline_weekday=5,
                           deadline_time="15:00", timezone="Europe/Paris")
     windows = [(1, dt.date(2026, 4, 6), dt.date(2026, 6, 6)), (2, dt.date(2026, 6, 6), dt.date(2026, 9, 6))]
-    clock = bulletins.programme_clock(promotion, windows, dt.date(2026, 7, 6))
-    assert clock.label == "semaine 14 / 44, phase 2"
-    assert bulletins.programme_clock(promotion, windows, dt.date(2026, 4, 6)).label == "semaine 1 / 44, phase 1"
+    week = clock.programme_clock(promotion, windows, dt.date(2026, 7, 6))
+    assert week.label == "semaine 14 / 44, phase 2"
+    assert clock.programme_clock(promotion, windows, dt.date(2026, 4, 6)).label == "semaine 1 / 44, phase 1"
 
 
 def test_mood_trend_leaves_missed_weeks_as_gaps_and_counts_streaks(world):
@@ -289,8 +289,8 @@ def test_on_a_monday_the_week_in_progress_is_no_alarm_and_after_its_deadline_it_
     after = bulletins.streaks(bulletins.mood_trend(world.coach, world.beta_id, AT))
     assert before["current"] == 1 and after["current"] == 0
     assert after["weeks"] == before["weeks"] + 1
-    assert bulletins.in_progress_week(bulletins_promotion(world), BEFORE) == dt.date(2026, 11, 16)
-    assert bulletins.in_progress_week(bulletins_promotion(world), AT) is None
+    assert clock.in_progress_week(bulletins_promotion(world), BEFORE) == dt.date(2026, 11, 16)
+    assert clock.in_progress_week(bulletins_promotion(world), AT) is None
 
 
 def bulletins_promotion(world):  # noqa: ANN001, ANN201
