@@ -24,6 +24,7 @@ from lib.clock import (
     deadline_of,
     in_progress_week,
     iso_week_of,
+    next_deadline,
     now_utc,
     programme_clock,
     programme_end,
@@ -131,9 +132,8 @@ def week_state(actor: Actor, defi_id: int, now: dt.datetime | None = None) -> We
         promotion = promotion_of_defi(s, defi_id)
         year, week = current_week(promotion, now)
         deadline = deadline_of(promotion, year, week)
-        next_year, next_week = iso_week_of(week_monday(year, week) + WEEK)
         state = WeekState(iso_year=year, iso_week=week, label=formats.iso_week(year, week), deadline=deadline,
-                          next_deadline=deadline_of(promotion, next_year, next_week),
+                          next_deadline=next_deadline(promotion, year, week),
                           timezone=promotion.timezone, open=now < deadline)
         bulletin = s.scalar(select(Bulletin).where(Bulletin.defi_id == defi_id, Bulletin.iso_year == year,
                                                    Bulletin.iso_week == week))
@@ -163,9 +163,8 @@ def file_bulletin(actor: Actor, defi_id: int, data: BulletinIn, expected_version
         year, week = current_week(promotion, now)
         deadline = deadline_of(promotion, year, week)
         if now >= deadline:
-            next_year, next_week = iso_week_of(week_monday(year, week) + WEEK)
             raise Conflict(t("bulletin.closed", week=formats.iso_week(year, week), next=formats.moment(
-                deadline_of(promotion, next_year, next_week), promotion.timezone)))
+                next_deadline(promotion, year, week), promotion.timezone)))
         bulletin = s.scalar(select(Bulletin).where(Bulletin.defi_id == defi_id, Bulletin.iso_year == year,
                                                    Bulletin.iso_week == week))
         db.expect_version(bulletin, expected_version)

@@ -152,6 +152,11 @@ def deadline_of(promotion: Promotion, iso_year: int, iso_week: int) -> dt.dateti
                          promotion.timezone)
 
 
+def next_deadline(promotion: Promotion, iso_year: int, iso_week: int) -> dt.datetime:
+    """The deadline of the week after: when a closed week's team may file again."""
+    return deadline_of(promotion, *iso_week_of(week_monday(iso_year, iso_week) + WEEK))
+
+
 def is_published(promotion: Promotion, iso_year: int, iso_week: int, now: dt.datetime) -> bool:
     """A week's bulletins go public to the whole promotion at that week's deadline."""
     return now >= deadline_of(promotion, iso_year, iso_week)

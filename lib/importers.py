@@ -46,11 +46,11 @@ from lib.errors import NotFound, ServiceError
 from lib.exports import unquote
 from lib.i18n import t
 from lib.journal import LEGACY_HEADER, search_text
-from lib.models import Administration, Category, Defi, GlobalRole, JournalEntry, JournalEntryCategory, Promotion, User
+from lib.models import Category, Defi, GlobalRole, JournalEntry, JournalEntryCategory, Promotion, User
 from lib.permissions import Actor, require_staff
-from lib.phases import create_defi_phases
 from lib.schemas import EARLIEST, LegacyEntryIn, errors_by_field
 from lib.text import fold
+from lib.users import add_defi
 
 CHUNK = 1000
 DATE_RE = re.compile(r"^[<\[]?\s*(\d{4})-(\d{2})-(\d{2})(?:[ \t][^>\]]*)?[>\]]?$")
@@ -518,18 +518,7 @@ def _resolve_targets(s: Session, actor: Actor, promotion: Promotion, targets: di
         defi_id = s.scalar(select(Defi.id).where(Defi.promotion_id == promotion.id,
                                                  func.lower(Defi.name) == name.lower()))
         if defi_id is None:
-            admin = s.scalar(select(Administration).where(Administration.name == administration))
-            if admin is None:
-                admin = Administration(name=administration, created_by_id=actor.id)
-                s.add(admin)
-                s.flush()
-            defi = Defi(promotion_id=promotion.id, administration_id=admin.id, name=name, created_by_id=actor.id)
-            s.add(defi)
-            s.flush()
-            create_defi_phases(s, defi, promotion)
-            record(s, actor, "create", "defi", defi.id, after={"name": name, "promotion_id": promotion.id,
-                                                              "source": "import"})
-            defi_id = defi.id
+            defi_id = add_defi(s, actor, promotion, name, administration, source="import").id
         created[name.lower()] = defi_id
         resolved[label] = defi_id
     return resolved

@@ -28,8 +28,8 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lib import db
-from lib.audit import record, snapshot
+from lib import audit, db
+from lib.audit import record
 from lib.auth import NO_PASSWORD
 from lib.errors import Conflict, NotFound
 from lib.exports import unquote
@@ -51,11 +51,11 @@ from lib.importers import (
     new_token,
     stored_problems,
 )
-from lib.models import Administration, Defi, DefiRole, GlobalRole, Membership, Promotion, User
+from lib.models import Defi, DefiRole, GlobalRole, Membership, Promotion, User
 from lib.permissions import Actor, require_account_manager, require_staff
-from lib.phases import create_defi_phases
 from lib.schemas import RosterRowIn, errors_by_field
 from lib.text import fold
+from lib.users import MEMBERSHIP_FIELDS, USER_FIELDS, add_defi
 
 HEADER = ["Défi", "Administration", "Personne", "Email", "Rôle"]
 # Column -> the folded header names accepted for it.
@@ -65,7 +65,7 @@ COLUMNS = {"defi": ("defi",), "administration": ("administration",), "name": ("p
 CLOSE_RATIO = 0.8
 XLSX_MAGIC = b"PK\x03\x04"
 STAFF_ROLES = (GlobalRole.COACH, GlobalRole.ADMIN)
-USER_FIELDS = ["login", "display_name", "email", "role", "active"]
+ROSTER = {"source": "roster"}  # marks in the audit trail what the roster import made
 
 
 @dataclass(frozen=True, slots=True)
@@ -399,50 +399,27 @@ def _new_login(s: Session, email: str, taken: set[str]) -> str:
 
 def _apply(s: Session, actor: Actor, promotion: Promotion, rows: list[RosterRow], plan: _Plan,
            progress: Progress | None) -> None:
-    administrations: dict[str, Administration] = {}
     defis, users, taken = dict(plan.defis), dict(plan.users), set()
     coaches = {row.email for row in rows if row.role is DefiRole.COACH}
     for done, row in enumerate(rows, start=1):
         key = defi_key(row.defi)
         if key not in defis:
-            if row.administration not in administrations:
-                found = s.scalar(select(Administration).where(Administration.name == row.administration))
-                if found is None:
-                    found = Administration(name=row.administration, created_by_id=actor.id)
-                    s.add(found)
-                    s.flush()
-                administrations[row.administration] = found
-            defi = Defi(promotion_id=promotion.id, administration_id=administrations[row.administration].id,
-                        name=row.defi, created_by_id=actor.id)
-            s.add(defi)
-            s.flush()
-            create_defi_phases(s, defi, promotion)
-            record(s, actor, "create", "defi", defi.id,
-                   after={"name": defi.name, "promotion_id": promotion.id, "source": "roster"})
-            defis[key] = defi
+            defis[key] = add_defi(s, actor, promotion, row.defi, row.administration, source="roster")
         if row.email not in users:
-            user = User(login=_new_login(s, row.email, taken), display_name=row.name, email=row.email,
-                        role=GlobalRole.COACH if row.email in coaches else GlobalRole.MEMBER,
-                        password_hash=NO_PASSWORD, active=True)
-            s.add(user)
-            s.flush()
-            record(s, actor, "create", "user", user.id, after={**snapshot(user, USER_FIELDS), "source": "roster"})
-            users[row.email] = user
+            with audit.change(s, actor, "create", "user", None, USER_FIELDS, extra=ROSTER) as change:
+                users[row.email] = change.add(User(
+                    login=_new_login(s, row.email, taken), display_name=row.name, email=row.email,
+                    role=GlobalRole.COACH if row.email in coaches else GlobalRole.MEMBER, password_hash=NO_PASSWORD,
+                    active=True))
         user_id, defi_id = users[row.email].id, defis[key].id
         membership = plan.memberships.get((user_id, defi_id))
         if membership is None:
-            membership = Membership(user_id=user_id, defi_id=defi_id, role=row.role, created_by_id=actor.id)
-            s.add(membership)
-            s.flush()
-            plan.memberships[(user_id, defi_id)] = membership
-            record(s, actor, "create", "membership", membership.id,
-                   after={"user_id": user_id, "defi_id": defi_id, "role": row.role.value, "source": "roster"})
+            with audit.change(s, actor, "create", "membership", None, MEMBERSHIP_FIELDS, extra=ROSTER) as change:
+                plan.memberships[(user_id, defi_id)] = change.add(Membership(
+                    user_id=user_id, defi_id=defi_id, role=row.role, created_by_id=actor.id))
         elif membership.role != row.role:
-            before = {"role": membership.role.value}
-            membership.role = row.role
-            s.flush()
-            record(s, actor, "update", "membership", membership.id, before=before,
-                   after={"role": row.role.value, "source": "roster"})
+            with audit.change(s, actor, "update", "membership", membership, ["role"], extra=ROSTER):
+                membership.role = row.role
         if progress and (done % PROGRESS_EVERY == 0 or done == len(rows)):
             progress(done, len(rows))
 

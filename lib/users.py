@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
 from lib import audit, db
 from lib.audit import record
@@ -157,14 +158,22 @@ def create_defi(actor: Actor, data: DefiIn) -> int:
                                                    func.lower(Defi.name) == data.name.lower()))
         if duplicate:
             raise Conflict(t("admin.defis.duplicate", name=data.name))
-        administration = s.scalar(select(Administration).where(Administration.name == data.administration))
-        if administration is None:
-            administration = Administration(name=data.administration, created_by_id=actor.id)
-            s.add(administration)
-            s.flush()
-        with audit.change(s, actor, "create", "defi", None, ["name", "promotion_id"]) as change:
-            defi = change.add(Defi(promotion_id=promotion.id, administration_id=administration.id, name=data.name,
-                                   description=data.description, created_by_id=actor.id))
-            s.flush()
-            create_defi_phases(s, defi, promotion)
-        return defi.id
+        return add_defi(s, actor, promotion, data.name, data.administration, data.description).id
+
+
+def add_defi(s: Session, actor: Actor, promotion: Promotion, name: str, administration: str, description: str = "",
+             source: str | None = None) -> Defi:
+    """A new défi of the promotion, its administration created on first use, its phases planned,
+    audited (`source`: the import that made it, if any)."""
+    found = s.scalar(select(Administration).where(Administration.name == administration))
+    if found is None:
+        found = Administration(name=administration, created_by_id=actor.id)
+        s.add(found)
+        s.flush()
+    with audit.change(s, actor, "create", "defi", None, ["name", "promotion_id"],
+                      extra={"source": source} if source else None) as change:
+        defi = change.add(Defi(promotion_id=promotion.id, administration_id=found.id, name=name,
+                               description=description, created_by_id=actor.id))
+        s.flush()
+        create_defi_phases(s, defi, promotion)
+    return defi
