@@ -534,9 +534,7 @@ def confirm_import(actor: Actor, preview: Preview, targets: dict[str, Target], a
     result: ImportResult | None = None
     try:
         with db.transaction() as s:
-            promotion = s.get(Promotion, preview.promotion_id)
-            if promotion is None:
-                raise NotFound(t("error.not_found"))
+            promotion = db.load(s, Promotion, preview.promotion_id)
             before = set(s.scalars(select(Defi.id).where(Defi.promotion_id == promotion.id)))
             resolved = _resolve_targets(s, actor, promotion, targets, administration)
             created = [name for i, name in s.execute(select(Defi.id, Defi.name)

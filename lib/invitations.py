@@ -24,7 +24,7 @@ from lib.audit import record
 from lib.auth import LOGIN_ACTIONS, hash_password
 from lib.clock import now_utc
 from lib.config import get_settings
-from lib.errors import Conflict, NotFound, ServiceError
+from lib.errors import Conflict, ServiceError
 from lib.i18n import t
 from lib.mail import Email, compose, send
 from lib.models import AuditEvent, LoginThrottle, PasswordToken, ResetRequest, User
@@ -89,9 +89,7 @@ def invite(actor: Actor, user_id: int, now: dt.datetime | None = None) -> str:
     require_staff(actor)
     now = now or now_utc()
     with db.transaction() as s:
-        user = s.get(User, user_id)
-        if user is None:
-            raise NotFound(t("error.not_found"))
+        user = db.load(s, User, user_id)
         require_account_manager(actor, user.role)
         if not user.active:
             raise Conflict(t("admin.invitations.inactive"))

@@ -22,7 +22,7 @@ from lib import db, formats
 from lib.audit import record
 from lib.auth import hash_password
 from lib.clock import now_utc
-from lib.errors import Conflict, NotFound
+from lib.errors import Conflict
 from lib.exports import csv_bytes
 from lib.i18n import has, t
 from lib.models import AuditEvent, Base, GlobalRole, LoginThrottle, User
@@ -90,9 +90,7 @@ def export_person(actor: Actor, user_id: int, now: dt.datetime | None = None) ->
     require_admin(actor)
     now = now or now_utc()
     with db.transaction(bump=False) as s:
-        user = s.get(User, user_id)
-        if user is None:
-            raise NotFound(t("error.not_found"))
+        user = db.load(s, User, user_id)
         tables = _person_rows(s, user)
         record(s, actor, "export_personal_data", "user", user.id, at=now)
         login = user.login
@@ -119,9 +117,7 @@ def anonymise_person(actor: Actor, user_id: int, now: dt.datetime | None = None)
     if user_id == actor.id:
         raise Conflict(t("privacy.cannot_anonymise_self"))
     with db.transaction() as s:
-        user = s.get(User, user_id)
-        if user is None:
-            raise NotFound(t("error.not_found"))
+        user = db.load(s, User, user_id)
         if user.login == FORMER_LOGIN.format(id=user.id):
             raise Conflict(t("privacy.already_anonymised"))
         old_login = user.login

@@ -436,9 +436,7 @@ def confirm_roster(actor: Actor, preview: RosterPreview, progress: Progress | No
     result: RosterResult | None = None
     try:
         with db.transaction() as s:
-            promotion = s.get(Promotion, preview.promotion_id)
-            if promotion is None:
-                raise NotFound(t("error.not_found"))
+            promotion = db.load(s, Promotion, preview.promotion_id)
             plan = _plan(s, actor, promotion.id, rows)
             if plan.new_coaches:
                 require_account_manager(actor, GlobalRole.COACH)
