@@ -93,10 +93,8 @@ def _promotion_clause(session: Session, actor: Actor, promotion: Promotion,
 
 
 def load_promotion(session: Session, promotion_id: int) -> Promotion:
-    promotion = session.get(Promotion, promotion_id)
-    if promotion is None:
-        raise NotFound(t("error.not_found"))
-    return promotion
+    """The promotion a read is about (NotFound if none), as a write loads its row."""
+    return db.load(session, Promotion, promotion_id)
 
 
 # --- The form ------------------------------------------------------------------------------
@@ -124,19 +122,25 @@ class WeekState(BaseModel):
     help_answer: str = ""
 
 
+def _this_week(s: Session, defi_id: int, now: dt.datetime) -> tuple[Promotion, int, int, dt.datetime,
+                                                                  Bulletin | None]:
+    """The défi's week in progress by its promotion's calendar, its deadline, and its bulletin if filed."""
+    promotion = promotion_of_defi(s, defi_id)
+    year, week = current_week(promotion, now)
+    bulletin = s.scalar(select(Bulletin).where(Bulletin.defi_id == defi_id, Bulletin.iso_year == year,
+                                               Bulletin.iso_week == week))
+    return promotion, year, week, deadline_of(promotion, year, week), bulletin
+
+
 def week_state(actor: Actor, defi_id: int, now: dt.datetime | None = None) -> WeekState:
     """This week's bulletin of the défi for its team: the form's starting point."""
     now = now or now_utc()
     with db.reading() as s:
         require(s, actor, Action.READ_BULLETIN_UNPUBLISHED, defi_id)
-        promotion = promotion_of_defi(s, defi_id)
-        year, week = current_week(promotion, now)
-        deadline = deadline_of(promotion, year, week)
+        promotion, year, week, deadline, bulletin = _this_week(s, defi_id, now)
         state = WeekState(iso_year=year, iso_week=week, label=formats.iso_week(year, week), deadline=deadline,
                           next_deadline=next_deadline(promotion, year, week),
                           timezone=promotion.timezone, open=now < deadline)
-        bulletin = s.scalar(select(Bulletin).where(Bulletin.defi_id == defi_id, Bulletin.iso_year == year,
-                                                   Bulletin.iso_week == week))
         if bulletin is not None:
             key_date = s.scalar(select(KeyDate).where(KeyDate.bulletin_id == bulletin.id))
             state = state.model_copy(update={
@@ -159,14 +163,10 @@ def file_bulletin(actor: Actor, defi_id: int, data: BulletinIn, expected_version
     now = now or now_utc()
     with db.transaction() as s:
         require(s, actor, Action.WRITE_BULLETIN, defi_id)
-        promotion = promotion_of_defi(s, defi_id)
-        year, week = current_week(promotion, now)
-        deadline = deadline_of(promotion, year, week)
+        promotion, year, week, deadline, bulletin = _this_week(s, defi_id, now)
         if now >= deadline:
             raise Conflict(t("bulletin.closed", week=formats.iso_week(year, week), next=formats.moment(
                 next_deadline(promotion, year, week), promotion.timezone)))
-        bulletin = s.scalar(select(Bulletin).where(Bulletin.defi_id == defi_id, Bulletin.iso_year == year,
-                                                   Bulletin.iso_week == week))
         db.expect_version(bulletin, expected_version)
         with audit.change(s, actor, "update" if bulletin else "create", "bulletin", bulletin, BULLETIN_FIELDS,
                           at=now) as change:
