@@ -35,20 +35,22 @@ def _by_a_service(roots: tuple[Path, ...]) -> bool:
 def audit_watch(silent: list[set[str]], roots: tuple[Path, ...] = (SERVICES,)) -> Iterator[None]:
     """Collect, in `silent`, the tables of every transaction committed by code under `roots`
     that changed an edited row (created, changed or deleted) and added no audit event."""
+    key = ("audit_watch", id(silent))  # each watch keeps its own notes on the session
+
     def flushed(session: Session, _context: object) -> None:
+        notes = session.info.setdefault(key, {"changed": set(), "audited": False})
         changed = {o for o in session.new | session.deleted if isinstance(o, Edited)}
         changed |= {o for o in session.dirty if isinstance(o, Edited) and session.is_modified(o)}
-        session.info.setdefault("changed", set()).update(type(o).__tablename__ for o in changed)
-        if any(isinstance(o, AuditEvent) for o in session.new):
-            session.info["audited"] = True
+        notes["changed"].update(type(o).__tablename__ for o in changed)
+        notes["audited"] |= any(isinstance(o, AuditEvent) for o in session.new)
 
     def committed(session: Session) -> None:
-        if session.info.get("changed") and not session.info.get("audited") and _by_a_service(roots):
-            silent.append(session.info["changed"])
-        session.info.clear()
+        notes = session.info.pop(key, None)
+        if notes and notes["changed"] and not notes["audited"] and _by_a_service(roots):
+            silent.append(notes["changed"])
 
     def rolled_back(session: Session, _transaction: object) -> None:
-        session.info.clear()
+        session.info.pop(key, None)
 
     hooks = [("after_flush", flushed), ("after_commit", committed), ("after_soft_rollback", rolled_back)]
     for name, hook in hooks:
