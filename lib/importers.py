@@ -506,8 +506,8 @@ def _resolve_targets(s: Session, actor: Actor, promotion: Promotion, targets: di
     created: dict[str, int] = {}
     for label, target in targets.items():
         if target.defi_id is not None:
-            defi = s.get(Defi, target.defi_id)
-            if defi is None or defi.promotion_id != promotion.id:
+            defi = db.load(s, Defi, target.defi_id)
+            if defi.promotion_id != promotion.id:
                 raise NotFound(t("error.not_found"))
             resolved[label] = defi.id
             continue
