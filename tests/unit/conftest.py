@@ -40,7 +40,9 @@ def audit_watch(silent: list[set[str]], roots: tuple[Path, ...] = (SERVICES,)) -
     def flushed(session: Session, _context: object) -> None:
         notes = session.info.setdefault(key, {"changed": set(), "audited": False})
         changed = {o for o in session.new | session.deleted if isinstance(o, Edited)}
-        changed |= {o for o in session.dirty if isinstance(o, Edited) and session.is_modified(o)}
+        # A row's own columns: a collection replaced with the same members changes no row.
+        changed |= {o for o in session.dirty
+                    if isinstance(o, Edited) and session.is_modified(o, include_collections=False)}
         notes["changed"].update(type(o).__tablename__ for o in changed)
         notes["audited"] |= any(isinstance(o, AuditEvent) for o in session.new)
 
