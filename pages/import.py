@@ -5,14 +5,13 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from lib import importers, portfolio, roster
+from lib import importers, portfolio, roster, ui
 from lib.errors import ServiceError
 from lib.i18n import t
-from lib.ui import cached, context, done, md
+from lib.ui import cached, done, md
 
-ctx = context()
+ctx = ui.page("page.import")
 actor = ctx.actor
-st.title(t("page.import"))
 kind = st.radio(t("import.kind"), ["logbook", "roster"], format_func=lambda k: t(f"import.kind.{k}"),
                 horizontal=True, key="import_kind")
 st.subheader(t("roster.title") if kind == "roster" else t("import.title"))

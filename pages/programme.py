@@ -12,11 +12,10 @@ from lib.clock import now_utc, today_local
 from lib.i18n import t
 from lib.models import Perennisation
 from lib.schemas import DefiFactsIn, TrainingIn
-from lib.ui import cached, context, done, md, submit
+from lib.ui import cached, done, md, submit
 
-ctx = context()
+ctx = ui.page("page.programme")
 actor = ctx.actor
-st.title(t("page.programme"))
 st.caption(t("programme.intro"))
 now = now_utc().replace(second=0, microsecond=0)
 per_promotion = cached(figures.promotion_figures)(actor)
@@ -109,7 +108,7 @@ else:
                              width="stretch", column_config=CLOCK_COLUMNS)
 
 # --- Coaches record the facts -----------------------------------------------------------------
-if not actor.is_staff or ctx.promotion is None:
+if not ctx.staff or ctx.promotion is None:
     st.stop()
 st.subheader(t("programme.record"))
 promotion = ctx.promotion
