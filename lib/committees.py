@@ -31,7 +31,7 @@ from lib.models import (
     ReportStatus,
     User,
 )
-from lib.permissions import Action, Actor, Capacity, allowed, owns_or_may, require
+from lib.permissions import Action, Actor, Capacity, allowed, defis_where, owns_or_may, require
 from lib.schemas import CommitteeActionIn, CommitteeNotesIn, CommitteeScheduleIn, ReportIn
 
 AXES = ["entrepreneuriat", "innovation", "transformation"]
@@ -503,21 +503,16 @@ def my_open_actions(actor: Actor, today: dt.date | None = None) -> list[ActionIn
     """The acting user's open actions on the défis they still belong to (home page)."""
     today = today or today_local()
     with db.reading() as s:
-        conditions = [CommitteeAction.owner_id == actor.id, CommitteeAction.status == ActionStatus.OPEN]
-        if not actor.is_staff:
-            conditions.append(Defi.id.in_(select(Membership.defi_id).where(Membership.user_id == actor.id)))
-        return action_rows(s, *conditions, today=today) if actor.active else []
+        return action_rows(s, CommitteeAction.owner_id == actor.id, CommitteeAction.status == ActionStatus.OPEN,
+                           defis_where(actor, Action.READ_COMMITTEE), today=today)
 
 
 def overdue_actions(actor: Actor, promotion_id: int, today: dt.date | None = None) -> list[ActionInfo]:
     """Overdue actions of the promotion's défis the actor follows (all for coaches)."""
     today = today or today_local()
     with db.reading() as s:
-        conditions = [Defi.promotion_id == promotion_id, CommitteeAction.status == ActionStatus.OPEN,
-                      CommitteeAction.due_on < today]
-        if not actor.is_staff:
-            conditions.append(Defi.id.in_(select(Membership.defi_id).where(Membership.user_id == actor.id)))
-        return action_rows(s, *conditions, today=today) if actor.active else []
+        return action_rows(s, Defi.promotion_id == promotion_id, CommitteeAction.status == ActionStatus.OPEN,
+                           CommitteeAction.due_on < today, defis_where(actor, Action.READ_COMMITTEE), today=today)
 
 
 def actions_table(actions: list[ActionInfo]) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, false, select, true
 from sqlalchemy.orm import Session
 
 from lib.errors import PermissionDenied
@@ -140,6 +140,18 @@ def member_promotions(session: Session, actor: Actor) -> set[int]:
         .where(Membership.user_id == actor.id).distinct()
     )
     return set(rows)
+
+
+def defis_where(actor: Actor, action: Action) -> ColumnElement[bool]:
+    """The défis on which the matrix lets `actor` do `action`, as a condition on `Defi.id`, for
+    reads across a promotion: every défi for coaches and admins (where their column allows it),
+    else the défis whose membership role allows it (`capacity`, without the promotion column)."""
+    if not actor.active:
+        return false()
+    if actor.is_staff:
+        return true() if allowed(Capacity.STAFF, action) else false()
+    roles = [role for role in DefiRole if allowed(role_capacity(role), action)]
+    return Defi.id.in_(select(Membership.defi_id).where(Membership.user_id == actor.id, Membership.role.in_(roles)))
 
 
 def require(session: Session, actor: Actor, action: Action, defi_id: int) -> Capacity:

@@ -1,5 +1,6 @@
 """Streamlit glue shared by app.py and the pages: start-up, the login gate, the
-promotion/défi picker, cached reads and error display. No SQL here: services only."""
+promotion/défi picker, the pages' menu and gate, cached reads and error display. No SQL
+here: services only."""
 
 from __future__ import annotations
 
