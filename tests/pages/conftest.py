@@ -80,6 +80,7 @@ def labelled(widgets: Iterable[W], label: str) -> W:
 
 
 LOGIN_FIELDS = [t("app.login.username"), t("app.login.password")]
+GREETING = t("home.welcome", name="").strip()  # the home page's greeting, whoever it greets
 
 
 def log_in(at: AppTest, login: str, password: str) -> AppTest:

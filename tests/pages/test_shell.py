@@ -12,9 +12,7 @@ from lib.models import DefiRole
 from lib.schemas import PasswordIn
 from tests.conftest import set_clock
 from tests.fixtures import PASSWORD
-from tests.pages.conftest import LOGIN_FIELDS, errors, form_button, log_in, offered, texts
-
-GREETING = t("home.welcome", name="").strip()  # whoever it greets
+from tests.pages.conftest import GREETING, LOGIN_FIELDS, errors, form_button, log_in, offered, texts
 
 
 def test_login_form_is_shown_to_anonymous_visitors(app_as):
