@@ -16,7 +16,7 @@ from lib.models import Category
 from lib.schemas import BulletinIn, CommitteeNotesIn, CommitteeScheduleIn, LogEntryIn, ReportIn
 from tests.conftest import set_clock
 from tests.pages.conftest import errors, form_button, open_tab, texts
-from tests.pages.test_retro_pages import PARIS, WEDNESDAY
+from tests.pages.test_retro_pages import PARIS, WEDNESDAY, bulletin_form
 
 MINE = "Ma version, tapée pendant que l'autre enregistrait"
 THEIRS = "La version enregistrée entre-temps"
@@ -51,7 +51,7 @@ def test_bulletin_filed_by_a_teammate_first(app_as, world):
     bulletins.file_bulletin(world.eig2, world.alpha_id, BulletinIn(mood=3, priority=THEIRS, ups_downs="Hauts"),
                             now=WEDNESDAY)
     week = bulletins.week_state(world.eig, world.alpha_id, WEDNESDAY)
-    form = f"bulletin_{world.alpha_id}_{week.label}_None"  # opened before anything was filed
+    form = bulletin_form(world)  # opened before anything was filed
     at.radio(key=f"{form}_mood").set_value(2)
     at.text_area(key=f"{form}_ups_downs").input("Mes hauts et bas")
     assert_second_save_wins(at, form, t("bulletin.submit"), lambda: at.text_area(key=f"{form}_priority"),
