@@ -108,18 +108,28 @@ def test_weekly_bulletin(world, db_url):
     check()
 
 
-def test_help_answers(world, db_url):
+@pytest.fixture
+def ticket_id(world) -> int:  # noqa: ANN001
+    """Alpha's one help request, filed with this week's bulletin."""
     bulletins.file_bulletin(world.eig, world.alpha_id, BulletinIn(
         mood=2, priority="Accès aux données", ups_downs="Bloqués", help_request="Un contact à la DSI ?"), now=NOW)
     [ticket_id] = help_requests.defi_tickets(world.coach, world.alpha_id, NOW)["id"]
+    return ticket_id
 
+
+def ticket(world):  # noqa: ANN001, ANN201
+    """The help request as the coaches' board reads it now."""
+    return help_requests.defi_tickets(world.coach, world.alpha_id, NOW).iloc[0]
+
+
+def test_help_answers(world, db_url, ticket_id):
     @examples(db_url, 40)
     @given(payloads(HelpAnswerIn))
     def check(kwargs: dict) -> None:
-        before = help_requests.defi_tickets(world.coach, world.alpha_id, NOW).iloc[0]
+        before = ticket(world)
         written, _ = attempt(lambda: help_requests.answer(world.coach, ticket_id, HelpAnswerIn(**kwargs),
                                                           expected_version=int(before.version), now=NOW))
-        after = help_requests.defi_tickets(world.coach, world.alpha_id, NOW).iloc[0]
+        after = ticket(world)
         if written:
             data = HelpAnswerIn(**kwargs)
             assert after.answer == (data.answer or before.answer)
@@ -130,20 +140,17 @@ def test_help_answers(world, db_url):
     check()
 
 
-def test_help_tickets_treated_in_one_submit(world, db_url):
-    bulletins.file_bulletin(world.eig, world.alpha_id, BulletinIn(
-        mood=2, priority="Accès aux données", ups_downs="Bloqués", help_request="Un contact à la DSI ?"), now=NOW)
-    [ticket_id] = help_requests.defi_tickets(world.coach, world.alpha_id, NOW)["id"]
+def test_help_tickets_treated_in_one_submit(world, db_url, ticket_id):
     assignees = st.one_of(st.sampled_from([world.coach.id, world.admin.id, world.eig.id, 10**6]), st.none())
     statuses = st.one_of(st.sampled_from(["assigned", "resolved", "open"]), hostile_text())
 
     @examples(db_url, 40)
     @given(payloads(HelpTicketIn, assignee_id=assignees, status=statuses))
     def check(kwargs: dict) -> None:
-        before = help_requests.defi_tickets(world.coach, world.alpha_id, NOW).iloc[0]
+        before = ticket(world)
         written, _ = attempt(lambda: help_requests.treat(world.coach, ticket_id, HelpTicketIn(**kwargs),
                                                          expected_version=int(before.version), now=NOW))
-        after = help_requests.defi_tickets(world.coach, world.alpha_id, NOW).iloc[0]
+        after = ticket(world)
         if written:
             data = HelpTicketIn(**kwargs)
             assert (after.answer, after.status, after.assignee_id) == (data.answer, data.status, data.assignee_id)
