@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from hypothesis import HealthCheck, settings
 
 from lib import db
 from lib.config import get_settings
+from lib.i18n import t
 from tests import pg
 from tests.fixtures import World, build_world
 
@@ -35,6 +37,15 @@ def set_clock(monkeypatch: pytest.MonkeyPatch, moment: dt.datetime) -> None:
     """Move the app's clock (SUIVI_FAKE_NOW, as the e2e tests do) for the rest of the test."""
     monkeypatch.setenv("SUIVI_FAKE_NOW", moment.isoformat())
     get_settings.cache_clear()
+
+
+ANY = "\x00"  # a value `said` leaves open (an error text from a library, a path)
+
+
+def said(key: str, **values: object) -> str:
+    """A `pytest.raises(match=...)` pattern for the whole catalogue message `key` with these
+    values (ANY for one the test does not fix)."""
+    return ".*".join(re.escape(part) for part in t(key, **values).split(ANY))
 
 
 def missing(what: str) -> None:

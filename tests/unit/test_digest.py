@@ -15,7 +15,7 @@ from lib.config import get_settings
 from lib.errors import PermissionDenied, ServiceError
 from lib.models import AuditEvent, KeyDate
 from lib.schemas import BulletinIn
-from tests.conftest import set_clock
+from tests.conftest import ANY, said, set_clock
 from tests.mail import parts
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -142,7 +142,7 @@ def test_a_failed_sending_says_so_and_records_nothing(world, monkeypatch):
     monkeypatch.setenv("SMTP_PORT", "9")  # nothing listens there
     get_settings.cache_clear()
     after = dt.datetime(2026, 11, 20, 15, 5, tzinfo=PARIS)
-    with pytest.raises(ServiceError, match="L'envoi a échoué"):
+    with pytest.raises(ServiceError, match=said("digest.send_failed", error=ANY)):
         digest.send_recap(world.coach, world.promotion_id, 2026, 47, now=after)
     with db.reading() as s:
         assert s.scalars(select(AuditEvent).where(AuditEvent.action == "send_recap")).all() == []
