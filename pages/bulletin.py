@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from lib import bulletins, help_requests, ui
-from lib.clock import local_format, now_utc
+from lib import bulletins, formats, help_requests, ui
+from lib.clock import now_utc
 from lib.i18n import t
 from lib.programme import MOOD_EMOJI
 from lib.schemas import BulletinIn
@@ -24,7 +24,7 @@ if ctx.defi.my_role != "eig":
 now = now_utc().replace(second=0, microsecond=0)
 state = cached(bulletins.week_state)(actor, ctx.defi.id, now)
 clock = cached(bulletins.clock_now)(actor, ctx.defi.promotion_id, now)
-deadline = local_format(state.deadline, state.timezone)
+deadline = formats.moment(state.deadline, state.timezone)
 st.caption(f"{md(ctx.defi.name)} · {md(ctx.defi.administration)}")
 
 LABELS = {"mood": t("bulletin.mood"), "priority": t("bulletin.priority"), "ups_downs": t("bulletin.ups_downs"),
@@ -41,7 +41,7 @@ def show_bulletin(b: bulletins.WeekState) -> None:
 
 
 if not state.open:
-    st.warning(t("bulletin.closed", week=state.label, next=local_format(state.next_deadline, state.timezone)))
+    st.warning(t("bulletin.closed", week=state.label, next=formats.moment(state.next_deadline, state.timezone)))
     if state.bulletin_id:
         with st.container(border=True):
             show_bulletin(state)

@@ -13,7 +13,7 @@ from lib.ui import cached, context, done, md
 ctx = context()
 actor = ctx.actor
 st.title(t("page.import"))
-kind = st.radio(t("import.kind"), ["logbook", "roster"], format_func=lambda k: t(f"import.kind.{k}"),
+kind = st.radio(t("import.kind"), ["journal", "roster"], format_func=lambda k: t(f"import.kind.{k}"),
                 horizontal=True, key="import_kind")
 st.subheader(t("roster.title") if kind == "roster" else t("import.title"))
 st.markdown(t("roster.intro") if kind == "roster" else t("import.intro"))
@@ -112,7 +112,7 @@ if upload is not None and st.button(t("import.analyse"), type="primary", key="im
         try:
             # Only the counts, the first problems and the groups stay in the session; the
             # rows wait in a temporary file until the confirmation.
-            st.session_state["import_preview"] = importers.preview_logbook(actor, upload, promotion.id, upload.name)
+            st.session_state["import_preview"] = importers.preview_journal(actor, upload, promotion.id, upload.name)
         except ServiceError as exc:
             st.error(md(str(exc)))
 

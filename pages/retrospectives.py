@@ -8,7 +8,7 @@ import streamlit as st
 
 from lib import bulletins, formats, sharing, ui
 from lib.charts import retro
-from lib.clock import local_format, now_utc
+from lib.clock import now_utc
 from lib.i18n import t
 from lib.schemas import ShareLinkIn
 from lib.ui import cached, context, done, md, submit
@@ -94,7 +94,7 @@ def share_section(defi) -> None:  # noqa: ANN001 - portfolio.DefiInfo
             cols = st.columns([5, 2, 1])
             cols[0].code(link.url, language=None)
             cols[1].caption(f"{link.state_label} · {t('share.col.expires_at')} "
-                            f"{local_format(link.expires_at)}")
+                            f"{formats.moment(link.expires_at)}")
             if link.state == "active" and cols[2].button(t("share.revoke"), key=f"revoke_{link.id}") and submit(
                     lambda link_id=link.id: link_id, lambda link_id: sharing.revoke(actor, link_id) or True):
                 done(t("share.revoked"))

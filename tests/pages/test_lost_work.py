@@ -8,12 +8,11 @@ import datetime as dt
 
 import pytest
 
-from lib import bulletins, committees, logbook, phases
-from lib.clock import local_format
+from lib import bulletins, committees, formats, journal, phases
 from lib.errors import StaleEdit
 from lib.i18n import t
 from lib.models import Category
-from lib.schemas import BulletinIn, CommitteeNotesIn, CommitteeScheduleIn, LogEntryIn, ReportIn
+from lib.schemas import BulletinIn, CommitteeNotesIn, CommitteeScheduleIn, JournalEntryIn, ReportIn
 from tests.conftest import set_clock
 from tests.pages.conftest import errors, form_button, open_tab, texts
 from tests.pages.test_retro_pages import PARIS, WEDNESDAY, bulletin_form
@@ -56,19 +55,19 @@ def test_bulletin_filed_by_a_teammate_first(app_as, world):
     at.text_area(key=f"{form}_ups_downs").input("Mes hauts et bas")
     assert_second_save_wins(at, form, t("bulletin.submit"), lambda: at.text_area(key=f"{form}_priority"),
                             lambda: bulletins.week_state(world.eig, world.alpha_id, WEDNESDAY).priority,
-                            t("bulletin.saved", week=week.label, deadline=local_format(week.deadline, week.timezone)))
+                            t("bulletin.saved", week=week.label, deadline=formats.moment(week.deadline, week.timezone)))
 
 
 def test_journal_entry_edited_by_the_coach_meanwhile(app_as, world):
     day = dt.date(2026, 11, 16)
-    entry_id = logbook.add_entry(world.eig, world.alpha_id, LogEntryIn(done_on=day, tache="Première version",
+    entry_id = journal.add_entry(world.eig, world.alpha_id, JournalEntryIn(done_on=day, tache="Première version",
                                                                        categories=[Category.P]), now=WEDNESDAY)
     at = app_as("eig", page="pages/journal.py")
-    logbook.update_entry(world.coach, entry_id, LogEntryIn(done_on=day, tache=THEIRS, categories=[Category.P]), 1,
+    journal.update_entry(world.coach, entry_id, JournalEntryIn(done_on=day, tache=THEIRS, categories=[Category.P]), 1,
                          now=WEDNESDAY)
     form = f"journal_entry_{entry_id}_1"
     assert_second_save_wins(at, form, t("journal.form.save"), lambda: at.text_area(key=f"{form}_tache"),
-                            lambda: logbook.get_entry(world.coach, entry_id).tache, t("journal.updated"))
+                            lambda: journal.get_entry(world.coach, entry_id).tache, t("journal.updated"))
 
 
 @pytest.fixture

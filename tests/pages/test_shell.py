@@ -4,9 +4,8 @@ import datetime as dt
 
 import pytest
 
-from lib import auth, users
+from lib import auth, formats, users
 from lib.auth import MAX_FAILURES
-from lib.clock import local_format
 from lib.i18n import t
 from lib.models import DefiRole
 from lib.schemas import PasswordIn
@@ -185,7 +184,7 @@ def test_repeated_failures_lock_the_account_through_the_real_form(app_as):
         log_in(at, "eig", "pas le bon")
     log_in(at, "eig", PASSWORD)  # the right one, too late
     until = at.session_state["login_locked_until"]
-    assert t("app.login.locked", until=local_format(until)) in errors(at)
+    assert t("app.login.locked", until=formats.moment(until)) in errors(at)
     assert GREETING not in texts(at)
 
 
