@@ -83,6 +83,18 @@ def postgres_template(postgres_server: str) -> str:
     return "suivi_template"
 
 
+def empty_database(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A brand-new database of `kind`, without a single table (fresh_database's are migrated)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    server, name = request.getfixturevalue("postgres_server"), f"e_{uuid.uuid4().hex[:12]}"
+    pg.admin_execute(server, f"CREATE DATABASE {name}")
+    yield f"{server}/{name}"
+    db.dispose_engines()
+    pg.admin_execute(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 def fresh_database(kind: str, request: pytest.FixtureRequest, tmp_path: Path,
                    monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A fresh, migrated database of `kind`, configured as the app's DATABASE_URL."""
