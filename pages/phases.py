@@ -61,8 +61,9 @@ def staff_tools(p) -> None:  # noqa: ANN001 - PhaseView
         st.markdown(f"**{t('phases.shift.title')}**")
         c1, c2 = st.columns(2)
         start = c1.date_input(t("col.start"), value=p.planned_start, format=DATE)
-        end = c2.date_input(t("col.end"), value=p.planned_end, format=DATE)
-        reason = st.text_input(t("phases.shift.reason"), value=p.shift_reason, max_chars=500)
+        end = c2.date_input(t("col.end"), value=p.planned_end, format=DATE, key=f"shift_{p.id}_{p.version}_end")
+        reason = st.text_input(t("phases.shift.reason"), value=p.shift_reason, max_chars=500,
+                               key=f"shift_{p.id}_{p.version}_reason")
         cascade = st.checkbox(t("phases.shift.cascade"), value=True)
         if st.form_submit_button(t("phases.shift.submit")) and submit(
                 lambda: PhaseShiftIn(start=start, end=end, reason=reason, cascade=cascade),

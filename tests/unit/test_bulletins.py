@@ -20,6 +20,7 @@ from lib.errors import Conflict, PermissionDenied, StaleEdit
 from lib.models import AuditEvent, Bulletin, DefiRole, GlobalRole, HelpRequest, KeyDate, User
 from lib.permissions import Actor
 from lib.schemas import BulletinIn, HelpAnswerIn, MembershipIn, UserIn
+from tests.conftest import said
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -64,7 +65,8 @@ def test_a_closed_week_cannot_be_filed_and_the_form_says_when_the_next_deadline_
     state = bulletins.week_state(world.eig, world.alpha_id, AT)
     assert not state.open
     assert state.next_deadline == dt.datetime(2026, 11, 27, 14, 0, tzinfo=dt.UTC)
-    with pytest.raises(Conflict, match="vendredi 27/11/2026 à 15:00"):
+    closed = said("bulletin.closed", week="semaine du 16 novembre", next="vendredi 27/11/2026 à 15:00")
+    with pytest.raises(Conflict, match=closed):
         file(world, paris(2026, 11, 21, 10, 0))
 
 
@@ -209,9 +211,9 @@ def test_help_request_becomes_a_ticket_and_withdrawing_it_before_an_answer_drops
 
 
 def test_key_date_is_both_or_neither():
-    with pytest.raises(ValidationError, match="à la fois"):
+    with pytest.raises(ValidationError, match=said("validation.key_date_pair")):
         form(key_date=dt.date(2026, 12, 3))
-    with pytest.raises(ValidationError, match="à la fois"):
+    with pytest.raises(ValidationError, match=said("validation.key_date_pair")):
         form(key_date_description="Démo au cabinet")
     assert form(key_date=dt.date(2026, 12, 3), key_date_description="Démo au cabinet").key_date
 
