@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from lib import importers, portfolio, roster, ui
+from lib import formats, importers, portfolio, roster, ui
 from lib.errors import ServiceError
 from lib.i18n import t
 from lib.ui import cached, done, md
@@ -106,7 +106,7 @@ if upload is not None and st.button(t("import.analyse"), type="primary", key="im
     if previous is not None:
         importers.discard(previous)
     if upload.size > importers.UPLOAD_MAX_MB * 1024 * 1024:
-        st.error(t("import.too_big", size=f"{upload.size / 1024 / 1024:.0f}", max=importers.UPLOAD_MAX_MB))
+        st.error(t("import.too_big", size=formats.integer(round(upload.size / 1024 / 1024)), max=importers.UPLOAD_MAX_MB))
     else:
         try:
             # Only the counts, the first problems and the groups stay in the session; the
