@@ -106,7 +106,8 @@ if upload is not None and st.button(t("import.analyse"), type="primary", key="im
     if previous is not None:
         importers.discard(previous)
     if upload.size > importers.UPLOAD_MAX_MB * 1024 * 1024:
-        st.error(t("import.too_big", size=formats.integer(round(upload.size / 1024 / 1024)), max=importers.UPLOAD_MAX_MB))
+        megabytes = formats.integer(round(upload.size / 1024 / 1024))
+        st.error(t("import.too_big", size=megabytes, max=importers.UPLOAD_MAX_MB))
     else:
         try:
             # Only the counts, the first problems and the groups stay in the session; the
