@@ -28,7 +28,7 @@ import bcrypt
 from sqlalchemy import Connection, Engine, Table, insert, text
 
 from lib import db
-from lib.clock import add_months, is_working_day, iso_week_of, week_deadline
+from lib.clock import add_months, is_working_day, iso_week_of, plan_windows, week_deadline
 from lib.models import (
     ActionStatus,
     Administration,
@@ -65,7 +65,6 @@ from lib.models import (
     Training,
     User,
 )
-from lib.phases import plan_windows
 from lib.programme import DEFAULT_PHASES
 from lib.text import fold
 

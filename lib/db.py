@@ -21,10 +21,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import NullPool
 
 from lib.config import ROOT, get_settings
-from lib.errors import Conflict, NotFound, StaleEdit
+from lib.errors import Conflict, NotFound, PermissionDenied, StaleEdit
 from lib.i18n import t
 from lib.models import DataVersion
-from lib.permissions import Action, Actor, require, require_owner
+from lib.permissions import Action, Actor, Capacity, require
 
 MIGRATIONS_DIR = ROOT / "migrations"
 _ENGINES: dict[str, Engine] = {}
@@ -108,18 +108,18 @@ def _own_defi(row: Any) -> int:
 
 def load(s: Session, model: type[Row], row_id: int | None, expected_version: int | None = None, *,
          actor: Actor | None = None, action: Action | None = None, defi: Callable[[Any], int] = _own_defi,
-         owner: Callable[[Any], int | None] | None = None) -> Row:
+         allow: Callable[[Capacity, Any], bool] | None = None) -> Row:
     """The write prologue: the row a service changes, refused in this order when it does
-    not exist (NotFound), when the matrix forbids `action` on its défi (`defi(row)`) or the
-    actor does not own it (`owner(row)`, staff excepted), and when someone changed it since
-    the form was opened on `expected_version` (StaleEdit; None: no form to compare)."""
+    not exist (NotFound), when the matrix forbids `action` on its défi (`defi(row)`) or
+    `allow(capacity, row)` refuses it (rows people change only when theirs), and when someone
+    changed it since the form was opened on `expected_version` (StaleEdit; None: no form)."""
     row = s.get(model, row_id) if row_id is not None else None
     if row is None:
         raise NotFound(t("error.not_found"))
     if action is not None:
         cap = require(s, actor, action, defi(row))
-        if owner is not None:
-            require_owner(actor, cap, owner(row))
+        if allow is not None and not allow(cap, row):
+            raise PermissionDenied(t("error.not_owner"))
     if expected_version is not None:
         expect_version(row, expected_version)
     return row

@@ -24,7 +24,7 @@ from lib.errors import NotFound
 from lib.exports import csv_bytes
 from lib.i18n import t
 from lib.models import Category, Defi, DefiRole, JournalEntry, JournalEntryCategory, Membership, User
-from lib.permissions import Action, Actor, Capacity, require
+from lib.permissions import Action, Actor, Capacity, allowed, owns_or_may, require
 from lib.programme import CATEGORY_LABELS
 from lib.schemas import JournalEntryIn
 from lib.text import fold
@@ -115,7 +115,8 @@ def _filtered(query: Select, defi_id: int, f: JournalFilters) -> Select:
 
 
 def _can_edit(actor: Actor, cap: Capacity, author_id: int | None) -> bool:
-    return cap is Capacity.STAFF or (cap is Capacity.EIG and author_id == actor.id)
+    """Who may change an entry (update_entry, delete_entry) and the page asks: writers their own, coaches any."""
+    return allowed(cap, Action.WRITE_JOURNAL) and owns_or_may(actor, cap, author_id, Action.EDIT_ANY_JOURNAL_ENTRY)
 
 
 def list_entries(actor: Actor, defi_id: int, filters: JournalFilters | None = None, page: int = 1,
@@ -199,17 +200,12 @@ def _snapshot(entry: JournalEntry) -> dict:
     return {**snapshot(entry, ENTRY_FIELDS), "categories": category_letters([c.category for c in entry.categories])}
 
 
-def _author(entry: JournalEntry) -> int | None:
-    """EIGs change their own entries only (coaches any)."""
-    return entry.author_id
-
-
 def update_entry(actor: Actor, entry_id: int, data: JournalEntryIn, expected_version: int,
                  now: dt.datetime | None = None) -> None:
     """Edit an entry: EIGs their own, coaches any; a stale form is refused, nothing overwritten."""
     with db.transaction() as s:
         entry = db.load(s, JournalEntry, entry_id, expected_version, actor=actor, action=Action.WRITE_JOURNAL,
-                        owner=_author)
+                        allow=lambda cap, entry: _can_edit(actor, cap, entry.author_id))
         _check_date(data.done_on, now, s, entry.defi_id)
         with audit.change(s, actor, "update", "journal_entry", entry, _snapshot):
             entry.done_on, entry.livrable, entry.tache, entry.news = (data.done_on, data.livrable, data.tache,
@@ -228,7 +224,7 @@ def update_entry(actor: Actor, entry_id: int, data: JournalEntryIn, expected_ver
 def delete_entry(actor: Actor, entry_id: int, expected_version: int) -> None:
     with db.transaction() as s:
         entry = db.load(s, JournalEntry, entry_id, expected_version, actor=actor, action=Action.WRITE_JOURNAL,
-                        owner=_author)
+                        allow=lambda cap, entry: _can_edit(actor, cap, entry.author_id))
         with audit.change(s, actor, "delete", "journal_entry", entry, _snapshot):
             s.delete(entry)
 

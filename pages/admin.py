@@ -10,11 +10,10 @@ from lib.clock import now_utc
 from lib.i18n import t
 from lib.models import DefiRole, GlobalRole
 from lib.schemas import DefiIn, MembershipsIn, PasswordIn, PromotionIn, UserIn
-from lib.ui import cached, context, done, md, submit
+from lib.ui import cached, done, md, submit
 
-ctx = context()
+ctx = ui.page("page.admin")
 actor = ctx.actor
-st.title(t("page.admin"))
 USER_LABELS = {f: t(f"admin.users.{f}") for f in ("login", "display_name", "email", "role", "password")}
 
 
@@ -47,7 +46,7 @@ def invitations_panel() -> None:
             done(t("admin.invitations.sent", email=email))
 
 
-is_admin = actor.role is GlobalRole.ADMIN
+is_admin = ctx.admin
 tabs = st.tabs([t("admin.tab.users"), t("admin.tab.memberships"), t("admin.tab.promotions"), t("admin.tab.recap")]
                + ([t("admin.tab.privacy")] if is_admin else []))
 tab_users, tab_teams, tab_promotions, tab_recap = tabs[:4]

@@ -7,18 +7,10 @@ from lib.clock import now_utc
 from lib.i18n import t
 from lib.programme import MOOD_EMOJI
 from lib.schemas import BulletinIn
-from lib.ui import cached, context, md
+from lib.ui import cached, md
 
-ctx = context()
+ctx = ui.page("page.bulletin")
 actor = ctx.actor
-ui.title(t("page.bulletin"), ctx.defi)
-
-if ctx.defi is None:
-    st.info(t("bulletin.no_defi"))
-    st.stop()
-if ctx.defi.my_role != "eig":
-    st.info(t("bulletin.not_eig"))
-    st.stop()
 
 # Minute precision: deadlines fall on a minute, and cached reads are keyed on it.
 now = now_utc().replace(second=0, microsecond=0)

@@ -9,16 +9,12 @@ from lib import formats, help_requests, portfolio, ui
 from lib.clock import now_utc
 from lib.i18n import t
 from lib.schemas import HelpTicketIn
-from lib.ui import cached, context, md
+from lib.ui import cached, md
 
 TICKET_FIELDS = ["assignee_id", "answer", "status"]
 
-ctx = context()
+ctx = ui.page("page.help_requests")
 actor = ctx.actor
-st.title(t("page.help_requests"))
-if ctx.promotion is None:
-    st.info(t("retro.no_promotion"))
-    st.stop()
 now = now_utc().replace(second=0, microsecond=0)
 
 times = cached(help_requests.response_times)(actor, ctx.promotion.id)

@@ -5,14 +5,13 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from lib import importers, portfolio, roster
+from lib import formats, importers, portfolio, roster, ui
 from lib.errors import ServiceError
 from lib.i18n import t
-from lib.ui import cached, context, done, md
+from lib.ui import cached, done, md
 
-ctx = context()
+ctx = ui.page("page.import")
 actor = ctx.actor
-st.title(t("page.import"))
 kind = st.radio(t("import.kind"), ["journal", "roster"], format_func=lambda k: t(f"import.kind.{k}"),
                 horizontal=True, key="import_kind")
 st.subheader(t("roster.title") if kind == "roster" else t("import.title"))
@@ -47,7 +46,7 @@ def roster_import() -> None:
     """The roster's flow: analyse, show what would change, confirm."""
     upload = st.file_uploader(t("roster.upload"), type=["csv", "xlsx"], key="roster_file",
                               max_upload_size=importers.UPLOAD_MAX_MB)
-    if upload is not None and st.button(t("roster.analyse"), type="primary"):
+    if upload is not None and st.button(t("roster.analyse"), type="primary", key="roster_analyse"):
         previous = st.session_state.pop("roster_preview", None)
         if previous is not None:
             importers.discard(previous)
@@ -79,7 +78,7 @@ def roster_import() -> None:
     st.markdown("\n".join(f"- {line}" for line in [t("roster.report.new_defi", name=n) for n in changes.defis]
                           + [t("roster.report.new_account", account=a) for a in changes.accounts]
                           + changes.role_changes))
-    if st.button(t("roster.confirm"), type="primary"):
+    if st.button(t("roster.confirm"), type="primary", key="roster_confirm"):
         bar = st.progress(0.0, text=t("roster.progress", done=0, total=preview.valid))
 
         def progress(done_rows: int, total: int) -> None:
@@ -102,12 +101,13 @@ if kind == "roster":
 
 upload = st.file_uploader(t("import.upload"), type=["csv", "txt"], key="import_file",
                           max_upload_size=importers.UPLOAD_MAX_MB)
-if upload is not None and st.button(t("import.analyse"), type="primary"):
+if upload is not None and st.button(t("import.analyse"), type="primary", key="import_analyse"):
     previous = st.session_state.pop("import_preview", None)
     if previous is not None:
         importers.discard(previous)
     if upload.size > importers.UPLOAD_MAX_MB * 1024 * 1024:
-        st.error(t("import.too_big", size=f"{upload.size / 1024 / 1024:.0f}", max=importers.UPLOAD_MAX_MB))
+        megabytes = formats.integer(round(upload.size / 1024 / 1024))
+        st.error(t("import.too_big", size=megabytes, max=importers.UPLOAD_MAX_MB))
     else:
         try:
             # Only the counts, the first problems and the groups stay in the session; the
@@ -156,7 +156,7 @@ if any(target.defi_id is None for target in targets.values()):
 
 if not preview.valid:
     st.info(t("import.nothing"))
-elif st.button(t("import.confirm"), type="primary"):
+elif st.button(t("import.confirm"), type="primary", key="import_confirm"):
     bar = st.progress(0.0, text=t("import.progress", done=0, total=preview.valid))
 
     def progress(done: int, total: int) -> None:

@@ -7,19 +7,15 @@ from lib import formats, phases, ui
 from lib.charts import phases as charts
 from lib.clock import today_local
 from lib.i18n import t
+from lib.permissions import Action
 from lib.schemas import ObjectiveIn, PhaseShiftIn, PhaseTemplateIn
-from lib.ui import cached, context, done, md, phase_metrics, submit
+from lib.ui import cached, done, md, phase_metrics, submit
 
-ctx = context()
+ctx = ui.page("page.phases")
 actor = ctx.actor
 today = today_local()
-ui.title(t("page.phases"), ctx.defi)
-
-if ctx.defi is None:
-    st.info(t("phases.no_defi"))
-    st.stop()
-
-can_tick = actor.is_staff or ctx.defi.my_role in ("eig", "porteur")
+can_tick = ctx.may(Action.TICK_OBJECTIVE)
+can_edit = ctx.may(Action.WRITE_PHASES)
 DATE = "DD/MM/YYYY"
 
 
@@ -37,7 +33,7 @@ def summary(views: list) -> None:
 
 def objectives_form(p) -> None:  # noqa: ANN001 - PhaseView
     if not p.objectives:
-        st.info(t("phases.objectives.empty_staff") if actor.is_staff else t("phases.objectives.empty"))
+        st.info(t("phases.objectives.empty_staff") if can_edit else t("phases.objectives.empty"))
         return
     with st.form(f"objectives_{p.id}"):
         ticks = {}
@@ -65,8 +61,9 @@ def staff_tools(p) -> None:  # noqa: ANN001 - PhaseView
         st.markdown(f"**{t('phases.shift.title')}**")
         c1, c2 = st.columns(2)
         start = c1.date_input(t("col.start"), value=p.planned_start, format=DATE)
-        end = c2.date_input(t("col.end"), value=p.planned_end, format=DATE)
-        reason = st.text_input(t("phases.shift.reason"), value=p.shift_reason, max_chars=500)
+        end = c2.date_input(t("col.end"), value=p.planned_end, format=DATE, key=f"shift_{p.id}_{p.version}_end")
+        reason = st.text_input(t("phases.shift.reason"), value=p.shift_reason, max_chars=500,
+                               key=f"shift_{p.id}_{p.version}_reason")
         cascade = st.checkbox(t("phases.shift.cascade"), value=True)
         if st.form_submit_button(t("phases.shift.submit")) and submit(
                 lambda: PhaseShiftIn(start=start, end=end, reason=reason, cascade=cascade),
@@ -119,7 +116,7 @@ def defi_tab() -> None:
                 st.markdown(t("phases.competencies.porteur", items=md(", ".join(p.porteur_competencies) or "—")))
             st.markdown(f"**{t('phases.objectives.title')}**")
             objectives_form(p)
-            if actor.is_staff:
+            if can_edit:
                 staff_tools(p)
 
 
@@ -168,4 +165,4 @@ def templates_tab() -> None:
 
 ui.sections(f"phases_tabs_{ctx.defi.id}", {t("phases.tab.defi", name=md(ctx.defi.name)): defi_tab,
                                           t("phases.tab.promotion"): promotion_tab,
-                                          **({t("phases.tab.templates"): templates_tab} if actor.is_staff else {})})
+                                          **({t("phases.tab.templates"): templates_tab} if ctx.staff else {})})

@@ -10,15 +10,12 @@ from lib import bulletins, formats, sharing, ui
 from lib.charts import retro
 from lib.clock import now_utc
 from lib.i18n import t
+from lib.permissions import Action
 from lib.schemas import ShareLinkIn
-from lib.ui import cached, context, done, md, submit
+from lib.ui import cached, done, md, submit
 
-ctx = context()
+ctx = ui.page("page.retrospectives")
 actor = ctx.actor
-ui.title(t("page.retrospectives"), ctx.defi)
-if ctx.promotion is None:
-    st.info(t("retro.no_promotion"))
-    st.stop()
 
 # Minute precision: publication happens at a deadline minute, and cached reads are keyed on it.
 now = now_utc().replace(second=0, microsecond=0)
@@ -56,7 +53,7 @@ def defi_view() -> None:
         st.download_button(t("retro.export_csv"), lambda: bulletins.export_csv(actor, defi.id, now),  # on click
                            file_name=f"bulletins-{defi.name}.csv", mime="text/csv")
         st.markdown(f"### {t('retro.bulletins_by_month')}")
-        team = actor.is_staff or defi.my_role is not None
+        team = ctx.may(Action.READ_HELP_ANSWERS)
         for (year, month), group in rows.groupby([rows["week_start"].map(lambda d: d.year),
                                                   rows["week_start"].map(lambda d: d.month)], sort=False):
             st.markdown(f"#### {formats.month(dt.date(year, month, 1)).capitalize()}")
@@ -77,7 +74,7 @@ def defi_view() -> None:
                     if bulletin.key_date_description:
                         st.caption(f"{t('bulletin.key_date')} · {formats.date(bulletin.key_date)}")
                         st.text(bulletin.key_date_description)
-    if actor.is_staff:
+    if ctx.staff:
         share_section(defi)
 
 

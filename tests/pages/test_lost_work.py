@@ -8,14 +8,14 @@ import datetime as dt
 
 import pytest
 
-from lib import bulletins, committees, journal, phases
+from lib import bulletins, committees, formats, journal, phases
 from lib.errors import StaleEdit
 from lib.i18n import t
 from lib.models import Category
 from lib.schemas import BulletinIn, CommitteeNotesIn, CommitteeScheduleIn, JournalEntryIn, ReportIn
 from tests.conftest import set_clock
-from tests.pages.conftest import errors, open_tab, texts
-from tests.pages.test_retro_pages import PARIS, WEDNESDAY
+from tests.pages.conftest import errors, form_button, open_tab, texts
+from tests.pages.test_retro_pages import PARIS, WEDNESDAY, bulletin_form
 
 MINE = "Ma version, tapée pendant que l'autre enregistrait"
 THEIRS = "La version enregistrée entre-temps"
@@ -26,34 +26,36 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> None:
     set_clock(monkeypatch, WEDNESDAY)
 
 
-def save(at, label: str) -> None:  # noqa: ANN001
-    next(b for b in at.button if b.label == label).click().run()
+def assert_second_save_wins(at, form: str, label: str, field, stored, saved: str) -> None:  # noqa: ANN001
+    """Type MINE in `field` and save `form`: refused with the French message, the person's text
+    still in the form, the other version on the page and still stored; save again, having seen
+    it: MINE replaces it, and the page says `saved`."""
+    field().input(MINE)
+    form_button(at, form, label).click().run()
     assert not at.exception
-
-
-def assert_kept_and_shown(at, field) -> None:  # noqa: ANN001
-    """Refused with the French message; the person's text is still in the form; the other
-    version is on the page."""
     assert StaleEdit().args[0] in errors(at)
     assert field().value == MINE
     assert t("edit.newer_version") in texts(at)
     assert THEIRS in texts(at)
+    assert stored() == THEIRS
+
+    form_button(at, form, label).click().run()
+    assert not at.exception
+    assert stored() == MINE
+    assert saved in texts(at)
 
 
 def test_bulletin_filed_by_a_teammate_first(app_as, world):
     at = app_as("eig", page="pages/bulletin.py")
     bulletins.file_bulletin(world.eig2, world.alpha_id, BulletinIn(mood=3, priority=THEIRS, ups_downs="Hauts"),
                             now=WEDNESDAY)
-    priority = lambda: at.text_area[0]  # noqa: E731
-    at.radio[0].set_value(2)
-    priority().input(MINE)
-    at.text_area[1].input("Mes hauts et bas")
-    save(at, "Enregistrer le bulletin")
-    assert_kept_and_shown(at, priority)
-    assert bulletins.week_state(world.eig, world.alpha_id, WEDNESDAY).priority == THEIRS
-
-    save(at, "Enregistrer le bulletin")
-    assert bulletins.week_state(world.eig, world.alpha_id, WEDNESDAY).priority == MINE
+    week = bulletins.week_state(world.eig, world.alpha_id, WEDNESDAY)
+    form = bulletin_form(world)  # opened before anything was filed
+    at.radio(key=f"{form}_mood").set_value(2)
+    at.text_area(key=f"{form}_ups_downs").input("Mes hauts et bas")
+    assert_second_save_wins(at, form, t("bulletin.submit"), lambda: at.text_area(key=f"{form}_priority"),
+                            lambda: bulletins.week_state(world.eig, world.alpha_id, WEDNESDAY).priority,
+                            t("bulletin.saved", week=week.label, deadline=formats.moment(week.deadline, week.timezone)))
 
 
 def test_journal_entry_edited_by_the_coach_meanwhile(app_as, world):
@@ -63,73 +65,47 @@ def test_journal_entry_edited_by_the_coach_meanwhile(app_as, world):
     at = app_as("eig", page="pages/journal.py")
     journal.update_entry(world.coach, entry_id, JournalEntryIn(done_on=day, tache=THEIRS, categories=[Category.P]), 1,
                          now=WEDNESDAY)
-    tache = lambda: at.text_area(key=f"journal_entry_{entry_id}_1_tache")  # noqa: E731
-    tache().input(MINE)
-    save(at, "Enregistrer les modifications")
-    assert_kept_and_shown(at, tache)
-    assert journal.get_entry(world.coach, entry_id).tache == THEIRS
-
-    save(at, "Enregistrer les modifications")
-    assert journal.get_entry(world.coach, entry_id).tache == MINE
+    form = f"journal_entry_{entry_id}_1"
+    assert_second_save_wins(at, form, t("journal.form.save"), lambda: at.text_area(key=f"{form}_tache"),
+                            lambda: journal.get_entry(world.coach, entry_id).tache, t("journal.updated"))
 
 
 @pytest.fixture
 def committee(world, app_py_on_every_run):  # noqa: ANN001, ANN201
     """Alpha's first phase's committee, held, with a draft report; the page opens on it."""
     phase = phases.defi_phases(world.coach, world.alpha_id)[0]
-    committee_id = committees.schedule_committee(world.coach, phase.id, CommitteeScheduleIn(
+    committees.schedule_committee(world.coach, phase.id, CommitteeScheduleIn(
         scheduled_at=dt.datetime(2026, 11, 16, 10, 0, tzinfo=PARIS), participant_ids=[world.eig.id]))
-    return phase, committee_id
+    return phase
 
 
-def open_committee(app_as, world, phase, tab: str = "Comité"):  # noqa: ANN001, ANN201
+# Each committee form: its tab, the save another coach makes meanwhile, the form's key, its
+# save button, the field typed in, what the committee then stores and the page's message once saved.
+COMMITTEE_FORMS = {
+    "notes": ("committees.tab.committee",
+              lambda c, who: committees.save_notes(who, c.id, CommitteeNotesIn(successes=THEIRS), c.version),
+              "committee_notes_{c.id}_{c.version}", "committees.notes.save", "text_area", "successes",
+              lambda c: c.successes, "committees.notes.saved"),
+    "report": ("committees.tab.report",
+               lambda c, who: committees.save_report(who, c.id, ReportIn(text=THEIRS), c.version),
+               "committee_report_{c.id}_{c.version}", "committees.report.save", "text_area", "text",
+               lambda c: c.report_text, "committees.report.saved"),
+    "schedule": ("committees.tab.committee",
+                 lambda c, who: committees.update_schedule(who, c.id, CommitteeScheduleIn(
+                     scheduled_at=c.scheduled_at, participant_ids=[c.participants[0].id], guests=THEIRS), c.version),
+                 "committee_schedule_phase{c.defi_phase_id}_{c.version}", "committees.schedule.update", "text_input",
+                 "guests", lambda c: c.guests, "committees.schedule.saved"),
+}
+
+
+@pytest.mark.parametrize("which", COMMITTEE_FORMS)
+def test_a_committee_form_saved_by_another_coach_meanwhile(app_as, world, committee, which):
+    tab, save_theirs, form, button, kind, name, stored, saved = COMMITTEE_FORMS[which]
     at = app_as("coach", page="pages/committees.py")
-    at.selectbox(key=f"committee_phase_{world.alpha_id}").set_value(phase).run()
-    return open_tab(at, f"committee_tabs_{phase.id}", tab)
-
-
-def test_committee_notes_saved_by_another_coach_meanwhile(app_as, world, committee):
-    phase, committee_id = committee
-    at = open_committee(app_as, world, phase)
-    view = committees.committee_for_phase(world.coach, phase.id)
-    committees.save_notes(world.admin, committee_id, CommitteeNotesIn(successes=THEIRS), view.version)
-    successes = lambda: at.text_area(key=f"committee_notes_{committee_id}_{view.version}_successes")  # noqa: E731
-    successes().input(MINE)
-    save(at, "Enregistrer les notes")
-    assert_kept_and_shown(at, successes)
-    assert committees.committee_for_phase(world.coach, phase.id).successes == THEIRS
-
-    save(at, "Enregistrer les notes")
-    assert committees.committee_for_phase(world.coach, phase.id).successes == MINE
-
-
-def test_report_saved_by_another_coach_meanwhile(app_as, world, committee):
-    phase, committee_id = committee
-    at = open_committee(app_as, world, phase, "Rapport d'évaluation")
-    view = committees.committee_for_phase(world.coach, phase.id)
-    committees.save_report(world.admin, committee_id, ReportIn(text=THEIRS), view.version)
-    report = lambda: at.text_area(key=f"committee_report_{committee_id}_{view.version}_text")  # noqa: E731
-    report().input(MINE)
-    save(at, "Enregistrer le brouillon")
-    assert_kept_and_shown(at, report)
-    assert committees.committee_for_phase(world.coach, phase.id).report_text == THEIRS
-
-    save(at, "Enregistrer le brouillon")
-    assert committees.committee_for_phase(world.coach, phase.id).report_text == MINE
-
-
-def test_committee_schedule_changed_by_another_coach_meanwhile(app_as, world, committee):
-    phase, committee_id = committee
-    at = open_committee(app_as, world, phase)
-    view = committees.committee_for_phase(world.coach, phase.id)
-    committees.update_schedule(world.admin, committee_id, CommitteeScheduleIn(
-        scheduled_at=view.scheduled_at, participant_ids=[world.eig.id], guests=THEIRS), view.version)
-    guests = lambda: at.text_input(key=f"committee_schedule_phase{phase.id}_{view.version}_guests")  # noqa: E731
-    guests().input(MINE)
-    save(at, "Modifier la planification")
-    assert_kept_and_shown(at, guests)
-    assert committees.committee_for_phase(world.coach, phase.id).guests == THEIRS
-
-    save(at, "Modifier la planification")
-    assert committees.committee_for_phase(world.coach, phase.id).guests == MINE
-    assert "Comité planifié." in texts(at)
+    at.selectbox(key=f"committee_phase_{world.alpha_id}").set_value(committee).run()
+    open_tab(at, f"committee_tabs_{committee.id}", t(tab))
+    view = committees.committee_for_phase(world.coach, committee.id)
+    save_theirs(view, world.admin)
+    form = form.format(c=view)
+    assert_second_save_wins(at, form, t(button), lambda: getattr(at, kind)(key=f"{form}_{name}"),
+                            lambda: stored(committees.committee_for_phase(world.coach, committee.id)), t(saved))

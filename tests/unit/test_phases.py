@@ -9,9 +9,10 @@ import pytest
 from pydantic import ValidationError
 
 from lib import phases
+from lib.clock import plan_windows
 from lib.committees import schedule_committee
 from lib.errors import Conflict, PermissionDenied, StaleEdit
-from lib.phases import phase_state, plan_windows, time_elapsed
+from lib.phases import phase_state, time_elapsed
 from lib.schemas import CommitteeScheduleIn, ObjectiveIn, PhaseShiftIn, PhaseTemplateIn
 from tests.unit.test_permission_matrix import PLAYERS
 
