@@ -3,6 +3,7 @@ promotion/défi picker, cached reads and error display. No SQL here: services on
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import importlib
 import logging
@@ -14,17 +15,19 @@ from typing import NoReturn, ParamSpec, TypeVar
 
 import jwt
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 import streamlit_authenticator as stauth
 from pydantic import ValidationError
 from streamlit_authenticator.utilities import LoginError
 
 from lib import auth, db, formats, invitations, portfolio
-from lib.clock import local_format
+from lib.clock import local_format, now_utc
 from lib.config import PROCONNECT, ROOT, get_settings, proconnect_configured
 from lib.errors import ServiceError
 from lib.i18n import LANGUAGE, t
 from lib.permissions import Actor
+from lib.programme import mood_label
 from lib.schemas import errors_by_field
 
 P = ParamSpec("P")
@@ -312,6 +315,12 @@ def cached(fn: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def now() -> dt.datetime:
+    """The present to the minute, as pages pass it to cached reads: keyed on the time they are
+    given, they would otherwise miss on every run (docs/design.md, Architecture: Caching)."""
+    return now_utc().replace(second=0, microsecond=0)
+
+
 # --- After a write ---------------------------------------------------------------------------
 
 _DONE = "ui_done_message"
@@ -447,11 +456,12 @@ def typed(schema: type[M], key: str, names: list[str]) -> M:
     return schema(**{name: st.session_state.get(f"{key}_{name}") for name in names})
 
 
-def confirmed(key: str, record_id: int, refusal: str) -> int:
-    """The record a form deletes, once its `confirm` box is ticked; else the refusal."""
+def confirmed(key: str, value: M, refusal: str) -> M:
+    """What a form's action receives (the record it deletes, the mail it sends), once the
+    form's `confirm` box is ticked; else the refusal."""
     if not st.session_state.get(f"{key}_confirm"):
         raise ValueError(refusal)
-    return record_id
+    return value
 
 
 def clear_fields(prefix: str) -> None:
@@ -461,15 +471,38 @@ def clear_fields(prefix: str) -> None:
 
 
 def submit(build: Callable[[], M], action: Callable[[M], R], success: str | None = None,
-           labels: dict[str, str] | None = None) -> R | None:
-    """Validate a form with pydantic, run the write service, and show the outcome:
-    each field's French error (with its label), the service's refusal, or a success."""
+           labels: dict[str, str] | None = None, after: Callable[[R], None] | None = None) -> bool:
+    """Validate a form with pydantic, run the write service, and show the outcome: each
+    field's French error (with its label), the service's refusal, or `success`. Whether the
+    write went through; `after` receives what the service returned (an id, a count, a file)."""
     outcome = _attempt(build, action, labels)
     for message in outcome.errors or []:
         st.error(message)
-    if not outcome.errors and success:
+    if outcome.errors:
+        return False
+    if success:
         st.success(success)
-    return outcome.result
+    if after:
+        after(outcome.result)
+    return True
+
+
+def save_or_delete(opened: Edit, build: Callable[[], M], save: Callable[[M, int | None], object],
+                   delete: Callable[[int | None], object], words: dict[str, str],
+                   labels: dict[str, str] | None = None) -> None:
+    """The foot of a form editing a record: a box to confirm the deletion, then the save and
+    delete buttons side by side, both closing the form once done; `save` and `delete` receive
+    the version the person saw (`Edit.expected`). `words` are the texts:
+    `confirm`, `save`, `saved`, `delete`, `deleted` and `unconfirmed` (the deletion refused
+    while the box is not ticked)."""
+    st.checkbox(words["confirm"], key=opened.field("confirm"))
+    save_col, delete_col = st.columns(2)
+    with save_col:
+        save_button(words["save"], opened.key, build, lambda data: save(data, opened.expected), words["saved"],
+                    labels=labels, after=lambda _: opened.close(), type="primary")
+    with delete_col:
+        save_button(words["delete"], opened.key, lambda: confirmed(opened.key, opened.expected, words["unconfirmed"]),
+                    delete, words["deleted"], after=lambda _: opened.close())
 
 
 # --- User text ------------------------------------------------------------------------------
@@ -543,12 +576,34 @@ def sections(key: str, tabs: dict[str, Callable[[], None]]) -> None:
                 render()
 
 
-def see_data(key: str, label: str, expanded: bool = False) -> object | None:
-    """The "voir les données" panel under a chart, as an expander that costs nothing while
-    closed: its table is built and sent only once the person opens it (which reruns the
-    page). Returns the open panel to write in, or None."""
-    panel = st.expander(label, expanded=expanded, key=f"see_data_{key}", on_change="rerun")
-    return panel if panel.open else None
+def chart(figure: go.Figure | None, table: object, key: str, columns: dict[str, object] | None = None, *,
+          expanded: bool = False, **grid: object) -> None:
+    """A chart and its data: the figure, then the "voir les données" table, its text
+    alternative, in an expander that costs nothing while closed: the table is built and sent
+    only once the person opens it (which reruns the page). `table` is a DataFrame or rows, or
+    a function making them, so that nothing is computed while closed; `columns` its headings;
+    `grid` more of st.dataframe's options. No figure (nothing to draw yet): the table alone."""
+    if figure is not None:
+        st.plotly_chart(figure, key=key, config={"displayModeBar": False})
+    panel = st.expander(t("chart.see_data"), expanded=expanded, key=f"see_data_{key}", on_change="rerun")
+    if panel.open:
+        with panel:
+            st.dataframe(table() if callable(table) else table, column_config=columns, **{"hide_index": True, **grid})
+
+
+# --- Bulletins -----------------------------------------------------------------------------------
+
+
+def bulletin_card(heading: str, mood: int, texts: list[tuple[str, str | None]], note: str = "") -> None:
+    """A filed bulletin as every page shows it: its heading (a week, a défi: user text, made
+    inert here) and its mood, then each of its texts under a caption, as typed; empty ones
+    are left out. `note` follows the mood (« non publié »)."""
+    with st.container(border=True):
+        st.markdown(f"**{md(heading)}** · {mood_label(mood)}{note}")
+        for caption, text in texts:
+            if text:
+                st.caption(caption)
+                st.text(text)
 
 
 # --- Widgets shared by several pages ------------------------------------------------------------
