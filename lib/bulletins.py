@@ -37,7 +37,6 @@ from lib.models import (
 )
 from lib.permissions import Action, Actor, Capacity, allowed, member_promotions, require
 from lib.phases import plan_windows
-from lib.programme import MOOD_EMOJI
 from lib.schemas import BulletinIn
 
 BULLETIN_FIELDS = ["mood", "priority", "ups_downs", "help_request"]
@@ -326,7 +325,7 @@ def _sync_key_date(s: Session, actor: Actor, bulletin: Bulletin, data: BulletinI
 
 # --- Reading bulletins ---------------------------------------------------------------------
 
-BULLETIN_COLUMNS = ["id", "week_start", "week", "mood", "humeur", "priority", "ups_downs", "help_request",
+BULLETIN_COLUMNS = ["id", "week_start", "week", "mood", "priority", "ups_downs", "help_request",
                     "help_status", "help_answer", "key_date", "key_date_description", "published"]
 
 
@@ -347,7 +346,7 @@ def defi_bulletins(actor: Actor, defi_id: int, now: dt.datetime | None = None) -
             .where(Bulletin.defi_id == defi_id, clause).order_by(Bulletin.week_start.desc())).all()
         cutoff = published_until(promotion, now)
     out = [{"id": r.id, "week_start": r.week_start, "week": week_label(r.iso_year, r.iso_week), "mood": r.mood,
-            "humeur": MOOD_EMOJI[r.mood], "priority": r.priority, "ups_downs": r.ups_downs,
+            "priority": r.priority, "ups_downs": r.ups_downs,
             "help_request": r.help_request, "help_status": t(f"help.status.{r.status}") if r.status else "",
             "help_answer": (r.answer or "") if answers else "",
             "key_date": r.on_date, "key_date_description": r.description or "",
@@ -506,8 +505,8 @@ def mood_by_phase(actor: Actor, promotion_id: int, now: dt.datetime | None = Non
             .where(Defi.promotion_id == promotion_id, clause)
             .group_by(PhaseTemplate.number, PhaseTemplate.name, Bulletin.mood)
             .order_by(PhaseTemplate.number, Bulletin.mood)).all()
-    return pd.DataFrame([{"phase": f"{n}. {name}", "number": n, "mood": m, "humeur": MOOD_EMOJI[m], "count": c}
-                         for n, name, m, c in rows], columns=["phase", "number", "mood", "humeur", "count"])
+    return pd.DataFrame([{"phase": f"{n}. {name}", "number": n, "mood": m, "count": c}
+                         for n, name, m, c in rows], columns=["phase", "number", "mood", "count"])
 
 
 class OpenWeek(BaseModel):

@@ -9,6 +9,7 @@ import importlib
 import logging
 import re
 import runpy
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NoReturn, ParamSpec, TypeVar
@@ -339,6 +340,14 @@ def _show_done() -> None:
         st.success(message, icon=":material/check_circle:")
 
 
+def rows_key(name: str, owner: int, rows: list[object]) -> str:
+    """The key of a table that picks or edits rows by clicks: its défi or promotion, and the
+    rows it lists, in order (with their versions, for a table that edits them). A click or an
+    edit names a row by its position, so when the rows change (a filter, a page, a save, a
+    switch in the sidebar), the old one goes with them instead of landing on another row."""
+    return f"{name}_{owner}_{zlib.crc32(','.join(map(str, rows)).encode())}"
+
+
 def same_defi(defi: portfolio.DefiInfo, record: object) -> None:
     """Refuse to render a record of another défi than the one picked in the sidebar: the
     widgets that pick records are keyed by the défi, so this never happens unless a page
@@ -428,11 +437,11 @@ def _attempt(build: Callable[[], M], action: Callable[[M], R], labels: dict[str,
 
 
 def save_button(label: str, form: str, build: Callable[[], M], action: Callable[[M], R],
-                success: str | Callable[[M], str], labels: dict[str, str] | None = None,
+                success: str | Callable[[M, R], str], labels: dict[str, str] | None = None,
                 after: Callable[[R], None] | None = None, **button: object) -> None:
     """A form's submit button whose write runs in its click callback, before the page's
     script run: a save costs one run, which draws the saved data with `success` (a message,
-    or one made from what was saved) at the top of the page, or the refusal under the button
+    or one made from the input and the service's result) at the top of the page, or the refusal under the button
     with the person's input kept. `build` reads the fields from session state (`typed`,
     `Edit.value`); `after` runs once saved."""
 
@@ -443,7 +452,7 @@ def save_button(label: str, form: str, build: Callable[[], M], action: Callable[
             return
         if after:
             after(outcome.result)
-        st.session_state[_DONE] = success(outcome.data) if callable(success) else success
+        st.session_state[_DONE] = success(outcome.data, outcome.result) if callable(success) else success
 
     st.form_submit_button(label, on_click=save, **button)
     for message in st.session_state.pop(_ERRORS + form, []):
@@ -462,6 +471,12 @@ def confirmed(key: str, value: M, refusal: str) -> M:
     if not st.session_state.get(f"{key}_confirm"):
         raise ValueError(refusal)
     return value
+
+
+def close_edits(form: str) -> None:
+    """Forget every opening of `form`, after a save that changed several of its records (a
+    phase shifted with the later ones): the person saw those versions come from their own save."""
+    clear_fields(f"ui_edit_{form}_")
 
 
 def clear_fields(prefix: str) -> None:
@@ -577,14 +592,20 @@ def sections(key: str, tabs: dict[str, Callable[[], None]]) -> None:
 
 
 def chart(figure: go.Figure | None, table: object, key: str, columns: dict[str, object] | None = None, *,
-          expanded: bool = False, **grid: object) -> None:
+          caption: str | None = None, expanded: bool = False, **grid: object) -> None:
     """A chart and its data: the figure, then the "voir les données" table, its text
     alternative, in an expander that costs nothing while closed: the table is built and sent
     only once the person opens it (which reruns the page). `table` is a DataFrame or rows, or
     a function making them, so that nothing is computed while closed; `columns` its headings;
-    `grid` more of st.dataframe's options. No figure (nothing to draw yet): the table alone."""
+    `caption` reads under the figure; `grid` more of st.dataframe's options. No figure
+    (nothing to draw yet): the table alone; no table (the page shows the data in full beside
+    the chart): the figure alone."""
     if figure is not None:
         st.plotly_chart(figure, key=key, config={"displayModeBar": False})
+    if caption:
+        st.caption(caption)
+    if table is None:
+        return
     panel = st.expander(t("chart.see_data"), expanded=expanded, key=f"see_data_{key}", on_change="rerun")
     if panel.open:
         with panel:
@@ -594,13 +615,14 @@ def chart(figure: go.Figure | None, table: object, key: str, columns: dict[str, 
 # --- Bulletins -----------------------------------------------------------------------------------
 
 
-def bulletin_card(heading: str, mood: int, texts: list[tuple[str, str | None]], note: str = "") -> None:
+def bulletin_card(heading: str, mood: int, priority: str, ups_downs: str,
+                  more: tuple[tuple[str, str | None], ...] = (), note: str = "") -> None:
     """A filed bulletin as every page shows it: its heading (a week, a défi: user text, made
-    inert here) and its mood, then each of its texts under a caption, as typed; empty ones
-    are left out. `note` follows the mood (« non publié »)."""
+    inert here) and its mood, then its texts under their captions, as typed; `more` are
+    further (caption, text) pairs, left out when empty. `note` follows the mood."""
     with st.container(border=True):
         st.markdown(f"**{md(heading)}** · {mood_label(mood)}{note}")
-        for caption, text in texts:
+        for caption, text in ((t("bulletin.priority"), priority), (t("bulletin.ups_downs"), ups_downs), *more):
             if text:
                 st.caption(caption)
                 st.text(text)

@@ -1,12 +1,9 @@
 """Demandes d'aide: the coaches' board of a promotion's help requests."""
 
-import zlib
-
 import pandas as pd
 import streamlit as st
 
 from lib import formats, help_requests, portfolio, ui
-from lib.clock import now_utc
 from lib.i18n import t
 from lib.schemas import HelpTicketIn
 from lib.ui import cached, context, md
@@ -19,7 +16,7 @@ st.title(t("page.help_requests"))
 if ctx.promotion is None:
     st.info(t("retro.no_promotion"))
     st.stop()
-now = now_utc().replace(second=0, microsecond=0)
+now = ui.now()
 
 times = cached(help_requests.response_times)(actor, ctx.promotion.id)
 c1, c2, c3, c4, c5 = st.columns(5)
@@ -56,13 +53,10 @@ def picked_ticket(rows: pd.DataFrame, selection: object) -> dict | None:
     return rows.iloc[chosen[0]].to_dict() if chosen and chosen[0] < len(rows) else None
 
 
-# The table is keyed by the promotion and the tickets it lists, in order: a click names a
-# row by its position, so when the filters or a save change the rows, the old click goes
-# rather than pointing at another ticket.
-listed = zlib.crc32(",".join(map(str, board["id"])).encode())
 clicked = st.dataframe(
     board[["defi", "week", "request", "status_label", "assignee", "age_days", "answer"]], hide_index=True,
-    width="stretch", on_select="rerun", selection_mode="single-row", key=f"help_board_{ctx.promotion.id}_{listed}",
+    width="stretch", on_select="rerun", selection_mode="single-row",
+    key=ui.rows_key("help_board", ctx.promotion.id, list(board["id"])),
     column_config={"defi": t("help.col.defi"), "week": t("help.col.week"), "request": t("help.col.request"),
                    "status_label": t("help.col.status"), "assignee": t("help.col.assignee"),
                    "age_days": st.column_config.NumberColumn(t("help.col.age")), "answer": t("help.col.answer")})
@@ -86,7 +80,7 @@ with st.form(opened.key):
              format_func=lambda s: t(f"help.state.{s}"), key=opened.field("status"))
     ui.save_button(t("help.save"), opened.key, lambda: ui.typed(HelpTicketIn, opened.key, TICKET_FIELDS),
                    lambda data: help_requests.treat(actor, pick["id"], data, opened.expected),
-                   lambda data: t(f"help.treated.{data.status}", name=md(names[data.assignee_id])),
+                   lambda data, _: t(f"help.treated.{data.status}", name=md(names[data.assignee_id])),
                    labels={"assignee_id": t("help.assign_to"), "answer": t("help.answer"),
                            "status": t("help.state")},
                    after=lambda _: opened.close(), type="primary")

@@ -9,7 +9,7 @@ import streamlit as st
 
 from lib import key_dates, ui
 from lib.charts.retro import calendar_timeline
-from lib.clock import now_utc, today_local
+from lib.clock import today_local
 from lib.i18n import t
 from lib.ui import cached, context
 
@@ -19,7 +19,7 @@ ui.title(t("page.key_dates"), ctx.defi)
 if ctx.promotion is None:
     st.info(t("retro.no_promotion"))
     st.stop()
-now = now_utc().replace(second=0, microsecond=0)
+now = ui.now()
 today = today_local()
 PARIS = ZoneInfo("Europe/Paris")
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
@@ -55,7 +55,7 @@ if shown.empty:
     st.stop()
 
 st.markdown(f"**{t('keydates.timeline')}**")
-st.plotly_chart(calendar_timeline(shown, today), key="timeline", config={"displayModeBar": False})
+ui.chart(calendar_timeline(shown, today), None, "timeline")  # the weeks' tables follow
 
 table = shown.assign(
     when=shown["day"].map(lambda d: f"{DAYS[d.weekday()]} {d:%d/%m}"),

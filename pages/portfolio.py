@@ -4,8 +4,8 @@ code applies them, and the form to log a coaching session."""
 
 import streamlit as st
 
-from lib import coaching, portfolio, risk
-from lib.clock import now_utc, today_local
+from lib import coaching, portfolio, risk, ui
+from lib.clock import today_local
 from lib.i18n import t
 from lib.models import CoachingForm
 from lib.schemas import CoachingSessionIn
@@ -17,7 +17,7 @@ st.title(t("page.portfolio"))
 if ctx.promotion is None:
     st.info(t("retro.no_promotion"))
     st.stop()
-now = now_utc().replace(second=0, microsecond=0)
+now = ui.now()
 rows = cached(portfolio.coach_portfolio)(actor, ctx.promotion.id, now)
 if rows.empty:
     st.info(t("portfolio.empty"))

@@ -8,7 +8,7 @@ import streamlit as st
 from lib import programme_figures as figures
 from lib import ui
 from lib.charts import programme as charts
-from lib.clock import now_utc, today_local
+from lib.clock import today_local
 from lib.i18n import t
 from lib.models import Perennisation
 from lib.schemas import DefiFactsIn, TrainingIn
@@ -18,7 +18,7 @@ ctx = context()
 actor = ctx.actor
 st.title(t("page.programme"))
 st.caption(t("programme.intro"))
-now = now_utc().replace(second=0, microsecond=0)
+now = ui.now()
 per_promotion = cached(figures.promotion_figures)(actor)
 if per_promotion.empty:
     st.info(t("programme.no_figures"))
@@ -46,25 +46,18 @@ for label, row in [(t("programme.selected", name=md(chosen)), table[table["promo
     c4.metric(t("programme.metric.public_code"), f"{int(r['public_code'])} / {int(r['defis'])}")
     c5.metric(t("programme.metric.trainings"), int(r["trainings"]),
               help=t("programme.metric.attendees", n=int(r["attendees"])))
-if panel := ui.see_data("programme_figures", t("programme.see_data")):
-    with panel:
-        st.dataframe(table[list(COLUMNS)], hide_index=True, width="stretch", column_config=COLUMNS)
+ui.chart(None, table[list(COLUMNS)], "programme_figures", COLUMNS, width="stretch")
 
 left, right = st.columns(2)
 with left:
     st.markdown(f"**{t('programme.outcomes')}**")
-    st.plotly_chart(charts.outcomes_bar(per_promotion), key="outcomes_chart", config={"displayModeBar": False})
-    if panel := ui.see_data("programme_outcomes", t("programme.see_data")):
-        with panel:
-            st.dataframe(table[["promotion", "defis", *figures.OUTCOMES]], hide_index=True, width="stretch",
-                         column_config={**COLUMNS, **OUTCOME_COLUMNS})
+    ui.chart(charts.outcomes_bar(per_promotion), table[["promotion", "defis", *figures.OUTCOMES]],
+             "programme_outcomes", {**COLUMNS, **OUTCOME_COLUMNS}, width="stretch")
 with right:
     st.markdown(f"**{t('programme.ouverture')}**")
-    st.plotly_chart(charts.ouverture_bar(per_promotion), key="ouverture_chart", config={"displayModeBar": False})
-    if panel := ui.see_data("programme_ouverture", t("programme.see_data")):
-        with panel:
-            st.dataframe(table[["promotion", "defis", "public_code", "with_datasets", "datasets", "with_libraries",
-                                "libraries"]], hide_index=True, width="stretch", column_config=COLUMNS)
+    ui.chart(charts.ouverture_bar(per_promotion), table[["promotion", "defis", "public_code", "with_datasets",
+                                                         "datasets", "with_libraries", "libraries"]],
+             "programme_ouverture", COLUMNS, width="stretch")
 
 if ctx.promotion:
     st.markdown(f"**{t('programme.trainings', name=md(ctx.promotion.name))}**")
@@ -93,20 +86,15 @@ else:
     by_week, by_phase = st.columns(2)
     with by_week:
         st.markdown(f"**{t('programme.by_week')}**")
-        st.plotly_chart(charts.clock_lines(weekly, value, chosen), key="clock_chart",
-                        config={"displayModeBar": False})
-        if panel := ui.see_data("programme_clock", t("programme.see_data")):
-            with panel:
-                st.dataframe(ui.french_numbers(weekly[["promotion", "programme_week", "phase", "bulletins", "mood",
-                                                       "participation"]], {"mood": 2}, ["participation"]),
-                             hide_index=True, width="stretch", column_config=CLOCK_COLUMNS)
+        ui.chart(charts.clock_lines(weekly, value, chosen),
+                 lambda: ui.french_numbers(weekly[["promotion", "programme_week", "phase", "bulletins", "mood",
+                                                   "participation"]], {"mood": 2}, ["participation"]),
+                 "programme_clock", CLOCK_COLUMNS, width="stretch")
     with by_phase:
         st.markdown(f"**{t('programme.by_phase')}**")
-        st.plotly_chart(charts.phase_bars(per_phase, value), key="phase_chart", config={"displayModeBar": False})
-        if panel := ui.see_data("programme_phases", t("programme.see_data")):
-            with panel:
-                st.dataframe(ui.french_numbers(per_phase, {"mood": 2}, ["participation"]), hide_index=True,
-                             width="stretch", column_config=CLOCK_COLUMNS)
+        ui.chart(charts.phase_bars(per_phase, value),
+                 lambda: ui.french_numbers(per_phase, {"mood": 2}, ["participation"]), "programme_phases",
+                 CLOCK_COLUMNS, width="stretch")
 
 # --- Coaches record the facts -----------------------------------------------------------------
 if not actor.is_staff or ctx.promotion is None:
@@ -122,8 +110,11 @@ label_of = {o: label for label, o in outcome_labels.items()}
 facts_table = pd.DataFrame([{"id": f.id, "defi": f.defi, "perennisation": label_of[f.perennisation],
                              "public_code": f.public_code, "published_datasets": f.published_datasets,
                              "libraries": f.libraries} for f in facts])
+# Keyed by the promotion and the rows' versions: an edit names its row by position, so it must
+# never land on another promotion's défis, nor on a version someone else saved meanwhile.
 edited = st.data_editor(
-    facts_table, hide_index=True, width="stretch", key="facts_editor", disabled=["id", "defi"],
+    facts_table, hide_index=True, width="stretch", disabled=["id", "defi"],
+    key=ui.rows_key("facts_editor", promotion.id, [f"{f.id}.{f.version}" for f in facts]),
     column_order=["defi", "perennisation", "public_code", "published_datasets", "libraries"],
     column_config={"defi": t("programme.col.defi"),
                    "perennisation": st.column_config.SelectboxColumn(t("programme.outcomes"),
@@ -142,7 +133,7 @@ if st.button(t("programme.record.facts_save"), key="facts_save"):
                                                     published_datasets=int(r["published_datasets"] or 0),
                                                     libraries=int(r["libraries"] or 0)), versions[int(r["id"])])
                          for r in changed},
-                lambda changes: figures.record_defi_facts(actor, changes) or True,
+                lambda changes: figures.record_defi_facts(actor, changes),
                 labels={"published_datasets": t("programme.col.datasets"), "libraries": t("programme.col.libraries")}):
         done(t("programme.record.facts_saved", n=len(changed)))
 
@@ -153,7 +144,8 @@ outcomes_table = pd.DataFrame([{"id": o.membership_id, "eig": o.eig, "defi": o.d
                                 "stayed": o.stayed_in_administration} for o in outcomes],
                               columns=["id", "eig", "defi", "stayed"])
 edited_outcomes = st.data_editor(
-    outcomes_table, hide_index=True, width="stretch", key="outcomes_editor", disabled=["id", "eig", "defi"],
+    outcomes_table, hide_index=True, width="stretch", disabled=["id", "eig", "defi"],
+    key=ui.rows_key("outcomes_editor", promotion.id, [f"{o.membership_id}.{o.version}" for o in outcomes]),
     column_order=["eig", "defi", "stayed"],
     column_config={"eig": t("programme.col.eig"), "defi": t("programme.col.defi"),
                    "stayed": st.column_config.CheckboxColumn(t("programme.col.stayed"))})
@@ -167,7 +159,7 @@ if st.button(t("programme.record.outcomes_save"), key="outcomes_save"):
             changes[int(r["id"])] = (stayed, version)
     if not changes:
         st.info(t("programme.record.nothing"))
-    elif submit(lambda: changes, lambda c: figures.record_eig_outcomes(actor, c) or True):
+    elif submit(lambda: changes, lambda c: figures.record_eig_outcomes(actor, c)):
         done(t("programme.record.outcomes_saved", n=len(changes)))
 
 with st.form("training_form", clear_on_submit=True):

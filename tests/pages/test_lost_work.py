@@ -12,7 +12,16 @@ from lib import bulletins, committees, logbook, phases
 from lib.errors import StaleEdit
 from lib.i18n import t
 from lib.models import Category
-from lib.schemas import BulletinIn, CommitteeNotesIn, CommitteeScheduleIn, LogEntryIn, ReportIn
+from lib.schemas import (
+    BulletinIn,
+    CommitteeNotesIn,
+    CommitteeScheduleIn,
+    LogEntryIn,
+    ObjectiveIn,
+    PhaseShiftIn,
+    PhaseTemplateIn,
+    ReportIn,
+)
 from tests.conftest import set_clock
 from tests.pages.conftest import errors, open_tab, texts
 from tests.pages.test_retro_pages import PARIS, WEDNESDAY
@@ -133,3 +142,62 @@ def test_committee_schedule_changed_by_another_coach_meanwhile(app_as, world, co
     save(at, "Modifier la planification")
     assert committees.committee_for_phase(world.coach, phase.id).guests == MINE
     assert "Comité planifié." in texts(at)
+
+
+@pytest.fixture
+def objectives(world):  # noqa: ANN001, ANN201
+    """Alpha's first phase with two objectives, none done."""
+    p1 = phases.defi_phases(world.coach, world.alpha_id)[0]
+    for label in ("Comprendre le besoin des agents", "Prototype papier"):
+        phases.add_objective(world.coach, p1.id, ObjectiveIn(label=label))
+    return phases.defi_phases(world.coach, world.alpha_id)[0].objectives
+
+
+def test_objective_ticked_by_a_teammate_meanwhile_stays_ticked(app_as, world, objectives):
+    first, second = objectives
+    at = app_as("eig", page="pages/phases.py")
+    phases.tick_objectives(world.eig2, {second.id: (True, second.version)})
+    next(c for c in at.checkbox if c.label == first.label).check()
+    save(at, "Enregistrer les objectifs cochés")
+    done = {o.label: o.done for o in phases.defi_phases(world.coach, world.alpha_id)[0].objectives}
+    assert done == {first.label: True, second.label: True}  # the box drawn unticked did not untick it
+
+
+def test_phase_shifted_by_another_coach_meanwhile(app_as, world):
+    at = app_as("coach", page="pages/phases.py")
+    p2 = phases.defi_phases(world.coach, world.alpha_id)[1]
+    phases.shift_phase(world.admin, p2.id, PhaseShiftIn(start=p2.planned_start, end=p2.planned_end, reason=THEIRS),
+                       p2.version)
+    reason = lambda: at.text_input(key=f"phase_shift_{p2.id}_{p2.version}_reason")  # noqa: E731
+    reason().input(MINE)
+    at.date_input(key=f"phase_shift_{p2.id}_{p2.version}_end").set_value(p2.planned_end + dt.timedelta(days=7))
+    save_nth(at, "Décaler", 1)
+    assert_kept_and_shown(at, reason)
+    assert phases.defi_phases(world.coach, world.alpha_id)[1].shift_reason == THEIRS
+
+    save_nth(at, "Décaler", 1)
+    moved = phases.defi_phases(world.coach, world.alpha_id)[1]
+    assert (moved.shift_reason, moved.planned_end) == (MINE, p2.planned_end + dt.timedelta(days=7))
+    assert t("edit.newer_version") not in texts(at)  # the later phases it moved open on its versions
+
+
+def test_phase_template_changed_by_another_coach_meanwhile(app_as, world):
+    at = open_tab(app_as("coach", page="pages/phases.py"), f"phases_tabs_{world.alpha_id}", "Cadre des phases")
+    tp = phases.list_templates(world.coach, world.promotion_id)[0]
+    phases.update_template(world.admin, tp.id, PhaseTemplateIn(name=tp.name, summary=THEIRS, months=tp.months),
+                           tp.version)
+    summary = lambda: at.text_input(key=f"phase_template_{tp.id}_{tp.version}_summary")  # noqa: E731
+    summary().input(MINE)
+    save_nth(at, t("admin.save"), 0)
+    assert_kept_and_shown(at, summary)
+    assert phases.list_templates(world.coach, world.promotion_id)[0].summary == THEIRS
+
+    save_nth(at, t("admin.save"), 0)
+    assert phases.list_templates(world.coach, world.promotion_id)[0].summary == MINE
+    assert t("phases.templates.saved", n=0) in texts(at)
+
+
+def save_nth(at, label: str, n: int) -> None:  # noqa: ANN001
+    """Click the n-th button labelled `label` (one form per phase, in order)."""
+    [b for b in at.button if b.label == label][n].click().run()
+    assert not at.exception

@@ -167,7 +167,7 @@ def test_an_empty_report_starts_from_the_committee_notes_and_saves_as_edited(app
 def test_eig_updates_their_own_action_from_the_committee_page(app_as, world, phase1, held_committee):
     at = _on_phase1(app_as, "eig", world, "Actions")
     action = committees.defi_actions(world.coach, world.alpha_id)[0]
-    at.selectbox(key=f"status_{action.id}").set_value(committees.ActionStatus.DONE)
+    at.selectbox(key=f"status_{action.id}_{action.version}").set_value(committees.ActionStatus.DONE)
     at.button(key=f"apply_{action.id}").click().run()
     assert not at.exception
     assert committees.defi_actions(world.coach, world.alpha_id)[0].status == committees.ActionStatus.DONE
