@@ -29,6 +29,17 @@ INDICATOR_LABELS = {"theme": t("indicators.col.theme"), "name": t("indicators.co
                     "unit": t("indicators.col.unit"), "baseline": t("indicators.col.baseline"),
                     "target": t("indicators.col.target")}
 MEASUREMENT_LABELS = {"measured_on": t("indicators.col.date"), "value": t("indicators.col.value")}
+MEASUREMENT_WORDS = {"confirm": t("indicators.form.confirm_delete_measurement"),
+                     "save": t("indicators.form.save_measurement"), "saved": t("indicators.measurement_updated"),
+                     "delete": t("indicators.form.delete_measurement"), "deleted": t("indicators.measurement_deleted"),
+                     "unconfirmed": t("indicators.delete_unconfirmed")}
+
+
+def indicator_words(name: str) -> dict[str, str]:
+    """The texts of an indicator's edit form (ui.save_or_delete)."""
+    return {"confirm": t("indicators.form.confirm_delete"), "save": t("indicators.form.save"),
+            "saved": t("indicators.updated", name=name), "delete": t("indicators.form.delete"),
+            "deleted": t("indicators.deleted", name=name), "unconfirmed": t("indicators.delete_unconfirmed")}
 st.caption(t("indicators.intro", defi=md(defi.name)))
 
 
@@ -77,10 +88,7 @@ def edit_tools(i: IndicatorView) -> None:
             ui.save_or_delete(opened, lambda: ui.typed(IndicatorIn, opened.key, INDICATOR_FIELDS),
                               lambda d, version: indicators.update_indicator(actor, i.id, d, version),
                               lambda version: indicators.delete_indicator(actor, i.id, version),
-                              {"confirm": t("indicators.form.confirm_delete"), "save": t("indicators.form.save"),
-                               "saved": t("indicators.updated", name=i.name), "delete": t("indicators.form.delete"),
-                               "deleted": t("indicators.deleted", name=i.name),
-                               "unconfirmed": t("indicators.delete_unconfirmed")}, labels=INDICATOR_LABELS)
+                              indicator_words(i.name), INDICATOR_LABELS)
 
         if not i.measurements:
             return
@@ -101,12 +109,7 @@ def edit_tools(i: IndicatorView) -> None:
             ui.save_or_delete(measured, lambda: ui.typed(MeasurementIn, measured.key, MEASUREMENT_FIELDS),
                               lambda d, version: indicators.update_measurement(actor, picked.id, d, version),
                               lambda version: indicators.delete_measurement(actor, picked.id, version),
-                              {"confirm": t("indicators.form.confirm_delete_measurement"),
-                               "save": t("indicators.form.save_measurement"),
-                               "saved": t("indicators.measurement_updated"),
-                               "delete": t("indicators.form.delete_measurement"),
-                               "deleted": t("indicators.measurement_deleted"),
-                               "unconfirmed": t("indicators.delete_unconfirmed")}, labels=MEASUREMENT_LABELS)
+                              MEASUREMENT_WORDS, MEASUREMENT_LABELS)
 
 
 def card(i: IndicatorView) -> None:

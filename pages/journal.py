@@ -76,6 +76,9 @@ def show_entry(entry: logbook.EntryView) -> None:
 
 
 ENTRY_FIELDS = ["done_on", "livrable", "tache", "categories", "news"]
+EDIT_WORDS = {"confirm": t("journal.form.confirm_delete"), "save": t("journal.form.save"),
+              "saved": t("journal.updated"), "delete": t("journal.form.delete"), "deleted": t("journal.deleted"),
+              "unconfirmed": t("journal.delete_unconfirmed")}
 
 
 def entry_fields(key: str, entry: logbook.EntryView | None) -> None:
@@ -101,11 +104,7 @@ def edit_form(picked: logbook.EntryView) -> None:
         entry_fields(opened.key, picked)
         ui.save_or_delete(opened, lambda: ui.typed(LogEntryIn, opened.key, ENTRY_FIELDS),
                           lambda data, version: logbook.update_entry(actor, picked.id, data, version),
-                          lambda version: logbook.delete_entry(actor, picked.id, version),
-                          {"confirm": t("journal.form.confirm_delete"), "save": t("journal.form.save"),
-                           "saved": t("journal.updated"), "delete": t("journal.form.delete"),
-                           "deleted": t("journal.deleted"), "unconfirmed": t("journal.delete_unconfirmed")},
-                          labels=LABELS)
+                          lambda version: logbook.delete_entry(actor, picked.id, version), EDIT_WORDS, LABELS)
 
 
 # --- Entries ------------------------------------------------------------------------------------
