@@ -53,7 +53,7 @@ def flag(row: dict, key: str) -> str:
 def print_table(name: str, result: dict) -> None:
     rows = result["rows"]
     print(f"\n{name}: {sum(rows.values()):,} rows generated in {result['generate_s']:.0f} s "
-          f"({rows.get('log_entry', 0):,} journal entries, {rows.get('bulletin', 0):,} bulletins, "
+          f"({rows.get('journal_entry', 0):,} journal entries, {rows.get('bulletin', 0):,} bulletins, "
           f"{rows.get('user', 0):,} users, {rows.get('defi', 0):,} défis); coach {result['coach']}, "
           f"EIG {result['eig']} of the largest défi")
     print(f"  {'page':<16} {'role':<6} {'cold ms':>9} {'cold CPU':>9} {'warm ms':>9} {'SQL ms':>8} {'cold/SQL':>9} "

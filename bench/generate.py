@@ -50,12 +50,12 @@ from lib.models import (
     HelpStatus,
     Indicator,
     IndicatorTheme,
+    JournalEntry,
+    JournalEntryCategory,
     KeyDate,
-    LogEntry,
-    LogEntryCategory,
     Measurement,
     Membership,
-    MonthlyCheckin,
+    MonthlyCarnet,
     Perennisation,
     PhaseObjective,
     PhaseTemplate,
@@ -381,7 +381,7 @@ class Generator:
         bulletin_ids = self.bulletins(team, weeks)
         self.key_dates(team, bulletin_ids)
         self.journal(team)
-        self.checkins(team)
+        self.carnets(team)
         self.committees(team)
         self.indicators(team)
         self.coaching(team)
@@ -466,18 +466,18 @@ class Generator:
             livrable = rng.choice(LIVRABLES)
             tache = f"{rng.choice(VERBS)} {rng.choice(OBJECTS)}{rng.choice(DETAILS)}"
             author = rng.choice(team.eigs)
-            eid = self.next_id(LogEntry)
-            w.add(LogEntry, id=eid, defi_id=team.id, author_id=author, done_on=day, livrable=livrable, tache=tache,
+            eid = self.next_id(JournalEntry)
+            w.add(JournalEntry, id=eid, defi_id=team.id, author_id=author, done_on=day, livrable=livrable, tache=tache,
                   news=rng.choices((0, 1, -1), weights=(75, 15, 10))[0], search_text=_search_text(livrable, tache),
                   **_stamp(_at(day, 17), author))
             first = rng.choice(categories)
-            w.add(LogEntryCategory, entry_id=eid, category=first.value)
+            w.add(JournalEntryCategory, entry_id=eid, category=first.value)
             if rng.random() < 0.3:
                 second = rng.choice(categories)
                 if second is not first:
-                    w.add(LogEntryCategory, entry_id=eid, category=second.value)
+                    w.add(JournalEntryCategory, entry_id=eid, category=second.value)
 
-    def checkins(self, team: Team) -> None:
+    def carnets(self, team: Team) -> None:
         """Each EIG's monthly carnet up to this month, a few months skipped, rated on the
         competencies of the phase of that month."""
         rng, w = self.rng, self.w
@@ -493,13 +493,13 @@ class Generator:
                 day = max(month, team.start)
                 number = next(n for _, n, start, end in team.phases if start <= day < end)
                 written = min(_at(month.replace(day=26), 18), NOW)
-                cid = self.next_id(MonthlyCheckin)
-                w.add(MonthlyCheckin, id=cid, user_id=eig, defi_id=team.id, month=month, phase_number=number,
+                cid = self.next_id(MonthlyCarnet)
+                w.add(MonthlyCarnet, id=cid, user_id=eig, defi_id=team.id, month=month, phase_number=number,
                       objectifs="Avancer sur le prototype et préparer le comité.", besoins="Un accès aux données.",
                       apprentissages="Mieux cadrer les ateliers.", trajectoire="Rester dans l'administration.",
                       **_stamp(written, eig))
                 for competency in by_number[number]["eig_competencies"]:
-                    w.add(CompetencyRating, id=self.next_id(CompetencyRating), checkin_id=cid, competency=competency,
+                    w.add(CompetencyRating, id=self.next_id(CompetencyRating), carnet_id=cid, competency=competency,
                           rating=rng.randint(1, 4))
 
     def committees(self, team: Team) -> None:

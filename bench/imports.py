@@ -49,7 +49,7 @@ def main() -> None:
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         t0 = time.perf_counter()
         with path.open("rb") as handle:
-            preview = importers.preview_logbook(actor, handle, promotion_id, path.name)
+            preview = importers.preview_journal(actor, handle, promotion_id, path.name)
         t1 = time.perf_counter()
         result = importers.confirm_import(actor, preview, importers.plan(preview))
         t2 = time.perf_counter()

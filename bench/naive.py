@@ -9,8 +9,18 @@ from collections.abc import Callable
 import pandas as pd
 from sqlalchemy import select
 
-from lib import bulletins, db, logbook, portfolio
-from lib.models import Bulletin, Defi, DefiRole, HelpRequest, HelpStatus, LogEntry, LogEntryCategory, Membership, User
+from lib import bulletins, db, journal, portfolio
+from lib.models import (
+    Bulletin,
+    Defi,
+    DefiRole,
+    HelpRequest,
+    HelpStatus,
+    JournalEntry,
+    JournalEntryCategory,
+    Membership,
+    User,
+)
 from lib.permissions import Actor
 
 
@@ -21,8 +31,8 @@ def _table(*columns) -> pd.DataFrame:  # noqa: ANN002 - SQLAlchemy columns
 
 def journal_charts(defi_id: int) -> dict[str, int]:
     """Entries per week and category, and good/bad news per month, of one défi."""
-    entries = _table(LogEntry.id, LogEntry.defi_id, LogEntry.done_on, LogEntry.news)
-    categories = _table(LogEntryCategory.entry_id, LogEntryCategory.category)
+    entries = _table(JournalEntry.id, JournalEntry.defi_id, JournalEntry.done_on, JournalEntry.news)
+    categories = _table(JournalEntryCategory.entry_id, JournalEntryCategory.category)
     mine = entries[entries["defi_id"] == defi_id]
     done_on = pd.to_datetime(mine["done_on"])
     weekly = (mine.assign(week=done_on - pd.to_timedelta(done_on.dt.weekday, unit="D"))
@@ -32,8 +42,8 @@ def journal_charts(defi_id: int) -> dict[str, int]:
 
 
 def journal_charts_sql(actor: Actor, defi_id: int) -> dict[str, int]:
-    weekly = logbook.weekly_by_category(actor, defi_id)
-    news = logbook.news_by_month(actor, defi_id)
+    weekly = journal.weekly_by_category(actor, defi_id)
+    news = journal.news_by_month(actor, defi_id)
     return {"weekly_cells": len(weekly), "weekly_total": int(weekly["entries"].sum()),
             "news_total": int(news["good"].sum() + news["bad"].sum())}
 

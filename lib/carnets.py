@@ -27,7 +27,7 @@ from lib.models import (
     DefiPhase,
     DefiRole,
     Membership,
-    MonthlyCheckin,
+    MonthlyCarnet,
     PhaseTemplate,
     Promotion,
     User,
@@ -131,7 +131,7 @@ def _require_read(s: Session, actor: Actor, defi_id: int, user_id: int) -> Capac
     return cap
 
 
-def _view(c: MonthlyCheckin, author: str, today: dt.date, actor: Actor) -> CarnetView:
+def _view(c: MonthlyCarnet, author: str, today: dt.date, actor: Actor) -> CarnetView:
     return CarnetView(id=c.id, user_id=c.user_id, author=author, defi_id=c.defi_id, month=c.month,
                       phase_number=c.phase_number, objectifs=c.objectifs, besoins=c.besoins,
                       apprentissages=c.apprentissages, trajectoire=c.trajectoire,
@@ -148,8 +148,8 @@ def carnet_form(actor: Actor, defi_id: int, month: dt.date | None = None, now: d
         require(s, actor, Action.WRITE_CARNET, defi_id)
         today = _local_today(s, defi_id, now)
         month = month_of(month or today)
-        existing = s.scalar(select(MonthlyCheckin).where(MonthlyCheckin.user_id == actor.id,
-                                                         MonthlyCheckin.month == month))
+        existing = s.scalar(select(MonthlyCarnet).where(MonthlyCarnet.user_id == actor.id,
+                                                         MonthlyCarnet.month == month))
         if existing is not None and existing.defi_id == defi_id:
             number = existing.phase_number
             name, competencies = _phase_number(s, defi_id, number)
@@ -167,9 +167,9 @@ def carnets_of(actor: Actor, defi_id: int, user_id: int, now: dt.datetime | None
         _require_read(s, actor, defi_id, user_id)
         today = _local_today(s, defi_id, now)
         author = s.scalar(select(User.display_name).where(User.id == user_id)) or ""
-        rows = s.scalars(select(MonthlyCheckin).where(MonthlyCheckin.defi_id == defi_id,
-                                                      MonthlyCheckin.user_id == user_id)
-                         .order_by(MonthlyCheckin.month.desc())).all()
+        rows = s.scalars(select(MonthlyCarnet).where(MonthlyCarnet.defi_id == defi_id,
+                                                      MonthlyCarnet.user_id == user_id)
+                         .order_by(MonthlyCarnet.month.desc())).all()
         return [_view(c, author, today, actor) for c in rows]
 
 
@@ -178,11 +178,11 @@ def ratings_history(actor: Actor, defi_id: int, user_id: int) -> pd.DataFrame:
     with db.reading() as s:
         _require_read(s, actor, defi_id, user_id)
         rows = s.execute(
-            select(MonthlyCheckin.month, MonthlyCheckin.phase_number, CompetencyRating.competency,
+            select(MonthlyCarnet.month, MonthlyCarnet.phase_number, CompetencyRating.competency,
                    CompetencyRating.rating)
-            .join(CompetencyRating, CompetencyRating.checkin_id == MonthlyCheckin.id)
-            .where(MonthlyCheckin.defi_id == defi_id, MonthlyCheckin.user_id == user_id)
-            .order_by(MonthlyCheckin.month, CompetencyRating.competency)
+            .join(CompetencyRating, CompetencyRating.carnet_id == MonthlyCarnet.id)
+            .where(MonthlyCarnet.defi_id == defi_id, MonthlyCarnet.user_id == user_id)
+            .order_by(MonthlyCarnet.month, CompetencyRating.competency)
         ).all()
     return pd.DataFrame(rows, columns=["month", "phase", "competency", "rating"])
 
@@ -200,8 +200,8 @@ def team_status(actor: Actor, defi_id: int, now: dt.datetime | None = None) -> p
             .order_by(User.display_name)).all()
         counts: dict[int, int] = {}
         this_month: set[int] = set()
-        for user_id, m in s.execute(select(MonthlyCheckin.user_id, MonthlyCheckin.month)
-                                    .where(MonthlyCheckin.defi_id == defi_id)):
+        for user_id, m in s.execute(select(MonthlyCarnet.user_id, MonthlyCarnet.month)
+                                    .where(MonthlyCarnet.defi_id == defi_id)):
             counts[user_id] = counts.get(user_id, 0) + 1
             if m == month:
                 this_month.add(user_id)
@@ -217,8 +217,8 @@ def missing_this_month(actor: Actor, promotion_id: int, now: dt.datetime | None 
         if tz is None:
             raise NotFound(t("error.not_found"))
         month = month_of((now or now_utc()).astimezone(ZoneInfo(tz)).date())
-        wrote = select(MonthlyCheckin.user_id).where(MonthlyCheckin.month == month,
-                                                     MonthlyCheckin.defi_id == Defi.id)
+        wrote = select(MonthlyCarnet.user_id).where(MonthlyCarnet.month == month,
+                                                     MonthlyCarnet.defi_id == Defi.id)
         rows = s.execute(
             select(Defi.name, User.display_name).join(Membership, Membership.defi_id == Defi.id)
             .join(User, User.id == Membership.user_id)
@@ -241,8 +241,8 @@ def save_carnet(actor: Actor, defi_id: int, month: dt.date, data: CarnetIn, expe
         today = _local_today(s, defi_id, now)
         if not is_editable(month, today):
             raise PermissionDenied(t("carnet.closed", month=formats.month(month)))
-        carnet = s.scalar(select(MonthlyCheckin).where(MonthlyCheckin.user_id == actor.id,
-                                                       MonthlyCheckin.month == month))
+        carnet = s.scalar(select(MonthlyCarnet).where(MonthlyCarnet.user_id == actor.id,
+                                                       MonthlyCarnet.month == month))
         if carnet is not None and carnet.defi_id != defi_id:
             raise PermissionDenied(t("carnet.other_defi"))
         if (carnet.version if carnet else None) != expected_version:
@@ -258,7 +258,7 @@ def save_carnet(actor: Actor, defi_id: int, month: dt.date, data: CarnetIn, expe
             raise ValueError(t("carnet.ratings_mismatch", names=", ".join(missing or unknown)))
         before = _snapshot(carnet) if carnet else None
         if carnet is None:
-            carnet = MonthlyCheckin(user_id=actor.id, defi_id=defi_id, month=month, phase_number=number,
+            carnet = MonthlyCarnet(user_id=actor.id, defi_id=defi_id, month=month, phase_number=number,
                                     created_by_id=actor.id)
             s.add(carnet)
         for field in TEXT_FIELDS:
@@ -271,11 +271,11 @@ def save_carnet(actor: Actor, defi_id: int, month: dt.date, data: CarnetIn, expe
                 carnet.ratings.append(CompetencyRating(competency=competency, rating=value))
         carnet.updated_at = now_utc()  # a ratings-only change still bumps the version
         s.flush()
-        record(s, actor, "update" if before else "create", "monthly_checkin", carnet.id, before=before,
+        record(s, actor, "update" if before else "create", "monthly_carnet", carnet.id, before=before,
                after=_snapshot(carnet))
         return carnet.id
 
 
-def _snapshot(carnet: MonthlyCheckin) -> dict:
+def _snapshot(carnet: MonthlyCarnet) -> dict:
     return {**snapshot(carnet, ["user_id", "defi_id", "month", "phase_number", *TEXT_FIELDS]),
             "ratings": {r.competency: r.rating for r in carnet.ratings}}

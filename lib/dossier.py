@@ -30,9 +30,9 @@ from lib.models import (
     DefiPhase,
     HelpRequest,
     Indicator,
+    JournalEntry,
+    JournalEntryCategory,
     KeyDate,
-    LogEntry,
-    LogEntryCategory,
     Measurement,
     PhaseTemplate,
     Promotion,
@@ -180,19 +180,19 @@ def committee_dossier(actor: Actor, defi_phase_id: int, now: dt.datetime | None 
                              .outerjoin(assignee, assignee.id == HelpRequest.assignee_id)
                              .where(in_window).order_by(Bulletin.week_start))]
 
-        entry_window = and_(LogEntry.defi_id == defi_id, LogEntry.done_on >= start, LogEntry.done_on < end)
+        entry_window = and_(JournalEntry.defi_id == defi_id, JournalEntry.done_on >= start, JournalEntry.done_on < end)
         categories = [CategoryCount(category=c.value, label=CATEGORY_LABELS[Category(c)], entries=n, good=g or 0,
                                     bad=b or 0)
                       for c, n, g, b in s.execute(
-                          select(LogEntryCategory.category, func.count(),
-                                 func.sum(case((LogEntry.news == 1, 1), else_=0)),
-                                 func.sum(case((LogEntry.news == -1, 1), else_=0)))
-                          .join(LogEntry, LogEntry.id == LogEntryCategory.entry_id).where(entry_window)
-                          .group_by(LogEntryCategory.category).order_by(LogEntryCategory.category))]
-        journal_entries = s.scalar(select(func.count()).select_from(LogEntry).where(entry_window)) or 0
+                          select(JournalEntryCategory.category, func.count(),
+                                 func.sum(case((JournalEntry.news == 1, 1), else_=0)),
+                                 func.sum(case((JournalEntry.news == -1, 1), else_=0)))
+                          .join(JournalEntry, JournalEntry.id == JournalEntryCategory.entry_id).where(entry_window)
+                          .group_by(JournalEntryCategory.category).order_by(JournalEntryCategory.category))]
+        journal_entries = s.scalar(select(func.count()).select_from(JournalEntry).where(entry_window)) or 0
         news = [NewsItem(done_on=d, livrable=lv, tache=ta, news=n) for d, lv, ta, n in s.execute(
-            select(LogEntry.done_on, LogEntry.livrable, LogEntry.tache, LogEntry.news)
-            .where(entry_window, LogEntry.news != 0).order_by(LogEntry.done_on.desc()).limit(NEWS_LIMIT))]
+            select(JournalEntry.done_on, JournalEntry.livrable, JournalEntry.tache, JournalEntry.news)
+            .where(entry_window, JournalEntry.news != 0).order_by(JournalEntry.done_on.desc()).limit(NEWS_LIMIT))]
 
         key_dates = [KeyDateItem(on_date=d, description=x) for d, x in s.execute(
             select(KeyDate.on_date, KeyDate.description)

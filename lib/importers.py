@@ -1,7 +1,7 @@
 """Import of the programme's legacy journal tables (2016-2019), exported as CSV with the
 header `Défi,Livrable,Tâche,Fait le,Cat,OK`.
 
-Two steps, so nothing is written until a coach confirms: `preview_logbook()` streams the
+Two steps, so nothing is written until a coach confirms: `preview_journal()` streams the
 file, checks every row with the journal form's schema, reports every problem by line
 number and groups the spellings of each défi label; the valid rows wait in a temporary
 file (never in the user's session) until `confirm_import()` writes them in one
@@ -11,7 +11,7 @@ so re-importing a file is harmless. `discard()` removes the temporary file.
 Imported entries have no author (the legacy tables do not say who wrote a row): their
 `author_id` is NULL and `created_by_id` is the importing coach. Only coaches edit them.
 
-Command line: `python -m lib.importers logbook FILE --promotion NAME [--dry-run]`.
+Command line: `python -m lib.importers journal FILE --promotion NAME [--dry-run]`.
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ from lib.clock import now_utc
 from lib.errors import NotFound, ServiceError
 from lib.exports import unquote
 from lib.i18n import t
-from lib.logbook import LEGACY_HEADER, search_text
-from lib.models import Administration, Category, Defi, GlobalRole, LogEntry, LogEntryCategory, Promotion, User
+from lib.journal import LEGACY_HEADER, search_text
+from lib.models import Administration, Category, Defi, GlobalRole, JournalEntry, JournalEntryCategory, Promotion, User
 from lib.permissions import Actor, require_staff
 from lib.phases import create_defi_phases
 from lib.schemas import EARLIEST, LegacyEntryIn, errors_by_field
@@ -264,7 +264,7 @@ def _check_row(line: int, cells: list[str], idx: list[int], today: dt.date) -> I
                         done_on=entry.done_on, categories=tuple(entry.categories), news=entry.news)
 
 
-def read_logbook(data: bytes | str | BinaryIO, today: dt.date) -> Iterator[ParsedRow | Problem]:
+def read_journal(data: bytes | str | BinaryIO, today: dt.date) -> Iterator[ParsedRow | Problem]:
     """Valid rows and problems (by physical line), streamed. Every physical line is a row,
     a blank line or part of a quoted cell; a quoted cell that holds whole rows is a quote
     left open: its line is an error and the lines it swallowed are read again."""
@@ -412,7 +412,7 @@ def _group_labels(labels: dict[str, int], defis: dict[int, str]) -> list[LabelGr
     return sorted(groups, key=lambda g: fold(g.name))
 
 
-def preview_logbook(actor: Actor, data: bytes | str | BinaryIO, promotion_id: int, filename: str = "",
+def preview_journal(actor: Actor, data: bytes | str | BinaryIO, promotion_id: int, filename: str = "",
                     now: dt.datetime | None = None) -> Preview:
     """Parse and match a legacy file against a promotion's défis; writes nothing in the
     database, only the store's temporary files (see `discard`)."""
@@ -431,7 +431,7 @@ def preview_logbook(actor: Actor, data: bytes | str | BinaryIO, promotion_id: in
     error_lines: set[int] = set()
     try:
         with _open_new(_store_path(token, "rows")) as rows, _open_new(_store_path(token, "problems")) as problems:
-            for item in read_logbook(data, today):
+            for item in read_journal(data, today):
                 if isinstance(item, ParsedRow):
                     valid += 1
                     labels[item.label] = labels.get(item.label, 0) + 1
@@ -553,26 +553,26 @@ def confirm_import(actor: Actor, preview: Preview, targets: dict[str, Target], a
             created = [name for i, name in s.execute(select(Defi.id, Defi.name)
                                                      .where(Defi.promotion_id == promotion.id)) if i not in before]
             seen = {(d, day, tache, livrable) for d, day, tache, livrable in s.execute(
-                select(LogEntry.defi_id, LogEntry.done_on, LogEntry.tache, LogEntry.livrable)
-                .where(LogEntry.defi_id.in_(set(resolved.values()))))}
+                select(JournalEntry.defi_id, JournalEntry.done_on, JournalEntry.tache, JournalEntry.livrable)
+                .where(JournalEntry.defi_id.in_(set(resolved.values()))))}
             for done, chunk in _chunks(stored_rows(preview)):
                 fresh = [r for r in chunk if (resolved[r.label], r.done_on, r.tache, r.livrable) not in seen]
                 if fresh:
-                    ids = s.scalars(insert(LogEntry).returning(LogEntry.id, sort_by_parameter_order=True), [
+                    ids = s.scalars(insert(JournalEntry).returning(JournalEntry.id, sort_by_parameter_order=True), [
                         {"defi_id": resolved[r.label], "author_id": None, "created_by_id": actor.id,
                          "done_on": r.done_on, "livrable": r.livrable, "tache": r.tache, "news": r.news,
                          "search_text": search_text(r.livrable, r.tache), "version": 1} for r in fresh]).all()
                     categories = [{"entry_id": i, "category": c} for i, r in zip(ids, fresh, strict=True)
                                   for c in r.categories]
                     if categories:
-                        s.execute(insert(LogEntryCategory), categories)
+                        s.execute(insert(JournalEntryCategory), categories)
                 inserted += len(fresh)
                 if progress:
                     progress(done, total)
             duplicates = total - inserted
             result = ImportResult(inserted=inserted, duplicates=duplicates, created_defis=sorted(created),
                                   dry_run=dry_run)
-            record(s, actor, "import", "log_entry", None, after={
+            record(s, actor, "import", "journal_entry", None, after={
                 "file": preview.filename, "promotion_id": promotion.id, "inserted": inserted,
                 "duplicates": duplicates, "created_defis": sorted(created), "errors": preview.errors})
             if dry_run:
@@ -622,12 +622,12 @@ def _cli_actor(login: str | None) -> Actor:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lib.importers", description=t("import.cli.description"))
     commands = parser.add_subparsers(dest="command", required=True)
-    logbook = commands.add_parser("logbook", help=t("import.cli.logbook"))
-    logbook.add_argument("file")
-    logbook.add_argument("--promotion", required=True)
-    logbook.add_argument("--dry-run", action="store_true")
-    logbook.add_argument("--as", dest="login", default=None, help=t("import.cli.as"))
-    logbook.add_argument("--administration", default=None, help=t("import.cli.administration"))
+    journal = commands.add_parser("journal", help=t("import.cli.journal"))
+    journal.add_argument("file")
+    journal.add_argument("--promotion", required=True)
+    journal.add_argument("--dry-run", action="store_true")
+    journal.add_argument("--as", dest="login", default=None, help=t("import.cli.as"))
+    journal.add_argument("--administration", default=None, help=t("import.cli.administration"))
     roster = commands.add_parser("roster", help=t("roster.cli.help"))
     roster.add_argument("file")
     roster.add_argument("--promotion", required=True)
@@ -652,7 +652,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "roster":
             return _roster_command(actor, handle, promotion_id, args.file, args.dry_run)
         try:
-            preview = preview_logbook(actor, handle, promotion_id, filename=args.file)
+            preview = preview_journal(actor, handle, promotion_id, filename=args.file)
         except ImportFormatError as exc:
             print(str(exc), file=sys.stderr)
             return 2

@@ -309,10 +309,10 @@ class Membership(Edited, Base):
 # --- Carnet de bord ----------------------------------------------------------------------
 
 
-class LogEntry(Edited, Base):
+class JournalEntry(Edited, Base):
     """A dated entry of a défi's journal."""
 
-    __tablename__ = "log_entry"
+    __tablename__ = "journal_entry"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     defi_id: Mapped[int] = mapped_column(ForeignKey("defi.id", ondelete="CASCADE"))
@@ -326,30 +326,30 @@ class LogEntry(Edited, Base):
     search_text: Mapped[str] = mapped_column(Text, default="")
 
     __table_args__ = (
-        Index("ix_log_entry_defi_done_on", "defi_id", "done_on"),
+        Index("ix_journal_entry_defi_done_on", "defi_id", "done_on"),
         CheckConstraint("news IN (-1, 0, 1)", name="news_values"),
         CheckConstraint("length(tache) BETWEEN 1 AND 1000", name="tache_len"),
         _len_check("livrable", 200),
     )
 
-    categories: Mapped[list[LogEntryCategory]] = relationship(
+    categories: Mapped[list[JournalEntryCategory]] = relationship(
         back_populates="entry", cascade="all, delete-orphan", lazy="selectin"
     )
 
 
-class LogEntryCategory(Base):
-    __tablename__ = "log_entry_category"
+class JournalEntryCategory(Base):
+    __tablename__ = "journal_entry_category"
 
-    entry_id: Mapped[int] = mapped_column(ForeignKey("log_entry.id", ondelete="CASCADE"), primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entry.id", ondelete="CASCADE"), primary_key=True)
     category: Mapped[Category] = mapped_column(_enum(Category, "category"), primary_key=True)
 
-    entry: Mapped[LogEntry] = relationship(back_populates="categories")
+    entry: Mapped[JournalEntry] = relationship(back_populates="categories")
 
 
-class MonthlyCheckin(Edited, Base):
+class MonthlyCarnet(Edited, Base):
     """An EIG's individual monthly carnet: private to the EIG and the coaches."""
 
-    __tablename__ = "monthly_checkin"
+    __tablename__ = "monthly_carnet"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
@@ -362,7 +362,7 @@ class MonthlyCheckin(Edited, Base):
     trajectoire: Mapped[str] = mapped_column(String(2000), default="")
 
     __table_args__ = (
-        UniqueConstraint("user_id", "month", name="uq_monthly_checkin_user_month"),
+        UniqueConstraint("user_id", "month", name="uq_monthly_carnet_user_month"),
         _len_check("objectifs", 2000),
         _len_check("besoins", 2000),
         _len_check("apprentissages", 2000),
@@ -370,7 +370,7 @@ class MonthlyCheckin(Edited, Base):
     )
 
     ratings: Mapped[list[CompetencyRating]] = relationship(
-        back_populates="checkin", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="carnet", cascade="all, delete-orphan", lazy="selectin"
     )
 
 
@@ -378,16 +378,16 @@ class CompetencyRating(Base):
     __tablename__ = "competency_rating"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    checkin_id: Mapped[int] = mapped_column(ForeignKey("monthly_checkin.id", ondelete="CASCADE"))
+    carnet_id: Mapped[int] = mapped_column(ForeignKey("monthly_carnet.id", ondelete="CASCADE"))
     competency: Mapped[str] = mapped_column(String(120))
     rating: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = (
-        UniqueConstraint("checkin_id", "competency", name="uq_competency_rating_checkin_competency"),
+        UniqueConstraint("carnet_id", "competency", name="uq_competency_rating_carnet_competency"),
         _rating_check("rating", nullable=False),
     )
 
-    checkin: Mapped[MonthlyCheckin] = relationship(back_populates="ratings")
+    carnet: Mapped[MonthlyCarnet] = relationship(back_populates="ratings")
 
 
 # --- Weekly retrospective ----------------------------------------------------------------

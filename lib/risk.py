@@ -34,7 +34,7 @@ from lib.models import (
     HelpRequest,
     HelpStatus,
     Membership,
-    MonthlyCheckin,
+    MonthlyCarnet,
     PhaseObjective,
     PhaseTemplate,
     Promotion,
@@ -331,12 +331,12 @@ def collect(s: Session, promotion: Promotion, now: dt.datetime, today: dt.date) 
             signals[defi_id].carnets_expected = eigs * len(months)
             signals[defi_id].carnets_missing = eigs * len(months)
         for defi_id, written in s.execute(
-                select(MonthlyCheckin.defi_id, func.count()).join(Defi, Defi.id == MonthlyCheckin.defi_id)
-                .join(Membership, and_(Membership.defi_id == MonthlyCheckin.defi_id,
-                                       Membership.user_id == MonthlyCheckin.user_id))
-                .join(User, User.id == MonthlyCheckin.user_id)
-                .where(in_promotion, active_eig, MonthlyCheckin.month.in_(months))
-                .group_by(MonthlyCheckin.defi_id)):
+                select(MonthlyCarnet.defi_id, func.count()).join(Defi, Defi.id == MonthlyCarnet.defi_id)
+                .join(Membership, and_(Membership.defi_id == MonthlyCarnet.defi_id,
+                                       Membership.user_id == MonthlyCarnet.user_id))
+                .join(User, User.id == MonthlyCarnet.user_id)
+                .where(in_promotion, active_eig, MonthlyCarnet.month.in_(months))
+                .group_by(MonthlyCarnet.defi_id)):
             signals[defi_id].carnets_missing -= written
     return list(signals.values())
 

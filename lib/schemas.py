@@ -396,9 +396,9 @@ class ReportIn(Input):
 # --- Journal and monthly carnet ----------------------------------------------------------
 
 
-class LogEntryIn(Input):
+class JournalEntryIn(Input):
     """A défi journal entry as the form sends it (the date's "not in the future" rule is
-    checked by lib.logbook against the injected clock)."""
+    checked by lib.journal against the injected clock)."""
 
     done_on: PlausibleDate
     livrable: Annotated[str, bounded(200, required=False)] = ""
@@ -421,7 +421,7 @@ class LogEntryIn(Input):
         return v
 
 
-class LegacyEntryIn(LogEntryIn):
+class LegacyEntryIn(JournalEntryIn):
     """A row of the legacy journal tables (lib.importers): the form's rules, plus the défi
     label; categories may be empty, as those tables left some rows without one."""
 

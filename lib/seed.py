@@ -42,12 +42,12 @@ from lib.models import (
     HelpStatus,
     Indicator,
     IndicatorTheme,
+    JournalEntry,
+    JournalEntryCategory,
     KeyDate,
-    LogEntry,
-    LogEntryCategory,
     Measurement,
     Membership,
-    MonthlyCheckin,
+    MonthlyCarnet,
     Perennisation,
     PhaseObjective,
     PhaseTemplate,
@@ -363,7 +363,7 @@ OBJECTIVES = {
         "Documenter la reprise du service par l'équipe interne"],
 }
 
-CHECKIN_TEXTS = {
+CARNET_TEXTS = {
     "objectifs": ["Finaliser les entretiens et partager la synthèse avec l'équipe.",
                   "Mettre en production la première version du service.",
                   "Mieux prioriser le backlog avec le porteur.", "Prendre en charge l'animation des ateliers.",
@@ -711,7 +711,7 @@ def _working_days(start: dt.date, end: dt.date) -> list[dt.date]:
     return [d for d in (start + dt.timedelta(days=i) for i in range((end - start).days)) if is_working_day(d)]
 
 
-def _log_entries(world: World) -> list[LogEntry]:
+def _journal_entries(world: World) -> list[JournalEntry]:
     """The défi journals: 3-6 entries a week (1-2 for the past promotion), up to yesterday."""
     rng, entries = world.rng, []
     for team in world.teams:
@@ -723,11 +723,11 @@ def _log_entries(world: World) -> list[LogEntry]:
         for week_days in by_week.values():
             count = rng.randint(3, 6) if team.current else rng.randint(1, 2)
             for day in sorted(rng.choice(week_days) for _ in range(count)):
-                entries.append(_log_entry(world, team, day))
+                entries.append(_journal_entry(world, team, day))
     return entries
 
 
-def _log_entry(world: World, team: Team, day: dt.date) -> LogEntry:
+def _journal_entry(world: World, team: Team, day: dt.date) -> JournalEntry:
     rng = world.rng
     categories = [rng.choice(list(Category))]
     if rng.random() < 0.3:
@@ -737,9 +737,9 @@ def _log_entry(world: World, team: Team, day: dt.date) -> LogEntry:
     livrable = rng.choice(livrables) if rng.random() < 0.5 else ""
     tache = _clip(_fill(rng.choice(taches), team.spec) + rng.choice(LOG_DETAILS[news]), 1000)
     author = rng.choice(_eigs_on(team, day))
-    return LogEntry(defi_id=team.defi.id, author_id=author.id, done_on=day, livrable=livrable, tache=tache,
+    return JournalEntry(defi_id=team.defi.id, author_id=author.id, done_on=day, livrable=livrable, tache=tache,
                     news=news, search_text=fold(f"{livrable} {tache}"), created_by_id=author.id,
-                    categories=[LogEntryCategory(category=c) for c in categories],
+                    categories=[JournalEntryCategory(category=c) for c in categories],
                     **_stamp(min(_at(day, rng.randint(11, 19)), world.now)))
 
 
@@ -752,9 +752,9 @@ def _months(start: dt.date, last: dt.date) -> list[dt.date]:
     return months
 
 
-def _checkins(world: World) -> list[MonthlyCheckin]:
+def _carnets(world: World) -> list[MonthlyCarnet]:
     """Each current EIG's monthly carnet; the current month is still missing for a few."""
-    rng, checkins = world.rng, []
+    rng, carnets = world.rng, []
     for team in (t for t in world.teams if t.current):
         start = team.promotion.start_date
         months = _months(start, world.today)
@@ -767,20 +767,20 @@ def _checkins(world: World) -> list[MonthlyCheckin]:
                     break
                 if month == months[-1] and late_this_month:
                     continue
-                checkins.append(_checkin(world, team, eig, month, day, level))
-    return checkins
+                carnets.append(_carnet(world, team, eig, month, day, level))
+    return carnets
 
 
-def _checkin(world: World, team: Team, eig: User, month: dt.date, day: dt.date, level: int) -> MonthlyCheckin:
+def _carnet(world: World, team: Team, eig: User, month: dt.date, day: dt.date, level: int) -> MonthlyCarnet:
     rng = world.rng
     phase = _phase_at(team, day)
     months_in = (month.year - phase.planned_start.year) * 12 + month.month - phase.planned_start.month
-    texts = {name: " ".join(rng.sample(options, rng.randint(1, 2))) for name, options in CHECKIN_TEXTS.items()}
+    texts = {name: " ".join(rng.sample(options, rng.randint(1, 2))) for name, options in CARNET_TEXTS.items()}
     ratings = [CompetencyRating(competency=c, rating=max(1, min(4, 1 + level + max(0, months_in)
                                                                    + (rng.random() < 0.3) - (rng.random() < 0.15))))
                for c in phase.template.eig_competencies]
     written = min(_at(max(day, month.replace(day=26)), 18), world.now)
-    return MonthlyCheckin(user_id=eig.id, defi_id=team.defi.id, month=month, phase_number=_number(phase),
+    return MonthlyCarnet(user_id=eig.id, defi_id=team.defi.id, month=month, phase_number=_number(phase),
                           ratings=ratings, created_by_id=eig.id, **texts, **_stamp(written))
 
 
@@ -950,10 +950,10 @@ def _programme_facts(world: World) -> list[Training]:
     return trainings
 
 
-def _forgotten_carnet(world: World, checkins: list[MonthlyCheckin]) -> MonthlyCheckin | None:
+def _forgotten_carnet(world: World, carnets: list[MonthlyCarnet]) -> MonthlyCarnet | None:
     """The sliding défi's last EIG forgot the carnet of the latest closed month."""
     team = next(t for t in world.teams if t.current and t.story == "sliding")
-    closed = [c for c in checkins if c.user_id == team.eigs[-1].id and last_writable_day(c.month) < world.today]
+    closed = [c for c in carnets if c.user_id == team.eigs[-1].id and last_writable_day(c.month) < world.today]
     return max(closed, key=lambda c: c.month) if closed else None
 
 
@@ -980,10 +980,10 @@ def seed(engine: Engine | None = None, today: dt.date | None = None) -> SeedSumm
         s.add_all(_phase_progress(world))
         bulletins = _bulletins(world)
         s.add_all(bulletins)
-        s.add_all(_log_entries(world))
-        checkins = _checkins(world)
-        forgotten = _forgotten_carnet(world, checkins)
-        s.add_all(c for c in checkins if c is not forgotten)
+        s.add_all(_journal_entries(world))
+        carnets = _carnets(world)
+        forgotten = _forgotten_carnet(world, carnets)
+        s.add_all(c for c in carnets if c is not forgotten)
         committees = _committees(world)
         _porteur_asked(world, committees)
         s.add_all(committees)

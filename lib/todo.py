@@ -27,7 +27,7 @@ from lib.models import (
     HelpStatus,
     LoginThrottle,
     Membership,
-    MonthlyCheckin,
+    MonthlyCarnet,
     PhaseTemplate,
     Promotion,
     ReportStatus,
@@ -157,8 +157,8 @@ def coach_todo(actor: Actor, promotion_id: int, now: dt.datetime | None = None) 
         # its 7 days of grace), once that day is near.
         month = min(writable_months(today))
         if last_writable_day(month) - today <= CARNET_NOTICE:
-            wrote = select(MonthlyCheckin.user_id).where(MonthlyCheckin.month == month,
-                                                         MonthlyCheckin.defi_id == Membership.defi_id)
+            wrote = select(MonthlyCarnet.user_id).where(MonthlyCarnet.month == month,
+                                                         MonthlyCarnet.defi_id == Membership.defi_id)
             missing: dict[int, list[str]] = {}
             for defi_id, name in s.execute(
                     select(Membership.defi_id, User.display_name).join(User, User.id == Membership.user_id)
@@ -222,8 +222,8 @@ def eig_todo(actor: Actor, promotion_id: int, now: dt.datetime | None = None) ->
     with db.reading() as s:
         for d in statuses:
             require(s, actor, Action.WRITE_CARNET, d.defi.id)
-        written = set(s.scalars(select(MonthlyCheckin.month).where(MonthlyCheckin.user_id == actor.id,
-                                                                   MonthlyCheckin.month.in_(months))))
+        written = set(s.scalars(select(MonthlyCarnet.month).where(MonthlyCarnet.user_id == actor.id,
+                                                                   MonthlyCarnet.month.in_(months))))
         upcoming = s.execute(
             select(DefiPhase.defi_id, PhaseTemplate.number, Committee.scheduled_at)
             .join(DefiPhase, DefiPhase.id == Committee.defi_phase_id)

@@ -16,7 +16,7 @@ R = TypeVar("R")
 ctx = context()
 actor = ctx.actor
 st.title(t("page.import"))
-kind = st.radio(t("import.kind"), ["logbook", "roster"], format_func=lambda k: t(f"import.kind.{k}"),
+kind = st.radio(t("import.kind"), ["journal", "roster"], format_func=lambda k: t(f"import.kind.{k}"),
                 horizontal=True, key="import_kind")
 st.subheader(t("roster.title") if kind == "roster" else t("import.title"))
 st.markdown(t("roster.intro") if kind == "roster" else t("import.intro"))
@@ -124,7 +124,7 @@ def journal_import() -> None:
     upload = st.file_uploader(t("import.upload"), type=["csv", "txt"], key="import_file",
                               max_upload_size=importers.UPLOAD_MAX_MB)
     if upload is not None and st.button(t("import.analyse"), type="primary"):
-        analyse(upload, "import_preview", importers.preview_logbook)
+        analyse(upload, "import_preview", importers.preview_journal)
     preview: importers.Preview | None = st.session_state.get("import_preview")
     if preview is None or preview.promotion_id != promotion.id:
         return

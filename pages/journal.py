@@ -5,13 +5,13 @@ import datetime as dt
 
 import streamlit as st
 
-from lib import formats, logbook, ui
+from lib import formats, journal, ui
 from lib.charts import journal as charts
 from lib.clock import today_local
 from lib.i18n import t
-from lib.logbook import JournalFilters
+from lib.journal import JournalFilters
 from lib.models import Category
-from lib.schemas import LogEntryIn
+from lib.schemas import JournalEntryIn
 from lib.ui import cached, context
 
 ctx = context()
@@ -52,12 +52,12 @@ with st.expander(t("journal.filters")):
                                max_value=today, format=formats.DATE_FIELD, key="journal_period")
     categories = c2.multiselect(t("journal.filter.categories"), list(Category), format_func=charts.category_name,
                                 key="journal_categories", placeholder=t("journal.filter.all"), select_all=False)
-    people = dict(cached(logbook.authors)(actor, defi.id))
+    people = dict(cached(journal.authors)(actor, defi.id))
     author = c3.selectbox(t("journal.filter.author"), [None, *people], key="journal_author",
                           format_func=lambda i: t("journal.filter.all") if i is None else people[i],
                           placeholder=t("widget.choose"))
     c4, c5 = st.columns(2)
-    livrable = c4.selectbox(t("journal.filter.livrable"), [None, *cached(logbook.livrables)(actor, defi.id)],
+    livrable = c4.selectbox(t("journal.filter.livrable"), [None, *cached(journal.livrables)(actor, defi.id)],
                             key="journal_livrable", format_func=lambda v: t("journal.filter.all") if v is None else v,
                             placeholder=t("widget.choose"))
     news = c5.selectbox(t("journal.filter.news"), [None, *NEWS], key="journal_news",
@@ -68,7 +68,7 @@ end = period[1] if len(period) == 2 else start
 filters = JournalFilters(start=start, end=end, categories=tuple(categories), author_id=author, livrable=livrable,
                          news=news, query=query)
 
-def show_entry(entry: logbook.EntryView) -> None:
+def show_entry(entry: journal.EntryView) -> None:
     """An entry as saved, read-only."""
     st.text(f"{formats.date(entry.done_on)} · {entry.livrable or '—'} · "
             f"{', '.join(charts.category_name(c) for c in entry.categories)} · {news_label(entry.news)}")
@@ -81,7 +81,7 @@ EDIT_WORDS = {"confirm": t("journal.form.confirm_delete"), "save": t("journal.fo
               "unconfirmed": t("journal.delete_unconfirmed")}
 
 
-def entry_fields(key: str, entry: logbook.EntryView | None) -> None:
+def entry_fields(key: str, entry: journal.EntryView | None) -> None:
     """The fields of an entry, keyed under `key` (empty for a new one)."""
     st.date_input(t("journal.form.date"), entry.done_on if entry else today, max_value=today, format="DD/MM/YYYY",
                   key=f"{key}_done_on")
@@ -94,7 +94,7 @@ def entry_fields(key: str, entry: logbook.EntryView | None) -> None:
              horizontal=True, key=f"{key}_news")
 
 
-def edit_form(picked: logbook.EntryView) -> None:
+def edit_form(picked: journal.EntryView) -> None:
     """Edit or delete one entry; a change saved meanwhile by someone else is shown, never lost."""
     ui.same_defi(defi, picked)
     opened = ui.edit("journal_entry", picked.id, picked.version)
@@ -102,16 +102,16 @@ def edit_form(picked: logbook.EntryView) -> None:
 
     with st.form(opened.key):
         entry_fields(opened.key, picked)
-        ui.save_or_delete(opened, lambda: ui.typed(LogEntryIn, opened.key, ENTRY_FIELDS),
-                          lambda data, version: logbook.update_entry(actor, picked.id, data, version),
-                          lambda version: logbook.delete_entry(actor, picked.id, version), EDIT_WORDS, LABELS)
+        ui.save_or_delete(opened, lambda: ui.typed(JournalEntryIn, opened.key, ENTRY_FIELDS),
+                          lambda data, version: journal.update_entry(actor, picked.id, data, version),
+                          lambda version: journal.delete_entry(actor, picked.id, version), EDIT_WORDS, LABELS)
 
 
 # --- Entries ------------------------------------------------------------------------------------
 
 def entries_tab() -> None:
     page_number = st.session_state.get(f"journal_page_{defi.id}", 1)
-    result = cached(logbook.list_entries)(actor, defi.id, filters, page_number)
+    result = cached(journal.list_entries)(actor, defi.id, filters, page_number)
     if not result.entries:
         st.info(t("journal.empty") if can_write else t("journal.empty.reader"))
     else:
@@ -135,9 +135,9 @@ def entries_tab() -> None:
             st.number_input(t("journal.page"), min_value=1, max_value=result.pages, key=f"journal_page_{defi.id}")
         c1, c2 = st.columns(2)
         # The files are built on click only: a long journal's export takes seconds, the page must not.
-        c1.download_button(t("journal.export.csv"), lambda: logbook.export_csv(actor, defi.id, filters),
+        c1.download_button(t("journal.export.csv"), lambda: journal.export_csv(actor, defi.id, filters),
                            file_name=f"carnet-{defi.name}.csv", mime="text/csv", help=t("journal.export.help"))
-        c2.download_button(t("journal.export.xlsx"), lambda: logbook.export_xlsx(actor, defi.id, filters),
+        c2.download_button(t("journal.export.xlsx"), lambda: journal.export_xlsx(actor, defi.id, filters),
                            file_name=f"carnet-{defi.name}.xlsx", help=t("journal.export.help"),
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     if not can_write:
@@ -176,14 +176,14 @@ def chart_section(title: str, data, figure, columns: dict[str, str], key: str) -
 
 
 def charts_tab() -> None:
-    chart_section(t("journal.chart.weekly"), cached(logbook.weekly_by_category)(actor, defi.id, filters),
+    chart_section(t("journal.chart.weekly"), cached(journal.weekly_by_category)(actor, defi.id, filters),
                   charts.weekly_stacked, {"week": t("journal.chart.week"), "category": t("journal.chart.category"),
                                           "entries": t("journal.chart.entries")}, "journal_weekly")
-    chart_section(t("journal.chart.share"), cached(logbook.category_share)(actor, defi.id, filters),
+    chart_section(t("journal.chart.share"), cached(journal.category_share)(actor, defi.id, filters),
                   charts.category_share, {"category": t("journal.chart.category"),
                                           "label": t("journal.col.categories"), "entries": t("journal.chart.entries")},
                   "journal_share")
-    chart_section(t("journal.chart.news"), cached(logbook.news_by_month)(actor, defi.id, filters),
+    chart_section(t("journal.chart.news"), cached(journal.news_by_month)(actor, defi.id, filters),
                   charts.news_by_month, {"month": t("journal.chart.month"), "good": t("journal.chart.good"),
                                          "bad": t("journal.chart.bad")}, "journal_news_chart")
 
@@ -201,8 +201,8 @@ def write_tab() -> None:
     with st.form(f"journal_new_{defi.id}"):
         st.subheader(t("journal.form.new"))
         entry_fields(new_key, None)
-        ui.save_button(t("journal.form.add"), new_key, lambda: ui.typed(LogEntryIn, new_key, ENTRY_FIELDS),
-                       lambda data: logbook.add_entry(actor, defi.id, data), t("journal.added"), labels=LABELS,
+        ui.save_button(t("journal.form.add"), new_key, lambda: ui.typed(JournalEntryIn, new_key, ENTRY_FIELDS),
+                       lambda data: journal.add_entry(actor, defi.id, data), t("journal.added"), labels=LABELS,
                        after=added, type="primary")
 
 

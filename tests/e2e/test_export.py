@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from lib.auth import DEMO_PASSWORD
-from lib.logbook import EXPORT_HEADER
+from lib.journal import EXPORT_HEADER
 from tests.e2e.conftest import login, rerun, settle
 
 pytestmark = pytest.mark.browser

@@ -18,7 +18,7 @@ from lib import (
     committees,
     help_requests,
     indicators,
-    logbook,
+    journal,
     phases,
     portfolio,
     programme_figures,
@@ -38,7 +38,7 @@ from lib.schemas import (
     DefiIn,
     HelpAnswerIn,
     IndicatorIn,
-    LogEntryIn,
+    JournalEntryIn,
     MeasurementIn,
     MembershipIn,
     ObjectiveIn,
@@ -111,7 +111,7 @@ def plant(database_url: str) -> str:
                 key_date=today + dt.timedelta(days=10), key_date_description=PAYLOAD), state.version, now=monday)
         ticket = help_requests.board(coach, promotion_id, defi_id=defi_id).iloc[0]
         help_requests.answer(coach, int(ticket["id"]), HelpAnswerIn(answer=PAYLOAD), int(ticket["version"]), now=now)
-        logbook.add_entry(eig, defi_id, LogEntryIn(done_on=today, livrable=PAYLOAD, tache=PAYLOAD,
+        journal.add_entry(eig, defi_id, JournalEntryIn(done_on=today, livrable=PAYLOAD, tache=PAYLOAD,
                                                    categories=[Category.A], news=1), now=now)
         form = carnets.carnet_form(eig, defi_id, now=now)
         carnets.save_carnet(eig, defi_id, form.month, CarnetIn(

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from lib import db
 from lib.auth import DEMO_PASSWORD
 from lib.i18n import t
-from lib.models import Defi, DefiPhase, HelpRequest, LogEntry, Membership, MonthlyCheckin, PhaseObjective, User
+from lib.models import Defi, DefiPhase, HelpRequest, JournalEntry, Membership, MonthlyCarnet, PhaseObjective, User
 from lib.seed import CURRENT_DEFIS
 from tests.e2e.conftest import choose, click_row, login, open_logged_in, rerun, screenshot, settle
 
@@ -90,14 +90,15 @@ def secrets(url: str) -> dict[str, object]:
     """What the sponsor of CURRENT_DEFIS[0] must never see: every carnet text of the demo
     data, and another défi's id and newest journal task; and the défis she does sponsor."""
     with db.reading(db.get_engine(url)) as s:
-        carnets = [text for row in s.execute(select(MonthlyCheckin.objectifs, MonthlyCheckin.besoins,
-                                                    MonthlyCheckin.apprentissages, MonthlyCheckin.trajectoire))
+        carnets = [text for row in s.execute(select(MonthlyCarnet.objectifs, MonthlyCarnet.besoins,
+                                                    MonthlyCarnet.apprentissages, MonthlyCarnet.trajectoire))
                    for text in row if text and len(text) > 20]
         mine = s.scalars(select(Defi.id).where(Defi.name == CURRENT_DEFIS[0].name)).one()
         other = s.scalars(select(Defi).where(Defi.name == CURRENT_DEFIS[1].name)).one()
-        task = s.scalars(select(LogEntry.tache).where(  # the newest, which her journal would show first
-            LogEntry.defi_id == other.id, LogEntry.tache.not_in(select(LogEntry.tache).where(LogEntry.defi_id == mine)))
-            .order_by(LogEntry.done_on.desc())).first()
+        task = s.scalars(select(JournalEntry.tache).where(  # the newest, which her journal would show first
+            JournalEntry.defi_id == other.id,
+            JournalEntry.tache.not_in(select(JournalEntry.tache).where(JournalEntry.defi_id == mine)))
+            .order_by(JournalEntry.done_on.desc())).first()
         hers = s.scalars(select(Defi.name).join(Membership, Membership.defi_id == Defi.id)
                          .join(User, User.id == Membership.user_id)
                          .where(User.login == "sponsor.anne").order_by(Defi.name)).all()

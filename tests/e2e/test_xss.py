@@ -9,11 +9,11 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
-from lib import bulletins, committees, logbook, phases, portfolio
+from lib import bulletins, committees, journal, phases, portfolio
 from lib.auth import DEMO_PASSWORD
 from lib.config import get_settings
 from lib.models import Category
-from lib.schemas import BulletinIn, LogEntryIn, ReportIn
+from lib.schemas import BulletinIn, JournalEntryIn, ReportIn
 from lib.seed import CURRENT_DEFIS
 from tests.e2e.conftest import account, login, rerun, settle
 from tests.e2e.test_bulletin import this_week
@@ -35,7 +35,7 @@ def store_payloads(database_url: str, now: dt.datetime, monkeypatch: pytest.Monk
     state = bulletins.week_state(eig, defi.id, now)
     bulletins.file_bulletin(eig, defi.id, BulletinIn(mood=2, priority=XSS_SCRIPT, ups_downs=XSS_IMG),
                             expected_version=state.version, now=now)
-    logbook.add_entry(eig, defi.id, LogEntryIn(done_on=now.date(), tache=XSS_IMG, livrable="livrable",
+    journal.add_entry(eig, defi.id, JournalEntryIn(done_on=now.date(), tache=XSS_IMG, livrable="livrable",
                                                categories=[Category.P]), now=now)
     report = committees.latest_published_report(eig, defi.id)
     views = [committees.committee_for_phase(coach, phase.id) for phase in phases.defi_phases(coach, defi.id)]

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from lib import carnets, db, importers, logbook
+from lib import carnets, db, importers, journal
 from lib.i18n import t
-from lib.models import Category, LogEntry, MonthlyCheckin
-from lib.schemas import CarnetIn, LogEntryIn
+from lib.models import Category, JournalEntry, MonthlyCarnet
+from lib.schemas import CarnetIn, JournalEntryIn
 from tests.conftest import set_clock
 from tests.pages.conftest import open_tab, texts
 
@@ -35,7 +35,7 @@ def button(at, label: str):  # noqa: ANN001, ANN201
 
 def add(world, actor, tache: str, **values) -> int:  # noqa: ANN001
     data = {"done_on": dt.date(2026, 11, 18), "tache": tache, "categories": [Category.P], **values}
-    return logbook.add_entry(actor, world.alpha_id, LogEntryIn(**data), now=NOW)
+    return journal.add_entry(actor, world.alpha_id, JournalEntryIn(**data), now=NOW)
 
 
 def tasks_in_table(at) -> list[str]:  # noqa: ANN001
@@ -48,7 +48,7 @@ def tasks_in_table(at) -> list[str]:  # noqa: ANN001
 def tasks_id(world) -> int:  # noqa: ANN001
     """The id of the one journal entry of the test world."""
     with db.reading() as s:
-        return s.scalar(select(LogEntry.id))
+        return s.scalar(select(JournalEntry.id))
 
 
 def write_tab(at, world):  # noqa: ANN001, ANN201
@@ -72,7 +72,7 @@ def test_eig_adds_an_entry_through_the_form(app_as, world):
     assert tasks_in_table(at) == ["Atelier avec l'équipe métier"]
     assert at.text_area(key=f"journal_entry_{tasks_id(world)}_1_tache").value == "Atelier avec l'équipe métier"
     with db.reading() as s:
-        entry = s.scalar(select(LogEntry))
+        entry = s.scalar(select(JournalEntry))
         assert (entry.author_id, entry.news, sorted(c.category for c in entry.categories)) == (
             world.eig.id, 1, [Category.C, Category.U])
 
@@ -97,19 +97,19 @@ def test_eig_edits_then_deletes_their_entry(app_as, world):
     at.checkbox(key=f"journal_entry_{entry_id}_2_confirm").check()
     button(at, "Supprimer cette entrée").click().run()
     assert "Entrée supprimée." in texts(at)
-    assert logbook.list_entries(world.coach, world.alpha_id).total == 0
+    assert journal.list_entries(world.coach, world.alpha_id).total == 0
 
 
 def test_stale_edit_is_refused_on_the_page(app_as, world):
     entry_id = add(world, world.eig, "Version de Léa")
     at = app_as("eig", page="pages/journal.py")
     # The coach edits the entry while Léa's form is open.
-    logbook.update_entry(world.coach, entry_id, LogEntryIn(done_on=dt.date(2026, 11, 18), tache="Version du coach",
+    journal.update_entry(world.coach, entry_id, JournalEntryIn(done_on=dt.date(2026, 11, 18), tache="Version du coach",
                                                            categories=[Category.P]), 1, now=NOW)
     at.text_area(key=f"journal_entry_{entry_id}_1_tache").input("Ma nouvelle version")
     button(at, "Enregistrer les modifications").click().run()
     assert "rien n'a été écrasé" in texts(at)
-    assert logbook.get_entry(world.coach, entry_id).tache == "Version du coach"
+    assert journal.get_entry(world.coach, entry_id).tache == "Version du coach"
 
 
 def test_eig_cannot_edit_a_teammates_entry_on_the_page(app_as, world):
@@ -221,7 +221,7 @@ def test_unrated_competencies_are_refused(app_as):
     button(at, "Enregistrer mon carnet").click().run()
     assert "Notez-vous sur chaque compétence" in texts(at)
     with db.reading() as s:
-        assert s.scalar(select(func.count(MonthlyCheckin.id))) == 0
+        assert s.scalar(select(func.count(MonthlyCarnet.id))) == 0
 
 
 def test_coach_sees_the_eigs_carnets_and_who_has_not_written(app_as, world):
@@ -263,7 +263,7 @@ def test_other_eigs_only_see_their_own_carnet(app_as, world, login):
 
 
 def test_coach_confirms_a_previewed_import(app_as, world):
-    preview = importers.preview_logbook(world.coach, LEGACY.read_bytes(), world.promotion_id, "legacy_journal.csv")
+    preview = importers.preview_journal(world.coach, LEGACY.read_bytes(), world.promotion_id, "legacy_journal.csv")
     at = app_as("coach", page="pages/import.py")
     at.session_state["import_preview"] = preview
     at.run()
@@ -272,11 +272,11 @@ def test_coach_confirms_a_previewed_import(app_as, world):
     assert "→ défi existant « Alpha »" in page
     assert [row for row in at.dataframe[0].value["line"]] == [6, 9, 10, 11, 12, 17]
     with db.reading() as s:
-        assert s.scalar(select(func.count(LogEntry.id))) == 0  # nothing written before confirming
+        assert s.scalar(select(func.count(JournalEntry.id))) == 0  # nothing written before confirming
     at.text_input(key=f"import_name_{importers.label_key('Gamma lab')}").input("Laboratoire Gamma")
     button(at, "Confirmer l'import").click().run()
     assert t("import.done", inserted=9, duplicates=0, created=2) in texts(at)
-    assert logbook.list_entries(world.coach, world.alpha_id).total == 4
+    assert journal.list_entries(world.coach, world.alpha_id).total == 4
 
 
 @pytest.mark.parametrize("login", ["eig", "sponsor"])
@@ -314,13 +314,13 @@ def test_an_uploaded_file_is_analysed_and_imported_without_its_rows_in_the_sessi
     button(at, "Confirmer l'import").click().run()
     assert "Import terminé : entrées ajoutées : 9" in texts(at)
     assert list((tmp_path / "store").iterdir()) == []  # removed once imported
-    assert logbook.list_entries(world.coach, world.alpha_id).total == 4
+    assert journal.list_entries(world.coach, world.alpha_id).total == 4
 
 
 def test_import_page_offers_every_problem_when_it_shows_only_the_first(app_as, world, tmp_path, monkeypatch):
     monkeypatch.setattr(importers, "STORE", tmp_path / "store")
     data = "Défi,Livrable,Tâche,Fait le,Cat,OK\n" + "Alpha,,,2018-01-01,P,\n" * 1500
-    preview = importers.preview_logbook(world.coach, data, world.promotion_id, "erreurs.csv")
+    preview = importers.preview_journal(world.coach, data, world.promotion_id, "erreurs.csv")
     at = app_as("coach", page="pages/import.py", import_preview=preview)
     assert not at.exception
     assert len(at.dataframe[0].value) == importers.SHOWN_PROBLEMS

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from lib import bulletins, committees, logbook, phases
+from lib import bulletins, committees, journal, phases
 from lib.errors import StaleEdit
 from lib.i18n import t
 from lib.models import Category
@@ -16,7 +16,7 @@ from lib.schemas import (
     BulletinIn,
     CommitteeNotesIn,
     CommitteeScheduleIn,
-    LogEntryIn,
+    JournalEntryIn,
     ObjectiveIn,
     PhaseShiftIn,
     PhaseTemplateIn,
@@ -67,19 +67,19 @@ def test_bulletin_filed_by_a_teammate_first(app_as, world):
 
 def test_journal_entry_edited_by_the_coach_meanwhile(app_as, world):
     day = dt.date(2026, 11, 16)
-    entry_id = logbook.add_entry(world.eig, world.alpha_id, LogEntryIn(done_on=day, tache="Première version",
+    entry_id = journal.add_entry(world.eig, world.alpha_id, JournalEntryIn(done_on=day, tache="Première version",
                                                                        categories=[Category.P]), now=WEDNESDAY)
     at = app_as("eig", page="pages/journal.py")
-    logbook.update_entry(world.coach, entry_id, LogEntryIn(done_on=day, tache=THEIRS, categories=[Category.P]), 1,
+    journal.update_entry(world.coach, entry_id, JournalEntryIn(done_on=day, tache=THEIRS, categories=[Category.P]), 1,
                          now=WEDNESDAY)
     tache = lambda: at.text_area(key=f"journal_entry_{entry_id}_1_tache")  # noqa: E731
     tache().input(MINE)
     save(at, "Enregistrer les modifications")
     assert_kept_and_shown(at, tache)
-    assert logbook.get_entry(world.coach, entry_id).tache == THEIRS
+    assert journal.get_entry(world.coach, entry_id).tache == THEIRS
 
     save(at, "Enregistrer les modifications")
-    assert logbook.get_entry(world.coach, entry_id).tache == MINE
+    assert journal.get_entry(world.coach, entry_id).tache == MINE
 
 
 @pytest.fixture

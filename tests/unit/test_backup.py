@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, inspect, select, update
 
-from lib import backup, db, logbook
+from lib import backup, db, journal
 from lib.models import Base, User
-from lib.schemas import LogEntryIn
+from lib.schemas import JournalEntryIn
 from tests import pg
 
 
@@ -43,8 +43,8 @@ def _count(url: str, table: str) -> int:
 
 
 def test_create_then_restore_into_a_fresh_database_gives_back_every_row(world, db_url, empty_url, tmp_path):
-    logbook.add_entry(world.eig, world.alpha_id,
-                      LogEntryIn(done_on=dt.date(2026, 4, 8), categories=["A"],
+    journal.add_entry(world.eig, world.alpha_id,
+                      JournalEntryIn(done_on=dt.date(2026, 4, 8), categories=["A"],
                                  tache="Atelier « données » avec l'équipe — 1ʳᵉ séance"),
                       now=dt.datetime(2026, 4, 9, 10, tzinfo=dt.UTC))
     folder = backup.create(tmp_path / "snapshots", db_url)
@@ -53,14 +53,14 @@ def test_create_then_restore_into_a_fresh_database_gives_back_every_row(world, d
     assert set(manifest.tables) == set(Base.metadata.tables) | {"alembic_version"}
     for table in Base.metadata.tables:
         assert manifest.tables[table].rows == _count(db_url, table), table
-    assert manifest.tables["log_entry"].rows == 1 and manifest.tables["user"].rows == 10
+    assert manifest.tables["journal_entry"].rows == 1 and manifest.tables["user"].rows == 10
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert stat.S_IMODE((folder / manifest.file).stat().st_mode) == 0o600
 
     backup.restore(folder, empty_url)
 
     assert _digests(empty_url) == _digests(db_url) == manifest.tables
-    assert _count(empty_url, "log_entry") == 1
+    assert _count(empty_url, "journal_entry") == 1
 
 
 def test_a_changed_value_changes_the_table_checksum(world, db_url):

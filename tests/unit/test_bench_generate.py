@@ -12,22 +12,22 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 
 from bench.generate import BIG_SHARE, NOW, Scale, generate
-from lib import db, logbook, portfolio
+from lib import db, journal, portfolio
 from lib.models import (
     Base,
     Bulletin,
     Defi,
     DefiRole,
     GlobalRole,
-    LogEntry,
-    LogEntryCategory,
+    JournalEntry,
+    JournalEntryCategory,
     Membership,
-    MonthlyCheckin,
+    MonthlyCarnet,
     Promotion,
     User,
 )
 from lib.permissions import Actor
-from lib.schemas import LogEntryIn
+from lib.schemas import JournalEntryIn
 from tests.conftest import fresh_database
 
 SCALE = Scale(0.01)
@@ -63,7 +63,7 @@ def test_counts_follow_the_scale(engine: Engine, generated: dict[str, int]) -> N
     assert count(engine, Promotion) == SCALE.promotions
     assert count(engine, Defi) == SCALE.defis
     assert count(engine, User) == SCALE.users == generated["user"]
-    assert count(engine, LogEntry) == SCALE.entries
+    assert count(engine, JournalEntry) == SCALE.entries
     # Every week of the finished promotion and of the running one up to now is on offer,
     # more than this scale asks for: the total is exactly the scale's.
     assert count(engine, Bulletin) == SCALE.bulletins == 1500
@@ -76,7 +76,7 @@ def test_one_defi_holds_a_twentieth_of_the_journal_and_is_first_in_the_pickers(e
     with db.reading(engine) as s:
         newest = s.scalar(select(Promotion.id).order_by(Promotion.start_date.desc()).limit(1))
         first = s.scalar(select(Defi.id).where(Defi.promotion_id == newest).order_by(Defi.name).limit(1))
-        sizes = dict(s.execute(select(LogEntry.defi_id, func.count()).group_by(LogEntry.defi_id)).all())
+        sizes = dict(s.execute(select(JournalEntry.defi_id, func.count()).group_by(JournalEntry.defi_id)).all())
     assert sizes[first] == round(SCALE.entries * BIG_SHARE) == max(sizes.values())
     assert len(sizes) == SCALE.defis
 
@@ -85,10 +85,11 @@ def test_teams_follow_the_programme_shape(engine: Engine, generated: dict[str, i
     with db.reading(engine) as s:
         roles = s.execute(select(Membership.defi_id, Membership.role, func.count())
                           .group_by(Membership.defi_id, Membership.role)).all()
-        latest_entry = s.scalar(select(func.max(LogEntry.done_on)))
-        late_carnet = s.scalar(select(func.max(MonthlyCheckin.month)))
+        latest_entry = s.scalar(select(func.max(JournalEntry.done_on)))
+        late_carnet = s.scalar(select(func.max(MonthlyCarnet.month)))
         multi = s.scalar(select(func.count()).select_from(
-            select(LogEntryCategory.entry_id).group_by(LogEntryCategory.entry_id).having(func.count() > 1).subquery()))
+            select(JournalEntryCategory.entry_id).group_by(JournalEntryCategory.entry_id)
+            .having(func.count() > 1).subquery()))
     per_role: dict[DefiRole, set[int]] = {}
     for _defi, role, n in roles:
         per_role.setdefault(DefiRole(role), set()).add(n)
@@ -138,7 +139,8 @@ def test_every_constraint_holds(engine: Engine, generated: dict[str, int]) -> No
         eig = s.scalars(select(User).join(Membership, Membership.user_id == User.id)
                         .where(Membership.role == DefiRole.EIG, User.active.is_(True)).order_by(User.id)).first()
         defi_id = s.scalar(select(Membership.defi_id).where(Membership.user_id == eig.id))
-    before = count(engine, LogEntry)
-    logbook.add_entry(Actor.of(eig), defi_id, LogEntryIn(done_on=dt.date(2026, 5, 12), tache="Après le banc d'essai",
-                                                         categories=["P"], news=0))
-    assert count(engine, LogEntry) == before + 1
+    before = count(engine, JournalEntry)
+    journal.add_entry(Actor.of(eig), defi_id,
+                      JournalEntryIn(done_on=dt.date(2026, 5, 12), tache="Après le banc d'essai",
+                                     categories=["P"], news=0))
+    assert count(engine, JournalEntry) == before + 1

@@ -13,12 +13,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
-from lib import bulletins, committees, db, logbook, phases
+from lib import bulletins, committees, db, journal, phases
 from lib.errors import ServiceError, StaleEdit
 from lib.i18n import t
-from lib.models import Bulletin, LogEntry
+from lib.models import Bulletin, JournalEntry
 from lib.permissions import Actor
-from lib.schemas import BulletinIn, CommitteeNotesIn, CommitteeScheduleIn, LogEntryIn
+from lib.schemas import BulletinIn, CommitteeNotesIn, CommitteeScheduleIn, JournalEntryIn
 from tests.hostile import PARIS
 
 WRITERS = 20
@@ -43,7 +43,7 @@ def write_all(n: int, eig: Actor, coach: Actor, defi_id: int, committee_id: int,
             out.append((what, "crash", f"{type(exc).__name__}: {exc}"))
 
     for k in range(ENTRIES_EACH):
-        run("entry", lambda k=k: (logbook.add_entry(eig, defi_id, LogEntryIn(
+        run("entry", lambda k=k: (journal.add_entry(eig, defi_id, JournalEntryIn(
             done_on=NOW.date(), tache=f"écrit par {n}-{k}", categories=["P"]), now=NOW), f"écrit par {n}-{k}"))
     run("bulletin", lambda: bulletins.file_bulletin(eig, defi_id, BulletinIn(
         mood=1 + n % 4, priority=f"priorité de {n}", ups_downs="hauts et bas"), expected_version=None, now=NOW))
@@ -71,7 +71,8 @@ def check(world, results: list[tuple[str, str, object]], committee_version: int)
     written = [detail for what, outcome, detail in results if what == "entry" and outcome == "ok"]
     assert len(written) == WRITERS * ENTRIES_EACH  # no refusals: entries never conflict
     with db.reading() as s:
-        stored = dict(s.execute(select(LogEntry.id, LogEntry.tache).where(LogEntry.defi_id == world.alpha_id)).all())
+        stored = dict(s.execute(select(JournalEntry.id, JournalEntry.tache)
+                                .where(JournalEntry.defi_id == world.alpha_id)).all())
     assert stored == dict(written)
 
     # Twenty first bulletins for the same week: one is filed, the others are told why.

@@ -17,9 +17,9 @@ from lib.models import (
     HelpStatus,
     Indicator,
     IndicatorTheme,
+    JournalEntry,
+    JournalEntryCategory,
     KeyDate,
-    LogEntry,
-    LogEntryCategory,
     Measurement,
 )
 from lib.schemas import CommitteeActionIn, CommitteeScheduleIn
@@ -35,9 +35,9 @@ def _bulletin(defi_id: int, monday: dt.date, mood: int, help_request: str = "") 
                     priority="Priorité", ups_downs="Hauts et bas", help_request=help_request)
 
 
-def _entry(defi_id: int, day: dt.date, tache: str, news: int, *codes: str, livrable: str = "") -> LogEntry:
-    return LogEntry(defi_id=defi_id, done_on=day, tache=tache, news=news, livrable=livrable,
-                    categories=[LogEntryCategory(category=Category(c)) for c in codes])
+def _entry(defi_id: int, day: dt.date, tache: str, news: int, *codes: str, livrable: str = "") -> JournalEntry:
+    return JournalEntry(defi_id=defi_id, done_on=day, tache=tache, news=news, livrable=livrable,
+                    categories=[JournalEntryCategory(category=Category(c)) for c in codes])
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from lib import bulletins, carnets, committees, help_requests, importers, indicators, logbook, phases, sharing, users
+from lib import bulletins, carnets, committees, help_requests, importers, indicators, journal, phases, sharing, users
 from lib.errors import ServiceError
 from lib.models import Category
 from lib.schemas import (
@@ -26,7 +26,7 @@ from lib.schemas import (
     HelpAnswerIn,
     HelpTicketIn,
     IndicatorIn,
-    LogEntryIn,
+    JournalEntryIn,
     MeasurementIn,
     MembershipsIn,
     ObjectiveIn,
@@ -59,12 +59,12 @@ def phase3(world):  # noqa: ANN001, ANN201
 
 def test_journal_entries(world, db_url):
     @examples(db_url, 80)
-    @given(payloads(LogEntryIn, categories=CATEGORIES, news=NEWS))
+    @given(payloads(JournalEntryIn, categories=CATEGORIES, news=NEWS))
     def check(kwargs: dict) -> None:
-        written, entry_id = attempt(lambda: logbook.add_entry(world.eig, world.alpha_id, LogEntryIn(**kwargs),
+        written, entry_id = attempt(lambda: journal.add_entry(world.eig, world.alpha_id, JournalEntryIn(**kwargs),
                                                               now=NOW))
         if written:
-            data, entry = LogEntryIn(**kwargs), logbook.get_entry(world.eig, entry_id)
+            data, entry = JournalEntryIn(**kwargs), journal.get_entry(world.eig, entry_id)
             assert (entry.done_on, entry.livrable, entry.tache, entry.categories, entry.news) == (
                 data.done_on, data.livrable, data.tache, data.categories, data.news)
             assert entry.done_on <= TODAY
@@ -73,19 +73,19 @@ def test_journal_entries(world, db_url):
 
 
 def test_journal_edits(world, db_url):
-    entry_id = logbook.add_entry(world.eig, world.alpha_id, LogEntryIn(
+    entry_id = journal.add_entry(world.eig, world.alpha_id, JournalEntryIn(
         done_on=TODAY, tache="Première version", categories=[Category.P]), now=NOW)
 
     @examples(db_url, 40)
-    @given(payloads(LogEntryIn, categories=CATEGORIES, news=NEWS))
+    @given(payloads(JournalEntryIn, categories=CATEGORIES, news=NEWS))
     def check(kwargs: dict) -> None:
-        version = logbook.get_entry(world.eig, entry_id).version
-        written, _ = attempt(lambda: logbook.update_entry(world.eig, entry_id, LogEntryIn(**kwargs), version,
+        version = journal.get_entry(world.eig, entry_id).version
+        written, _ = attempt(lambda: journal.update_entry(world.eig, entry_id, JournalEntryIn(**kwargs), version,
                                                           now=NOW))
-        entry = logbook.get_entry(world.eig, entry_id)
+        entry = journal.get_entry(world.eig, entry_id)
         if written:
-            assert (entry.tache, entry.livrable, entry.version) == (LogEntryIn(**kwargs).tache,
-                                                                   LogEntryIn(**kwargs).livrable, version + 1)
+            assert (entry.tache, entry.livrable, entry.version) == (JournalEntryIn(**kwargs).tache,
+                                                                   JournalEntryIn(**kwargs).livrable, version + 1)
         else:
             assert entry.version == version
 
@@ -336,7 +336,7 @@ def test_legacy_import(world, db_url):
     @given(files)
     def check(data: bytes) -> None:
         try:
-            preview = importers.preview_logbook(world.admin, data, world.promotion_id, "hostile.csv")
+            preview = importers.preview_journal(world.admin, data, world.promotion_id, "hostile.csv")
         except ServiceError:
             return
         try:
@@ -361,10 +361,10 @@ def test_share_links_refuse_any_forged_token(world, token):
 def test_control_characters_are_refused_and_never_reach_the_database(world):
     # PostgreSQL refuses NUL in text: the entry used to fail with a database error there.
     with pytest.raises(ValidationError, match=r"Caractère invisible non autorisé \(U\+0000\)"):
-        LogEntryIn(done_on=TODAY, tache="avant\x00après\x1b[31m", categories=[Category.P])
-    entry_id = logbook.add_entry(world.eig, world.alpha_id, LogEntryIn(
+        JournalEntryIn(done_on=TODAY, tache="avant\x00après\x1b[31m", categories=[Category.P])
+    entry_id = journal.add_entry(world.eig, world.alpha_id, JournalEntryIn(
         done_on=TODAY, tache="avant après", livrable="\u202eRTL 😀", categories=[Category.P]), now=NOW)
-    assert logbook.get_entry(world.eig, entry_id).livrable == "\u202eRTL 😀"
+    assert journal.get_entry(world.eig, entry_id).livrable == "\u202eRTL 😀"
 
 
 def test_an_email_longer_than_its_column_is_a_validation_error(world):
@@ -384,7 +384,7 @@ def test_a_password_bcrypt_cannot_hash_is_refused_in_french(world):
     lambda: BulletinIn(mood=3, priority="p", ups_downs="u", key_date=dt.date(9999, 12, 31),
                        key_date_description="Fin du monde"),
     lambda: CommitteeScheduleIn(scheduled_at=dt.datetime(9999, 12, 31, 23, tzinfo=dt.UTC)),
-    lambda: LogEntryIn(done_on=dt.date(26, 11, 18), tache="t", categories=[Category.P]),
+    lambda: JournalEntryIn(done_on=dt.date(26, 11, 18), tache="t", categories=[Category.P]),
     lambda: CommitteeActionIn(description="d", owner_id=1, due_on=dt.date(2206, 1, 1)),
 ], ids=["key date 9999 broke the ICS export", "committee in 9999 overflowed in local time",
         "journal year 26", "action due in 2206"])

@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from lib import db, importers, logbook
+from lib import db, importers, journal
 from lib.errors import NotFound, PermissionDenied
 from lib.i18n import t
 from lib.importers import ImportFormatError, Target
-from lib.models import Category, Defi, GlobalRole, LogEntry, Promotion, User
+from lib.models import Category, Defi, GlobalRole, JournalEntry, Promotion, User
 from lib.permissions import Actor
-from lib.schemas import LogEntryIn
+from lib.schemas import JournalEntryIn
 from tests.conftest import fresh_database
 from tests.fixtures import password_hash
 
@@ -42,7 +42,7 @@ def store(tmp_path, monkeypatch):  # noqa: ANN001, ANN201
 
 def parse(data: bytes | str, today: dt.date = TODAY) -> tuple[list[importers.ParsedRow], list[importers.Problem], int]:
     """Rows, problems and the number of records (valid rows and lines in error)."""
-    items = list(importers.read_logbook(data, today))
+    items = list(importers.read_journal(data, today))
     rows = [i for i in items if isinstance(i, importers.ParsedRow)]
     problems = [i for i in items if isinstance(i, importers.Problem)]
     return rows, problems, len(rows) + len({p.line for p in problems if p.severity == "error"})
@@ -50,12 +50,13 @@ def parse(data: bytes | str, today: dt.date = TODAY) -> tuple[list[importers.Par
 
 def counts() -> tuple[int, int]:
     with db.reading() as s:
-        return s.scalar(select(func.count(LogEntry.id))), s.scalar(select(func.count(Defi.id)))
+        return s.scalar(select(func.count(JournalEntry.id))), s.scalar(select(func.count(Defi.id)))
 
 
 def rows_of(defi_id: int) -> list[tuple]:
     with db.reading() as s:
-        entries = s.scalars(select(LogEntry).where(LogEntry.defi_id == defi_id).order_by(LogEntry.done_on)).all()
+        entries = s.scalars(select(JournalEntry).where(JournalEntry.defi_id == defi_id)
+                            .order_by(JournalEntry.done_on)).all()
         return [(e.done_on, e.livrable, e.tache, "".join(c.category.value for c in e.categories), e.news,
                  e.author_id, e.created_by_id) for e in entries]
 
@@ -123,7 +124,7 @@ def test_label_key_folds_accents_case_and_plural():
 
 def test_preview_groups_spellings_matches_defis_and_writes_nothing(world):
     before = counts()
-    preview = importers.preview_logbook(world.coach, LEGACY, world.promotion_id, "legacy_journal.csv")
+    preview = importers.preview_journal(world.coach, LEGACY, world.promotion_id, "legacy_journal.csv")
     assert counts() == before
     groups = {g.name: g for g in preview.groups}
     assert set(groups) == {"Alpha", "Beta", "Données ouvertes", "Gamma lab"}
@@ -141,8 +142,8 @@ def test_preview_groups_spellings_matches_defis_and_writes_nothing(world):
 def test_only_coaches_and_admins_import(world, player):
     actor = getattr(world, player)
     with pytest.raises(PermissionDenied):
-        importers.preview_logbook(actor, LEGACY, world.promotion_id)
-    preview = importers.preview_logbook(world.coach, LEGACY, world.promotion_id)
+        importers.preview_journal(actor, LEGACY, world.promotion_id)
+    preview = importers.preview_journal(world.coach, LEGACY, world.promotion_id)
     with pytest.raises(PermissionDenied):
         importers.confirm_import(actor, preview, importers.plan(preview))
     assert counts()[0] == 0
@@ -152,7 +153,7 @@ def test_only_coaches_and_admins_import(world, player):
 
 
 def test_confirm_imports_creates_missing_defis_and_reports_progress(world):
-    preview = importers.preview_logbook(world.coach, LEGACY, world.promotion_id, "legacy_journal.csv")
+    preview = importers.preview_journal(world.coach, LEGACY, world.promotion_id, "legacy_journal.csv")
     calls: list[tuple[int, int]] = []
     result = importers.confirm_import(world.coach, preview, importers.plan(preview), "Ministère importé",
                                       progress=lambda done, total: calls.append((done, total)))
@@ -168,7 +169,7 @@ def test_confirm_imports_creates_missing_defis_and_reports_progress(world):
     # Legacy rows do not say who wrote them: no author, created by the importing coach.
     assert {(r[5], r[6]) for r in alpha} == {(None, world.coach.id)}
     # Imported entries are searchable like the others.
-    found = logbook.list_entries(world.coach, world.alpha_id, logbook.JournalFilters(query="reunion dinum"))
+    found = journal.list_entries(world.coach, world.alpha_id, journal.JournalFilters(query="reunion dinum"))
     assert [e.tache for e in found.entries] == ["Réunion, avec la DINUM"]
     with db.reading() as s:
         opendata = s.scalar(select(Defi).where(Defi.name == "Données ouvertes"))
@@ -177,10 +178,10 @@ def test_confirm_imports_creates_missing_defis_and_reports_progress(world):
 
 
 def test_reimporting_the_same_file_adds_nothing(world):
-    preview = importers.preview_logbook(world.coach, LEGACY, world.promotion_id)
+    preview = importers.preview_journal(world.coach, LEGACY, world.promotion_id)
     importers.confirm_import(world.coach, preview, importers.plan(preview))
     before = counts()
-    again = importers.preview_logbook(world.coach, LEGACY, world.promotion_id)
+    again = importers.preview_journal(world.coach, LEGACY, world.promotion_id)
     assert {g.name for g in again.groups if g.defi_id} == {"Alpha", "Beta", "Données ouvertes", "Gamma lab"}
     result = importers.confirm_import(world.coach, again, importers.plan(again))
     assert (result.inserted, result.duplicates, result.created_defis) == (0, 9, [])
@@ -188,7 +189,7 @@ def test_reimporting_the_same_file_adds_nothing(world):
 
 
 def test_split_and_rename_groups(world):
-    preview = importers.preview_logbook(world.coach, LEGACY, world.promotion_id)
+    preview = importers.preview_journal(world.coach, LEGACY, world.promotion_id)
     key = importers.label_key("Données ouvertes")
     targets = importers.plan(preview, split={key}, names={"Données Ouvertes": "Open data", "Gamma lab": "x"})
     assert targets["Données ouvertes"] == Target(new_name="Données ouvertes")
@@ -202,7 +203,7 @@ def test_split_and_rename_groups(world):
 
 
 def test_a_failing_import_writes_nothing(world):
-    preview = importers.preview_logbook(world.coach, LEGACY, world.promotion_id)
+    preview = importers.preview_journal(world.coach, LEGACY, world.promotion_id)
     targets = importers.plan(preview)
     targets["Betas"] = Target(defi_id=world.gamma_id)  # a défi of another promotion: refused
     with pytest.raises(Exception):  # noqa: B017 - any refusal; what matters is the rollback
@@ -215,19 +216,19 @@ def test_a_failing_import_writes_nothing(world):
 
 def test_command_line_dry_run_then_import(world, capsys):
     path = str(DATA / "legacy_journal.csv")
-    assert importers.main(["logbook", path, "--promotion", "Promo test", "--dry-run"]) == 0
+    assert importers.main(["journal", path, "--promotion", "Promo test", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "lignes lues : 13 · valides : 9 · en erreur : 4" in out
     assert "ligne 9 [erreur, ligne ignorée] Tâche : Ce champ est obligatoire." in out
     assert t("import.report.result", inserted=9, duplicates=0, created=2) in out
     assert "rien n'a été écrit" in out
     assert counts() == (0, 3)
-    assert importers.main(["logbook", path, "--promotion", "Promo test"]) == 0
+    assert importers.main(["journal", path, "--promotion", "Promo test"]) == 0
     assert counts() == (9, 5)
-    assert importers.main(["logbook", path, "--promotion", "Promo test"]) == 0
+    assert importers.main(["journal", path, "--promotion", "Promo test"]) == 0
     assert "entrées ajoutées : 0 · déjà présentes, ignorées : 9" in capsys.readouterr().out
     assert counts() == (9, 5)
-    assert importers.main(["logbook", path, "--promotion", "Inconnue"]) == 2
+    assert importers.main(["journal", path, "--promotion", "Inconnue"]) == 2
 
 
 # --- Export -> import round trip into an empty database -------------------------------------------
@@ -245,9 +246,9 @@ def test_export_starts_no_formula_and_imports_into_an_empty_database_as_the_same
         (dt.date(2026, 6, 4), "'=déjà", "- liste\n=2", [C.P], 0),
         (dt.date(2026, 6, 5), "-3", "'texte entre apostrophes'", [C.P], 0),
     ]:
-        logbook.add_entry(world.eig, world.alpha_id, LogEntryIn(done_on=day, livrable=livrable, tache=tache,
+        journal.add_entry(world.eig, world.alpha_id, JournalEntryIn(done_on=day, livrable=livrable, tache=tache,
                                                                 categories=cats, news=news), now=now)
-    exported = logbook.export_csv(world.coach, world.alpha_id)
+    exported = journal.export_csv(world.coach, world.alpha_id)
     original = [r[:5] for r in rows_of(world.alpha_id)]
     cells = [c for row in csv.reader(io.StringIO(exported.decode("utf-8-sig"), newline="")) for c in row]
     assert [c for c in cells if c[:1] in ("=", "+", "-", "@") and c not in ("-1", "-3")] == []
@@ -265,7 +266,7 @@ def test_export_starts_no_formula_and_imports_into_an_empty_database_as_the_same
             s.add_all([coach, promotion])
             s.flush()
             actor, promotion_id = Actor.of(coach), promotion.id
-        preview = importers.preview_logbook(actor, exported, promotion_id)
+        preview = importers.preview_journal(actor, exported, promotion_id)
         assert preview.problems == []
         result = importers.confirm_import(actor, preview, importers.plan(preview))
         assert result.created_defis == ["Alpha"]
@@ -288,7 +289,7 @@ def write_large_file(path: Path, n: int = 20_000) -> None:
         start = dt.date(2016, 11, 1)
         for i in range(n):
             day = start + dt.timedelta(days=rng.randrange(900))
-            stamp = f"<{day.isoformat()} {logbook.FRENCH_DAYS[day.weekday()]}>" if i % 3 else day.isoformat()
+            stamp = f"<{day.isoformat()} {journal.FRENCH_DAYS[day.weekday()]}>" if i % 3 else day.isoformat()
             cats = "".join(rng.sample(letters, rng.randint(0, 3)))
             tache = f'"Tâche n°{i}, avec ""guillemets""\net un retour à la ligne"' if i % 10 == 0 else f"Tâche {i}"
             ok = rng.choice(["1", "-1", "0", ""])
@@ -299,7 +300,7 @@ def test_large_file_imports_in_one_transaction(world, tmp_path):
     path = tmp_path / "large.csv"
     write_large_file(path)
     started = time.perf_counter()
-    preview = importers.preview_logbook(world.coach, path.read_bytes(), world.promotion_id, "large.csv")
+    preview = importers.preview_journal(world.coach, path.read_bytes(), world.promotion_id, "large.csv")
     parsed = time.perf_counter()
     calls: list[int] = []
     result = importers.confirm_import(world.coach, preview, importers.plan(preview),
@@ -361,7 +362,7 @@ def test_a_cell_over_the_csv_limit_is_a_french_error_on_its_line():
 def test_imported_rows_obey_the_journal_form_rules(world, cells, message):
     data = HEADER + cells + "\nAlpha,,Bonne,2018-01-02,P,1\n"
     now = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
-    preview = importers.preview_logbook(world.coach, data, world.promotion_id, now=now)
+    preview = importers.preview_journal(world.coach, data, world.promotion_id, now=now)
     assert [(p.line, p.message[:len(message)]) for p in preview.problems] == [(2, message)]
     result = importers.confirm_import(world.coach, preview, importers.plan(preview))  # NUL used to fail PostgreSQL
     assert result.inserted == 1 and [r[2] for r in rows_of(world.alpha_id)] == ["Bonne"]
@@ -374,9 +375,9 @@ def test_a_duplicated_header_column_is_refused():
 
 def test_command_line_names_a_missing_file_in_french_with_exit_code_2(world, tmp_path, capsys):
     missing = str(tmp_path / "absent.csv")
-    assert importers.main(["logbook", missing, "--promotion", "Promo test"]) == 2
+    assert importers.main(["journal", missing, "--promotion", "Promo test"]) == 2
     assert capsys.readouterr().err == f"Fichier introuvable : {missing}\n"
-    assert importers.main(["logbook", str(tmp_path), "--promotion", "Promo test"]) == 2
+    assert importers.main(["journal", str(tmp_path), "--promotion", "Promo test"]) == 2
     assert capsys.readouterr().err == f"Fichier illisible : {tmp_path}\n"
 
 
@@ -384,7 +385,7 @@ def test_the_preview_is_small_and_its_rows_wait_in_a_temporary_file_until_discar
     path = tmp_path / "large.csv"
     write_large_file(path)
     with path.open("rb") as handle:  # streamed from the file, as the command line does
-        preview = importers.preview_logbook(world.coach, handle, world.promotion_id, "large.csv")
+        preview = importers.preview_journal(world.coach, handle, world.promotion_id, "large.csv")
     assert preview.valid == 20_000 and not hasattr(preview, "rows")
     assert len(preview.model_dump_json()) < 5_000  # what the page keeps in the session
     stored = importers.STORE / f"{preview.token}.rows.jsonl"
@@ -399,7 +400,7 @@ def test_the_preview_is_small_and_its_rows_wait_in_a_temporary_file_until_discar
 
 def test_every_bad_line_is_in_the_report_though_the_preview_shows_the_first_ones(world):
     data = HEADER + "".join("Alpha,,,2018-01-01,P,\n" for _ in range(1500)) + "Alpha,,Bonne,2018-01-02,P,\n"
-    preview = importers.preview_logbook(world.coach, data, world.promotion_id)
+    preview = importers.preview_journal(world.coach, data, world.promotion_id)
     assert (preview.errors, preview.valid, len(preview.problems)) == (1500, 1, importers.SHOWN_PROBLEMS)
     report = importers.format_report(preview, importers.plan(preview))
     assert "Problèmes (1500) :" in report

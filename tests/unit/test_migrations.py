@@ -1,11 +1,16 @@
 """The migrations build exactly the schema the models describe, on both databases."""
 
+import uuid
+
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 
 from lib import db
-from lib.models import Base, DataVersion
+from lib.models import AuditEvent, Base, DataVersion, JournalEntry, MonthlyCarnet
+from tests import pg
 
 
 def test_upgrade_from_empty_to_head_matches_models(db_url):
@@ -31,3 +36,43 @@ def test_every_write_transaction_bumps_the_data_version(db_url):
     with db.reading():
         pass
     assert db.data_version() == before + 1
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path):  # noqa: ANN001, ANN201 - a database URL
+    """An empty database, not migrated (fresh_database's are at head)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    base, name = request.getfixturevalue("postgres_server"), f"e_{uuid.uuid4().hex[:12]}"
+    pg.admin_execute(base, f"CREATE DATABASE {name}")
+    yield f"{base}/{name}"
+    db.dispose_engines()
+    pg.admin_execute(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def test_0008_keeps_journal_entries_carnets_and_their_history_under_the_new_names(empty_url):
+    command.upgrade(db.alembic_config(empty_url), "0007_password_tokens")
+    stamp = "'2026-11-02 10:00:00+00'"
+    with db.scratch_engine(empty_url) as engine, engine.begin() as conn:
+        if engine.dialect.name == "postgresql":  # the rows' parents (défi, user) do not matter here
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+        conn.execute(text("INSERT INTO journal_entry (id, defi_id, done_on, livrable, tache, news, search_text, "
+                          f"created_at, updated_at, version) VALUES (7, 1, '2026-11-02', '', 'Atelier', 1, "
+                          f"'atelier', {stamp}, {stamp}, 1)"))
+        conn.execute(text("INSERT INTO journal_entry_category (entry_id, category) VALUES (7, 'U')"))
+        conn.execute(text("INSERT INTO monthly_carnet (id, user_id, defi_id, month, objectifs, besoins, "
+                          f"apprentissages, trajectoire, created_at, updated_at, version) VALUES (3, 1, 1, "
+                          f"'2026-11-01', 'Livrer', '', '', '', {stamp}, {stamp}, 1)"))
+        conn.execute(text("INSERT INTO competency_rating (id, carnet_id, competency, rating) "
+                          "VALUES (1, 3, 'Produit', 2)"))
+        conn.execute(text(f"INSERT INTO audit_event (at, action, entity, entity_id) VALUES ({stamp}, 'create', "
+                          f"'journal_entry', 7), ({stamp}, 'create', 'monthly_carnet', 3)"))
+    db.upgrade_to_head(empty_url)
+    with db.reading(db.get_engine(empty_url)) as s:
+        entry = s.get(JournalEntry, 7)
+        assert (entry.tache, [c.category.value for c in entry.categories]) == ("Atelier", ["U"])
+        carnet = s.get(MonthlyCarnet, 3)
+        assert (carnet.objectifs, [(r.competency, r.rating) for r in carnet.ratings]) == ("Livrer", [("Produit", 2)])
+        assert sorted(s.execute(select(AuditEvent.entity, AuditEvent.entity_id)).all()) == [
+            ("journal_entry", 7), ("monthly_carnet", 3)]

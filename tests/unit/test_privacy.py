@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from lib import auth, bulletins, db, help_requests, logbook, privacy, users
+from lib import auth, bulletins, db, help_requests, journal, privacy, users
 from lib.errors import Conflict
 from lib.models import (
     AuditEvent,
@@ -21,11 +21,11 @@ from lib.models import (
     CommitteeAction,
     CompetencyRating,
     DefiPhase,
-    LogEntry,
-    MonthlyCheckin,
+    JournalEntry,
+    MonthlyCarnet,
     User,
 )
-from lib.schemas import BulletinIn, HelpAnswerIn, LogEntryIn, UserIn
+from lib.schemas import BulletinIn, HelpAnswerIn, JournalEntryIn, UserIn
 from tests.fixtures import PASSWORD
 
 NOW = dt.datetime(2026, 11, 16, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
@@ -34,7 +34,7 @@ NOW = dt.datetime(2026, 11, 16, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
 def _lea_writes_everything(world) -> None:  # noqa: ANN001
     """Léa (EIG of Alpha) writes a journal entry, a bulletin with a help request, a carnet,
     and owns a committee action; the coach answers her help request."""
-    logbook.add_entry(world.eig, world.alpha_id, LogEntryIn(done_on=NOW.date(), categories=["A"],
+    journal.add_entry(world.eig, world.alpha_id, JournalEntryIn(done_on=NOW.date(), categories=["A"],
                                                            tache="Entretiens avec les agents de Léa"), now=NOW)
     bulletins.file_bulletin(world.eig, world.alpha_id, BulletinIn(mood=3, priority="Prototype de Léa",
                                                                   ups_downs="Démo réussie",
@@ -42,14 +42,14 @@ def _lea_writes_everything(world) -> None:  # noqa: ANN001
     ticket = int(help_requests.board(world.coach, world.promotion_id, now=NOW)["id"].iloc[0])
     help_requests.answer(world.coach, ticket, HelpAnswerIn(answer="Réponse de Claire", resolve=True), now=NOW)
     with db.transaction() as s:
-        checkin = MonthlyCheckin(user_id=world.eig.id, defi_id=world.alpha_id, month=dt.date(2026, 11, 1),
+        carnet = MonthlyCarnet(user_id=world.eig.id, defi_id=world.alpha_id, month=dt.date(2026, 11, 1),
                                  objectifs="Carnet de Léa", created_by_id=world.eig.id)
-        checkin.ratings = [CompetencyRating(competency="Produit", rating=3)]
+        carnet.ratings = [CompetencyRating(competency="Produit", rating=3)]
         phase = s.scalars(select(DefiPhase).where(DefiPhase.defi_id == world.alpha_id)).first()
         committee = Committee(defi_phase_id=phase.id, scheduled_at=NOW, created_by_id=world.coach.id)
         committee.actions = [CommitteeAction(description="Action de Léa", owner_id=world.eig.id,
                                              due_on=dt.date(2026, 12, 1))]
-        s.add_all([checkin, committee])
+        s.add_all([carnet, committee])
     auth.check_login("eig", PASSWORD, client="poste-1", now=NOW)
 
 
@@ -67,20 +67,21 @@ def test_export_holds_account_memberships_texts_and_audit_without_password_hash(
     assert tables["user"] == [tables["user"][0]] and tables["user"][0]["email"] == "eig@example.org"
     assert "password_hash" not in tables["user"][0] and b"$2b$" not in data and b"$2b$" not in files["user.csv"]
     assert [m["defi_id"] for m in tables["membership"] if m["user_id"] == world.eig.id] == [world.alpha_id]
-    assert [e["tache"] for e in tables["log_entry"]] == ["Entretiens avec les agents de Léa"]
-    assert [c["category"] for c in tables["log_entry_category"]] == ["A"]
+    assert [e["tache"] for e in tables["journal_entry"]] == ["Entretiens avec les agents de Léa"]
+    assert [c["category"] for c in tables["journal_entry_category"]] == ["A"]
     assert [b["priority"] for b in tables["bulletin"]] == ["Prototype de Léa"]
-    assert [c["objectifs"] for c in tables["monthly_checkin"]] == ["Carnet de Léa"]
+    assert [c["objectifs"] for c in tables["monthly_carnet"]] == ["Carnet de Léa"]
     assert [r["competency"] for r in tables["competency_rating"]] == ["Produit"]
     assert [a["description"] for a in tables["committee_action"]] == ["Action de Léa"]
-    assert {(e["action"], e["entity"]) for e in tables["audit_event"]} >= {("create", "log_entry"), ("login", "user")}
+    events = {(e["action"], e["entity"]) for e in tables["audit_event"]}
+    assert events >= {("create", "journal_entry"), ("login", "user")}
     assert [h["created_by_id"] for h in tables["help_request"]] == [world.eig.id]  # the request she filed
     assert "committee" not in tables  # the coach's, where only her action is about her
     coach_tables = json.loads(_unzip(privacy.export_person(world.admin, world.coach.id, now=NOW)[1])["donnees.json"])
     assert [h["answer"] for h in coach_tables["tables"]["help_request"]] == ["Réponse de Claire"]
-    rows = list(csv.DictReader(io.StringIO(files["log_entry.csv"].decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(files["journal_entry.csv"].decode("utf-8-sig"))))
     assert rows[0]["tache"] == "Entretiens avec les agents de Léa"
-    assert "log_entry.csv" in files["LISEZMOI.txt"].decode() and "Léa EIG" in files["LISEZMOI.txt"].decode()
+    assert "journal_entry.csv" in files["LISEZMOI.txt"].decode() and "Léa EIG" in files["LISEZMOI.txt"].decode()
     with db.reading() as s:
         exports = s.execute(select(AuditEvent.user_id, AuditEvent.entity_id)
                             .where(AuditEvent.action == "export_personal_data")).all()
@@ -93,7 +94,7 @@ def test_anonymising_replaces_identity_disables_login_and_keeps_texts(world):
     assert new_login == f"ancien-membre-{world.eig.id}"
     with db.reading() as s:
         user = s.get(User, world.eig.id)
-        entry = s.scalars(select(LogEntry)).one()
+        entry = s.scalars(select(JournalEntry)).one()
         events = s.scalars(select(AuditEvent).where(AuditEvent.entity == "user",
                                                     AuditEvent.entity_id == world.eig.id)).all()
     assert (user.display_name, user.login, user.active) == ("ancien·ne membre", new_login, False)
@@ -102,7 +103,7 @@ def test_anonymising_replaces_identity_disables_login_and_keeps_texts(world):
     assert not auth.check_login("eig", PASSWORD, client="poste-1").ok
     assert not auth.check_login(new_login, PASSWORD, client="poste-1").ok
     assert (entry.tache, entry.author_id) == ("Entretiens avec les agents de Léa", world.eig.id)
-    assert [a for _, a in logbook.authors(world.coach, world.alpha_id) if a == "ancien·ne membre"]
+    assert [a for _, a in journal.authors(world.coach, world.alpha_id) if a == "ancien·ne membre"]
     assert "Léa" not in json.dumps([[e.before, e.after] for e in events], ensure_ascii=False)
     assert ("anonymise", world.admin.id) in {(e.action, e.user_id) for e in events}
     with pytest.raises(Conflict):

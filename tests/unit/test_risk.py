@@ -22,7 +22,7 @@ from lib.models import (
     DefiPhase,
     HelpRequest,
     HelpStatus,
-    MonthlyCheckin,
+    MonthlyCarnet,
     PhaseObjective,
     PhaseTemplate,
     Promotion,
@@ -61,7 +61,7 @@ def healthy(world):  # noqa: ANN001, ANN201
         s.add_all(_bulletin(world.alpha_id, monday, 3) for monday in WEEKS)
         s.add(CoachingSession(defi_id=world.alpha_id, coach_id=world.coach.id, held_on=TODAY - dt.timedelta(days=2),
                               form=CoachingForm.APPEL))
-        s.add_all(MonthlyCheckin(user_id=user.id, defi_id=world.alpha_id, month=month, objectifs="Avancer")
+        s.add_all(MonthlyCarnet(user_id=user.id, defi_id=world.alpha_id, month=month, objectifs="Avancer")
                   for user in (world.eig, world.eig2) for month in CLOSED_MONTHS)
     return world
 
@@ -230,8 +230,8 @@ def test_future_coaching_session_is_not_a_contact(healthy):
 
 def test_missing_monthly_carnet_of_an_active_eig(healthy):
     with db.transaction() as s:
-        s.execute(delete(MonthlyCheckin).where(MonthlyCheckin.user_id == healthy.eig2.id,
-                                               MonthlyCheckin.month == CLOSED_MONTHS[-1]))
+        s.execute(delete(MonthlyCarnet).where(MonthlyCarnet.user_id == healthy.eig2.id,
+                                               MonthlyCarnet.month == CLOSED_MONTHS[-1]))
     row = alpha(healthy)
     assert row["reasons"] == "1 carnet mensuel manquant" and row["carnets_missing"] == 1
 

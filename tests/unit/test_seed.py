@@ -166,12 +166,12 @@ def test_committees_decide_actions_some_overdue_and_open(engine):
 
 
 def test_journal_entries_are_searchable_without_accents(engine):
-    entries = rows(engine, "SELECT livrable, tache, search_text FROM log_entry ORDER BY id")
+    entries = rows(engine, "SELECT livrable, tache, search_text FROM journal_entry ORDER BY id")
     assert all(search == fold(f"{livrable} {tache}") for livrable, tache, search in entries)
-    without_category = scalar(engine, "SELECT count(*) FROM log_entry e LEFT JOIN log_entry_category c "
+    without_category = scalar(engine, "SELECT count(*) FROM journal_entry e LEFT JOIN journal_entry_category c "
                                       "ON c.entry_id = e.id WHERE c.entry_id IS NULL")
     assert without_category == 0
-    future = scalar(engine, "SELECT count(*) FROM log_entry WHERE done_on > :today", today=TODAY)
+    future = scalar(engine, "SELECT count(*) FROM journal_entry WHERE done_on > :today", today=TODAY)
     assert future == 0
 
 
@@ -180,10 +180,10 @@ def test_current_month_carnet_missing_for_a_few_eigs_only(engine):
     active_eigs = scalar(engine, 'SELECT count(*) FROM membership m JOIN "user" u ON u.id = m.user_id '
                                  "JOIN defi d ON d.id = m.defi_id "
                                  f"WHERE m.role = 'eig' AND u.active AND d.promotion_id = {CURRENT}")
-    filled = scalar(engine, "SELECT count(*) FROM monthly_checkin WHERE month = :m", m=month)
+    filled = scalar(engine, "SELECT count(*) FROM monthly_carnet WHERE month = :m", m=month)
     assert active_eigs * 0.5 < filled < active_eigs
-    unrated = scalar(engine, "SELECT count(*) FROM monthly_checkin c LEFT JOIN competency_rating r "
-                             "ON r.checkin_id = c.id WHERE r.id IS NULL")
+    unrated = scalar(engine, "SELECT count(*) FROM monthly_carnet c LEFT JOIN competency_rating r "
+                             "ON r.carnet_id = c.id WHERE r.id IS NULL")
     assert unrated == 0
 
 

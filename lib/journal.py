@@ -23,10 +23,10 @@ from lib.clock import now_utc
 from lib.errors import NotFound, StaleEdit
 from lib.exports import csv_bytes
 from lib.i18n import t
-from lib.models import Category, Defi, DefiRole, LogEntry, LogEntryCategory, Membership, Promotion, User
+from lib.models import Category, Defi, DefiRole, JournalEntry, JournalEntryCategory, Membership, Promotion, User
 from lib.permissions import Action, Actor, Capacity, require, require_owner
 from lib.programme import CATEGORY_LABELS
-from lib.schemas import LogEntryIn
+from lib.schemas import JournalEntryIn
 from lib.text import fold
 
 ENTRY_FIELDS = ["defi_id", "author_id", "done_on", "livrable", "tache", "news"]
@@ -92,25 +92,25 @@ def _like_escape(text: str) -> str:
 
 
 def _filtered(query: Select, defi_id: int, f: JournalFilters) -> Select:
-    query = query.where(LogEntry.defi_id == defi_id)
+    query = query.where(JournalEntry.defi_id == defi_id)
     if f.start:
-        query = query.where(LogEntry.done_on >= f.start)
+        query = query.where(JournalEntry.done_on >= f.start)
     if f.end:
-        query = query.where(LogEntry.done_on <= f.end)
+        query = query.where(JournalEntry.done_on <= f.end)
     if f.categories:
         # Correlated on the category table's primary key (entry_id, category): only this
         # défi's entries are probed, never the categories of the whole programme.
-        tagged = aliased(LogEntryCategory)  # the chart queries join the category table too
+        tagged = aliased(JournalEntryCategory)  # the chart queries join the category table too
         query = query.where(select(tagged.entry_id).where(
-            tagged.entry_id == LogEntry.id, tagged.category.in_(f.categories)).correlate(LogEntry).exists())
+            tagged.entry_id == JournalEntry.id, tagged.category.in_(f.categories)).correlate(JournalEntry).exists())
     if f.author_id is not None:
-        query = query.where(LogEntry.author_id == f.author_id)
+        query = query.where(JournalEntry.author_id == f.author_id)
     if f.livrable is not None:
-        query = query.where(LogEntry.livrable == f.livrable)
+        query = query.where(JournalEntry.livrable == f.livrable)
     if f.news is not None:
-        query = query.where(LogEntry.news == f.news)
+        query = query.where(JournalEntry.news == f.news)
     for word in fold(f.query).split():
-        query = query.where(LogEntry.search_text.like(f"%{_like_escape(word)}%", escape="\\"))
+        query = query.where(JournalEntry.search_text.like(f"%{_like_escape(word)}%", escape="\\"))
     return query
 
 
@@ -124,20 +124,20 @@ def list_entries(actor: Actor, defi_id: int, filters: JournalFilters | None = No
     filters = filters or JournalFilters()
     with db.reading() as s:
         cap = require(s, actor, Action.READ_JOURNAL, defi_id)
-        total = s.scalar(_filtered(select(func.count(LogEntry.id)), defi_id, filters)) or 0
+        total = s.scalar(_filtered(select(func.count(JournalEntry.id)), defi_id, filters)) or 0
         pages = max(1, -(-total // page_size))
         page = min(max(1, page), pages)
         rows = s.execute(
-            _filtered(select(LogEntry, User.display_name).outerjoin(User, User.id == LogEntry.author_id),
+            _filtered(select(JournalEntry, User.display_name).outerjoin(User, User.id == JournalEntry.author_id),
                       defi_id, filters)
-            .order_by(LogEntry.done_on.desc(), LogEntry.id.desc())
+            .order_by(JournalEntry.done_on.desc(), JournalEntry.id.desc())
             .limit(page_size).offset((page - 1) * page_size)
         ).all()
         entries = [_view(actor, cap, entry, name) for entry, name in rows]
     return EntryPage(entries=entries, total=total, page=page, pages=pages)
 
 
-def _view(actor: Actor, cap: Capacity, entry: LogEntry, author: str | None) -> EntryView:
+def _view(actor: Actor, cap: Capacity, entry: JournalEntry, author: str | None) -> EntryView:
     return EntryView(id=entry.id, defi_id=entry.defi_id, done_on=entry.done_on, livrable=entry.livrable,
                      tache=entry.tache, categories=sorted((c.category for c in entry.categories),
                                                           key=list(Category).index),
@@ -147,7 +147,7 @@ def _view(actor: Actor, cap: Capacity, entry: LogEntry, author: str | None) -> E
 
 def get_entry(actor: Actor, entry_id: int) -> EntryView:
     with db.reading() as s:
-        entry = s.get(LogEntry, entry_id)
+        entry = s.get(JournalEntry, entry_id)
         if entry is None:
             raise NotFound(t("error.not_found"))
         cap = require(s, actor, Action.READ_JOURNAL, entry.defi_id)
@@ -159,7 +159,7 @@ def authors(actor: Actor, defi_id: int) -> list[tuple[int, str]]:
     """People who wrote in the journal, plus the défi's current EIGs (filter options)."""
     with db.reading() as s:
         require(s, actor, Action.READ_JOURNAL, defi_id)
-        wrote = select(LogEntry.author_id).where(LogEntry.defi_id == defi_id).distinct()
+        wrote = select(JournalEntry.author_id).where(JournalEntry.defi_id == defi_id).distinct()
         team = select(Membership.user_id).where(Membership.defi_id == defi_id, Membership.role == DefiRole.EIG)
         rows = s.execute(select(User.id, User.display_name)
                          .where(User.id.in_(wrote) | User.id.in_(team)).order_by(User.display_name)).all()
@@ -169,8 +169,9 @@ def authors(actor: Actor, defi_id: int) -> list[tuple[int, str]]:
 def livrables(actor: Actor, defi_id: int) -> list[str]:
     with db.reading() as s:
         require(s, actor, Action.READ_JOURNAL, defi_id)
-        return list(s.scalars(select(LogEntry.livrable).where(LogEntry.defi_id == defi_id, LogEntry.livrable != "")
-                              .distinct().order_by(LogEntry.livrable)))
+        return list(s.scalars(select(JournalEntry.livrable)
+                              .where(JournalEntry.defi_id == defi_id, JournalEntry.livrable != "")
+                              .distinct().order_by(JournalEntry.livrable)))
 
 
 # --- Writes --------------------------------------------------------------------------------
@@ -183,28 +184,28 @@ def _check_date(day: dt.date, now: dt.datetime | None, session: Session, defi_id
         raise ValueError(t("validation.future_date"))
 
 
-def add_entry(actor: Actor, defi_id: int, data: LogEntryIn, now: dt.datetime | None = None) -> int:
+def add_entry(actor: Actor, defi_id: int, data: JournalEntryIn, now: dt.datetime | None = None) -> int:
     """A new entry written by the actor (an EIG of the défi or a coach)."""
     with db.transaction() as s:
         require(s, actor, Action.WRITE_JOURNAL, defi_id)
         _check_date(data.done_on, now, s, defi_id)
-        entry = LogEntry(defi_id=defi_id, author_id=actor.id, created_by_id=actor.id, done_on=data.done_on,
+        entry = JournalEntry(defi_id=defi_id, author_id=actor.id, created_by_id=actor.id, done_on=data.done_on,
                          livrable=data.livrable, tache=data.tache, news=data.news,
                          search_text=search_text(data.livrable, data.tache),
-                         categories=[LogEntryCategory(category=c) for c in data.categories])
+                         categories=[JournalEntryCategory(category=c) for c in data.categories])
         s.add(entry)
         s.flush()
-        record(s, actor, "create", "log_entry", entry.id, after=_snapshot(entry, data.categories))
+        record(s, actor, "create", "journal_entry", entry.id, after=_snapshot(entry, data.categories))
         return entry.id
 
 
-def _snapshot(entry: LogEntry, categories: list[Category]) -> dict:
+def _snapshot(entry: JournalEntry, categories: list[Category]) -> dict:
     return {**snapshot(entry, ENTRY_FIELDS), "categories": category_letters(categories)}
 
 
-def _load_for_write(s: Session, actor: Actor, entry_id: int, expected_version: int) -> LogEntry:
+def _load_for_write(s: Session, actor: Actor, entry_id: int, expected_version: int) -> JournalEntry:
     """The entry, if the actor may change it and nobody changed it since the form opened."""
-    entry = s.get(LogEntry, entry_id)
+    entry = s.get(JournalEntry, entry_id)
     if entry is None:
         raise NotFound(t("error.not_found"))
     cap = require(s, actor, Action.WRITE_JOURNAL, entry.defi_id)
@@ -214,7 +215,7 @@ def _load_for_write(s: Session, actor: Actor, entry_id: int, expected_version: i
     return entry
 
 
-def update_entry(actor: Actor, entry_id: int, data: LogEntryIn, expected_version: int,
+def update_entry(actor: Actor, entry_id: int, data: JournalEntryIn, expected_version: int,
                  now: dt.datetime | None = None) -> None:
     """Edit an entry: EIGs their own, coaches any; a stale form is refused, nothing overwritten."""
     with db.transaction() as s:
@@ -228,11 +229,11 @@ def update_entry(actor: Actor, entry_id: int, data: LogEntryIn, expected_version
             entry.categories.remove(current[category])
         for category in data.categories:
             if category not in current:
-                entry.categories.append(LogEntryCategory(category=category))
+                entry.categories.append(JournalEntryCategory(category=category))
         # Bump the version even when only the categories changed (another table).
         entry.updated_at = now_utc()
         s.flush()
-        record(s, actor, "update", "log_entry", entry.id, before=before, after=_snapshot(entry, data.categories))
+        record(s, actor, "update", "journal_entry", entry.id, before=before, after=_snapshot(entry, data.categories))
 
 
 def delete_entry(actor: Actor, entry_id: int, expected_version: int) -> None:
@@ -241,7 +242,7 @@ def delete_entry(actor: Actor, entry_id: int, expected_version: int) -> None:
         before = _snapshot(entry, [c.category for c in entry.categories])
         s.delete(entry)
         s.flush()
-        record(s, actor, "delete", "log_entry", entry_id, before=before)
+        record(s, actor, "delete", "journal_entry", entry_id, before=before)
 
 
 # --- Aggregations for the charts (in SQL) ---------------------------------------------------
@@ -249,14 +250,14 @@ def delete_entry(actor: Actor, entry_id: int, expected_version: int) -> None:
 
 def _week_start(s: Session):  # noqa: ANN202 - SQL expression
     if s.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.date_trunc("week", LogEntry.done_on), "YYYY-MM-DD")
-    return func.date(LogEntry.done_on, "weekday 0", "-6 days")
+        return func.to_char(func.date_trunc("week", JournalEntry.done_on), "YYYY-MM-DD")
+    return func.date(JournalEntry.done_on, "weekday 0", "-6 days")
 
 
 def _month_start(s: Session):  # noqa: ANN202 - SQL expression
     if s.get_bind().dialect.name == "postgresql":
-        return func.to_char(LogEntry.done_on, "YYYY-MM-01")
-    return func.strftime("%Y-%m-01", LogEntry.done_on)
+        return func.to_char(JournalEntry.done_on, "YYYY-MM-01")
+    return func.strftime("%Y-%m-01", JournalEntry.done_on)
 
 
 def weekly_by_category(actor: Actor, defi_id: int, filters: JournalFilters | None = None) -> pd.DataFrame:
@@ -266,9 +267,9 @@ def weekly_by_category(actor: Actor, defi_id: int, filters: JournalFilters | Non
         require(s, actor, Action.READ_JOURNAL, defi_id)
         week = _week_start(s).label("week")
         rows = s.execute(
-            _filtered(select(week, LogEntryCategory.category, func.count(LogEntry.id))
-                      .join(LogEntryCategory, LogEntryCategory.entry_id == LogEntry.id), defi_id, filters)
-            .group_by(week, LogEntryCategory.category).order_by(week)
+            _filtered(select(week, JournalEntryCategory.category, func.count(JournalEntry.id))
+                      .join(JournalEntryCategory, JournalEntryCategory.entry_id == JournalEntry.id), defi_id, filters)
+            .group_by(week, JournalEntryCategory.category).order_by(week)
         ).all()
     df = pd.DataFrame(rows, columns=["week", "category", "entries"])
     df["week"] = pd.to_datetime(df["week"]).dt.date
@@ -281,9 +282,9 @@ def category_share(actor: Actor, defi_id: int, filters: JournalFilters | None = 
     with db.reading() as s:
         require(s, actor, Action.READ_JOURNAL, defi_id)
         rows = s.execute(
-            _filtered(select(LogEntryCategory.category, func.count(LogEntry.id))
-                      .join(LogEntryCategory, LogEntryCategory.entry_id == LogEntry.id), defi_id, filters)
-            .group_by(LogEntryCategory.category)
+            _filtered(select(JournalEntryCategory.category, func.count(JournalEntry.id))
+                      .join(JournalEntryCategory, JournalEntryCategory.entry_id == JournalEntry.id), defi_id, filters)
+            .group_by(JournalEntryCategory.category)
         ).all()
     df = pd.DataFrame([(Category(c).value, CATEGORY_LABELS[Category(c)], n) for c, n in rows],
                       columns=["category", "label", "entries"])
@@ -297,8 +298,8 @@ def news_by_month(actor: Actor, defi_id: int, filters: JournalFilters | None = N
         require(s, actor, Action.READ_JOURNAL, defi_id)
         month = _month_start(s).label("month")
         rows = s.execute(
-            _filtered(select(month, _count_where(LogEntry.news == 1), _count_where(LogEntry.news == -1)),
-                      defi_id, filters).where(LogEntry.news != 0).group_by(month).order_by(month)
+            _filtered(select(month, _count_where(JournalEntry.news == 1), _count_where(JournalEntry.news == -1)),
+                      defi_id, filters).where(JournalEntry.news != 0).group_by(month).order_by(month)
         ).all()
     df = pd.DataFrame(rows, columns=["month", "good", "bad"])
     df["month"] = pd.to_datetime(df["month"]).dt.date
@@ -318,13 +319,14 @@ def _export_rows(actor: Actor, defi_id: int, filters: JournalFilters) -> Iterato
     with db.reading() as s:
         require(s, actor, Action.READ_JOURNAL, defi_id)
         name = s.scalar(select(Defi.name).where(Defi.id == defi_id))
-        entries = _filtered(select(LogEntry.id), defi_id, filters)
+        entries = _filtered(select(JournalEntry.id), defi_id, filters)
         tags: dict[int, list[Category]] = {}
-        for entry_id, category in s.execute(select(LogEntryCategory.entry_id, LogEntryCategory.category)
-                                            .where(LogEntryCategory.entry_id.in_(entries))):
+        for entry_id, category in s.execute(select(JournalEntryCategory.entry_id, JournalEntryCategory.category)
+                                            .where(JournalEntryCategory.entry_id.in_(entries))):
             tags.setdefault(entry_id, []).append(category)
-        rows = s.execute(entries.add_columns(LogEntry.livrable, LogEntry.tache, LogEntry.done_on, LogEntry.news)
-                         .order_by(LogEntry.done_on, LogEntry.id))
+        rows = s.execute(entries.add_columns(JournalEntry.livrable, JournalEntry.tache, JournalEntry.done_on,
+                                             JournalEntry.news)
+                         .order_by(JournalEntry.done_on, JournalEntry.id))
         for entry_id, livrable, tache, done_on, news in rows:
             cats = sorted(tags.get(entry_id, []), key=list(Category).index)
             yield [name, livrable, tache, org_timestamp(done_on), category_letters(cats), str(news) if news else "",
