@@ -136,9 +136,9 @@ def card(i: IndicatorView) -> None:
 
 # --- The page ---------------------------------------------------------------------------------------
 
-if not data.indicators:
-    st.info(t("indicators.empty_team") if can_edit else t("indicators.empty"))
-else:
+
+def overview_section() -> None:
+    """Every indicator's progress towards its target, then the indicators theme by theme."""
     overview = indicators.indicators_table(data.indicators)
     st.subheader(t("indicators.overview"))
     drawn = overview["progress"].notna().any()
@@ -146,7 +146,6 @@ else:
         st.caption(t("indicators.overview_empty"))
     ui.chart(progress_chart(overview) if drawn else None, lambda: overview.drop(columns=["id"]),
              f"indicators_{defi.id}", indicator_columns())
-
     for theme in THEMES:
         in_theme = [i for i in data.indicators if i.theme == theme]
         if not in_theme and not can_edit:
@@ -157,7 +156,8 @@ else:
         for i in in_theme:
             card(i)
 
-if can_edit:
+
+def new_indicator_form() -> None:
     st.subheader(t("indicators.form.new"))
     new_key = f"new_{defi.id}"
     with st.form(f"indicator_new_{defi.id}"):
@@ -166,5 +166,13 @@ if can_edit:
                        lambda d: indicators.create_indicator(actor, defi.id, d),
                        lambda d, _: t("indicators.added", name=d.name),
                        labels=INDICATOR_LABELS, after=lambda _: ui.clear_fields(f"{new_key}_"), type="primary")
+
+
+if not data.indicators:
+    st.info(t("indicators.empty_team") if can_edit else t("indicators.empty"))
+else:
+    overview_section()
+if can_edit:
+    new_indicator_form()
 else:
     st.caption(t("indicators.read_only"))
