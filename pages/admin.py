@@ -46,9 +46,6 @@ def invitations_panel() -> None:
 
 
 is_admin = actor.role is GlobalRole.ADMIN
-tabs = st.tabs([t("admin.tab.users"), t("admin.tab.memberships"), t("admin.tab.promotions"), t("admin.tab.recap")]
-               + ([t("admin.tab.privacy")] if is_admin else []))
-tab_users, tab_teams, tab_promotions, tab_recap = tabs[:4]
 roles = list(GlobalRole)
 
 NEW_USER = ["new_login", "new_name", "new_email", "new_role", "new_password"]
@@ -66,7 +63,7 @@ def new_user() -> UserIn:
                   email=value("new_email") or "", role=value("new_role"), password=value("new_password") or None)
 
 
-with tab_users:
+def users_tab() -> None:
     # Writes run in their save's callback, before this run: the table shows what was just saved.
     search = st.text_input(t("admin.users.search"), key="users_search")
     people = cached(users.list_users)(actor, search)
@@ -120,7 +117,7 @@ with tab_users:
                                t("admin.users.password_reset", login=md(pick["login"])),
                                after=lambda _: forget(f"{reset}_password"))
 
-with tab_teams:
+def teams_tab() -> None:
     if ctx.promotion is None:
         st.info(t("home.coach.empty"))
     else:
@@ -161,7 +158,7 @@ with tab_teams:
                     lambda: gone["id"], lambda mid: users.remove_membership(actor, mid)):
                 done(t("admin.memberships.removed"))
 
-with tab_promotions:
+def promotions_tab() -> None:
     left, right = st.columns(2)
     with left, st.form("create_promotion"):
         st.markdown(f"**{t('admin.promotions.create')}**")
@@ -216,7 +213,7 @@ def recap_preview(recap: digest.RecapPreview) -> None:
                        after=lambda _: forget(f"{sending}_confirm"))
 
 
-with tab_recap:
+def recap_tab() -> None:
     if ctx.promotion is None:
         st.info(t("home.coach.empty"))
     else:  # the preview's refusal (no week published yet) reads as a form's would
@@ -224,26 +221,30 @@ with tab_recap:
                                                                                            ui.now()),
                after=recap_preview)
 
-if is_admin:
-    with tabs[4]:
-        st.caption(t("admin.privacy.intro"))
-        people = cached(users.list_users)(actor)
-        person = st.selectbox(t("admin.privacy.person"), people.to_dict("records"), index=None, key="privacy_pick",
-                              placeholder=t("widget.choose"),
-                              format_func=lambda u: f"{u['display_name']} ({u['login']})")
-        if person:
-            if st.button(t("admin.privacy.prepare"), key=f"privacy_export_{person['id']}"):
-                submit(lambda: person["id"], lambda uid: privacy.export_person(actor, uid),
-                       after=lambda archive: st.session_state.update(privacy_export=(person["id"], archive)))
-            ready = st.session_state.get("privacy_export")
-            if ready and ready[0] == person["id"]:
-                file_name, data = ready[1]
-                st.download_button(t("admin.privacy.download"), data, file_name=file_name, mime="application/zip",
-                                   key=f"privacy_download_{person['id']}")
-            st.markdown(f"**{t('admin.privacy.anonymise_title')}**")
-            st.caption(t("admin.privacy.anonymise_help"))
-            confirm = t("admin.privacy.confirm", name=md(person["display_name"]), login=md(person["login"]))
-            confirmed = st.checkbox(confirm, key=f"privacy_confirm_{person['id']}")
-            if st.button(t("admin.privacy.anonymise"), disabled=not confirmed, key=f"privacy_anonymise_{person['id']}"):
-                submit(lambda: person["id"], lambda uid: privacy.anonymise_person(actor, uid),
-                       t("admin.privacy.anonymised", login=privacy.FORMER_LOGIN.format(id=person["id"])))
+def privacy_tab() -> None:
+    st.caption(t("admin.privacy.intro"))
+    people = cached(users.list_users)(actor)
+    person = st.selectbox(t("admin.privacy.person"), people.to_dict("records"), index=None, key="privacy_pick",
+                          placeholder=t("widget.choose"),
+                          format_func=lambda u: f"{u['display_name']} ({u['login']})")
+    if person:
+        if st.button(t("admin.privacy.prepare"), key=f"privacy_export_{person['id']}"):
+            submit(lambda: person["id"], lambda uid: privacy.export_person(actor, uid),
+                   after=lambda archive: st.session_state.update(privacy_export=(person["id"], archive)))
+        ready = st.session_state.get("privacy_export")
+        if ready and ready[0] == person["id"]:
+            file_name, data = ready[1]
+            st.download_button(t("admin.privacy.download"), data, file_name=file_name, mime="application/zip",
+                               key=f"privacy_download_{person['id']}")
+        st.markdown(f"**{t('admin.privacy.anonymise_title')}**")
+        st.caption(t("admin.privacy.anonymise_help"))
+        confirm = t("admin.privacy.confirm", name=md(person["display_name"]), login=md(person["login"]))
+        confirmed = st.checkbox(confirm, key=f"privacy_confirm_{person['id']}")
+        if st.button(t("admin.privacy.anonymise"), disabled=not confirmed, key=f"privacy_anonymise_{person['id']}"):
+            submit(lambda: person["id"], lambda uid: privacy.anonymise_person(actor, uid),
+                   t("admin.privacy.anonymised", login=privacy.FORMER_LOGIN.format(id=person["id"])))
+
+
+ui.sections("admin_tabs", {t("admin.tab.users"): users_tab, t("admin.tab.memberships"): teams_tab,
+                           t("admin.tab.promotions"): promotions_tab, t("admin.tab.recap"): recap_tab,
+                           **({t("admin.tab.privacy"): privacy_tab} if is_admin else {})})

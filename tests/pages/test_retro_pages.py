@@ -262,7 +262,7 @@ def test_coach_previews_the_weekly_recap_and_sends_it_from_the_app(app_as, world
         monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
         monkeypatch.setenv("SMTP_PORT", str(port))
         get_settings.cache_clear()
-        at = app_as("coach", page="pages/admin.py")
+        at = open_tab(app_as("coach", page="pages/admin.py"), "admin_tabs", "Récapitulatif hebdomadaire")
         assert not at.exception
         assert "Récapitulatif de la semaine du 16 novembre" in texts(at)
         assert any("Finir l'atelier usagers" in html.unescape(h.proto.body) for h in at.get("html"))

@@ -8,7 +8,7 @@ from lib.config import get_settings
 from lib.models import DefiRole
 from lib.schemas import PasswordIn
 from tests.fixtures import PASSWORD
-from tests.pages.conftest import errors, texts
+from tests.pages.conftest import errors, open_tab, texts
 
 
 def test_login_form_is_shown_to_anonymous_visitors(app_as):
@@ -167,7 +167,7 @@ def test_a_user_edit_shows_in_the_table_at_once_and_stays_open(app_as, world):
 
 
 def test_several_people_join_a_defi_in_one_submit(app_as, world):
-    at = app_as("coach", page="pages/admin.py")
+    at = open_tab(app_as("coach", page="pages/admin.py"), "admin_tabs", "Équipes")
     team = f"add_members_{world.promotion_id}"
     at.multiselect(key=f"{team}_user_ids").set_value([world.outsider.id, world.beta_eig.id])
     at.selectbox(key=f"{team}_defi_id").set_value(world.alpha_id)
