@@ -57,17 +57,17 @@ def test_0008_keeps_journal_entries_carnets_and_their_history_under_the_new_name
     with db.scratch_engine(empty_url) as engine, engine.begin() as conn:
         if engine.dialect.name == "postgresql":  # the rows' parents (défi, user) do not matter here
             conn.execute(text("SET LOCAL session_replication_role = replica"))
-        conn.execute(text("INSERT INTO journal_entry (id, defi_id, done_on, livrable, tache, news, search_text, "
+        conn.execute(text("INSERT INTO log_entry (id, defi_id, done_on, livrable, tache, news, search_text, "
                           f"created_at, updated_at, version) VALUES (7, 1, '2026-11-02', '', 'Atelier', 1, "
                           f"'atelier', {stamp}, {stamp}, 1)"))
-        conn.execute(text("INSERT INTO journal_entry_category (entry_id, category) VALUES (7, 'U')"))
-        conn.execute(text("INSERT INTO monthly_carnet (id, user_id, defi_id, month, objectifs, besoins, "
+        conn.execute(text("INSERT INTO log_entry_category (entry_id, category) VALUES (7, 'U')"))
+        conn.execute(text("INSERT INTO monthly_checkin (id, user_id, defi_id, month, objectifs, besoins, "
                           f"apprentissages, trajectoire, created_at, updated_at, version) VALUES (3, 1, 1, "
                           f"'2026-11-01', 'Livrer', '', '', '', {stamp}, {stamp}, 1)"))
-        conn.execute(text("INSERT INTO competency_rating (id, carnet_id, competency, rating) "
+        conn.execute(text("INSERT INTO competency_rating (id, checkin_id, competency, rating) "
                           "VALUES (1, 3, 'Produit', 2)"))
         conn.execute(text(f"INSERT INTO audit_event (at, action, entity, entity_id) VALUES ({stamp}, 'create', "
-                          f"'journal_entry', 7), ({stamp}, 'create', 'monthly_carnet', 3)"))
+                          f"'log_entry', 7), ({stamp}, 'create', 'monthly_checkin', 3)"))
     db.upgrade_to_head(empty_url)
     with db.reading(db.get_engine(empty_url)) as s:
         entry = s.get(JournalEntry, 7)
