@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from lib import db, formats
 from lib.audit import record, snapshot
-from lib.clock import add_months, iso_week_of, local_format, now_utc, week_deadline, week_label, week_monday
+from lib.clock import add_months, iso_week_of, now_utc, week_deadline, week_label, week_monday
 from lib.errors import Conflict, NotFound, PermissionDenied, StaleEdit
 from lib.exports import csv_bytes
 from lib.i18n import t
@@ -248,7 +248,7 @@ def file_bulletin(actor: Actor, defi_id: int, data: BulletinIn, expected_version
         deadline = deadline_of(promotion, year, week)
         if now >= deadline:
             next_year, next_week = iso_week_of(week_monday(year, week) + WEEK)
-            raise Conflict(t("bulletin.closed", week=formats.iso_week(year, week), next=local_format(
+            raise Conflict(t("bulletin.closed", week=formats.iso_week(year, week), next=formats.moment(
                 deadline_of(promotion, next_year, next_week), promotion.timezone)))
         bulletin = s.scalar(select(Bulletin).where(Bulletin.defi_id == defi_id, Bulletin.iso_year == year,
                                                    Bulletin.iso_week == week))
@@ -527,7 +527,7 @@ def open_week(actor: Actor, promotion_id: int, now: dt.datetime | None = None) -
             return None
         year, week = iso_week_of(monday)
         return OpenWeek(week_start=monday, label=week_label(year, week),
-                        deadline=local_format(deadline_of(promotion, year, week), promotion.timezone))
+                        deadline=formats.moment(deadline_of(promotion, year, week), promotion.timezone))
 
 
 def clock_now(actor: Actor, promotion_id: int, now: dt.datetime | None = None) -> ProgrammeClock:

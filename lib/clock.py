@@ -9,7 +9,6 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
-from babel.dates import format_date
 
 from lib import formats
 from lib.config import get_settings
@@ -74,15 +73,6 @@ def week_deadline(iso_year: int, iso_week: int, weekday: int = 5, at: str = "15:
     return local.astimezone(dt.UTC)
 
 
-def local_format(moment: dt.datetime, tz: str = "Europe/Paris") -> str:
-    """A moment as French people read it: « vendredi 20/11/2026 à 15:00 »."""
-    return formats.moment(moment, tz)
-
-
-def _weekday(day: dt.date) -> str:
-    return format_date(day, "EEEE", locale=formats.LOCALE)
-
-
 def due_in_words(due: dt.datetime | dt.date, now: dt.datetime, tz: str = "Europe/Paris") -> str:
     """A deadline as the home page's to-do says it, from `now`: « avant vendredi 15:00 »,
     « aujourd'hui », « demain avant 15:00 », « d'ici le 07/02 », « en retard de 3 jours ».
@@ -90,7 +80,7 @@ def due_in_words(due: dt.datetime | dt.date, now: dt.datetime, tz: str = "Europe
     today = now.astimezone(ZoneInfo(tz)).date()
     if isinstance(due, dt.datetime):
         local = due.astimezone(ZoneInfo(tz))
-        day, at = local.date(), f"{local:%H:%M}"
+        day, at = local.date(), formats.time(due, tz)
         if due <= now:
             late = (today - day).days
             return t("due.late_since", at=at) if late == 0 else t("due.late", n=late)
@@ -105,8 +95,10 @@ def due_in_words(due: dt.datetime | dt.date, now: dt.datetime, tz: str = "Europe
     if ahead == 1:
         return t("due.tomorrow_at", at=at) if at else t("due.tomorrow")
     if ahead < 7:
-        return t("due.weekday_at", day=_weekday(day), at=at) if at else t("due.weekday", day=_weekday(day))
-    return t("due.date_at", date=f"{day:%d/%m}", at=at) if at else t("due.date", date=f"{day:%d/%m}")
+        weekday = formats.weekday(day)
+        return t("due.weekday_at", day=weekday, at=at) if at else t("due.weekday", day=weekday)
+    date = formats.day_short(day)
+    return t("due.date_at", date=date, at=at) if at else t("due.date", date=date)
 
 
 def day_in_words(day: dt.date, today: dt.date) -> str:
@@ -118,5 +110,5 @@ def day_in_words(day: dt.date, today: dt.date) -> str:
     if ahead <= 1:
         return t("day.today" if ahead == 0 else "day.tomorrow")
     if ahead < 7:
-        return t("day.weekday", day=_weekday(day), date=f"{day:%d/%m}")
-    return t("day.later", n=ahead, date=f"{day:%d/%m}")
+        return t("day.weekday", day=formats.weekday(day), date=formats.day_short(day))
+    return t("day.later", n=ahead, date=formats.day_short(day))

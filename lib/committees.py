@@ -11,9 +11,9 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lib import db
+from lib import db, formats
 from lib.audit import record, snapshot
-from lib.clock import local_format, now_utc, today_local
+from lib.clock import now_utc, today_local
 from lib.errors import Conflict, NotFound, StaleEdit
 from lib.i18n import t
 from lib.models import (
@@ -391,7 +391,7 @@ def draft_report(actor: Actor, committee_id: int, today: dt.date | None = None) 
         template = s.get(PhaseTemplate, s.get(DefiPhase, committee.defi_phase_id).phase_template_id)
         notes = {field: getattr(committee, field) for field in NOTES_FIELDS}
         heading = t("committees.draft.heading", number=template.number, phase=template.name,
-                    date=local_format(committee.scheduled_at))
+                    date=formats.moment(committee.scheduled_at))
         actions = action_rows(s, CommitteeAction.committee_id == committee.id, today=today)
     rating = lambda value: t(f"committees.rating.{value}") if value else ""  # noqa: E731
     blocks = [heading]
@@ -410,7 +410,7 @@ def draft_report(actor: Actor, committee_id: int, today: dt.date | None = None) 
     if actions:
         blocks.append("\n".join([t("committees.draft.actions"), *(
             t("committees.draft.action", description=a.description, owner=a.owner or "—",
-              due=f"{a.due_on:%d/%m/%Y}", status=t(f"action_status.{a.status.value}")) for a in actions)]))
+              due=formats.date(a.due_on), status=t(f"action_status.{a.status.value}")) for a in actions)]))
     return "\n\n".join(blocks)
 
 

@@ -34,7 +34,7 @@ from lib.bulletins import (
     programme_start,
     published_until,
 )
-from lib.clock import iso_week_of, local_format, now_utc, week_monday
+from lib.clock import iso_week_of, now_utc, week_monday
 from lib.config import get_settings
 from lib.errors import Conflict, ServiceError
 from lib.i18n import t
@@ -90,7 +90,7 @@ def build_recap(promotion_id: int, iso_year: int, iso_week: int, now: dt.datetim
         if now < deadline:
             # Before the deadline a week's bulletins are not public: no recap yet.
             raise Conflict(t("digest.not_published", week=formats.iso_week(iso_year, iso_week),
-                             deadline=local_format(deadline, promotion.timezone)))
+                             deadline=formats.moment(deadline, promotion.timezone)))
         monday = week_monday(iso_year, iso_week)
         rows = s.execute(
             select(Defi.name, Bulletin.mood, Bulletin.priority, Bulletin.ups_downs, Bulletin.help_request,
@@ -215,7 +215,7 @@ def reminders(now: dt.datetime | None = None) -> list[Email]:
                 recipients = _members(s, promotion.id, [defi_id], [DefiRole.EIG])
                 if not recipients:
                     continue
-                when = local_format(deadline, promotion.timezone)
+                when = formats.moment(deadline, promotion.timezone)
                 link = f"{settings.app_url.rstrip('/')}/bulletin"
                 label = formats.iso_week(year, week)
                 subject = t("digest.remind.subject", week=label, defi=name)

@@ -40,9 +40,16 @@ def _monday(day: dt.date) -> dt.date:
     return _day(day) - dt.timedelta(days=day.weekday())
 
 
+def day_of_month(day: dt.date, with_year: bool = False) -> str:
+    """« 23 novembre », « 1er décembre » (French writes the first of the month as an ordinal),
+    « 4 janvier 2027 » with the year."""
+    text = format_date(_day(day), "d MMMM y" if with_year else "d MMMM", locale=LOCALE)
+    return f"1er{text[1:]}" if day.day == 1 else text
+
+
 def week(day: dt.date) -> str:
     """The week holding `day`, in a sentence: « semaine du 23 novembre »."""
-    return f"semaine du {format_date(_monday(day), 'd MMMM', locale=LOCALE)}"
+    return f"semaine du {day_of_month(_monday(day))}"
 
 
 def week_short(day: dt.date) -> str:
@@ -94,3 +101,23 @@ def number(value: float | None) -> str:
 def day_month(day: dt.date) -> str:
     """« 23 nov. »: a short tick on a time axis."""
     return format_date(_day(day), "d MMM", locale=LOCALE)
+
+
+def weekday(day: dt.date) -> str:
+    """« jeudi »."""
+    return format_date(_day(day), "EEEE", locale=LOCALE)
+
+
+def day_short(day: dt.date) -> str:
+    """« 14/01 »: a day of the current year, in a sentence."""
+    return format_date(_day(day), "dd/MM", locale=LOCALE)
+
+
+def weekday_short(day: dt.date) -> str:
+    """« jeudi 14/01 »."""
+    return format_date(_day(day), "EEEE dd/MM", locale=LOCALE)
+
+
+def time(when: dt.datetime, tz: str = "Europe/Paris") -> str:
+    """« 15:00 », in the given time zone."""
+    return format_time(when.astimezone(ZoneInfo(tz)), "HH:mm", locale=LOCALE)

@@ -19,10 +19,10 @@ from pydantic import BaseModel
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from lib import db
+from lib import db, formats
 from lib.audit import record
 from lib.auth import LOGIN_ACTIONS, hash_password
-from lib.clock import local_format, now_utc
+from lib.clock import now_utc
 from lib.config import get_settings
 from lib.errors import Conflict, NotFound, ServiceError
 from lib.i18n import t
@@ -80,7 +80,7 @@ def _email(user: User, purpose: str, token: str, expires_at: dt.datetime) -> Ema
     return compose("password_link", t(f"mail.{purpose}.subject"), [user.email], to=user.email,
                    intro=t(f"mail.{purpose}.intro", name=user.display_name, login=user.login),
                    action=t(f"mail.{purpose}.action"), link=url_for(token),
-                   validity=t("mail.link_validity", date=local_format(expires_at)))
+                   validity=t("mail.link_validity", date=formats.moment(expires_at)))
 
 
 def invite(actor: Actor, user_id: int, now: dt.datetime | None = None) -> str:
@@ -144,7 +144,7 @@ def _check(s: Session, token: str, now: dt.datetime, lock: bool = False) -> tupl
     if row.voided_at is not None:
         raise TokenRefused(t("password.refused.voided"))
     if now >= row.expires_at:
-        raise TokenRefused(t("password.refused.expired", date=local_format(row.expires_at)))
+        raise TokenRefused(t("password.refused.expired", date=formats.moment(row.expires_at)))
     return row, user
 
 
@@ -192,7 +192,7 @@ def overview(actor: Actor, now: dt.datetime | None = None) -> pd.DataFrame:
         out.append({"id": p.id, "login": p.login, "display_name": p.display_name, "email": p.email,
                     "active": p.active, "invited_at": invitation.created_at if invitation else None, "state": state,
                     "state_label": t(f"token_state.{state}",
-                                     date=local_format(invitation.expires_at) if invitation else ""),
+                                     date=formats.moment(invitation.expires_at) if invitation else ""),
                     "last_login": last_logins.get(p.id)})
     return pd.DataFrame(out, columns=["id", "login", "display_name", "email", "active", "invited_at", "state",
                                       "state_label", "last_login"])

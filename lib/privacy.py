@@ -18,10 +18,10 @@ import zipfile
 from sqlalchemy import Table, delete, or_, select
 from sqlalchemy.orm import Session
 
-from lib import db
+from lib import db, formats
 from lib.audit import record
 from lib.auth import hash_password
-from lib.clock import local_format, now_utc
+from lib.clock import now_utc
 from lib.errors import Conflict, NotFound
 from lib.exports import csv_bytes
 from lib.i18n import has, t
@@ -76,7 +76,7 @@ def _clauses(table: Table, user: User, ids: dict[str, set]) -> list:
 
 
 def _readme(user: User, actor: Actor, now: dt.datetime, tables: list[str]) -> str:
-    lines = [t("privacy.readme.intro", name=user.display_name, login=user.login, date=local_format(now),
+    lines = [t("privacy.readme.intro", name=user.display_name, login=user.login, date=formats.moment(now),
                admin=actor.display_name), "", t("privacy.readme.json"), ""]
     for name in tables:
         key = f"privacy.table.{name}"

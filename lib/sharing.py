@@ -17,10 +17,10 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
-from lib import db
+from lib import db, formats
 from lib.audit import record
 from lib.bulletins import published_until
-from lib.clock import local_format, now_utc, week_label
+from lib.clock import now_utc, week_label
 from lib.config import get_settings
 from lib.errors import NotFound, ServiceError
 from lib.i18n import t
@@ -129,7 +129,7 @@ def open_link(token: str, now: dt.datetime | None = None) -> SharedBulletins:
         promotion = s.scalar(select(Promotion).join(Defi, Defi.promotion_id == Promotion.id)
                              .where(Defi.id == link.defi_id))
         if now >= link.expires_at:
-            raise ShareRefused(t("share.refused.expired", date=local_format(link.expires_at, promotion.timezone)))
+            raise ShareRefused(t("share.refused.expired", date=formats.moment(link.expires_at, promotion.timezone)))
         defi_name = s.scalar(select(Defi.name).where(Defi.id == link.defi_id))
         cutoff = published_until(promotion, now)
         rows = [] if cutoff is None else s.execute(

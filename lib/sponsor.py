@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from lib import bulletins, committees, db, formats, indicators, key_dates, phases, portfolio, risk
 from lib.bulletins import load_promotion, programme_end, programme_start
 from lib.charts import svg
-from lib.clock import due_in_words, local_format, now_utc
+from lib.clock import due_in_words, now_utc
 from lib.committees import ReportInfo
 from lib.documents import fmt_date, fmt_value, render
 from lib.dossier import KeyDateItem
@@ -178,7 +178,7 @@ def _asks(actor: Actor, defi_id: int, role: DefiRole | None, report: ReportInfo 
             .where(DefiPhase.defi_id == defi_id, CommitteeParticipant.user_id == actor.id,
                    Committee.scheduled_at >= now).order_by(Committee.scheduled_at)).all()
     out += [Ask(kind="committee", text=t("sponsor.ask.committee", number=number, name=name),
-                when=local_format(at, tz), page=COMMITTEES_PAGE) for at, number, name in invited]
+                when=formats.moment(at, tz), page=COMMITTEES_PAGE) for at, number, name in invited]
     if (role == DefiRole.PORTEUR and report is not None and report.published_at is not None
             and now - report.published_at <= dt.timedelta(days=REPORT_NEW_DAYS)):
         out.append(Ask(kind="report", text=t("sponsor.ask.report", number=report.phase_number,

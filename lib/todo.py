@@ -150,7 +150,7 @@ def coach_todo(actor: Actor, promotion_id: int, now: dt.datetime | None = None) 
                        Committee.report_status != ReportStatus.PUBLISHED)):
             key = "todo.report.publish" if text.strip() else "todo.report.write"
             held_on = held.astimezone(ZoneInfo(tz)) if held.tzinfo else held.replace(tzinfo=dt.UTC)
-            items.append(TodoItem(kind="report", label=t(key, number=number, held=f"{held_on:%d/%m}"),
+            items.append(TodoItem(kind="report", label=t(key, number=number, held=formats.day_short(held_on)),
                                   defi_id=defi_id, defi=mine[defi_id]))
 
         # Monthly carnets: the month whose last writable day comes first (last month's during

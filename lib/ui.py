@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from streamlit_authenticator.utilities import LoginError
 
 from lib import auth, db, formats, invitations, portfolio
-from lib.clock import local_format, now_utc
+from lib.clock import now_utc
 from lib.config import PROCONNECT, ROOT, get_settings, proconnect_configured
 from lib.errors import ServiceError
 from lib.i18n import LANGUAGE, t
@@ -215,7 +215,7 @@ def login_gate() -> tuple[Actor, stauth.Authenticate]:
             st.rerun()
         locked_until = st.session_state.get("login_locked_until")
         if st.session_state.get("authentication_status") is False and locked_until:
-            st.error(t("app.login.locked", until=local_format(locked_until)))
+            st.error(t("app.login.locked", until=formats.moment(locked_until)))
         elif st.session_state.get("authentication_status") is False:
             st.error(t("app.login.failed"))
         elif st.session_state.get("logout"):

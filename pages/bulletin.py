@@ -2,8 +2,7 @@
 
 import streamlit as st
 
-from lib import bulletins, help_requests, ui
-from lib.clock import local_format
+from lib import bulletins, formats, help_requests, ui
 from lib.i18n import t
 from lib.programme import mood_label
 from lib.schemas import BulletinIn
@@ -23,7 +22,7 @@ if ctx.defi.my_role != "eig":
 now = ui.now()
 state = cached(bulletins.week_state)(actor, ctx.defi.id, now)
 clock = cached(bulletins.clock_now)(actor, ctx.defi.promotion_id, now)
-deadline = local_format(state.deadline, state.timezone)
+deadline = formats.moment(state.deadline, state.timezone)
 st.caption(f"{md(ctx.defi.name)} · {md(ctx.defi.administration)}")
 
 LABELS = {"mood": t("bulletin.mood"), "priority": t("bulletin.priority"), "ups_downs": t("bulletin.ups_downs"),
@@ -36,7 +35,7 @@ def show_bulletin(b: bulletins.WeekState) -> None:
 
 
 if not state.open:
-    st.warning(t("bulletin.closed", week=state.label, next=local_format(state.next_deadline, state.timezone)))
+    st.warning(t("bulletin.closed", week=state.label, next=formats.moment(state.next_deadline, state.timezone)))
     if state.bulletin_id:
         show_bulletin(state)
 else:

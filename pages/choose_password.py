@@ -3,8 +3,7 @@ reset. app.py runs it before the login gate; the link alone opens nothing else."
 
 import streamlit as st
 
-from lib import invitations
-from lib.clock import local_format
+from lib import formats, invitations
 from lib.i18n import t
 from lib.schemas import CHOSEN_PASSWORD_MIN, ChosenPasswordIn
 from lib.ui import md, submit
@@ -38,7 +37,7 @@ except invitations.TokenRefused as refusal:
 
 st.markdown(t("password.for", name=md(link.display_name), login=md(link.login)))
 st.caption(t("password.rules", n=CHOSEN_PASSWORD_MIN))
-st.caption(t("mail.link_validity", date=local_format(link.expires_at)))
+st.caption(t("mail.link_validity", date=formats.moment(link.expires_at)))
 with st.form("choose_password"):
     password = st.text_input(t("password.new"), type="password", autocomplete="new-password")
     confirmation = st.text_input(t("password.confirmation"), type="password", autocomplete="new-password")

@@ -9,7 +9,7 @@ import streamlit as st
 
 from lib import committees, dossier, formats, phases, ui
 from lib.charts import phases as charts
-from lib.clock import local_format, today_local
+from lib.clock import today_local
 from lib.i18n import t
 from lib.models import ActionStatus, ReportStatus
 from lib.programme import mood_label
@@ -67,7 +67,7 @@ def schedule_form(existing: committees.CommitteeView | None) -> None:
     opened = ui.edit("committee_schedule", f"phase{phase.id}", existing.version if existing else None)
     if existing:
         ui.newer_version(opened, lambda: st.text(
-            f"{local_format(existing.scheduled_at)} · {', '.join(p.name for p in existing.participants)}"))
+            f"{formats.moment(existing.scheduled_at)} · {', '.join(p.name for p in existing.participants)}"))
     field = opened.field
     invited = {p.id for p in existing.participants} if existing else {
         i for i, p in people.items() if p.role in ("eig", "porteur", "coach")}
@@ -153,7 +153,7 @@ def notes_read(c: committees.CommitteeView) -> None:
 
 def validation(c: committees.CommitteeView) -> None:
     if c.phase_validated_at:
-        st.success(t("phases.validated_on", at=local_format(c.phase_validated_at),
+        st.success(t("phases.validated_on", at=formats.moment(c.phase_validated_at),
                      who=ui.md(phase.validated_by or "—")))
     elif actor.is_staff:
         st.caption(t("committees.validate.help"))
@@ -173,7 +173,7 @@ def committee_tab() -> None:
             st.info(t("committees.schedule.none"))
         return
     c = committee
-    st.markdown(t("committees.scheduled_on", at=local_format(c.scheduled_at)))
+    st.markdown(t("committees.scheduled_on", at=formats.moment(c.scheduled_at)))
     names = ui.md(", ".join(p.name for p in c.participants) or "—")
     guests = f" · {t('committees.guests_line', guests=ui.md(c.guests))}" if c.guests else ""
     st.caption(t("committees.participants_line", names=names) + guests)
@@ -250,7 +250,7 @@ def report_tab() -> None:
     c = committee
     published = c.report_status == ReportStatus.PUBLISHED
     if published:
-        st.success(t("committees.report.published_on", at=local_format(c.report_published_at)))
+        st.success(t("committees.report.published_on", at=formats.moment(c.report_published_at)))
     if not c.report_visible:
         st.info(t("committees.report.not_published"))
         return
@@ -376,7 +376,7 @@ def history_tab() -> None:
     else:
         rated = history[[f"{a}_rating" for a in committees.AXES]].notna().any().any()
         table = history.drop(columns=["committee_id", "number"]).assign(
-            scheduled_at=history["scheduled_at"].map(local_format),
+            scheduled_at=history["scheduled_at"].map(formats.moment),
             report_status=history["report_status"].map(lambda s: t(f"committees.report_status.{s}")))
         ui.chart(charts.axis_ratings(history) if rated else None, table, f"committee_ratings_{ctx.defi.id}", {
             "phase": t("col.phase"), "scheduled_at": t("committees.col.date"),
@@ -391,7 +391,7 @@ def history_tab() -> None:
     for e in entries:
         fields = ", ".join(t(f"committees.field.{c.field}") for c in e.changes) or "—"
         action = t(f"committees.history.action.{e.action}")
-        with st.expander(f"{local_format(e.at)} · {ui.md(e.who)} · {action} · {fields}"):
+        with st.expander(f"{formats.moment(e.at)} · {ui.md(e.who)} · {action} · {fields}"):
             st.dataframe([{t("committees.col.field"): t(f"committees.field.{c.field}"),
                            t("committees.col.before"): "" if c.before is None else str(c.before),
                            t("committees.col.after"): "" if c.after is None else str(c.after)} for c in e.changes],

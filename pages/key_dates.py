@@ -3,11 +3,10 @@ programme's events, the teams' key dates) for a défi or the whole promotion, we
 on a time line, and as an ICS file."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from lib import key_dates, ui
+from lib import formats, key_dates, ui
 from lib.charts.retro import calendar_timeline
 from lib.clock import today_local
 from lib.i18n import t
@@ -21,17 +20,11 @@ if ctx.promotion is None:
     st.stop()
 now = ui.now()
 today = today_local()
-PARIS = ZoneInfo("Europe/Paris")
-MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre"]
-DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
 
 
 def week_of(monday: dt.date) -> str:
     """« Semaine du 23 novembre » (the year only when it is not this year's); never an ISO code."""
-    day = "1er" if monday.day == 1 else str(monday.day)
-    year = f" {monday.year}" if monday.year != today.year else ""
-    return t("calendar.week_of", day=f"{day} {MONTHS[monday.month - 1]}{year}")
+    return t("calendar.week_of", day=formats.day_of_month(monday, with_year=monday.year != today.year))
 
 
 scopes = ["promotion"] if ctx.defi is None else ["defi", "promotion"]
@@ -58,8 +51,8 @@ st.markdown(f"**{t('keydates.timeline')}**")
 ui.chart(calendar_timeline(shown, today), None, "timeline")  # the weeks' tables follow
 
 table = shown.assign(
-    when=shown["day"].map(lambda d: f"{DAYS[d.weekday()]} {d:%d/%m}"),
-    time=shown["at"].map(lambda a: a.astimezone(PARIS).strftime("%H:%M") if a is not None and a == a else ""))
+    when=shown["day"].map(formats.weekday_short),
+    time=shown["at"].map(lambda a: formats.time(a) if a is not None and a == a else ""))
 # The same widths in every week's table, so the weeks line up down the page.
 COLUMNS = {"when": st.column_config.TextColumn(t("calendar.col.day"), width=130),
            "time": st.column_config.TextColumn(t("calendar.col.time"), width=70),

@@ -5,7 +5,7 @@ import streamlit as st
 
 from lib import formats, phases, ui
 from lib.charts import phases as charts
-from lib.clock import local_format, today_local
+from lib.clock import today_local
 from lib.i18n import t
 from lib.schemas import ObjectiveIn, PhaseShiftIn, PhaseTemplateIn
 from lib.ui import cached, context, done, md, phase_metrics, submit
@@ -29,7 +29,7 @@ def summary(views: list) -> None:
     upcoming = next((p for p in views if p.committee_at and p.state != "validee"), None)
     phase_metrics(views, current)
     if upcoming:
-        st.caption(t("phases.next_committee", number=upcoming.number, at=local_format(upcoming.committee_at)))
+        st.caption(t("phases.next_committee", number=upcoming.number, at=formats.moment(upcoming.committee_at)))
     late = [p for p in views if p.state == "en_retard"]
     for p in late:
         st.warning(t("phases.late_warning", number=p.number, name=md(p.name), end=formats.date(p.planned_end)))
@@ -42,7 +42,7 @@ def objectives_form(p) -> None:  # noqa: ANN001 - PhaseView
     with st.form(f"objectives_{p.id}"):
         ticks = {}
         for o in p.objectives:
-            help_text = (t("phases.objectives.done_by", who=md(o.done_by or "—"), at=local_format(o.done_at))
+            help_text = (t("phases.objectives.done_by", who=md(o.done_by or "—"), at=formats.moment(o.done_at))
                          if o.done and o.done_at else None)
             # Keyed by the version shown: a tick saved meanwhile by someone else shows, instead of
             # being replaced unseen by this form's box.
@@ -96,7 +96,7 @@ def defi_tab() -> None:
         t("phases.col.planned"): f"{formats.date(p.template_start)} → {formats.date(p.template_end)}",
         t("phases.col.actual"): f"{formats.date(p.planned_start)} → {formats.date(p.planned_end)}",
         t("col.state"): t(f"phase_state.{p.state}"),
-        t("phases.col.committee"): local_format(p.committee_at) if p.committee_at else "—",
+        t("phases.col.committee"): formats.moment(p.committee_at) if p.committee_at else "—",
         t("phases.col.shift_reason"): p.shift_reason} for p in views], f"gantt_{ctx.defi.id}")
     st.subheader(t("phases.progress"))
     progress = phases.progress_table(views)
@@ -115,7 +115,7 @@ def defi_tab() -> None:
                 st.caption(t("phases.shifted", start=formats.date(p.template_start), end=formats.date(p.template_end),
                              reason=md(p.shift_reason or "—")))
             if p.validated_at:
-                st.success(t("phases.validated_on", at=local_format(p.validated_at), who=md(p.validated_by or "—")))
+                st.success(t("phases.validated_on", at=formats.moment(p.validated_at), who=md(p.validated_by or "—")))
             if p.eig_competencies or p.porteur_competencies:
                 st.markdown(t("phases.competencies.eig", items=md(", ".join(p.eig_competencies) or "—")))
                 st.markdown(t("phases.competencies.porteur", items=md(", ".join(p.porteur_competencies) or "—")))

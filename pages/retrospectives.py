@@ -8,7 +8,6 @@ import streamlit as st
 
 from lib import bulletins, formats, sharing, ui
 from lib.charts import retro
-from lib.clock import local_format
 from lib.i18n import t
 from lib.programme import mood_label
 from lib.schemas import ShareLinkIn
@@ -82,7 +81,7 @@ def share_section(defi) -> None:  # noqa: ANN001 - portfolio.DefiInfo
             cols = st.columns([5, 2, 1])
             cols[0].code(link.url, language=None)
             cols[1].caption(f"{link.state_label} · {t('share.col.expires_at')} "
-                            f"{local_format(link.expires_at)}")
+                            f"{formats.moment(link.expires_at)}")
             if link.state == "active" and cols[2].button(t("share.revoke"), key=f"revoke_{link.id}") and submit(
                     lambda link_id=link.id: link_id, lambda link_id: sharing.revoke(actor, link_id)):
                 done(t("share.revoked"))

@@ -4,8 +4,7 @@ gate; nothing else of the application is reachable from here."""
 
 import streamlit as st
 
-from lib import sharing, ui
-from lib.clock import local_format
+from lib import formats, sharing, ui
 from lib.i18n import t
 
 token = st.query_params.get(sharing.QUERY_PARAM, "")
@@ -17,7 +16,7 @@ except sharing.ShareRefused as refusal:
     st.stop()
 
 st.title(t("share.page_title", defi=ui.md(shared.defi)))
-st.caption(t("share.page_caption", promotion=ui.md(shared.promotion), date=local_format(shared.expires_at)))
+st.caption(t("share.page_caption", promotion=ui.md(shared.promotion), date=formats.moment(shared.expires_at)))
 if shared.bulletins.empty:
     st.info(t("share.empty"))
 for row in shared.bulletins.itertuples():

@@ -41,6 +41,20 @@ def test_week_in_a_sentence_starts_on_monday():
     assert formats.iso_week(2026, 48) == "semaine du 23 novembre"
 
 
+def test_the_first_of_the_month_is_an_ordinal_and_the_year_is_said_on_request():
+    assert formats.day_of_month(dt.date(2026, 12, 1)) == "1er décembre"
+    assert formats.day_of_month(dt.date(2027, 1, 4), with_year=True) == "4 janvier 2027"
+    assert formats.week(dt.date(2027, 3, 3)) == "semaine du 1er mars"
+
+
+def test_weekday_day_and_time_in_a_sentence():
+    thursday = dt.date(2027, 1, 14)
+    assert (formats.weekday(thursday), formats.day_short(thursday)) == ("jeudi", "14/01")
+    assert formats.weekday_short(thursday) == "jeudi 14/01"
+    # 14:00 UTC in winter is 15:00 in Paris.
+    assert formats.time(dt.datetime(2027, 1, 14, 14, 0, tzinfo=dt.UTC)) == "15:00"
+
+
 def test_short_week_gives_number_and_days_without_iso_code():
     assert formats.week_short(dt.date(2026, 11, 23)) == "S48 (23-29 nov.)"
     assert formats.week_short(dt.date(2026, 12, 1)) == "S49 (30 nov.-6 déc.)"
@@ -51,7 +65,8 @@ def test_short_week_gives_number_and_days_without_iso_code():
 def test_a_text_where_a_date_is_expected_is_refused():
     import pytest
 
-    for formatter in (formats.date, formats.month, formats.week, formats.week_short, formats.day_month):
+    for formatter in (formats.date, formats.month, formats.week, formats.week_short, formats.day_month,
+                      formats.weekday, formats.day_short, formats.weekday_short, formats.day_of_month):
         with pytest.raises(TypeError):
             formatter("novembre 2026")
 
