@@ -5,13 +5,13 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import streamlit as st
-from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from lib import importers, portfolio, roster
 from lib.i18n import t
 from lib.ui import cached, context, done, md, submit
 
 R = TypeVar("R")
+A = TypeVar("A", bound=importers.Analysis)
 
 ctx = context()
 actor = ctx.actor
@@ -31,17 +31,23 @@ promotion = st.selectbox(t("import.promotion"), promotions, index=default, forma
                          key="import_promotion", placeholder=t("widget.choose"))
 
 
-def analyse(upload: UploadedFile, state: str, preview: Callable[..., object]) -> None:
-    """Analyse the file in place of the previous one. Only the counts, the first problems and
-    the groups stay in the session; the rows wait in a temporary file until the confirmation."""
-    previous = st.session_state.pop(state, None)
-    if previous is not None:
-        importers.discard(previous)
-    if upload.size > importers.UPLOAD_MAX_MB * 1024 * 1024:
-        st.error(t("import.too_big", size=f"{upload.size / 1024 / 1024:.0f}", max=importers.UPLOAD_MAX_MB))
-        return
-    submit(lambda: upload, lambda file: preview(actor, file, promotion.id, file.name),
-           after=lambda analysed: st.session_state.update({state: analysed}))
+def analysed(state: str, labels: tuple[str, str], types: list[str], preview: Callable[..., A]) -> A | None:
+    """The file to upload and its analysis for the chosen promotion, kept in the session under
+    `state`; `labels` name the uploader and the button that analyses a new file in place of
+    the previous one. Only the counts, the first problems and the groups stay in the session;
+    the rows wait in a temporary file until the confirmation."""
+    upload = st.file_uploader(labels[0], type=types, key=f"{state}_file", max_upload_size=importers.UPLOAD_MAX_MB)
+    if upload is not None and st.button(labels[1], type="primary"):
+        previous = st.session_state.pop(state, None)
+        if previous is not None:
+            importers.discard(previous)
+        if upload.size > importers.UPLOAD_MAX_MB * 1024 * 1024:
+            st.error(t("import.too_big", size=f"{upload.size / 1024 / 1024:.0f}", max=importers.UPLOAD_MAX_MB))
+        else:
+            submit(lambda: upload, lambda file: preview(actor, file, promotion.id, file.name),
+                   after=lambda analysis: st.session_state.update({state: analysis}))
+    analysis = st.session_state.get(state)
+    return analysis if analysis is not None and analysis.promotion_id == promotion.id else None
 
 
 def counts(preview: importers.Analysis, *more: tuple[str, int]) -> None:
@@ -85,12 +91,9 @@ def confirm(state: str, label: str, total: int, write: Callable[[Callable[[int, 
 
 def roster_import() -> None:
     """The roster's flow: analyse, show what would change, confirm."""
-    upload = st.file_uploader(t("roster.upload"), type=["csv", "xlsx"], key="roster_file",
-                              max_upload_size=importers.UPLOAD_MAX_MB)
-    if upload is not None and st.button(t("roster.analyse"), type="primary"):
-        analyse(upload, "roster_preview", roster.preview_roster)
-    preview: roster.RosterPreview | None = st.session_state.get("roster_preview")
-    if preview is None or preview.promotion_id != promotion.id:
+    preview = analysed("roster_preview", (t("roster.upload"), t("roster.analyse")), ["csv", "xlsx"],
+                       roster.preview_roster)
+    if preview is None:
         return
     changes = preview.changes
     counts(preview)
@@ -121,12 +124,9 @@ def roster_import() -> None:
 
 def journal_import() -> None:
     """The legacy journal's flow: analyse, map its défi names to défis, confirm."""
-    upload = st.file_uploader(t("import.upload"), type=["csv", "txt"], key="import_file",
-                              max_upload_size=importers.UPLOAD_MAX_MB)
-    if upload is not None and st.button(t("import.analyse"), type="primary"):
-        analyse(upload, "import_preview", importers.preview_journal)
-    preview: importers.Preview | None = st.session_state.get("import_preview")
-    if preview is None or preview.promotion_id != promotion.id:
+    preview = analysed("import_preview", (t("import.upload"), t("import.analyse")), ["csv", "txt"],
+                       importers.preview_journal)
+    if preview is None:
         return
     counts(preview, (t("import.metric.warnings"), preview.warnings))
     problems_section(preview, "import.severity", lambda: importers.format_report(preview, importers.plan(preview)),
