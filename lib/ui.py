@@ -1,5 +1,6 @@
 """Streamlit glue shared by app.py and the pages: start-up, the login gate, the
-promotion/défi picker, cached reads and error display. No SQL here: services only."""
+promotion/défi picker, cached reads and error display, and the kit page bodies are made of
+(charts with their data, bulletin cards, versioned forms, writes). No SQL here: services only."""
 
 from __future__ import annotations
 
@@ -441,8 +442,8 @@ def save_button(label: str, form: str, build: Callable[[], M], action: Callable[
                 after: Callable[[R], None] | None = None, **button: object) -> None:
     """A form's submit button whose write runs in its click callback, before the page's
     script run: a save costs one run, which draws the saved data with `success` (a message,
-    or one made from the input and the service's result) at the top of the page, or the refusal under the button
-    with the person's input kept. `build` reads the fields from session state (`typed`,
+    or one made from the input and the service's result) at the top of the page, or the
+    refusal under the button with the person's input kept. `build` reads the fields from session state (`typed`,
     `Edit.value`); `after` runs once saved."""
 
     def save() -> None:
