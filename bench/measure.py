@@ -9,7 +9,6 @@ with DATABASE_URL and SUIVI_FAKE_NOW set) so that its peak RSS is the app server
 
 from __future__ import annotations
 
-import ast
 import json
 import logging
 import resource
@@ -34,16 +33,6 @@ from lib.permissions import Actor
 APP = ROOT / "app.py"
 WARM_RUNS = 3
 SQL_RUNS = 3
-
-
-def app_pages() -> list[tuple[str, str]]:
-    """(script, audience function name) of every page in app.py's PAGES, read without
-    running app.py (it is a Streamlit script)."""
-    tree = ast.parse(APP.read_text())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "PAGES" for t in node.targets):
-            return [(row.elts[0].value, row.elts[4].attr) for row in node.value.elts]
-    raise LookupError("PAGES not found in app.py")
 
 
 class Recorder:
@@ -154,12 +143,12 @@ def cast(engine: Engine | None = None) -> tuple[Actor, Actor, int, int]:
         return Actor.of(coach), Actor.of(eig), promotion, big
 
 
-def visible(audience: str, actor: Actor, promotion_id: int) -> bool:
-    """Whether app.py shows the page to `actor` with the sidebar's default picks."""
+def visible(page: ui.Page, actor: Actor, promotion_id: int) -> bool:
+    """Whether app.py's menu offers the page to `actor` with the sidebar's default picks."""
     promotions = portfolio.promotions_for(actor)
     promotion = next(p for p in promotions if p.id == promotion_id) if actor.is_staff else promotions[0]
     defis = portfolio.defis_for(actor, promotion.id)
-    return getattr(ui, audience)(ui.PageContext(actor=actor, promotion=promotion, defi=defis[0] if defis else None))
+    return page.offered(ui.PageContext(actor=actor, promotion=promotion, defi=defis[0] if defis else None))
 
 
 def main() -> None:
@@ -172,8 +161,8 @@ def main() -> None:
     recorder = Recorder()
     recorder.install()
     roles = {"coach": coach, "eig": eig}
-    shown = {(role, script) for role, actor in roles.items() for script, audience in app_pages()
-             if visible(audience, actor, promotion)}
+    shown = {(role, page.script) for role, actor in roles.items() for page in ui.PAGES
+             if visible(page, actor, promotion)}
     for role, script in sorted(shown):  # a server that has run: imports and first-use costs are paid
         at = new_app(roles[role].login)
         at.run()
@@ -181,7 +170,7 @@ def main() -> None:
         at.run()
     pages = []
     for role, actor in roles.items():
-        for script, _ in app_pages():
+        for script in (page.script for page in ui.PAGES):
             row = {"page": script.removeprefix("pages/").removesuffix(".py"), "role": role}
             if (role, script) in shown:
                 row |= measure_page(actor.login, script, recorder)

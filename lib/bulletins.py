@@ -27,15 +27,13 @@ from lib.models import (
     Bulletin,
     Defi,
     DefiPhase,
-    DefiRole,
     HelpRequest,
     HelpStatus,
     KeyDate,
-    Membership,
     PhaseTemplate,
     Promotion,
 )
-from lib.permissions import Action, Actor, Capacity, allowed, member_promotions, require
+from lib.permissions import Action, Actor, Capacity, allowed, defis_where, member_promotions, require, staff
 from lib.phases import plan_windows
 from lib.schemas import BulletinIn
 
@@ -161,18 +159,16 @@ def readable_clause(session: Session, actor: Actor, defi_id: int, promotion: Pro
     return (Bulletin.week_start <= cutoff if cutoff else false()), cap
 
 
-def _promotion_clause(session: Session, actor: Actor, promotion: Promotion,
-                      now: dt.datetime) -> ColumnElement[bool]:
-    """Which bulletins of a promotion the actor may read: all for coaches; the défis they
-    write for (as EIG) and the published weeks for the promotion's members; nothing for others."""
-    if actor.active and actor.is_staff:
-        return true()
-    if not actor.active or promotion.id not in member_promotions(session, actor):
+def promotion_clause(session: Session, actor: Actor, promotion: Promotion,
+                     now: dt.datetime) -> ColumnElement[bool]:
+    """Which bulletins of a promotion the actor may read, in a query joining `Defi`: every week
+    of the défis the matrix lets them read unpublished (all for coaches, theirs for EIGs), the
+    published weeks of the others for the promotion's members; PermissionDenied for others."""
+    if not staff(actor) and not (actor.active and promotion.id in member_promotions(session, actor)):
         raise PermissionDenied(t("error.permission_denied"))
-    own = select(Membership.defi_id).where(Membership.user_id == actor.id, Membership.role == DefiRole.EIG)
     cutoff = published_until(promotion, now)
     published = Bulletin.week_start <= cutoff if cutoff else false()
-    return or_(Bulletin.defi_id.in_(own), published)
+    return or_(defis_where(actor, Action.READ_BULLETIN_UNPUBLISHED), published)
 
 
 def load_promotion(session: Session, promotion_id: int) -> Promotion:
@@ -363,7 +359,7 @@ def week_bulletins(actor: Actor, promotion_id: int, iso_year: int, iso_week: int
     now = now or now_utc()
     with db.reading() as s:
         promotion = load_promotion(s, promotion_id)
-        clause = _promotion_clause(s, actor, promotion, now)
+        clause = promotion_clause(s, actor, promotion, now)
         rows = s.execute(
             select(Defi.name, Bulletin.mood, Bulletin.priority, Bulletin.ups_downs, Bulletin.help_request)
             .join(Defi, Defi.id == Bulletin.defi_id)
@@ -452,9 +448,9 @@ def promotion_heatmap(actor: Actor, promotion_id: int, now: dt.datetime | None =
     now = now or now_utc()
     with db.reading() as s:
         promotion = load_promotion(s, promotion_id)
-        clause = _promotion_clause(s, actor, promotion, now)
+        clause = promotion_clause(s, actor, promotion, now)
         weeks = _weeks(promotion, phase_windows(s, promotion),
-                       _last_visible_week(promotion, now, actor.is_staff and actor.active), now)
+                       _last_visible_week(promotion, now, staff(actor)), now)
         defis = s.execute(select(Defi.id, Defi.name).where(Defi.promotion_id == promotion_id)
                           .order_by(Defi.name)).all()
         cells = {(d, w): m for d, w, m in s.execute(
@@ -474,9 +470,9 @@ def participation(actor: Actor, promotion_id: int, now: dt.datetime | None = Non
     now = now or now_utc()
     with db.reading() as s:
         promotion = load_promotion(s, promotion_id)
-        clause = _promotion_clause(s, actor, promotion, now)
+        clause = promotion_clause(s, actor, promotion, now)
         weeks = _weeks(promotion, phase_windows(s, promotion),
-                       _last_visible_week(promotion, now, actor.is_staff and actor.active), now)
+                       _last_visible_week(promotion, now, staff(actor)), now)
         total = s.scalar(select(func.count()).select_from(Defi).where(Defi.promotion_id == promotion_id)) or 0
         counts = dict(s.execute(
             select(Bulletin.week_start, func.count(func.distinct(Bulletin.defi_id)))
@@ -495,7 +491,7 @@ def mood_by_phase(actor: Actor, promotion_id: int, now: dt.datetime | None = Non
     now = now or now_utc()
     with db.reading() as s:
         promotion = load_promotion(s, promotion_id)
-        clause = _promotion_clause(s, actor, promotion, now)
+        clause = promotion_clause(s, actor, promotion, now)
         rows = s.execute(
             select(PhaseTemplate.number, PhaseTemplate.name, Bulletin.mood, func.count())
             .join(Defi, Defi.id == Bulletin.defi_id)

@@ -32,7 +32,7 @@ from lib.models import (
     Promotion,
     User,
 )
-from lib.permissions import Action, Actor, Capacity, require, require_staff
+from lib.permissions import Action, Actor, Capacity, owns_or_may, require, require_staff
 from lib.schemas import CarnetIn
 
 GRACE_DAYS = 7
@@ -126,7 +126,7 @@ def _phase_number(s: Session, defi_id: int, number: int | None) -> tuple[str, li
 def _require_read(s: Session, actor: Actor, defi_id: int, user_id: int) -> Capacity:
     """Coaches read every EIG's carnet; an EIG only their own; nobody else any."""
     cap = require(s, actor, Action.READ_CARNET, defi_id)
-    if cap is not Capacity.STAFF and user_id != actor.id:
+    if not owns_or_may(actor, cap, user_id, Action.READ_ANY_CARNET):
         raise PermissionDenied(t("error.permission_denied"))
     return cap
 
@@ -190,9 +190,8 @@ def ratings_history(actor: Actor, defi_id: int, user_id: int) -> pd.DataFrame:
 def team_status(actor: Actor, defi_id: int, now: dt.datetime | None = None) -> pd.DataFrame:
     """For coaches: the défi's active EIGs, whether this month's carnet is written, and
     how many carnets each has written."""
-    require_staff(actor)
     with db.reading() as s:
-        require(s, actor, Action.READ_CARNET, defi_id)
+        require(s, actor, Action.READ_ANY_CARNET, defi_id)
         month = month_of(_local_today(s, defi_id, now))
         eigs = s.execute(
             select(User.id, User.display_name).join(Membership, Membership.user_id == User.id)

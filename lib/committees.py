@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from lib import db, formats
 from lib.audit import record, snapshot
 from lib.clock import now_utc, today_local
-from lib.errors import Conflict, NotFound, StaleEdit
+from lib.errors import Conflict, NotFound, PermissionDenied, StaleEdit
 from lib.i18n import t
 from lib.models import (
     ActionStatus,
@@ -31,7 +31,7 @@ from lib.models import (
     ReportStatus,
     User,
 )
-from lib.permissions import Action, Actor, Capacity, require, require_owner
+from lib.permissions import Action, Actor, Capacity, allowed, defis_where, owns_or_may, require
 from lib.schemas import CommitteeActionIn, CommitteeNotesIn, CommitteeScheduleIn, ReportIn
 
 AXES = ["entrepreneuriat", "innovation", "transformation"]
@@ -92,6 +92,7 @@ class CommitteeView(BaseModel):
     report_text: str | None  # None unless report_visible
     report_published_at: dt.datetime | None
     actions: list[ActionInfo]
+    updatable: list[int]  # the actions whose status the actor may set (`may_set_status`)
     version: int
     phase_validated_at: dt.datetime | None
     phase_version: int
@@ -270,12 +271,20 @@ def committee_for_phase(actor: Actor, defi_phase_id: int, today: dt.date | None 
         committee = s.scalar(select(Committee).where(Committee.defi_phase_id == phase.id))
         if committee is None:
             return None
-        return _view(s, committee, phase, cap, today)
+        return _view(s, actor, committee, phase, cap, today)
 
 
-def _view(s: Session, committee: Committee, phase: DefiPhase, cap: Capacity, today: dt.date) -> CommitteeView:
+def may_set_status(actor: Actor, cap: Capacity, owner_id: int | None) -> bool:
+    """`set_action_status`'s rule: coaches update any action, its owner (EIG, porteur) their own."""
+    return (allowed(cap, Action.WRITE_COMMITTEE) or allowed(cap, Action.UPDATE_OWN_ACTION)) and owns_or_may(
+        actor, cap, owner_id, Action.WRITE_COMMITTEE)
+
+
+def _view(s: Session, actor: Actor, committee: Committee, phase: DefiPhase, cap: Capacity,
+          today: dt.date) -> CommitteeView:
     published = committee.report_status == ReportStatus.PUBLISHED
-    visible = cap == Capacity.STAFF or published
+    visible = allowed(cap, Action.READ_REPORT_DRAFT) or published
+    actions = action_rows(s, CommitteeAction.committee_id == committee.id, today=today)
     names = {uid: (name, role.value) for uid, (name, role) in _members(s, phase.defi_id).items()}
     participant_ids = [p.user_id for p in committee.participants]
     missing = set(participant_ids) - set(names)
@@ -291,7 +300,7 @@ def _view(s: Session, committee: Committee, phase: DefiPhase, cap: Capacity, tod
         report_status=committee.report_status, report_visible=visible,
         report_text=committee.report_text if visible else None,
         report_published_at=committee.report_published_at,
-        actions=action_rows(s, CommitteeAction.committee_id == committee.id, today=today),
+        actions=actions, updatable=[a.id for a in actions if may_set_status(actor, cap, a.owner_id)],
         version=committee.version, phase_validated_at=phase.validated_at, phase_version=phase.version)
 
 
@@ -350,9 +359,8 @@ def set_action_status(actor: Actor, action_id: int, status: ActionStatus, expect
     with db.transaction() as s:
         action, defi_id = _load_action(s, action_id)
         cap = require(s, actor, Action.READ_COMMITTEE, defi_id)
-        if cap != Capacity.STAFF:
-            require(s, actor, Action.UPDATE_OWN_ACTION, defi_id)
-            require_owner(actor, cap, action.owner_id)
+        if not may_set_status(actor, cap, action.owner_id):
+            raise PermissionDenied(t("error.not_owner"))
         _check_version(action, expected_version)
         if action.status == status:
             return
@@ -468,7 +476,8 @@ def version_history(actor: Actor, committee_id: int) -> list[HistoryEntry]:
         published_at = committee.report_published_at
     out = []
     for event, who in rows:
-        if event.action == "report" and cap != Capacity.STAFF and (published_at is None or event.at < published_at):
+        if event.action == "report" and not allowed(cap, Action.READ_REPORT_DRAFT) and (
+                published_at is None or event.at < published_at):
             continue
         before, after = event.before or {}, event.after or {}
         changes = [Change(field=k, before=before.get(k), after=after.get(k)) for k in dict.fromkeys([*after, *before])]
@@ -494,21 +503,16 @@ def my_open_actions(actor: Actor, today: dt.date | None = None) -> list[ActionIn
     """The acting user's open actions on the défis they still belong to (home page)."""
     today = today or today_local()
     with db.reading() as s:
-        conditions = [CommitteeAction.owner_id == actor.id, CommitteeAction.status == ActionStatus.OPEN]
-        if not actor.is_staff:
-            conditions.append(Defi.id.in_(select(Membership.defi_id).where(Membership.user_id == actor.id)))
-        return action_rows(s, *conditions, today=today) if actor.active else []
+        return action_rows(s, CommitteeAction.owner_id == actor.id, CommitteeAction.status == ActionStatus.OPEN,
+                           defis_where(actor, Action.READ_COMMITTEE), today=today)
 
 
 def overdue_actions(actor: Actor, promotion_id: int, today: dt.date | None = None) -> list[ActionInfo]:
     """Overdue actions of the promotion's défis the actor follows (all for coaches)."""
     today = today or today_local()
     with db.reading() as s:
-        conditions = [Defi.promotion_id == promotion_id, CommitteeAction.status == ActionStatus.OPEN,
-                      CommitteeAction.due_on < today]
-        if not actor.is_staff:
-            conditions.append(Defi.id.in_(select(Membership.defi_id).where(Membership.user_id == actor.id)))
-        return action_rows(s, *conditions, today=today) if actor.active else []
+        return action_rows(s, Defi.promotion_id == promotion_id, CommitteeAction.status == ActionStatus.OPEN,
+                           CommitteeAction.due_on < today, defis_where(actor, Action.READ_COMMITTEE), today=today)
 
 
 def actions_table(actions: list[ActionInfo]) -> pd.DataFrame:

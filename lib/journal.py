@@ -24,7 +24,7 @@ from lib.errors import NotFound, StaleEdit
 from lib.exports import csv_bytes
 from lib.i18n import t
 from lib.models import Category, Defi, DefiRole, JournalEntry, JournalEntryCategory, Membership, Promotion, User
-from lib.permissions import Action, Actor, Capacity, require, require_owner
+from lib.permissions import Action, Actor, Capacity, allowed, owns_or_may, require, require_owner
 from lib.programme import CATEGORY_LABELS
 from lib.schemas import JournalEntryIn
 from lib.text import fold
@@ -115,7 +115,8 @@ def _filtered(query: Select, defi_id: int, f: JournalFilters) -> Select:
 
 
 def _can_edit(actor: Actor, cap: Capacity, author_id: int | None) -> bool:
-    return cap is Capacity.STAFF or (cap is Capacity.EIG and author_id == actor.id)
+    """The rule of `_load_for_write`, for the page: writers edit their own entries, coaches any."""
+    return allowed(cap, Action.WRITE_JOURNAL) and owns_or_may(actor, cap, author_id, Action.EDIT_ANY_JOURNAL_ENTRY)
 
 
 def list_entries(actor: Actor, defi_id: int, filters: JournalFilters | None = None, page: int = 1,
@@ -209,7 +210,7 @@ def _load_for_write(s: Session, actor: Actor, entry_id: int, expected_version: i
     if entry is None:
         raise NotFound(t("error.not_found"))
     cap = require(s, actor, Action.WRITE_JOURNAL, entry.defi_id)
-    require_owner(actor, cap, entry.author_id)
+    require_owner(actor, cap, entry.author_id, Action.EDIT_ANY_JOURNAL_ENTRY)
     if entry.version != expected_version:
         raise StaleEdit()
     return entry

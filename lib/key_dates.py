@@ -16,41 +16,32 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.orm import Session
 
 from lib import db
-from lib.bulletins import WEEK, deadline_of, load_promotion, programme_end, programme_start, published_until
+from lib.bulletins import WEEK, deadline_of, load_promotion, programme_end, programme_start, promotion_clause
 from lib.clock import iso_week_of, now_utc
-from lib.errors import PermissionDenied
 from lib.i18n import t
 from lib.models import (
     Bulletin,
     Committee,
     Defi,
     DefiPhase,
-    DefiRole,
     KeyDate,
-    Membership,
     PhaseTemplate,
     Promotion,
     Training,
 )
-from lib.permissions import Action, Actor, allowed, member_promotions, require, role_capacity
+from lib.permissions import Action, Actor, defis_where, require
 
 COLUMNS = ["id", "defi_id", "defi", "on_date", "description", "upcoming"]
 
 
-def _visible(s: Session, actor: Actor, promotion: Promotion, now: dt.datetime):  # noqa: ANN202 - a clause
-    if actor.active and actor.is_staff:
-        return true()
-    if not actor.active or promotion.id not in member_promotions(s, actor):
-        raise PermissionDenied(t("error.permission_denied"))
-    cutoff = published_until(promotion, now)
-    published = Bulletin.week_start <= cutoff if cutoff else false()
-    # A date typed in a bulletin is published with it; the EIGs who wrote it see it at once.
-    writes = select(Membership.defi_id).where(Membership.user_id == actor.id, Membership.role == DefiRole.EIG)
-    return or_(KeyDate.defi_id.in_(writes), KeyDate.bulletin_id.is_(None), published)
+def _visible(s: Session, actor: Actor, promotion: Promotion, now: dt.datetime) -> ColumnElement[bool]:
+    """Key dates typed alone, and those typed in a bulletin the actor may read (published with
+    it; its EIGs and the coaches see it at once), in a query joining `Defi` and `Bulletin`."""
+    return or_(KeyDate.bulletin_id.is_(None), promotion_clause(s, actor, promotion, now))
 
 
 def key_dates(actor: Actor, promotion_id: int, defi_id: int | None = None,
@@ -87,15 +78,6 @@ def uid(kind: str, *key: object) -> str:
     """A calendar event's UID from its record: never changes while the record exists, so a
     calendar app updates the event on a re-import (« key-date-12@suivi-eig »)."""
     return f"{kind}-{'-'.join(str(k) for k in key)}@{UID_DOMAIN}"
-
-
-def _team_defis(actor: Actor, action: Action) -> ColumnElement[bool]:
-    """The défis whose `action` the actor may do through their membership (staff: all)."""
-    if actor.active and actor.is_staff:
-        return true()
-    roles = [role for role in DefiRole if allowed(role_capacity(role), action)]
-    return Defi.id.in_(select(Membership.defi_id).where(Membership.user_id == actor.id,
-                                                         Membership.role.in_(roles)))
 
 
 def _deadlines(promotion: Promotion) -> list[dict]:
@@ -143,7 +125,7 @@ def calendar(actor: Actor, promotion_id: int, defi_id: int | None = None, kinds:
             select(Committee.id, Defi.id, Defi.name, Committee.scheduled_at, PhaseTemplate.number)
             .join(DefiPhase, DefiPhase.id == Committee.defi_phase_id).join(Defi, Defi.id == DefiPhase.defi_id)
             .join(PhaseTemplate, PhaseTemplate.id == DefiPhase.phase_template_id)
-            .where(in_promotion, of_defi, _team_defis(actor, Action.READ_COMMITTEE)))]
+            .where(in_promotion, of_defi, defis_where(actor, Action.READ_COMMITTEE)))]
         # A phase window ends the day before `planned_end` (windows are half-open).
         rows += [{"uid": uid("phase-end", i), "kind": "phase_end", "defi_id": d, "defi": name,
                   "day": end - dt.timedelta(days=1), "at": None, "title": t("calendar.phase_end", number=number),
@@ -153,7 +135,7 @@ def calendar(actor: Actor, promotion_id: int, defi_id: int | None = None, kinds:
                    DefiPhase.validated_at)
             .join(Defi, Defi.id == DefiPhase.defi_id)
             .join(PhaseTemplate, PhaseTemplate.id == DefiPhase.phase_template_id)
-            .where(in_promotion, of_defi, _team_defis(actor, Action.READ_PHASES)))]
+            .where(in_promotion, of_defi, defis_where(actor, Action.READ_PHASES)))]
         rows += [{"uid": uid("key-date", i), "kind": "key_date", "defi_id": d, "defi": name, "day": day, "at": None,
                   "title": text, "description": text} for i, d, name, day, text in s.execute(
             select(KeyDate.id, Defi.id, Defi.name, KeyDate.on_date, KeyDate.description)

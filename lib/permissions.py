@@ -2,9 +2,9 @@
 
 A user's *capacity* towards a défi is derived from the database (global role,
 membership, promotion); `MATRIX` says which actions each capacity allows. Services
-call `require()` before doing anything; pages only use `allowed()` to hide buttons.
-Rules about ownership (an EIG edits their *own* journal entries) are checked by the
-services with `require_owner()` on top of the matrix.
+call `require()` before doing anything and hand pages the answers they need (a page
+never derives a right from a role). Rules about ownership (an EIG edits their *own*
+journal entries) are checked by the services with `require_owner()` on top of the matrix.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, false, select, true
 from sqlalchemy.orm import Session
 
 from lib.errors import PermissionDenied
@@ -59,6 +59,7 @@ class Action(enum.StrEnum):
     WRITE_JOURNAL = "journal.write"  # EIGs: their own entries only
     EDIT_ANY_JOURNAL_ENTRY = "journal.edit_any"
     READ_CARNET = "carnet.read"  # EIGs: their own only
+    READ_ANY_CARNET = "carnet.read_any"  # every EIG's carnet of the défi
     WRITE_CARNET = "carnet.write"  # EIGs: their own only
     READ_BULLETIN_UNPUBLISHED = "bulletin.read_unpublished"  # the week in progress, before its deadline
     READ_BULLETIN_PUBLISHED = "bulletin.read_published"
@@ -75,7 +76,6 @@ class Action(enum.StrEnum):
     WRITE_REPORT = "report.write"  # draft and publish
     READ_INDICATORS = "indicators.read"
     WRITE_INDICATORS = "indicators.write"  # indicators and their measurements
-    MANAGE = "manage"  # users, défis, promotions, imports
 
 
 A = Action
@@ -110,17 +110,23 @@ def role_capacity(role: DefiRole) -> Capacity:
     return _ROLE_CAPACITY[role]
 
 
-def capacity(session: Session, actor: Actor, defi_id: int) -> Capacity:
-    """What `actor` is to the défi, read from the database (never from the UI)."""
+def member_capacity(actor: Actor, role: DefiRole | None) -> Capacity | None:
+    """What `actor` is to a défi where their membership role is `role` (None: not a member);
+    None when only the promotion can tell (a member of another défi of it, or no one)."""
     if not actor.active:
         return Capacity.OUTSIDER
     if actor.is_staff:
         return Capacity.STAFF
-    role = session.scalar(
+    return role_capacity(role) if role is not None else None
+
+
+def capacity(session: Session, actor: Actor, defi_id: int) -> Capacity:
+    """What `actor` is to the défi, read from the database (never from the UI)."""
+    role = None if not actor.active or actor.is_staff else session.scalar(
         select(Membership.role).where(Membership.user_id == actor.id, Membership.defi_id == defi_id)
     )
-    if role is not None:
-        return role_capacity(role)
+    if (known := member_capacity(actor, role)) is not None:
+        return known
     promotion_id = session.scalar(select(Defi.promotion_id).where(Defi.id == defi_id))
     if promotion_id is not None and promotion_id in member_promotions(session, actor):
         return Capacity.PROMOTION
@@ -136,6 +142,18 @@ def member_promotions(session: Session, actor: Actor) -> set[int]:
     return set(rows)
 
 
+def defis_where(actor: Actor, action: Action) -> ColumnElement[bool]:
+    """The défis on which the matrix lets `actor` do `action`, as a condition on `Defi.id`, for
+    reads across a promotion: every défi for coaches and admins (where their column allows it),
+    else the défis whose membership role allows it (`capacity`, without the promotion column)."""
+    if not actor.active:
+        return false()
+    if actor.is_staff:
+        return true() if allowed(Capacity.STAFF, action) else false()
+    roles = [role for role in DefiRole if allowed(role_capacity(role), action)]
+    return Defi.id.in_(select(Membership.defi_id).where(Membership.user_id == actor.id, Membership.role.in_(roles)))
+
+
 def require(session: Session, actor: Actor, action: Action, defi_id: int) -> Capacity:
     """Raise PermissionDenied unless the matrix lets `actor` do `action` on the défi."""
     cap = capacity(session, actor, defi_id)
@@ -144,15 +162,27 @@ def require(session: Session, actor: Actor, action: Action, defi_id: int) -> Cap
     return cap
 
 
+def staff(actor: Actor) -> bool:
+    """Whether `actor` runs the programme: administration (users, défis, promotions, imports,
+    share links), the coaches' pages and every défi of every promotion."""
+    return actor.active and actor.is_staff
+
+
+def admin(actor: Actor) -> bool:
+    """Whether `actor` handles personal data (a person's whole export, anonymisation) and
+    staff accounts."""
+    return actor.active and actor.role is GlobalRole.ADMIN
+
+
 def require_staff(actor: Actor) -> None:
-    """Administration (users, défis, promotions, imports) is for coaches and admins."""
-    if not (actor.active and actor.is_staff):
+    """Administration is for coaches and admins (`staff`)."""
+    if not staff(actor):
         raise PermissionDenied(t("error.permission_denied"))
 
 
 def require_admin(actor: Actor) -> None:
-    """Personal data (a person's whole export, anonymisation) is for admins only."""
-    if not (actor.active and actor.role is GlobalRole.ADMIN):
+    """Personal data is for admins only (`admin`)."""
+    if not admin(actor):
         raise PermissionDenied(t("error.admin_only"))
 
 
@@ -164,9 +194,15 @@ def require_account_manager(actor: Actor, *roles: GlobalRole) -> None:
         raise PermissionDenied(t("error.staff_accounts_admin_only"))
 
 
-def require_owner(actor: Actor, cap: Capacity, owner_id: int | None) -> None:
-    """Non-staff may only touch what they own (journal entries, carnets, actions)."""
-    if cap is not Capacity.STAFF and owner_id != actor.id:
+def owns_or_may(actor: Actor, cap: Capacity, owner_id: int | None, others: Action) -> bool:
+    """Whether `actor` may touch a row owned by `owner_id`: their own, or anyone's where the
+    matrix allows `others` (a coach edits any journal entry, updates any committee action)."""
+    return owner_id == actor.id or allowed(cap, others)
+
+
+def require_owner(actor: Actor, cap: Capacity, owner_id: int | None, others: Action) -> None:
+    """Refuse a row the actor does not own unless the matrix allows `others` (`owns_or_may`)."""
+    if not owns_or_may(actor, cap, owner_id, others):
         raise PermissionDenied(t("error.not_owner"))
 
 
@@ -180,6 +216,7 @@ _ROWS = {
     A.WRITE_JOURNAL: "write journal entries (EIGs: their own)",
     A.EDIT_ANY_JOURNAL_ENTRY: "edit anyone's journal entry",
     A.READ_CARNET: "read monthly carnets (EIGs: their own)",
+    A.READ_ANY_CARNET: "read every EIG's monthly carnet of the défi",
     A.WRITE_CARNET: "write their own monthly carnet",
     A.READ_BULLETIN_UNPUBLISHED: "read bulletins before the week's deadline",
     A.READ_BULLETIN_PUBLISHED: "read bulletins once published",
@@ -196,7 +233,6 @@ _ROWS = {
     A.WRITE_REPORT: "draft and publish the evaluation report",
     A.READ_INDICATORS: "read indicators",
     A.WRITE_INDICATORS: "write indicators and measurements",
-    A.MANAGE: "manage users, défis, promotions, imports",
 }
 
 

@@ -16,8 +16,8 @@ from lib.audit import record, snapshot
 from lib.clock import add_months, now_utc, today_local
 from lib.errors import Conflict, NotFound, PermissionDenied, StaleEdit
 from lib.i18n import t
-from lib.models import Committee, Defi, DefiPhase, Membership, PhaseObjective, PhaseTemplate, Promotion, User
-from lib.permissions import Action, Actor, member_promotions, require, require_staff
+from lib.models import Committee, Defi, DefiPhase, PhaseObjective, PhaseTemplate, Promotion, User
+from lib.permissions import Action, Actor, defis_where, member_promotions, require, require_staff, staff
 from lib.schemas import ObjectiveIn, PhaseShiftIn, PhaseTemplateIn
 
 
@@ -139,7 +139,7 @@ class PhaseView(BaseModel):
 
 
 def _can_see_promotion(s: Session, actor: Actor, promotion_id: int) -> bool:
-    return actor.active and (actor.is_staff or promotion_id in member_promotions(s, actor))
+    return staff(actor) or (actor.active and promotion_id in member_promotions(s, actor))
 
 
 def list_templates(actor: Actor, promotion_id: int) -> list[TemplateInfo]:
@@ -382,9 +382,7 @@ def promotion_timeline(actor: Actor, promotion_id: int, today: dt.date | None = 
                  .join(DefiPhase, DefiPhase.defi_id == Defi.id)
                  .join(PhaseTemplate, PhaseTemplate.id == DefiPhase.phase_template_id)
                  .where(Defi.promotion_id == promotion_id).order_by(Defi.name, PhaseTemplate.number))
-        if not actor.is_staff:
-            query = query.where(Defi.id.in_(select(Membership.defi_id).where(Membership.user_id == actor.id)))
-        rows = s.execute(query).all()
+        rows = s.execute(query.where(defis_where(actor, Action.READ_PHASES))).all()
     return pd.DataFrame([{"defi_id": i, "defi": d, "number": n, "phase": f"{n}. {p}", "start": a, "end": b,
                           "state": phase_state(a, b, v is not None, today), "shifted": bool(r)}
                          for i, d, n, p, a, b, v, r in rows], columns=columns)

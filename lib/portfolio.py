@@ -27,7 +27,7 @@ from lib.models import (
     Promotion,
     User,
 )
-from lib.permissions import Actor, require_staff
+from lib.permissions import Action, Actor, Capacity, allowed, member_capacity, require_staff
 from lib.phases import current_phase_numbers
 from lib.text import fold
 
@@ -45,6 +45,11 @@ class DefiInfo(BaseModel):
     administration: str
     promotion_id: int
     my_role: DefiRole | None  # None for coaches and admins who are not in the team
+    capacity: Capacity  # what the actor is to the défi (docs/design.md, Permissions)
+
+    def may(self, action: Action) -> bool:
+        """Whether the matrix lets the actor do `action` on this défi: what pages ask."""
+        return allowed(self.capacity, action)
 
 
 class PhaseInfo(BaseModel):
@@ -89,7 +94,9 @@ def defis_for(actor: Actor, promotion_id: int) -> list[DefiInfo]:
                  .where(Defi.promotion_id == promotion_id).order_by(Defi.name))
         if not actor.is_staff:
             query = query.where(Defi.id.in_(select(Membership.defi_id).where(Membership.user_id == actor.id)))
-        return [DefiInfo(id=i, name=n, administration=a, promotion_id=p, my_role=r)
+        # Non-staff only get défis they belong to: their role tells their capacity.
+        return [DefiInfo(id=i, name=n, administration=a, promotion_id=p, my_role=r,
+                         capacity=member_capacity(actor, r) or Capacity.OUTSIDER)
                 for i, n, a, p, r in s.execute(query)]
 
 

@@ -1,6 +1,7 @@
 """Streamlit glue shared by app.py and the pages: start-up, the login gate, the
-promotion/défi picker, cached reads and error display, and the kit page bodies are made of
-(charts with their data, bulletin cards, versioned forms, writes). No SQL here: services only."""
+promotion/défi picker, the pages' menu and gate, cached reads and error display, and the kit
+page bodies are made of (charts with their data, bulletin cards, versioned forms, writes). No SQL
+here: services only."""
 
 from __future__ import annotations
 
@@ -23,12 +24,12 @@ import streamlit_authenticator as stauth
 from pydantic import ValidationError
 from streamlit_authenticator.utilities import LoginError
 
-from lib import auth, db, formats, invitations, portfolio
+from lib import auth, db, formats, invitations, permissions, portfolio
 from lib.clock import now_utc
 from lib.config import PROCONNECT, ROOT, get_settings, proconnect_configured
 from lib.errors import ServiceError
 from lib.i18n import LANGUAGE, t
-from lib.permissions import Actor
+from lib.permissions import Action, Actor, Capacity, allowed
 from lib.programme import mood_label
 from lib.schemas import errors_by_field
 
@@ -240,9 +241,29 @@ def login_gate() -> tuple[Actor, stauth.Authenticate]:
 
 @dataclass(frozen=True)
 class PageContext:
+    """The acting user and what they picked in the sidebar, with the rights pages ask about:
+    read from lib/permissions.py, never derived from a role here."""
+
     actor: Actor
     promotion: portfolio.PromotionInfo | None
     defi: portfolio.DefiInfo | None
+
+    @property
+    def staff(self) -> bool:
+        """Coaches and admins: administration and the coaches' pages (`permissions.staff`)."""
+        return permissions.staff(self.actor)
+
+    @property
+    def admin(self) -> bool:
+        """Admins: personal data and staff accounts (`permissions.admin`)."""
+        return permissions.admin(self.actor)
+
+    def may(self, action: Action) -> bool:
+        """Whether the matrix lets the actor do `action` on the picked défi; before one is
+        picked, whether a coach could on any (so the menu offers coaches a défi's pages)."""
+        if self.defi is not None:
+            return self.defi.may(action)
+        return self.staff and allowed(Capacity.STAFF, action)
 
 
 def role_label(actor: Actor, defi: portfolio.DefiInfo | None) -> str:
@@ -280,9 +301,9 @@ def sidebar(actor: Actor, authenticator: stauth.Authenticate) -> PageContext:
     return context
 
 
-def context() -> PageContext:
-    """The page context app.py set up for this run. Every page starts with it, so it also
-    shows the message of the write that caused this run (see `done`).
+def _context() -> PageContext:
+    """The page context app.py set up for this run. Every page starts with it (`page`), so
+    it also shows the message of the write that caused this run (see `done`).
 
     Taken, not read: a page that Streamlit ran without app.py (its pages-directory mode, on a
     process's first run, because pages/ exists) finds none and goes through app.py, the login
@@ -548,36 +569,100 @@ def md(text: object) -> str:
     return _LINE_SYNTAX.sub(r"\1\\\2", text).replace("\n", "  \n")
 
 
-def title(text: str, defi: portfolio.DefiInfo | None = None) -> None:
-    """The page's title; a page that shows or edits one défi names it, so that after a
-    switch in the sidebar nobody edits one défi believing it is another."""
-    st.title(f"{text} · {md(defi.name)}" if defi else text)
+# --- The pages: the menu and each page's gate (docs/design.md, UI kit) ----------------------------
 
 
-# --- Who sees which page in the menu (hiding only: services enforce the matrix) -----------
-
-
-def everyone(ctx: PageContext) -> bool:
+def _everyone(ctx: PageContext) -> bool:
     return True
 
 
-def staff(ctx: PageContext) -> bool:
-    return ctx.actor.is_staff
+@dataclass(frozen=True)
+class Need:
+    """Something a page needs of the context. The menu offers the page only where `offered`
+    (a right: nothing picked in the sidebar gives it); the gate runs the page only where
+    `met`, else shows the message `missing` (a catalogue key) and stops."""
+
+    met: Callable[[PageContext], bool]
+    missing: str
+    offered: Callable[[PageContext], bool] = _everyone
 
 
-def team(ctx: PageContext) -> bool:
-    """Coaches, and members of the selected défi."""
-    return ctx.actor.is_staff or (ctx.defi is not None and ctx.defi.my_role is not None)
+def defi(missing: str) -> Need:
+    """A défi picked in the sidebar; `missing` says to pick one, and what for."""
+    return Need(lambda ctx: ctx.defi is not None, missing)
 
 
-def eig(ctx: PageContext) -> bool:
-    """EIGs of the selected défi."""
-    return ctx.defi is not None and ctx.defi.my_role == "eig"
+def may(action: Action, missing: str = "error.permission_denied") -> Need:
+    """The matrix lets the actor do `action` on the picked défi (`PageContext.may`)."""
+    return Need(lambda ctx: ctx.may(action), missing, offered=lambda ctx: ctx.may(action))
 
 
-def eig_or_staff(ctx: PageContext) -> bool:
-    """EIGs of the selected défi (their own monthly carnet), and coaches (everyone's)."""
-    return ctx.actor.is_staff or eig(ctx)
+PROMOTION = Need(lambda ctx: ctx.promotion is not None, "retro.no_promotion")
+STAFF = Need(lambda ctx: ctx.staff, "gate.staff_only", offered=lambda ctx: ctx.staff)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of the app: its script, its title in the menu (a catalogue key), icon and
+    section, what it needs, whether its title names the picked défi (so that after a switch
+    in the sidebar nobody edits one défi believing it is another), and its own heading
+    when that is not the menu's title."""
+
+    script: str
+    title: str
+    icon: str
+    section: str
+    needs: tuple[Need, ...] = ()
+    names_defi: bool = False
+    heading: str | None = None
+
+    def offered(self, ctx: PageContext) -> bool:
+        """Whether the menu lists the page (it only hides: services enforce the matrix)."""
+        return all(need.offered(ctx) for need in self.needs)
+
+
+_SUIVI, _PILOTAGE, _ADMIN = "app.section.suivi", "app.section.pilotage", "app.section.admin"
+# The menu, in its order. The gate of each page reads its row, so the two cannot disagree.
+PAGES = [
+    Page("pages/home.py", "page.home", ":material/home:", _SUIVI, heading="home.welcome"),
+    Page("pages/journal.py", "page.journal", ":material/menu_book:", _SUIVI,
+         (defi("journal.no_defi"), may(Action.READ_JOURNAL)), names_defi=True),
+    Page("pages/carnet.py", "page.carnet", ":material/person_book:", _SUIVI,
+         (defi("carnet.no_defi"), may(Action.READ_CARNET, "carnet.not_for_you")), names_defi=True,
+         heading="carnet.title"),
+    Page("pages/bulletin.py", "page.bulletin", ":material/edit_note:", _SUIVI,
+         (defi("bulletin.no_defi"), may(Action.WRITE_BULLETIN, "bulletin.not_eig")), names_defi=True),
+    Page("pages/retrospectives.py", "page.retrospectives", ":material/insights:", _SUIVI, (PROMOTION,),
+         names_defi=True),
+    Page("pages/help_requests.py", "page.help_requests", ":material/support_agent:", _SUIVI, (STAFF, PROMOTION)),
+    Page("pages/key_dates.py", "page.key_dates", ":material/event:", _SUIVI, (PROMOTION,), names_defi=True),
+    Page("pages/phases.py", "page.phases", ":material/timeline:", _SUIVI,
+         (defi("phases.no_defi"), may(Action.READ_PHASES)), names_defi=True),
+    Page("pages/committees.py", "page.committees", ":material/groups:", _SUIVI,
+         (defi("committees.no_defi"), may(Action.READ_COMMITTEE)), names_defi=True),
+    Page("pages/indicators.py", "page.indicators", ":material/trending_up:", _SUIVI,
+         (defi("indicators.no_defi"), may(Action.READ_INDICATORS)), names_defi=True),
+    Page("pages/portfolio.py", "page.portfolio", ":material/monitoring:", _PILOTAGE, (STAFF, PROMOTION)),
+    Page("pages/programme.py", "page.programme", ":material/query_stats:", _PILOTAGE),
+    Page("pages/import.py", "page.import", ":material/upload_file:", _ADMIN, (STAFF,)),
+    Page("pages/admin.py", "page.admin", ":material/settings:", _ADMIN, (STAFF,)),
+]
+
+
+def page(title: str) -> PageContext:
+    """Every page behind the login starts here: the context of this run, the page's title
+    (its row of `PAGES`), and its gate: what the page needs and the context lacks is said in
+    French, and the page stops there."""
+    ctx = _context()
+    row = next(p for p in PAGES if p.title == title)
+    # A heading may greet the person (« Bonjour {name} »); the others ignore the name.
+    text = t(row.heading or row.title, name=md(ctx.actor.display_name))
+    st.title(f"{text} · {md(ctx.defi.name)}" if row.names_defi and ctx.defi else text)
+    for need in row.needs:
+        if not need.met(ctx):
+            st.info(t(need.missing))
+            st.stop()
+    return ctx
 
 
 # --- Sections built only when opened ------------------------------------------------------------

@@ -9,11 +9,10 @@ from lib import digest, formats, invitations, portfolio, privacy, ui, users
 from lib.i18n import t
 from lib.models import DefiRole, GlobalRole
 from lib.schemas import DefiIn, MembershipsIn, PasswordIn, PromotionIn, UserIn
-from lib.ui import cached, context, done, md, submit
+from lib.ui import cached, done, md, submit
 
-ctx = context()
+ctx = ui.page("page.admin")
 actor = ctx.actor
-st.title(t("page.admin"))
 USER_LABELS = {f: t(f"admin.users.{f}") for f in ("login", "display_name", "email", "role", "password")}
 
 
@@ -45,7 +44,7 @@ def invitations_panel() -> None:
                after=lambda email: done(t("admin.invitations.sent", email=email)))
 
 
-is_admin = actor.role is GlobalRole.ADMIN
+is_admin = ctx.admin
 roles = list(GlobalRole)
 
 NEW_USER = ["new_login", "new_name", "new_email", "new_role", "new_password"]

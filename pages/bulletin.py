@@ -6,18 +6,10 @@ from lib import bulletins, formats, help_requests, ui
 from lib.i18n import t
 from lib.programme import mood_label
 from lib.schemas import BulletinIn
-from lib.ui import cached, context, md
+from lib.ui import cached, md
 
-ctx = context()
+ctx = ui.page("page.bulletin")
 actor = ctx.actor
-ui.title(t("page.bulletin"), ctx.defi)
-
-if ctx.defi is None:
-    st.info(t("bulletin.no_defi"))
-    st.stop()
-if ctx.defi.my_role != "eig":
-    st.info(t("bulletin.not_eig"))
-    st.stop()
 
 now = ui.now()
 state = cached(bulletins.week_state)(actor, ctx.defi.id, now)

@@ -8,20 +8,16 @@ from lib import carnets, formats, ui
 from lib.charts import journal as charts
 from lib.clock import today_local
 from lib.i18n import t
+from lib.permissions import Action
 from lib.schemas import CarnetIn
-from lib.ui import cached, context, md
+from lib.ui import cached, md
 
-ctx = context()
+ctx = ui.page("page.carnet")
 actor = ctx.actor
-if ctx.defi is None:
-    st.info(t("carnet.no_defi"))
-    st.stop()
 defi = ctx.defi
 today = today_local()
 TEXTS = ["objectifs", "besoins", "apprentissages", "trajectoire"]
 LABELS = {name: t(f"carnet.{name}") for name in TEXTS}
-
-ui.title(t("carnet.title"), defi)
 
 
 def month_label(month) -> str:  # noqa: ANN001 - date
@@ -123,9 +119,8 @@ def coach_page() -> None:
                                                                   "eig": t("carnet.coach.col.eig")})
 
 
-if actor.is_staff:
-    coach_page()
-elif defi.my_role == "eig":
+# The gate let in those who read carnets: the EIGs write theirs, the coaches read everyone's.
+if ctx.may(Action.WRITE_CARNET):
     eig_page()
 else:
-    st.info(t("carnet.not_for_you"))
+    coach_page()

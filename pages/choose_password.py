@@ -39,8 +39,9 @@ st.markdown(t("password.for", name=md(link.display_name), login=md(link.login)))
 st.caption(t("password.rules", n=CHOSEN_PASSWORD_MIN))
 st.caption(t("mail.link_validity", date=formats.moment(link.expires_at)))
 with st.form("choose_password"):
-    password = st.text_input(t("password.new"), type="password", autocomplete="new-password")
-    confirmation = st.text_input(t("password.confirmation"), type="password", autocomplete="new-password")
+    password = st.text_input(t("password.new"), type="password", autocomplete="new-password", key="password_new")
+    confirmation = st.text_input(t("password.confirmation"), type="password", autocomplete="new-password",
+                                 key="password_confirmation")
     if st.form_submit_button(t("password.save"), type="primary"):
         submit(lambda: ChosenPasswordIn(login=link.login, password=password, confirmation=confirmation),
                lambda data: invitations.choose_password(token, data), after=password_chosen)

@@ -12,22 +12,19 @@ from lib.charts import phases as charts
 from lib.clock import today_local
 from lib.i18n import t
 from lib.models import ActionStatus, ReportStatus
+from lib.permissions import Action
 from lib.programme import mood_label
 from lib.schemas import CommitteeActionIn, CommitteeNotesIn, CommitteeScheduleIn, ReportIn
-from lib.ui import cached, context, submit
+from lib.ui import cached, submit
 
 TZ = "Europe/Paris"
 DATE = "DD/MM/YYYY"
 RATINGS = [None, 1, 2, 3, 4]
 
-ctx = context()
+ctx = ui.page("page.committees")
 actor = ctx.actor
 today = today_local()
-ui.title(t("page.committees"), ctx.defi)
-
-if ctx.defi is None:
-    st.info(t("committees.no_defi"))
-    st.stop()
+can_write = ctx.may(Action.WRITE_COMMITTEE)
 
 views = cached(phases.defi_phases)(actor, ctx.defi.id, today)
 if not views:
@@ -155,7 +152,7 @@ def validation(c: committees.CommitteeView) -> None:
     if c.phase_validated_at:
         st.success(t("phases.validated_on", at=formats.moment(c.phase_validated_at),
                      who=ui.md(phase.validated_by or "—")))
-    elif actor.is_staff:
+    elif ctx.may(Action.WRITE_PHASES):
         st.caption(t("committees.validate.help"))
         if st.button(t("committees.validate.submit", number=phase.number), key=f"validate_phase_{phase.id}") and submit(
                 lambda: None, lambda _: phases.validate_phase(actor, phase.id, c.phase_version)):
@@ -166,7 +163,7 @@ def validation(c: committees.CommitteeView) -> None:
 
 def committee_tab() -> None:
     if committee is None:
-        if actor.is_staff:
+        if can_write:
             st.info(t("committees.schedule.none_staff"))
             schedule_form(None)
         else:
@@ -177,7 +174,7 @@ def committee_tab() -> None:
     names = ui.md(", ".join(p.name for p in c.participants) or "—")
     guests = f" · {t('committees.guests_line', guests=ui.md(c.guests))}" if c.guests else ""
     st.caption(t("committees.participants_line", names=names) + guests)
-    if actor.is_staff:
+    if can_write:
         with st.expander(t("committees.schedule.edit")):
             schedule_form(c)
         notes_form(c)
@@ -204,8 +201,8 @@ def actions_tab() -> None:
                                     "due_on": st.column_config.DateColumn(t("dossier.col.due"), format=DATE),
                                     "status": t("dossier.col.status"), "overdue": t("col.overdue")})
     else:
-        st.info(t("committees.actions.empty_staff") if actor.is_staff else t("committees.actions.empty"))
-    mine = [a for a in actions if actor.is_staff or a.owner_id == actor.id]
+        st.info(t("committees.actions.empty_staff") if can_write else t("committees.actions.empty"))
+    mine = [a for a in actions if a.id in committee.updatable]
     if mine:
         st.markdown(f"**{t('committees.actions.update')}**")
         statuses = list(ActionStatus)
@@ -223,7 +220,7 @@ def actions_tab() -> None:
                     lambda choice=choice: choice,
                     lambda s, a=a: committees.set_action_status(actor, a.id, s, a.version)):
                 ui.done(t("committees.actions.status_saved"))
-    if actor.is_staff:
+    if can_write:
         owners = cached(committees.action_owners)(actor, ctx.defi.id)
         with st.form(f"add_action_{committee.id}", clear_on_submit=True):
             st.markdown(f"**{t('committees.actions.add')}**")
@@ -254,7 +251,7 @@ def report_tab() -> None:
     if not c.report_visible:
         st.info(t("committees.report.not_published"))
         return
-    if not actor.is_staff:
+    if not ctx.may(Action.WRITE_REPORT):
         st.markdown(ui.md(c.report_text or "—"))
         return
     if not published:

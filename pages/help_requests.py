@@ -6,16 +6,12 @@ import streamlit as st
 from lib import formats, help_requests, portfolio, ui
 from lib.i18n import t
 from lib.schemas import HelpTicketIn
-from lib.ui import cached, context, md
+from lib.ui import cached, md
 
 TICKET_FIELDS = ["assignee_id", "answer", "status"]
 
-ctx = context()
+ctx = ui.page("page.help_requests")
 actor = ctx.actor
-st.title(t("page.help_requests"))
-if ctx.promotion is None:
-    st.info(t("retro.no_promotion"))
-    st.stop()
 now = ui.now()
 
 STATES = ["assigned", "resolved"]

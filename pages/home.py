@@ -14,18 +14,16 @@ from lib.charts.phases import defi_gantt
 from lib.charts.retro import mood_line
 from lib.clock import day_in_words, due_in_words, today_local
 from lib.i18n import t
-from lib.models import GlobalRole
 from lib.phases import progress_table
 from lib.programme import mood_label
-from lib.ui import cached, context, indicator_columns, md, phase_metrics
+from lib.ui import cached, indicator_columns, md, phase_metrics
 
-ctx = context()
-actor = ctx.actor
 if target := st.session_state.pop("home_open", None):  # a to-do line's button, clicked on the last run
     st.switch_page(target)
+ctx = ui.page("page.home")
+actor = ctx.actor
 today = today_local()
 now = ui.now()
-st.title(t("home.welcome", name=md(actor.display_name)))
 
 
 def _open(item: todo.TodoItem) -> None:
@@ -68,7 +66,7 @@ def todo_list(items: list[todo.TodoItem], key: str) -> None:
                       help=t("home.todo.open_help", label=page))
 
 
-if actor.role is GlobalRole.ADMIN:
+if ctx.admin:
     # Not cached: logins and locks, which it reports, do not bump the data version.
     admin_items = todo.admin_todo(actor, now)
     todo_list([i for i in admin_items if i.kind != "audit"], "todo_admin")
@@ -84,7 +82,7 @@ if ctx.promotion is None:
 
 
 def coach_home() -> None:
-    if actor.role is not GlobalRole.ADMIN:
+    if not ctx.admin:
         todo_list(cached(todo.coach_todo)(actor, ctx.promotion.id, now), "todo_coach")
     overview = cached(portfolio.promotion_overview)(actor, ctx.promotion.id)
     st.subheader(t("home.coach.defis"))
@@ -253,7 +251,7 @@ def member_home() -> None:
             committee_news(status.defi.id)
 
 
-if actor.is_staff:
+if ctx.staff:
     coach_home()
 else:
     member_home()

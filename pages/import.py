@@ -6,16 +6,15 @@ from typing import TypeVar
 
 import streamlit as st
 
-from lib import importers, portfolio, roster
+from lib import importers, portfolio, roster, ui
 from lib.i18n import t
-from lib.ui import cached, context, done, md, submit
+from lib.ui import cached, done, md, submit
 
 R = TypeVar("R")
 A = TypeVar("A", bound=importers.Analysis)
 
-ctx = context()
+ctx = ui.page("page.import")
 actor = ctx.actor
-st.title(t("page.import"))
 kind = st.radio(t("import.kind"), ["journal", "roster"], format_func=lambda k: t(f"import.kind.{k}"),
                 horizontal=True, key="import_kind")
 st.subheader(t("roster.title") if kind == "roster" else t("import.title"))
@@ -31,13 +30,14 @@ promotion = st.selectbox(t("import.promotion"), promotions, index=default, forma
                          key="import_promotion", placeholder=t("widget.choose"))
 
 
-def analysed(state: str, labels: tuple[str, str], types: list[str], preview: Callable[..., A]) -> A | None:
+def analysed(kind: str, labels: tuple[str, str], types: list[str], preview: Callable[..., A]) -> A | None:
     """The file to upload and its analysis for the chosen promotion, kept in the session under
-    `state`; `labels` name the uploader and the button that analyses a new file in place of
-    the previous one. Only the counts, the first problems and the groups stay in the session;
-    the rows wait in a temporary file until the confirmation."""
-    upload = st.file_uploader(labels[0], type=types, key=f"{state}_file", max_upload_size=importers.UPLOAD_MAX_MB)
-    if upload is not None and st.button(labels[1], type="primary"):
+    `{kind}_preview`; `labels` name the uploader and the button that analyses a new file in
+    place of the previous one. Only the counts, the first problems and the groups stay in the
+    session; the rows wait in a temporary file until the confirmation."""
+    state = f"{kind}_preview"
+    upload = st.file_uploader(labels[0], type=types, key=f"{kind}_file", max_upload_size=importers.UPLOAD_MAX_MB)
+    if upload is not None and st.button(labels[1], type="primary", key=f"{kind}_analyse"):
         previous = st.session_state.pop(state, None)
         if previous is not None:
             importers.discard(previous)
@@ -91,7 +91,7 @@ def confirm(state: str, label: str, total: int, write: Callable[[Callable[[int, 
 
 def roster_import() -> None:
     """The roster's flow: analyse, show what would change, confirm."""
-    preview = analysed("roster_preview", (t("roster.upload"), t("roster.analyse")), ["csv", "xlsx"],
+    preview = analysed("roster", (t("roster.upload"), t("roster.analyse")), ["csv", "xlsx"],
                        roster.preview_roster)
     if preview is None:
         return
@@ -114,7 +114,7 @@ def roster_import() -> None:
     st.markdown("\n".join(f"- {md(line)}" for line in [t("roster.report.new_defi", name=n) for n in changes.defis]
                           + [t("roster.report.new_account", account=a) for a in changes.accounts]
                           + changes.role_changes))
-    if st.button(t("roster.confirm"), type="primary"):
+    if st.button(t("roster.confirm"), type="primary", key="roster_confirm"):
         confirm("roster_preview", "roster.progress", preview.valid,
                 lambda progress: roster.confirm_roster(actor, preview, progress=progress),
                 lambda result: t("roster.report.done", defis=len(result.changes.defis),
@@ -124,7 +124,7 @@ def roster_import() -> None:
 
 def journal_import() -> None:
     """The legacy journal's flow: analyse, map its défi names to défis, confirm."""
-    preview = analysed("import_preview", (t("import.upload"), t("import.analyse")), ["csv", "txt"],
+    preview = analysed("import", (t("import.upload"), t("import.analyse")), ["csv", "txt"],
                        importers.preview_journal)
     if preview is None:
         return
@@ -138,7 +138,7 @@ def journal_import() -> None:
                                        key="import_administration")
     if not preview.valid:
         st.info(t("import.nothing"))
-    elif st.button(t("import.confirm"), type="primary"):
+    elif st.button(t("import.confirm"), type="primary", key="import_confirm"):
         confirm("import_preview", "import.progress", preview.valid,
                 lambda progress: importers.confirm_import(actor, preview, targets, administration or None,
                                                           progress=progress),

@@ -10,17 +10,11 @@ from lib.documents import fmt_value
 from lib.i18n import t
 from lib.indicators import THEMES, IndicatorView
 from lib.schemas import IndicatorIn, MeasurementIn
-from lib.ui import cached, context, indicator_columns, md
+from lib.ui import cached, indicator_columns, md
 
-ctx = context()
+ctx = ui.page("page.indicators")
 actor = ctx.actor
 today = today_local()
-ui.title(t("page.indicators"), ctx.defi)
-
-if ctx.defi is None:
-    st.info(t("indicators.no_defi"))
-    st.stop()
-
 defi = ctx.defi
 data = cached(indicators.defi_indicators)(actor, defi.id)
 can_edit = data.can_edit

@@ -11,23 +11,19 @@ from lib.clock import today_local
 from lib.i18n import t
 from lib.journal import JournalFilters
 from lib.models import Category
+from lib.permissions import Action
 from lib.schemas import JournalEntryIn
-from lib.ui import cached, context
+from lib.ui import cached
 
-ctx = context()
+ctx = ui.page("page.journal")
 actor = ctx.actor
-if ctx.defi is None:
-    st.info(t("journal.no_defi"))
-    st.stop()
 defi = ctx.defi
 today = today_local()
-can_write = actor.is_staff or defi.my_role == "eig"
+can_write = ctx.may(Action.WRITE_JOURNAL)
 NEWS = [1, 0, -1]
 LABELS = {"done_on": t("journal.form.date"), "livrable": t("journal.form.livrable"),
           "tache": t("journal.form.tache"), "categories": t("journal.form.categories"),
           "news": t("journal.form.news")}
-
-ui.title(t("page.journal"), defi)
 
 
 # Period filter: days back from today (0 = no limit); « custom » opens a date range.
@@ -144,7 +140,7 @@ def entries_tab() -> None:
         st.caption(t("journal.read_only"))
     else:
         editable = [e for e in result.entries if e.can_edit]
-        st.subheader(t("journal.form.edit_staff") if actor.is_staff else t("journal.form.edit"))
+        st.subheader(t("journal.form.edit_staff") if ctx.may(Action.EDIT_ANY_JOURNAL_ENTRY) else t("journal.form.edit"))
         if not editable:
             st.caption(t("journal.form.none_editable"))
         else:

@@ -10,14 +10,10 @@ from lib import formats, key_dates, ui
 from lib.charts.retro import calendar_timeline
 from lib.clock import today_local
 from lib.i18n import t
-from lib.ui import cached, context
+from lib.ui import cached
 
-ctx = context()
+ctx = ui.page("page.key_dates")
 actor = ctx.actor
-ui.title(t("page.key_dates"), ctx.defi)
-if ctx.promotion is None:
-    st.info(t("retro.no_promotion"))
-    st.stop()
 now = ui.now()
 today = today_local()
 

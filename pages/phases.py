@@ -7,19 +7,15 @@ from lib import formats, phases, ui
 from lib.charts import phases as charts
 from lib.clock import today_local
 from lib.i18n import t
+from lib.permissions import Action
 from lib.schemas import ObjectiveIn, PhaseShiftIn, PhaseTemplateIn
-from lib.ui import cached, context, done, md, phase_metrics, submit
+from lib.ui import cached, done, md, phase_metrics, submit
 
-ctx = context()
+ctx = ui.page("page.phases")
 actor = ctx.actor
 today = today_local()
-ui.title(t("page.phases"), ctx.defi)
-
-if ctx.defi is None:
-    st.info(t("phases.no_defi"))
-    st.stop()
-
-can_tick = actor.is_staff or ctx.defi.my_role in ("eig", "porteur")
+can_tick = ctx.may(Action.TICK_OBJECTIVE)
+can_edit = ctx.may(Action.WRITE_PHASES)
 DATE = "DD/MM/YYYY"
 
 
@@ -37,7 +33,7 @@ def summary(views: list) -> None:
 
 def objectives_form(p) -> None:  # noqa: ANN001 - PhaseView
     if not p.objectives:
-        st.info(t("phases.objectives.empty_staff") if actor.is_staff else t("phases.objectives.empty"))
+        st.info(t("phases.objectives.empty_staff") if can_edit else t("phases.objectives.empty"))
         return
     with st.form(f"objectives_{p.id}"):
         ticks = {}
@@ -121,7 +117,7 @@ def defi_tab() -> None:
                 st.markdown(t("phases.competencies.porteur", items=md(", ".join(p.porteur_competencies) or "—")))
             st.markdown(f"**{t('phases.objectives.title')}**")
             objectives_form(p)
-            if actor.is_staff:
+            if can_edit:
                 staff_tools(p)
 
 
@@ -174,4 +170,4 @@ def templates_tab() -> None:
 
 ui.sections(f"phases_tabs_{ctx.defi.id}", {t("phases.tab.defi", name=md(ctx.defi.name)): defi_tab,
                                           t("phases.tab.promotion"): promotion_tab,
-                                          **({t("phases.tab.templates"): templates_tab} if actor.is_staff else {})})
+                                          **({t("phases.tab.templates"): templates_tab} if ctx.staff else {})})

@@ -10,14 +10,10 @@ from lib.clock import today_local
 from lib.i18n import t
 from lib.models import CoachingForm
 from lib.schemas import CoachingSessionIn
-from lib.ui import cached, context, done, md, submit
+from lib.ui import cached, done, md, submit
 
-ctx = context()
+ctx = ui.page("page.portfolio")
 actor = ctx.actor
-st.title(t("page.portfolio"))
-if ctx.promotion is None:
-    st.info(t("retro.no_promotion"))
-    st.stop()
 now = ui.now()
 rows = cached(portfolio.coach_portfolio)(actor, ctx.promotion.id, now)
 if rows.empty:

@@ -12,11 +12,10 @@ from lib.clock import today_local
 from lib.i18n import t
 from lib.models import Perennisation
 from lib.schemas import DefiFactsIn, TrainingIn
-from lib.ui import cached, context, done, md, submit
+from lib.ui import cached, done, md, submit
 
-ctx = context()
+ctx = ui.page("page.programme")
 actor = ctx.actor
-st.title(t("page.programme"))
 st.caption(t("programme.intro"))
 now = ui.now()
 per_promotion = cached(figures.promotion_figures)(actor)
@@ -183,8 +182,9 @@ def training_form(promotion: portfolio.PromotionInfo) -> None:
         st.markdown(f"**{t('programme.record.training', name=md(promotion.name))}**")
         c1, c2, c3 = st.columns([1, 3, 1])
         held_on = c1.date_input(t("programme.col.held_on"), value=today_local(), format="DD/MM/YYYY")
-        title = c2.text_input(t("programme.col.title"), max_chars=200)
-        attendees = c3.number_input(t("programme.col.attendees"), min_value=0, step=1, value=0)
+        title = c2.text_input(t("programme.col.title"), max_chars=200, key="training_title")
+        attendees = c3.number_input(t("programme.col.attendees"), min_value=0, step=1, value=0,
+                                    key="training_attendees")
         if st.form_submit_button(t("programme.record.training_save")) and submit(
                 lambda: TrainingIn(held_on=held_on, title=title, attendees=int(attendees)),
                 lambda data: figures.add_training(actor, promotion.id, data),
@@ -197,7 +197,7 @@ figures_section()
 if ctx.promotion:
     trainings_section(ctx.promotion)
 clock_section()
-if not actor.is_staff or ctx.promotion is None:
+if not ctx.staff or ctx.promotion is None:
     st.stop()
 st.subheader(t("programme.record"))
 facts_form(ctx.promotion)

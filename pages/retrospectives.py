@@ -9,16 +9,13 @@ import streamlit as st
 from lib import bulletins, formats, sharing, ui
 from lib.charts import retro
 from lib.i18n import t
+from lib.permissions import Action
 from lib.programme import mood_label
 from lib.schemas import ShareLinkIn
-from lib.ui import cached, context, done, md, submit
+from lib.ui import cached, done, md, submit
 
-ctx = context()
+ctx = ui.page("page.retrospectives")
 actor = ctx.actor
-ui.title(t("page.retrospectives"), ctx.defi)
-if ctx.promotion is None:
-    st.info(t("retro.no_promotion"))
-    st.stop()
 
 now = ui.now()
 clock = cached(bulletins.clock_now)(actor, ctx.promotion.id, now)
@@ -51,7 +48,7 @@ def defi_view() -> None:
         st.download_button(t("retro.export_csv"), lambda: bulletins.export_csv(actor, defi.id, now),  # on click
                            file_name=f"bulletins-{defi.name}.csv", mime="text/csv")
         st.markdown(f"### {t('retro.bulletins_by_month')}")
-        team = actor.is_staff or defi.my_role is not None
+        team = ctx.may(Action.READ_HELP_ANSWERS)
         for (year, month), group in rows.groupby([rows["week_start"].map(lambda d: d.year),
                                                   rows["week_start"].map(lambda d: d.month)], sort=False):
             st.markdown(f"#### {formats.month(dt.date(year, month, 1)).capitalize()}")
@@ -64,7 +61,7 @@ def defi_view() -> None:
                     more.append((f"{t('bulletin.key_date')} · {formats.date(b.key_date)}", b.key_date_description))
                 ui.bulletin_card(b.week, b.mood, b.priority, b.ups_downs, more=tuple(more),
                                  note="" if b.published else f" · {t('retro.unpublished')}")
-    if actor.is_staff:
+    if ctx.staff:
         share_section(defi)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from hypothesis import HealthCheck, settings
 
 from lib import db
 from lib.config import get_settings
+from lib.i18n import t
 from tests import pg
 from tests.fixtures import World, build_world
 
@@ -35,6 +37,15 @@ def set_clock(monkeypatch: pytest.MonkeyPatch, moment: dt.datetime) -> None:
     """Move the app's clock (SUIVI_FAKE_NOW, as the e2e tests do) for the rest of the test."""
     monkeypatch.setenv("SUIVI_FAKE_NOW", moment.isoformat())
     get_settings.cache_clear()
+
+
+ANY = "\x00"  # a value `said` leaves open (an error text from a library, a path)
+
+
+def said(key: str, **values: object) -> str:
+    """A `pytest.raises(match=...)` pattern for the whole catalogue message `key` with these
+    values (ANY for one the test does not fix)."""
+    return ".*".join(re.escape(part) for part in t(key, **values).split(ANY))
 
 
 def missing(what: str) -> None:
@@ -70,6 +81,18 @@ def postgres_template(postgres_server: str) -> str:
     db.upgrade_to_head(f"{postgres_server}/suivi_template")
     db.dispose_engines()
     return "suivi_template"
+
+
+def empty_database(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A brand-new database of `kind`, without a single table (fresh_database's are migrated)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    server, name = request.getfixturevalue("postgres_server"), f"e_{uuid.uuid4().hex[:12]}"
+    pg.admin_execute(server, f"CREATE DATABASE {name}")
+    yield f"{server}/{name}"
+    db.dispose_engines()
+    pg.admin_execute(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def fresh_database(kind: str, request: pytest.FixtureRequest, tmp_path: Path,

@@ -67,17 +67,25 @@ def wrong_types() -> st.SearchStrategy[object]:
                                                                           max_size=2))
 
 
-def plausible(tp: object) -> st.SearchStrategy[object]:
-    """Values of the annotated type, hostile within that type."""
+def composite(tp: object, part: Callable[[object], st.SearchStrategy], list_size: int) -> st.SearchStrategy | None:
+    """A strategy for an annotated, union, list or dict type, built from `part`'s strategies
+    for its parts (dict keys are `part(str)`); None for any other type."""
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin is typing.Annotated:
-        return plausible(args[0])
+        return part(args[0])
     if origin in (typing.Union, types.UnionType):
-        return st.one_of(*(plausible(a) for a in args))
+        return st.one_of(*(part(a) for a in args))
     if origin is list:
-        return st.lists(plausible(args[0]), max_size=4)
+        return st.lists(part(args[0]), max_size=list_size)
     if origin is dict:
-        return st.dictionaries(hostile_text(), plausible(args[1]), max_size=3)
+        return st.dictionaries(part(str), part(args[1]), max_size=3)
+    return None
+
+
+def plausible(tp: object) -> st.SearchStrategy[object]:
+    """Values of the annotated type, hostile within that type."""
+    if (strategy := composite(tp, plausible, list_size=4)) is not None:
+        return strategy
     if tp is type(None):
         return st.none()
     if tp is str:
@@ -97,15 +105,8 @@ def plausible(tp: object) -> st.SearchStrategy[object]:
 
 def safe(tp: object) -> st.SearchStrategy[object]:
     """Values a form would accept, still carrying odd characters (emoji, markup, controls)."""
-    origin, args = typing.get_origin(tp), typing.get_args(tp)
-    if origin is typing.Annotated:
-        return safe(args[0])
-    if origin in (typing.Union, types.UnionType):
-        return st.one_of(*(safe(a) for a in args))
-    if origin is list:
-        return st.lists(safe(args[0]), max_size=3)
-    if origin is dict:
-        return st.dictionaries(safe(str), safe(args[1]), max_size=3)
+    if (strategy := composite(tp, safe, list_size=3)) is not None:
+        return strategy
     if tp is str:
         return st.builds(lambda a, nasty, b: a + nasty[:30] + b, st.text("abcdéèçàôÉ ", min_size=1, max_size=8),
                          st.sampled_from(NASTY), st.text(max_size=8))

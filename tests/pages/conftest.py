@@ -4,15 +4,20 @@ logged in through the session-state seam (or through the real login form)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Button
 
 from lib.auth import session_epoch
+from lib.i18n import t
 from tests.conftest import fresh_database
+
+W = TypeVar("W")
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -62,6 +67,39 @@ def app_as(world) -> Callable[..., AppTest]:  # noqa: ANN001
         return at
 
     return run
+
+
+def form_button(at: AppTest, form: str, label: str) -> Button:
+    """A form's submit button: Streamlit keys it on the form's key and the button's label."""
+    return at.button(key=f"FormSubmitter:{form}-{label}")
+
+
+def labelled(widgets: Iterable[W], label: str) -> W:
+    """The widget drawn with this label, for the few a library draws without a key (the login form)."""
+    return next(w for w in widgets if w.label == label)
+
+
+LOGIN_FIELDS = [t("app.login.username"), t("app.login.password")]
+GREETING = t("home.welcome", name="").strip()  # the home page's greeting, whoever it greets
+
+
+def log_in(at: AppTest, login: str, password: str) -> AppTest:
+    """Fill and send the login form (streamlit-authenticator's, keyed "Login")."""
+    labelled(at.text_input, t("app.login.username")).input(login)
+    labelled(at.text_input, t("app.login.password")).input(password)
+    return form_button(at, "Login", t("app.login.button")).click().run()
+
+
+def offered(at: AppTest, page: str) -> bool:
+    """Whether `page` is in the menu of the person `at` runs as: AppTest refuses to switch to
+    a page the navigation does not list."""
+    try:
+        at.switch_page(page)
+    except ValueError as refusal:
+        if "Could not find a navigation page" not in str(refusal):
+            raise
+        return False
+    return True
 
 
 def open_tab(at: AppTest, key: str, label: str) -> AppTest:

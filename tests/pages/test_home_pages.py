@@ -7,12 +7,16 @@ import datetime as dt
 
 import pytest
 
-from lib import bulletins
+from lib import bulletins, formats
+from lib.clock import week_label
+from lib.i18n import t
 from lib.schemas import BulletinIn
 from tests.conftest import set_clock
 from tests.pages.conftest import texts
 
 NOW = dt.datetime(2026, 11, 16, 8, 30, tzinfo=dt.UTC)  # a Monday morning, phase 3 of the test promotion
+W47 = formats.iso_week(2026, 47)
+BEFORE_FRIDAY = f":orange[{t('due.weekday_at', day='vendredi', at='15:00')}]"  # the bulletin's deadline
 HELP = "Besoin d'un **juriste** : voir [ce lien](http://x.fr)"
 
 
@@ -38,10 +42,10 @@ def test_coach_home_lists_her_week_and_the_promotion_table_with_risk(app_as, bet
     at = app_as("coach")
     assert not at.exception
     page = texts(at)
-    assert "Cette semaine" in page
-    assert "**Alpha** · Risque élevé" in page or "**Alpha** · Risque à surveiller" in page
-    assert "**Beta** · Demande d'aide sans coach attribué · bulletin S47 (16-22 nov.)" in page
-    assert "**Alpha** · Bulletin de la semaine du 16 novembre pas encore déposé · :orange[avant vendredi 15:00]" in page
+    assert t("home.todo.title") in page
+    assert f"**Alpha** · {t('todo.risk.eleve')}" in page or f"**Alpha** · {t('todo.risk.a_surveiller')}" in page
+    assert f"**Beta** · {t('todo.help.unassigned', week=week_label(2026, 47), days=0)}" in page
+    assert f"**Alpha** · {t('todo.bulletin_missing', week=W47)} · {BEFORE_FRIDAY}" in page
     # The help request is user text: shown as typed, never as bold or a link.
     captions = [c.value for c in at.caption]
     assert not any("**juriste**" in c or "[ce lien](" in c for c in captions)
@@ -57,32 +61,33 @@ def test_a_line_opens_its_page_on_its_defi_even_another_than_the_sidebars(app_as
     at.button(key=f"todo_coach_open_{n}").click().run()
     assert not at.exception
     assert at.selectbox(key="defi_pick").value.name == "Beta"
-    assert [title.value for title in at.title] == ["Demandes d'aide"]
+    assert [title.value for title in at.title] == [t("page.help_requests")]
 
 
 def test_eig_home_says_what_she_owes_and_her_defi_card_stays(app_as):
     at = app_as("eig")
     assert not at.exception
     page = texts(at)
-    assert "**Alpha** · Bulletin de la semaine du 16 novembre à déposer · :orange[avant vendredi 15:00]" in page
-    assert "**Alpha** · Carnet mensuel de novembre 2026 à écrire · :orange[d'ici le 07/12]" in page
-    assert "Phase en cours" in page
+    assert f"**Alpha** · {t('todo.bulletin.due', week=W47)} · {BEFORE_FRIDAY}" in page
+    november = formats.month(dt.date(2026, 11, 1))
+    assert f"**Alpha** · {t('todo.carnet.due', month=november)} · :orange[{t('due.date', date='07/12')}]" in page
+    assert t("home.current_phase") in page
 
 
 def test_eig_of_an_ended_promotion_is_told_nothing_waits(app_as):
     at = app_as("gamma.eig")
     assert not at.exception
-    assert "Rien ne vous attend cette semaine." in texts(at)
+    assert t("home.todo.empty") in texts(at)
 
 
 def test_admin_home_lists_the_platforms_loose_ends(app_as, app_py_on_every_run):
     at = app_as("admin")
     assert not at.exception
     page = texts(at)
-    assert "**Beta** · Défi sans coach référent·e" in page and "Promo test" in [c.value for c in at.caption]
-    assert "comptes actifs ne se sont jamais connectés" in page
-    assert "Les défis de la promotion" in page  # the promotion table stays below
+    assert f"**Beta** · {t('todo.admin.defi_without_coach')}" in page and "Promo test" in [c.value for c in at.caption]
+    assert t("todo.admin.never_used", n=9) in page
+    assert t("home.coach.defis") in page  # the promotion table stays below
     n = next(i for i, v in enumerate(lines(at)) if "**Beta**" in v)
     at.button(key=f"todo_admin_open_{n}").click().run()
-    assert [title.value for title in at.title] == ["Administration"]
+    assert [title.value for title in at.title] == [t("page.admin")]
     assert at.selectbox(key="defi_pick").value.name == "Beta"

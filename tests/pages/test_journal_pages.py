@@ -11,16 +11,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from lib import carnets, db, importers, journal
+from lib import carnets, db, formats, importers, journal
+from lib.errors import StaleEdit
 from lib.i18n import t
 from lib.models import Category, JournalEntry, MonthlyCarnet
 from lib.schemas import CarnetIn, JournalEntryIn
 from tests.conftest import set_clock
-from tests.pages.conftest import open_tab, texts
+from tests.pages.conftest import errors, form_button, offered, open_tab, texts
 
 NOW = dt.datetime(2026, 11, 20, 14, 0, tzinfo=dt.UTC)
 PHASE_3 = ["Analyse d'audience", "Gestion de communauté", "Marketing produit", "Hacking de croissance",
            "Mesure d'impact"]
+NOVEMBER = formats.month(dt.date(2026, 11, 1))  # « novembre 2026 »
 LEGACY = Path(__file__).resolve().parents[1] / "data" / "legacy_journal.csv"
 
 
@@ -29,13 +31,18 @@ def clock(monkeypatch):  # noqa: ANN001
     set_clock(monkeypatch, NOW)
 
 
-def button(at, label: str):  # noqa: ANN001, ANN201
-    return next(b for b in at.button if b.label == label)
-
-
 def add(world, actor, tache: str, **values) -> int:  # noqa: ANN001
     data = {"done_on": dt.date(2026, 11, 18), "tache": tache, "categories": [Category.P], **values}
     return journal.add_entry(actor, world.alpha_id, JournalEntryIn(**data), now=NOW)
+
+
+def carnet_form(world) -> str:  # noqa: ANN001
+    """The key of Léa's November carnet form on Alpha, before she wrote it."""
+    return f"carnet_{world.alpha_id}_{world.eig.id}_2026-11-01_None"
+
+
+def add_entry_button(at, world):  # noqa: ANN001, ANN201
+    return form_button(at, f"journal_new_{world.alpha_id}", t("journal.form.add"))
 
 
 def tasks_in_table(at) -> list[str]:  # noqa: ANN001
@@ -52,23 +59,23 @@ def tasks_id(world) -> int:  # noqa: ANN001
 
 
 def write_tab(at, world):  # noqa: ANN001, ANN201
-    return open_tab(at, f"journal_tabs_{world.alpha_id}", "Écrire")
+    return open_tab(at, f"journal_tabs_{world.alpha_id}", t("journal.tab.write"))
 
 
 def test_eig_adds_an_entry_through_the_form(app_as, world):
     at = app_as("eig", page="pages/journal.py")
-    assert "Aucune entrée" in texts(at)
+    assert t("journal.empty") in texts(at)
     write_tab(at, world)
     at.text_input(key=f"new_{world.alpha_id}_livrable").input("Prototype")
     at.text_area(key=f"new_{world.alpha_id}_tache").input("Atelier avec l'équipe métier")
     at.multiselect(key=f"new_{world.alpha_id}_categories").select(Category.U).select(Category.C)
     at.radio(key=f"new_{world.alpha_id}_news").set_value(1)
-    at.button(key=f"FormSubmitter:journal_new_{world.alpha_id}-Ajouter l'entrée").click().run()
+    add_entry_button(at, world).click().run()
     assert not at.exception
-    assert "Entrée ajoutée." in texts(at)
+    assert t("journal.added") in texts(at)
     assert not at.text_area(key=f"new_{world.alpha_id}_tache").value  # empty for the next one
     # On the entries tab, the new entry is listed and open in the edit form.
-    open_tab(at, f"journal_tabs_{world.alpha_id}", "Entrées")
+    open_tab(at, f"journal_tabs_{world.alpha_id}", t("journal.tab.entries"))
     assert tasks_in_table(at) == ["Atelier avec l'équipe métier"]
     assert at.text_area(key=f"journal_entry_{tasks_id(world)}_1_tache").value == "Atelier avec l'équipe métier"
     with db.reading() as s:
@@ -79,24 +86,23 @@ def test_eig_adds_an_entry_through_the_form(app_as, world):
 
 def test_missing_task_and_category_are_explained(app_as, world):
     at = write_tab(app_as("eig", page="pages/journal.py"), world)
-    at.button(key=f"FormSubmitter:journal_new_{world.alpha_id}-Ajouter l'entrée").click().run()
-    page = texts(at)
-    assert "Tâche : Ce champ est obligatoire." in page
-    assert "Catégories : Choisissez au moins une catégorie." in page
+    add_entry_button(at, world).click().run()
+    assert errors(at) == [f"{t('journal.form.tache')} : {t('validation.required')}",
+                          f"{t('journal.form.categories')} : {t('journal.validation.categories')}"]
 
 
 def test_eig_edits_then_deletes_their_entry(app_as, world):
     entry_id = add(world, world.eig, "Première version")
     at = app_as("eig", page="pages/journal.py")
     at.text_area(key=f"journal_entry_{entry_id}_1_tache").input("Version corrigée")
-    button(at, "Enregistrer les modifications").click().run()
-    assert "Entrée modifiée." in texts(at)
+    form_button(at, f"journal_entry_{entry_id}_1", t("journal.form.save")).click().run()
+    assert t("journal.updated") in texts(at)
     assert tasks_in_table(at) == ["Version corrigée"]
-    button(at, "Supprimer cette entrée").click().run()
-    assert "Cochez la confirmation" in texts(at)
+    form_button(at, f"journal_entry_{entry_id}_2", t("journal.form.delete")).click().run()
+    assert errors(at) == [t("journal.delete_unconfirmed")]
     at.checkbox(key=f"journal_entry_{entry_id}_2_confirm").check()
-    button(at, "Supprimer cette entrée").click().run()
-    assert "Entrée supprimée." in texts(at)
+    form_button(at, f"journal_entry_{entry_id}_2", t("journal.form.delete")).click().run()
+    assert t("journal.deleted") in texts(at)
     assert journal.list_entries(world.coach, world.alpha_id).total == 0
 
 
@@ -107,8 +113,8 @@ def test_stale_edit_is_refused_on_the_page(app_as, world):
     journal.update_entry(world.coach, entry_id, JournalEntryIn(done_on=dt.date(2026, 11, 18), tache="Version du coach",
                                                            categories=[Category.P]), 1, now=NOW)
     at.text_area(key=f"journal_entry_{entry_id}_1_tache").input("Ma nouvelle version")
-    button(at, "Enregistrer les modifications").click().run()
-    assert "rien n'a été écrasé" in texts(at)
+    form_button(at, f"journal_entry_{entry_id}_1", t("journal.form.save")).click().run()
+    assert StaleEdit().args[0] in errors(at)
     assert journal.get_entry(world.coach, entry_id).tache == "Version du coach"
 
 
@@ -116,7 +122,7 @@ def test_eig_cannot_edit_a_teammates_entry_on_the_page(app_as, world):
     add(world, world.eig2, "Entrée de Hugo")
     at = app_as("eig", page="pages/journal.py")
     assert tasks_in_table(at) == ["Entrée de Hugo"]
-    assert "Aucune entrée modifiable sur cette page." in texts(at)
+    assert t("journal.form.none_editable") in texts(at)
 
 
 def click_row(at, row: int):  # noqa: ANN001, ANN201
@@ -138,11 +144,11 @@ def test_eig_picks_the_entry_to_edit_by_clicking_its_row(app_as, world):
     assert not at.exception
     assert at.text_area(key=f"journal_entry_{older}_1_tache").value == "Entrée plus ancienne"
     at.text_area(key=f"journal_entry_{older}_1_tache").input("Entrée ancienne corrigée")
-    button(at, "Enregistrer les modifications").click().run()
-    assert "Entrée modifiée." in texts(at)
+    form_button(at, f"journal_entry_{older}_1", t("journal.form.save")).click().run()
+    assert t("journal.updated") in texts(at)
     assert at.text_area(key=f"journal_entry_{older}_2_tache").value == "Entrée ancienne corrigée"  # still open
     click_row(at, 1)  # Hugo's: not hers to edit
-    assert "Vous ne pouvez pas modifier l'entrée choisie" in texts(at)
+    assert t("journal.form.not_editable") in texts(at)
     assert not [a for a in at.text_area if a.key and a.key.startswith("journal_entry_")]
 
 
@@ -152,12 +158,12 @@ def test_sponsor_reads_the_journal_and_its_charts_but_cannot_write(app_as, world
     assert not at.exception
     assert tasks_in_table(at) == ["Mise en production"]
     page = texts(at)
-    assert "seuls ses EIG et les coachs y écrivent" in page
+    assert t("journal.read_only") in page
     assert not at.get("plotly_chart")  # the charts tab is built once opened
-    open_tab(at, f"journal_tabs_{world.alpha_id}", "Graphiques")
-    assert "Entrées par semaine et par catégorie" in texts(at)
+    open_tab(at, f"journal_tabs_{world.alpha_id}", t("journal.tab.charts"))
+    assert t("journal.chart.weekly") in texts(at)
     assert len(at.get("plotly_chart")) == 3
-    assert not [b for b in at.button if b.label in ("Ajouter l'entrée", "Enregistrer les modifications")]
+    assert not [b for b in at.button if b.label in (t("journal.form.add"), t("journal.form.save"))]
 
 
 def test_search_is_accent_insensitive_on_the_page(app_as, world):
@@ -182,15 +188,13 @@ def test_period_filter_is_a_choice_of_periods_then_a_filled_date_range(app_as, w
 
 
 def test_journal_is_not_in_the_menu_of_people_outside_any_team(app_as):
-    at = app_as("outsider")
-    with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("pages/journal.py")
+    assert not offered(app_as("outsider"), "pages/journal.py")
 
 
 def test_eig_of_another_defi_only_reaches_their_own_journal(app_as, world):
     add(world, world.eig, "Secret d'Alpha")
     at = app_as("beta.eig", page="pages/journal.py")
-    assert "Carnet de bord · Beta" in texts(at)
+    assert f"{t('page.journal')} · Beta" in texts(at)
     assert "Secret d'Alpha" not in texts(at) and not at.dataframe
 
 
@@ -199,41 +203,31 @@ def test_eig_of_another_defi_only_reaches_their_own_journal(app_as, world):
 
 def test_eig_writes_their_monthly_carnet_through_the_form(app_as, world):
     at = app_as("eig", page="pages/carnet.py")
-    assert "pas encore écrit votre carnet de novembre 2026" in texts(at)
-    assert "Modifiable jusqu'au 07/12/2026." in texts(at)
-    at.text_area[0].input("Lancer la bêta")
-    at.text_area[2].input("Le DSFR")
+    assert t("carnet.not_written", month=NOVEMBER) in texts(at)
+    assert t("carnet.editable_until", day="07/12/2026") in texts(at)
+    form = carnet_form(world)
+    at.text_area(key=f"{form}_objectifs").input("Lancer la bêta")
+    at.text_area(key=f"{form}_apprentissages").input("Le DSFR")
     for competency in PHASE_3:
-        at.radio(key=f"carnet_{world.alpha_id}_{world.eig.id}_2026-11-01_None_rating_{competency}").set_value(3)
-    button(at, "Enregistrer mon carnet").click().run()
+        at.radio(key=f"{form}_rating_{competency}").set_value(3)
+    form_button(at, form, t("carnet.save")).click().run()
     assert not at.exception
-    assert "Carnet de novembre 2026 enregistré." in texts(at)
+    assert t("carnet.saved", month=NOVEMBER) in texts(at)
     [view] = carnets.carnets_of(world.eig, world.alpha_id, world.eig.id, now=NOW)
     assert (view.objectifs, view.apprentissages, set(view.ratings.values())) == ("Lancer la bêta", "Le DSFR", {3})
-    assert "vous pouvez encore le compléter" in texts(at)
-    open_tab(at, f"carnet_tabs_{world.alpha_id}", "Historique")
+    assert t("carnet.written", month=NOVEMBER) in texts(at)
+    open_tab(at, f"carnet_tabs_{world.alpha_id}", t("carnet.tab.history"))
     assert len(at.get("plotly_chart")) == 1  # self-ratings over time
 
 
-def test_unrated_competencies_are_refused(app_as):
+def test_unrated_competencies_are_refused(app_as, world):
     at = app_as("eig", page="pages/carnet.py")
-    at.text_area[0].input("Lancer la bêta")
-    button(at, "Enregistrer mon carnet").click().run()
-    assert "Notez-vous sur chaque compétence" in texts(at)
+    form = carnet_form(world)
+    at.text_area(key=f"{form}_objectifs").input("Lancer la bêta")
+    form_button(at, form, t("carnet.save")).click().run()
+    assert errors(at) == [t("carnet.ratings_mismatch", names=", ".join(PHASE_3))]
     with db.reading() as s:
         assert s.scalar(select(func.count(MonthlyCarnet.id))) == 0
-
-
-def test_coach_sees_the_eigs_carnets_and_who_has_not_written(app_as, world):
-    carnets.save_carnet(world.eig, world.alpha_id, dt.date(2026, 11, 1),
-                        CarnetIn(objectifs="Objectif secret", ratings={c: 2 for c in PHASE_3}), None, now=NOW)
-    at = app_as("coach", page="pages/carnet.py")
-    assert not at.exception
-    page = texts(at)
-    assert "Pas encore écrit ce mois-ci : Hugo EIG." in page
-    at.selectbox(key=f"carnet_eig_{world.alpha_id}").set_value(world.eig.id).run()
-    assert "Objectif secret" in texts(at)
-    assert not [b for b in at.button if b.label == "Enregistrer mon carnet"]
 
 
 def write_secret_carnet(world) -> None:  # noqa: ANN001
@@ -241,12 +235,22 @@ def write_secret_carnet(world) -> None:  # noqa: ANN001
                         CarnetIn(objectifs="Objectif secret", ratings={c: 2 for c in PHASE_3}), None, now=NOW)
 
 
+def test_coach_sees_the_eigs_carnets_and_who_has_not_written(app_as, world):
+    write_secret_carnet(world)
+    at = app_as("coach", page="pages/carnet.py")
+    assert not at.exception
+    page = texts(at)
+    assert t("carnet.coach.missing", names="Hugo EIG") in page
+    at.selectbox(key=f"carnet_eig_{world.alpha_id}").set_value(world.eig.id).run()
+    assert "Objectif secret" in texts(at)
+    assert t("carnet.save") not in [b.label for b in at.button]
+
+
 @pytest.mark.parametrize("login", ["porteur", "sponsor"])
 def test_carnet_page_is_not_in_the_menu_of_porteurs_and_sponsors(app_as, world, login):
     write_secret_carnet(world)
     at = app_as(login)
-    with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("pages/carnet.py")
+    assert not offered(at, "pages/carnet.py")
     assert "Objectif secret" not in texts(at)
 
 
@@ -255,7 +259,7 @@ def test_other_eigs_only_see_their_own_carnet(app_as, world, login):
     write_secret_carnet(world)
     at = app_as(login, page="pages/carnet.py")
     assert not at.exception
-    assert "pas encore écrit votre carnet" in texts(at)
+    assert t("carnet.not_written", month=NOVEMBER) in texts(at)
     assert "Objectif secret" not in texts(at) + str([ta.value for ta in at.text_area])
 
 
@@ -269,21 +273,19 @@ def test_coach_confirms_a_previewed_import(app_as, world):
     at.run()
     assert not at.exception
     page = texts(at)
-    assert "→ défi existant « Alpha »" in page
+    assert t("import.group.existing", name="Alpha") in page
     assert [row for row in at.dataframe[0].value["line"]] == [6, 9, 10, 11, 12, 17]
     with db.reading() as s:
         assert s.scalar(select(func.count(JournalEntry.id))) == 0  # nothing written before confirming
     at.text_input(key=f"import_name_{importers.label_key('Gamma lab')}").input("Laboratoire Gamma")
-    button(at, "Confirmer l'import").click().run()
+    at.button(key="import_confirm").click().run()
     assert t("import.done", inserted=9, duplicates=0, created=2) in texts(at)
     assert journal.list_entries(world.coach, world.alpha_id).total == 4
 
 
 @pytest.mark.parametrize("login", ["eig", "sponsor"])
 def test_import_page_is_for_staff_only(app_as, login):
-    at = app_as(login)
-    with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("pages/import.py")
+    assert not offered(app_as(login), "pages/import.py")
 
 
 def test_import_page_caps_uploads_and_refuses_a_bigger_file_in_french(app_as):
@@ -293,9 +295,9 @@ def test_import_page_caps_uploads_and_refuses_a_bigger_file_in_french(app_as):
     assert config["server"]["maxUploadSize"] == importers.UPLOAD_MAX_MB  # the server refuses more
     big = b"D\xc3\xa9fi,Livrable,T\xc3\xa2che,Fait le,Cat,OK\n" + b"x" * (21 * 1024 * 1024)
     at.file_uploader[0].set_value(("gros.csv", big, "text/csv")).run()
-    button(at, "Analyser le fichier").click().run()
+    at.button(key="import_analyse").click().run()
     assert not at.exception
-    assert "Fichier trop volumineux (21 Mo) : 20 Mo au maximum." in texts(at)
+    assert errors(at) == [t("import.too_big", size=21, max=20)]
     assert "import_preview" not in at.session_state
 
 
@@ -304,15 +306,15 @@ def test_an_uploaded_file_is_analysed_and_imported_without_its_rows_in_the_sessi
     monkeypatch.setattr(importers, "STORE", tmp_path / "store")
     at = app_as("coach", page="pages/import.py")
     at.file_uploader[0].set_value(("legacy_journal.csv", LEGACY.read_bytes(), "text/csv")).run()
-    button(at, "Analyser le fichier").click().run()
+    at.button(key="import_analyse").click().run()
     assert not at.exception
     preview = at.session_state["import_preview"]
     assert (preview.records, preview.valid, preview.errors) == (13, 9, 4)
     assert not hasattr(preview, "rows") and len(preview.model_dump_json()) < 5_000
     assert [m.value for m in at.metric] == ["13", "9", "4", "2"]
     assert len(list((tmp_path / "store").iterdir())) == 2  # the rows and the problems wait there
-    button(at, "Confirmer l'import").click().run()
-    assert "Import terminé : entrées ajoutées : 9" in texts(at)
+    at.button(key="import_confirm").click().run()
+    assert t("import.done", inserted=9, duplicates=0, created=2) in texts(at)
     assert list((tmp_path / "store").iterdir()) == []  # removed once imported
     assert journal.list_entries(world.coach, world.alpha_id).total == 4
 
@@ -324,5 +326,5 @@ def test_import_page_offers_every_problem_when_it_shows_only_the_first(app_as, w
     at = app_as("coach", page="pages/import.py", import_preview=preview)
     assert not at.exception
     assert len(at.dataframe[0].value) == importers.SHOWN_PROBLEMS
-    assert "Les 1000 premiers problèmes sur 1500 ; le rapport complet les liste tous." in texts(at)
-    assert [b.label for b in at.get("download_button")] == ["Télécharger le rapport complet"]
+    assert t("import.problems.more", shown=importers.SHOWN_PROBLEMS, n=1500) in texts(at)
+    assert [b.label for b in at.get("download_button")] == [t("import.report.download")]

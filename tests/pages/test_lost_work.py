@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from lib import bulletins, committees, journal, phases
+from lib import bulletins, committees, formats, journal, phases
 from lib.errors import StaleEdit
 from lib.i18n import t
 from lib.models import Category
@@ -23,8 +23,8 @@ from lib.schemas import (
     ReportIn,
 )
 from tests.conftest import set_clock
-from tests.pages.conftest import errors, open_tab, texts
-from tests.pages.test_retro_pages import PARIS, WEDNESDAY
+from tests.pages.conftest import errors, form_button, open_tab, texts
+from tests.pages.test_retro_pages import PARIS, WEDNESDAY, bulletin_form
 
 MINE = "Ma version, tapée pendant que l'autre enregistrait"
 THEIRS = "La version enregistrée entre-temps"
@@ -35,34 +35,36 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> None:
     set_clock(monkeypatch, WEDNESDAY)
 
 
-def save(at, label: str) -> None:  # noqa: ANN001
-    next(b for b in at.button if b.label == label).click().run()
+def assert_second_save_wins(at, form: str, label: str, field, stored, saved: str) -> None:  # noqa: ANN001
+    """Type MINE in `field` and save `form`: refused with the French message, the person's text
+    still in the form, the other version on the page and still stored; save again, having seen
+    it: MINE replaces it, and the page says `saved`."""
+    field().input(MINE)
+    form_button(at, form, label).click().run()
     assert not at.exception
-
-
-def assert_kept_and_shown(at, field) -> None:  # noqa: ANN001
-    """Refused with the French message; the person's text is still in the form; the other
-    version is on the page."""
     assert StaleEdit().args[0] in errors(at)
     assert field().value == MINE
     assert t("edit.newer_version") in texts(at)
     assert THEIRS in texts(at)
+    assert stored() == THEIRS
+
+    form_button(at, form, label).click().run()
+    assert not at.exception
+    assert stored() == MINE
+    assert saved in texts(at)
 
 
 def test_bulletin_filed_by_a_teammate_first(app_as, world):
     at = app_as("eig", page="pages/bulletin.py")
     bulletins.file_bulletin(world.eig2, world.alpha_id, BulletinIn(mood=3, priority=THEIRS, ups_downs="Hauts"),
                             now=WEDNESDAY)
-    priority = lambda: at.text_area[0]  # noqa: E731
-    at.radio[0].set_value(2)
-    priority().input(MINE)
-    at.text_area[1].input("Mes hauts et bas")
-    save(at, "Enregistrer le bulletin")
-    assert_kept_and_shown(at, priority)
-    assert bulletins.week_state(world.eig, world.alpha_id, WEDNESDAY).priority == THEIRS
-
-    save(at, "Enregistrer le bulletin")
-    assert bulletins.week_state(world.eig, world.alpha_id, WEDNESDAY).priority == MINE
+    week = bulletins.week_state(world.eig, world.alpha_id, WEDNESDAY)
+    form = bulletin_form(world)  # opened before anything was filed
+    at.radio(key=f"{form}_mood").set_value(2)
+    at.text_area(key=f"{form}_ups_downs").input("Mes hauts et bas")
+    assert_second_save_wins(at, form, t("bulletin.submit"), lambda: at.text_area(key=f"{form}_priority"),
+                            lambda: bulletins.week_state(world.eig, world.alpha_id, WEDNESDAY).priority,
+                            t("bulletin.saved", week=week.label, deadline=formats.moment(week.deadline, week.timezone)))
 
 
 def test_journal_entry_edited_by_the_coach_meanwhile(app_as, world):
@@ -72,76 +74,50 @@ def test_journal_entry_edited_by_the_coach_meanwhile(app_as, world):
     at = app_as("eig", page="pages/journal.py")
     journal.update_entry(world.coach, entry_id, JournalEntryIn(done_on=day, tache=THEIRS, categories=[Category.P]), 1,
                          now=WEDNESDAY)
-    tache = lambda: at.text_area(key=f"journal_entry_{entry_id}_1_tache")  # noqa: E731
-    tache().input(MINE)
-    save(at, "Enregistrer les modifications")
-    assert_kept_and_shown(at, tache)
-    assert journal.get_entry(world.coach, entry_id).tache == THEIRS
-
-    save(at, "Enregistrer les modifications")
-    assert journal.get_entry(world.coach, entry_id).tache == MINE
+    form = f"journal_entry_{entry_id}_1"
+    assert_second_save_wins(at, form, t("journal.form.save"), lambda: at.text_area(key=f"{form}_tache"),
+                            lambda: journal.get_entry(world.coach, entry_id).tache, t("journal.updated"))
 
 
 @pytest.fixture
 def committee(world, app_py_on_every_run):  # noqa: ANN001, ANN201
     """Alpha's first phase's committee, held, with a draft report; the page opens on it."""
     phase = phases.defi_phases(world.coach, world.alpha_id)[0]
-    committee_id = committees.schedule_committee(world.coach, phase.id, CommitteeScheduleIn(
+    committees.schedule_committee(world.coach, phase.id, CommitteeScheduleIn(
         scheduled_at=dt.datetime(2026, 11, 16, 10, 0, tzinfo=PARIS), participant_ids=[world.eig.id]))
-    return phase, committee_id
+    return phase
 
 
-def open_committee(app_as, world, phase, tab: str = "Comité"):  # noqa: ANN001, ANN201
+# Each committee form: its tab, the save another coach makes meanwhile, the form's key, its
+# save button, the field typed in, what the committee then stores and the page's message once saved.
+COMMITTEE_FORMS = {
+    "notes": ("committees.tab.committee",
+              lambda c, who: committees.save_notes(who, c.id, CommitteeNotesIn(successes=THEIRS), c.version),
+              "committee_notes_{c.id}_{c.version}", "committees.notes.save", "text_area", "successes",
+              lambda c: c.successes, "committees.notes.saved"),
+    "report": ("committees.tab.report",
+               lambda c, who: committees.save_report(who, c.id, ReportIn(text=THEIRS), c.version),
+               "committee_report_{c.id}_{c.version}", "committees.report.save", "text_area", "text",
+               lambda c: c.report_text, "committees.report.saved"),
+    "schedule": ("committees.tab.committee",
+                 lambda c, who: committees.update_schedule(who, c.id, CommitteeScheduleIn(
+                     scheduled_at=c.scheduled_at, participant_ids=[c.participants[0].id], guests=THEIRS), c.version),
+                 "committee_schedule_phase{c.defi_phase_id}_{c.version}", "committees.schedule.update", "text_input",
+                 "guests", lambda c: c.guests, "committees.schedule.saved"),
+}
+
+
+@pytest.mark.parametrize("which", COMMITTEE_FORMS)
+def test_a_committee_form_saved_by_another_coach_meanwhile(app_as, world, committee, which):
+    tab, save_theirs, form, button, kind, name, stored, saved = COMMITTEE_FORMS[which]
     at = app_as("coach", page="pages/committees.py")
-    at.selectbox(key=f"committee_phase_{world.alpha_id}").set_value(phase).run()
-    return open_tab(at, f"committee_tabs_{phase.id}", tab)
-
-
-def test_committee_notes_saved_by_another_coach_meanwhile(app_as, world, committee):
-    phase, committee_id = committee
-    at = open_committee(app_as, world, phase)
-    view = committees.committee_for_phase(world.coach, phase.id)
-    committees.save_notes(world.admin, committee_id, CommitteeNotesIn(successes=THEIRS), view.version)
-    successes = lambda: at.text_area(key=f"committee_notes_{committee_id}_{view.version}_successes")  # noqa: E731
-    successes().input(MINE)
-    save(at, "Enregistrer les notes")
-    assert_kept_and_shown(at, successes)
-    assert committees.committee_for_phase(world.coach, phase.id).successes == THEIRS
-
-    save(at, "Enregistrer les notes")
-    assert committees.committee_for_phase(world.coach, phase.id).successes == MINE
-
-
-def test_report_saved_by_another_coach_meanwhile(app_as, world, committee):
-    phase, committee_id = committee
-    at = open_committee(app_as, world, phase, "Rapport d'évaluation")
-    view = committees.committee_for_phase(world.coach, phase.id)
-    committees.save_report(world.admin, committee_id, ReportIn(text=THEIRS), view.version)
-    report = lambda: at.text_area(key=f"committee_report_{committee_id}_{view.version}_text")  # noqa: E731
-    report().input(MINE)
-    save(at, "Enregistrer le brouillon")
-    assert_kept_and_shown(at, report)
-    assert committees.committee_for_phase(world.coach, phase.id).report_text == THEIRS
-
-    save(at, "Enregistrer le brouillon")
-    assert committees.committee_for_phase(world.coach, phase.id).report_text == MINE
-
-
-def test_committee_schedule_changed_by_another_coach_meanwhile(app_as, world, committee):
-    phase, committee_id = committee
-    at = open_committee(app_as, world, phase)
-    view = committees.committee_for_phase(world.coach, phase.id)
-    committees.update_schedule(world.admin, committee_id, CommitteeScheduleIn(
-        scheduled_at=view.scheduled_at, participant_ids=[world.eig.id], guests=THEIRS), view.version)
-    guests = lambda: at.text_input(key=f"committee_schedule_phase{phase.id}_{view.version}_guests")  # noqa: E731
-    guests().input(MINE)
-    save(at, "Modifier la planification")
-    assert_kept_and_shown(at, guests)
-    assert committees.committee_for_phase(world.coach, phase.id).guests == THEIRS
-
-    save(at, "Modifier la planification")
-    assert committees.committee_for_phase(world.coach, phase.id).guests == MINE
-    assert "Comité planifié." in texts(at)
+    at.selectbox(key=f"committee_phase_{world.alpha_id}").set_value(committee).run()
+    open_tab(at, f"committee_tabs_{committee.id}", t(tab))
+    view = committees.committee_for_phase(world.coach, committee.id)
+    save_theirs(view, world.admin)
+    form = form.format(c=view)
+    assert_second_save_wins(at, form, t(button), lambda: getattr(at, kind)(key=f"{form}_{name}"),
+                            lambda: stored(committees.committee_for_phase(world.coach, committee.id)), t(saved))
 
 
 @pytest.fixture
@@ -157,8 +133,10 @@ def test_objective_ticked_by_a_teammate_meanwhile_stays_ticked(app_as, world, ob
     first, second = objectives
     at = app_as("eig", page="pages/phases.py")
     phases.tick_objectives(world.eig2, {second.id: (True, second.version)})
-    next(c for c in at.checkbox if c.label == first.label).check()
-    save(at, "Enregistrer les objectifs cochés")
+    at.checkbox(key=f"obj_{first.id}_{first.version}").check()
+    phase_id = phases.defi_phases(world.coach, world.alpha_id)[0].id
+    form_button(at, f"objectives_{phase_id}", t("phases.objectives.save")).click().run()
+    assert not at.exception
     done = {o.label: o.done for o in phases.defi_phases(world.coach, world.alpha_id)[0].objectives}
     assert done == {first.label: True, second.label: True}  # the box drawn unticked did not untick it
 
@@ -168,36 +146,19 @@ def test_phase_shifted_by_another_coach_meanwhile(app_as, world):
     p2 = phases.defi_phases(world.coach, world.alpha_id)[1]
     phases.shift_phase(world.admin, p2.id, PhaseShiftIn(start=p2.planned_start, end=p2.planned_end, reason=THEIRS),
                        p2.version)
-    reason = lambda: at.text_input(key=f"phase_shift_{p2.id}_{p2.version}_reason")  # noqa: E731
-    reason().input(MINE)
-    at.date_input(key=f"phase_shift_{p2.id}_{p2.version}_end").set_value(p2.planned_end + dt.timedelta(days=7))
-    save_nth(at, "Décaler", 1)
-    assert_kept_and_shown(at, reason)
-    assert phases.defi_phases(world.coach, world.alpha_id)[1].shift_reason == THEIRS
-
-    save_nth(at, "Décaler", 1)
-    moved = phases.defi_phases(world.coach, world.alpha_id)[1]
-    assert (moved.shift_reason, moved.planned_end) == (MINE, p2.planned_end + dt.timedelta(days=7))
+    form = f"phase_shift_{p2.id}_{p2.version}"
+    assert_second_save_wins(at, form, t("phases.shift.submit"), lambda: at.text_input(key=f"{form}_reason"),
+                            lambda: phases.defi_phases(world.coach, world.alpha_id)[1].shift_reason,
+                            t("phases.shift.saved"))
     assert t("edit.newer_version") not in texts(at)  # the later phases it moved open on its versions
 
 
 def test_phase_template_changed_by_another_coach_meanwhile(app_as, world):
-    at = open_tab(app_as("coach", page="pages/phases.py"), f"phases_tabs_{world.alpha_id}", "Cadre des phases")
+    at = open_tab(app_as("coach", page="pages/phases.py"), f"phases_tabs_{world.alpha_id}", t("phases.tab.templates"))
     tp = phases.list_templates(world.coach, world.promotion_id)[0]
     phases.update_template(world.admin, tp.id, PhaseTemplateIn(name=tp.name, summary=THEIRS, months=tp.months),
                            tp.version)
-    summary = lambda: at.text_input(key=f"phase_template_{tp.id}_{tp.version}_summary")  # noqa: E731
-    summary().input(MINE)
-    save_nth(at, t("admin.save"), 0)
-    assert_kept_and_shown(at, summary)
-    assert phases.list_templates(world.coach, world.promotion_id)[0].summary == THEIRS
-
-    save_nth(at, t("admin.save"), 0)
-    assert phases.list_templates(world.coach, world.promotion_id)[0].summary == MINE
-    assert t("phases.templates.saved", n=0) in texts(at)
-
-
-def save_nth(at, label: str, n: int) -> None:  # noqa: ANN001
-    """Click the n-th button labelled `label` (one form per phase, in order)."""
-    [b for b in at.button if b.label == label][n].click().run()
-    assert not at.exception
+    form = f"phase_template_{tp.id}_{tp.version}"
+    assert_second_save_wins(at, form, t("admin.save"), lambda: at.text_input(key=f"{form}_summary"),
+                            lambda: phases.list_templates(world.coach, world.promotion_id)[0].summary,
+                            t("phases.templates.saved", n=0))

@@ -7,10 +7,11 @@ import pytest
 
 from lib import invitations, users
 from lib.config import get_settings
+from lib.i18n import t
 from lib.models import GlobalRole
-from lib.schemas import UserIn
+from lib.schemas import CHOSEN_PASSWORD_MIN, UserIn
 from tests.mail import smtp_server
-from tests.pages.conftest import texts
+from tests.pages.conftest import GREETING, form_button, texts
 
 
 @pytest.fixture
@@ -27,14 +28,14 @@ def ask_reset(app_as, address: str) -> str:  # noqa: ANN001
     at = app_as(None)
     at.button(key="forgot_button").click().run()
     at.text_input(key="forgot_email").input(address)
-    at.button(key="FormSubmitter:forgot_password-Recevoir un lien").click().run()
+    form_button(at, "forgot_password", t("login.forgot.button")).click().run()
     return texts(at)
 
 
 def test_forgotten_password_answers_alike_for_a_known_and_an_unknown_address(app_as, inbox):
     known, unknown = ask_reset(app_as, "eig@example.org"), ask_reset(app_as, "personne@example.org")
     assert known == unknown
-    assert "Si un compte actif correspond à cette adresse" in known
+    assert t("login.forgot.answer") in known
     assert [recipients for recipients, _ in inbox.messages()] == [["eig@example.org"]]
 
 
@@ -42,8 +43,15 @@ def test_a_bad_link_shows_a_french_refusal_and_no_form(app_as):
     at = app_as(None)
     at.query_params[invitations.QUERY_PARAM] = "pas-un-jeton"
     at.run()
-    assert "Ce lien n'est pas valide" in texts(at)
-    assert not at.text_input and "Bonjour" not in texts(at)
+    assert t("password.refused.invalid") in texts(at)
+    assert not at.text_input and GREETING not in texts(at)
+
+
+def choose(at, password: str) -> None:  # noqa: ANN001
+    """Type `password` twice on the page behind the link, and save it."""
+    at.text_input(key="password_new").input(password)
+    at.text_input(key="password_confirmation").input(password)
+    form_button(at, "choose_password", t("password.save")).click().run()
 
 
 def test_the_chosen_password_is_checked_before_anything_is_saved(app_as, world, inbox):
@@ -52,16 +60,12 @@ def test_the_chosen_password_is_checked_before_anything_is_saved(app_as, world, 
     at = app_as(None)
     at.query_params[invitations.QUERY_PARAM] = token
     at.run()
-    assert "Compte : Léa EIG (identifiant eig)." in texts(at)
-    at.text_input[0].input("eig")
-    at.text_input[1].input("eig")
-    at.button[0].click().run()
-    assert "au moins 12 caractères" in texts(at)
+    assert t("password.for", name="Léa EIG", login="eig") in texts(at)
+    choose(at, "eig")
+    assert t("validation.chosen_password", n=CHOSEN_PASSWORD_MIN) in texts(at)
     assert invitations.open_link(token).login == "eig"  # not spent
-    at.text_input[0].input("une phrase assez longue")
-    at.text_input[1].input("une phrase assez longue")
-    at.button[0].click().run()
-    assert "Votre mot de passe est enregistré" in texts(at) and "Bonjour" not in texts(at)
+    choose(at, "une phrase assez longue")
+    assert t("password.done", login="eig") in texts(at) and GREETING not in texts(at)
     with pytest.raises(invitations.TokenRefused):
         invitations.open_link(token)
 

@@ -11,16 +11,20 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from lib import bulletins, db, sharing
+from lib import bulletins, db, formats, sharing
+from lib.clock import week_label
 from lib.config import get_settings
+from lib.i18n import t
 from lib.models import Bulletin, HelpRequest
 from lib.schemas import BulletinIn, ShareLinkIn
 from tests.conftest import set_clock
 from tests.mail import smtp_server
-from tests.pages.conftest import errors, open_tab, texts
+from tests.pages.conftest import errors, form_button, open_tab, texts
 
 PARIS = ZoneInfo("Europe/Paris")
 WEDNESDAY = dt.datetime(2026, 11, 18, 10, 0, tzinfo=PARIS)
+FRIDAY_DEADLINE = dt.datetime(2026, 11, 20, 15, 0, tzinfo=PARIS)
+W47 = formats.iso_week(2026, 47)  # « semaine du 16 novembre »
 
 
 @pytest.fixture
@@ -31,52 +35,57 @@ def clock(monkeypatch):  # noqa: ANN001, ANN201
     return lambda moment: set_clock(monkeypatch, moment)
 
 
-def button(at, label: str):  # noqa: ANN001, ANN201
-    return next(b for b in at.button if b.label == label)
-
-
 def file_alpha(world, **overrides) -> None:  # noqa: ANN001
     values = {"mood": 2, "priority": "Finir l'atelier usagers", "ups_downs": "Atelier réussi, API en panne"}
     values.update(overrides)
     bulletins.file_bulletin(world.eig, world.alpha_id, BulletinIn(**values), now=WEDNESDAY)
 
 
+def bulletin_form(world, version: int | None = None) -> str:  # noqa: ANN001
+    """The key of Alpha's W47 bulletin form, opened at `version` (None: before anything was filed)."""
+    return f"bulletin_{world.alpha_id}_{W47}_{version}"
+
+
 def test_eig_files_this_weeks_bulletin_through_the_form(app_as, world, clock):
     at = app_as("eig", page="pages/bulletin.py")
-    assert "Bulletin de la semaine du 16 novembre (semaine " in texts(at)  # the week and the programme clock
-    assert "vendredi 20/11/2026 à 15:00" in texts(at) and not re.search(r"\d{4}-W\d{2}", texts(at))
+    deadline = "vendredi 20/11/2026 à 15:00"  # the deadline in words
+    programme_clock = bulletins.clock_now(world.eig, world.promotion_id, WEDNESDAY).label
+    assert t("bulletin.intro", week=W47, clock=programme_clock, deadline=deadline) in texts(at)
+    assert not re.search(r"\d{4}-W\d{2}", texts(at))
     assert [ta.max_chars for ta in at.text_area] == [300, 300, 300]  # the live counters
-    at.radio[0].set_value(4)
-    at.text_area[0].input("Tester le prototype")
-    at.text_area[1].input("Bonne démo, sprint chargé")
-    at.text_area[2].input("Un contact à la CNIL")
-    button(at, "Enregistrer le bulletin").click().run()
+    form = bulletin_form(world)
+    at.radio(key=f"{form}_mood").set_value(4)
+    at.text_area(key=f"{form}_priority").input("Tester le prototype")
+    at.text_area(key=f"{form}_ups_downs").input("Bonne démo, sprint chargé")
+    at.text_area(key=f"{form}_help_request").input("Un contact à la CNIL")
+    form_button(at, form, t("bulletin.submit")).click().run()
     assert not at.exception
-    assert "Bulletin de la semaine du 16 novembre enregistré" in texts(at)
+    assert t("bulletin.saved", week=W47, deadline=deadline) in texts(at)
     with db.reading() as s:
         row = s.scalar(select(Bulletin))
         assert (row.mood, row.priority, row.help_request) == (4, "Tester le prototype", "Un contact à la CNIL")
         assert s.scalar(select(HelpRequest.status)) == "open"
     # The form now edits the filed bulletin.
-    assert at.text_area[0].value == "Tester le prototype"
+    assert at.text_area(key=f"{bulletin_form(world, 1)}_priority").value == "Tester le prototype"
 
 
 def test_form_errors_are_shown_in_french(app_as, world, clock):
     at = app_as("eig", page="pages/bulletin.py")
-    at.text_area[0].input("Tester")
-    button(at, "Enregistrer le bulletin").click().run()
-    page = texts(at)
-    assert "Choisissez l'humeur" in page and "Hauts et bas : Ce champ est obligatoire." in page
+    form = bulletin_form(world)
+    at.text_area(key=f"{form}_priority").input("Tester")
+    form_button(at, form, t("bulletin.submit")).click().run()
+    assert errors(at) == [f"{t('bulletin.mood')} : {t('validation.mood')}",
+                          f"{t('bulletin.ups_downs')} : {t('validation.required')}"]
     with db.reading() as s:
         assert s.scalar(select(Bulletin)) is None
 
 
 def test_closed_week_says_so_with_the_next_deadline(app_as, world, clock):
     file_alpha(world)
-    clock(dt.datetime(2026, 11, 20, 15, 0, tzinfo=PARIS))
+    clock(FRIDAY_DEADLINE)
     at = app_as("eig", page="pages/bulletin.py")
     page = texts(at)
-    assert "La semaine du 16 novembre est close" in page and "vendredi 27/11/2026 à 15:00" in page
+    assert t("bulletin.closed", week=W47, next="vendredi 27/11/2026 à 15:00") in page
     assert not at.text_area and "Finir l'atelier usagers" in page
 
 
@@ -85,14 +94,14 @@ def test_coach_sees_trends_with_table_alternatives(app_as, world, clock):
     at = app_as("coach", page="pages/retrospectives.py")
     assert not at.exception
     page = texts(at)
-    assert "Humeur de l'équipe, semaine après semaine" in page and "Finir l'atelier usagers" in page
-    assert "Humeur par défi et par semaine" in texts(open_tab(at, "retro_tabs", "Toute la promotion"))
-    assert "Voir les données" in [e.label for e in at.expander]
+    assert t("retro.mood_title") in page and "Finir l'atelier usagers" in page
+    assert t("retro.heatmap_title") in texts(open_tab(at, "retro_tabs", t("retro.tab.promotion")))
+    assert t("retro.see_data") in [e.label for e in at.expander]
     # The heatmap's table alternative, built once opened: défis as rows, weeks as columns.
-    assert not [df for df in at.dataframe if "S47 (16-22 nov.)" in getattr(df.value, "columns", [])]
+    assert not [df for df in at.dataframe if week_label(2026, 47) in getattr(df.value, "columns", [])]
     at.session_state["see_data_retro_heatmap"] = True
     at.run()
-    grids = [df.value for df in at.dataframe if "S47 (16-22 nov.)" in getattr(df.value, "columns", [])]
+    grids = [df.value for df in at.dataframe if week_label(2026, 47) in getattr(df.value, "columns", [])]
     assert grids and list(grids[0].index) == ["Alpha", "Beta"]
     at.radio(key="retro_axis").set_value("programme").run()
     assert not at.exception
@@ -100,24 +109,24 @@ def test_coach_sees_trends_with_table_alternatives(app_as, world, clock):
 
 def test_the_week_in_progress_is_labelled_and_not_counted_until_its_deadline(app_as, world, clock):
     file_alpha(world)
-    at = open_tab(app_as("coach", page="pages/retrospectives.py"), "retro_tabs", "Toute la promotion")
-    note = "n'est pas comptée avant son échéance (vendredi 20/11/2026 à 15:00)"
+    at = open_tab(app_as("coach", page="pages/retrospectives.py"), "retro_tabs", t("retro.tab.promotion"))
+    note = t("retro.in_progress_note", week=week_label(2026, 47), deadline="vendredi 20/11/2026 à 15:00")
     assert not at.exception and note in texts(at)
     at.session_state["see_data_retro_participation"] = True
     at.run()
     rates = next(df.value for df in at.dataframe if "rate" in getattr(df.value, "columns", []))
     assert rates["in_progress"].tolist()[-1] and rates["rate"].isna().tolist()[-1]
-    clock(dt.datetime(2026, 11, 20, 15, 0, tzinfo=PARIS))
-    at = open_tab(app_as("coach", page="pages/retrospectives.py"), "retro_tabs", "Toute la promotion")
+    clock(FRIDAY_DEADLINE)
+    at = open_tab(app_as("coach", page="pages/retrospectives.py"), "retro_tabs", t("retro.tab.promotion"))
     assert not at.exception and note not in texts(at)
 
 
 def test_another_defi_member_sees_alpha_only_once_published(app_as, world, clock):
     file_alpha(world)
-    at = open_tab(app_as("beta.eig", page="pages/retrospectives.py"), "retro_tabs", "Toute la promotion")
+    at = open_tab(app_as("beta.eig", page="pages/retrospectives.py"), "retro_tabs", t("retro.tab.promotion"))
     assert "Finir l'atelier usagers" not in texts(at)
-    clock(dt.datetime(2026, 11, 20, 15, 0, tzinfo=PARIS))
-    at = open_tab(app_as("beta.eig", page="pages/retrospectives.py"), "retro_tabs", "Toute la promotion")
+    clock(FRIDAY_DEADLINE)
+    at = open_tab(app_as("beta.eig", page="pages/retrospectives.py"), "retro_tabs", t("retro.tab.promotion"))
     assert not at.exception
     assert "Finir l'atelier usagers" in texts(at)
 
@@ -130,7 +139,7 @@ def test_a_weeks_bulletins_are_read_a_page_at_a_time(app_as, world, clock, monke
     at = app_as("coach", page="pages/retrospectives.py")
     # Alpha's priority shows in Alpha's own tab (the picked défi) and, on page 1, in the week's cards.
     assert texts(at).count("Finir l'atelier usagers") == 1
-    page = texts(open_tab(at, "retro_tabs", "Toute la promotion"))
+    page = texts(open_tab(at, "retro_tabs", t("retro.tab.promotion")))
     assert page.count("Finir l'atelier usagers") == 1 and "Priorité de Beta" not in page
     at.number_input(key="retro_week_page").set_value(2).run()
     page = texts(at)
@@ -138,8 +147,10 @@ def test_a_weeks_bulletins_are_read_a_page_at_a_time(app_as, world, clock, monke
     assert "Finir l'atelier usagers" not in page and "Priorité de Beta" in page
 
 
-def widget(widgets, label: str):  # noqa: ANN001, ANN201
-    return next(w for w in widgets if w.label == label)
+def ticket_form() -> str:
+    """The key of the help form on the one ticket, opened at its first version."""
+    with db.reading() as s:
+        return f"help_ticket_{s.scalar(select(HelpRequest.id))}_1"
 
 
 def click_row(at, row: int):  # noqa: ANN001, ANN201
@@ -154,15 +165,17 @@ def test_coach_clicks_a_help_request_and_assigns_answers_and_resolves_it_in_one_
     at = app_as("coach", page="pages/help_requests.py")
     assert not at.exception
     assert at.dataframe[0].value["request"].tolist() == ["Besoin d'un juriste"]
-    assert not at.text_area and "Cliquez sur une ligne" in texts(at)  # no form before a click
+    assert not at.text_area and t("help.click_to_treat") in texts(at)  # no form before a click
     click_row(at, 0)
-    assert "Traiter la demande · Alpha" in texts(at) and "Besoin d'un juriste" in texts(at)
-    assert widget(at.selectbox, "Suivie par").value == world.coach.id  # the coach who opens it, by default
-    at.text_area[0].input("La DAJ vous rappelle lundi.")
-    widget(at.radio, "Statut").set_value("resolved")
-    button(at, "Enregistrer").click().run()
+    assert t("help.manage", defi="Alpha", week=week_label(2026, 47)) in texts(at)
+    assert "Besoin d'un juriste" in texts(at)
+    form = ticket_form()
+    assert at.selectbox(key=f"{form}_assignee_id").value == world.coach.id  # the coach who opens it, by default
+    at.text_area(key=f"{form}_answer").input("La DAJ vous rappelle lundi.")
+    at.radio(key=f"{form}_status").set_value("resolved")
+    form_button(at, form, t("help.save")).click().run()
     assert not at.exception and not errors(at)
-    assert "Demande résolue, suivie par Claire Coach." in texts(at)
+    assert t("help.treated.resolved", name="Claire Coach") in texts(at)
     with db.reading() as s:
         ticket = s.scalar(select(HelpRequest))
         assert (ticket.status, ticket.answer, ticket.version) == ("resolved", "La DAJ vous rappelle lundi.", 2)
@@ -173,10 +186,11 @@ def test_coach_clicks_a_help_request_and_assigns_answers_and_resolves_it_in_one_
 def test_resolving_a_help_request_without_answer_is_refused_and_keeps_the_form(app_as, world, clock):
     file_alpha(world, help_request="Besoin d'un juriste")
     at = click_row(app_as("coach", page="pages/help_requests.py"), 0)
-    widget(at.radio, "Statut").set_value("resolved")
-    button(at, "Enregistrer").click().run()
-    assert errors(at) == ["Écrivez une réponse pour résoudre la demande."]
-    assert widget(at.radio, "Statut").value == "resolved"
+    form = ticket_form()
+    at.radio(key=f"{form}_status").set_value("resolved")
+    form_button(at, form, t("help.save")).click().run()
+    assert errors(at) == [t("validation.help_answer_required")]
+    assert at.radio(key=f"{form}_status").value == "resolved"
     with db.reading() as s:
         assert s.scalar(select(HelpRequest)).status == "open"
 
@@ -194,11 +208,12 @@ def test_key_dates_page_lists_the_calendar_week_by_week_in_words(app_as, world, 
     assert not at.exception
     page = texts(at)
     # Wednesday 18 November: this week and the next ones, headed in words, no ISO week code.
-    assert "Semaine du 16 novembre · cette semaine" in page and "Semaine du 30 novembre" in page
-    assert "Semaine du 9 novembre" not in page and "W4" not in page
+    assert f"{t('calendar.week_of', day='16 novembre')} · {t('calendar.this_week')}" in page
+    assert t("calendar.week_of", day="30 novembre") in page
+    assert t("calendar.week_of", day="9 novembre") not in page and "W4" not in page
     weeks = [df.value for df in at.dataframe]  # one table per week, in time order
-    assert weeks[0]["title"].tolist() == ["Échéance du bulletin"]
-    assert "Démo au cabinet" in weeks[2]["title"].tolist() and "Fin de la phase 3" in weeks[2]["title"].tolist()
+    assert weeks[0]["title"].tolist() == [t("calendar.deadline")]
+    assert {"Démo au cabinet", t("calendar.phase_end", number=3)} <= set(weeks[2]["title"])
     at.multiselect(key="calendar_kinds").set_value(["key_date"]).run()
     shown = [df.value for df in at.dataframe]
     assert [frame["title"].tolist() for frame in shown] == [["Démo au cabinet"]]
@@ -228,7 +243,7 @@ def test_a_valid_share_link_shows_published_bulletins_without_login(app_as, worl
     token = share_token(world)
     at = open_shared(app_as, token)
     page = texts(at)
-    assert "Bulletins du défi Alpha" in page and "Publiée" in page
+    assert t("share.page_title", defi="Alpha") in page and "Publiée" in page
     assert "Finir l'atelier usagers" not in page  # this week is not published yet
     assert not at.text_input  # no login form, no menu
     assert "authentication_status" not in at.session_state or not at.session_state["authentication_status"]
@@ -240,7 +255,7 @@ def test_an_altered_share_link_is_refused_with_no_data(app_as, world, clock):
     token = share_token(world)
     at = open_shared(app_as, token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
     page = texts(at)
-    assert "Lien de partage refusé" in page and "pas valide" in page
+    assert t("share.refused.title") in page and t("share.refused.invalid") in page
     assert "Publiée" not in page and "Alpha" not in page
 
 
@@ -251,7 +266,7 @@ def test_an_expired_share_link_is_refused_with_no_data(app_as, world, clock):
     clock(WEDNESDAY + dt.timedelta(days=1))
     at = open_shared(app_as, token)
     page = texts(at)
-    assert "a expiré le jeudi 19/11/2026 à 10:00" in page
+    assert t("share.refused.expired", date="jeudi 19/11/2026 à 10:00") in page
     assert "Publiée" not in page and "Alpha" not in page
 
 
@@ -262,16 +277,17 @@ def test_coach_previews_the_weekly_recap_and_sends_it_from_the_app(app_as, world
         monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
         monkeypatch.setenv("SMTP_PORT", str(port))
         get_settings.cache_clear()
-        at = open_tab(app_as("coach", page="pages/admin.py"), "admin_tabs", "Récapitulatif hebdomadaire")
+        at = open_tab(app_as("coach", page="pages/admin.py"), "admin_tabs", t("admin.tab.recap"))
         assert not at.exception
-        assert "Récapitulatif de la semaine du 16 novembre" in texts(at)
+        assert t("digest.preview.title", week=W47) in texts(at)
         assert any("Finir l'atelier usagers" in html.unescape(h.proto.body) for h in at.get("html"))
-        button(at, "Envoyer le récapitulatif").click().run()
-        assert errors(at) == ["Cochez la confirmation pour envoyer le récapitulatif."]
+        sending = f"send_recap_{world.promotion_id}_2026_47"
+        form_button(at, sending, t("digest.preview.send")).click().run()
+        assert errors(at) == [t("digest.preview.unconfirmed")]
         assert inbox.messages() == []
-        next(c for c in at.checkbox if c.label.startswith("Je confirme l'envoi")).check()
-        button(at, "Envoyer le récapitulatif").click().run()
-        assert not at.exception and "Récapitulatif de la semaine du 16 novembre envoyé à 6 destinataires." in texts(at)
+        at.checkbox(key=f"{sending}_confirm").check()
+        form_button(at, sending, t("digest.preview.send")).click().run()
+        assert not at.exception and t("digest.preview.sent", week=W47, n=6) in texts(at)
         [(recipients, message)] = inbox.messages()
-        assert message["Subject"] == "Rétrospective de la semaine du 16 novembre · Promo test"
+        assert message["Subject"] == t("digest.recap.subject", week=W47, promotion="Promo test")
     get_settings.cache_clear()

@@ -22,10 +22,6 @@ def store(tmp_path, monkeypatch):  # noqa: ANN001, ANN201
     monkeypatch.setattr(importers, "STORE", tmp_path / "store")
 
 
-def button(at, label: str):  # noqa: ANN001, ANN201
-    return next(b for b in at.button if b.label == label)
-
-
 def counts() -> tuple[int, int]:
     with db.reading() as s:
         return s.scalar(select(func.count(User.id))), s.scalar(select(func.count(Membership.id)))
@@ -40,20 +36,20 @@ def roster_page(app_as, login: str = "admin"):  # noqa: ANN001, ANN201
 
 def test_admin_previews_the_demo_roster_then_confirms_it(app_as, world):
     at = roster_page(app_as)
-    assert "Importer l'annuaire de la promotion" in texts(at)
+    assert t("roster.title") in texts(at)
     assert at.file_uploader[0].proto.max_upload_size_mb == importers.UPLOAD_MAX_MB
     at.file_uploader[0].set_value(("roster_eig10.csv", (DATA / "roster_eig10.csv").read_bytes(), "text/csv")).run()
-    button(at, "Analyser l'annuaire").click().run()
+    at.button(key="roster_analyse").click().run()
     assert not at.exception
     before = counts()
     assert [m.value for m in at.metric] == ["61", "61", "0", "12", "51", "61", "0"]
     page = texts(at)
-    assert "Aucun problème détecté." in page
-    assert "nouveau compte, sans mot de passe : Léa Moreau <lea.moreau@eig.example.fr>" in page
-    assert "nouveau défi « Vélo au quotidien »" in page
-    button(at, "Confirmer l'import de l'annuaire").click().run()
+    assert t("import.no_problem") in page
+    assert t("roster.report.new_account", account="Léa Moreau <lea.moreau@eig.example.fr>") in page
+    assert t("roster.report.new_defi", name="Vélo au quotidien") in page
+    at.button(key="roster_confirm").click().run()
     assert not at.exception
-    assert "Fait : défis créés : 12 · comptes créés : 51 · rattachements ajoutés : 61" in texts(at)
+    assert t("roster.report.done", defis=12, accounts=51, added=61, changed=0, unchanged=0) in texts(at)
     assert counts() == (before[0] + 51, before[1] + 61)
     assert "roster_preview" not in at.session_state and list(importers.STORE.iterdir()) == []
 
@@ -61,11 +57,11 @@ def test_admin_previews_the_demo_roster_then_confirms_it(app_as, world):
 def test_bad_rows_are_listed_by_line_and_offer_no_confirmation(app_as, world):
     at = roster_page(app_as, "coach")
     at.file_uploader[0].set_value(("roster_bad.csv", (DATA / "roster_bad.csv").read_bytes(), "text/csv")).run()
-    button(at, "Analyser l'annuaire").click().run()
+    at.button(key="roster_analyse").click().run()
     assert not at.exception
     assert list(at.dataframe[0].value["line"]) == [3, 4, 5, 6]
     assert t("roster.has_errors", n=4) in texts(at)
-    assert "Confirmer l'import de l'annuaire" not in [b.label for b in at.button]
+    assert "roster_confirm" not in [b.key for b in at.button]
     assert counts()[1] == 8  # the world's memberships only
 
 
@@ -73,12 +69,12 @@ def test_a_roster_already_imported_is_reported_as_nothing_to_change(app_as, worl
     header = "Défi,Administration,Personne,Email,Rôle\n"
     at = roster_page(app_as, "coach")
     at.file_uploader[0].set_value(("annuaire.csv", (header + ROW).encode(), "text/csv")).run()
-    button(at, "Analyser l'annuaire").click().run()
-    button(at, "Confirmer l'import de l'annuaire").click().run()
-    assert "rattachements ajoutés : 1" in texts(at)
-    button(at, "Analyser l'annuaire").click().run()
-    assert "Rien à changer : l'annuaire de la promotion est déjà à jour." in texts(at)
-    assert "Confirmer l'import de l'annuaire" not in [b.label for b in at.button]
+    at.button(key="roster_analyse").click().run()
+    at.button(key="roster_confirm").click().run()
+    assert t("roster.report.done", defis=0, accounts=1, added=1, changed=0, unchanged=0) in texts(at)
+    at.button(key="roster_analyse").click().run()
+    assert t("roster.nothing_to_change") in texts(at)
+    assert "roster_confirm" not in [b.key for b in at.button]
 
 
 def test_names_from_the_file_read_as_typed_in_the_change_list(app_as, world):
@@ -87,7 +83,7 @@ def test_names_from_the_file_read_as_typed_in_the_change_list(app_as, world):
     row = "[Piège](http://x.fr),Ministère des Tests (fictif),**Ana** Lys,ana@example.org,eig\n"
     at = roster_page(app_as, "coach")
     at.file_uploader[0].set_value(("annuaire.csv", (header + row).encode(), "text/csv")).run()
-    button(at, "Analyser l'annuaire").click().run()
+    at.button(key="roster_analyse").click().run()
     changes = next(m.value for m in at.markdown if "Piège" in m.value)
     assert "[Piège](http" not in changes and "**Ana**" not in changes
     assert t("roster.report.new_defi", name="[Piège](http://x.fr)") in texts(at)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import stat
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,20 +15,13 @@ from sqlalchemy import func, inspect, select, update
 from lib import backup, db, journal
 from lib.models import Base, User
 from lib.schemas import JournalEntryIn
-from tests import pg
+from tests.conftest import empty_database
 
 
 @pytest.fixture
 def empty_url(db_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A brand-new database of the same kind as `db_url`, without a single table."""
-    if db_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'restored.db'}"
-        return
-    server, name = request.getfixturevalue("postgres_server"), f"r_{uuid.uuid4().hex[:12]}"
-    pg.admin_execute(server, f"CREATE DATABASE {name}")
-    yield f"{server}/{name}"
-    db.dispose_engines()
-    pg.admin_execute(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    yield from empty_database("sqlite" if db_url.startswith("sqlite") else "postgresql", request, tmp_path)
 
 
 def _digests(url: str) -> dict[str, backup.TableDigest]:

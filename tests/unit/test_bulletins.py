@@ -14,11 +14,13 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from lib import bulletins, db, help_requests
+from lib import bulletins, db, help_requests, users
 from lib.charts import retro
 from lib.errors import Conflict, PermissionDenied, StaleEdit
-from lib.models import AuditEvent, Bulletin, HelpRequest, KeyDate
-from lib.schemas import BulletinIn, HelpAnswerIn
+from lib.models import AuditEvent, Bulletin, DefiRole, GlobalRole, HelpRequest, KeyDate, User
+from lib.permissions import Actor
+from lib.schemas import BulletinIn, HelpAnswerIn, MembershipIn, UserIn
+from tests.conftest import said
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -63,7 +65,8 @@ def test_a_closed_week_cannot_be_filed_and_the_form_says_when_the_next_deadline_
     state = bulletins.week_state(world.eig, world.alpha_id, AT)
     assert not state.open
     assert state.next_deadline == dt.datetime(2026, 11, 27, 14, 0, tzinfo=dt.UTC)
-    with pytest.raises(Conflict, match="vendredi 27/11/2026 à 15:00"):
+    closed = said("bulletin.closed", week="semaine du 16 novembre", next="vendredi 27/11/2026 à 15:00")
+    with pytest.raises(Conflict, match=closed):
         file(world, paris(2026, 11, 21, 10, 0))
 
 
@@ -77,6 +80,20 @@ def test_before_the_deadline_only_the_defis_eigs_and_the_coaches_read_the_bullet
         assert bulletins.mood_trend(reader, world.alpha_id, BEFORE)["filed"].sum() == 0, reader.login
     for reader in (world.porteur, world.sponsor):
         assert visible_weeks(reader, world.alpha_id, AT) == ["S47 (16-22 nov.)"], reader.login
+
+
+def test_a_member_coaching_the_defi_reads_its_week_in_progress_across_the_promotion_too(world):
+    """A `coach` membership makes a member coach / admin of that défi (docs/design.md, Permissions):
+    the promotion's week shows her what the défi's own page does."""
+    coach_id = users.create_user(world.admin, UserIn(login="coach.referente", display_name="Paule Référente",
+                                                     email="paule@example.org", role=GlobalRole.MEMBER,
+                                                     password="un-mot-de-passe"))
+    users.add_membership(world.admin, MembershipIn(user_id=coach_id, defi_id=world.alpha_id, role=DefiRole.COACH))
+    with db.reading() as s:
+        referente = Actor.of(s.get(User, coach_id))
+    file(world, paris(2026, 11, 18, 10, 0))
+    assert visible_weeks(referente, world.alpha_id, BEFORE) == ["S47 (16-22 nov.)"]
+    assert list(bulletins.week_bulletins(referente, world.promotion_id, 2026, 47, BEFORE)["name"]) == ["Alpha"]
 
 
 def test_coaches_answers_are_for_the_defis_team_and_the_coaches(world):
@@ -194,9 +211,9 @@ def test_help_request_becomes_a_ticket_and_withdrawing_it_before_an_answer_drops
 
 
 def test_key_date_is_both_or_neither():
-    with pytest.raises(ValidationError, match="à la fois"):
+    with pytest.raises(ValidationError, match=said("validation.key_date_pair")):
         form(key_date=dt.date(2026, 12, 3))
-    with pytest.raises(ValidationError, match="à la fois"):
+    with pytest.raises(ValidationError, match=said("validation.key_date_pair")):
         form(key_date_description="Démo au cabinet")
     assert form(key_date=dt.date(2026, 12, 3), key_date_description="Démo au cabinet").key_date
 

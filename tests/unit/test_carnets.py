@@ -10,6 +10,7 @@ import pytest
 from lib import carnets
 from lib.errors import PermissionDenied, StaleEdit
 from lib.schemas import CarnetIn
+from tests.conftest import said
 from tests.unit.test_permission_matrix import PLAYERS
 
 # Friday 20 November 2026: the test promotion (started 6 April) is in phase 3.
@@ -59,23 +60,23 @@ def test_one_carnet_per_month_a_second_new_one_is_refused(world):
 
 
 def test_every_competency_of_the_phase_is_rated_and_only_those(world):
-    with pytest.raises(ValueError, match="Mesure d'impact"):
+    with pytest.raises(ValueError, match=said("carnet.ratings_mismatch", names="Mesure d'impact")):
         carnets.save_carnet(world.eig, world.alpha_id, NOVEMBER, carnet(competencies=PHASE_3[:-1]), None, now=NOW)
-    with pytest.raises(ValueError, match="Agilité"):
+    with pytest.raises(ValueError, match=said("carnet.ratings_mismatch", names="Agilité")):
         carnets.save_carnet(world.eig, world.alpha_id, NOVEMBER, carnet(competencies=[*PHASE_3, "Agilité"]),
                             None, now=NOW)
-    with pytest.raises(ValueError, match="entre 1 et 4"):
+    with pytest.raises(ValueError, match=said("validation.rating")):
         carnet(5)
-    with pytest.raises(ValueError, match="au moins une"):
+    with pytest.raises(ValueError, match=said("carnet.validation.empty")):
         CarnetIn(ratings={})
-    with pytest.raises(ValueError, match="2000 caractères"):
+    with pytest.raises(ValueError, match=said("validation.too_long", max=2000, n=2001)):
         carnet(objectifs="x" * 2001)
 
 
 def test_carnet_is_editable_during_the_month_and_the_next_seven_days_only(world):
     carnets.save_carnet(world.eig, world.alpha_id, NOVEMBER, carnet(), None, now=NOW)
     carnets.save_carnet(world.eig, world.alpha_id, NOVEMBER, carnet(3), 1, now=paris("2026-12-07", "23:59"))
-    with pytest.raises(PermissionDenied, match="plus modifiable"):
+    with pytest.raises(PermissionDenied, match=said("carnet.closed", month="novembre 2026")):
         carnets.save_carnet(world.eig, world.alpha_id, NOVEMBER, carnet(4), 2, now=paris("2026-12-08", "00:01"))
     [view] = carnets.carnets_of(world.eig, world.alpha_id, world.eig.id, now=paris("2026-12-08"))
     assert view.editable is False and set(view.ratings.values()) == {3}

@@ -10,16 +10,18 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from lib import bulletins, db, digest
+from lib import bulletins, db, digest, formats
 from lib.config import get_settings
 from lib.errors import PermissionDenied, ServiceError
+from lib.i18n import t
 from lib.models import AuditEvent, KeyDate
 from lib.schemas import BulletinIn
-from tests.conftest import set_clock
+from tests.conftest import ANY, said, set_clock
 from tests.mail import parts
 
 PARIS = ZoneInfo("Europe/Paris")
 WEDNESDAY = dt.datetime(2026, 11, 18, 10, 0, tzinfo=PARIS)
+RECAP_W47 = t("digest.recap.subject", week=formats.iso_week(2026, 47), promotion="Promo test")
 ISO_WEEK = re.compile(r"\d{4}-W\d{2}")
 HOSTILE = "<script>alert('x')</script> & <b>gras</b>"
 
@@ -37,7 +39,7 @@ def test_recap_goes_to_every_active_member_help_first_escaped(world, inbox, monk
     assert recipients == sorted(f"{login}@example.org" for login in
                                 ["eig", "eig2", "porteur", "sponsor", "coach", "beta.eig"])
     # The operator names the week by its ISO code; the mail reads it in words.
-    assert message["Subject"] == "Rétrospective de la semaine du 16 novembre · Promo test"
+    assert message["Subject"] == RECAP_W47
     assert message["From"] == "programme@eig.example.org"
     assert "example.org" not in message["To"].replace("programme@eig.example.org", "")
     text, html = parts(message)
@@ -58,7 +60,8 @@ def test_recap_before_the_deadline_is_refused_and_sends_nothing(world, inbox, mo
                             now=WEDNESDAY)
     set_clock(monkeypatch, dt.datetime(2026, 11, 20, 14, 59, tzinfo=PARIS))
     assert digest.main(["recap", "--week", "2026-W47", "--send"]) == 2
-    assert "pas encore publiés" in capsys.readouterr().err
+    not_yet = t("digest.not_published", week=formats.iso_week(2026, 47), deadline="vendredi 20/11/2026 à 15:00")
+    assert not_yet in capsys.readouterr().err
     assert inbox.messages() == []
 
 
@@ -66,17 +69,17 @@ def test_recap_without_send_prints_and_sends_nothing(world, inbox, monkeypatch, 
     set_clock(monkeypatch, dt.datetime(2026, 11, 23, 9, 0, tzinfo=PARIS))
     assert digest.main(["recap", "--week", "2026-W47"]) == 0
     out = capsys.readouterr().out
-    assert "Rétrospective de la semaine du 16 novembre · Promo test" in out and "Tous les défis" not in out
+    assert RECAP_W47 in out and "Tous les défis" not in out
     assert inbox.messages() == []
 
 
 def test_recap_without_week_is_the_latest_closed_weeks_not_the_one_in_progress(world, inbox, monkeypatch, capsys):
     set_clock(monkeypatch, dt.datetime(2026, 11, 23, 9, 0, tzinfo=PARIS))  # Monday of W48
     assert digest.main(["recap"]) == 0
-    assert "Rétrospective de la semaine du 16 novembre · Promo test" in capsys.readouterr().out
+    assert RECAP_W47 in capsys.readouterr().out
     set_clock(monkeypatch, dt.datetime(2026, 11, 27, 15, 0, tzinfo=PARIS))  # W48's deadline
     assert digest.main(["recap", "--promotion", str(world.promotion_id)]) == 0
-    assert "Rétrospective de la semaine du 23 novembre · Promo test" in capsys.readouterr().out
+    assert t("digest.recap.subject", week=formats.iso_week(2026, 48), promotion="Promo test") in capsys.readouterr().out
 
 
 def test_bad_week_is_refused(world, inbox, capsys):
@@ -92,7 +95,7 @@ def test_reminder_goes_to_the_eigs_of_defis_that_have_not_filed(world, inbox, mo
     assert digest.main(["remind", "--send"]) == 0
     [(recipients, message)] = inbox.messages()
     assert recipients == ["beta.eig@example.org"]
-    assert message["Subject"] == "Rappel : bulletin de la semaine du 16 novembre du défi Beta"
+    assert message["Subject"] == t("digest.remind.subject", week=formats.iso_week(2026, 47), defi="Beta")
     text, html = parts(message)
     assert not ISO_WEEK.search(message["Subject"] + text + html)
     assert "vendredi 20/11/2026 à 15:00" in text and "https://suivi.example.org/bulletin" in text
@@ -113,7 +116,7 @@ def test_a_coach_previews_the_latest_published_week_then_sends_it_audited(world,
     after = dt.datetime(2026, 11, 20, 15, 5, tzinfo=PARIS)
     preview = digest.preview_recap(world.coach, world.promotion_id, after)
     assert (preview.iso_year, preview.iso_week, preview.recipients) == (2026, 47, 6)
-    assert preview.subject == "Rétrospective de la semaine du 16 novembre · Promo test"
+    assert preview.subject == RECAP_W47
     assert "Atelier usagers" in preview.text
     assert inbox.messages() == []  # a preview sends nothing
     assert digest.send_recap(world.coach, world.promotion_id, 2026, 47, now=after) == 6
@@ -142,7 +145,7 @@ def test_a_failed_sending_says_so_and_records_nothing(world, monkeypatch):
     monkeypatch.setenv("SMTP_PORT", "9")  # nothing listens there
     get_settings.cache_clear()
     after = dt.datetime(2026, 11, 20, 15, 5, tzinfo=PARIS)
-    with pytest.raises(ServiceError, match="L'envoi a échoué"):
+    with pytest.raises(ServiceError, match=said("digest.send_failed", error=ANY)):
         digest.send_recap(world.coach, world.promotion_id, 2026, 47, now=after)
     with db.reading() as s:
         assert s.scalars(select(AuditEvent).where(AuditEvent.action == "send_recap")).all() == []

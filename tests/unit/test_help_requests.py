@@ -14,6 +14,7 @@ from lib import bulletins, db, help_requests
 from lib.errors import NotFound, PermissionDenied, StaleEdit
 from lib.models import AuditEvent
 from lib.schemas import BulletinIn, HelpAnswerIn, HelpTicketIn
+from tests.conftest import said
 
 PARIS = ZoneInfo("Europe/Paris")
 FILED = dt.datetime(2026, 11, 16, 10, 0, tzinfo=PARIS)
@@ -133,10 +134,10 @@ def test_treating_refuses_non_coaches_an_unknown_assignee_and_resolving_without_
             help_requests.treat(getattr(world, login), ticket, HelpTicketIn(assignee_id=world.coach.id))
     with pytest.raises(NotFound):
         help_requests.treat(world.coach, ticket, HelpTicketIn(assignee_id=world.eig.id))
-    with pytest.raises(ValidationError, match="Écrivez une réponse"):
+    with pytest.raises(ValidationError, match=said("validation.help_answer_required")):
         HelpTicketIn(assignee_id=world.coach.id, answer="  ", status="resolved")
-    with pytest.raises(ValidationError, match="Choisissez le ou la coach"):
+    with pytest.raises(ValidationError, match=said("validation.help_assignee_required")):
         HelpTicketIn(assignee_id=None, answer="x")
-    with pytest.raises(ValidationError, match="Statut inconnu"):
+    with pytest.raises(ValidationError, match=said("validation.help_status")):
         HelpTicketIn(assignee_id=world.coach.id, status="open")
     assert help_requests.board(world.coach, world.promotion_id).iloc[0]["status"] == "open"

@@ -22,7 +22,7 @@ from lib.importers import ImportFormatError, Target
 from lib.models import Category, Defi, GlobalRole, JournalEntry, Promotion, User
 from lib.permissions import Actor
 from lib.schemas import JournalEntryIn
-from tests.conftest import fresh_database
+from tests.conftest import fresh_database, said
 from tests.fixtures import password_hash
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -369,7 +369,7 @@ def test_imported_rows_obey_the_journal_form_rules(world, cells, message):
 
 
 def test_a_duplicated_header_column_is_refused():
-    with pytest.raises(ImportFormatError, match="la colonne « Tâche » apparaît deux fois"):
+    with pytest.raises(ImportFormatError, match=said("import.duplicate_column", name="Tâche")):
         parse("Défi,Livrable,Tâche,Fait le,Cat,OK,Tâche\nAlpha,,Ici,2018-01-01,P,1,Là\n")
 
 
@@ -393,7 +393,7 @@ def test_the_preview_is_small_and_its_rows_wait_in_a_temporary_file_until_discar
     assert sum(1 for _ in importers.stored_rows(preview)) == 20_000
     importers.discard(preview)
     assert not stored.exists()
-    with pytest.raises(NotFound, match="L'analyse de ce fichier a expiré"):
+    with pytest.raises(NotFound, match=said("import.expired")):
         importers.confirm_import(world.coach, preview, importers.plan(preview))
     assert counts()[0] == 0
 

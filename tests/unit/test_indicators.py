@@ -14,8 +14,10 @@ from sqlalchemy import func, select
 
 from lib import db, indicators
 from lib.errors import Conflict, NotFound, PermissionDenied, StaleEdit
+from lib.i18n import t
 from lib.models import AuditEvent, Indicator, IndicatorTheme, Measurement
 from lib.schemas import IndicatorIn, MeasurementIn, errors_by_field
+from tests.conftest import said
 
 NOW = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
 D = dt.date
@@ -81,10 +83,10 @@ def test_listed_in_the_programme_theme_order_then_by_name(world):
         indicators.create_indicator(world.eig, world.alpha_id, IndicatorIn(theme=theme, name=name))
     indicators.create_indicator(world.beta_eig, world.beta_id, IndicatorIn(theme=IndicatorTheme.OUVERTURE, name="B"))
     listed = indicators.defi_indicators(world.coach, world.alpha_id).indicators
-    assert [(i.theme_label, i.name) for i in listed] == [
-        ("Politique publique", "Dossiers traités"), ("Performance du produit", "Audience"),
-        ("Performance du produit", "Satisfaction"), ("Transformation numérique", "Agents formés"),
-        ("Ouverture (code, données, publications)", "Dépôts publiés")]
+    assert [(i.theme_label, i.name) for i in listed] == [(t(f"indicators.theme.{theme}"), name) for theme, name in [
+        ("politique_publique", "Dossiers traités"), ("performance_produit", "Audience"),
+        ("performance_produit", "Satisfaction"), ("transformation_numerique", "Agents formés"),
+        ("ouverture", "Dépôts publiés")]]
 
 
 def test_measurements_oldest_first_latest_and_progress_from_baseline(world):
@@ -179,15 +181,15 @@ def test_inputs_are_validated_in_french():
     with pytest.raises(ValidationError) as exc:
         IndicatorIn(theme="ouverture", name="  ", target=math.inf)
     messages = errors_by_field(exc.value)
-    assert messages["name"] == "Ce champ est obligatoire."
-    assert "nombre" in messages["target"]
+    assert messages["name"] == t("validation.required")
+    assert messages["target"] == t("validation.amount")
     for bad in (math.nan, -math.inf, 2e12):
-        with pytest.raises(ValidationError, match="nombre"):
+        with pytest.raises(ValidationError, match=said("validation.amount")):
             MeasurementIn(measured_on=D(2026, 10, 5), value=bad)
     with pytest.raises(ValidationError) as exc:  # the number field left empty
         MeasurementIn(measured_on=D(2026, 10, 5), value=None)
     assert "obligatoire" in errors_by_field(exc.value)["value"]
-    with pytest.raises(ValidationError, match="Caractère invisible"):
+    with pytest.raises(ValidationError, match=said("validation.control_char", code="U+0000")):
         IndicatorIn(theme="ouverture", name=" Jeux de données\x00 ")
     clean = IndicatorIn(theme="ouverture", name=" Jeux de données ", unit=" jeux ")
     assert (clean.name, clean.unit, clean.baseline, clean.target) == ("Jeux de données", "jeux", None, None)
@@ -199,7 +201,8 @@ def test_charts_show_the_target_and_baseline_and_keep_outliers_readable():
     measurements = pd.DataFrame({"measured_on": [D(2026, 9, 7), D(2026, 10, 5)], "value": [300.0, 600.0]})
     fig = indicator_chart(measurements, "utilisateurs", baseline=100, target=1100)
     assert sorted(shape.y0 for shape in fig.layout.shapes) == [100, 1100]
-    assert [a.text for a in fig.layout.annotations] == ["Cible : 1\u202f100 utilisateurs", "Départ : 100 utilisateurs"]
+    assert [a.text for a in fig.layout.annotations] == [t("indicators.chart.target", value="1\u202f100 utilisateurs"),
+                                                        t("indicators.chart.baseline", value="100 utilisateurs")]
     low, high = fig.layout.yaxis.range
     assert low < 100 and high > 1100  # the target stays in view, far above the measurements
     assert len(indicator_chart(measurements, "", None, None).layout.shapes) == 0

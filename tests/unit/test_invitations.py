@@ -5,6 +5,7 @@ SQLite and PostgreSQL: the link works once, for a while, and a newer link replac
 from __future__ import annotations
 
 import datetime as dt
+import re
 from urllib.parse import parse_qs, urlparse
 
 import pandas as pd
@@ -15,8 +16,10 @@ from sqlalchemy import select
 from lib import auth, db, invitations, users
 from lib.config import get_settings
 from lib.errors import PermissionDenied, ServiceError
+from lib.i18n import t
 from lib.models import PasswordToken
 from lib.schemas import ChosenPasswordIn, UserIn
+from tests.conftest import ANY, said
 from tests.fixtures import PASSWORD
 from tests.mail import link_in, parts
 from tests.pg import free_port
@@ -46,11 +49,11 @@ def test_an_invitation_mails_a_link_that_sets_the_password_once(world, inbox):
     assert invitations.invite(world.coach, world.eig.id, now=T0) == "eig@example.org"
     [(recipients, message)] = inbox.messages()
     assert recipients == ["eig@example.org"] and message["To"] == "eig@example.org"
-    assert message["Subject"] == "Votre accès au Suivi des défis EIG"
+    assert message["Subject"] == t("mail.invitation.subject")
     text, html = parts(message)
     link = link_in(text, "jeton")
     assert link.startswith("https://suivi.example.org/?jeton=")
-    assert f'href="{link}"' in html and "Choisir mon mot de passe" in html
+    assert f'href="{link}"' in html and t("mail.invitation.action") in html
     assert "Votre identifiant : eig." in text and "jusqu'au lundi 30/11/2026 à 10:00" in text
     token = token_of(message)
     with db.reading() as s:  # only the hash is stored
@@ -59,8 +62,8 @@ def test_an_invitation_mails_a_link_that_sets_the_password_once(world, inbox):
     assert invitations.choose_password(token, chosen("eig"), now=T0 + dt.timedelta(days=1)) == "eig"
     assert auth.check_login("eig", NEW_PASSWORD, CLIENT, now=T0 + dt.timedelta(days=1)).ok
     assert not auth.check_login("eig", PASSWORD, CLIENT, now=T0 + dt.timedelta(days=1)).ok
-    assert refusal(token, T0 + dt.timedelta(days=1)).startswith("Ce lien a déjà servi")
-    with pytest.raises(invitations.TokenRefused, match="déjà servi"):
+    assert refusal(token, T0 + dt.timedelta(days=1)) == t("password.refused.used")
+    with pytest.raises(invitations.TokenRefused, match=said("password.refused.used")):
         invitations.choose_password(token, chosen("eig", "encore une autre phrase"), now=T0 + dt.timedelta(days=1))
 
 
@@ -69,8 +72,8 @@ def test_an_invitation_expires_after_seven_days(world, inbox):
     token = token_of(inbox.messages()[0][1])
     assert invitations.open_link(token, now=T0 + dt.timedelta(days=7, seconds=-1)).login == "eig"
     message = refusal(token, T0 + dt.timedelta(days=7))
-    assert message.startswith("Ce lien a expiré le lundi 30/11/2026 à 10:00")
-    with pytest.raises(invitations.TokenRefused, match="expiré"):
+    assert message == t("password.refused.expired", date="lundi 30/11/2026 à 10:00")
+    with pytest.raises(invitations.TokenRefused, match=re.escape(message)):
         invitations.choose_password(token, chosen("eig"), now=T0 + dt.timedelta(days=8))
 
 
@@ -78,7 +81,7 @@ def test_a_newer_invitation_voids_the_earlier_link(world, inbox):
     invitations.invite(world.coach, world.eig.id, now=T0)
     invitations.invite(world.coach, world.eig.id, now=T0 + dt.timedelta(hours=1))
     first, second = (token_of(m) for _, m in inbox.messages())
-    assert refusal(first, T0 + dt.timedelta(hours=2)).startswith("Ce lien a été remplacé")
+    assert refusal(first, T0 + dt.timedelta(hours=2)) == t("password.refused.voided")
     assert invitations.choose_password(second, chosen("eig"), now=T0 + dt.timedelta(hours=2)) == "eig"
 
 
@@ -105,17 +108,17 @@ def test_the_chosen_password_rules(password, confirmation, message):
 
 def test_a_link_sets_only_its_own_accounts_password(world, inbox):
     invitations.invite(world.coach, world.eig.id, now=T0)
-    with pytest.raises(invitations.TokenRefused, match="pas valide"):
+    with pytest.raises(invitations.TokenRefused, match=said("password.refused.invalid")):
         invitations.choose_password(token_of(inbox.messages()[0][1]), chosen("eig2"), now=T0)
-    assert refusal("pas-un-jeton", T0).startswith("Ce lien n'est pas valide")
-    assert refusal("", T0).startswith("Ce lien n'est pas valide")
+    assert refusal("pas-un-jeton", T0) == t("password.refused.invalid")
+    assert refusal("", T0) == t("password.refused.invalid")
 
 
 def test_a_deactivated_accounts_link_opens_nothing(world, inbox):
     invitations.invite(world.coach, world.eig.id, now=T0)
     users.update_user(world.admin, world.eig.id, UserIn(login="eig", display_name="Léa EIG", email="eig@example.org"),
                       active=False, expected_version=1)
-    assert refusal(token_of(inbox.messages()[0][1]), T0).startswith("Ce lien n'est pas valide")
+    assert refusal(token_of(inbox.messages()[0][1]), T0) == t("password.refused.invalid")
 
 
 def test_only_staff_invite_and_only_admins_invite_staff(world, inbox):
@@ -143,9 +146,9 @@ def test_the_overview_shows_invitations_and_who_never_logged_in(world, inbox):
     auth.check_login("eig", NEW_PASSWORD, CLIENT, now=T0 + dt.timedelta(minutes=5))
     rows = invitations.overview(world.coach, now=T0 + dt.timedelta(days=8)).set_index("login")
     assert rows.loc["eig", "state"] == "used" and rows.loc["eig", "last_login"] == T0 + dt.timedelta(minutes=5)
-    assert rows.loc["eig2", "state_label"] == "expirée" and rows.loc["eig2", "invited_at"] == T0
+    assert rows.loc["eig2", "state_label"] == t("token_state.expired") and rows.loc["eig2", "invited_at"] == T0
     assert pd.isna(rows.loc["eig2", "last_login"])
-    assert rows.loc["porteur", "state_label"] == "jamais invité·e"
+    assert rows.loc["porteur", "state_label"] == t("token_state.none")
     with pytest.raises(PermissionDenied):
         invitations.overview(world.eig)
 
@@ -154,11 +157,11 @@ def test_a_reset_link_works_one_hour_once(world, inbox):
     invitations.request_reset(" EIG@example.org ", CLIENT, now=T0)
     [(recipients, message)] = inbox.messages()
     assert recipients == ["eig@example.org"]
-    assert message["Subject"] == "Réinitialisation de votre mot de passe · Suivi des défis EIG"
+    assert message["Subject"] == t("mail.reset.subject")
     token = token_of(message)
     assert refusal(token, T0 + dt.timedelta(hours=1)).startswith("Ce lien a expiré")
     invitations.choose_password(token, chosen("eig"), now=T0 + dt.timedelta(minutes=59))
-    assert refusal(token, T0 + dt.timedelta(minutes=59)).startswith("Ce lien a déjà servi")
+    assert refusal(token, T0 + dt.timedelta(minutes=59)) == t("password.refused.used")
 
 
 def test_a_reset_for_an_unknown_or_deactivated_address_sends_nothing_and_says_nothing(world, inbox):
@@ -186,7 +189,7 @@ def test_an_invitation_the_smtp_server_refuses_is_not_recorded(world, monkeypatc
     monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("SMTP_PORT", str(free_port()))  # nobody listens there
     get_settings.cache_clear()
-    with pytest.raises(ServiceError, match="n'a pas pu partir"):
+    with pytest.raises(ServiceError, match=said("admin.invitations.send_failed", reason=ANY)):
         invitations.invite(world.coach, world.eig.id, now=T0)
     get_settings.cache_clear()
     assert invitations.overview(world.coach, now=T0).set_index("login").loc["eig", "state"] == "none"

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from lib import bulletins, db, key_dates
 from lib.errors import PermissionDenied
+from lib.i18n import t
 from lib.models import Committee, DefiPhase, KeyDate, PhaseTemplate, Training
 from lib.schemas import BulletinIn
 
@@ -116,11 +117,11 @@ def test_calendar_has_every_kind_with_the_holiday_shift(dated):
     deadlines = cal[cal["kind"] == "deadline"]
     # 1 May 2026 is a Friday and a public holiday: that week's deadline is Thursday 30 April.
     may_day = deadlines[deadlines["uid"] == f"deadline-{dated.promotion_id}-2026W18@suivi-eig"].iloc[0]
-    assert may_day["day"] == dt.date(2026, 4, 30) and "jour férié" in may_day["title"]
-    assert deadlines[deadlines["day"] == dt.date(2026, 11, 20)].iloc[0]["title"] == "Échéance du bulletin"
+    assert may_day["day"] == dt.date(2026, 4, 30) and may_day["title"] == t("calendar.deadline.shifted")
+    assert deadlines[deadlines["day"] == dt.date(2026, 11, 20)].iloc[0]["title"] == t("calendar.deadline")
     committee = cal[cal["kind"] == "committee"].iloc[0]
     assert (committee["defi"], committee["at"], committee["title"]) == ("Alpha", COMMITTEE_AT,
-                                                                         "Comité de fin de phase 3")
+                                                                         t("calendar.committee", number=3))
     # Phase 3 runs 6 September - 6 December (half-open): it ends on 5 December.
     alpha_ends = cal[(cal["kind"] == "phase_end") & (cal["defi"] == "Alpha")]
     assert dt.date(2026, 12, 5) in set(alpha_ends["day"]) and len(alpha_ends) == 4

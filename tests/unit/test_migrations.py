@@ -1,6 +1,5 @@
 """The migrations build exactly the schema the models describe, on both databases."""
 
-import uuid
 
 import pytest
 from alembic import command
@@ -10,7 +9,7 @@ from sqlalchemy import inspect, select, text
 
 from lib import db
 from lib.models import AuditEvent, Base, DataVersion, JournalEntry, MonthlyCarnet
-from tests import pg
+from tests.conftest import empty_database
 
 
 def test_upgrade_from_empty_to_head_matches_models(db_url):
@@ -41,14 +40,7 @@ def test_every_write_transaction_bumps_the_data_version(db_url):
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_url(request: pytest.FixtureRequest, tmp_path):  # noqa: ANN001, ANN201 - a database URL
     """An empty database, not migrated (fresh_database's are at head)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
-        return
-    base, name = request.getfixturevalue("postgres_server"), f"e_{uuid.uuid4().hex[:12]}"
-    pg.admin_execute(base, f"CREATE DATABASE {name}")
-    yield f"{base}/{name}"
-    db.dispose_engines()
-    pg.admin_execute(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    yield from empty_database(request.param, request, tmp_path)
 
 
 def test_0008_keeps_journal_entries_carnets_and_their_history_under_the_new_names(empty_url):

@@ -17,6 +17,7 @@ from lib.errors import Conflict, PermissionDenied
 from lib.i18n import t
 from lib.models import AuditEvent, Defi, DefiRole, GlobalRole, Membership, User
 from lib.schemas import PasswordIn, PromotionIn
+from tests.conftest import said
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 DEMO = (DATA / "roster_eig10.csv").read_bytes()
@@ -158,7 +159,7 @@ def test_each_kind_of_bad_row_is_reported_by_line_and_nothing_is_written(world):
                      "sinon, créez d'abord ces défis dans la page Administration"),
     ]
     assert (preview.records, preview.valid, preview.errors) == (6, 2, 4)
-    with pytest.raises(Conflict, match="4 lignes en erreur"):
+    with pytest.raises(Conflict, match=said("roster.has_errors", n=4)):
         roster.confirm_roster(world.coach, preview)
     assert state() == before
 
@@ -192,7 +193,7 @@ def test_a_repeated_row_is_a_warning_and_imported_once(world):
 def test_a_roster_without_its_columns_is_refused_in_french(world):
     with pytest.raises(importers.ImportFormatError, match="Défi, Administration, Personne, Email, Rôle"):
         roster.preview_roster(world.coach, "Nom;Courriel\nAna;ana@example.org\n", world.promotion_id)
-    with pytest.raises(importers.ImportFormatError, match="Classeur Excel illisible"):
+    with pytest.raises(importers.ImportFormatError, match=said("roster.bad_xlsx")):
         roster.preview_roster(world.coach, b"PK\x03\x04pas un classeur", world.promotion_id)
 
 

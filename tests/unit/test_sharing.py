@@ -11,6 +11,7 @@ import pytest
 from lib import bulletins, sharing
 from lib.errors import PermissionDenied
 from lib.schemas import BulletinIn, ShareLinkIn
+from tests.conftest import said
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = dt.datetime(2026, 11, 18, 10, 0, tzinfo=PARIS)  # W47, before its deadline
@@ -50,7 +51,7 @@ def _swap_last(text: str) -> str:
     lambda tok: "a.b.c",
 ])
 def test_an_altered_or_forged_token_is_refused(world, token, alter):
-    with pytest.raises(sharing.ShareRefused, match="pas valide"):
+    with pytest.raises(sharing.ShareRefused, match=said("share.refused.invalid")):
         sharing.open_link(alter(token), now=NOW)
 
 
@@ -63,14 +64,14 @@ def test_a_token_signed_with_another_secret_is_refused(world, token, monkeypatch
     monkeypatch.delenv("SUIVI_SHARE_SECRET")
     get_settings.cache_clear()
     assert forged != token
-    with pytest.raises(sharing.ShareRefused, match="pas valide"):
+    with pytest.raises(sharing.ShareRefused, match=said("share.refused.invalid")):
         sharing.open_link(forged, now=NOW)
 
 
 def test_an_expired_link_is_refused_from_its_expiry_second(world, token):
     expiry = NOW + dt.timedelta(days=7)
     assert sharing.open_link(token, now=expiry - dt.timedelta(seconds=1)).defi == "Alpha"
-    with pytest.raises(sharing.ShareRefused, match="expiré le mercredi 25/11/2026 à 10:00"):
+    with pytest.raises(sharing.ShareRefused, match=said("share.refused.expired", date="mercredi 25/11/2026 à 10:00")):
         sharing.open_link(token, now=expiry)
 
 
@@ -78,7 +79,7 @@ def test_a_revoked_link_is_refused_at_once(world, token):
     links = sharing.list_links(world.coach, world.alpha_id, now=NOW)
     assert list(links["state"]) == ["active"] and links["url"].iloc[0].endswith(f"?partage={token}")
     sharing.revoke(world.coach, int(links["id"].iloc[0]), now=NOW)
-    with pytest.raises(sharing.ShareRefused, match="révoqué"):
+    with pytest.raises(sharing.ShareRefused, match=said("share.refused.revoked")):
         sharing.open_link(token, now=NOW)
     assert list(sharing.list_links(world.coach, world.alpha_id, now=NOW)["state"]) == ["revoked"]
 

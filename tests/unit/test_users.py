@@ -11,6 +11,7 @@ from lib.auth import check_password, credentials
 from lib.errors import Conflict, PermissionDenied, StaleEdit
 from lib.models import AuditEvent, DefiPhase, DefiRole, GlobalRole, PhaseTemplate
 from lib.schemas import DefiIn, MembershipIn, MembershipsIn, PasswordIn, PromotionIn, UserIn
+from tests.conftest import said
 
 
 def new_user(login: str = "nina.nouvelle", password: str | None = "secret-123") -> UserIn:
@@ -25,7 +26,7 @@ def test_created_user_can_log_in_with_a_bcrypt_hash_never_the_plaintext(world):
 
 
 def test_duplicate_login_is_refused_clearly(world):
-    with pytest.raises(Conflict, match="« eig » est déjà pris"):
+    with pytest.raises(Conflict, match=said("admin.users.duplicate_login", login="eig")):
         users.create_user(world.admin, new_user(login="eig"))
 
 
@@ -100,7 +101,7 @@ def test_new_promotion_gets_the_programme_phases_and_defis_get_planned_windows(w
 
 
 def test_duplicate_defi_name_in_a_promotion_is_refused_whatever_the_case(world):
-    with pytest.raises(Conflict, match="existe déjà"):
+    with pytest.raises(Conflict, match=said("admin.defis.duplicate", name="ALPHA")):
         users.create_defi(world.coach, DefiIn(promotion_id=world.promotion_id, name="ALPHA", administration="X"))
     users.create_defi(world.coach, DefiIn(promotion_id=world.other_promotion_id, name="Alpha", administration="X"))
 
@@ -120,7 +121,7 @@ def test_several_people_join_a_defi_at_once_or_nobody_does(world):
     with db.reading() as s:
         assert s.scalar(select(func.count()).select_from(AuditEvent)
                         .where(AuditEvent.entity == "membership", AuditEvent.entity_id.in_(ids))) == 2
-    with pytest.raises(ValidationError, match="Choisissez au moins une personne"):
+    with pytest.raises(ValidationError, match=said("validation.memberships_empty")):
         MembershipsIn(user_ids=[], defi_id=world.alpha_id, role=DefiRole.EIG)
     for login in ("eig", "porteur", "sponsor"):
         with pytest.raises(PermissionDenied):
