@@ -96,7 +96,7 @@ def test_coach_sees_trends_with_table_alternatives(app_as, world, clock):
     page = texts(at)
     assert t("retro.mood_title") in page and "Finir l'atelier usagers" in page
     assert t("retro.heatmap_title") in texts(open_tab(at, "retro_tabs", t("retro.tab.promotion")))
-    assert t("retro.see_data") in [e.label for e in at.expander]
+    assert t("chart.see_data") in [e.label for e in at.expander]
     # The heatmap's table alternative, built once opened: défis as rows, weeks as columns.
     assert not [df for df in at.dataframe if week_label(2026, 47) in getattr(df.value, "columns", [])]
     at.session_state["see_data_retro_heatmap"] = True
