@@ -1,5 +1,7 @@
 """Errors services raise; pages show their French message as is."""
 
+from lib.i18n import t
+
 
 class ServiceError(Exception):
     """Base of every error a page should show to the person rather than crash on."""
@@ -16,9 +18,8 @@ class NotFound(ServiceError):
 class StaleEdit(ServiceError):
     """Someone changed the row since the form was opened; nothing was overwritten."""
 
-    def __init__(self, message: str = "Cet élément a été modifié par quelqu'un d'autre depuis l'ouverture "
-                 "du formulaire : rien n'a été écrasé, et votre saisie est conservée.") -> None:
-        super().__init__(message)
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or t("error.stale_edit"))
 
 
 class Conflict(ServiceError):

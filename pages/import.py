@@ -6,7 +6,7 @@ from typing import TypeVar
 
 import streamlit as st
 
-from lib import importers, portfolio, roster, ui
+from lib import formats, importers, portfolio, roster, ui
 from lib.i18n import t
 from lib.ui import cached, done, md, submit
 
@@ -42,7 +42,8 @@ def analysed(kind: str, labels: tuple[str, str], types: list[str], preview: Call
         if previous is not None:
             importers.discard(previous)
         if upload.size > importers.UPLOAD_MAX_MB * 1024 * 1024:
-            st.error(t("import.too_big", size=f"{upload.size / 1024 / 1024:.0f}", max=importers.UPLOAD_MAX_MB))
+            megabytes = formats.integer(round(upload.size / 1024 / 1024))
+            st.error(t("import.too_big", size=megabytes, max=importers.UPLOAD_MAX_MB))
         else:
             submit(lambda: upload, lambda file: preview(actor, file, promotion.id, file.name),
                    after=lambda analysis: st.session_state.update({state: analysis}))
