@@ -48,7 +48,6 @@ from lib.models import (
 )
 from lib.permissions import Action, Actor, Capacity, allowed, defis_where, member_promotions, require, staff
 from lib.phases import phase_windows
-from lib.programme import MOOD_EMOJI
 from lib.schemas import BulletinIn
 
 BULLETIN_FIELDS = ["mood", "priority", "ups_downs", "help_request"]
@@ -224,7 +223,7 @@ def _sync_key_date(s: Session, actor: Actor, bulletin: Bulletin, data: BulletinI
 
 # --- Reading bulletins ---------------------------------------------------------------------
 
-BULLETIN_COLUMNS = ["id", "week_start", "week", "mood", "mood_emoji", "priority", "ups_downs", "help_request",
+BULLETIN_COLUMNS = ["id", "week_start", "week", "mood", "priority", "ups_downs", "help_request",
                     "help_status", "help_answer", "key_date", "key_date_description", "published"]
 
 
@@ -245,7 +244,7 @@ def defi_bulletins(actor: Actor, defi_id: int, now: dt.datetime | None = None) -
             .where(Bulletin.defi_id == defi_id, clause).order_by(Bulletin.week_start.desc())).all()
         cutoff = published_until(promotion, now)
     out = [{"id": r.id, "week_start": r.week_start, "week": week_label(r.iso_year, r.iso_week), "mood": r.mood,
-            "mood_emoji": MOOD_EMOJI[r.mood], "priority": r.priority, "ups_downs": r.ups_downs,
+            "priority": r.priority, "ups_downs": r.ups_downs,
             "help_request": r.help_request, "help_status": t(f"help.status.{r.status}") if r.status else "",
             "help_answer": (r.answer or "") if answers else "",
             "key_date": r.on_date, "key_date_description": r.description or "",
@@ -404,8 +403,8 @@ def mood_by_phase(actor: Actor, promotion_id: int, now: dt.datetime | None = Non
             .where(Defi.promotion_id == promotion_id, clause)
             .group_by(PhaseTemplate.number, PhaseTemplate.name, Bulletin.mood)
             .order_by(PhaseTemplate.number, Bulletin.mood)).all()
-    return pd.DataFrame([{"phase": f"{n}. {name}", "number": n, "mood": m, "mood_emoji": MOOD_EMOJI[m], "count": c}
-                         for n, name, m, c in rows], columns=["phase", "number", "mood", "mood_emoji", "count"])
+    return pd.DataFrame([{"phase": f"{n}. {name}", "number": n, "mood": m, "count": c}
+                         for n, name, m, c in rows], columns=["phase", "number", "mood", "count"])
 
 
 class OpenWeek(BaseModel):

@@ -43,7 +43,7 @@ from lib.mail import Email, compose, send
 from lib.models import Bulletin, Defi, DefiRole, HelpRequest, KeyDate, Membership, Promotion, User
 from lib.permissions import Actor, require_staff
 from lib.phases import phase_windows
-from lib.programme import MOOD_EMOJI
+from lib.programme import mood_label
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -77,10 +77,6 @@ def _members(s: Session, promotion_id: int, defi_ids: list[int] | None = None,
     if roles is not None:
         query = query.where(Membership.role.in_(roles))
     return sorted(set(s.scalars(query)))
-
-
-def _mood(mood: int) -> str:
-    return f"{MOOD_EMOJI[mood]} {t(f'bulletin.mood.{mood}')}"
 
 
 # --- Recap ---------------------------------------------------------------------------------
@@ -119,7 +115,7 @@ def build_recap(promotion_id: int, iso_year: int, iso_week: int, now: dt.datetim
         recipients = _members(s, promotion_id)
         name = promotion.name
     subject = t("digest.recap.subject", week=formats.iso_week(iso_year, iso_week), promotion=name)
-    bulletins = [{"name": r.name, "mood": _mood(r.mood), "priority": r.priority, "ups_downs": r.ups_downs}
+    bulletins = [{"name": r.name, "mood": mood_label(r.mood), "priority": r.priority, "ups_downs": r.ups_downs}
                  for r in rows]
     helps = [{"name": r.name, "status": t(f"help.status.{r.status}") if r.status else "",
               "help_request": r.help_request} for r in rows if r.help_request]

@@ -39,7 +39,7 @@ from lib.models import (
     User,
 )
 from lib.permissions import Action, Actor, require
-from lib.programme import CATEGORY_LABELS, MOOD_EMOJI
+from lib.programme import CATEGORY_LABELS, mood_label
 
 KEY_DATES_AHEAD = dt.timedelta(days=60)  # upcoming milestones the committee should know about
 NEWS_LIMIT = 40
@@ -292,7 +292,7 @@ def dossier_html(d: Dossier) -> str:
     if not indicators.empty and indicators["end_pct"].notna().any():
         figures.append(("indicators", charts.indicator_movement(indicators)))
     rows = {
-        "moods": [[fmt_date(m.week_start), f"{MOOD_EMOJI.get(m.mood, '')} {m.mood}/4"] for m in d.moods],
+        "moods": [[fmt_date(m.week_start), mood_label(m.mood)] for m in d.moods],
         "help": [[fmt_date(h.week_start), h.request, t(f"dossier.help.{h.status}"), h.answer]
                  for h in d.help_requests],
         "categories": [[f"{c.category} · {c.label}", c.entries, c.good, c.bad] for c in d.categories],

@@ -4,6 +4,9 @@ by the rest of the code, so another programme can define its own phases."""
 
 from __future__ import annotations
 
+import math
+
+from lib.i18n import t
 from lib.models import Category
 
 DEFAULT_PHASES: list[dict] = [
@@ -51,3 +54,11 @@ CATEGORY_LABELS: dict[Category, str] = {
 }
 
 MOOD_EMOJI = {1: "☹️", 2: "😐", 3: "🙂", 4: "😀"}
+
+
+def mood_label(mood: float | None) -> str:
+    """A bulletin's mood as pages, exports and mails show it, « 😐 mitigée »; a week without
+    a bulletin (None, or NaN in a table) « pas de bulletin »."""
+    if mood is None or math.isnan(mood):
+        return t("mood.missing")
+    return f"{MOOD_EMOJI[int(mood)]} {t(f'bulletin.mood.{int(mood)}')}"

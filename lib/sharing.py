@@ -24,7 +24,6 @@ from lib.errors import ServiceError
 from lib.i18n import t
 from lib.models import Bulletin, Defi, Promotion, ShareLink, User
 from lib.permissions import Actor, require_staff
-from lib.programme import MOOD_EMOJI
 from lib.schemas import ShareLinkIn
 
 QUERY_PARAM = "partage"
@@ -129,8 +128,8 @@ def open_link(token: str, now: dt.datetime | None = None) -> SharedBulletins:
             select(Bulletin.iso_year, Bulletin.iso_week, Bulletin.mood, Bulletin.priority, Bulletin.ups_downs)
             .where(Bulletin.defi_id == link.defi_id, Bulletin.week_start <= cutoff)
             .order_by(Bulletin.week_start.desc())).all()
-        bulletins = pd.DataFrame([{"week": week_label(y, w), "mood_emoji": MOOD_EMOJI[m], "priority": p,
+        bulletins = pd.DataFrame([{"week": week_label(y, w), "mood": m, "priority": p,
                                    "ups_downs": u} for y, w, m, p, u in rows],
-                                 columns=["week", "mood_emoji", "priority", "ups_downs"])
+                                 columns=["week", "mood", "priority", "ups_downs"])
         return SharedBulletins(defi=defi_name, promotion=promotion.name, expires_at=link.expires_at,
                                bulletins=bulletins)

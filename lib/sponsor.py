@@ -41,7 +41,6 @@ from lib.models import (
 )
 from lib.permissions import Action, Actor, require
 from lib.phases import PhaseView
-from lib.programme import MOOD_EMOJI
 
 MOOD_WEEKS = 12  # the trend a sponsor reads: the last quarter
 KEY_DATES_SHOWN = 5
@@ -208,13 +207,6 @@ def my_view(actor: Actor, promotion_id: int, now: dt.datetime | None = None) -> 
 def moods_table(brief: DefiBrief) -> pd.DataFrame:
     """The weekly moods of the trend; a week without a bulletin has no mood."""
     return pd.DataFrame([m.model_dump() for m in brief.moods], columns=["week_start", "week", "clock", "mood"])
-
-
-def mood_label(mood: float | None) -> str:
-    """« 😐 mitigée », or that no bulletin was filed that week."""
-    if mood is None or pd.isna(mood):
-        return t("sponsor.mood.missing")
-    return f"{MOOD_EMOJI[int(mood)]} {t(f'bulletin.mood.{int(mood)}')}"
 
 
 def ratings_table(report: ReportInfo) -> pd.DataFrame:

@@ -1,30 +1,36 @@
 """Streamlit glue shared by app.py and the pages: start-up, the login gate, the
-promotion/défi picker, the pages' menu and gate, cached reads and error display. No SQL
+promotion/défi picker, the pages' menu and gate, cached reads and error display, and the kit
+page bodies are made of (charts with their data, bulletin cards, versioned forms, writes). No SQL
 here: services only."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import importlib
 import logging
 import re
 import runpy
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NoReturn, ParamSpec, TypeVar
 
 import jwt
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 import streamlit_authenticator as stauth
 from pydantic import ValidationError
 from streamlit_authenticator.utilities import LoginError
 
 from lib import auth, db, formats, invitations, permissions, portfolio
+from lib.clock import now_utc
 from lib.config import PROCONNECT, ROOT, get_settings, proconnect_configured
 from lib.errors import ServiceError
 from lib.i18n import LANGUAGE, t
 from lib.permissions import Action, Actor, Capacity, allowed
+from lib.programme import mood_label
 from lib.schemas import errors_by_field
 
 P = ParamSpec("P")
@@ -332,6 +338,12 @@ def cached(fn: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def now() -> dt.datetime:
+    """The present to the minute, as pages pass it to cached reads: keyed on the time they are
+    given, they would otherwise miss on every run (docs/design.md, Architecture: Caching)."""
+    return now_utc().replace(second=0, microsecond=0)
+
+
 # --- After a write ---------------------------------------------------------------------------
 
 _DONE = "ui_done_message"
@@ -348,6 +360,14 @@ def _show_done() -> None:
     """The message of the write that caused this run, once."""
     if message := st.session_state.pop(_DONE, None):
         st.success(message, icon=":material/check_circle:")
+
+
+def rows_key(name: str, owner: int, rows: list[object]) -> str:
+    """The key of a table that picks or edits rows by clicks: its défi or promotion, and the
+    rows it lists, in order (with their versions, for a table that edits them). A click or an
+    edit names a row by its position, so when the rows change (a filter, a page, a save, a
+    switch in the sidebar), the old one goes with them instead of landing on another row."""
+    return f"{name}_{owner}_{zlib.crc32(','.join(map(str, rows)).encode())}"
 
 
 def same_defi(defi: portfolio.DefiInfo, record: object) -> None:
@@ -439,12 +459,12 @@ def _attempt(build: Callable[[], M], action: Callable[[M], R], labels: dict[str,
 
 
 def save_button(label: str, form: str, build: Callable[[], M], action: Callable[[M], R],
-                success: str | Callable[[M], str], labels: dict[str, str] | None = None,
+                success: str | Callable[[M, R], str], labels: dict[str, str] | None = None,
                 after: Callable[[R], None] | None = None, **button: object) -> None:
     """A form's submit button whose write runs in its click callback, before the page's
     script run: a save costs one run, which draws the saved data with `success` (a message,
-    or one made from what was saved) at the top of the page, or the refusal under the button
-    with the person's input kept. `build` reads the fields from session state (`typed`,
+    or one made from the input and the service's result) at the top of the page, or the
+    refusal under the button with the person's input kept. `build` reads the fields from session state (`typed`,
     `Edit.value`); `after` runs once saved."""
 
     def save() -> None:
@@ -454,7 +474,7 @@ def save_button(label: str, form: str, build: Callable[[], M], action: Callable[
             return
         if after:
             after(outcome.result)
-        st.session_state[_DONE] = success(outcome.data) if callable(success) else success
+        st.session_state[_DONE] = success(outcome.data, outcome.result) if callable(success) else success
 
     st.form_submit_button(label, on_click=save, **button)
     for message in st.session_state.pop(_ERRORS + form, []):
@@ -467,11 +487,18 @@ def typed(schema: type[M], key: str, names: list[str]) -> M:
     return schema(**{name: st.session_state.get(f"{key}_{name}") for name in names})
 
 
-def confirmed(key: str, record_id: int, refusal: str) -> int:
-    """The record a form deletes, once its `confirm` box is ticked; else the refusal."""
+def confirmed(key: str, value: M, refusal: str) -> M:
+    """What a form's action receives (the record it deletes, the mail it sends), once the
+    form's `confirm` box is ticked; else the refusal."""
     if not st.session_state.get(f"{key}_confirm"):
         raise ValueError(refusal)
-    return record_id
+    return value
+
+
+def close_edits(form: str) -> None:
+    """Forget every opening of `form`, after a save that changed several of its records (a
+    phase shifted with the later ones): the person saw those versions come from their own save."""
+    clear_fields(f"ui_edit_{form}_")
 
 
 def clear_fields(prefix: str) -> None:
@@ -481,15 +508,38 @@ def clear_fields(prefix: str) -> None:
 
 
 def submit(build: Callable[[], M], action: Callable[[M], R], success: str | None = None,
-           labels: dict[str, str] | None = None) -> R | None:
-    """Validate a form with pydantic, run the write service, and show the outcome:
-    each field's French error (with its label), the service's refusal, or a success."""
+           labels: dict[str, str] | None = None, after: Callable[[R], None] | None = None) -> bool:
+    """Validate a form with pydantic, run the write service, and show the outcome: each
+    field's French error (with its label), the service's refusal, or `success`. Whether the
+    write went through; `after` receives what the service returned (an id, a count, a file)."""
     outcome = _attempt(build, action, labels)
     for message in outcome.errors or []:
         st.error(message)
-    if not outcome.errors and success:
+    if outcome.errors:
+        return False
+    if success:
         st.success(success)
-    return outcome.result
+    if after:
+        after(outcome.result)
+    return True
+
+
+def save_or_delete(opened: Edit, build: Callable[[], M], save: Callable[[M, int | None], object],
+                   delete: Callable[[int | None], object], words: dict[str, str],
+                   labels: dict[str, str] | None = None) -> None:
+    """The foot of a form editing a record: a box to confirm the deletion, then the save and
+    delete buttons side by side, both closing the form once done; `save` and `delete` receive
+    the version the person saw (`Edit.expected`). `words` are the texts:
+    `confirm`, `save`, `saved`, `delete`, `deleted` and `unconfirmed` (the deletion refused
+    while the box is not ticked)."""
+    st.checkbox(words["confirm"], key=opened.field("confirm"))
+    save_col, delete_col = st.columns(2)
+    with save_col:
+        save_button(words["save"], opened.key, build, lambda data: save(data, opened.expected), words["saved"],
+                    labels=labels, after=lambda _: opened.close(), type="primary")
+    with delete_col:
+        save_button(words["delete"], opened.key, lambda: confirmed(opened.key, opened.expected, words["unconfirmed"]),
+                    delete, words["deleted"], after=lambda _: opened.close())
 
 
 # --- User text ------------------------------------------------------------------------------
@@ -627,12 +677,41 @@ def sections(key: str, tabs: dict[str, Callable[[], None]]) -> None:
                 render()
 
 
-def see_data(key: str, label: str, expanded: bool = False) -> object | None:
-    """The "voir les données" panel under a chart, as an expander that costs nothing while
-    closed: its table is built and sent only once the person opens it (which reruns the
-    page). Returns the open panel to write in, or None."""
-    panel = st.expander(label, expanded=expanded, key=f"see_data_{key}", on_change="rerun")
-    return panel if panel.open else None
+def chart(figure: go.Figure | None, table: object, key: str, columns: dict[str, object] | None = None, *,
+          caption: str | None = None, expanded: bool = False, **grid: object) -> None:
+    """A chart and its data: the figure, then the "voir les données" table, its text
+    alternative, in an expander that costs nothing while closed: the table is built and sent
+    only once the person opens it (which reruns the page). `table` is a DataFrame or rows, or
+    a function making them, so that nothing is computed while closed; `columns` its headings;
+    `caption` reads under the figure; `grid` more of st.dataframe's options. No figure
+    (nothing to draw yet): the table alone; no table (the page shows the data in full beside
+    the chart): the figure alone."""
+    if figure is not None:
+        st.plotly_chart(figure, key=key, config={"displayModeBar": False})
+    if caption:
+        st.caption(caption)
+    if table is None:
+        return
+    panel = st.expander(t("chart.see_data"), expanded=expanded, key=f"see_data_{key}", on_change="rerun")
+    if panel.open:
+        with panel:
+            st.dataframe(table() if callable(table) else table, column_config=columns, **{"hide_index": True, **grid})
+
+
+# --- Bulletins -----------------------------------------------------------------------------------
+
+
+def bulletin_card(heading: str, mood: int, priority: str, ups_downs: str,
+                  more: tuple[tuple[str, str | None], ...] = (), note: str = "") -> None:
+    """A filed bulletin as every page shows it: its heading (a week, a défi: user text, made
+    inert here) and its mood, then its texts under their captions, as typed; `more` are
+    further (caption, text) pairs, left out when empty. `note` follows the mood."""
+    with st.container(border=True):
+        st.markdown(f"**{md(heading)}** · {mood_label(mood)}{note}")
+        for caption, text in ((t("bulletin.priority"), priority), (t("bulletin.ups_downs"), ups_downs), *more):
+            if text:
+                st.caption(caption)
+                st.text(text)
 
 
 # --- Widgets shared by several pages ------------------------------------------------------------

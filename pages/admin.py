@@ -6,7 +6,6 @@ import datetime as dt
 import streamlit as st
 
 from lib import digest, formats, invitations, portfolio, privacy, ui, users
-from lib.clock import now_utc
 from lib.i18n import t
 from lib.models import DefiRole, GlobalRole
 from lib.schemas import DefiIn, MembershipsIn, PasswordIn, PromotionIn, UserIn
@@ -41,15 +40,11 @@ def invitations_panel() -> None:
     again = person["state"] != "none"
     if st.button(t("admin.invitations.resend" if again else "admin.invitations.send"),
                  key=f"invite_{person['id']}"):
-        email = submit(lambda: person["id"], lambda user_id: invitations.invite(actor, user_id))
-        if email:
-            done(t("admin.invitations.sent", email=email))
+        submit(lambda: person["id"], lambda user_id: invitations.invite(actor, user_id),
+               after=lambda email: done(t("admin.invitations.sent", email=email)))
 
 
 is_admin = ctx.admin
-tabs = st.tabs([t("admin.tab.users"), t("admin.tab.memberships"), t("admin.tab.promotions"), t("admin.tab.recap")]
-               + ([t("admin.tab.privacy")] if is_admin else []))
-tab_users, tab_teams, tab_promotions, tab_recap = tabs[:4]
 roles = list(GlobalRole)
 
 NEW_USER = ["new_login", "new_name", "new_email", "new_role", "new_password"]
@@ -67,7 +62,7 @@ def new_user() -> UserIn:
                   email=value("new_email") or "", role=value("new_role"), password=value("new_password") or None)
 
 
-with tab_users:
+def users_tab() -> None:
     # Writes run in their save's callback, before this run: the table shows what was just saved.
     search = st.text_input(t("admin.users.search"), key="users_search")
     people = cached(users.list_users)(actor, search)
@@ -86,7 +81,7 @@ with tab_users:
                      format_func=lambda r: t(f"role.{r}"), key="new_role", placeholder=t("widget.choose"))
         st.text_input(t("admin.users.password_optional"), type="password", key="new_password")
         ui.save_button(t("admin.create"), "create_user", new_user, lambda data: users.create_user(actor, data),
-                       lambda data: t("admin.users.created", login=md(data.login)), USER_LABELS,
+                       lambda data, _: t("admin.users.created", login=md(data.login)), USER_LABELS,
                        after=lambda _: forget(*NEW_USER))
     with st.expander(t("admin.invitations.title")):
         invitations_panel()
@@ -110,7 +105,7 @@ with tab_users:
                                lambda: ui.typed(UserIn, opened.key, ["login", "display_name", "email", "role"]),
                                lambda data: users.update_user(actor, pick["id"], data,
                                                               bool(opened.value("active")), opened.expected),
-                               lambda data: t("admin.users.updated", login=md(data.login)), USER_LABELS,
+                               lambda data, _: t("admin.users.updated", login=md(data.login)), USER_LABELS,
                                after=lambda _: opened.close())
             reset = f"reset_{pick['id']}"
             with st.form(reset):
@@ -121,7 +116,7 @@ with tab_users:
                                t("admin.users.password_reset", login=md(pick["login"])),
                                after=lambda _: forget(f"{reset}_password"))
 
-with tab_teams:
+def teams_tab() -> None:
     if ctx.promotion is None:
         st.info(t("home.coach.empty"))
     else:
@@ -143,7 +138,7 @@ with tab_teams:
                 ui.save_button(t("admin.memberships.add"), team,
                                lambda: ui.typed(MembershipsIn, team, ["user_ids", "defi_id", "role"]),
                                lambda data: users.add_memberships(actor, data),
-                               lambda data: t("admin.memberships.added_many", n=len(data.user_ids),
+                               lambda data, _: t("admin.memberships.added_many", n=len(data.user_ids),
                                               defi=md(defi_by_id[data.defi_id].name)),
                                labels={"user_ids": t("admin.memberships.people")},
                                after=lambda _: forget(f"{team}_user_ids"))
@@ -159,10 +154,10 @@ with tab_teams:
                                 placeholder=t("admin.memberships.remove_placeholder"),
                                 format_func=lambda m: f"{m['user']} · {m['defi']} · {m['role']}")
             if gone and st.button(t("admin.memberships.remove"), key=f"remove_member_{gone['id']}") and submit(
-                    lambda: gone["id"], lambda mid: users.remove_membership(actor, mid) or True):
+                    lambda: gone["id"], lambda mid: users.remove_membership(actor, mid)):
                 done(t("admin.memberships.removed"))
 
-with tab_promotions:
+def promotions_tab() -> None:
     left, right = st.columns(2)
     with left, st.form("create_promotion"):
         st.markdown(f"**{t('admin.promotions.create')}**")
@@ -173,7 +168,7 @@ with tab_promotions:
         ui.save_button(t("admin.create"), "create_promotion",
                        lambda: ui.typed(PromotionIn, "create_promotion", ["name", "start_date", "months"]),
                        lambda data: users.create_promotion(actor, data),
-                       lambda data: t("admin.promotions.created", name=md(data.name)),
+                       lambda data, _: t("admin.promotions.created", name=md(data.name)),
                        {"name": t("admin.promotions.name"), "start_date": t("admin.promotions.start"),
                         "months": t("admin.promotions.months")},
                        after=lambda _: ui.clear_fields("create_promotion_"))
@@ -193,56 +188,62 @@ with tab_promotions:
                                lambda: ui.typed(DefiIn, "create_defi",
                                                 ["promotion_id", "name", "administration", "description"]),
                                lambda data: users.create_defi(actor, data),
-                               lambda data: t("admin.defis.created", name=md(data.name)),
+                               lambda data, _: t("admin.defis.created", name=md(data.name)),
                                {"name": t("admin.defis.name"), "administration": t("admin.defis.administration"),
                                 "description": t("admin.defis.description")},
                                after=lambda _: forget("create_defi_name", "create_defi_administration",
                                                       "create_defi_description"))
 
-with tab_recap:
+def recap_preview(recap: digest.RecapPreview) -> None:
+    """The week's recap as it will be mailed, and the form that sends it."""
+    week = formats.iso_week(recap.iso_year, recap.iso_week)
+    st.subheader(t("digest.preview.title", week=week))
+    st.caption(t("digest.preview.caption"))
+    st.markdown(f"**{md(recap.subject)}**  \n{t('digest.preview.recipients', n=recap.recipients)}")
+    with st.container(border=True, height=500):
+        st.html(recap.html)  # built by lib.digest, every value escaped (the mail as sent)
+    sending = f"send_recap_{recap.promotion_id}_{recap.iso_year}_{recap.iso_week}"
+    with st.form(sending):
+        st.checkbox(t("digest.preview.confirm", n=recap.recipients), key=f"{sending}_confirm")
+        ui.save_button(t("digest.preview.send"), sending,
+                       lambda: ui.confirmed(sending, recap.promotion_id, t("digest.preview.unconfirmed")),
+                       lambda promotion_id: digest.send_recap(actor, promotion_id, recap.iso_year, recap.iso_week),
+                       t("digest.preview.sent", week=week, n=recap.recipients), type="primary",
+                       after=lambda _: forget(f"{sending}_confirm"))
+
+
+def recap_tab() -> None:
     if ctx.promotion is None:
         st.info(t("home.coach.empty"))
-    else:
-        recap = submit(lambda: ctx.promotion.id, lambda promotion_id: cached(digest.preview_recap)(
-            actor, promotion_id, now_utc().replace(second=0, microsecond=0)))
-        if recap:
-            week = formats.iso_week(recap.iso_year, recap.iso_week)
-            st.subheader(t("digest.preview.title", week=week))
-            st.caption(t("digest.preview.caption"))
-            st.markdown(f"**{md(recap.subject)}**  \n{t('digest.preview.recipients', n=recap.recipients)}")
-            with st.container(border=True, height=500):
-                st.html(recap.html)  # built by lib.digest, every value escaped (the mail as sent)
-            sending = f"send_recap_{recap.promotion_id}_{recap.iso_year}_{recap.iso_week}"
-            with st.form(sending):
-                st.checkbox(t("digest.preview.confirm", n=recap.recipients), key=f"{sending}_confirm")
-                ui.save_button(t("digest.preview.send"), sending,
-                               lambda: ui.confirmed(sending, recap.promotion_id, t("digest.preview.unconfirmed")),
-                               lambda promotion_id: digest.send_recap(actor, promotion_id, recap.iso_year,
-                                                                      recap.iso_week),
-                               t("digest.preview.sent", week=week, n=recap.recipients), type="primary",
-                               after=lambda _: forget(f"{sending}_confirm"))
+    else:  # the preview's refusal (no week published yet) reads as a form's would
+        submit(lambda: ctx.promotion.id, lambda promotion_id: cached(digest.preview_recap)(actor, promotion_id,
+                                                                                           ui.now()),
+               after=recap_preview)
 
-if is_admin:
-    with tabs[4]:
-        st.caption(t("admin.privacy.intro"))
-        people = cached(users.list_users)(actor)
-        person = st.selectbox(t("admin.privacy.person"), people.to_dict("records"), index=None, key="privacy_pick",
-                              placeholder=t("widget.choose"),
-                              format_func=lambda u: f"{u['display_name']} ({u['login']})")
-        if person:
-            if st.button(t("admin.privacy.prepare"), key=f"privacy_export_{person['id']}"):
-                archive = submit(lambda: person["id"], lambda uid: privacy.export_person(actor, uid))
-                if archive:
-                    st.session_state["privacy_export"] = (person["id"], archive)
-            ready = st.session_state.get("privacy_export")
-            if ready and ready[0] == person["id"]:
-                file_name, data = ready[1]
-                st.download_button(t("admin.privacy.download"), data, file_name=file_name, mime="application/zip",
-                                   key=f"privacy_download_{person['id']}")
-            st.markdown(f"**{t('admin.privacy.anonymise_title')}**")
-            st.caption(t("admin.privacy.anonymise_help"))
-            confirm = t("admin.privacy.confirm", name=md(person["display_name"]), login=md(person["login"]))
-            confirmed = st.checkbox(confirm, key=f"privacy_confirm_{person['id']}")
-            if st.button(t("admin.privacy.anonymise"), disabled=not confirmed, key=f"privacy_anonymise_{person['id']}"):
-                submit(lambda: person["id"], lambda uid: privacy.anonymise_person(actor, uid),
-                       t("admin.privacy.anonymised", login=privacy.FORMER_LOGIN.format(id=person["id"])))
+def privacy_tab() -> None:
+    st.caption(t("admin.privacy.intro"))
+    people = cached(users.list_users)(actor)
+    person = st.selectbox(t("admin.privacy.person"), people.to_dict("records"), index=None, key="privacy_pick",
+                          placeholder=t("widget.choose"),
+                          format_func=lambda u: f"{u['display_name']} ({u['login']})")
+    if person:
+        if st.button(t("admin.privacy.prepare"), key=f"privacy_export_{person['id']}"):
+            submit(lambda: person["id"], lambda uid: privacy.export_person(actor, uid),
+                   after=lambda archive: st.session_state.update(privacy_export=(person["id"], archive)))
+        ready = st.session_state.get("privacy_export")
+        if ready and ready[0] == person["id"]:
+            file_name, data = ready[1]
+            st.download_button(t("admin.privacy.download"), data, file_name=file_name, mime="application/zip",
+                               key=f"privacy_download_{person['id']}")
+        st.markdown(f"**{t('admin.privacy.anonymise_title')}**")
+        st.caption(t("admin.privacy.anonymise_help"))
+        confirm = t("admin.privacy.confirm", name=md(person["display_name"]), login=md(person["login"]))
+        confirmed = st.checkbox(confirm, key=f"privacy_confirm_{person['id']}")
+        if st.button(t("admin.privacy.anonymise"), disabled=not confirmed, key=f"privacy_anonymise_{person['id']}"):
+            submit(lambda: person["id"], lambda uid: privacy.anonymise_person(actor, uid),
+                   t("admin.privacy.anonymised", login=privacy.FORMER_LOGIN.format(id=person["id"])))
+
+
+ui.sections("admin_tabs", {t("admin.tab.users"): users_tab, t("admin.tab.memberships"): teams_tab,
+                           t("admin.tab.promotions"): promotions_tab, t("admin.tab.recap"): recap_tab,
+                           **({t("admin.tab.privacy"): privacy_tab} if is_admin else {})})

@@ -3,17 +3,15 @@
 import streamlit as st
 
 from lib import bulletins, formats, help_requests, ui
-from lib.clock import now_utc
 from lib.i18n import t
-from lib.programme import MOOD_EMOJI
+from lib.programme import mood_label
 from lib.schemas import BulletinIn
 from lib.ui import cached, md
 
 ctx = ui.page("page.bulletin")
 actor = ctx.actor
 
-# Minute precision: deadlines fall on a minute, and cached reads are keyed on it.
-now = now_utc().replace(second=0, microsecond=0)
+now = ui.now()
 state = cached(bulletins.week_state)(actor, ctx.defi.id, now)
 clock = cached(bulletins.clock_now)(actor, ctx.defi.promotion_id, now)
 deadline = formats.moment(state.deadline, state.timezone)
@@ -24,19 +22,14 @@ LABELS = {"mood": t("bulletin.mood"), "priority": t("bulletin.priority"), "ups_d
           "key_date_description": t("bulletin.key_date_description")}
 
 def show_bulletin(b: bulletins.WeekState) -> None:
-    """A filed bulletin, read-only."""
-    st.markdown(f"**{LABELS['mood']}** : {MOOD_EMOJI[b.mood]} {t(f'bulletin.mood.{b.mood}')}")
-    for field in ("priority", "ups_downs", "help_request"):
-        if getattr(b, field):
-            st.markdown(f"**{LABELS[field]}**")
-            st.text(getattr(b, field))
+    """The week's filed bulletin, read-only."""
+    ui.bulletin_card(b.label, b.mood, b.priority, b.ups_downs, more=((LABELS["help_request"], b.help_request),))
 
 
 if not state.open:
     st.warning(t("bulletin.closed", week=state.label, next=formats.moment(state.next_deadline, state.timezone)))
     if state.bulletin_id:
-        with st.container(border=True):
-            show_bulletin(state)
+        show_bulletin(state)
 else:
     st.info(t("bulletin.intro", week=state.label, clock=clock.label, deadline=deadline))
     if state.bulletin_id:
@@ -49,7 +42,7 @@ else:
     # max_chars shows a live counter under each text box as the person types.
     with st.form(opened.key, border=True):
         st.radio(LABELS["mood"], moods, index=moods.index(state.mood) if state.mood else None, horizontal=True,
-                 format_func=lambda m: f"{MOOD_EMOJI[m]} {t(f'bulletin.mood.{m}')}", key=field("mood"))
+                 format_func=mood_label, key=field("mood"))
         st.text_area(LABELS["priority"], state.priority, max_chars=300, height=90, key=field("priority"))
         st.text_area(LABELS["ups_downs"], state.ups_downs, max_chars=300, height=90, key=field("ups_downs"))
         st.text_area(LABELS["help_request"], state.help_request, max_chars=300, height=80, key=field("help_request"))

@@ -41,14 +41,9 @@ def history(user_id: int) -> None:
     ratings = cached(carnets.ratings_history)(actor, defi.id, user_id)
     if not ratings.empty:
         st.subheader(t("carnet.chart.ratings"))
-        st.plotly_chart(charts.ratings_over_time(ratings), key=f"carnet_ratings_{user_id}",
-                        config={"displayModeBar": False})
-        if panel := ui.see_data(f"carnet_ratings_{user_id}", t("carnet.see_data")):
-            with panel:
-                st.dataframe(ratings, hide_index=True, column_config={
-                    "month": st.column_config.DateColumn(t("carnet.month"), format="MM/YYYY"),
-                    "phase": t("col.phase"), "competency": t("carnet.chart.competency"),
-                    "rating": t("carnet.chart.rating")})
+        ui.chart(charts.ratings_over_time(ratings), ratings, f"carnet_ratings_{user_id}", {
+            "month": st.column_config.DateColumn(t("carnet.month"), format="MM/YYYY"),
+            "phase": t("col.phase"), "competency": t("carnet.chart.competency"), "rating": t("carnet.chart.rating")})
     for carnet in written:
         with st.expander(t("carnet.month_label", month=month_label(carnet.month))):
             show_carnet(carnet)

@@ -6,9 +6,15 @@ import streamlit as st
 from lib import formats, invitations
 from lib.i18n import t
 from lib.schemas import CHOSEN_PASSWORD_MIN, ChosenPasswordIn
-from lib.ui import submit
+from lib.ui import md, submit
 
 token = st.query_params.get(invitations.QUERY_PARAM, "")
+
+
+def password_chosen(login: str) -> None:
+    """Say so on the next run, without the form."""
+    st.session_state["password_chosen_for"] = login
+    st.rerun()
 
 
 def to_login() -> None:
@@ -18,7 +24,7 @@ def to_login() -> None:
 
 st.title(t("password.page_title"))
 if chosen := st.session_state.get("password_chosen_for"):
-    st.success(t("password.done", login=chosen))
+    st.success(t("password.done", login=md(chosen)))
     st.button(t("password.to_login"), type="primary", on_click=to_login)
     st.stop()
 try:
@@ -29,7 +35,7 @@ except invitations.TokenRefused as refusal:
     st.button(t("password.to_login"), on_click=to_login)
     st.stop()
 
-st.write(t("password.for", name=link.display_name, login=link.login))
+st.markdown(t("password.for", name=md(link.display_name), login=md(link.login)))
 st.caption(t("password.rules", n=CHOSEN_PASSWORD_MIN))
 st.caption(t("mail.link_validity", date=formats.moment(link.expires_at)))
 with st.form("choose_password"):
@@ -37,8 +43,5 @@ with st.form("choose_password"):
     confirmation = st.text_input(t("password.confirmation"), type="password", autocomplete="new-password",
                                  key="password_confirmation")
     if st.form_submit_button(t("password.save"), type="primary"):
-        login = submit(lambda: ChosenPasswordIn(login=link.login, password=password, confirmation=confirmation),
-                       lambda data: invitations.choose_password(token, data))
-        if login:
-            st.session_state["password_chosen_for"] = login
-            st.rerun()
+        submit(lambda: ChosenPasswordIn(login=link.login, password=password, confirmation=confirmation),
+               lambda data: invitations.choose_password(token, data), after=password_chosen)

@@ -13,7 +13,7 @@ from lib.clock import today_local
 from lib.i18n import t
 from lib.models import ActionStatus, ReportStatus
 from lib.permissions import Action
-from lib.programme import MOOD_EMOJI
+from lib.programme import mood_label
 from lib.schemas import CommitteeActionIn, CommitteeNotesIn, CommitteeScheduleIn, ReportIn
 from lib.ui import cached, submit
 
@@ -155,7 +155,7 @@ def validation(c: committees.CommitteeView) -> None:
     elif ctx.may(Action.WRITE_PHASES):
         st.caption(t("committees.validate.help"))
         if st.button(t("committees.validate.submit", number=phase.number), key=f"validate_phase_{phase.id}") and submit(
-                lambda: None, lambda _: phases.validate_phase(actor, phase.id, c.phase_version) or True):
+                lambda: None, lambda _: phases.validate_phase(actor, phase.id, c.phase_version)):
             ui.done(t("committees.validate.done", number=phase.number))
     else:
         st.info(t("committees.validate.pending"))
@@ -210,12 +210,15 @@ def actions_tab() -> None:
             c1, c2, c3 = st.columns([4, 2, 1])
             flag = " ⚠️" if a.overdue else ""
             c1.markdown(f"{ui.md(a.description)} · {ui.md(a.owner)} · {formats.date(a.due_on)}{flag}")
+            # Keyed by the version shown: once someone else changes the status, the choice
+            # starts again from theirs instead of replacing it unseen.
             choice = c2.selectbox(t("dossier.col.status"), statuses, index=statuses.index(a.status),
-                                  format_func=lambda s: t(f"action_status.{s.value}"), key=f"status_{a.id}",
-                                  label_visibility="collapsed", placeholder=t("widget.choose"))
+                                  format_func=lambda s: t(f"action_status.{s.value}"),
+                                  key=f"status_{a.id}_{a.version}", label_visibility="collapsed",
+                                  placeholder=t("widget.choose"))
             if c3.button(t("committees.actions.apply"), key=f"apply_{a.id}") and submit(
                     lambda choice=choice: choice,
-                    lambda s, a=a: committees.set_action_status(actor, a.id, s, a.version) or True):
+                    lambda s, a=a: committees.set_action_status(actor, a.id, s, a.version)):
                 ui.done(t("committees.actions.status_saved"))
     if can_write:
         owners = cached(committees.action_owners)(actor, ctx.defi.id)
@@ -267,7 +270,7 @@ def report_tab() -> None:
                        after=lambda _: opened.close())
     if not published and st.button(t("committees.report.publish"), type="primary",
                                    key=f"publish_report_{c.id}") and submit(
-            lambda: None, lambda _: committees.publish_report(actor, c.id, c.version) or True):
+            lambda: None, lambda _: committees.publish_report(actor, c.id, c.version)):
         ui.done(t("committees.report.published"))
 
 
@@ -286,13 +289,10 @@ def dossier_tab() -> None:
     st.subheader(t("dossier.section.mood"))
     if d.moods:
         moods = dossier.moods_frame(d)
-        st.plotly_chart(charts.mood_trend(moods), key="dossier_mood", config={"displayModeBar": False})
-        if panel := ui.see_data(f"dossier_mood_{phase.id}", t("home.see_data")):
-            with panel:
-                st.dataframe(moods.assign(mood=moods["mood"].map(lambda m: f"{MOOD_EMOJI.get(m, '')} {m}/4")),
-                             hide_index=True, column_config={
-                                 "week_start": st.column_config.DateColumn(t("dossier.col.week"), format=DATE),
-                                 "mood": t("dossier.col.mood")})
+        ui.chart(charts.mood_trend(moods), lambda: moods.assign(mood=moods["mood"].map(mood_label)),
+                 f"dossier_mood_{phase.id}", {"week_start": st.column_config.DateColumn(t("dossier.col.week"),
+                                                                                        format=DATE),
+                                              "mood": t("dossier.col.mood")})
     else:
         st.info(t("dossier.empty.mood"))
 
@@ -308,12 +308,10 @@ def dossier_tab() -> None:
     st.caption(t("dossier.journal_count", n=d.journal_entries))
     if d.categories:
         categories = dossier.categories_frame(d)
-        st.plotly_chart(charts.journal_categories(categories), key="dossier_journal", config={"displayModeBar": False})
-        if panel := ui.see_data(f"dossier_journal_{phase.id}", t("home.see_data")):
-            with panel:
-                st.dataframe(categories.drop(columns=["category"]), hide_index=True, column_config={
-                    "label": t("dossier.col.category"), "entries": t("dossier.col.entries"), "good": t("dossier.good"),
-                    "bad": t("dossier.bad")})
+        ui.chart(charts.journal_categories(categories), lambda: categories.drop(columns=["category"]),
+                 f"dossier_journal_{phase.id}", {"label": t("dossier.col.category"),
+                                                 "entries": t("dossier.col.entries"), "good": t("dossier.good"),
+                                                 "bad": t("dossier.bad")})
         for sign, key in ((1, "dossier.good_news"), (-1, "dossier.bad_news")):
             items = [n for n in d.news if n.news == sign]
             if items:
@@ -346,8 +344,7 @@ def dossier_tab() -> None:
         st.info(t("dossier.empty.indicators"))
     else:
         if indicators["end_pct"].notna().any():
-            st.plotly_chart(charts.indicator_movement(indicators), key="dossier_indicators",
-                            config={"displayModeBar": False})
+            ui.chart(charts.indicator_movement(indicators), None, "dossier_indicators")
         st.dataframe(indicators.drop(columns=["start_pct", "end_pct"]), hide_index=True, column_config={
             "name": t("dossier.col.indicator"), "unit": t("dossier.col.unit"), "target": t("dossier.col.target"),
             "start_on": st.column_config.DateColumn(t("dossier.col.start_on"), format=DATE),
@@ -374,18 +371,15 @@ def history_tab() -> None:
     if history.empty:
         st.info(t("committees.history.empty"))
     else:
-        if history[[f"{a}_rating" for a in committees.AXES]].notna().any().any():
-            st.plotly_chart(charts.axis_ratings(history), key="axis_ratings", config={"displayModeBar": False})
+        rated = history[[f"{a}_rating" for a in committees.AXES]].notna().any().any()
         table = history.drop(columns=["committee_id", "number"]).assign(
             scheduled_at=history["scheduled_at"].map(formats.moment),
             report_status=history["report_status"].map(lambda s: t(f"committees.report_status.{s}")))
-        if panel := ui.see_data(f"committee_ratings_{ctx.defi.id}", t("home.see_data"), expanded=True):
-            with panel:
-                st.dataframe(table, hide_index=True, column_config={
-                    "phase": t("col.phase"), "scheduled_at": t("committees.col.date"),
-                    "objectives_rating": t("committees.notes.objectives_rating"),
-                    **{f"{a}_rating": t(f"committees.axis.{a}") for a in committees.AXES},
-                    "report_status": t("committees.col.report")})
+        ui.chart(charts.axis_ratings(history) if rated else None, table, f"committee_ratings_{ctx.defi.id}", {
+            "phase": t("col.phase"), "scheduled_at": t("committees.col.date"),
+            "objectives_rating": t("committees.notes.objectives_rating"),
+            **{f"{a}_rating": t(f"committees.axis.{a}") for a in committees.AXES},
+            "report_status": t("committees.col.report")}, expanded=True)
     st.subheader(t("committees.history.versions"))
     if committee is None:
         st.info(t("committees.history.no_committee"))

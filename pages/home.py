@@ -2,6 +2,7 @@
 what matters to them by role."""
 
 import datetime as dt
+from functools import partial
 from pathlib import Path
 
 import streamlit as st
@@ -11,10 +12,10 @@ from lib.charts.home import phase_strip, phase_table
 from lib.charts.indicators import progress_chart
 from lib.charts.phases import defi_gantt
 from lib.charts.retro import mood_line
-from lib.clock import day_in_words, due_in_words, now_utc, today_local
+from lib.clock import day_in_words, due_in_words, today_local
 from lib.i18n import t
 from lib.phases import progress_table
-from lib.programme import MOOD_EMOJI
+from lib.programme import mood_label
 from lib.ui import cached, indicator_columns, md, phase_metrics
 
 if target := st.session_state.pop("home_open", None):  # a to-do line's button, clicked on the last run
@@ -22,7 +23,7 @@ if target := st.session_state.pop("home_open", None):  # a to-do line's button, 
 ctx = ui.page("page.home")
 actor = ctx.actor
 today = today_local()
-now = now_utc().replace(second=0, microsecond=0)  # cached reads take times rounded to the minute
+now = ui.now()
 
 
 def _open(item: todo.TodoItem) -> None:
@@ -99,7 +100,7 @@ def coach_home() -> None:
     c3.metric(t("home.metric.help"), int(overview["open_help"].sum()))
     risk = cached(portfolio.coach_portfolio)(actor, ctx.promotion.id, now)[["id", "level_label"]]
     table = overview.merge(risk, on="id", how="left").assign(
-        last_mood=overview["last_mood"].map(lambda m: MOOD_EMOJI.get(m, "—")))
+        last_mood=overview["last_mood"].map(mood_label))
     st.dataframe(
         table, hide_index=True, width="stretch",
         # Fits the screen: the administration is one click away, on the défi's pages.
@@ -180,25 +181,18 @@ def sponsor_card(b: sponsor.DefiBrief) -> None:
         with left:
             st.markdown(f"**{t('sponsor.section.timeline')}**")
             if b.phases:
-                st.plotly_chart(defi_gantt(b.phases, b.today), key=f"sponsor_gantt_{b.defi_id}",
-                                config={"displayModeBar": False})
-                if panel := ui.see_data(f"sponsor_phases_{b.defi_id}", t("home.see_data")):
-                    with panel:
-                        st.dataframe(progress_table(b.phases).drop(columns=["objectives_pct", "time_pct"]),
-                                     hide_index=True,
-                                     column_config={"phase": t("col.phase"), "done": t("phases.col.done"),
-                                                    "total": t("phases.col.total"), "state": t("col.state")})
+                ui.chart(defi_gantt(b.phases, b.today),
+                         lambda: progress_table(b.phases).drop(columns=["objectives_pct", "time_pct"]),
+                         f"sponsor_phases_{b.defi_id}", {"phase": t("col.phase"), "done": t("phases.col.done"),
+                                                         "total": t("phases.col.total"), "state": t("col.state")})
         with right:
             st.markdown(f"**{t('sponsor.section.mood')}**")
             moods = sponsor.moods_table(b)
             if moods["mood"].notna().any():
-                st.plotly_chart(mood_line(moods), key=f"sponsor_mood_{b.defi_id}", config={"displayModeBar": False})
-                if panel := ui.see_data(f"sponsor_mood_{b.defi_id}", t("home.see_data")):
-                    with panel:
-                        st.dataframe(moods.assign(mood=moods["mood"].map(sponsor.mood_label)).drop(columns=["week_start"]),
-                                     hide_index=True, column_config={"week": t("sponsor.col.week"),
-                                                                     "clock": t("retro.col.clock"),
-                                                                     "mood": t("sponsor.col.mood")})
+                ui.chart(mood_line(moods),
+                         lambda: moods.assign(mood=moods["mood"].map(mood_label)).drop(columns=["week_start"]),
+                         f"sponsor_mood_{b.defi_id}", {"week": t("sponsor.col.week"), "clock": t("retro.col.clock"),
+                                                       "mood": t("sponsor.col.mood")})
             else:
                 st.caption(t("sponsor.empty.mood"))
 
@@ -216,13 +210,9 @@ def sponsor_card(b: sponsor.DefiBrief) -> None:
         with right:
             st.markdown(f"**{t('sponsor.section.indicators')}**")
             table = indicators.indicators_table(b.indicators)
-            if table["progress"].notna().any():
-                st.plotly_chart(progress_chart(table), key=f"sponsor_indicators_{b.defi_id}",
-                                config={"displayModeBar": False})
             if b.indicators:
-                if panel := ui.see_data(f"sponsor_indicators_{b.defi_id}", t("home.see_data")):
-                    with panel:
-                        st.dataframe(table.drop(columns=["id"]), hide_index=True, column_config=indicator_columns())
+                ui.chart(progress_chart(table) if table["progress"].notna().any() else None,
+                         lambda: table.drop(columns=["id"]), f"sponsor_indicators_{b.defi_id}", indicator_columns())
             else:
                 st.caption(t("sponsor.empty.indicators"))
 
@@ -255,13 +245,9 @@ def member_home() -> None:
             st.markdown(f"**{t('home.current_phase')}** : "
                         + (f"{current.number}. {md(current.name)}" if current else t("home.no_current_phase")))
             if status.phases:
-                st.plotly_chart(phase_strip(status.phases, today), key=f"phases_{status.defi.id}",
-                                config={"displayModeBar": False})
-                if panel := ui.see_data(f"member_phases_{status.defi.id}", t("home.see_data")):
-                    with panel:
-                        st.dataframe(phase_table(status.phases, today), hide_index=True, column_config={
-                            "phase": t("col.phase"), "start": t("col.start"), "end": t("col.end"),
-                            "state": t("col.state")})
+                ui.chart(phase_strip(status.phases, today), partial(phase_table, status.phases, today),
+                         f"member_phases_{status.defi.id}", {"phase": t("col.phase"), "start": t("col.start"),
+                                                             "end": t("col.end"), "state": t("col.state")})
             committee_news(status.defi.id)
 
 

@@ -2,13 +2,16 @@
 roster (annuaire). Upload, review the preview (problems by line), then confirm: one transaction."""
 
 from collections.abc import Callable
+from typing import TypeVar
 
 import streamlit as st
 
 from lib import formats, importers, portfolio, roster, ui
-from lib.errors import ServiceError
 from lib.i18n import t
-from lib.ui import cached, done, md
+from lib.ui import cached, done, md, submit
+
+R = TypeVar("R")
+A = TypeVar("A", bound=importers.Analysis)
 
 ctx = ui.page("page.import")
 actor = ctx.actor
@@ -27,6 +30,35 @@ promotion = st.selectbox(t("import.promotion"), promotions, index=default, forma
                          key="import_promotion", placeholder=t("widget.choose"))
 
 
+def analysed(kind: str, labels: tuple[str, str], types: list[str], preview: Callable[..., A]) -> A | None:
+    """The file to upload and its analysis for the chosen promotion, kept in the session under
+    `{kind}_preview`; `labels` name the uploader and the button that analyses a new file in
+    place of the previous one. Only the counts, the first problems and the groups stay in the
+    session; the rows wait in a temporary file until the confirmation."""
+    state = f"{kind}_preview"
+    upload = st.file_uploader(labels[0], type=types, key=f"{kind}_file", max_upload_size=importers.UPLOAD_MAX_MB)
+    if upload is not None and st.button(labels[1], type="primary", key=f"{kind}_analyse"):
+        previous = st.session_state.pop(state, None)
+        if previous is not None:
+            importers.discard(previous)
+        if upload.size > importers.UPLOAD_MAX_MB * 1024 * 1024:
+            megabytes = formats.integer(round(upload.size / 1024 / 1024))
+            st.error(t("import.too_big", size=megabytes, max=importers.UPLOAD_MAX_MB))
+        else:
+            submit(lambda: upload, lambda file: preview(actor, file, promotion.id, file.name),
+                   after=lambda analysis: st.session_state.update({state: analysis}))
+    analysis = st.session_state.get(state)
+    return analysis if analysis is not None and analysis.promotion_id == promotion.id else None
+
+
+def counts(preview: importers.Analysis, *more: tuple[str, int]) -> None:
+    """The file's rows: read, valid, in error (and `more`)."""
+    figures = [(t("import.metric.records"), preview.records), (t("import.metric.valid"), preview.valid),
+               (t("import.metric.errors"), preview.errors), *more]
+    for column, (label, value) in zip(st.columns(len(figures)), figures, strict=True):
+        column.metric(label, value)
+
+
 def problems_section(preview: importers.Analysis, severity: str, report: Callable[[], str], file_name: str) -> None:
     """The file's problems by line; past the first ones shown, the whole report to download
     (built on click)."""
@@ -42,26 +74,30 @@ def problems_section(preview: importers.Analysis, severity: str, report: Callabl
         st.download_button(t("import.report.download"), report, file_name=file_name, mime="text/plain")
 
 
+def confirm(state: str, label: str, total: int, write: Callable[[Callable[[int, int], None]], R],
+            message: Callable[[R], str]) -> None:
+    """Write the analysed file in one transaction, a bar counting the rows done; then forget
+    the file and say what was written."""
+    bar = st.progress(0.0, text=t(label, done=0, total=total))
+
+    def progress(done_rows: int, total: int) -> None:
+        bar.progress(done_rows / max(total, 1), text=t(label, done=done_rows, total=total))
+
+    def written(result: R) -> None:
+        importers.discard(st.session_state.pop(state))
+        done(message(result))
+
+    submit(lambda: progress, write, after=written)
+
+
 def roster_import() -> None:
     """The roster's flow: analyse, show what would change, confirm."""
-    upload = st.file_uploader(t("roster.upload"), type=["csv", "xlsx"], key="roster_file",
-                              max_upload_size=importers.UPLOAD_MAX_MB)
-    if upload is not None and st.button(t("roster.analyse"), type="primary", key="roster_analyse"):
-        previous = st.session_state.pop("roster_preview", None)
-        if previous is not None:
-            importers.discard(previous)
-        try:
-            st.session_state["roster_preview"] = roster.preview_roster(actor, upload, promotion.id, upload.name)
-        except ServiceError as exc:
-            st.error(str(exc))
-    preview: roster.RosterPreview | None = st.session_state.get("roster_preview")
-    if preview is None or preview.promotion_id != promotion.id:
+    preview = analysed("roster", (t("roster.upload"), t("roster.analyse")), ["csv", "xlsx"],
+                       roster.preview_roster)
+    if preview is None:
         return
     changes = preview.changes
-    c1, c2, c3 = st.columns(3)
-    c1.metric(t("import.metric.records"), preview.records)
-    c2.metric(t("import.metric.valid"), preview.valid)
-    c3.metric(t("import.metric.errors"), preview.errors)
+    counts(preview)
     problems_section(preview, "roster.severity", lambda: roster.format_report(preview), "rapport-annuaire.txt")
     if preview.errors:
         st.error(t("roster.has_errors", n=preview.errors))
@@ -75,98 +111,67 @@ def roster_import() -> None:
     c2.metric(t("roster.metric.accounts"), len(changes.accounts))
     c3.metric(t("roster.metric.added"), changes.added)
     c4.metric(t("roster.metric.changed"), len(changes.role_changes))
-    st.markdown("\n".join(f"- {line}" for line in [t("roster.report.new_defi", name=n) for n in changes.defis]
+    # Names as the file writes them: user text, made inert.
+    st.markdown("\n".join(f"- {md(line)}" for line in [t("roster.report.new_defi", name=n) for n in changes.defis]
                           + [t("roster.report.new_account", account=a) for a in changes.accounts]
                           + changes.role_changes))
     if st.button(t("roster.confirm"), type="primary", key="roster_confirm"):
-        bar = st.progress(0.0, text=t("roster.progress", done=0, total=preview.valid))
+        confirm("roster_preview", "roster.progress", preview.valid,
+                lambda progress: roster.confirm_roster(actor, preview, progress=progress),
+                lambda result: t("roster.report.done", defis=len(result.changes.defis),
+                                 accounts=len(result.changes.accounts), added=result.changes.added,
+                                 changed=len(result.changes.role_changes), unchanged=result.changes.unchanged))
 
-        def progress(done_rows: int, total: int) -> None:
-            bar.progress(done_rows / max(total, 1), text=t("roster.progress", done=done_rows, total=total))
 
-        try:
-            result = roster.confirm_roster(actor, preview, progress=progress)
-        except ServiceError as exc:
-            st.error(str(exc))
-        else:
-            importers.discard(st.session_state.pop("roster_preview"))
-            changes = result.changes
-            done(t("roster.report.done", defis=len(changes.defis), accounts=len(changes.accounts),
-                   added=changes.added, changed=len(changes.role_changes), unchanged=changes.unchanged))
+def journal_import() -> None:
+    """The legacy journal's flow: analyse, map its défi names to défis, confirm."""
+    preview = analysed("import", (t("import.upload"), t("import.analyse")), ["csv", "txt"],
+                       importers.preview_journal)
+    if preview is None:
+        return
+    counts(preview, (t("import.metric.warnings"), preview.warnings))
+    problems_section(preview, "import.severity", lambda: importers.format_report(preview, importers.plan(preview)),
+                     "rapport-import.txt")
+    targets = importers.plan(preview, *groups_section(preview))
+    administration = ""
+    if any(target.defi_id is None for target in targets.values()):
+        administration = st.text_input(t("import.administration"), t("import.default_administration"),
+                                       key="import_administration")
+    if not preview.valid:
+        st.info(t("import.nothing"))
+    elif st.button(t("import.confirm"), type="primary", key="import_confirm"):
+        confirm("import_preview", "import.progress", preview.valid,
+                lambda progress: importers.confirm_import(actor, preview, targets, administration or None,
+                                                          progress=progress),
+                lambda result: t("import.done", inserted=result.inserted, duplicates=result.duplicates,
+                                 created=len(result.created_defis)))
+
+
+def groups_section(preview: importers.Preview) -> tuple[set[str], dict[str, str]]:
+    """The file's défi names, grouped: each goes to an existing défi or a new one, and a group
+    of variants may be split. Returns the groups split and the names chosen."""
+    st.subheader(t("import.groups"))
+    st.caption(t("import.groups.help"))
+    split: set[str] = set()
+    names: dict[str, str] = {}
+    for group in preview.groups:
+        with st.container(border=True):
+            st.markdown(f"**{md(group.name)}** · {group.rows}")
+            variants = ", ".join(f"« {v} » ({n})" for v, n in group.variants.items())
+            st.caption(t("import.group.variants", variants=md(variants)))
+            if len(group.variants) > 1 and st.checkbox(t("import.group.split"), key=f"import_split_{group.key}"):
+                split.add(group.key)
+                for variant in group.variants:
+                    names[variant] = st.text_input(t("import.group.split_name", variant=md(variant)), variant,
+                                                   key=f"import_variant_{group.key}_{variant}")
+            elif group.defi_id:
+                st.markdown(t("import.group.existing", name=md(preview.defis[group.defi_id])))
+            else:
+                names[group.key] = st.text_input(t("import.group.new"), group.name, key=f"import_name_{group.key}")
+    return split, names
 
 
 if kind == "roster":
     roster_import()
-    st.stop()
-
-upload = st.file_uploader(t("import.upload"), type=["csv", "txt"], key="import_file",
-                          max_upload_size=importers.UPLOAD_MAX_MB)
-if upload is not None and st.button(t("import.analyse"), type="primary", key="import_analyse"):
-    previous = st.session_state.pop("import_preview", None)
-    if previous is not None:
-        importers.discard(previous)
-    if upload.size > importers.UPLOAD_MAX_MB * 1024 * 1024:
-        megabytes = formats.integer(round(upload.size / 1024 / 1024))
-        st.error(t("import.too_big", size=megabytes, max=importers.UPLOAD_MAX_MB))
-    else:
-        try:
-            # Only the counts, the first problems and the groups stay in the session; the
-            # rows wait in a temporary file until the confirmation.
-            st.session_state["import_preview"] = importers.preview_journal(actor, upload, promotion.id, upload.name)
-        except ServiceError as exc:
-            st.error(md(str(exc)))
-
-preview: importers.Preview | None = st.session_state.get("import_preview")
-if preview is None or preview.promotion_id != promotion.id:
-    st.stop()
-
-c1, c2, c3, c4 = st.columns(4)
-c1.metric(t("import.metric.records"), preview.records)
-c2.metric(t("import.metric.valid"), preview.valid)
-c3.metric(t("import.metric.errors"), preview.errors)
-c4.metric(t("import.metric.warnings"), preview.warnings)
-
-problems_section(preview, "import.severity", lambda: importers.format_report(preview, importers.plan(preview)),
-                 "rapport-import.txt")
-
-st.subheader(t("import.groups"))
-st.caption(t("import.groups.help"))
-split: set[str] = set()
-names: dict[str, str] = {}
-for group in preview.groups:
-    with st.container(border=True):
-        st.markdown(f"**{md(group.name)}** · {group.rows}")
-        variants = ", ".join(f"« {v} » ({n})" for v, n in group.variants.items())
-        st.caption(t("import.group.variants", variants=md(variants)))
-        if len(group.variants) > 1 and st.checkbox(t("import.group.split"), key=f"import_split_{group.key}"):
-            split.add(group.key)
-            for variant in group.variants:
-                names[variant] = st.text_input(t("import.group.split_name", variant=md(variant)), variant,
-                                               key=f"import_variant_{group.key}_{variant}")
-        elif group.defi_id:
-            st.markdown(t("import.group.existing", name=md(preview.defis[group.defi_id])))
-        else:
-            names[group.key] = st.text_input(t("import.group.new"), group.name, key=f"import_name_{group.key}")
-
-targets = importers.plan(preview, split, names)
-administration = ""
-if any(target.defi_id is None for target in targets.values()):
-    administration = st.text_input(t("import.administration"), t("import.default_administration"),
-                                   key="import_administration")
-
-if not preview.valid:
-    st.info(t("import.nothing"))
-elif st.button(t("import.confirm"), type="primary", key="import_confirm"):
-    bar = st.progress(0.0, text=t("import.progress", done=0, total=preview.valid))
-
-    def progress(done: int, total: int) -> None:
-        bar.progress(done / max(total, 1), text=t("import.progress", done=done, total=total))
-
-    try:
-        result = importers.confirm_import(actor, preview, targets, administration or None, progress=progress)
-    except ServiceError as exc:
-        st.error(md(str(exc)))
-    else:
-        importers.discard(st.session_state.pop("import_preview"))
-        done(t("import.done", inserted=result.inserted, duplicates=result.duplicates,
-               created=len(result.created_defis)))
+else:
+    journal_import()

@@ -23,6 +23,17 @@ INDICATOR_LABELS = {"theme": t("indicators.col.theme"), "name": t("indicators.co
                     "unit": t("indicators.col.unit"), "baseline": t("indicators.col.baseline"),
                     "target": t("indicators.col.target")}
 MEASUREMENT_LABELS = {"measured_on": t("indicators.col.date"), "value": t("indicators.col.value")}
+MEASUREMENT_WORDS = {"confirm": t("indicators.form.confirm_delete_measurement"),
+                     "save": t("indicators.form.save_measurement"), "saved": t("indicators.measurement_updated"),
+                     "delete": t("indicators.form.delete_measurement"), "deleted": t("indicators.measurement_deleted"),
+                     "unconfirmed": t("indicators.delete_unconfirmed")}
+
+
+def indicator_words(name: str) -> dict[str, str]:
+    """The texts of an indicator's edit form (ui.save_or_delete)."""
+    return {"confirm": t("indicators.form.confirm_delete"), "save": t("indicators.form.save"),
+            "saved": t("indicators.updated", name=name), "delete": t("indicators.form.delete"),
+            "deleted": t("indicators.deleted", name=name), "unconfirmed": t("indicators.delete_unconfirmed")}
 st.caption(t("indicators.intro", defi=md(defi.name)))
 
 
@@ -68,19 +79,10 @@ def edit_tools(i: IndicatorView) -> None:
                                                  f"{fmt_value(i.target, i.unit)}"))
         with st.form(opened.key):
             indicator_form(opened.key, i)
-            st.checkbox(t("indicators.form.confirm_delete"), key=opened.field("confirm"))
-            c1, c2 = st.columns(2)
-            with c1:
-                ui.save_button(t("indicators.form.save"), opened.key,
-                               lambda: ui.typed(IndicatorIn, opened.key, INDICATOR_FIELDS),
-                               lambda d: indicators.update_indicator(actor, i.id, d, opened.expected),
-                               t("indicators.updated", name=i.name), labels=INDICATOR_LABELS,
-                               after=lambda _: opened.close())
-            with c2:
-                ui.save_button(t("indicators.form.delete"), opened.key,
-                               lambda: ui.confirmed(opened.key, i.id, t("indicators.delete_unconfirmed")),
-                               lambda _: indicators.delete_indicator(actor, i.id, opened.expected),
-                               t("indicators.deleted", name=i.name), after=lambda _: opened.close())
+            ui.save_or_delete(opened, lambda: ui.typed(IndicatorIn, opened.key, INDICATOR_FIELDS),
+                              lambda d, version: indicators.update_indicator(actor, i.id, d, version),
+                              lambda version: indicators.delete_indicator(actor, i.id, version),
+                              indicator_words(i.name), INDICATOR_LABELS)
 
         if not i.measurements:
             return
@@ -98,19 +100,10 @@ def edit_tools(i: IndicatorView) -> None:
             c1.date_input(t("indicators.col.date"), picked.measured_on, max_value=today, format=DATE,
                           key=measured.field("measured_on"))
             c2.number_input(t("indicators.col.value"), value=picked.value, format="%g", key=measured.field("value"))
-            st.checkbox(t("indicators.form.confirm_delete_measurement"), key=measured.field("confirm"))
-            c1, c2 = st.columns(2)
-            with c1:
-                ui.save_button(t("indicators.form.save_measurement"), measured.key,
-                               lambda: ui.typed(MeasurementIn, measured.key, MEASUREMENT_FIELDS),
-                               lambda d: indicators.update_measurement(actor, picked.id, d, measured.expected),
-                               t("indicators.measurement_updated"), labels=MEASUREMENT_LABELS,
-                               after=lambda _: measured.close())
-            with c2:
-                ui.save_button(t("indicators.form.delete_measurement"), measured.key,
-                               lambda: ui.confirmed(measured.key, picked.id, t("indicators.delete_unconfirmed")),
-                               lambda _: indicators.delete_measurement(actor, picked.id, measured.expected),
-                               t("indicators.measurement_deleted"), after=lambda _: measured.close())
+            ui.save_or_delete(measured, lambda: ui.typed(MeasurementIn, measured.key, MEASUREMENT_FIELDS),
+                              lambda d, version: indicators.update_measurement(actor, picked.id, d, version),
+                              lambda version: indicators.delete_measurement(actor, picked.id, version),
+                              MEASUREMENT_WORDS, MEASUREMENT_LABELS)
 
 
 def card(i: IndicatorView) -> None:
@@ -126,13 +119,9 @@ def card(i: IndicatorView) -> None:
         st.caption(" · ".join(facts))
         if i.measurements:
             table = indicators.measurements_table(i)
-            st.plotly_chart(indicator_chart(table, i.unit, i.baseline, i.target), key=f"chart_{i.id}",
-                            config={"displayModeBar": False})
-            if panel := ui.see_data(f"indicator_{i.id}", t("home.see_data")):
-                with panel:
-                    st.dataframe(table, hide_index=True, column_config={
-                        "measured_on": st.column_config.DateColumn(t("indicators.col.date"), format=DATE),
-                        "value": t("indicators.col.value")})
+            ui.chart(indicator_chart(table, i.unit, i.baseline, i.target), table, f"indicator_{i.id}", {
+                "measured_on": st.column_config.DateColumn(t("indicators.col.date"), format=DATE),
+                "value": t("indicators.col.value")})
         else:
             st.info(t("indicators.no_measurement_team") if can_edit else t("indicators.no_measurement"))
         if can_edit:
@@ -141,19 +130,16 @@ def card(i: IndicatorView) -> None:
 
 # --- The page ---------------------------------------------------------------------------------------
 
-if not data.indicators:
-    st.info(t("indicators.empty_team") if can_edit else t("indicators.empty"))
-else:
+
+def overview_section() -> None:
+    """Every indicator's progress towards its target, then the indicators theme by theme."""
     overview = indicators.indicators_table(data.indicators)
     st.subheader(t("indicators.overview"))
-    if overview["progress"].notna().any():
-        st.plotly_chart(progress_chart(overview), key="indicators_progress", config={"displayModeBar": False})
-    else:
+    drawn = overview["progress"].notna().any()
+    if not drawn:
         st.caption(t("indicators.overview_empty"))
-    if panel := ui.see_data(f"indicators_{defi.id}", t("home.see_data")):
-        with panel:
-            st.dataframe(overview.drop(columns=["id"]), hide_index=True, column_config=indicator_columns())
-
+    ui.chart(progress_chart(overview) if drawn else None, lambda: overview.drop(columns=["id"]),
+             f"indicators_{defi.id}", indicator_columns())
     for theme in THEMES:
         in_theme = [i for i in data.indicators if i.theme == theme]
         if not in_theme and not can_edit:
@@ -164,14 +150,23 @@ else:
         for i in in_theme:
             card(i)
 
-if can_edit:
+
+def new_indicator_form() -> None:
     st.subheader(t("indicators.form.new"))
     new_key = f"new_{defi.id}"
     with st.form(f"indicator_new_{defi.id}"):
         indicator_form(new_key, None)
         ui.save_button(t("indicators.form.add"), new_key, lambda: ui.typed(IndicatorIn, new_key, INDICATOR_FIELDS),
                        lambda d: indicators.create_indicator(actor, defi.id, d),
-                       lambda d: t("indicators.added", name=d.name),
+                       lambda d, _: t("indicators.added", name=d.name),
                        labels=INDICATOR_LABELS, after=lambda _: ui.clear_fields(f"{new_key}_"), type="primary")
+
+
+if not data.indicators:
+    st.info(t("indicators.empty_team") if can_edit else t("indicators.empty"))
+else:
+    overview_section()
+if can_edit:
+    new_indicator_form()
 else:
     st.caption(t("indicators.read_only"))

@@ -2,7 +2,6 @@
 export, and the forms to write, edit and delete entries."""
 
 import datetime as dt
-import zlib
 
 import streamlit as st
 
@@ -73,6 +72,9 @@ def show_entry(entry: journal.EntryView) -> None:
 
 
 ENTRY_FIELDS = ["done_on", "livrable", "tache", "categories", "news"]
+EDIT_WORDS = {"confirm": t("journal.form.confirm_delete"), "save": t("journal.form.save"),
+              "saved": t("journal.updated"), "delete": t("journal.form.delete"), "deleted": t("journal.deleted"),
+              "unconfirmed": t("journal.delete_unconfirmed")}
 
 
 def entry_fields(key: str, entry: journal.EntryView | None) -> None:
@@ -96,18 +98,9 @@ def edit_form(picked: journal.EntryView) -> None:
 
     with st.form(opened.key):
         entry_fields(opened.key, picked)
-        st.checkbox(t("journal.form.confirm_delete"), key=opened.field("confirm"))
-        save_col, delete_col = st.columns(2)
-        with save_col:
-            ui.save_button(t("journal.form.save"), opened.key,
-                           lambda: ui.typed(JournalEntryIn, opened.key, ENTRY_FIELDS),
-                           lambda data: journal.update_entry(actor, picked.id, data, opened.expected),
-                           t("journal.updated"), labels=LABELS, after=lambda _: opened.close(), type="primary")
-        with delete_col:
-            ui.save_button(t("journal.form.delete"), opened.key,
-                           lambda: ui.confirmed(opened.key, picked.id, t("journal.delete_unconfirmed")),
-                           lambda entry_id: journal.delete_entry(actor, entry_id, opened.expected),
-                           t("journal.deleted"), after=lambda _: opened.close())
+        ui.save_or_delete(opened, lambda: ui.typed(JournalEntryIn, opened.key, ENTRY_FIELDS),
+                          lambda data, version: journal.update_entry(actor, picked.id, data, version),
+                          lambda version: journal.delete_entry(actor, picked.id, version), EDIT_WORDS, LABELS)
 
 
 # --- Entries ------------------------------------------------------------------------------------
@@ -122,12 +115,10 @@ def entries_tab() -> None:
         table = [{"date": e.done_on, "livrable": e.livrable, "tache": e.tache,
                   "categories": ", ".join(charts.category_name(c.value) for c in e.categories),
                   "news": news_label(e.news), "author": e.author} for e in result.entries]
-        # Writers pick the entry to edit by clicking its row. The table is keyed by the défi and
-        # the entries it lists, in order: a click names a row by its position, so when the
-        # filters, the page or a save change the rows, the old click goes with them.
-        listed = zlib.crc32(",".join(str(e.id) for e in result.entries).encode())
+        # Writers pick the entry to edit by clicking its row.
         selectable = {"on_select": "rerun", "selection_mode": "single-row"} if can_write else {}
-        clicked = st.dataframe(table, hide_index=True, width="stretch", key=f"journal_table_{defi.id}_{listed}",
+        clicked = st.dataframe(table, hide_index=True, width="stretch",
+                               key=ui.rows_key("journal_table", defi.id, [e.id for e in result.entries]),
                                **selectable, column_config={
             "date": st.column_config.DateColumn(t("journal.col.date"), format="DD/MM/YYYY"),
             "livrable": t("journal.col.livrable"), "tache": st.column_config.TextColumn(t("journal.col.tache"),
@@ -171,28 +162,27 @@ def entries_tab() -> None:
 # --- Charts ------------------------------------------------------------------------------------
 
 
-def chart(title: str, data, figure, columns: dict[str, str], key: str) -> None:  # noqa: ANN001
-    """A chart with its "voir les données" table, or what to do when it is empty."""
+def chart_section(title: str, data, figure, columns: dict[str, str], key: str) -> None:  # noqa: ANN001
+    """A chart of the filtered entries, or what to do when the filters leave none."""
     st.subheader(title)
     if data.empty:
         st.caption(t("journal.chart.empty"))
         return
-    st.plotly_chart(figure(data), key=key, config={"displayModeBar": False})
-    if panel := ui.see_data(key, t("journal.see_data")):
-        with panel:
-            st.dataframe(data.rename(columns=columns), hide_index=True)
+    ui.chart(figure(data), data, key, columns)
 
 
 def charts_tab() -> None:
-    chart(t("journal.chart.weekly"), cached(journal.weekly_by_category)(actor, defi.id, filters),
-          charts.weekly_stacked, {"week": t("journal.chart.week"), "category": t("journal.chart.category"),
-                                  "entries": t("journal.chart.entries")}, "journal_weekly")
-    chart(t("journal.chart.share"), cached(journal.category_share)(actor, defi.id, filters),
-          charts.category_share, {"category": t("journal.chart.category"), "label": t("journal.col.categories"),
-                                  "entries": t("journal.chart.entries")}, "journal_share")
-    chart(t("journal.chart.news"), cached(journal.news_by_month)(actor, defi.id, filters),
-          charts.news_by_month, {"month": t("journal.chart.month"), "good": t("journal.chart.good"),
-                                 "bad": t("journal.chart.bad")}, "journal_news_chart")
+    chart_section(t("journal.chart.weekly"), cached(journal.weekly_by_category)(actor, defi.id, filters),
+                  charts.weekly_stacked, {"week": t("journal.chart.week"), "category": t("journal.chart.category"),
+                                          "entries": t("journal.chart.entries")}, "journal_weekly")
+    chart_section(t("journal.chart.share"), cached(journal.category_share)(actor, defi.id, filters),
+                  charts.category_share, {"category": t("journal.chart.category"),
+                                          "label": t("journal.col.categories"), "entries": t("journal.chart.entries")},
+                  "journal_share")
+    chart_section(t("journal.chart.news"), cached(journal.news_by_month)(actor, defi.id, filters),
+                  charts.news_by_month, {"month": t("journal.chart.month"), "good": t("journal.chart.good"),
+                                         "bad": t("journal.chart.bad")}, "journal_news_chart")
+
 
 # --- Write ------------------------------------------------------------------------------------
 

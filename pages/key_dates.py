@@ -8,13 +8,13 @@ import streamlit as st
 
 from lib import formats, key_dates, ui
 from lib.charts.retro import calendar_timeline
-from lib.clock import now_utc, today_local
+from lib.clock import today_local
 from lib.i18n import t
 from lib.ui import cached
 
 ctx = ui.page("page.key_dates")
 actor = ctx.actor
-now = now_utc().replace(second=0, microsecond=0)
+now = ui.now()
 today = today_local()
 
 
@@ -44,7 +44,7 @@ if shown.empty:
     st.stop()
 
 st.markdown(f"**{t('keydates.timeline')}**")
-st.plotly_chart(calendar_timeline(shown, today), key="timeline", config={"displayModeBar": False})
+ui.chart(calendar_timeline(shown, today), None, "timeline")  # the weeks' tables follow
 
 table = shown.assign(
     when=shown["day"].map(formats.weekday_short),

@@ -40,12 +40,17 @@ def objectives_form(p) -> None:  # noqa: ANN001 - PhaseView
         for o in p.objectives:
             help_text = (t("phases.objectives.done_by", who=md(o.done_by or "—"), at=formats.moment(o.done_at))
                          if o.done and o.done_at else None)
-            ticks[o.id] = st.checkbox(md(o.label), value=o.done, key=f"obj_{o.id}", disabled=not can_tick,
+            # Keyed by the version shown: a tick saved meanwhile by someone else shows, instead of
+            # being replaced unseen by this form's box.
+            ticks[o.id] = st.checkbox(md(o.label), value=o.done, key=f"obj_{o.id}_{o.version}", disabled=not can_tick,
                                       help=help_text)
         if can_tick and st.form_submit_button(t("phases.objectives.save")):
             changed = {o.id: (ticks[o.id], o.version) for o in p.objectives if ticks[o.id] != o.done}
-            if changed and submit(lambda: changed, lambda c: phases.tick_objectives(actor, c) or True):
+            if changed and submit(lambda: changed, lambda c: phases.tick_objectives(actor, c)):
                 done(t("phases.objectives.saved_n", n=len(changed)))
+
+
+SHIFT_FIELDS = ["start", "end", "reason", "cascade"]
 
 
 def staff_tools(p) -> None:  # noqa: ANN001 - PhaseView
@@ -57,19 +62,21 @@ def staff_tools(p) -> None:  # noqa: ANN001 - PhaseView
             done(t("phases.objectives.added"))
     if p.state == "validee":
         return
-    with st.form(f"shift_{p.id}"):
+    opened = ui.edit("phase_shift", p.id, p.version)
+    ui.newer_version(opened, lambda: st.text(f"{formats.date(p.planned_start)} → {formats.date(p.planned_end)} · "
+                                             f"{p.shift_reason or '—'}"))
+    with st.form(opened.key):
         st.markdown(f"**{t('phases.shift.title')}**")
         c1, c2 = st.columns(2)
-        start = c1.date_input(t("col.start"), value=p.planned_start, format=DATE)
-        end = c2.date_input(t("col.end"), value=p.planned_end, format=DATE, key=f"shift_{p.id}_{p.version}_end")
-        reason = st.text_input(t("phases.shift.reason"), value=p.shift_reason, max_chars=500,
-                               key=f"shift_{p.id}_{p.version}_reason")
-        cascade = st.checkbox(t("phases.shift.cascade"), value=True)
-        if st.form_submit_button(t("phases.shift.submit")) and submit(
-                lambda: PhaseShiftIn(start=start, end=end, reason=reason, cascade=cascade),
-                lambda data: phases.shift_phase(actor, p.id, data, p.version),
-                labels={"reason": t("phases.shift.reason"), "start": t("col.start"), "end": t("col.end")}):
-            done(t("phases.shift.saved"))
+        c1.date_input(t("col.start"), value=p.planned_start, format=DATE, key=opened.field("start"))
+        c2.date_input(t("col.end"), value=p.planned_end, format=DATE, key=opened.field("end"))
+        st.text_input(t("phases.shift.reason"), value=p.shift_reason, max_chars=500, key=opened.field("reason"))
+        st.checkbox(t("phases.shift.cascade"), value=True, key=opened.field("cascade"))
+        # A cascade moves the later phases too: their forms open again on what it saved.
+        ui.save_button(t("phases.shift.submit"), opened.key, lambda: ui.typed(PhaseShiftIn, opened.key, SHIFT_FIELDS),
+                       lambda data: phases.shift_phase(actor, p.id, data, opened.expected), t("phases.shift.saved"),
+                       labels={"reason": t("phases.shift.reason"), "start": t("col.start"), "end": t("col.end")},
+                       after=lambda _: ui.close_edits("phase_shift"))
 
 
 def defi_tab() -> None:
@@ -80,24 +87,18 @@ def defi_tab() -> None:
     summary(views)
     st.subheader(t("phases.timeline"))
     st.caption(t("phases.timeline.legend"))
-    st.plotly_chart(charts.defi_gantt(views, today), key="gantt", config={"displayModeBar": False})
-    if panel := ui.see_data(f"gantt_{ctx.defi.id}", t("home.see_data")):
-        with panel:
-            st.dataframe([{t("col.phase"): f"{p.number}. {p.name}", t("phases.col.planned"):
-                           f"{formats.date(p.template_start)} → {formats.date(p.template_end)}",
-                           t("phases.col.actual"): f"{formats.date(p.planned_start)} → {formats.date(p.planned_end)}",
-                           t("col.state"): t(f"phase_state.{p.state}"),
-                           t("phases.col.committee"): formats.moment(p.committee_at) if p.committee_at else "—",
-                           t("phases.col.shift_reason"): p.shift_reason} for p in views], hide_index=True)
+    ui.chart(charts.defi_gantt(views, today), lambda: [{
+        t("col.phase"): f"{p.number}. {p.name}",
+        t("phases.col.planned"): f"{formats.date(p.template_start)} → {formats.date(p.template_end)}",
+        t("phases.col.actual"): f"{formats.date(p.planned_start)} → {formats.date(p.planned_end)}",
+        t("col.state"): t(f"phase_state.{p.state}"),
+        t("phases.col.committee"): formats.moment(p.committee_at) if p.committee_at else "—",
+        t("phases.col.shift_reason"): p.shift_reason} for p in views], f"gantt_{ctx.defi.id}")
     st.subheader(t("phases.progress"))
     progress = phases.progress_table(views)
-    st.plotly_chart(charts.progress_bars(progress), key="progress", config={"displayModeBar": False})
-    if panel := ui.see_data(f"progress_{ctx.defi.id}", t("home.see_data")):
-        with panel:
-            st.dataframe(progress, hide_index=True, column_config={
-                "phase": t("col.phase"), "objectives_pct": t("phases.col.objectives_pct"),
-                "time_pct": t("phases.col.time_pct"), "done": t("phases.col.done"),
-                "total": t("phases.col.total"), "state": t("col.state")})
+    ui.chart(charts.progress_bars(progress), progress, f"progress_{ctx.defi.id}", {
+        "phase": t("col.phase"), "objectives_pct": t("phases.col.objectives_pct"), "time_pct": t("phases.col.time_pct"),
+        "done": t("phases.col.done"), "total": t("phases.col.total"), "state": t("col.state")})
 
     st.subheader(t("phases.details"))
     for p in views:
@@ -125,35 +126,39 @@ def promotion_tab() -> None:
     if timeline.empty:
         st.info(t("phases.promotion.empty"))
         return
-    st.plotly_chart(charts.promotion_timeline(timeline, today), key="promotion_timeline",
-                    config={"displayModeBar": False})
-    if panel := ui.see_data("promotion_timeline", t("home.see_data")):
-        with panel:
-            table = timeline.assign(state=timeline["state"].map(lambda s: t(f"phase_state.{s}")))
-            st.dataframe(table.drop(columns=["defi_id", "number"]), hide_index=True, column_config={
-                "defi": t("home.col.defi"), "phase": t("col.phase"),
-                "start": st.column_config.DateColumn(t("col.start"), format=DATE),
-                "end": st.column_config.DateColumn(t("col.end"), format=DATE), "state": t("col.state"),
-                "shifted": t("phases.col.shifted")})
+    ui.chart(charts.promotion_timeline(timeline, today), lambda: timeline.assign(
+        state=timeline["state"].map(lambda s: t(f"phase_state.{s}"))).drop(columns=["defi_id", "number"]),
+        "promotion_timeline", {"defi": t("home.col.defi"), "phase": t("col.phase"),
+                               "start": st.column_config.DateColumn(t("col.start"), format=DATE),
+                               "end": st.column_config.DateColumn(t("col.end"), format=DATE), "state": t("col.state"),
+                               "shifted": t("phases.col.shifted")})
 
 
 def template_form(tp: phases.TemplateInfo) -> None:
-    with st.form(f"template_{tp.id}"):
-        name = st.text_input(t("phases.templates.name"), value=tp.name, max_chars=120)
-        summary_text = st.text_input(t("phases.templates.summary"), value=tp.summary, max_chars=300)
-        months = st.number_input(t("phases.templates.months_label"), min_value=1, max_value=24, value=tp.months,
-                                 step=1)
-        eig = st.text_area(t("phases.templates.eig"), value="\n".join(tp.eig_competencies))
-        porteur = st.text_area(t("phases.templates.porteur"), value="\n".join(tp.porteur_competencies))
-        if st.form_submit_button(t("admin.save")):
-            replanned = submit(
-                lambda: PhaseTemplateIn(name=name, summary=summary_text, months=int(months),
-                                        eig_competencies=[x for x in eig.splitlines() if x.strip()],
-                                        porteur_competencies=[x for x in porteur.splitlines() if x.strip()]),
-                lambda data: phases.update_template(actor, tp.id, data, tp.version),
-                labels={"name": t("phases.templates.name"), "months": t("phases.templates.months_label")})
-            if replanned is not None:
-                st.success(t("phases.templates.saved", n=replanned))
+    opened = ui.edit("phase_template", tp.id, tp.version)
+    ui.newer_version(opened, lambda: st.text(f"{tp.name} · {t('phases.templates.months', n=tp.months)}\n{tp.summary}"))
+    field = opened.field
+
+    def lines(name: str) -> list[str]:
+        return [x for x in (opened.value(name) or "").splitlines() if x.strip()]
+
+    def build() -> PhaseTemplateIn:
+        return PhaseTemplateIn(name=opened.value("name"), summary=opened.value("summary"),
+                               months=int(opened.value("months")), eig_competencies=lines("eig"),
+                               porteur_competencies=lines("porteur"))
+
+    with st.form(opened.key):
+        st.text_input(t("phases.templates.name"), value=tp.name, max_chars=120, key=field("name"))
+        st.text_input(t("phases.templates.summary"), value=tp.summary, max_chars=300, key=field("summary"))
+        st.number_input(t("phases.templates.months_label"), min_value=1, max_value=24, value=tp.months, step=1,
+                        key=field("months"))
+        st.text_area(t("phases.templates.eig"), value="\n".join(tp.eig_competencies), key=field("eig"))
+        st.text_area(t("phases.templates.porteur"), value="\n".join(tp.porteur_competencies), key=field("porteur"))
+        ui.save_button(t("admin.save"), opened.key, build,
+                       lambda data: phases.update_template(actor, tp.id, data, opened.expected),
+                       lambda _, replanned: t("phases.templates.saved", n=replanned),
+                       labels={"name": t("phases.templates.name"), "months": t("phases.templates.months_label")},
+                       after=lambda _: opened.close())
 
 
 def templates_tab() -> None:

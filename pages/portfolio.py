@@ -2,10 +2,11 @@
 level and the reasons in words; filters, click-through to the défi, the rules as the
 code applies them, and the form to log a coaching session."""
 
+import pandas as pd
 import streamlit as st
 
 from lib import coaching, portfolio, risk, ui
-from lib.clock import now_utc, today_local
+from lib.clock import today_local
 from lib.i18n import t
 from lib.models import CoachingForm
 from lib.schemas import CoachingSessionIn
@@ -13,41 +14,46 @@ from lib.ui import cached, done, md, submit
 
 ctx = ui.page("page.portfolio")
 actor = ctx.actor
-now = now_utc().replace(second=0, microsecond=0)
+now = ui.now()
 rows = cached(portfolio.coach_portfolio)(actor, ctx.promotion.id, now)
 if rows.empty:
     st.info(t("portfolio.empty"))
     st.stop()
-st.caption(t("portfolio.intro"))
 
-with st.expander(t("portfolio.rules")):
-    st.markdown("\n".join(f"- {line}" for line in risk.rule_docs()))
 
-if (rows["level"] == "").all():
-    st.info(t("portfolio.not_running"))
-else:
-    counts = rows["level"].value_counts()
-    for column, level in zip(st.columns(3), reversed(risk.LEVELS), strict=True):
-        column.metric(t("portfolio.metric", level=t(f"risk.level.{level}")), int(counts.get(level, 0)))
+def levels_section(rows: pd.DataFrame) -> None:
+    """The rules as the code applies them, then how many défis stand at each level."""
+    with st.expander(t("portfolio.rules")):
+        st.markdown("\n".join(f"- {line}" for line in risk.rule_docs()))
 
-# --- Filters and sort -----------------------------------------------------------------------
-f1, f2, f3, f4 = st.columns([1, 1, 2, 1])
-levels = f1.multiselect(t("portfolio.filter.level"), risk.LEVELS, key="portfolio_levels",
-                        format_func=lambda level: t(f"risk.level.{level}"), placeholder=t("portfolio.filter.all"),
-                        select_all=False)
-phase_names = dict(rows.dropna(subset=["phase_number"])[["phase_number", "phase"]].drop_duplicates().to_numpy())
-phases = f2.multiselect(t("portfolio.filter.phase"), sorted(phase_names), key="portfolio_phases",
-                        format_func=lambda n: phase_names[n], placeholder=t("portfolio.filter.all"), select_all=False)
-text = f3.text_input(t("portfolio.filter.text"), key="portfolio_text", placeholder=t("portfolio.filter.text_hint"))
-sort = f4.selectbox(t("portfolio.sort"), list(portfolio.SORTS), key="portfolio_sort",
-                    format_func=lambda s: t(f"portfolio.sort.{s}"), placeholder=t("widget.choose"))
-mine = st.toggle(t("portfolio.filter.mine"), key="portfolio_mine")
-view = portfolio.filter_portfolio(rows, levels, phases, text, actor.display_name if mine else None, sort)
+    if (rows["level"] == "").all():
+        st.info(t("portfolio.not_running"))
+    else:
+        counts = rows["level"].value_counts()
+        for column, level in zip(st.columns(3), reversed(risk.LEVELS), strict=True):
+            column.metric(t("portfolio.metric", level=t(f"risk.level.{level}")), int(counts.get(level, 0)))
 
-st.subheader(t("portfolio.table_title", n=len(view), total=len(rows)))
-if view.empty:
-    st.info(t("portfolio.no_match"))
-else:
+
+def filtered(rows: pd.DataFrame) -> pd.DataFrame:
+    """The défis the coach's filters leave, in the order they chose."""
+    f1, f2, f3, f4 = st.columns([1, 1, 2, 1])
+    levels = f1.multiselect(t("portfolio.filter.level"), risk.LEVELS, key="portfolio_levels",
+                            format_func=lambda level: t(f"risk.level.{level}"), placeholder=t("portfolio.filter.all"),
+                            select_all=False)
+    phase_names = dict(rows.dropna(subset=["phase_number"])[["phase_number", "phase"]].drop_duplicates().to_numpy())
+    phases = f2.multiselect(t("portfolio.filter.phase"), sorted(phase_names), key="portfolio_phases",
+                            format_func=lambda n: phase_names[n], placeholder=t("portfolio.filter.all"),
+                            select_all=False)
+    text = f3.text_input(t("portfolio.filter.text"), key="portfolio_text", placeholder=t("portfolio.filter.text_hint"))
+    sort = f4.selectbox(t("portfolio.sort"), list(portfolio.SORTS), key="portfolio_sort",
+                        format_func=lambda s: t(f"portfolio.sort.{s}"), placeholder=t("widget.choose"))
+    mine = st.toggle(t("portfolio.filter.mine"), key="portfolio_mine")
+    return portfolio.filter_portfolio(rows, levels, phases, text, actor.display_name if mine else None, sort)
+
+
+def portfolio_table(view: pd.DataFrame) -> None:
+    """The défis, a click on a row picking the défi below."""
+
     def _pick_from_table() -> None:
         """A click on a row picks that défi below (the table's selection drives the picker)."""
         selected = st.session_state["portfolio_table"].selection.rows
@@ -81,7 +87,9 @@ else:
         })
     st.caption(t("portfolio.click_hint"))
 
-    # --- The picked défi: its reasons, and the way into its pages ------------------------------
+
+def picked_defi(view: pd.DataFrame) -> None:
+    """The picked défi: its reasons, and the way into its pages."""
     ids = list(view["id"])
     if st.session_state.get("portfolio_defi") not in ids:
         st.session_state["portfolio_defi"] = ids[0]
@@ -112,31 +120,53 @@ else:
     if target := st.session_state.pop("portfolio_open", None):
         st.switch_page(target)
 
-# --- Log a coaching session -----------------------------------------------------------------
-st.subheader(t("coaching.title"))
-all_names = dict(zip(rows["id"], rows["defi"], strict=True))
-with st.form("coaching_form", clear_on_submit=True):
-    ids = list(rows.sort_values("defi")["id"])
-    default = st.session_state.get("portfolio_defi")
-    c1, c2, c3 = st.columns([2, 1, 1])
-    defi_id = c1.selectbox(t("coaching.defi"), ids, index=ids.index(default) if default in ids else 0,
-                           format_func=lambda i: all_names[i], key="coaching_defi", placeholder=t("widget.choose"))
-    held_on = c2.date_input(t("coaching.held_on"), value=today_local(), format="DD/MM/YYYY", key="coaching_held_on")
-    form = c3.selectbox(t("coaching.form"), list(CoachingForm), format_func=lambda f: t(f"coaching.form.{f.value}"),
-                        key="coaching_form", placeholder=t("widget.choose"))
-    note = st.text_area(t("coaching.note"), max_chars=500, placeholder=t("coaching.note_hint"), key="coaching_note")
-    if st.form_submit_button(t("coaching.save")) and submit(
-            lambda: CoachingSessionIn(defi_id=defi_id, held_on=held_on, form=form, note=note),
-            lambda data: coaching.log_session(actor, data),
-            labels={"held_on": t("coaching.held_on"), "note": t("coaching.note"), "form": t("coaching.form")}):
-        done(t("coaching.saved", defi=md(all_names[defi_id])))
 
-sessions = cached(coaching.promotion_sessions)(actor, ctx.promotion.id)
-with st.expander(t("coaching.latest", n=len(sessions))):
-    if sessions.empty:
-        st.info(t("coaching.none"))
-    else:
-        st.dataframe(sessions[["held_on", "defi", "form_label", "coach", "note"]], hide_index=True, width="stretch",
-                     column_config={"held_on": st.column_config.DateColumn(t("coaching.held_on"), format="DD/MM/YYYY"),
-                                    "defi": t("coaching.defi"), "form_label": t("coaching.form"),
-                                    "coach": t("portfolio.col.coach"), "note": t("coaching.note")})
+# --- Log a coaching session -----------------------------------------------------------------
+
+
+def coaching_form(rows: pd.DataFrame) -> None:
+    """Log a coaching session on any défi of the promotion (the picked one first)."""
+    st.subheader(t("coaching.title"))
+    all_names = dict(zip(rows["id"], rows["defi"], strict=True))
+    with st.form("coaching_form", clear_on_submit=True):
+        ids = list(rows.sort_values("defi")["id"])
+        default = st.session_state.get("portfolio_defi")
+        c1, c2, c3 = st.columns([2, 1, 1])
+        defi_id = c1.selectbox(t("coaching.defi"), ids, index=ids.index(default) if default in ids else 0,
+                               format_func=lambda i: all_names[i], key="coaching_defi", placeholder=t("widget.choose"))
+        held_on = c2.date_input(t("coaching.held_on"), value=today_local(), format="DD/MM/YYYY", key="coaching_held_on")
+        form = c3.selectbox(t("coaching.form"), list(CoachingForm), format_func=lambda f: t(f"coaching.form.{f.value}"),
+                            key="coaching_form", placeholder=t("widget.choose"))
+        note = st.text_area(t("coaching.note"), max_chars=500, placeholder=t("coaching.note_hint"), key="coaching_note")
+        if st.form_submit_button(t("coaching.save")) and submit(
+                lambda: CoachingSessionIn(defi_id=defi_id, held_on=held_on, form=form, note=note),
+                lambda data: coaching.log_session(actor, data),
+                labels={"held_on": t("coaching.held_on"), "note": t("coaching.note"), "form": t("coaching.form")}):
+            done(t("coaching.saved", defi=md(all_names[defi_id])))
+
+
+def coaching_sessions() -> None:
+    """The promotion's latest coaching sessions."""
+    sessions = cached(coaching.promotion_sessions)(actor, ctx.promotion.id)
+    with st.expander(t("coaching.latest", n=len(sessions))):
+        if sessions.empty:
+            st.info(t("coaching.none"))
+        else:
+            st.dataframe(sessions[["held_on", "defi", "form_label", "coach", "note"]], hide_index=True,
+                         width="stretch", column_config={
+                             "held_on": st.column_config.DateColumn(t("coaching.held_on"), format="DD/MM/YYYY"),
+                             "defi": t("coaching.defi"), "form_label": t("coaching.form"),
+                             "coach": t("portfolio.col.coach"), "note": t("coaching.note")})
+
+
+st.caption(t("portfolio.intro"))
+levels_section(rows)
+view = filtered(rows)
+st.subheader(t("portfolio.table_title", n=len(view), total=len(rows)))
+if view.empty:
+    st.info(t("portfolio.no_match"))
+else:
+    portfolio_table(view)
+    picked_defi(view)
+coaching_form(rows)
+coaching_sessions()

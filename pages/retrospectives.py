@@ -8,17 +8,16 @@ import streamlit as st
 
 from lib import bulletins, formats, sharing, ui
 from lib.charts import retro
-from lib.clock import now_utc
 from lib.i18n import t
 from lib.permissions import Action
+from lib.programme import mood_label
 from lib.schemas import ShareLinkIn
 from lib.ui import cached, done, md, submit
 
 ctx = ui.page("page.retrospectives")
 actor = ctx.actor
 
-# Minute precision: publication happens at a deadline minute, and cached reads are keyed on it.
-now = now_utc().replace(second=0, microsecond=0)
+now = ui.now()
 clock = cached(bulletins.clock_now)(actor, ctx.promotion.id, now)
 st.caption(t("retro.now", clock=clock.label))
 open_week = cached(bulletins.open_week)(actor, ctx.promotion.id, now)
@@ -44,12 +43,8 @@ def defi_view() -> None:
         if trend["in_progress"].any():
             st.caption(t("retro.in_progress_note", week=open_week.label, deadline=open_week.deadline))
         st.markdown(f"**{t('retro.mood_title')}**")
-        st.plotly_chart(retro.mood_line(trend, axis), key="mood_line", config={"displayModeBar": False})
-        st.caption(t("retro.mood_gap"))
-        if panel := ui.see_data(f"retro_mood_{defi.id}", t("retro.see_data")):
-            with panel:
-                st.dataframe(trend[["week", "clock", "mood"]], hide_index=True, width="stretch",
-                             column_config={**WEEK_COLUMNS, "mood": t("retro.col.mood")})
+        ui.chart(retro.mood_line(trend, axis), trend[["week", "clock", "mood"]], f"retro_mood_{defi.id}",
+                 {**WEEK_COLUMNS, "mood": t("retro.col.mood")}, caption=t("retro.mood_gap"), width="stretch")
         st.download_button(t("retro.export_csv"), lambda: bulletins.export_csv(actor, defi.id, now),  # on click
                            file_name=f"bulletins-{defi.name}.csv", mime="text/csv")
         st.markdown(f"### {t('retro.bulletins_by_month')}")
@@ -57,23 +52,15 @@ def defi_view() -> None:
         for (year, month), group in rows.groupby([rows["week_start"].map(lambda d: d.year),
                                                   rows["week_start"].map(lambda d: d.month)], sort=False):
             st.markdown(f"#### {formats.month(dt.date(year, month, 1)).capitalize()}")
-            for bulletin in group.itertuples():
-                with st.container(border=True):
-                    state = "" if bulletin.published else f" · {t('retro.unpublished')}"
-                    st.markdown(f"**{bulletin.week}** · {bulletin.mood_emoji} {t(f'bulletin.mood.{bulletin.mood}')}"
-                                + state)
-                    st.caption(t("bulletin.priority"))
-                    st.text(bulletin.priority)
-                    st.caption(t("bulletin.ups_downs"))
-                    st.text(bulletin.ups_downs)
-                    if bulletin.help_request and team:
-                        st.caption(f"{t('bulletin.help_request')} · {bulletin.help_status}")
-                        st.text(bulletin.help_request)
-                        if bulletin.help_answer:
-                            st.text(f"→ {bulletin.help_answer}")
-                    if bulletin.key_date_description:
-                        st.caption(f"{t('bulletin.key_date')} · {formats.date(bulletin.key_date)}")
-                        st.text(bulletin.key_date_description)
+            for b in group.itertuples():
+                more = []
+                if b.help_request and team:
+                    answer = f"\n→ {b.help_answer}" if b.help_answer else ""
+                    more.append((f"{t('bulletin.help_request')} · {b.help_status}", f"{b.help_request}{answer}"))
+                if b.key_date_description:
+                    more.append((f"{t('bulletin.key_date')} · {formats.date(b.key_date)}", b.key_date_description))
+                ui.bulletin_card(b.week, b.mood, b.priority, b.ups_downs, more=tuple(more),
+                                 note="" if b.published else f" · {t('retro.unpublished')}")
     if ctx.staff:
         share_section(defi)
 
@@ -93,7 +80,7 @@ def share_section(defi) -> None:  # noqa: ANN001 - portfolio.DefiInfo
             cols[1].caption(f"{link.state_label} · {t('share.col.expires_at')} "
                             f"{formats.moment(link.expires_at)}")
             if link.state == "active" and cols[2].button(t("share.revoke"), key=f"revoke_{link.id}") and submit(
-                    lambda link_id=link.id: link_id, lambda link_id: sharing.revoke(actor, link_id) or True):
+                    lambda link_id=link.id: link_id, lambda link_id: sharing.revoke(actor, link_id)):
                 done(t("share.revoked"))
 
 
@@ -105,34 +92,28 @@ def promotion_view() -> None:
     if heat["in_progress"].any():  # the heatmap and the participation draw it apart
         st.caption(t("retro.in_progress_note", week=open_week.label, deadline=open_week.deadline))
     st.markdown(f"**{t('retro.heatmap_title')}**")
-    st.plotly_chart(retro.heatmap(heat, axis), key="heatmap", config={"displayModeBar": False})
-    st.caption(t("retro.heatmap_missing"))
-    if panel := ui.see_data("retro_heatmap", t("retro.see_data")):
-        with panel:
-            # Columns in calendar order (labels like « S1 (4-10 janv.) » do not sort by text).
-            grid = heat.pivot(index="defi", columns="week", values="mood")[heat.drop_duplicates("week")["week"]]
-            st.dataframe(grid, width="stretch")
+    # The table by défi and week, its columns in calendar order (labels like « S1 (4-10 janv.) »
+    # do not sort by text).
+    ui.chart(retro.heatmap(heat, axis),
+             lambda: heat.pivot(index="defi", columns="week", values="mood")[heat.drop_duplicates("week")["week"]],
+             "retro_heatmap", caption=t("retro.heatmap_missing"), hide_index=False, width="stretch")
     rates = cached(bulletins.participation)(actor, ctx.promotion.id, now)
     st.markdown(f"**{t('retro.participation_title')}**")
-    st.plotly_chart(retro.participation_bars(rates, axis), key="participation", config={"displayModeBar": False})
-    if panel := ui.see_data("retro_participation", t("retro.see_data")):
-        with panel:
-            # Whole percents « 75 % » (the grid's "percent" preset writes « 75.00% »).
-            columns = ["week", "clock", "in_progress", "filed", "defis", "rate"]
-            st.dataframe(rates[columns].assign(rate=rates["rate"] * 100), hide_index=True, width="stretch",
-                         column_config={**WEEK_COLUMNS, "in_progress": t("retro.col.in_progress"),
-                                        "filed": t("retro.col.filed"), "defis": t("retro.col.defis"),
-                                        "rate": st.column_config.ProgressColumn(t("retro.col.rate"), format="%d %%",
-                                                                                min_value=0, max_value=100)})
+    # Whole percents « 75 % » (the grid's "percent" preset writes « 75.00% »).
+    ui.chart(retro.participation_bars(rates, axis),
+             lambda: rates[["week", "clock", "in_progress", "filed", "defis", "rate"]].assign(rate=rates["rate"] * 100),
+             "retro_participation", {**WEEK_COLUMNS, "in_progress": t("retro.col.in_progress"),
+                                     "filed": t("retro.col.filed"), "defis": t("retro.col.defis"),
+                                     "rate": st.column_config.ProgressColumn(t("retro.col.rate"), format="%d %%",
+                                                                             min_value=0, max_value=100)},
+             width="stretch")
     dist = cached(bulletins.mood_by_phase)(actor, ctx.promotion.id, now)
     if not dist.empty:
         st.markdown(f"**{t('retro.distribution_title')}**")
-        st.plotly_chart(retro.mood_distribution(dist), key="distribution", config={"displayModeBar": False})
-        if panel := ui.see_data("retro_distribution", t("retro.see_data")):
-            with panel:
-                st.dataframe(dist[["phase", "mood_emoji", "count"]], hide_index=True, width="stretch",
-                             column_config={"phase": t("retro.col.phase"), "mood_emoji": t("retro.col.mood"),
-                                            "count": t("retro.col.count")})
+        ui.chart(retro.mood_distribution(dist), lambda: dist.assign(mood=dist["mood"].map(mood_label))[
+            ["phase", "mood", "count"]], "retro_distribution", {"phase": t("retro.col.phase"),
+                                                               "mood": t("retro.col.mood"),
+                                                               "count": t("retro.col.count")}, width="stretch")
     st.markdown(f"### {t('retro.week_bulletins')}")
     labels = dict(zip(rates["week_start"], rates["week"], strict=True))
     pick = st.selectbox(t("retro.pick_week"), list(reversed(labels)), key="retro_week", format_func=labels.get,
@@ -151,12 +132,7 @@ def promotion_view() -> None:
                                    key="retro_week_page")
             rows = rows.iloc[(page - 1) * size:page * size]
         for row in rows.itertuples():
-            with st.container(border=True):
-                st.markdown(f"**{md(row.name)}** · {bulletins.MOOD_EMOJI[row.mood]} {t(f'bulletin.mood.{row.mood}')}")
-                st.caption(t("bulletin.priority"))
-                st.text(row.priority)
-                st.caption(t("bulletin.ups_downs"))
-                st.text(row.ups_downs)
+            ui.bulletin_card(row.name, row.mood, row.priority, row.ups_downs)
 
 
 ui.sections("retro_tabs", {**({t("retro.tab.defi"): defi_view} if ctx.defi is not None else {}),

@@ -20,9 +20,4 @@ st.caption(t("share.page_caption", promotion=ui.md(shared.promotion), date=forma
 if shared.bulletins.empty:
     st.info(t("share.empty"))
 for row in shared.bulletins.itertuples():
-    with st.container(border=True):
-        st.markdown(f"**{row.week}** · {row.mood_emoji}")
-        st.caption(t("bulletin.priority"))
-        st.text(row.priority)
-        st.caption(t("bulletin.ups_downs"))
-        st.text(row.ups_downs)
+    ui.bulletin_card(row.week, row.mood, row.priority, row.ups_downs)

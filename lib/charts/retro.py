@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from lib import formats
 from lib.charts.common import MISSING_COLOUR, MOOD_COLOURS, PALETTE, base_layout, plain
 from lib.i18n import t
-from lib.programme import MOOD_EMOJI
+from lib.programme import MOOD_EMOJI, mood_label
 
 CALENDAR, PROGRAMME = "calendar", "programme"
 
@@ -45,7 +45,7 @@ def _week_ticks(fig: go.Figure, weeks: pd.DataFrame, axis: str) -> None:
 
 def _mood_axis(fig: go.Figure) -> None:
     fig.update_yaxes(range=[0.5, 4.5], tickvals=[1, 2, 3, 4],
-                     ticktext=[f"{MOOD_EMOJI[m]} {t(f'bulletin.mood.{m}')}" for m in range(1, 5)])
+                     ticktext=[mood_label(m) for m in range(1, 5)])
 
 
 def mood_line(trend: pd.DataFrame, axis: str = CALENDAR) -> go.Figure:
@@ -125,7 +125,7 @@ def mood_distribution(dist: pd.DataFrame) -> go.Figure:
     share = dist.assign(share=dist["count"] / totals * 100)
     for mood in range(1, 5):
         part = share[share["mood"] == mood]
-        fig.add_trace(go.Bar(x=part["phase"], y=part["share"], name=f"{MOOD_EMOJI[mood]} {t(f'bulletin.mood.{mood}')}",
+        fig.add_trace(go.Bar(x=part["phase"], y=part["share"], name=mood_label(mood),
                              marker_color=MOOD_COLOURS[mood], customdata=part["count"],
                              hovertemplate="%{x}<br>%{y:.0f} % (%{customdata})<extra></extra>"))
     fig.update_layout(barmode="stack")

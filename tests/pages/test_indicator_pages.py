@@ -43,7 +43,7 @@ def test_eig_sees_each_indicator_against_its_target_and_may_edit(app_as, users):
     assert t("indicators.fact.target", value="1\u202f100 utilisateurs") in page
     assert t("indicators.fact.progress", pct=50) in page
     assert charts(at) == 2  # the overview and the indicator's own chart
-    assert t("home.see_data") in [e.label for e in at.expander]
+    assert t("chart.see_data") in [e.label for e in at.expander]
     assert t("indicators.form.new") in page
     # The other themes are listed empty, telling the team what to do.
     assert page.count(t("indicators.theme_empty")) == 3

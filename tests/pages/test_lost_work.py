@@ -12,7 +12,16 @@ from lib import bulletins, committees, formats, journal, phases
 from lib.errors import StaleEdit
 from lib.i18n import t
 from lib.models import Category
-from lib.schemas import BulletinIn, CommitteeNotesIn, CommitteeScheduleIn, JournalEntryIn, ReportIn
+from lib.schemas import (
+    BulletinIn,
+    CommitteeNotesIn,
+    CommitteeScheduleIn,
+    JournalEntryIn,
+    ObjectiveIn,
+    PhaseShiftIn,
+    PhaseTemplateIn,
+    ReportIn,
+)
 from tests.conftest import set_clock
 from tests.pages.conftest import errors, form_button, open_tab, texts
 from tests.pages.test_retro_pages import PARIS, WEDNESDAY, bulletin_form
@@ -109,3 +118,47 @@ def test_a_committee_form_saved_by_another_coach_meanwhile(app_as, world, commit
     form = form.format(c=view)
     assert_second_save_wins(at, form, t(button), lambda: getattr(at, kind)(key=f"{form}_{name}"),
                             lambda: stored(committees.committee_for_phase(world.coach, committee.id)), t(saved))
+
+
+@pytest.fixture
+def objectives(world):  # noqa: ANN001, ANN201
+    """Alpha's first phase with two objectives, none done."""
+    p1 = phases.defi_phases(world.coach, world.alpha_id)[0]
+    for label in ("Comprendre le besoin des agents", "Prototype papier"):
+        phases.add_objective(world.coach, p1.id, ObjectiveIn(label=label))
+    return phases.defi_phases(world.coach, world.alpha_id)[0].objectives
+
+
+def test_objective_ticked_by_a_teammate_meanwhile_stays_ticked(app_as, world, objectives):
+    first, second = objectives
+    at = app_as("eig", page="pages/phases.py")
+    phases.tick_objectives(world.eig2, {second.id: (True, second.version)})
+    at.checkbox(key=f"obj_{first.id}_{first.version}").check()
+    phase_id = phases.defi_phases(world.coach, world.alpha_id)[0].id
+    form_button(at, f"objectives_{phase_id}", t("phases.objectives.save")).click().run()
+    assert not at.exception
+    done = {o.label: o.done for o in phases.defi_phases(world.coach, world.alpha_id)[0].objectives}
+    assert done == {first.label: True, second.label: True}  # the box drawn unticked did not untick it
+
+
+def test_phase_shifted_by_another_coach_meanwhile(app_as, world):
+    at = app_as("coach", page="pages/phases.py")
+    p2 = phases.defi_phases(world.coach, world.alpha_id)[1]
+    phases.shift_phase(world.admin, p2.id, PhaseShiftIn(start=p2.planned_start, end=p2.planned_end, reason=THEIRS),
+                       p2.version)
+    form = f"phase_shift_{p2.id}_{p2.version}"
+    assert_second_save_wins(at, form, t("phases.shift.submit"), lambda: at.text_input(key=f"{form}_reason"),
+                            lambda: phases.defi_phases(world.coach, world.alpha_id)[1].shift_reason,
+                            t("phases.shift.saved"))
+    assert t("edit.newer_version") not in texts(at)  # the later phases it moved open on its versions
+
+
+def test_phase_template_changed_by_another_coach_meanwhile(app_as, world):
+    at = open_tab(app_as("coach", page="pages/phases.py"), f"phases_tabs_{world.alpha_id}", t("phases.tab.templates"))
+    tp = phases.list_templates(world.coach, world.promotion_id)[0]
+    phases.update_template(world.admin, tp.id, PhaseTemplateIn(name=tp.name, summary=THEIRS, months=tp.months),
+                           tp.version)
+    form = f"phase_template_{tp.id}_{tp.version}"
+    assert_second_save_wins(at, form, t("admin.save"), lambda: at.text_input(key=f"{form}_summary"),
+                            lambda: phases.list_templates(world.coach, world.promotion_id)[0].summary,
+                            t("phases.templates.saved", n=0))

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from lib import invitations
+from lib import invitations, users
 from lib.config import get_settings
 from lib.i18n import t
-from lib.schemas import CHOSEN_PASSWORD_MIN
+from lib.models import GlobalRole
+from lib.schemas import CHOSEN_PASSWORD_MIN, UserIn
 from tests.mail import smtp_server
 from tests.pages.conftest import GREETING, form_button, texts
 
@@ -67,3 +68,18 @@ def test_the_chosen_password_is_checked_before_anything_is_saved(app_as, world, 
     assert t("password.done", login="eig") in texts(at) and GREETING not in texts(at)
     with pytest.raises(invitations.TokenRefused):
         invitations.open_link(token)
+
+
+def test_the_account_name_reads_as_typed_on_the_password_page(app_as, world, inbox):
+    """The display name is user text: on the page a link opens, it must not become a link."""
+    users.update_user(world.admin, world.eig.id, UserIn(login="eig", display_name="[Léa](http://x.fr) **EIG**",
+                                                        email="eig@example.org", role=GlobalRole.MEMBER), True,
+                      users.list_users(world.admin, "eig").iloc[0]["version"])
+    invitations.invite(world.coach, world.eig.id)
+    token = inbox.messages()[0][1].get_body(preferencelist=("plain",)).get_content().split("jeton=")[1].split()[0]
+    at = app_as(None)
+    at.query_params[invitations.QUERY_PARAM] = token
+    at.run()
+    account = next(m.value for m in at.markdown if "Compte" in m.value)
+    assert "[Léa](http" not in account and "**EIG**" not in account
+    assert "Compte : [Léa](http://x.fr) **EIG** (identifiant eig)." in texts(at)

@@ -67,7 +67,7 @@ def test_eig_ticks_an_objective(app_as, world, phase1):
     at = app_as("eig", page=PHASES)
     objectives = phases.defi_phases(world.coach, world.alpha_id)[0].objectives
     paper = next(o for o in objectives if o.label == "Prototype papier")
-    box = at.checkbox(key=f"obj_{paper.id}")
+    box = at.checkbox(key=f"obj_{paper.id}_{paper.version}")
     assert not box.disabled
     box.check()
     form_button(at, f"objectives_{phase1.id}", t("phases.objectives.save")).click().run()
@@ -80,10 +80,10 @@ def test_coach_shifts_a_phase_with_a_reason(app_as, world, phase1):
     at = app_as("coach", page=PHASES)
     assert t("phases.tab.templates") in [tab.label for tab in at.tabs]
     p2 = phases.defi_phases(world.coach, world.alpha_id)[1]
-    shift = f"shift_{p2.id}_{p2.version}"
+    shift = f"phase_shift_{p2.id}_{p2.version}"  # the form and its fields, opened on that version
     at.date_input(key=f"{shift}_end").set_value(p2.planned_end + dt.timedelta(days=14))
     at.text_input(key=f"{shift}_reason").input("Habilitations en retard")
-    form_button(at, f"shift_{p2.id}", t("phases.shift.submit")).click().run()
+    form_button(at, shift, t("phases.shift.submit")).click().run()
     assert not at.exception
     moved = phases.defi_phases(world.coach, world.alpha_id)
     assert moved[1].planned_end == p2.planned_end + dt.timedelta(days=14)
@@ -172,7 +172,7 @@ def test_an_empty_report_starts_from_the_committee_notes_and_saves_as_edited(app
 def test_eig_updates_their_own_action_from_the_committee_page(app_as, world, phase1, held_committee):
     at = _on_phase1(app_as, "eig", world, t("committees.tab.actions"))
     action = committees.defi_actions(world.coach, world.alpha_id)[0]
-    at.selectbox(key=f"status_{action.id}").set_value(committees.ActionStatus.DONE)
+    at.selectbox(key=f"status_{action.id}_{action.version}").set_value(committees.ActionStatus.DONE)
     at.button(key=f"apply_{action.id}").click().run()
     assert not at.exception
     assert committees.defi_actions(world.coach, world.alpha_id)[0].status == committees.ActionStatus.DONE

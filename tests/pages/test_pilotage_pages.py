@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
 
 from lib import db, risk
 from lib.i18n import t
@@ -155,12 +156,17 @@ def test_coach_records_a_training_and_a_bad_one_is_explained(app_as, world):
     assert [m.value for m in at.metric if m.label == t("programme.metric.trainings")] == ["1", "1"]
 
 
+def editor_key(at: AppTest, prefix: str) -> str:
+    return next(df.key for df in at.dataframe if df.key and df.key.startswith(prefix))
+
+
 def test_programme_facts_saved_from_the_tables(app_as, world):
     at = app_as("coach", page="pages/programme.py")
-    facts = at.session_state  # data editors are driven through their session state
-    facts["facts_editor"] = {"edited_rows": {0: {"perennisation": t("programme.outcome.en_production"),
-                                                 "public_code": True, "published_datasets": 2}},
-                             "added_rows": [], "deleted_rows": []}
+    # Data editors are driven through their session state, under their key (by promotion and versions).
+    at.session_state[editor_key(at, "facts_editor_")] = {
+        "edited_rows": {0: {"perennisation": t("programme.outcome.en_production"), "public_code": True,
+                            "published_datasets": 2}},
+        "added_rows": [], "deleted_rows": []}
     at.run()
     at.button(key="facts_save").click().run()
     assert not at.exception, at.exception
@@ -168,7 +174,8 @@ def test_programme_facts_saved_from_the_tables(app_as, world):
     with db.reading() as s:
         alpha = s.get(Defi, world.alpha_id)
         assert (alpha.perennisation.value, alpha.public_code, alpha.published_datasets) == ("en_production", True, 2)
-    at.session_state["outcomes_editor"] = {"edited_rows": {0: {"stayed": True}}, "added_rows": [], "deleted_rows": []}
+    at.session_state[editor_key(at, "outcomes_editor_")] = {"edited_rows": {0: {"stayed": True}}, "added_rows": [],
+                                                             "deleted_rows": []}
     at.run()
     at.button(key="outcomes_save").click().run()
     assert t("programme.record.outcomes_saved", n=1) in texts(at)

@@ -96,7 +96,7 @@ def test_coach_sees_trends_with_table_alternatives(app_as, world, clock):
     page = texts(at)
     assert t("retro.mood_title") in page and "Finir l'atelier usagers" in page
     assert t("retro.heatmap_title") in texts(open_tab(at, "retro_tabs", t("retro.tab.promotion")))
-    assert t("retro.see_data") in [e.label for e in at.expander]
+    assert t("chart.see_data") in [e.label for e in at.expander]
     # The heatmap's table alternative, built once opened: défis as rows, weeks as columns.
     assert not [df for df in at.dataframe if week_label(2026, 47) in getattr(df.value, "columns", [])]
     at.session_state["see_data_retro_heatmap"] = True
@@ -277,7 +277,7 @@ def test_coach_previews_the_weekly_recap_and_sends_it_from_the_app(app_as, world
         monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
         monkeypatch.setenv("SMTP_PORT", str(port))
         get_settings.cache_clear()
-        at = app_as("coach", page="pages/admin.py")
+        at = open_tab(app_as("coach", page="pages/admin.py"), "admin_tabs", t("admin.tab.recap"))
         assert not at.exception
         assert t("digest.preview.title", week=W47) in texts(at)
         assert any("Finir l'atelier usagers" in html.unescape(h.proto.body) for h in at.get("html"))

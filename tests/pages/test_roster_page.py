@@ -75,3 +75,15 @@ def test_a_roster_already_imported_is_reported_as_nothing_to_change(app_as, worl
     at.button(key="roster_analyse").click().run()
     assert t("roster.nothing_to_change") in texts(at)
     assert "roster_confirm" not in [b.key for b in at.button]
+
+
+def test_names_from_the_file_read_as_typed_in_the_change_list(app_as, world):
+    """A défi or a person named in Markdown is shown as typed, never as a link or emphasis."""
+    header = "Défi,Administration,Personne,Email,Rôle\n"
+    row = "[Piège](http://x.fr),Ministère des Tests (fictif),**Ana** Lys,ana@example.org,eig\n"
+    at = roster_page(app_as, "coach")
+    at.file_uploader[0].set_value(("annuaire.csv", (header + row).encode(), "text/csv")).run()
+    at.button(key="roster_analyse").click().run()
+    changes = next(m.value for m in at.markdown if "Piège" in m.value)
+    assert "[Piège](http" not in changes and "**Ana**" not in changes
+    assert t("roster.report.new_defi", name="[Piège](http://x.fr)") in texts(at)

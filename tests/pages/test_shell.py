@@ -11,7 +11,7 @@ from lib.models import DefiRole
 from lib.schemas import PasswordIn
 from tests.conftest import set_clock
 from tests.fixtures import PASSWORD
-from tests.pages.conftest import GREETING, LOGIN_FIELDS, errors, form_button, log_in, offered, texts
+from tests.pages.conftest import GREETING, LOGIN_FIELDS, errors, form_button, log_in, offered, open_tab, texts
 
 
 def test_login_form_is_shown_to_anonymous_visitors(app_as):
@@ -160,7 +160,7 @@ def test_a_user_edit_shows_in_the_table_at_once_and_stays_open(app_as, world):
 
 
 def test_several_people_join_a_defi_in_one_submit(app_as, world):
-    at = app_as("coach", page="pages/admin.py")
+    at = open_tab(app_as("coach", page="pages/admin.py"), "admin_tabs", t("admin.tab.memberships"))
     team = f"add_members_{world.promotion_id}"
     at.multiselect(key=f"{team}_user_ids").set_value([world.outsider.id, world.beta_eig.id])
     at.selectbox(key=f"{team}_defi_id").set_value(world.alpha_id)
