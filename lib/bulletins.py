@@ -310,6 +310,15 @@ def _last_visible_week(promotion: Promotion, now: dt.datetime, sees_unpublished:
     return published_until(promotion, now) or programme_start(promotion) - WEEK
 
 
+def _promotion_weeks(s: Session, actor: Actor, promotion_id: int,
+                     now: dt.datetime) -> tuple[ColumnElement[bool], pd.DataFrame]:
+    """What the actor reads of a promotion's bulletins (a where clause) and its programme weeks
+    up to the last one the actor sees: the frame of the heatmap and the participation."""
+    promotion = load_promotion(s, promotion_id)
+    weeks = _weeks(promotion, phase_windows(s, promotion), _last_visible_week(promotion, now, staff(actor)), now)
+    return promotion_clause(s, actor, promotion, now), weeks
+
+
 def mood_trend(actor: Actor, defi_id: int, now: dt.datetime | None = None) -> pd.DataFrame:
     """The défi's mood per programme week; weeks without a bulletin are NaN (gaps)."""
     now = now or now_utc()
@@ -349,10 +358,7 @@ def promotion_heatmap(actor: Actor, promotion_id: int, now: dt.datetime | None =
     """Mood per défi and week (long form): one row per défi × programme week, NaN when missing."""
     now = now or now_utc()
     with db.reading() as s:
-        promotion = load_promotion(s, promotion_id)
-        clause = promotion_clause(s, actor, promotion, now)
-        weeks = _weeks(promotion, phase_windows(s, promotion),
-                       _last_visible_week(promotion, now, staff(actor)), now)
+        clause, weeks = _promotion_weeks(s, actor, promotion_id, now)
         defis = s.execute(select(Defi.id, Defi.name).where(Defi.promotion_id == promotion_id)
                           .order_by(Defi.name)).all()
         cells = {(d, w): m for d, w, m in s.execute(
@@ -371,10 +377,7 @@ def participation(actor: Actor, promotion_id: int, now: dt.datetime | None = Non
     progress has its count so far and no rate (NaN)."""
     now = now or now_utc()
     with db.reading() as s:
-        promotion = load_promotion(s, promotion_id)
-        clause = promotion_clause(s, actor, promotion, now)
-        weeks = _weeks(promotion, phase_windows(s, promotion),
-                       _last_visible_week(promotion, now, staff(actor)), now)
+        clause, weeks = _promotion_weeks(s, actor, promotion_id, now)
         total = s.scalar(select(func.count()).select_from(Defi).where(Defi.promotion_id == promotion_id)) or 0
         counts = dict(s.execute(
             select(Bulletin.week_start, func.count(func.distinct(Bulletin.defi_id)))

@@ -294,6 +294,21 @@ def csv_error_message(error: str, last: int) -> str:
     return t("import.problem.bad_quotes", last=last)
 
 
+def csv_records(source: _Lines, reader: Iterator[list[str]]) -> Iterator[tuple[list[str] | None, str, list]]:
+    """Each record `reader` reads from `source`: its cells (None on a csv error), the error
+    ("" when none) and the physical lines it took, as (line number, text)."""
+    source.taken = []
+    while True:
+        try:
+            cells, error = next(reader), ""
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            cells, error = None, str(exc)
+        taken, source.taken = source.taken, []
+        yield cells, error, taken
+
+
 def _read_records(source: _Lines, today: dt.date) -> Iterator[ParsedRow | Problem]:
     first_line = next(source, "")
     source.push_back(source.taken)
@@ -313,16 +328,7 @@ def _read_records(source: _Lines, today: dt.date) -> Iterator[ParsedRow | Proble
         raise ImportFormatError(t("import.bad_header", expected=",".join(LEGACY_HEADER)))
     idx = [got.index(w) for w in wanted]
     width, date_column = max(idx) + 1, idx[3]
-    source.taken = []
-    while True:
-        try:
-            cells: list[str] | None = next(reader)
-            error = ""
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            cells, error = None, str(exc)
-        taken, source.taken = source.taken, []
+    for cells, error, taken in csv_records(source, reader):
         first, last = taken[0][0], taken[-1][0]
         if len(taken) > 1 and any(_looks_like_row(line, delimiter, width, date_column) for _, line in taken[1:]):
             source.push_back(taken[1:])

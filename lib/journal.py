@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Select, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, case, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from lib import audit, db
@@ -244,17 +244,21 @@ def _month_start(s: Session):  # noqa: ANN202 - SQL expression
     return func.strftime("%Y-%m-01", JournalEntry.done_on)
 
 
+def _category_counts(s: Session, defi_id: int, filters: JournalFilters, *keys: ColumnElement) -> list:
+    """Filtered entries counted per `keys` and category, in SQL: an entry with two categories
+    counts in both."""
+    query = (select(*keys, JournalEntryCategory.category, func.count(JournalEntry.id))
+             .join(JournalEntryCategory, JournalEntryCategory.entry_id == JournalEntry.id))
+    return s.execute(_filtered(query, defi_id, filters).group_by(*keys, JournalEntryCategory.category)
+                     .order_by(*keys)).all()
+
+
 def weekly_by_category(actor: Actor, defi_id: int, filters: JournalFilters | None = None) -> pd.DataFrame:
     """Entries per ISO week (Monday) and category; an entry with two categories counts in both."""
     filters = filters or JournalFilters()
     with db.reading() as s:
         require(s, actor, Action.READ_JOURNAL, defi_id)
-        week = _week_start(s).label("week")
-        rows = s.execute(
-            _filtered(select(week, JournalEntryCategory.category, func.count(JournalEntry.id))
-                      .join(JournalEntryCategory, JournalEntryCategory.entry_id == JournalEntry.id), defi_id, filters)
-            .group_by(week, JournalEntryCategory.category).order_by(week)
-        ).all()
+        rows = _category_counts(s, defi_id, filters, _week_start(s).label("week"))
     df = pd.DataFrame(rows, columns=["week", "category", "entries"])
     df["week"] = pd.to_datetime(df["week"]).dt.date
     df["category"] = df["category"].map(lambda c: Category(c).value)
@@ -265,11 +269,7 @@ def category_share(actor: Actor, defi_id: int, filters: JournalFilters | None = 
     filters = filters or JournalFilters()
     with db.reading() as s:
         require(s, actor, Action.READ_JOURNAL, defi_id)
-        rows = s.execute(
-            _filtered(select(JournalEntryCategory.category, func.count(JournalEntry.id))
-                      .join(JournalEntryCategory, JournalEntryCategory.entry_id == JournalEntry.id), defi_id, filters)
-            .group_by(JournalEntryCategory.category)
-        ).all()
+        rows = _category_counts(s, defi_id, filters)
     df = pd.DataFrame([(Category(c).value, CATEGORY_LABELS[Category(c)], n) for c, n in rows],
                       columns=["category", "label", "entries"])
     return df.sort_values("entries", ascending=False, ignore_index=True)

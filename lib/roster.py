@@ -47,6 +47,7 @@ from lib.importers import (
     _open_stored,
     _store_path,
     csv_error_message,
+    csv_records,
     delimiter_of,
     new_token,
     stored_problems,
@@ -117,17 +118,8 @@ def _csv_records(handle: BinaryIO) -> Iterator[tuple[int, list[str]] | Problem]:
         source = _Lines(iter(text))
         first_line = next(source, "")
         source.push_back(source.taken)
-        source.taken = []
         reader = csv.reader(source, delimiter=delimiter_of(first_line), strict=True)
-        while True:
-            try:
-                cells: list[str] | None = next(reader)
-                error = ""
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                cells, error = None, str(exc)
-            taken, source.taken = source.taken, []
+        for cells, error, taken in csv_records(source, reader):
             first, last = taken[0][0], taken[-1][0]
             if cells is None:
                 yield Problem(line=first, severity="error", message=csv_error_message(error, last))
