@@ -52,10 +52,16 @@ def bounded(max_len: int, required: bool = True):  # noqa: ANN201 - returns a va
     return AfterValidator(check)
 
 
-def rating(value: int | None) -> int | None:
-    if value is not None and not 1 <= value <= 4:
-        raise ValueError(t("validation.rating"))
-    return value
+def between(low: int, high: int, message: str):  # noqa: ANN201 - returns a validator
+    """A whole number from `low` to `high`, refused with the catalogue's `message`; None
+    passes (an optional field)."""
+
+    def check(value: int | None) -> int | None:
+        if value is not None and not low <= value <= high:
+            raise ValueError(t(message))
+        return value
+
+    return AfterValidator(check)
 
 
 def password_rule(value: str) -> str:
@@ -75,8 +81,8 @@ def plausible_date(value: dt.date) -> dt.date:
 
 Password = Annotated[str, AfterValidator(password_rule)]
 PlausibleDate = Annotated[dt.date, AfterValidator(plausible_date)]
-Rating = Annotated[int, AfterValidator(rating)]
-OptionalRating = Annotated[int | None, AfterValidator(rating)]
+Rating = Annotated[int, between(1, 4, "validation.rating")]
+OptionalRating = Annotated[int | None, between(1, 4, "validation.rating")]
 
 
 class Input(BaseModel):
@@ -207,14 +213,7 @@ class RosterRowIn(Input):
 class PromotionIn(Input):
     name: Annotated[str, bounded(120)]
     start_date: PlausibleDate
-    months: int = 10
-
-    @field_validator("months")
-    @classmethod
-    def _months(cls, v: int) -> int:
-        if not 1 <= v <= 36:
-            raise ValueError(t("validation.months"))
-        return v
+    months: Annotated[int, between(1, 36, "validation.months")] = 10
 
 
 class DefiIn(Input):
@@ -230,19 +229,12 @@ class DefiIn(Input):
 class BulletinIn(Input):
     """This week's bulletin as the team files it (docs/design.md, Domain)."""
 
-    mood: int
+    mood: Annotated[int, between(1, 4, "validation.mood")]
     priority: Annotated[str, bounded(300)]
     ups_downs: Annotated[str, bounded(300)]
     help_request: Annotated[str, bounded(300, required=False)] = ""
     key_date: PlausibleDate | None = None
     key_date_description: Annotated[str, bounded(200, required=False)] = ""
-
-    @field_validator("mood")
-    @classmethod
-    def _mood(cls, v: int) -> int:
-        if not 1 <= v <= 4:
-            raise ValueError(t("validation.mood"))
-        return v
 
     @model_validator(mode="after")
     def _key_date_both_or_neither(self) -> BulletinIn:
@@ -297,14 +289,7 @@ class HelpTicketIn(Input):
 class ShareLinkIn(Input):
     """A read-only share link's lifetime, in days."""
 
-    days: int = 14
-
-    @field_validator("days")
-    @classmethod
-    def _days(cls, v: int) -> int:
-        if not 1 <= v <= 365:
-            raise ValueError(t("validation.share_days"))
-        return v
+    days: Annotated[int, between(1, 365, "validation.share_days")] = 14
 
 
 # --- Phases and committees --------------------------------------------------------------
@@ -315,16 +300,9 @@ class PhaseTemplateIn(Input):
 
     name: Annotated[str, bounded(120)]
     summary: Annotated[str, bounded(300, required=False)] = ""
-    months: int
+    months: Annotated[int, between(1, 24, "validation.phase_months")]
     eig_competencies: list[Annotated[str, bounded(120)]] = []
     porteur_competencies: list[Annotated[str, bounded(120)]] = []
-
-    @field_validator("months")
-    @classmethod
-    def _months(cls, v: int) -> int:
-        if not 1 <= v <= 24:
-            raise ValueError(t("validation.phase_months"))
-        return v
 
 
 class PhaseShiftIn(Input):
