@@ -306,7 +306,7 @@ class Membership(Edited, Base):
     defi: Mapped[Defi] = relationship(back_populates="memberships")
 
 
-# --- Carnet de bord ----------------------------------------------------------------------
+# --- Journal (the défi's carnet de bord) ------------------------------------------------
 
 
 class JournalEntry(Edited, Base):
