@@ -13,7 +13,16 @@ import pytest
 from lib import invitations
 from lib.auth import DEMO_PASSWORD
 from lib.clock import now_utc
-from tests.e2e.conftest import LiveApp, account, login, open_logged_in, seeded_database, services_on, settle
+from tests.e2e.conftest import (
+    LiveApp,
+    account,
+    login,
+    open_logged_in,
+    rerun,
+    seeded_database,
+    services_on,
+    settle,
+)
 from tests.mail import Inbox, link_in, parts, smtp_server
 
 pytestmark = pytest.mark.browser
@@ -53,10 +62,9 @@ def test_invite_read_the_mail_choose_a_password_and_log_in(mail_app, new_page):
     admin = new_page()
     login(admin, app.base_url, "admin", DEMO_PASSWORD)
     open_logged_in(admin, f"{app.base_url}/admin")
-    admin.get_by_text("Invitations", exact=True).click()
-    admin.get_by_role("button", name="Envoyer l'invitation").wait_for()
-    settle(admin)
-    admin.get_by_role("button", name="Envoyer l'invitation").click()
+    # Administration builds a tab only once opened: wait for that run before sending.
+    rerun(admin, admin.get_by_role("tab", name="Invitations"))
+    rerun(admin, admin.get_by_role("button", name="Envoyer l'invitation"))
     admin.get_by_text(f"Invitation envoyée à {person.email}.").wait_for()
     [(recipients, message)] = inbox.messages()[-1:]
     assert recipients == [person.email]
