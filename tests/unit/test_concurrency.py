@@ -10,7 +10,6 @@ import multiprocessing
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 from sqlalchemy import func, select
 
 from lib import bulletins, committees, db, journal, phases
@@ -19,6 +18,7 @@ from lib.i18n import t
 from lib.models import Bulletin, JournalEntry
 from lib.permissions import Actor
 from lib.schemas import BulletinIn, CommitteeNotesIn, CommitteeScheduleIn, JournalEntryIn
+from tests.conftest import missing
 from tests.hostile import PARIS
 
 WRITERS = 20
@@ -113,7 +113,7 @@ def test_twenty_threads_writing_at_once(world):
 
 def test_twenty_processes_writing_at_once(world):
     if "fork" not in multiprocessing.get_all_start_methods():
-        pytest.skip("needs fork")
+        missing("the fork start method")
     committee_id, version = setup(world)
     db.dispose_engines()  # no pooled connection may cross the fork
     with multiprocessing.get_context("fork").Pool(WRITERS) as pool:
