@@ -32,8 +32,7 @@ def date(day: dt.date | None) -> str:
 def moment(when: dt.datetime, tz: str = "Europe/Paris") -> str:
     """« vendredi 20/11/2026 à 15:00 », in the given time zone."""
     local = when.astimezone(ZoneInfo(tz))
-    return (f"{format_date(local, 'EEEE dd/MM/y', locale=LOCALE)} "
-            f"à {format_time(local, 'HH:mm', locale=LOCALE)}")
+    return f"{format_date(local, 'EEEE dd/MM/y', locale=LOCALE)} à {time(local, tz)}"
 
 
 def _monday(day: dt.date) -> dt.date:
