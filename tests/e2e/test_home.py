@@ -66,7 +66,7 @@ def test_coach_sees_her_defis_at_risk_and_the_help_requests_waiting(module_app, 
     assert any(i.kind == "help" and "sans coach" in i.label for i in items)
     page = new_page()
     login(page, module_app.base_url, "coach.claire", DEMO_PASSWORD)
-    page.get_by_text(t("home.todo.title"), exact=True).wait_for()
+    page.get_by_text(t("home.todo.title"), exact=True).first.wait_for()  # twice while a run fades
     check_lines(page, "todo_coach", items)
     expect(page.get_by_role("heading", name=t("home.coach.defis"))).to_be_visible()
     expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible()
@@ -88,7 +88,7 @@ def test_eig_sees_her_bulletin_and_carnet_and_opens_the_bulletin(module_app, new
     assert "bulletin" in kinds and "carnet" in kinds  # every week, every month
     page = new_page()
     login(page, module_app.base_url, "eig.lea", DEMO_PASSWORD)
-    page.get_by_text(t("home.todo.title"), exact=True).wait_for()
+    page.get_by_text(t("home.todo.title"), exact=True).first.wait_for()  # twice while a run fades
     check_lines(page, "todo_eig", items)
     bulletin = next(i for i in items if i.kind == "bulletin")
     line = page.locator(f".st-key-todo_eig_{items.index(bulletin)}")
@@ -103,7 +103,7 @@ def test_eig_sees_her_bulletin_and_carnet_and_opens_the_bulletin(module_app, new
 def test_admin_sees_the_loose_ends_and_her_own_login_in_the_audit(module_app, new_page):
     page = new_page()
     login(page, module_app.base_url, "admin", DEMO_PASSWORD)
-    page.get_by_text(t("home.todo.title"), exact=True).wait_for()
+    page.get_by_text(t("home.todo.title"), exact=True).first.wait_for()  # twice while a run fades
     items = items_of(module_app.database_url, "admin")  # after her login, which the audit shows
     lines = [i for i in items if i.kind != "audit"]
     assert any(i.kind == "never_used" for i in lines)  # the demo accounts that nobody opened yet
