@@ -698,6 +698,16 @@ def chart(figure: go.Figure | None, table: object, key: str, columns: dict[str, 
             st.dataframe(table() if callable(table) else table, column_config=columns, **{"hide_index": True, **grid})
 
 
+
+def download(label: str, data: object, file_name: str, key: str, mime: str | None = None,
+             **button: object) -> None:
+    """A download button that leaves the page as it is: the file goes to the browser, the script
+    does not rerun. `data` may be a function, called on click, for a file that takes time to
+    build. Streamlit's default reruns the page on click, which costs a run for nothing and, with
+    `data` a function, races the click: the rerun replaces the function's id, and when the
+    browser's request for the file arrives after it (a loaded server), no file comes."""
+    st.download_button(label, data, file_name=file_name, mime=mime, key=key, on_click="ignore", **button)
+
 # --- Bulletins -----------------------------------------------------------------------------------
 
 

@@ -233,8 +233,8 @@ def privacy_tab() -> None:
         ready = st.session_state.get("privacy_export")
         if ready and ready[0] == person["id"]:
             file_name, data = ready[1]
-            st.download_button(t("admin.privacy.download"), data, file_name=file_name, mime="application/zip",
-                               key=f"privacy_download_{person['id']}")
+            ui.download(t("admin.privacy.download"), data, file_name, f"privacy_download_{person['id']}",
+                        "application/zip")
         st.markdown(f"**{t('admin.privacy.anonymise_title')}**")
         st.caption(t("admin.privacy.anonymise_help"))
         confirm = t("admin.privacy.confirm", name=md(person["display_name"]), login=md(person["login"]))

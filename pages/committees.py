@@ -357,9 +357,9 @@ def dossier_tab() -> None:
         st.session_state["dossier_html"] = (phase.id, dossier.dossier_html(d))
     prepared = st.session_state.get("dossier_html")
     if prepared and prepared[0] == phase.id:
-        st.download_button(t("dossier.export.download"), data=prepared[1], mime="text/html",
-                           file_name=f"dossier-comite-{ctx.defi.name}-phase-{phase.number}.html".replace(" ", "-"),
-                           key="download_dossier")
+        ui.download(t("dossier.export.download"), prepared[1],
+                    f"dossier-comite-{ctx.defi.name}-phase-{phase.number}.html".replace(" ", "-"),
+                    f"download_dossier_{phase.id}", "text/html")
 
 
 # --- History -------------------------------------------------------------------------------------------------

@@ -137,9 +137,9 @@ def sponsor_home() -> None:
         st.switch_page(page)  # an « Ouvrir » of the previous run, its défi already picked
     view = cached(sponsor.my_view)(actor, ctx.promotion.id)
     st.subheader(t("sponsor.title"))
-    st.download_button(t("sponsor.download"), data=lambda: sponsor.view_html(view), mime="text/html",
-                       file_name=f"suivi-eig-{ctx.promotion.name}.html".replace(" ", "-"), on_click="ignore",
-                       help=t("sponsor.download_help"), icon=":material/download:", key="sponsor_export")
+    ui.download(t("sponsor.download"), lambda: sponsor.view_html(view),
+                f"suivi-eig-{ctx.promotion.name}.html".replace(" ", "-"), "sponsor_export", "text/html",
+                help=t("sponsor.download_help"), icon=":material/download:")
     for brief in view.briefs:
         sponsor_card(brief)
 

@@ -71,7 +71,7 @@ def problems_section(preview: importers.Analysis, severity: str, report: Callabl
         "line": t("import.col.line"), "severity": t("import.col.severity"), "message": t("import.col.message")})
     if preview.problem_count > len(preview.problems):
         st.caption(t("import.problems.more", shown=len(preview.problems), n=preview.problem_count))
-        st.download_button(t("import.report.download"), report, file_name=file_name, mime="text/plain")
+        ui.download(t("import.report.download"), report, file_name, "import_report", "text/plain")
 
 
 def confirm(state: str, label: str, total: int, write: Callable[[Callable[[int, int], None]], R],

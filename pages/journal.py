@@ -131,11 +131,14 @@ def entries_tab() -> None:
             st.number_input(t("journal.page"), min_value=1, max_value=result.pages, key=f"journal_page_{defi.id}")
         c1, c2 = st.columns(2)
         # The files are built on click only: a long journal's export takes seconds, the page must not.
-        c1.download_button(t("journal.export.csv"), lambda: journal.export_csv(actor, defi.id, filters),
-                           file_name=f"carnet-{defi.name}.csv", mime="text/csv", help=t("journal.export.help"))
-        c2.download_button(t("journal.export.xlsx"), lambda: journal.export_xlsx(actor, defi.id, filters),
-                           file_name=f"carnet-{defi.name}.xlsx", help=t("journal.export.help"),
-                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        with c1:
+            ui.download(t("journal.export.csv"), lambda: journal.export_csv(actor, defi.id, filters),
+                        f"carnet-{defi.name}.csv", f"journal_csv_{defi.id}", "text/csv", help=t("journal.export.help"))
+        with c2:
+            ui.download(t("journal.export.xlsx"), lambda: journal.export_xlsx(actor, defi.id, filters),
+                        f"carnet-{defi.name}.xlsx", f"journal_xlsx_{defi.id}",
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        help=t("journal.export.help"))
     if not can_write:
         st.caption(t("journal.read_only"))
     else:

@@ -33,8 +33,8 @@ show_past = st.toggle(t("calendar.show_past"), key="calendar_past")
 defi_id = ctx.defi.id if scope == "defi" else None
 events = cached(key_dates.calendar)(actor, ctx.promotion.id, defi_id, kinds, now)
 
-st.download_button(t("keydates.download_ics"), cached(key_dates.ics)(actor, ctx.promotion.id, now, defi_id, kinds),
-                   file_name=f"calendrier-{ctx.promotion.name}.ics", mime="text/calendar")
+ui.download(t("keydates.download_ics"), cached(key_dates.ics)(actor, ctx.promotion.id, now, defi_id, kinds),
+            f"calendrier-{ctx.promotion.name}.ics", "calendar_ics", "text/calendar")
 st.caption(f"{t('keydates.ics_help')} {t('calendar.ics_help')} {t('calendar.no_feed')}")
 
 this_monday = today - dt.timedelta(days=today.weekday())

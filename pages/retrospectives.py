@@ -45,8 +45,8 @@ def defi_view() -> None:
         st.markdown(f"**{t('retro.mood_title')}**")
         ui.chart(retro.mood_line(trend, axis), trend[["week", "clock", "mood"]], f"retro_mood_{defi.id}",
                  {**WEEK_COLUMNS, "mood": t("retro.col.mood")}, caption=t("retro.mood_gap"), width="stretch")
-        st.download_button(t("retro.export_csv"), lambda: bulletins.export_csv(actor, defi.id, now),  # on click
-                           file_name=f"bulletins-{defi.name}.csv", mime="text/csv")
+        ui.download(t("retro.export_csv"), lambda: bulletins.export_csv(actor, defi.id, now),
+                    f"bulletins-{defi.name}.csv", f"bulletins_csv_{defi.id}", "text/csv")
         st.markdown(f"### {t('retro.bulletins_by_month')}")
         team = ctx.may(Action.READ_HELP_ANSWERS)
         for (year, month), group in rows.groupby([rows["week_start"].map(lambda d: d.year),
