@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal, format_percent
 
+from lib.i18n import t
+
 LOCALE = "fr_FR"
 # The one date format, for Streamlit's date fields and table columns (moment.js tokens);
 # it matches `date()` below.
@@ -32,7 +34,7 @@ def date(day: dt.date | None) -> str:
 def moment(when: dt.datetime, tz: str = "Europe/Paris") -> str:
     """« vendredi 20/11/2026 à 15:00 », in the given time zone."""
     local = when.astimezone(ZoneInfo(tz))
-    return f"{format_date(local, 'EEEE dd/MM/y', locale=LOCALE)} à {time(local, tz)}"
+    return t("format.moment", day=format_date(local, "EEEE dd/MM/y", locale=LOCALE), time=time(local, tz))
 
 
 def _monday(day: dt.date) -> dt.date:
@@ -46,9 +48,10 @@ def day_of_month(day: dt.date, with_year: bool = False) -> str:
     return f"1er{text[1:]}" if day.day == 1 else text
 
 
-def week(day: dt.date) -> str:
-    """The week holding `day`, in a sentence: « semaine du 23 novembre »."""
-    return f"semaine du {day_of_month(_monday(day))}"
+def week(day: dt.date, with_year: bool = False) -> str:
+    """The week holding `day`, in a sentence: « semaine du 23 novembre », « semaine du
+    4 janvier 2027 » with the year."""
+    return t("format.week", day=day_of_month(_monday(day), with_year))
 
 
 def week_short(day: dt.date) -> str:

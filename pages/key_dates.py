@@ -20,7 +20,7 @@ today = today_local()
 
 def week_of(monday: dt.date) -> str:
     """« Semaine du 23 novembre » (the year only when it is not this year's); never an ISO code."""
-    return t("calendar.week_of", day=formats.day_of_month(monday, with_year=monday.year != today.year))
+    return formats.week(monday, with_year=monday.year != today.year).capitalize()
 
 
 scopes = ["promotion"] if ctx.defi is None else ["defi", "promotion"]

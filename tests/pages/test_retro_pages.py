@@ -208,9 +208,9 @@ def test_key_dates_page_lists_the_calendar_week_by_week_in_words(app_as, world, 
     assert not at.exception
     page = texts(at)
     # Wednesday 18 November: this week and the next ones, headed in words, no ISO week code.
-    assert f"{t('calendar.week_of', day='16 novembre')} · {t('calendar.this_week')}" in page
-    assert t("calendar.week_of", day="30 novembre") in page
-    assert t("calendar.week_of", day="9 novembre") not in page and "W4" not in page
+    assert f"{formats.week(dt.date(2026, 11, 16)).capitalize()} · {t('calendar.this_week')}" in page
+    assert formats.week(dt.date(2026, 11, 30)).capitalize() in page
+    assert formats.week(dt.date(2026, 11, 9)).capitalize() not in page and "W4" not in page
     weeks = [df.value for df in at.dataframe]  # one table per week, in time order
     assert weeks[0]["title"].tolist() == [t("calendar.deadline")]
     assert {"Démo au cabinet", t("calendar.phase_end", number=3)} <= set(weeks[2]["title"])

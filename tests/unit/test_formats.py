@@ -45,6 +45,7 @@ def test_the_first_of_the_month_is_an_ordinal_and_the_year_is_said_on_request():
     assert formats.day_of_month(dt.date(2026, 12, 1)) == "1er décembre"
     assert formats.day_of_month(dt.date(2027, 1, 4), with_year=True) == "4 janvier 2027"
     assert formats.week(dt.date(2027, 3, 3)) == "semaine du 1er mars"
+    assert formats.week(dt.date(2027, 1, 6), with_year=True) == "semaine du 4 janvier 2027"
 
 
 def test_weekday_day_and_time_in_a_sentence():
