@@ -649,10 +649,29 @@ PAGES = [
 ]
 
 
+# The page a button asked for (`open_page`), opened at the top of the next run: Streamlit cannot
+# switch pages inside a callback.
+_OPEN = "ui_open_page"
+
+
+def open_page(ctx: PageContext, page: str, defi_id: int | None = None, **state: object) -> None:
+    """A button's callback opening `page`, on défi `defi_id` when given: the défi is picked in
+    the sidebar before the picker is drawn again (pages work on the picked défi), `state` is set
+    (a page's own picker), and `page()` opens the page at the top of the run the click starts."""
+    if defi_id is not None and ctx.promotion is not None:
+        defi = next((d for d in cached(portfolio.defis_for)(ctx.actor, ctx.promotion.id) if d.id == defi_id), None)
+        if defi is not None:
+            st.session_state["defi_pick"] = defi
+    st.session_state.update(state)
+    st.session_state[_OPEN] = page
+
+
 def page(title: str) -> PageContext:
-    """Every page behind the login starts here: the context of this run, the page's title
-    (its row of `PAGES`), and its gate: what the page needs and the context lacks is said in
-    French, and the page stops there."""
+    """Every page behind the login starts here: the page a button asked for (`open_page`), else the
+    context of this run, the page's title (its row of `PAGES`), and its gate: what the page
+    needs and the context lacks is said in French, and the page stops there."""
+    if target := st.session_state.pop(_OPEN, None):
+        st.switch_page(target)
     ctx = _context()
     row = next(p for p in PAGES if p.title == title)
     # A heading may greet the person (« Bonjour {name} »); the others ignore the name.

@@ -18,24 +18,10 @@ from lib.phases import progress_table
 from lib.programme import mood_label
 from lib.ui import cached, indicator_columns, md, phase_metrics
 
-if target := st.session_state.pop("home_open", None):  # a to-do line's button, clicked on the last run
-    st.switch_page(target)
 ctx = ui.page("page.home")
 actor = ctx.actor
 today = today_local()
 now = ui.now()
-
-
-def _open(item: todo.TodoItem) -> None:
-    """Select the line's défi in the sidebar picker (before it is drawn again), then go there
-    (at the top of the next run)."""
-    if item.defi_id is not None and ctx.promotion is not None:
-        defi = next((d for d in cached(portfolio.defis_for)(actor, ctx.promotion.id) if d.id == item.defi_id), None)
-        if defi is not None:
-            st.session_state["defi_pick"] = defi
-        if item.kind == "risk":
-            st.session_state["portfolio_defi"] = item.defi_id
-    st.session_state["home_open"] = item.page
 
 
 def todo_list(items: list[todo.TodoItem], key: str) -> None:
@@ -47,7 +33,7 @@ def todo_list(items: list[todo.TodoItem], key: str) -> None:
         return
     for n, item in enumerate(items):
         with st.container(border=True, key=f"{key}_{n}"):
-            text, go = st.columns([4, 1], vertical_alignment="center")
+            text, link = st.columns([4, 1], vertical_alignment="center")
             when = ""
             if item.due is not None:
                 words = due_in_words(item.due, now)
@@ -62,8 +48,10 @@ def todo_list(items: list[todo.TodoItem], key: str) -> None:
             if item.detail:
                 text.caption(md(item.detail))
             page = t(f"page.{Path(item.page).stem}")
-            go.button(page, key=f"{key}_open_{n}", on_click=_open, args=(item,), width="stretch",
-                      help=t("home.todo.open_help", label=page))
+            # A risk line opens the portfolio on its défi.
+            picked = {"portfolio_defi": item.defi_id} if item.kind == "risk" else {}
+            link.button(page, key=f"{key}_open_{n}", on_click=ui.open_page, args=(ctx, item.page, item.defi_id),
+                        kwargs=picked, width="stretch", help=t("home.todo.open_help", label=page))
 
 
 if ctx.admin:
@@ -133,8 +121,6 @@ def committee_news(defi_id: int) -> None:
 def sponsor_home() -> None:
     """Porteurs and sponsors: each défi they follow on one screen, its verdict first and what
     is asked of them, and that screen as one printable page they can forward."""
-    if page := st.session_state.pop("sponsor_goto", None):
-        st.switch_page(page)  # an « Ouvrir » of the previous run, its défi already picked
     view = cached(sponsor.my_view)(actor, ctx.promotion.id)
     st.subheader(t("sponsor.title"))
     ui.download(t("sponsor.download"), lambda: sponsor.view_html(view),
@@ -142,15 +128,6 @@ def sponsor_home() -> None:
                 help=t("sponsor.download_help"), icon=":material/download:")
     for brief in view.briefs:
         sponsor_card(brief)
-
-
-def _open_for(page: str, defi_id: int) -> None:
-    """Callback of an « Ouvrir »: pick the line's défi in the sidebar (the pages work on the
-    picked défi), and open the page on the run this click starts."""
-    defi = next((d for d in cached(portfolio.defis_for)(actor, ctx.promotion.id) if d.id == defi_id), None)
-    if defi is not None:
-        st.session_state["defi_pick"] = defi
-    st.session_state["sponsor_goto"] = page
 
 
 def sponsor_asks(b: sponsor.DefiBrief) -> None:
@@ -165,7 +142,7 @@ def sponsor_asks(b: sponsor.DefiBrief) -> None:
         if a.page:
             link.button(t("sponsor.ask.open"), key=f"sponsor_ask_{b.defi_id}_{n}", type="tertiary",
                         icon=":material/arrow_forward:", help=t("sponsor.ask.open_help"),
-                        on_click=_open_for, args=(a.page, b.defi_id))
+                        on_click=ui.open_page, args=(ctx, a.page, b.defi_id))
 
 
 def sponsor_card(b: sponsor.DefiBrief) -> None:

@@ -105,20 +105,11 @@ def picked_defi(view: pd.DataFrame) -> None:
             st.markdown("\n".join(f"- {reason}" for reason in row["reasons"].split("; ")))
         elif row["level"]:
             st.caption(t("portfolio.no_reason"))
-        defi_info = next(d for d in cached(portfolio.defis_for)(actor, ctx.promotion.id) if d.id == picked)
-
-        def _open(page: str) -> None:
-            """Select the défi in the sidebar picker (before it is drawn again), then go."""
-            st.session_state["defi_pick"] = defi_info
-            st.session_state["portfolio_open"] = page
-
         buttons = st.columns(3)
         for column, (page, label) in zip(buttons, [("pages/phases.py", "portfolio.open.phases"),
                                                    ("pages/retrospectives.py", "portfolio.open.retrospectives"),
                                                    ("pages/journal.py", "portfolio.open.journal")], strict=True):
-            column.button(t(label), key=f"open_{page}", on_click=_open, args=(page,))
-    if target := st.session_state.pop("portfolio_open", None):
-        st.switch_page(target)
+            column.button(t(label), key=f"open_{page}", on_click=ui.open_page, args=(ctx, page, picked))
 
 
 # --- Log a coaching session -----------------------------------------------------------------
