@@ -12,7 +12,7 @@ import datetime as dt
 
 import pandas as pd
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -71,8 +71,7 @@ def readable_clause(session: Session, actor: Actor, defi_id: int, promotion: Pro
     cap = require(session, actor, Action.READ_BULLETIN_PUBLISHED, defi_id)
     if allowed(cap, Action.READ_BULLETIN_UNPUBLISHED):
         return true(), cap
-    cutoff = published_until(promotion, now)
-    return (Bulletin.week_start <= cutoff if cutoff else false()), cap
+    return Bulletin.week_start <= published_until(promotion, now), cap
 
 
 def promotion_clause(session: Session, actor: Actor, promotion: Promotion,
@@ -82,8 +81,7 @@ def promotion_clause(session: Session, actor: Actor, promotion: Promotion,
     published weeks of the others for the promotion's members; PermissionDenied for others."""
     if not staff(actor) and not (actor.active and promotion.id in member_promotions(session, actor)):
         raise PermissionDenied(t("error.permission_denied"))
-    cutoff = published_until(promotion, now)
-    published = Bulletin.week_start <= cutoff if cutoff else false()
+    published = Bulletin.week_start <= published_until(promotion, now)
     return or_(defis_where(actor, Action.READ_BULLETIN_UNPUBLISHED), published)
 
 
@@ -248,7 +246,7 @@ def defi_bulletins(actor: Actor, defi_id: int, now: dt.datetime | None = None) -
             "help_request": r.help_request, "help_status": t(f"help.status.{r.status}") if r.status else "",
             "help_answer": (r.answer or "") if answers else "",
             "key_date": r.on_date, "key_date_description": r.description or "",
-            "published": cutoff is not None and r.week_start <= cutoff} for r in rows]
+            "published": r.week_start <= cutoff} for r in rows]
     return pd.DataFrame(out, columns=BULLETIN_COLUMNS)
 
 
@@ -307,7 +305,7 @@ def _weeks(promotion: Promotion, windows: list, last: dt.date, now: dt.datetime)
 def _last_visible_week(promotion: Promotion, now: dt.datetime, sees_unpublished: bool) -> dt.date:
     if sees_unpublished:
         return week_monday(*current_week(promotion, now))
-    return published_until(promotion, now) or programme_start(promotion) - WEEK
+    return published_until(promotion, now)
 
 
 def _promotion_weeks(s: Session, actor: Actor, promotion_id: int,

@@ -162,9 +162,10 @@ def is_published(promotion: Promotion, iso_year: int, iso_week: int, now: dt.dat
     return now >= deadline_of(promotion, iso_year, iso_week)
 
 
-def published_until(promotion: Promotion, now: dt.datetime) -> dt.date | None:
+def published_until(promotion: Promotion, now: dt.datetime) -> dt.date:
     """Monday of the latest week whose deadline has passed: every bulletin with
-    week_start <= that Monday is published (deadlines grow with the weeks)."""
+    week_start <= that Monday is published (deadlines grow with the weeks). Before the
+    programme starts, a Monday before its first week: nothing is published."""
     year, week = current_week(promotion, now)
     monday = week_monday(year, week) + WEEK  # a holiday could pull next week's deadline back
     for _ in range(4):
@@ -188,8 +189,6 @@ def closed_weeks(promotion: Promotion, now: dt.datetime, count: int) -> list[dt.
     """Mondays of the last `count` closed weeks (deadline passed), oldest first, inside the
     programme."""
     last = published_until(promotion, now)
-    if last is None:
-        return []
     start, end = programme_start(promotion), programme_end(promotion)
     mondays = [last - k * WEEK for k in range(count - 1, -1, -1)]
     return [m for m in mondays if start <= m < end]

@@ -144,8 +144,7 @@ def latest_recaps(promotion_id: int | None = None, now: dt.datetime | None = Non
         weeks = []
         for promotion in promotions:
             last = published_until(promotion, now)
-            if last is not None and (promotion_id is not None
-                                     or programme_start(promotion) <= last < programme_end(promotion)):
+            if promotion_id is not None or programme_start(promotion) <= last < programme_end(promotion):
                 weeks.append((promotion.id, *iso_week_of(last)))
     return [build_recap(pid, year, week, now) for pid, year, week in weeks]
 

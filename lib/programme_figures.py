@@ -105,7 +105,7 @@ def clock_comparison(actor: Actor, now: dt.datetime | None = None) -> pd.DataFra
         total_defis = defis.get(promotion.id, 0)
         for k in range(programme_weeks(promotion)):
             monday = programme_start(promotion) + k * WEEK
-            if last is None or monday > last or not total_defis:
+            if monday > last or not total_defis:
                 break
             count, mood_sum = cells.get((promotion.id, monday), (0, 0))
             clock = programme_clock(promotion, windows[promotion.id], monday)

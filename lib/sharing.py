@@ -123,10 +123,9 @@ def open_link(token: str, now: dt.datetime | None = None) -> SharedBulletins:
         if now >= link.expires_at:
             raise ShareRefused(t("share.refused.expired", date=formats.moment(link.expires_at, promotion.timezone)))
         defi_name = s.scalar(select(Defi.name).where(Defi.id == link.defi_id))
-        cutoff = published_until(promotion, now)
-        rows = [] if cutoff is None else s.execute(
+        rows = s.execute(
             select(Bulletin.iso_year, Bulletin.iso_week, Bulletin.mood, Bulletin.priority, Bulletin.ups_downs)
-            .where(Bulletin.defi_id == link.defi_id, Bulletin.week_start <= cutoff)
+            .where(Bulletin.defi_id == link.defi_id, Bulletin.week_start <= published_until(promotion, now))
             .order_by(Bulletin.week_start.desc())).all()
         bulletins = pd.DataFrame([{"week": week_label(y, w), "mood": m, "priority": p,
                                    "ups_downs": u} for y, w, m, p, u in rows],
