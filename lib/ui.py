@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NoReturn, ParamSpec, TypeVar
 
+import extra_streamlit_components
 import jwt
 import pandas as pd
 import plotly.graph_objects as go
@@ -77,6 +78,38 @@ def current_actor() -> Actor | None:
     if not st.session_state.get("authentication_status"):
         return None
     return auth.actor_for_login(st.session_state.get("username"), st.session_state.get(SESSION_EPOCH))
+
+
+# Characters of a signed token (JWT: base64url and dots): nothing else may reach the script.
+_TOKEN = re.compile(r"[A-Za-z0-9_.-]*")
+
+
+class _BrowserCookie:
+    """The login cookie written by a script in the page: what streamlit-authenticator asks of
+    its cookie manager (`set`, `delete`). The library's manager is extra-streamlit-components'
+    cookie component, drawn on every run only to read the cookies, which the library reads from
+    `st.context.cookies` anyway; the component answers its first drawing and every write with
+    a script run of its own, during which a person's click is lost. A script answers nothing."""
+
+    def __init__(self, key: str = "init") -> None:  # the component's signature; nothing to draw
+        self.key = key
+
+    def set(self, cookie: str, val: str, expires_at: dt.datetime, **_: object) -> None:
+        self._write(cookie, val, max(0, int((expires_at - dt.datetime.now()).total_seconds())))
+
+    def delete(self, cookie: str, **_: object) -> None:
+        self._write(cookie, "", 0)
+
+    @staticmethod
+    def _write(cookie: str, value: str, max_age: int) -> None:
+        if not (_TOKEN.fullmatch(cookie) and _TOKEN.fullmatch(value)):
+            raise ValueError("a login cookie holds a signed token only")
+        st.html(f"<script>document.cookie = '{cookie}={value}; max-age={max_age}; path=/; SameSite=Strict'"
+                " + (location.protocol === 'https:' ? '; Secure' : '');</script>", unsafe_allow_javascript=True)
+
+
+# streamlit-authenticator builds its manager as `extra_streamlit_components.CookieManager()`.
+extra_streamlit_components.CookieManager = _BrowserCookie
 
 
 def _authenticator() -> stauth.Authenticate:

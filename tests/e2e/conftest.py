@@ -7,11 +7,10 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from lib import auth, db
 from lib.config import get_settings
@@ -116,25 +115,15 @@ def new_page(browser, request: pytest.FixtureRequest) -> Iterator[Callable]:  # 
 
 
 def login(page, base_url: str, username: str, password: str) -> None:  # noqa: ANN001
-    """Log in through the form. The page's first runs and the login cookie's runs come and go
-    on their own: a click landing during one is lost, so the form waits for the app to be idle,
-    and the test goes on once the cookie is stored and the app idle again."""
+    """Log in through the form, once the login page's run has finished, and go on once the
+    logged-in page has settled and its script has stored the login cookie (a reload needs it)."""
     page.goto(base_url)
     settle(page)
     page.get_by_label("Identifiant").fill(username)
     page.get_by_label("Mot de passe").fill(password)
-    for _ in range(2):  # a click landing during a run of the login page is lost: click again
-        page.get_by_role("button", name="Se connecter").click()
-        with suppress(PlaywrightTimeoutError):
-            page.get_by_text("Bonjour").first.wait_for(timeout=15_000)
-            break
-        assert page.get_by_role("button", name="Se connecter").count(), "neither logged in nor on the form"
-        settle(page)
+    page.get_by_role("button", name="Se connecter").click()
     page.get_by_text("Bonjour").first.wait_for()
-    # The cookie's own runs come after the first logged-in run; what the tests check does not
-    # depend on the cookie, so a late one only leaves the settle below to wait.
-    with suppress(TimeoutError):
-        wait_until(page, lambda: any(c["name"] == auth.COOKIE_NAME for c in page.context.cookies()), 10)
+    wait_until(page, lambda: any(c["name"] == auth.COOKIE_NAME for c in page.context.cookies()), 20)
     settle(page)
     assert page.script_runs.finished >= 2, "the login form's run and the logged-in run were not seen"
 

@@ -125,8 +125,8 @@ class ScriptRuns:
 
 def settle(page, timeout_s: float = 60) -> None:  # noqa: ANN001
     """Wait until every script run of the page has finished and the socket has been quiet
-    for half a second. Right after login the cookie components trigger a few more runs; a
-    click landing during one of them can be lost. Playwright's events are pumped by
+    for half a second: a click landing during a run can be lost, or land in elements that run
+    is about to replace. Playwright's events are pumped by
     `wait_for_timeout`, so the timestamps are those of the messages."""
     runs: ScriptRuns = page.script_runs
     deadline = time.monotonic() + timeout_s

@@ -1,6 +1,8 @@
 """A person logs in through the real form in Chromium and lands on their home page; before
 login nothing but the form shows, on any address; an admin's reset ends a session."""
 
+import time
+
 import pytest
 
 from lib import auth, users
@@ -21,6 +23,27 @@ def test_eig_logs_in_and_sees_their_defi(live_app, new_page):
     assert CURRENT_DEFIS[0].name in body  # Léa's défi in the demo data
     assert "Votre rôle : EIG" in body
     assert screenshot(page, "home-eig").stat().st_size > 10_000
+
+
+def test_logging_in_asks_for_one_run_and_writing_the_cookie_for_none(live_app, new_page):
+    """The form's click is the only run a login asks for: the cookie is written by a script in
+    the page (a cookie component answered with runs of its own, and a click landing during one
+    was lost)."""
+    page = new_page()
+    page.goto(live_app.base_url)
+    settle(page)
+    page.get_by_label("Identifiant").fill("coach.claire")
+    page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
+    asked = page.script_runs.requested
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_text("Bonjour").first.wait_for()
+    wait_until(page, lambda: any(c["name"] == auth.COOKIE_NAME for c in page.context.cookies()), 20)
+    settle(page)
+    assert page.script_runs.requested == asked + 1
+    cookie = next(c for c in page.context.cookies() if c["name"] == auth.COOKIE_NAME)
+    assert cookie["sameSite"] == "Strict" and cookie["path"] == "/"
+    days_left = (cookie["expires"] - time.time()) / 86_400
+    assert auth.COOKIE_EXPIRY_DAYS - 1 < days_left <= auth.COOKIE_EXPIRY_DAYS
 
 
 def test_wrong_password_keeps_the_visitor_out(live_app, new_page):
@@ -45,7 +68,7 @@ def test_coach_logs_out(live_app, new_page):
     page.get_by_role("button", name="Se connecter").wait_for()
     page.get_by_text("Vous êtes déconnecté·e").first.wait_for()  # the last run's copy may still be fading
     screenshot(page, "logged-out")
-    # ...until she logs out: the cookie is gone (its deletion is the cookie component's own run), and a
+    # ...until she logs out: the cookie is gone (a script of the next run deletes it), and a
     # reload does not log her back in.
     wait_until(page, lambda: not any(c["name"] == auth.COOKIE_NAME for c in page.context.cookies()))
     page.reload()

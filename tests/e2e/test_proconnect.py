@@ -5,11 +5,9 @@ an unknown email is refused in French; the password form still works beside it."
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import suppress
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from lib.auth import DEMO_PASSWORD
 from tests.e2e.conftest import LiveApp, login, seeded_database, settle
@@ -59,12 +57,9 @@ def sign_in(page, app: LiveApp, subject: str) -> list[str]:  # noqa: ANN001
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url) if "/oauth2/authorize" in r.url else None)
     page.goto(app.base_url)
-    for _ in range(3):  # a click landing during one of the page's first runs is lost: click again
-        settle(page)
-        page.get_by_role("button", name="S'identifier avec ProConnect").click()
-        with suppress(PlaywrightTimeoutError):
-            page.wait_for_url(lambda url: not url.startswith(app.base_url), timeout=10_000)
-            break
+    settle(page)
+    page.get_by_role("button", name="S'identifier avec ProConnect").click()
+    page.wait_for_url(lambda url: not url.startswith(app.base_url))
     page.get_by_role("button", name=subject).click()
     page.wait_for_url(f"{app.base_url}/**")
     return requests
