@@ -120,7 +120,9 @@ class ScriptRuns:
             self.running = msg.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN
 
     def settled(self) -> bool:
-        return not self.running and time.monotonic() - self.last_frame > self.QUIET_S
+        """Quiet after a finished run; a page just opened has not settled before its first run
+        ends (its socket may open after the quiet period has passed)."""
+        return self.finished > 0 and not self.running and time.monotonic() - self.last_frame > self.QUIET_S
 
 
 def settle(page, timeout_s: float = 60) -> None:  # noqa: ANN001
