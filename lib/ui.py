@@ -91,9 +91,6 @@ class _BrowserCookie:
     `st.context.cookies` anyway; the component answers its first drawing and every write with
     a script run of its own, during which a person's click is lost. A script answers nothing."""
 
-    def __init__(self, key: str = "init") -> None:  # the component's signature; nothing to draw
-        self.key = key
-
     def set(self, cookie: str, val: str, expires_at: dt.datetime, **_: object) -> None:
         self._write(cookie, val, max(0, int((expires_at - dt.datetime.now()).total_seconds())))
 
@@ -750,7 +747,6 @@ def chart(figure: go.Figure | None, table: object, key: str, columns: dict[str, 
             st.dataframe(table() if callable(table) else table, column_config=columns, **{"hide_index": True, **grid})
 
 
-
 def download(label: str, data: object, file_name: str, key: str, mime: str | None = None,
              **button: object) -> None:
     """A download button that leaves the page as it is: the file goes to the browser, the script
@@ -759,6 +755,7 @@ def download(label: str, data: object, file_name: str, key: str, mime: str | Non
     `data` a function, races the click: the rerun replaces the function's id, and when the
     browser's request for the file arrives after it (a loaded server), no file comes."""
     st.download_button(label, data, file_name=file_name, mime=mime, key=key, on_click="ignore", **button)
+
 
 # --- Bulletins -----------------------------------------------------------------------------------
 
