@@ -726,25 +726,32 @@ def sections(key: str, tabs: dict[str, Callable[[], None]]) -> None:
                 render()
 
 
-def chart(figure: go.Figure | None, table: object, key: str, columns: dict[str, object] | None = None, *,
+def chart(figure: go.Figure | None, data: object, key: str, columns: dict[str, object] | None = None, *,
           caption: str | None = None, expanded: bool = False, **grid: object) -> None:
     """A chart and its data: the figure, then the "voir les données" table, its text
     alternative, in an expander that costs nothing while closed: the table is built and sent
-    only once the person opens it (which reruns the page). `table` is a DataFrame or rows, or
+    only once the person opens it (which reruns the page). `data` is a DataFrame or rows, or
     a function making them, so that nothing is computed while closed; `columns` its headings;
-    `caption` reads under the figure; `grid` more of st.dataframe's options. No figure
-    (nothing to draw yet): the table alone; no table (the page shows the data in full beside
+    `caption` reads under the figure; `grid` more of `table`'s options. No figure
+    (nothing to draw yet): the table alone; no data (the page shows it in full beside
     the chart): the figure alone."""
     if figure is not None:
         st.plotly_chart(figure, key=key, config={"displayModeBar": False})
     if caption:
         st.caption(caption)
-    if table is None:
+    if data is None:
         return
     panel = st.expander(t("chart.see_data"), expanded=expanded, key=f"see_data_{key}", on_change="rerun")
     if panel.open:
         with panel:
-            st.dataframe(table() if callable(table) else table, column_config=columns, **{"hide_index": True, **grid})
+            table(data() if callable(data) else data, column_config=columns, **grid)
+
+
+def table(data: object, **grid: object) -> object:
+    """Every table of the app: Streamlit's grid without the index, « — » in a cell without a
+    value (Streamlit writes « None »). `grid` is more of st.dataframe's options; a selectable
+    table returns its selection."""
+    return st.dataframe(data, **{"hide_index": True, "placeholder": "—", **grid})
 
 
 def download(label: str, data: object, file_name: str, key: str, mime: str | None = None,

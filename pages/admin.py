@@ -22,15 +22,15 @@ def invitations_panel() -> None:
     people = invitations.overview(actor)  # not cached: logins do not bump the data version
     if st.toggle(t("admin.invitations.only_pending"), key="invitations_pending"):
         people = people[people["last_login"].isna()]
-    st.dataframe(people[["display_name", "login", "email", "invited_at", "state_label", "last_login"]],
-                 hide_index=True, width="stretch", column_config={
-                     "display_name": t("admin.users.display_name"), "login": t("admin.users.login"),
-                     "email": t("admin.users.email"),
-                     "invited_at": st.column_config.DatetimeColumn(t("admin.invitations.col.invited_at"),
-                                                                   format="DD/MM/YYYY HH:mm"),
-                     "state_label": t("admin.invitations.col.state"),
-                     "last_login": st.column_config.DatetimeColumn(t("admin.invitations.col.last_login"),
-                                                                   format="DD/MM/YYYY HH:mm")})
+    ui.table(people[["display_name", "login", "email", "invited_at", "state_label", "last_login"]],
+             width="stretch", column_config={
+                 "display_name": t("admin.users.display_name"), "login": t("admin.users.login"),
+                 "email": t("admin.users.email"),
+                 "invited_at": st.column_config.DatetimeColumn(t("admin.invitations.col.invited_at"),
+                                                               format="DD/MM/YYYY HH:mm"),
+                 "state_label": t("admin.invitations.col.state"),
+                 "last_login": st.column_config.DatetimeColumn(t("admin.invitations.col.last_login"),
+                                                               format="DD/MM/YYYY HH:mm")})
     invitable = people[people["active"]].to_dict("records")
     if not invitable:
         return
@@ -70,7 +70,7 @@ def users_tab() -> None:
     if people.empty:
         st.info(t("admin.users.none_found"))
     else:
-        st.dataframe(shown, hide_index=True, width="stretch", column_config={
+        ui.table(shown, width="stretch", column_config={
             "login": t("admin.users.login"), "display_name": t("admin.users.display_name"),
             "email": t("admin.users.email"), "role": t("admin.users.role"), "active": t("admin.users.active")})
     with st.expander(t("admin.users.create")), st.form("create_user"):
@@ -146,7 +146,7 @@ def teams_tab() -> None:
         if teams.empty:
             st.info(t("admin.memberships.empty"))
         else:
-            st.dataframe(teams.drop(columns=["id"]), hide_index=True, width="stretch", column_config={
+            ui.table(teams.drop(columns=["id"]), width="stretch", column_config={
                 "user": t("admin.memberships.user"), "login": t("admin.users.login"),
                 "defi": t("admin.memberships.defi"), "role": t("admin.memberships.role")})
             gone = st.selectbox(t("admin.memberships.remove"), teams.to_dict("records"), index=None,

@@ -68,6 +68,6 @@ if state.help_status:
 tickets = cached(help_requests.defi_tickets)(actor, ctx.defi.id, now)
 if not tickets.empty:
     with st.expander(t("help.defi_title")):
-        st.dataframe(tickets[["week", "request", "status_label", "answer"]], hide_index=True, width="stretch",
-                     column_config={"week": t("help.col.week"), "request": t("help.col.request"),
-                                    "status_label": t("help.col.status"), "answer": t("help.col.answer")})
+        ui.table(tickets[["week", "request", "status_label", "answer"]], width="stretch",
+                 column_config={"week": t("help.col.week"), "request": t("help.col.request"),
+                                "status_label": t("help.col.status"), "answer": t("help.col.answer")})

@@ -29,8 +29,8 @@ def show_carnet(carnet: carnets.CarnetView) -> None:
         st.markdown(f"**{LABELS[name]}**")
         st.text(getattr(carnet, name) or "—")
     if carnet.ratings:
-        st.dataframe([{"competence": c, "note": r} for c, r in carnet.ratings.items()], hide_index=True,
-                     column_config={"competence": t("carnet.chart.competency"), "note": t("carnet.chart.rating")})
+        ui.table([{"competence": c, "note": r} for c, r in carnet.ratings.items()],
+                 column_config={"competence": t("carnet.chart.competency"), "note": t("carnet.chart.rating")})
 
 
 def history(user_id: int) -> None:
@@ -104,7 +104,7 @@ def coach_page() -> None:
             st.warning(t("carnet.coach.missing", names=md(", ".join(missing))))
         else:
             st.success(t("carnet.coach.all_written"))
-        st.dataframe(status.drop(columns=["user_id"]), hide_index=True, column_config={
+        ui.table(status.drop(columns=["user_id"]), column_config={
             "eig": t("carnet.coach.col.eig"),
             "written_this_month": st.column_config.CheckboxColumn(t("carnet.coach.col.written")),
             "carnets": t("carnet.coach.col.carnets")})
@@ -115,8 +115,7 @@ def coach_page() -> None:
     if ctx.promotion:
         with st.expander(t("carnet.coach.promotion_missing")):
             everyone = cached(carnets.missing_this_month)(actor, ctx.promotion.id)
-            st.dataframe(everyone, hide_index=True, column_config={"defi": t("carnet.coach.col.defi"),
-                                                                  "eig": t("carnet.coach.col.eig")})
+            ui.table(everyone, column_config={"defi": t("carnet.coach.col.defi"), "eig": t("carnet.coach.col.eig")})
 
 
 # The gate let in those who read carnets: the EIGs write theirs, the coaches read everyone's.

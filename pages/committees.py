@@ -142,10 +142,9 @@ def notes_read(c: committees.CommitteeView) -> None:
         st.markdown(f"**{t(NOTE_LABELS[field])}**")
         st.text(getattr(c, field) or "—")
     st.markdown(f"**{t('committees.notes.objectives_rating')}** : {_rating_label(c.objectives_rating)}")
-    st.dataframe([{t("committees.col.axis"): t(f"committees.axis.{a}"),
-                   t("committees.col.rating"): _rating_label(getattr(c, f"{a}_rating")),
-                   t("committees.col.comment"): getattr(c, f"{a}_comment")} for a in committees.AXES],
-                 hide_index=True)
+    ui.table([{t("committees.col.axis"): t(f"committees.axis.{a}"),
+               t("committees.col.rating"): _rating_label(getattr(c, f"{a}_rating")),
+               t("committees.col.comment"): getattr(c, f"{a}_comment")} for a in committees.AXES])
 
 
 def validation(c: committees.CommitteeView) -> None:
@@ -196,10 +195,10 @@ def actions_tab() -> None:
     if overdue:
         st.warning(t("committees.actions.overdue_count", n=len(overdue)))
     if actions:
-        st.dataframe(committees.actions_table(actions).drop(columns=["id", "defi", "phase"]), hide_index=True,
-                     column_config={"action": t("dossier.col.action"), "owner": t("dossier.col.owner"),
-                                    "due_on": st.column_config.DateColumn(t("dossier.col.due"), format=DATE),
-                                    "status": t("dossier.col.status"), "overdue": t("col.overdue")})
+        ui.table(committees.actions_table(actions).drop(columns=["id", "defi", "phase"]),
+                 column_config={"action": t("dossier.col.action"), "owner": t("dossier.col.owner"),
+                                "due_on": st.column_config.DateColumn(t("dossier.col.due"), format=DATE),
+                                "status": t("dossier.col.status"), "overdue": t("col.overdue")})
     else:
         st.info(t("committees.actions.empty_staff") if can_write else t("committees.actions.empty"))
     mine = [a for a in actions if a.id in committee.updatable]
@@ -298,9 +297,9 @@ def dossier_tab() -> None:
 
     st.subheader(t("dossier.section.help"))
     if d.help_requests:
-        st.dataframe([{t("dossier.col.week"): h.week_start, t("dossier.col.request"): h.request,
-                       t("dossier.col.status"): t(f"dossier.help.{h.status}"), t("dossier.col.answer"): h.answer}
-                      for h in d.help_requests], hide_index=True)
+        ui.table([{t("dossier.col.week"): h.week_start, t("dossier.col.request"): h.request,
+                   t("dossier.col.status"): t(f"dossier.help.{h.status}"), t("dossier.col.answer"): h.answer}
+                  for h in d.help_requests])
     else:
         st.info(t("dossier.empty.help"))
 
@@ -323,18 +322,18 @@ def dossier_tab() -> None:
 
     st.subheader(t("dossier.section.key_dates"))
     if d.key_dates:
-        st.dataframe([{t("dossier.col.date"): k.on_date, t("dossier.col.description"): k.description}
-                      for k in d.key_dates], hide_index=True)
+        ui.table([{t("dossier.col.date"): k.on_date, t("dossier.col.description"): k.description}
+                  for k in d.key_dates])
     else:
         st.info(t("dossier.empty.key_dates"))
 
     st.subheader(t("dossier.section.actions", number=d.previous_phase or "—"))
     if d.previous_actions:
-        st.dataframe(committees.actions_table(d.previous_actions).drop(columns=["id", "defi", "phase"]),
-                     hide_index=True, column_config={
-                         "action": t("dossier.col.action"), "owner": t("dossier.col.owner"),
-                         "due_on": st.column_config.DateColumn(t("dossier.col.due"), format=DATE),
-                         "status": t("dossier.col.status"), "overdue": t("col.overdue")})
+        ui.table(committees.actions_table(d.previous_actions).drop(columns=["id", "defi", "phase"]),
+                 column_config={
+                     "action": t("dossier.col.action"), "owner": t("dossier.col.owner"),
+                     "due_on": st.column_config.DateColumn(t("dossier.col.due"), format=DATE),
+                     "status": t("dossier.col.status"), "overdue": t("col.overdue")})
     else:
         st.info(t("dossier.empty.actions"))
 
@@ -345,7 +344,7 @@ def dossier_tab() -> None:
     else:
         if indicators["end_pct"].notna().any():
             ui.chart(charts.indicator_movement(indicators), None, "dossier_indicators")
-        st.dataframe(indicators.drop(columns=["start_pct", "end_pct"]), hide_index=True, column_config={
+        ui.table(indicators.drop(columns=["start_pct", "end_pct"]), column_config={
             "name": t("dossier.col.indicator"), "unit": t("dossier.col.unit"), "target": t("dossier.col.target"),
             "start_on": st.column_config.DateColumn(t("dossier.col.start_on"), format=DATE),
             "start_value": t("dossier.col.start"),
@@ -389,10 +388,9 @@ def history_tab() -> None:
         fields = ", ".join(t(f"committees.field.{c.field}") for c in e.changes) or "—"
         action = t(f"committees.history.action.{e.action}")
         with st.expander(f"{formats.moment(e.at)} · {ui.md(e.who)} · {action} · {fields}"):
-            st.dataframe([{t("committees.col.field"): t(f"committees.field.{c.field}"),
-                           t("committees.col.before"): "" if c.before is None else str(c.before),
-                           t("committees.col.after"): "" if c.after is None else str(c.after)} for c in e.changes],
-                         hide_index=True)
+            ui.table([{t("committees.col.field"): t(f"committees.field.{c.field}"),
+                       t("committees.col.before"): "" if c.before is None else str(c.before),
+                       t("committees.col.after"): "" if c.after is None else str(c.after)} for c in e.changes])
 
 
 ui.sections(f"committee_tabs_{phase.id}", {

@@ -51,8 +51,8 @@ def filtered_board(coaches: list) -> pd.DataFrame:
 
 def picked_ticket(board: pd.DataFrame) -> dict | None:
     """The board, and the ticket of the row the coach clicked (or None)."""
-    clicked = st.dataframe(
-        board[["defi", "week", "request", "status_label", "assignee", "age_days", "answer"]], hide_index=True,
+    clicked = ui.table(
+        board[["defi", "week", "request", "status_label", "assignee", "age_days", "answer"]],
         width="stretch", on_select="rerun", selection_mode="single-row",
         key=ui.rows_key("help_board", ctx.promotion.id, list(board["id"])),
         column_config={"defi": t("help.col.defi"), "week": t("help.col.week"), "request": t("help.col.request"),

@@ -89,8 +89,8 @@ def coach_home() -> None:
     risk = cached(portfolio.coach_portfolio)(actor, ctx.promotion.id, now)[["id", "level_label"]]
     table = overview.merge(risk, on="id", how="left").assign(
         last_mood=overview["last_mood"].map(mood_label))
-    st.dataframe(
-        table, hide_index=True, width="stretch",
+    ui.table(
+        table, width="stretch",
         # Fits the screen: the administration is one click away, on the défi's pages.
         column_order=["defi", "level_label", "phase", "eig", "last_week", "last_mood", "open_help"],
         column_config={
@@ -178,7 +178,7 @@ def sponsor_card(b: sponsor.DefiBrief) -> None:
             st.markdown(f"**{t('sponsor.section.committee')}**")
             if b.report:
                 st.caption(md(sponsor.report_line(b.report)))
-                st.dataframe(sponsor.ratings_table(b.report), hide_index=True, column_config={
+                ui.table(sponsor.ratings_table(b.report), column_config={
                     "criterion": t("sponsor.col.criterion"), "rating": t("sponsor.col.rating")})
                 with st.expander(t("sponsor.report_text")):
                     st.markdown(md(b.report.text))
@@ -195,7 +195,7 @@ def sponsor_card(b: sponsor.DefiBrief) -> None:
 
         st.markdown(f"**{t('sponsor.section.key_dates')}**")
         if b.key_dates:
-            st.dataframe([k.model_dump() for k in b.key_dates], hide_index=True, column_config={
+            ui.table([k.model_dump() for k in b.key_dates], column_config={
                 "on_date": st.column_config.DateColumn(t("keydates.col.date"), format="DD/MM/YYYY"),
                 "description": t("keydates.col.description")})
         else:

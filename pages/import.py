@@ -66,8 +66,8 @@ def problems_section(preview: importers.Analysis, severity: str, report: Callabl
     if not preview.problems:
         st.caption(t("import.no_problem"))
         return
-    st.dataframe([{"line": p.line, "severity": t(f"{severity}.{p.severity}"), "message": p.message}
-                  for p in preview.problems], hide_index=True, width="stretch", column_config={
+    ui.table([{"line": p.line, "severity": t(f"{severity}.{p.severity}"), "message": p.message}
+              for p in preview.problems], width="stretch", column_config={
         "line": t("import.col.line"), "severity": t("import.col.severity"), "message": t("import.col.message")})
     if preview.problem_count > len(preview.problems):
         st.caption(t("import.problems.more", shown=len(preview.problems), n=preview.problem_count))

@@ -117,9 +117,9 @@ def entries_tab() -> None:
                   "news": news_label(e.news), "author": e.author} for e in result.entries]
         # Writers pick the entry to edit by clicking its row.
         selectable = {"on_select": "rerun", "selection_mode": "single-row"} if can_write else {}
-        clicked = st.dataframe(table, hide_index=True, width="stretch",
-                               key=ui.rows_key("journal_table", defi.id, [e.id for e in result.entries]),
-                               **selectable, column_config={
+        clicked = ui.table(table, width="stretch",
+                           key=ui.rows_key("journal_table", defi.id, [e.id for e in result.entries]),
+                           **selectable, column_config={
             "date": st.column_config.DateColumn(t("journal.col.date"), format="DD/MM/YYYY"),
             "livrable": t("journal.col.livrable"), "tache": st.column_config.TextColumn(t("journal.col.tache"),
                                                                                         width="large"),

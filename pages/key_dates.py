@@ -58,5 +58,5 @@ COLUMNS = {"when": st.column_config.TextColumn(t("calendar.col.day"), width=130)
 for monday, week in table.groupby("week_start", sort=True):
     suffix = f" · {t('calendar.this_week')}" if monday == this_monday else ""
     st.markdown(f"#### {week_of(monday)}{suffix}")
-    st.dataframe(week[list(COLUMNS)], hide_index=True, width="stretch", column_config=COLUMNS,
-                 key=f"calendar_week_{monday:%Y%m%d}")
+    ui.table(week[list(COLUMNS)], width="stretch", column_config=COLUMNS,
+             key=f"calendar_week_{monday:%Y%m%d}")

@@ -61,8 +61,8 @@ def portfolio_table(view: pd.DataFrame) -> None:
             st.session_state["portfolio_defi"] = int(st.session_state["portfolio_view_ids"][selected[0]])
 
     st.session_state["portfolio_view_ids"] = list(view["id"])
-    st.dataframe(
-        view, hide_index=True, width="stretch", key="portfolio_table", on_select=_pick_from_table,
+    ui.table(
+        view, width="stretch", key="portfolio_table", on_select=_pick_from_table,
         selection_mode="single-row",
         column_order=["level_label", "defi", "reasons", "phase", "objectives", "time", "moods", "participation",
                       "open_help", "oldest_help_days", "overdue_actions", "weeks_without_contact", "carnets_missing",
@@ -143,11 +143,11 @@ def coaching_sessions() -> None:
         if sessions.empty:
             st.info(t("coaching.none"))
         else:
-            st.dataframe(sessions[["held_on", "defi", "form_label", "coach", "note"]], hide_index=True,
-                         width="stretch", column_config={
-                             "held_on": st.column_config.DateColumn(t("coaching.held_on"), format="DD/MM/YYYY"),
-                             "defi": t("coaching.defi"), "form_label": t("coaching.form"),
-                             "coach": t("portfolio.col.coach"), "note": t("coaching.note")})
+            ui.table(sessions[["held_on", "defi", "form_label", "coach", "note"]],
+                     width="stretch", column_config={
+                         "held_on": st.column_config.DateColumn(t("coaching.held_on"), format="DD/MM/YYYY"),
+                         "defi": t("coaching.defi"), "form_label": t("coaching.form"),
+                         "coach": t("portfolio.col.coach"), "note": t("coaching.note")})
 
 
 st.caption(t("portfolio.intro"))

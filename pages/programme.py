@@ -71,7 +71,7 @@ def trainings_section(promotion: portfolio.PromotionInfo) -> None:
     if given.empty:
         st.info(t("programme.no_trainings"))
     else:
-        st.dataframe(given, hide_index=True, width="stretch", column_config={
+        ui.table(given, width="stretch", column_config={
             "held_on": st.column_config.DateColumn(t("programme.col.held_on"), format="DD/MM/YYYY"),
             "title": t("programme.col.title"), "attendees": t("programme.col.attendees")})
 
