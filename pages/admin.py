@@ -38,28 +38,20 @@ def invitations_panel() -> None:
                           format_func=lambda p: f"{p['display_name']} ({p['login']}) · {p['state_label']}",
                           placeholder=t("widget.choose"))
     again = person["state"] != "none"
-    if st.button(t("admin.invitations.resend" if again else "admin.invitations.send"),
-                 key=f"invite_{person['id']}"):
-        submit(lambda: person["id"], lambda user_id: invitations.invite(actor, user_id),
-               after=lambda email: done(t("admin.invitations.sent", email=email)))
+    ui.send_button(t("admin.invitations.resend" if again else "admin.invitations.send"), ui.new("invite", person["id"]),
+                   lambda: person["id"], lambda user_id: invitations.invite(actor, user_id),
+                   lambda _, email: t("admin.invitations.sent", email=email))
 
 
 is_admin = ctx.admin
 roles = list(GlobalRole)
 
-NEW_USER = ["new_login", "new_name", "new_email", "new_role", "new_password"]
 
 
-def forget(*keys: str) -> None:
-    """Empty a form's fields once saved (in the save's callback, before they are drawn)."""
-    for key in keys:
-        st.session_state.pop(key, None)
-
-
-def new_user() -> UserIn:
-    value = st.session_state.get
-    return UserIn(login=value("new_login") or "", display_name=value("new_name") or "",
-                  email=value("new_email") or "", role=value("new_role"), password=value("new_password") or None)
+def new_user(form: ui.New) -> UserIn:
+    value = form.value
+    return UserIn(login=value("login") or "", display_name=value("display_name") or "",
+                  email=value("email") or "", role=value("role"), password=value("password") or None)
 
 
 def users_tab() -> None:
@@ -73,16 +65,17 @@ def users_tab() -> None:
         ui.table(shown, width="stretch", column_config={
             "login": t("admin.users.login"), "display_name": t("admin.users.display_name"),
             "email": t("admin.users.email"), "role": t("admin.users.role"), "active": t("admin.users.active")})
-    with st.expander(t("admin.users.create")), st.form("create_user"):
-        st.text_input(t("admin.users.login"), key="new_login")
-        st.text_input(t("admin.users.display_name"), key="new_name")
-        st.text_input(t("admin.users.email"), key="new_email")
+    creating = ui.new("create_user")
+    with st.expander(t("admin.users.create")), st.form(creating.key):
+        st.text_input(t("admin.users.login"), key=creating.field("login"))
+        st.text_input(t("admin.users.display_name"), key=creating.field("display_name"))
+        st.text_input(t("admin.users.email"), key=creating.field("email"))
         st.selectbox(t("admin.users.role"), roles, index=roles.index(GlobalRole.MEMBER),
-                     format_func=lambda r: t(f"role.{r}"), key="new_role", placeholder=t("widget.choose"))
-        st.text_input(t("admin.users.password_optional"), type="password", key="new_password")
-        ui.save_button(t("admin.create"), "create_user", new_user, lambda data: users.create_user(actor, data),
-                       lambda data, _: t("admin.users.created", login=md(data.login)), USER_LABELS,
-                       after=lambda _: forget(*NEW_USER))
+                     format_func=lambda r: t(f"role.{r}"), key=creating.field("role"), placeholder=t("widget.choose"))
+        st.text_input(t("admin.users.password_optional"), type="password", key=creating.field("password"))
+        ui.save_button(t("admin.create"), creating, lambda: new_user(creating),
+                       lambda data: users.create_user(actor, data),
+                       lambda data, _: t("admin.users.created", login=md(data.login)), USER_LABELS)
     with st.expander(t("admin.invitations.title")):
         invitations_panel()
     if not people.empty:
@@ -101,20 +94,18 @@ def users_tab() -> None:
                              format_func=lambda r: t(f"role.{r}"), key=opened.field("role"),
                              placeholder=t("widget.choose"))
                 st.checkbox(t("admin.users.active"), value=bool(pick["active"]), key=opened.field("active"))
-                ui.save_button(t("admin.save"), opened.key,
-                               lambda: ui.typed(UserIn, opened.key, ["login", "display_name", "email", "role"]),
-                               lambda data: users.update_user(actor, pick["id"], data,
-                                                              bool(opened.value("active")), opened.expected),
-                               lambda data, _: t("admin.users.updated", login=md(data.login)), USER_LABELS,
-                               after=lambda _: opened.close())
-            reset = f"reset_{pick['id']}"
-            with st.form(reset):
-                st.text_input(t("admin.users.new_password"), type="password", key=f"{reset}_password")
+                ui.save_button(t("admin.save"), opened,
+                               lambda: (ui.typed(UserIn, opened.key, ["login", "display_name", "email", "role"]),
+                                        bool(opened.value("active"))),
+                               lambda data: users.update_user(actor, pick["id"], *data, opened.expected),
+                               lambda data, _: t("admin.users.updated", login=md(data[0].login)), USER_LABELS)
+            reset = ui.new("reset_password", pick["id"])
+            with st.form(reset.key):
+                st.text_input(t("admin.users.new_password"), type="password", key=reset.field("password"))
                 ui.save_button(t("admin.users.reset_password"), reset,
-                               lambda: ui.typed(PasswordIn, reset, ["password"]),
+                               lambda: ui.typed(PasswordIn, reset.key, ["password"]),
                                lambda data: users.reset_password(actor, pick["id"], data),
-                               t("admin.users.password_reset", login=md(pick["login"])),
-                               after=lambda _: forget(f"{reset}_password"))
+                               t("admin.users.password_reset", login=md(pick["login"])))
 
 def teams_tab() -> None:
     if ctx.promotion is None:
@@ -123,25 +114,24 @@ def teams_tab() -> None:
         defis = cached(portfolio.defis_for)(actor, ctx.promotion.id)
         everyone = cached(users.list_users)(actor)
         if defis and not everyone.empty:
-            team = f"add_members_{ctx.promotion.id}"
+            team = ui.new("add_members", ctx.promotion.id)
             names = dict(zip(everyone["id"], everyone["display_name"] + " (" + everyone["login"] + ")", strict=True))
             defi_by_id = {d.id: d for d in defis}
-            with st.form(team):
+            with st.form(team.key):
                 st.multiselect(t("admin.memberships.people"), list(names), format_func=names.get,
-                               key=f"{team}_user_ids",
-                                   placeholder=t("admin.memberships.people_placeholder"), select_all=False)
+                               key=team.field("user_ids"),
+                               placeholder=t("admin.memberships.people_placeholder"), select_all=False)
                 st.selectbox(t("admin.memberships.defi"), list(defi_by_id),
-                             format_func=lambda i: defi_by_id[i].name, key=f"{team}_defi_id",
+                             format_func=lambda i: defi_by_id[i].name, key=team.field("defi_id"),
                              placeholder=t("widget.choose"))
                 st.selectbox(t("admin.memberships.role"), list(DefiRole), format_func=lambda r: t(f"defi_role.{r}"),
-                             key=f"{team}_role", placeholder=t("widget.choose"))
+                             key=team.field("role"), placeholder=t("widget.choose"))
                 ui.save_button(t("admin.memberships.add"), team,
-                               lambda: ui.typed(MembershipsIn, team, ["user_ids", "defi_id", "role"]),
+                               lambda: ui.typed(MembershipsIn, team.key, ["user_ids", "defi_id", "role"]),
                                lambda data: users.add_memberships(actor, data),
                                lambda data, _: t("admin.memberships.added_many", n=len(data.user_ids),
                                               defi=md(defi_by_id[data.defi_id].name)),
-                               labels={"user_ids": t("admin.memberships.people")},
-                               after=lambda _: forget(f"{team}_user_ids"))
+                               labels={"user_ids": t("admin.memberships.people")})
         teams = cached(users.list_memberships)(actor, ctx.promotion.id)
         if teams.empty:
             st.info(t("admin.memberships.empty"))
@@ -159,40 +149,39 @@ def teams_tab() -> None:
 
 def promotions_tab() -> None:
     left, right = st.columns(2)
-    with left, st.form("create_promotion"):
+    promotion = ui.new("create_promotion")
+    with left, st.form(promotion.key):
         st.markdown(f"**{t('admin.promotions.create')}**")
-        st.text_input(t("admin.promotions.name"), key="create_promotion_name")
+        st.text_input(t("admin.promotions.name"), key=promotion.field("name"))
         st.date_input(t("admin.promotions.start"), dt.date.today(), format="DD/MM/YYYY",
-                      key="create_promotion_start_date")
-        st.number_input(t("admin.promotions.months"), 1, 36, 10, key="create_promotion_months")
-        ui.save_button(t("admin.create"), "create_promotion",
-                       lambda: ui.typed(PromotionIn, "create_promotion", ["name", "start_date", "months"]),
+                      key=promotion.field("start_date"))
+        st.number_input(t("admin.promotions.months"), 1, 36, 10, key=promotion.field("months"))
+        ui.save_button(t("admin.create"), promotion,
+                       lambda: ui.typed(PromotionIn, promotion.key, ["name", "start_date", "months"]),
                        lambda data: users.create_promotion(actor, data),
                        lambda data, _: t("admin.promotions.created", name=md(data.name)),
                        {"name": t("admin.promotions.name"), "start_date": t("admin.promotions.start"),
-                        "months": t("admin.promotions.months")},
-                       after=lambda _: ui.clear_fields("create_promotion_"))
+                        "months": t("admin.promotions.months")})
     with right:
         promotions = cached(portfolio.promotions_for)(actor)
         if promotions:
             promotion_by_id = {p.id: p for p in promotions}
-            with st.form("create_defi"):
+            defi = ui.new("create_defi")
+            with st.form(defi.key):
                 st.markdown(f"**{t('admin.defis.create')}**")
                 st.selectbox(t("app.sidebar.promotion"), list(promotion_by_id),
                              format_func=lambda i: promotion_by_id[i].name,
-                             key="create_defi_promotion_id", placeholder=t("widget.choose"))
-                st.text_input(t("admin.defis.name"), key="create_defi_name")
-                st.text_input(t("admin.defis.administration"), key="create_defi_administration")
-                st.text_area(t("admin.defis.description"), key="create_defi_description")
-                ui.save_button(t("admin.create"), "create_defi",
-                               lambda: ui.typed(DefiIn, "create_defi",
+                             key=defi.field("promotion_id"), placeholder=t("widget.choose"))
+                st.text_input(t("admin.defis.name"), key=defi.field("name"))
+                st.text_input(t("admin.defis.administration"), key=defi.field("administration"))
+                st.text_area(t("admin.defis.description"), key=defi.field("description"))
+                ui.save_button(t("admin.create"), defi,
+                               lambda: ui.typed(DefiIn, defi.key,
                                                 ["promotion_id", "name", "administration", "description"]),
                                lambda data: users.create_defi(actor, data),
                                lambda data, _: t("admin.defis.created", name=md(data.name)),
                                {"name": t("admin.defis.name"), "administration": t("admin.defis.administration"),
-                                "description": t("admin.defis.description")},
-                               after=lambda _: forget("create_defi_name", "create_defi_administration",
-                                                      "create_defi_description"))
+                                "description": t("admin.defis.description")})
 
 def recap_preview(recap: digest.RecapPreview) -> None:
     """The week's recap as it will be mailed, and the form that sends it."""
@@ -202,14 +191,13 @@ def recap_preview(recap: digest.RecapPreview) -> None:
     st.markdown(f"**{md(recap.subject)}**  \n{t('digest.preview.recipients', n=recap.recipients)}")
     with st.container(border=True, height=500):
         st.html(recap.html)  # built by lib.digest, every value escaped (the mail as sent)
-    sending = f"send_recap_{recap.promotion_id}_{recap.iso_year}_{recap.iso_week}"
-    with st.form(sending):
-        st.checkbox(t("digest.preview.confirm", n=recap.recipients), key=f"{sending}_confirm")
+    sending = ui.new("send_recap", f"{recap.promotion_id}_{recap.iso_year}_{recap.iso_week}")
+    with st.form(sending.key):
+        st.checkbox(t("digest.preview.confirm", n=recap.recipients), key=sending.field("confirm"))
         ui.save_button(t("digest.preview.send"), sending,
                        lambda: ui.confirmed(sending, recap.promotion_id, t("digest.preview.unconfirmed")),
                        lambda promotion_id: digest.send_recap(actor, promotion_id, recap.iso_year, recap.iso_week),
-                       t("digest.preview.sent", week=week, n=recap.recipients), type="primary",
-                       after=lambda _: forget(f"{sending}_confirm"))
+                       t("digest.preview.sent", week=week, n=recap.recipients), type="primary")
 
 
 def recap_tab() -> None:

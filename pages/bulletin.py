@@ -51,14 +51,13 @@ else:
         right.text_input(LABELS["key_date_description"], state.key_date_description, max_chars=200,
                          key=field("key_date_description"))
         ui.save_button(
-            t("bulletin.submit"), opened.key,
+            t("bulletin.submit"), opened,
             lambda: BulletinIn(mood=opened.value("mood") or 0, priority=opened.value("priority"),
                                ups_downs=opened.value("ups_downs"), help_request=opened.value("help_request"),
                                key_date=opened.value("key_date"),
                                key_date_description=opened.value("key_date_description")),
             lambda data: bulletins.file_bulletin(actor, ctx.defi.id, data, expected_version=opened.expected),
-            t("bulletin.saved", week=state.label, deadline=deadline), labels=LABELS,
-            after=lambda _: opened.close(), type="primary")
+            t("bulletin.saved", week=state.label, deadline=deadline), labels=LABELS, type="primary")
 
 if state.help_status:
     st.markdown(t("bulletin.help_status", status=t(f"help.status.{state.help_status}")))

@@ -81,10 +81,9 @@ def write_tab() -> None:
             return CarnetIn(**{name: opened.value(name) for name in TEXTS},
                             ratings={c: r for c, r in ratings.items() if r is not None})
 
-        ui.save_button(t("carnet.save"), opened.key, typed,
+        ui.save_button(t("carnet.save"), opened, typed,
                        lambda data: carnets.save_carnet(actor, defi.id, month, data, opened.expected),
-                       t("carnet.saved", month=month_label(month)), labels=LABELS, after=lambda _: opened.close(),
-                       type="primary")
+                       t("carnet.saved", month=month_label(month)), labels=LABELS, type="primary")
 
 
 def eig_page() -> None:

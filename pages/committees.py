@@ -93,11 +93,10 @@ def schedule_form(existing: committees.CommitteeView | None) -> None:
         st.text_input(t("committees.schedule.guests"), value=existing.guests if existing else "",
                       max_chars=500, help=t("committees.schedule.guests_help"), key=field("guests"))
         label = t("committees.schedule.update") if existing else t("committees.schedule.submit")
-        ui.save_button(label, opened.key, build, save, t("committees.schedule.saved"),
+        ui.save_button(label, opened, build, save, t("committees.schedule.saved"),
                        labels={"scheduled_at": t("committees.schedule.date"),
                                "participant_ids": t("committees.schedule.participants"),
-                               "guests": t("committees.schedule.guests")},
-                       after=lambda _: opened.close(), type="primary")
+                               "guests": t("committees.schedule.guests")}, type="primary")
 
 
 # --- Notes ---------------------------------------------------------------------------------------------
@@ -130,11 +129,10 @@ def notes_form(c: committees.CommitteeView) -> None:
                          placeholder=t("widget.choose"))
             a2.text_area(t("committees.notes.axis_comment", axis=t(f"committees.axis.{axis}")),
                          value=getattr(c, f"{axis}_comment"), key=field(f"{axis}_comment"), max_chars=2000, height=80)
-        ui.save_button(t("committees.notes.save"), opened.key,
+        ui.save_button(t("committees.notes.save"), opened,
                        lambda: CommitteeNotesIn(**{name: opened.value(name) for name in NOTE_FIELDS}),
                        lambda d: committees.save_notes(actor, c.id, d, opened.expected), t("committees.notes.saved"),
-                       labels={k: t(v) for k, v in NOTE_LABELS.items()}, after=lambda _: opened.close(),
-                       type="primary")
+                       labels={k: t(v) for k, v in NOTE_LABELS.items()}, type="primary")
 
 
 def notes_read(c: committees.CommitteeView) -> None:
@@ -220,20 +218,23 @@ def actions_tab() -> None:
                     lambda s, a=a: committees.set_action_status(actor, a.id, s, a.version)):
                 ui.done(t("committees.actions.status_saved"))
     if can_write:
-        owners = cached(committees.action_owners)(actor, ctx.defi.id)
-        with st.form(f"add_action_{committee.id}", clear_on_submit=True):
+        owners = {p.id: p for p in cached(committees.action_owners)(actor, ctx.defi.id)}
+        adding = ui.new("add_action", committee.id)
+        with st.form(adding.key):
             st.markdown(f"**{t('committees.actions.add')}**")
-            description = st.text_input(t("dossier.col.action"), max_chars=500)
+            st.text_input(t("dossier.col.action"), max_chars=500, key=adding.field("description"))
             c1, c2 = st.columns(2)
-            owner = c1.selectbox(t("dossier.col.owner"), owners,
-                                 format_func=lambda p: f"{p.name} ({t(f'committees.owner_role.{p.role}')})",
-                                 placeholder=t("widget.choose"))
-            due = c2.date_input(t("dossier.col.due"), value=today + dt.timedelta(days=30), format=DATE)
-            if st.form_submit_button(t("committees.actions.add_submit")) and submit(
-                    lambda: CommitteeActionIn(description=description, owner_id=owner.id if owner else 0, due_on=due),
-                    lambda d: committees.add_action(actor, committee.id, d),
-                    labels={"description": t("dossier.col.action"), "owner_id": t("dossier.col.owner")}):
-                ui.done(t("committees.actions.added"))
+            c1.selectbox(t("dossier.col.owner"), list(owners), key=adding.field("owner_id"),
+                         format_func=lambda i: f"{owners[i].name} ({t(f'committees.owner_role.{owners[i].role}')})",
+                         placeholder=t("widget.choose"))
+            c2.date_input(t("dossier.col.due"), value=today + dt.timedelta(days=30), format=DATE,
+                          key=adding.field("due_on"))
+            ui.save_button(t("committees.actions.add_submit"), adding,
+                           lambda: CommitteeActionIn(description=adding.value("description") or "",
+                                                     owner_id=adding.value("owner_id") or 0,
+                                                     due_on=adding.value("due_on")),
+                           lambda d: committees.add_action(actor, committee.id, d), t("committees.actions.added"),
+                           labels={"description": t("dossier.col.action"), "owner_id": t("dossier.col.owner")})
 
 
 # --- Report --------------------------------------------------------------------------------------------------
@@ -264,9 +265,8 @@ def report_tab() -> None:
     with st.form(opened.key):
         st.text_area(t("committees.report.text"), value=text, height=300, max_chars=20000,
                      key=opened.field("text"))
-        ui.save_button(t("committees.report.save"), opened.key, lambda: ReportIn(text=opened.value("text")),
-                       lambda d: committees.save_report(actor, c.id, d, opened.expected), t("committees.report.saved"),
-                       after=lambda _: opened.close())
+        ui.save_button(t("committees.report.save"), opened, lambda: ReportIn(text=opened.value("text")),
+                       lambda d: committees.save_report(actor, c.id, d, opened.expected), t("committees.report.saved"))
     if not published and st.button(t("committees.report.publish"), type="primary",
                                    key=f"publish_report_{c.id}") and submit(
             lambda: None, lambda _: committees.publish_report(actor, c.id, c.version)):

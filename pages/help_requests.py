@@ -76,12 +76,11 @@ def ticket_form(pick: dict, coaches: list) -> None:
         st.text_area(t("help.answer"), pick["answer"], max_chars=1000, key=opened.field("answer"))
         st.radio(t("help.state"), STATES, index=int(pick["status"] == "resolved"), horizontal=True,
                  format_func=lambda s: t(f"help.state.{s}"), key=opened.field("status"))
-        ui.save_button(t("help.save"), opened.key, lambda: ui.typed(HelpTicketIn, opened.key, TICKET_FIELDS),
+        ui.save_button(t("help.save"), opened, lambda: ui.typed(HelpTicketIn, opened.key, TICKET_FIELDS),
                        lambda data: help_requests.treat(actor, pick["id"], data, opened.expected),
                        lambda data, _: t(f"help.treated.{data.status}", name=md(names[data.assignee_id])),
                        labels={"assignee_id": t("help.assign_to"), "answer": t("help.answer"),
-                               "status": t("help.state")},
-                       after=lambda _: opened.close(), type="primary")
+                               "status": t("help.state")}, type="primary")
 
 
 response_times()

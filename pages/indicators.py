@@ -59,19 +59,19 @@ MEASUREMENT_FIELDS = ["measured_on", "value"]
 
 def edit_tools(i: IndicatorView) -> None:
     """A new measurement, then (folded) changes to the indicator and its measurements."""
-    new_key = f"measure_{i.id}"
-    with st.form(new_key):
+    measuring = ui.new("measure", i.id)
+    with st.form(measuring.key):
         st.markdown(f"**{t('indicators.form.new_measurement')}**")
         c1, c2, c3 = st.columns([2, 2, 1.4], vertical_alignment="bottom")
-        c1.date_input(t("indicators.col.date"), today, max_value=today, format=DATE, key=f"{new_key}_measured_on")
+        c1.date_input(t("indicators.col.date"), today, max_value=today, format=DATE,
+                      key=measuring.field("measured_on"))
         c2.number_input(t("indicators.col.value") + (f" ({md(i.unit)})" if i.unit else ""), value=None,
-                        key=f"{new_key}_value", format="%g")
+                        key=measuring.field("value"), format="%g")
         with c3:
-            ui.save_button(t("indicators.form.add_measurement"), new_key,
-                           lambda: ui.typed(MeasurementIn, new_key, MEASUREMENT_FIELDS),
+            ui.save_button(t("indicators.form.add_measurement"), measuring,
+                           lambda: ui.typed(MeasurementIn, measuring.key, MEASUREMENT_FIELDS),
                            lambda m: indicators.add_measurement(actor, i.id, m),
-                           t("indicators.measurement_added", name=i.name), labels=MEASUREMENT_LABELS,
-                           after=lambda _: ui.clear_fields(f"{new_key}_"), type="primary")
+                           t("indicators.measurement_added", name=i.name), labels=MEASUREMENT_LABELS, type="primary")
 
     with st.expander(t("indicators.form.edit", name=md(i.name))):
         opened = ui.edit("indicator", i.id, i.version)
@@ -153,13 +153,12 @@ def overview_section() -> None:
 
 def new_indicator_form() -> None:
     st.subheader(t("indicators.form.new"))
-    new_key = f"new_{defi.id}"
-    with st.form(f"indicator_new_{defi.id}"):
-        indicator_form(new_key, None)
-        ui.save_button(t("indicators.form.add"), new_key, lambda: ui.typed(IndicatorIn, new_key, INDICATOR_FIELDS),
+    adding = ui.new("indicator_new", defi.id)
+    with st.form(adding.key):
+        indicator_form(adding.key, None)
+        ui.save_button(t("indicators.form.add"), adding, lambda: ui.typed(IndicatorIn, adding.key, INDICATOR_FIELDS),
                        lambda d: indicators.create_indicator(actor, defi.id, d),
-                       lambda d, _: t("indicators.added", name=d.name),
-                       labels=INDICATOR_LABELS, after=lambda _: ui.clear_fields(f"{new_key}_"), type="primary")
+                       lambda d, _: t("indicators.added", name=d.name), labels=INDICATOR_LABELS, type="primary")
 
 
 if not data.indicators:

@@ -190,17 +190,16 @@ def charts_tab() -> None:
 # --- Write ------------------------------------------------------------------------------------
 
 def write_tab() -> None:
-    new_key = f"new_{defi.id}"
+    adding = ui.new("journal_new", defi.id)
 
     def added(entry_id: int) -> None:
-        """The new entry opens in the edit form of the entries tab; this form empties for the next one."""
+        """The new entry opens in the edit form of the entries tab (this form is drawn empty)."""
         st.session_state["journal_pick_next"] = entry_id
-        ui.clear_fields(f"{new_key}_")
 
-    with st.form(f"journal_new_{defi.id}"):
+    with st.form(adding.key):
         st.subheader(t("journal.form.new"))
-        entry_fields(new_key, None)
-        ui.save_button(t("journal.form.add"), new_key, lambda: ui.typed(JournalEntryIn, new_key, ENTRY_FIELDS),
+        entry_fields(adding.key, None)
+        ui.save_button(t("journal.form.add"), adding, lambda: ui.typed(JournalEntryIn, adding.key, ENTRY_FIELDS),
                        lambda data: journal.add_entry(actor, defi.id, data), t("journal.added"), labels=LABELS,
                        after=added, type="primary")
 

@@ -54,12 +54,12 @@ SHIFT_FIELDS = ["start", "end", "reason", "cascade"]
 
 
 def staff_tools(p) -> None:  # noqa: ANN001 - PhaseView
-    with st.form(f"add_objective_{p.id}", clear_on_submit=True):
-        label = st.text_input(t("phases.objectives.new"), max_chars=300)
-        if st.form_submit_button(t("phases.objectives.add")) and submit(
-                lambda: ObjectiveIn(label=label), lambda data: phases.add_objective(actor, p.id, data),
-                labels={"label": t("phases.objectives.new")}):
-            done(t("phases.objectives.added"))
+    adding = ui.new("add_objective", p.id)
+    with st.form(adding.key):
+        st.text_input(t("phases.objectives.new"), max_chars=300, key=adding.field("label"))
+        ui.save_button(t("phases.objectives.add"), adding, lambda: ui.typed(ObjectiveIn, adding.key, ["label"]),
+                       lambda data: phases.add_objective(actor, p.id, data), t("phases.objectives.added"),
+                       labels={"label": t("phases.objectives.new")})
     if p.state == "validee":
         return
     opened = ui.edit("phase_shift", p.id, p.version)
@@ -72,11 +72,10 @@ def staff_tools(p) -> None:  # noqa: ANN001 - PhaseView
         c2.date_input(t("col.end"), value=p.planned_end, format=DATE, key=opened.field("end"))
         st.text_input(t("phases.shift.reason"), value=p.shift_reason, max_chars=500, key=opened.field("reason"))
         st.checkbox(t("phases.shift.cascade"), value=True, key=opened.field("cascade"))
-        # A cascade moves the later phases too: their forms open again on what it saved.
-        ui.save_button(t("phases.shift.submit"), opened.key, lambda: ui.typed(PhaseShiftIn, opened.key, SHIFT_FIELDS),
+        # A cascade moves the later phases too: their forms open again on what it saved (ui.save_button).
+        ui.save_button(t("phases.shift.submit"), opened, lambda: ui.typed(PhaseShiftIn, opened.key, SHIFT_FIELDS),
                        lambda data: phases.shift_phase(actor, p.id, data, opened.expected), t("phases.shift.saved"),
-                       labels={"reason": t("phases.shift.reason"), "start": t("col.start"), "end": t("col.end")},
-                       after=lambda _: ui.close_edits("phase_shift"))
+                       labels={"reason": t("phases.shift.reason"), "start": t("col.start"), "end": t("col.end")})
 
 
 def defi_tab() -> None:
@@ -154,11 +153,10 @@ def template_form(tp: phases.TemplateInfo) -> None:
                         key=field("months"))
         st.text_area(t("phases.templates.eig"), value="\n".join(tp.eig_competencies), key=field("eig"))
         st.text_area(t("phases.templates.porteur"), value="\n".join(tp.porteur_competencies), key=field("porteur"))
-        ui.save_button(t("admin.save"), opened.key, build,
+        ui.save_button(t("admin.save"), opened, build,
                        lambda data: phases.update_template(actor, tp.id, data, opened.expected),
                        lambda _, replanned: t("phases.templates.saved", n=replanned),
-                       labels={"name": t("phases.templates.name"), "months": t("phases.templates.months_label")},
-                       after=lambda _: opened.close())
+                       labels={"name": t("phases.templates.name"), "months": t("phases.templates.months_label")})
 
 
 def templates_tab() -> None:

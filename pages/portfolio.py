@@ -10,7 +10,7 @@ from lib.clock import today_local
 from lib.i18n import t
 from lib.models import CoachingForm
 from lib.schemas import CoachingSessionIn
-from lib.ui import cached, done, md, submit
+from lib.ui import cached, md
 
 ctx = ui.page("page.portfolio")
 actor = ctx.actor
@@ -119,21 +119,23 @@ def coaching_form(rows: pd.DataFrame) -> None:
     """Log a coaching session on any défi of the promotion (the picked one first)."""
     st.subheader(t("coaching.title"))
     all_names = dict(zip(rows["id"], rows["defi"], strict=True))
-    with st.form("coaching_form", clear_on_submit=True):
+    logging = ui.new("coaching", ctx.promotion.id)
+    with st.form(logging.key):
         ids = list(rows.sort_values("defi")["id"])
         default = st.session_state.get("portfolio_defi")
         c1, c2, c3 = st.columns([2, 1, 1])
-        defi_id = c1.selectbox(t("coaching.defi"), ids, index=ids.index(default) if default in ids else 0,
-                               format_func=lambda i: all_names[i], key="coaching_defi", placeholder=t("widget.choose"))
-        held_on = c2.date_input(t("coaching.held_on"), value=today_local(), format="DD/MM/YYYY", key="coaching_held_on")
-        form = c3.selectbox(t("coaching.form"), list(CoachingForm), format_func=lambda f: t(f"coaching.form.{f.value}"),
-                            key="coaching_form", placeholder=t("widget.choose"))
-        note = st.text_area(t("coaching.note"), max_chars=500, placeholder=t("coaching.note_hint"), key="coaching_note")
-        if st.form_submit_button(t("coaching.save")) and submit(
-                lambda: CoachingSessionIn(defi_id=defi_id, held_on=held_on, form=form, note=note),
-                lambda data: coaching.log_session(actor, data),
-                labels={"held_on": t("coaching.held_on"), "note": t("coaching.note"), "form": t("coaching.form")}):
-            done(t("coaching.saved", defi=md(all_names[defi_id])))
+        c1.selectbox(t("coaching.defi"), ids, index=ids.index(default) if default in ids else 0,
+                     format_func=lambda i: all_names[i], key=logging.field("defi_id"), placeholder=t("widget.choose"))
+        c2.date_input(t("coaching.held_on"), value=today_local(), format="DD/MM/YYYY", key=logging.field("held_on"))
+        c3.selectbox(t("coaching.form"), list(CoachingForm), format_func=lambda f: t(f"coaching.form.{f.value}"),
+                     key=logging.field("form"), placeholder=t("widget.choose"))
+        st.text_area(t("coaching.note"), max_chars=500, placeholder=t("coaching.note_hint"), key=logging.field("note"))
+        ui.save_button(t("coaching.save"), logging,
+                       lambda: ui.typed(CoachingSessionIn, logging.key, ["defi_id", "held_on", "form", "note"]),
+                       lambda data: coaching.log_session(actor, data),
+                       lambda data, _: t("coaching.saved", defi=md(all_names[data.defi_id])),
+                       labels={"held_on": t("coaching.held_on"), "note": t("coaching.note"),
+                               "form": t("coaching.form")})
 
 
 def coaching_sessions() -> None:

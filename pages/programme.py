@@ -178,19 +178,20 @@ def outcomes_form(promotion: portfolio.PromotionInfo) -> None:
 
 
 def training_form(promotion: portfolio.PromotionInfo) -> None:
-    with st.form("training_form", clear_on_submit=True):
+    training = ui.new("training", promotion.id)
+    with st.form(training.key):
         st.markdown(f"**{t('programme.record.training', name=md(promotion.name))}**")
         c1, c2, c3 = st.columns([1, 3, 1])
-        held_on = c1.date_input(t("programme.col.held_on"), value=today_local(), format="DD/MM/YYYY")
-        title = c2.text_input(t("programme.col.title"), max_chars=200, key="training_title")
-        attendees = c3.number_input(t("programme.col.attendees"), min_value=0, step=1, value=0,
-                                    key="training_attendees")
-        if st.form_submit_button(t("programme.record.training_save")) and submit(
-                lambda: TrainingIn(held_on=held_on, title=title, attendees=int(attendees)),
-                lambda data: figures.add_training(actor, promotion.id, data),
-                labels={"title": t("programme.col.title"), "attendees": t("programme.col.attendees"),
-                        "held_on": t("programme.col.held_on")}):
-            done(t("programme.record.training_saved", title=title.strip()))
+        c1.date_input(t("programme.col.held_on"), value=today_local(), format="DD/MM/YYYY",
+                      key=training.field("held_on"))
+        c2.text_input(t("programme.col.title"), max_chars=200, key=training.field("title"))
+        c3.number_input(t("programme.col.attendees"), min_value=0, step=1, value=0, key=training.field("attendees"))
+        ui.save_button(t("programme.record.training_save"), training,
+                       lambda: ui.typed(TrainingIn, training.key, ["held_on", "title", "attendees"]),
+                       lambda data: figures.add_training(actor, promotion.id, data),
+                       lambda data, _: t("programme.record.training_saved", title=data.title),
+                       labels={"title": t("programme.col.title"), "attendees": t("programme.col.attendees"),
+                               "held_on": t("programme.col.held_on")})
 
 
 figures_section()

@@ -68,11 +68,13 @@ def defi_view() -> None:
 def share_section(defi) -> None:  # noqa: ANN001 - portfolio.DefiInfo
     with st.expander(t("share.title")):
         st.caption(t("share.intro"))
-        with st.form(f"share_{defi.id}"):
-            days = st.number_input(t("share.days"), min_value=1, max_value=365, value=14, step=1)
-            if st.form_submit_button(t("share.create")):
-                submit(lambda: ShareLinkIn(days=int(days)), lambda data: sharing.create_link(actor, defi.id, data),
-                       t("share.created"))
+        sharing_form = ui.new("share", defi.id)
+        with st.form(sharing_form.key):
+            st.number_input(t("share.days"), min_value=1, max_value=365, value=14, step=1,
+                            key=sharing_form.field("days"))
+            ui.save_button(t("share.create"), sharing_form, lambda: ui.typed(ShareLinkIn, sharing_form.key, ["days"]),
+                           lambda data: sharing.create_link(actor, defi.id, data), t("share.created"),
+                           labels={"days": t("share.days")})
         links = cached(sharing.list_links)(actor, defi.id, now)
         for link in links.itertuples():
             cols = st.columns([5, 2, 1])

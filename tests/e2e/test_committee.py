@@ -10,6 +10,7 @@ import pytest
 
 from lib.auth import DEMO_PASSWORD
 from lib.clock import today_local
+from lib.i18n import t
 from lib.seed import CURRENT_DEFIS
 from tests.e2e.conftest import choose, login, open_logged_in, rerun, screenshot, settle
 
@@ -28,6 +29,11 @@ def open_committees(page) -> None:  # noqa: ANN001
     if DEFI not in page.get_by_label("Défi", exact=True).first.inner_text():
         choose(page, "Défi", DEFI)
     page.get_by_role("tab", name="Dossier de comité").wait_for()
+
+
+def assert_no_banner(page) -> None:  # noqa: ANN001
+    """Nobody but the coach herself saved: no « someone saved another version » anywhere."""
+    assert t("edit.newer_version") not in page.inner_text("body")
 
 
 def add_action(page, description: str, owner: str) -> None:  # noqa: ANN001
@@ -61,7 +67,16 @@ def test_coach_holds_the_committee_and_the_team_reads_the_published_report(live_
     coach.get_by_label("Orientation").fill("Passer à l'échelle nationale.")
     choose(coach, "Atteinte des objectifs", "3 · largement")
     coach.get_by_role("button", name="Enregistrer les notes").click()
+    coach.get_by_text(t("committees.notes.saved")).wait_for()
     settle(coach)
+
+    # She adds a guest: schedule, notes and report share the committee's version, and her own
+    # saves never say that someone saved meanwhile (through the report's publication, below).
+    coach.get_by_text(t("committees.schedule.edit")).click()
+    coach.get_by_role("textbox", name=t("committees.schedule.guests")).fill("Directrice du numérique")
+    rerun(coach, coach.get_by_role("button", name=t("committees.schedule.update")))
+    coach.get_by_text(t("committees.schedule.saved")).wait_for()
+    assert_no_banner(coach)
 
     # Two decided actions, one for the EIG, one for the coach.
     rerun(coach, coach.get_by_role("tab", name="Actions"))
@@ -74,6 +89,7 @@ def test_coach_holds_the_committee_and_the_team_reads_the_published_report(live_
     coach.get_by_role("button", name="Enregistrer le brouillon").click()
     coach.get_by_text("Rapport enregistré.").wait_for()
     settle(coach)
+    assert_no_banner(coach)
 
     # The sponsor does not see the draft.
     sponsor = new_page()
@@ -87,7 +103,9 @@ def test_coach_holds_the_committee_and_the_team_reads_the_published_report(live_
     coach.get_by_role("button", name="Publier le rapport").click()
     coach.get_by_text("Rapport publié le").wait_for()
     settle(coach)
+    assert_no_banner(coach)
     rerun(coach, coach.get_by_role("tab", name="Comité", exact=True))
+    assert_no_banner(coach)
     coach.get_by_role("button", name="Valider la phase").click()
     coach.get_by_text("Phase validée par le comité le").wait_for()
     screenshot(coach, "committee-coach")

@@ -80,27 +80,30 @@ def test_page_is_not_offered_outside_the_team(app_as):
 
 def test_eig_adds_an_indicator_then_a_measurement(app_as, world):
     at = app_as("eig", page=PAGE)
-    at.selectbox(key=f"new_{world.alpha_id}_theme").set_value(IndicatorTheme.OUVERTURE)
-    at.text_input(key=f"new_{world.alpha_id}_name").input("Jeux de données publiés")
-    at.text_input(key=f"new_{world.alpha_id}_unit").input("jeux")
-    at.number_input(key=f"new_{world.alpha_id}_target").set_value(6)
-    form_button(at, f"indicator_new_{world.alpha_id}", t("indicators.form.add")).click().run()
+    form = f"indicator_new_{world.alpha_id}_0"  # drawn anew (_1, ...) after each indicator added
+    at.selectbox(key=f"{form}_theme").set_value(IndicatorTheme.OUVERTURE)
+    at.text_input(key=f"{form}_name").input("Jeux de données publiés")
+    at.text_input(key=f"{form}_unit").input("jeux")
+    at.number_input(key=f"{form}_target").set_value(6)
+    form_button(at, form, t("indicators.form.add")).click().run()
     assert not at.exception
     assert t("indicators.added", name="Jeux de données publiés") in texts(at)
+    assert at.text_input(key=f"indicator_new_{world.alpha_id}_1_name").value == ""
     [added] = indicators.defi_indicators(world.coach, world.alpha_id).indicators
     assert (added.theme, added.unit, added.baseline, added.target) == (IndicatorTheme.OUVERTURE, "jeux", None, 6)
 
-    at.number_input(key=f"measure_{added.id}_value").set_value(2)
-    form_button(at, f"measure_{added.id}", t("indicators.form.add_measurement")).click().run()
+    at.number_input(key=f"measure_{added.id}_0_value").set_value(2)
+    form_button(at, f"measure_{added.id}_0", t("indicators.form.add_measurement")).click().run()
     assert not at.exception
     [added] = indicators.defi_indicators(world.coach, world.alpha_id).indicators
     assert [(m.measured_on, m.value) for m in added.measurements] == [(today_local(), 2)]
+    assert at.number_input(key=f"measure_{added.id}_1_value").value is None
     assert t("indicators.measurement_added", name="Jeux de données publiés") in texts(at)
 
 
 def test_a_measurement_without_value_is_refused_in_french(app_as, world, users):
     at = app_as("eig", page=PAGE)
-    form_button(at, f"measure_{users}", t("indicators.form.add_measurement")).click().run()
+    form_button(at, f"measure_{users}_0", t("indicators.form.add_measurement")).click().run()
     assert f"{t('indicators.col.value')} : {t('validation.required')}" in errors(at)
     assert len(indicators.defi_indicators(world.coach, world.alpha_id).indicators[0].measurements) == 2
 

@@ -17,7 +17,7 @@ from lib.i18n import t
 from lib.models import Category, JournalEntry, MonthlyCarnet
 from lib.schemas import CarnetIn, JournalEntryIn
 from tests.conftest import set_clock
-from tests.pages.conftest import errors, form_button, offered, open_tab, texts
+from tests.pages.conftest import click_twice, errors, form_button, labelled, offered, open_tab, texts
 
 NOW = dt.datetime(2026, 11, 20, 14, 0, tzinfo=dt.UTC)
 PHASE_3 = ["Analyse d'audience", "Gestion de communauté", "Marketing produit", "Hacking de croissance",
@@ -41,8 +41,13 @@ def carnet_form(world) -> str:  # noqa: ANN001
     return f"carnet_{world.alpha_id}_{world.eig.id}_2026-11-01_None"
 
 
+def new_entry_form(world, saved: int = 0) -> str:  # noqa: ANN001
+    """The key of Alpha's add form after `saved` entries added through it (drawn anew after each)."""
+    return f"journal_new_{world.alpha_id}_{saved}"
+
+
 def add_entry_button(at, world):  # noqa: ANN001, ANN201
-    return form_button(at, f"journal_new_{world.alpha_id}", t("journal.form.add"))
+    return form_button(at, new_entry_form(world), t("journal.form.add"))
 
 
 def tasks_in_table(at) -> list[str]:  # noqa: ANN001
@@ -66,14 +71,15 @@ def test_eig_adds_an_entry_through_the_form(app_as, world):
     at = app_as("eig", page="pages/journal.py")
     assert t("journal.empty") in texts(at)
     write_tab(at, world)
-    at.text_input(key=f"new_{world.alpha_id}_livrable").input("Prototype")
-    at.text_area(key=f"new_{world.alpha_id}_tache").input("Atelier avec l'équipe métier")
-    at.multiselect(key=f"new_{world.alpha_id}_categories").select(Category.U).select(Category.C)
-    at.radio(key=f"new_{world.alpha_id}_news").set_value(1)
+    form = new_entry_form(world)
+    at.text_input(key=f"{form}_livrable").input("Prototype")
+    at.text_area(key=f"{form}_tache").input("Atelier avec l'équipe métier")
+    at.multiselect(key=f"{form}_categories").select(Category.U).select(Category.C)
+    at.radio(key=f"{form}_news").set_value(1)
     add_entry_button(at, world).click().run()
     assert not at.exception
     assert t("journal.added") in texts(at)
-    assert not at.text_area(key=f"new_{world.alpha_id}_tache").value  # empty for the next one
+    assert not at.text_area(key=f"{new_entry_form(world, 1)}_tache").value  # a new form, empty for the next one
     # On the entries tab, the new entry is listed and open in the edit form.
     open_tab(at, f"journal_tabs_{world.alpha_id}", t("journal.tab.entries"))
     assert tasks_in_table(at) == ["Atelier avec l'équipe métier"]
@@ -82,6 +88,24 @@ def test_eig_adds_an_entry_through_the_form(app_as, world):
         entry = s.scalar(select(JournalEntry))
         assert (entry.author_id, entry.news, sorted(c.category for c in entry.categories)) == (
             world.eig.id, 1, [Category.C, Category.U])
+
+
+def test_a_second_click_on_add_adds_nothing_more(app_as, world):
+    """The browser still shows the entry just added in the form it drew: a second click on
+    « Ajouter » sends it again. The form drawn after a save is another one, empty."""
+    at = write_tab(app_as("eig", page="pages/journal.py"), world)
+
+    def field(widgets, label: str):  # noqa: ANN001, ANN202 - the add form's, whatever its key
+        return next(w for w in widgets if w.label == label and w.form_id == labelled(at.button, add).form_id)
+
+    add = t("journal.form.add")
+    field(at.text_area, t("journal.form.tache")).input("Atelier avec l'équipe métier")
+    field(at.multiselect, t("journal.form.categories")).select(Category.U)
+    click_twice(at, labelled(at.button, add))
+    assert not at.exception
+    assert t("journal.added") in texts(at)
+    assert journal.list_entries(world.coach, world.alpha_id).total == 1
+    assert not field(at.text_area, t("journal.form.tache")).value
 
 
 def test_missing_task_and_category_are_explained(app_as, world):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -11,6 +12,7 @@ from lib import ui
 from lib.i18n import t
 from lib.programme import mood_label
 from tests.conftest import set_clock
+from tests.pages.conftest import form_button
 
 
 def run(script) -> AppTest:  # noqa: ANN001
@@ -96,6 +98,11 @@ def edit_page() -> None:
                            "deleted": "Supprimé", "unconfirmed": "Cochez d'abord la case."})
 
 
+def said(at: AppTest) -> str | None:
+    """The message the page's next run shows at its top (pages show it through `ui.page`)."""
+    return at.session_state["ui_forms"].done
+
+
 def click(at: AppTest, label: str) -> AppTest:
     return next(b for b in at.button if b.label == label).click().run()
 
@@ -106,14 +113,14 @@ def test_save_or_delete_deletes_only_once_confirmed_and_claims_the_version_seen(
     assert at.session_state["calls"] == [] and [e.value for e in at.error] == ["Cochez d'abord la case."]
     at.checkbox[0].check()
     click(at, "Supprimer")
-    assert at.session_state["calls"] == [("delete", 3)] and at.session_state["ui_done_message"] == "Supprimé"
+    assert at.session_state["calls"] == [("delete", 3)] and said(at) == "Supprimé"
 
 
 def test_save_or_delete_saves_the_fields_with_the_version_seen():
     at = run(edit_page)
     at.text_input[0].input("Alpha")
     click(at, "Enregistrer")
-    assert at.session_state["calls"] == [("save", "Alpha", 3)] and at.session_state["ui_done_message"] == "Enregistré"
+    assert at.session_state["calls"] == [("save", "Alpha", 3)] and said(at) == "Enregistré"
 
 
 # --- bulletin_card and mood_label ------------------------------------------------------------------------
@@ -151,3 +158,106 @@ def test_a_table_of_other_rows_or_versions_or_owner_gets_another_key():
     assert key == ui.rows_key("facts", 1, ["3.1", "4.1"])
     assert len({key, ui.rows_key("facts", 1, ["3.2", "4.1"]), ui.rows_key("facts", 1, ["4.1", "3.1"]),
                 ui.rows_key("facts", 2, ["3.1", "4.1"])}) == 4
+
+
+# --- Forms that create: new ------------------------------------------------------------------------------
+
+
+def create_page() -> None:
+    import streamlit as st
+
+    from lib import ui
+
+    made = st.session_state.setdefault("made", [])
+    form = ui.new("thing", 7)
+    # The test may draw again a form of before the save: Streamlit still holds its button
+    # when a double click's second click arrives while the first one's run is going.
+    for drawn in [st.session_state.get("stale"), form]:
+        if drawn is not None:
+            with st.form(drawn.key):
+                st.text_input("Nom", key=drawn.field("name"))
+                ui.save_button("Créer", drawn, lambda drawn=drawn: drawn.value("name"), made.append, "Créé")
+    st.session_state["form"] = form
+
+
+def test_a_create_form_is_drawn_anew_after_each_save():
+    at = run(create_page)
+    first = at.session_state["form"]
+    at.text_input(key=first.field("name")).input("Alpha")
+    form_button(at, first.key, "Créer").click().run()
+    assert at.session_state["made"] == ["Alpha"] and said(at) == "Créé"
+    second = at.session_state["form"]
+    assert second.key != first.key and at.text_input(key=second.field("name")).value == ""
+    at.text_input(key=second.field("name")).input("Beta")
+    form_button(at, second.key, "Créer").click().run()
+    assert at.session_state["made"] == ["Alpha", "Beta"]
+
+
+def test_a_click_on_a_create_form_a_save_has_replaced_makes_nothing():
+    at = run(create_page)
+    first = at.session_state["form"]
+    at.text_input(key=first.field("name")).input("Alpha")
+    form_button(at, first.key, "Créer").click().run()
+    at.session_state["stale"] = first
+    at.run()
+    at.text_input(key=first.field("name")).input("Alpha")
+    form_button(at, first.key, "Créer").click().run()
+    assert not at.exception and at.session_state["made"] == ["Alpha"]
+    assert said(at) == "Créé"  # the page still says what the first click did
+
+
+def versioned_page() -> None:
+    import streamlit as st
+
+    from lib import ui
+
+    calls = st.session_state.setdefault("calls", [])
+
+    def save(name: str, expected: int) -> None:
+        calls.append((name, expected))
+        st.session_state["version"] = expected + 1
+
+    opened = ui.edit("thing", 7, st.session_state.setdefault("version", 3))
+    for drawn in [st.session_state.get("stale"), opened]:
+        if drawn is not None:
+            with st.form(drawn.key):
+                st.text_input("Nom", key=drawn.field("name"))
+                ui.save_button("Enregistrer", drawn, lambda drawn=drawn: drawn.value("name"),
+                               lambda name, drawn=drawn: save(name, drawn.expected), "Enregistré")
+    st.session_state["opened"] = opened
+
+
+def test_a_click_on_an_edit_form_a_save_has_replaced_makes_nothing():
+    at = run(versioned_page)
+    first = at.session_state["opened"]
+    at.text_input(key=first.field("name")).input("Alpha")
+    form_button(at, first.key, "Enregistrer").click().run()
+    assert at.session_state["calls"] == [("Alpha", 3)] and at.session_state["opened"].key != first.key
+    at.session_state["stale"] = first
+    at.run()
+    at.text_input(key=first.field("name")).input("Alpha")
+    # It would claim the version the first click wrote (4), as if the person had seen it.
+    form_button(at, first.key, "Enregistrer").click().run()
+    assert not at.exception and at.session_state["calls"] == [("Alpha", 3)]
+
+
+def test_two_clicks_written_at_once_write_once_and_both_say_so():
+    """With Streamlit's fast reruns, a second click's callback runs in another script runner
+    while the first one's write is under way."""
+    forms, calls, writing, release = ui._Forms(), [], threading.Event(), threading.Event()
+
+    def slow(name: str) -> None:
+        calls.append(name)
+        writing.set()
+        release.wait(10)
+
+    form = ui.New(key="thing_0", name="thing", forms=forms)
+    first, second = (threading.Thread(target=ui._writer(form, lambda: "Alpha", slow, "Créé", None, None))
+                     for _ in range(2))
+    first.start()
+    assert writing.wait(10)
+    second.start()
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert calls == ["Alpha"] and forms.done == "Créé" and forms.generations == {"thing": 1}

@@ -23,7 +23,7 @@ from lib.schemas import (
     ReportIn,
 )
 from tests.conftest import set_clock
-from tests.pages.conftest import errors, form_button, open_tab, texts
+from tests.pages.conftest import errors, form_button, labelled, open_tab, texts
 from tests.pages.test_retro_pages import PARIS, WEDNESDAY, bulletin_form
 
 MINE = "Ma version, tapée pendant que l'autre enregistrait"
@@ -118,6 +118,55 @@ def test_a_committee_form_saved_by_another_coach_meanwhile(app_as, world, commit
     form = form.format(c=view)
     assert_second_save_wins(at, form, t(button), lambda: getattr(at, kind)(key=f"{form}_{name}"),
                             lambda: stored(committees.committee_for_phase(world.coach, committee.id)), t(saved))
+
+
+def test_a_coach_own_saves_never_say_someone_saved_meanwhile(app_as, world, committee):
+    """Schedule, notes and report share the committee's version: after her own save, the
+    page's other forms reopen on the version she wrote, through the report's publication."""
+    at = app_as("coach", page="pages/committees.py")
+    at.selectbox(key=f"committee_phase_{world.alpha_id}").set_value(committee).run()
+    open_tab(at, f"committee_tabs_{committee.id}", t("committees.tab.committee"))
+
+    def stored() -> committees.CommitteeView:
+        return committees.committee_for_phase(world.coach, committee.id)
+
+    def saved(message: str) -> None:
+        assert not at.exception
+        assert message in texts(at)
+        assert t("edit.newer_version") not in texts(at)
+
+    schedule = f"committee_schedule_phase{committee.id}_{stored().version}"
+    at.text_input(key=f"{schedule}_guests").input("Une invitée de la direction")
+    form_button(at, schedule, t("committees.schedule.update")).click().run()
+    saved(t("committees.schedule.saved"))
+    labelled(at.text_area, t("committees.notes.successes")).input(MINE)
+    labelled(at.button, t("committees.notes.save")).click().run()
+    saved(t("committees.notes.saved"))
+    assert labelled(at.text_area, t("committees.notes.successes")).value == MINE
+
+    open_tab(at, f"committee_tabs_{committee.id}", t("committees.tab.report"))
+    labelled(at.text_area, t("committees.report.text")).input(MINE)
+    labelled(at.button, t("committees.report.save")).click().run()
+    saved(t("committees.report.saved"))
+    at.button(key=f"publish_report_{stored().id}").click().run()
+    saved(t("committees.report.published"))
+    open_tab(at, f"committee_tabs_{committee.id}", t("committees.tab.committee"))
+    assert t("edit.newer_version") not in texts(at)
+    assert (stored().guests, stored().successes, stored().report_text) == ("Une invitée de la direction", MINE, MINE)
+
+
+def test_a_save_from_another_tab_of_the_same_coach_is_said(app_as, world, committee):
+    """Another tab is another session: its save is someone else's for this one."""
+    here, there = (app_as("coach", page="pages/committees.py") for _ in range(2))
+    for at in (here, there):
+        at.selectbox(key=f"committee_phase_{world.alpha_id}").set_value(committee).run()
+        open_tab(at, f"committee_tabs_{committee.id}", t("committees.tab.committee"))
+    labelled(there.text_area, t("committees.notes.successes")).input(THEIRS)
+    labelled(there.button, t("committees.notes.save")).click().run()
+    assert t("edit.newer_version") not in texts(there)
+    here.run()
+    assert t("edit.newer_version") in texts(here)
+    assert THEIRS in texts(here)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from lib.models import Bulletin, HelpRequest
 from lib.schemas import BulletinIn, ShareLinkIn
 from tests.conftest import set_clock
 from tests.mail import smtp_server
-from tests.pages.conftest import errors, form_button, open_tab, texts
+from tests.pages.conftest import click_twice, errors, form_button, labelled, open_tab, texts
 
 PARIS = ZoneInfo("Europe/Paris")
 WEDNESDAY = dt.datetime(2026, 11, 18, 10, 0, tzinfo=PARIS)
@@ -281,7 +281,7 @@ def test_coach_previews_the_weekly_recap_and_sends_it_from_the_app(app_as, world
         assert not at.exception
         assert t("digest.preview.title", week=W47) in texts(at)
         assert any("Finir l'atelier usagers" in html.unescape(h.proto.body) for h in at.get("html"))
-        sending = f"send_recap_{world.promotion_id}_2026_47"
+        sending = f"send_recap_{world.promotion_id}_2026_47_0"
         form_button(at, sending, t("digest.preview.send")).click().run()
         assert errors(at) == [t("digest.preview.unconfirmed")]
         assert inbox.messages() == []
@@ -290,4 +290,22 @@ def test_coach_previews_the_weekly_recap_and_sends_it_from_the_app(app_as, world
         assert not at.exception and t("digest.preview.sent", week=W47, n=6) in texts(at)
         [(recipients, message)] = inbox.messages()
         assert message["Subject"] == t("digest.recap.subject", week=W47, promotion="Promo test")
+    get_settings.cache_clear()
+
+
+def test_a_second_click_on_send_mails_the_recap_no_more(app_as, world, clock, monkeypatch):
+    """The browser still shows the box ticked in the form it drew: a second click on
+    « Envoyer » sends it again, ticked. The form drawn after the sending is another one."""
+    file_alpha(world)
+    clock(dt.datetime(2026, 11, 20, 15, 5, tzinfo=PARIS))
+    with smtp_server() as (inbox, port):
+        monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("SMTP_PORT", str(port))
+        get_settings.cache_clear()
+        at = open_tab(app_as("coach", page="pages/admin.py"), "admin_tabs", t("admin.tab.recap"))
+        labelled(at.checkbox, t("digest.preview.confirm", n=6)).check()
+        click_twice(at, labelled(at.button, t("digest.preview.send")))
+        assert not at.exception and t("digest.preview.sent", week=W47, n=6) in texts(at)
+        assert len(inbox.messages()) == 1
+        assert not labelled(at.checkbox, t("digest.preview.confirm", n=6)).value  # to be ticked again
     get_settings.cache_clear()

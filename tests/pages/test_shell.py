@@ -116,28 +116,33 @@ def test_coach_opens_administration_and_sees_the_users(app_as):
     assert t("role.member") in set(at.dataframe[0].value["role"])
 
 
-def fill_new_user(at, login: str, name: str, email: str) -> None:  # noqa: ANN001
-    for key, value in [("new_login", login), ("new_name", name), ("new_email", email),
-                       ("new_password", "un-mot-de-passe")]:
-        at.text_input(key=key).input(value)
+def new_user_form(saved: int = 0) -> str:
+    """The key of the account creation form after `saved` accounts created (drawn anew after each)."""
+    return f"create_user_{saved}"
+
+
+def fill_new_user(at, login: str, name: str, email: str, saved: int = 0) -> None:  # noqa: ANN001
+    for field, value in [("login", login), ("display_name", name), ("email", email), ("password", "un-mot-de-passe")]:
+        at.text_input(key=f"{new_user_form(saved)}_{field}").input(value)
 
 
 def test_coach_creates_a_user_and_a_duplicate_login_is_refused(app_as):
     at = app_as("coach", page="pages/admin.py")
     fill_new_user(at, "nouvelle.eig", "Nouvelle EIG", "nouvelle@example.org")
-    form_button(at, "create_user", t("admin.create")).click().run()
+    form_button(at, new_user_form(), t("admin.create")).click().run()
     assert t("admin.users.created", login="nouvelle.eig") in texts(at)
     assert "nouvelle.eig" in list(at.dataframe[0].value["login"])  # the table above shows it at once
-    assert [at.text_input(key=k).value for k in ("new_login", "new_name", "new_email")] == ["", "", ""]
-    fill_new_user(at, "eig", "Une autre Léa", "autre@example.org")
-    form_button(at, "create_user", t("admin.create")).click().run()
+    assert [at.text_input(key=f"{new_user_form(1)}_{f}").value for f in ("login", "display_name", "email")] == [
+        "", "", ""]  # a new form, empty
+    fill_new_user(at, "eig", "Une autre Léa", "autre@example.org", saved=1)
+    form_button(at, new_user_form(1), t("admin.create")).click().run()
     assert t("admin.users.duplicate_login", login="eig") in texts(at)
 
 
 def test_invalid_email_is_explained_next_to_the_form(app_as):
     at = app_as("coach", page="pages/admin.py")
     fill_new_user(at, "quelquun", "Quelqu'un", "pas-une-adresse")
-    form_button(at, "create_user", t("admin.create")).click().run()
+    form_button(at, new_user_form(), t("admin.create")).click().run()
     assert f"{t('admin.users.email')} : {t('validation.email')}" in texts(at)
 
 
@@ -161,13 +166,14 @@ def test_a_user_edit_shows_in_the_table_at_once_and_stays_open(app_as, world):
 
 def test_several_people_join_a_defi_in_one_submit(app_as, world):
     at = open_tab(app_as("coach", page="pages/admin.py"), "admin_tabs", t("admin.tab.memberships"))
-    team = f"add_members_{world.promotion_id}"
+    team = f"add_members_{world.promotion_id}_0"  # drawn anew after each addition
     at.multiselect(key=f"{team}_user_ids").set_value([world.outsider.id, world.beta_eig.id])
     at.selectbox(key=f"{team}_defi_id").set_value(world.alpha_id)
     at.selectbox(key=f"{team}_role").set_value(DefiRole.EIG)
     form_button(at, team, t("admin.memberships.add")).click().run()
     assert not at.exception
     assert t("admin.memberships.added_many", n=2, defi="Alpha") in texts(at)
+    team = f"add_members_{world.promotion_id}_1"
     assert not at.multiselect(key=f"{team}_user_ids").value  # empty for the next ones
     teams = next(df.value for df in at.dataframe if "defi" in df.value.columns)
     assert {"outsider", "beta.eig"} <= set(teams[teams["defi"] == "Alpha"]["login"])
@@ -190,9 +196,9 @@ def test_repeated_failures_lock_the_account_through_the_real_form(app_as):
 
 def test_a_new_account_created_without_touching_the_role_is_a_member(app_as):
     at = app_as("admin", page="pages/admin.py")
-    assert at.selectbox(key="new_role").value == "member"
+    assert at.selectbox(key=f"{new_user_form()}_role").value == "member"
     fill_new_user(at, "nouvelle.eig", "Nouvelle EIG", "nouvelle@example.org")
-    form_button(at, "create_user", t("admin.create")).click().run()
+    form_button(at, new_user_form(), t("admin.create")).click().run()
     roles = dict(zip(at.dataframe[0].value["login"], at.dataframe[0].value["role"], strict=True))
     assert roles["nouvelle.eig"] == t("role.member")
 
