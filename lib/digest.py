@@ -40,7 +40,7 @@ from lib.config import get_settings
 from lib.errors import Conflict, ServiceError
 from lib.i18n import t
 from lib.mail import Email, compose, send
-from lib.models import Bulletin, Defi, DefiRole, HelpRequest, KeyDate, Membership, Promotion, User
+from lib.models import AuditEvent, Bulletin, Defi, DefiRole, HelpRequest, KeyDate, Membership, Promotion, User
 from lib.permissions import Actor, require_staff
 from lib.phases import phase_windows
 from lib.programme import mood_label
@@ -178,17 +178,31 @@ def preview_recap(actor: Actor, promotion_id: int, now: dt.datetime | None = Non
 
 def send_recap(actor: Actor, promotion_id: int, iso_year: int, iso_week: int, now: dt.datetime | None = None) -> int:
     """A coach sends the recap they previewed, from the app (the cron command sends the same
-    message): audited in the same transaction, which a failed sending rolls back."""
+    message): audited in the same transaction, which a failed sending rolls back. A week the
+    app has sent already is refused (two coaches, two tabs); the cron's sendings are not
+    audited, hence not seen here."""
     require_staff(actor)
     now = now or now_utc()
     email = build_recap(promotion_id, iso_year, iso_week, now)
+    week = formats.iso_week(iso_year, iso_week)
+    code = f"{iso_year}-W{iso_week:02d}"
     with db.transaction() as s:
+        # Locked, so that two sendings of the same week wait for each other (PostgreSQL; SQLite's
+        # write transactions already do).
+        s.get(Promotion, promotion_id, with_for_update=True)
+        sent = next((e for e in s.scalars(select(AuditEvent).where(
+            AuditEvent.action == "send_recap", AuditEvent.entity == "promotion", AuditEvent.entity_id == promotion_id))
+            if (e.after or {}).get("iso_week") == code), None)
+        if sent is not None:
+            who = s.get(User, sent.user_id) if sent.user_id else None
+            raise Conflict(t("digest.already_sent", week=week, at=formats.moment(sent.at),
+                             who=who.display_name if who else "—"))
         try:
             send([email])
         except (OSError, smtplib.SMTPException) as exc:
             raise ServiceError(t("digest.send_failed", error=type(exc).__name__)) from exc
         record(s, actor, "send_recap", "promotion", promotion_id, at=now,
-               after={"week": formats.iso_week(iso_year, iso_week), "recipients": len(email.recipients)})
+               after={"week": week, "iso_week": code, "recipients": len(email.recipients)})
     return len(email.recipients)
 
 

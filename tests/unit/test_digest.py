@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from lib import bulletins, db, digest, formats
 from lib.config import get_settings
-from lib.errors import PermissionDenied, ServiceError
+from lib.errors import Conflict, PermissionDenied, ServiceError
 from lib.i18n import t
 from lib.models import AuditEvent, KeyDate
 from lib.schemas import BulletinIn
@@ -126,7 +126,19 @@ def test_a_coach_previews_the_latest_published_week_then_sends_it_audited(world,
     with db.reading() as s:
         event = s.scalars(select(AuditEvent).where(AuditEvent.action == "send_recap")).one()
         assert (event.user_id, event.entity_id, event.after) == (
-            world.coach.id, world.promotion_id, {"week": "semaine du 16 novembre", "recipients": 6})
+            world.coach.id, world.promotion_id,
+            {"week": "semaine du 16 novembre", "iso_week": "2026-W47", "recipients": 6})
+
+
+def test_a_week_recap_sent_from_the_app_is_not_sent_again(world, inbox):
+    """Two coaches, or two tabs, sending the week they both previewed: the promotion gets it once."""
+    after = dt.datetime(2026, 11, 20, 15, 5, tzinfo=PARIS)
+    digest.send_recap(world.coach, world.promotion_id, 2026, 47, now=after)
+    with pytest.raises(Conflict, match=said("digest.already_sent", week="semaine du 16 novembre",
+                                            at=formats.moment(after), who="Claire Coach")):
+        digest.send_recap(world.admin, world.promotion_id, 2026, 47, now=after + dt.timedelta(minutes=1))
+    assert len(inbox.messages()) == 1
+    assert digest.send_recap(world.coach, world.promotion_id, 2026, 46, now=after) == 6  # another week goes
 
 
 @pytest.mark.parametrize("login", ["eig", "porteur", "sponsor", "outsider"])
