@@ -33,6 +33,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from lib.clock import now_utc
+
 # Stable constraint names, so that migrations name things the same on every database.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -44,7 +46,8 @@ NAMING = {
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    """Row timestamps follow the app's clock, so a moved clock (tests, demo) dates writes with it."""
+    return now_utc()
 
 
 class UTCDateTime(TypeDecorator):

@@ -1,11 +1,11 @@
 """Administration (coaches and admins): users, team memberships, promotions and défis; for admins,
 a person's personal data (export, anonymisation)."""
 
-import datetime as dt
 
 import streamlit as st
 
 from lib import digest, formats, invitations, portfolio, privacy, ui, users
+from lib.clock import today_local
 from lib.i18n import t
 from lib.models import DefiRole, GlobalRole
 from lib.schemas import DefiIn, MembershipsIn, PasswordIn, PromotionIn, UserIn
@@ -162,7 +162,7 @@ def promotions_tab() -> None:
     with left, st.form("create_promotion"):
         st.markdown(f"**{t('admin.promotions.create')}**")
         st.text_input(t("admin.promotions.name"), key="create_promotion_name")
-        st.date_input(t("admin.promotions.start"), dt.date.today(), format="DD/MM/YYYY",
+        st.date_input(t("admin.promotions.start"), today_local(), format="DD/MM/YYYY",
                       key="create_promotion_start_date")
         st.number_input(t("admin.promotions.months"), 1, 36, 10, key="create_promotion_months")
         ui.save_button(t("admin.create"), "create_promotion",

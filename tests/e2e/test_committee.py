@@ -13,7 +13,7 @@ from lib.clock import today_local
 from lib.seed import CURRENT_DEFIS
 from tests.e2e.conftest import choose, login, open_logged_in, rerun, screenshot, settle
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.journey]
 PARIS = ZoneInfo("Europe/Paris")
 DEFI = CURRENT_DEFIS[0].name  # eig.lea, porteur.marc and sponsor.anne are on this défi
 REPORT = "Rapport e2e : la phase a tenu ses promesses, l'équipe passe à l'échelle."

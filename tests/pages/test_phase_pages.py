@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from lib import committees, phases
-from lib.clock import today_local
+from lib.clock import now_utc, today_local
 from lib.i18n import t
 from lib.schemas import CommitteeActionIn, CommitteeNotesIn, CommitteeScheduleIn, ObjectiveIn, ReportIn
 from tests.pages.conftest import form_button, offered, open_tab, texts
@@ -28,7 +28,7 @@ def phase1(world):  # noqa: ANN001, ANN201
 @pytest.fixture
 def held_committee(world, phase1):  # noqa: ANN001, ANN201
     """Phase 1's committee, held yesterday, with notes, an overdue action for the EIG and a draft report."""
-    yesterday = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    yesterday = now_utc() - dt.timedelta(days=1)
     cid = committees.schedule_committee(world.coach, phase1.id, CommitteeScheduleIn(
         scheduled_at=yesterday, participant_ids=[world.eig.id, world.porteur.id]))
     view = committees.committee_for_phase(world.coach, phase1.id)
@@ -148,7 +148,7 @@ def test_coach_sees_the_draft_history_and_the_dossier(app_as, world, phase1, hel
 
 
 def test_an_empty_report_starts_from_the_committee_notes_and_saves_as_edited(app_as, world, phase1):
-    yesterday = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    yesterday = now_utc() - dt.timedelta(days=1)
     cid = committees.schedule_committee(world.coach, phase1.id, CommitteeScheduleIn(scheduled_at=yesterday))
     view = committees.committee_for_phase(world.coach, phase1.id)
     committees.save_notes(world.coach, cid, CommitteeNotesIn(successes="Prototype testé avec 5 agents",
