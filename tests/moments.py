@@ -27,10 +27,12 @@ def _paris(*parts: int) -> dt.datetime:
 
 
 PINNED = "pinned"
+# A Wednesday morning of a normal week, the test promotion running, before the deadline: the
+# suite's own moment, and the one a test pins when it needs the promotion under way.
+WEDNESDAY = _paris(2026, 11, 18, 10, 0)
 
 MOMENTS: dict[str, dt.datetime] = {
-    # The suite's own moment: a Wednesday morning of a normal week, the test promotion running.
-    PINNED: _paris(2026, 11, 18, 10, 0),
+    PINNED: WEDNESDAY,
     # A normal week (16-22 November 2026): its edges and the bulletin deadline, Friday 15:00.
     "monday-0800": _paris(2026, 11, 16, 8, 0),
     "thursday-1800": _paris(2026, 11, 19, 18, 0),

@@ -11,6 +11,8 @@ from lib import committees, phases
 from lib.clock import now_utc, today_local
 from lib.i18n import t
 from lib.schemas import CommitteeActionIn, CommitteeNotesIn, CommitteeScheduleIn, ObjectiveIn, ReportIn
+from tests.conftest import set_clock
+from tests.moments import WEDNESDAY
 from tests.pages.conftest import form_button, offered, open_tab, texts
 
 PHASES, COMMITTEES = "pages/phases.py", "pages/committees.py"
@@ -98,7 +100,8 @@ def test_pages_are_not_offered_outside_the_team(app_as, page):
 # --- Committees ------------------------------------------------------------------------------------------
 
 
-def test_coach_schedules_the_committee_of_the_current_phase(app_as, world, phase1):
+def test_coach_schedules_the_committee_of_the_current_phase(app_as, world, phase1, monkeypatch):
+    set_clock(monkeypatch, WEDNESDAY)  # a phase under way
     current = next(p for p in phases.defi_phases(world.coach, world.alpha_id) if p.state in ("en_cours", "en_retard"))
     at = app_as("coach", page=COMMITTEES)
     assert t("committees.schedule.none_staff") in texts(at)
