@@ -14,7 +14,7 @@ from sqlalchemy import and_, case, func, select
 from lib import committees, db, formats, help_requests, key_dates, portfolio
 from lib.auth import LOGIN_ACTIONS, NO_PASSWORD
 from lib.bulletins import load_promotion
-from lib.carnets import last_writable_day, writable_months
+from lib.carnets import last_writable_day, missing_carnets, owed_months, writable_months
 from lib.clock import current_week, deadline_of, now_utc, programme_end
 from lib.i18n import t
 from lib.models import (
@@ -154,17 +154,12 @@ def coach_todo(actor: Actor, promotion_id: int, now: dt.datetime | None = None) 
                                   defi_id=defi_id, defi=mine[defi_id]))
 
         # Monthly carnets: the month whose last writable day comes first (last month's during
-        # its 7 days of grace), once that day is near.
+        # its 7 days of grace), once that day is near; only from those who owe it.
         month = min(writable_months(today))
         if last_writable_day(month) - today <= CARNET_NOTICE:
-            wrote = select(MonthlyCarnet.user_id).where(MonthlyCarnet.month == month,
-                                                         MonthlyCarnet.defi_id == Membership.defi_id)
             missing: dict[int, list[str]] = {}
-            for defi_id, name in s.execute(
-                    select(Membership.defi_id, User.display_name).join(User, User.id == Membership.user_id)
-                    .where(Membership.defi_id.in_(ids), Membership.role == DefiRole.EIG, User.active.is_(True),
-                           User.id.not_in(wrote)).order_by(User.display_name)):
-                missing.setdefault(defi_id, []).append(name)
+            for eig in missing_carnets(s, promotion, month, today, ids):
+                missing.setdefault(eig.defi_id, []).append(eig.name)
             for defi_id, names in missing.items():
                 items.append(TodoItem(kind="carnets_missing", label=t(
                     "todo.carnets_missing", n=len(names), month=formats.month(month)),
@@ -218,10 +213,10 @@ def eig_todo(actor: Actor, promotion_id: int, now: dt.datetime | None = None) ->
             items.append(TodoItem(kind="bulletin", label=t(key, week=status.week_label), defi_id=d.id, defi=d.name,
                                   due=status.deadline, urgent=now >= status.deadline - dt.timedelta(days=1)))
 
-    months = writable_months(today) if running else []
     with db.reading() as s:
         for d in statuses:
             require(s, actor, Action.WRITE_CARNET, d.defi.id)
+        months = owed_months(s, promotion, actor.id, list(names), today)
         written = set(s.scalars(select(MonthlyCarnet.month).where(MonthlyCarnet.user_id == actor.id,
                                                                    MonthlyCarnet.month.in_(months))))
         upcoming = s.execute(

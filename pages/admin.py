@@ -135,20 +135,24 @@ def teams_tab() -> None:
                              placeholder=t("widget.choose"))
                 st.selectbox(t("admin.memberships.role"), list(DefiRole), format_func=lambda r: t(f"defi_role.{r}"),
                              key=f"{team}_role", placeholder=t("widget.choose"))
+                st.date_input(t("admin.memberships.joined_on"), value=None, format=formats.DATE_FIELD,
+                              key=f"{team}_joined_on", help=t("admin.memberships.joined_on_help"))
                 ui.save_button(t("admin.memberships.add"), team,
-                               lambda: ui.typed(MembershipsIn, team, ["user_ids", "defi_id", "role"]),
+                               lambda: ui.typed(MembershipsIn, team, ["user_ids", "defi_id", "role", "joined_on"]),
                                lambda data: users.add_memberships(actor, data),
                                lambda data, _: t("admin.memberships.added_many", n=len(data.user_ids),
                                               defi=md(defi_by_id[data.defi_id].name)),
-                               labels={"user_ids": t("admin.memberships.people")},
-                               after=lambda _: forget(f"{team}_user_ids"))
+                               labels={"user_ids": t("admin.memberships.people"),
+                                       "joined_on": t("admin.memberships.joined_on")},
+                               after=lambda _: forget(f"{team}_user_ids", f"{team}_joined_on"))
         teams = cached(users.list_memberships)(actor, ctx.promotion.id)
         if teams.empty:
             st.info(t("admin.memberships.empty"))
         else:
             ui.table(teams.drop(columns=["id"]), width="stretch", column_config={
                 "user": t("admin.memberships.user"), "login": t("admin.users.login"),
-                "defi": t("admin.memberships.defi"), "role": t("admin.memberships.role")})
+                "defi": t("admin.memberships.defi"), "role": t("admin.memberships.role"),
+                "joined_on": st.column_config.DateColumn(t("admin.memberships.joined_on"), format=formats.DATE_FIELD)})
             gone = st.selectbox(t("admin.memberships.remove"), teams.to_dict("records"), index=None,
                                 key=f"remove_member_{ctx.promotion.id}",
                                 placeholder=t("admin.memberships.remove_placeholder"),
