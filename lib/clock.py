@@ -216,6 +216,12 @@ def programme_end(promotion: Promotion) -> dt.date:
     return add_months(promotion.start_date, promotion.months)
 
 
+def runs_on(promotion: Promotion, day: dt.date) -> bool:
+    """Whether the promotion's programme runs on `day`: from the Monday of its first week to
+    its end (the days the risk rules apply)."""
+    return programme_start(promotion) <= day < programme_end(promotion)
+
+
 def programme_weeks(promotion: Promotion) -> int:
     return ((programme_end(promotion) - programme_start(promotion)).days + 6) // 7
 

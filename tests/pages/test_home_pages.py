@@ -7,10 +7,10 @@ import datetime as dt
 
 import pytest
 
-from lib import bulletins, formats
+from lib import bulletins, formats, users
 from lib.clock import week_label
 from lib.i18n import t
-from lib.schemas import BulletinIn
+from lib.schemas import BulletinIn, PromotionIn
 from tests.conftest import set_clock
 from tests.pages.conftest import texts
 
@@ -91,3 +91,32 @@ def test_admin_home_lists_the_platforms_loose_ends(app_as, app_py_on_every_run):
     at.button(key=f"todo_admin_open_{n}").click().run()
     assert [title.value for title in at.title] == [t("page.admin")]
     assert at.selectbox(key="defi_pick").value.name == "Beta"
+
+
+@pytest.fixture
+def next_promotion(world):  # noqa: ANN001, ANN201
+    """The admin has created the next promotion, starting in January: the picker lists it first."""
+    users.create_promotion(world.admin, PromotionIn(name="Promo suivante", start_date=dt.date(2027, 1, 4)))
+    return world
+
+
+@pytest.mark.parametrize("login", ["coach", "admin"])
+def test_everyone_opens_on_the_running_promotion_not_the_next_one(app_as, next_promotion, login):
+    at = app_as(login)
+    assert at.selectbox(key="promotion_pick").options[0] == "Promo suivante"
+    assert at.selectbox(key="promotion_pick").value.name == "Promo test"
+
+
+def test_a_coach_on_the_next_promotion_still_has_the_running_ones_week(app_as, next_promotion, app_py_on_every_run):
+    """Her to-do covers the running promotion she coaches in whatever she picked; its line opens
+    its page in its own promotion, on its défi."""
+    at = app_as("coach")
+    at.selectbox(key="promotion_pick").select_index(0).run()
+    assert at.selectbox(key="promotion_pick").value.name == "Promo suivante"
+    n = next(i for i, v in enumerate(lines(at)) if v.endswith(f"**Alpha** · {t('todo.risk.eleve')}"))
+    at.button(key=f"todo_coach_open_{n}").click().run()
+    assert not at.exception
+    assert [title.value for title in at.title] == [t("page.portfolio")]
+    assert at.selectbox(key="promotion_pick").value.name == "Promo test"
+    assert at.selectbox(key="defi_pick").value.name == "Alpha"
+

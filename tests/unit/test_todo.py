@@ -8,10 +8,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from lib import auth, bulletins, carnets, committees, db, help_requests, phases, portfolio, todo
+from lib import auth, bulletins, carnets, committees, db, help_requests, phases, portfolio, todo, users
 from lib.errors import PermissionDenied
-from lib.models import KeyDate, Promotion
-from lib.schemas import BulletinIn, CarnetIn, CommitteeActionIn, CommitteeScheduleIn, HelpAnswerIn, ReportIn
+from lib.models import DefiRole, KeyDate, Promotion
+from lib.schemas import (
+    BulletinIn,
+    CarnetIn,
+    CommitteeActionIn,
+    CommitteeScheduleIn,
+    DefiIn,
+    HelpAnswerIn,
+    MembershipIn,
+    PromotionIn,
+    ReportIn,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
 UTC = dt.UTC
@@ -40,6 +50,18 @@ def write_carnet(world, actor, month: dt.date, now: dt.datetime) -> None:  # noq
 def ticket(world, text: str) -> int:  # noqa: ANN001
     board = help_requests.board(world.coach, world.promotion_id, now=NOW)
     return int(board[board["request"] == text]["id"].iloc[0])
+
+
+def promotion_she_coaches(world, name: str, start: dt.date, defis: list[str]) -> tuple[int, dict[str, int]]:  # noqa: ANN001
+    """A promotion created by the admin, with défis whose coach référente is the world's coach."""
+    promotion_id = users.create_promotion(world.admin, PromotionIn(name=name, start_date=start))
+    ids = {}
+    for name in defis:
+        ids[name] = users.create_defi(world.admin, DefiIn(promotion_id=promotion_id, name=name,
+                                                          administration="Ministère des Tests (fictif)"))
+        users.add_membership(world.admin, MembershipIn(user_id=world.coach.id, defi_id=ids[name],
+                                                       role=DefiRole.COACH))
+    return promotion_id, ids
 
 
 # --- Coach -----------------------------------------------------------------------------------------
@@ -135,6 +157,29 @@ def test_missing_carnets_near_their_last_day_name_the_active_eigs(world):
                  "carnets_missing") == []
 
 
+def test_the_next_promotion_takes_nothing_from_the_running_ones(world):
+    """The admin created the next promotion and the coach's picker is on it: her to-do still has
+    the running promotion's défi at risk, its help requests and overdue actions, and those of
+    another running promotion she coaches in, each line opening in its own promotion; not the
+    défis of that promotion she does not coach."""
+    following = users.create_promotion(world.admin, PromotionIn(name="Promo suivante", start_date=dt.date(2027, 1, 4)))
+    other, defis = promotion_she_coaches(world, "Promo bis", dt.date(2026, 9, 7), ["Delta"])
+    users.create_defi(world.admin, DefiIn(promotion_id=other, name="Epsilon", administration="Ailleurs"))
+    file(world, help_request="Alpha a besoin d'aide")
+    p2 = phases.defi_phases(world.coach, world.alpha_id, NOW.date())[1]
+    cid = committees.schedule_committee(world.coach, p2.id, CommitteeScheduleIn(
+        scheduled_at=dt.datetime(2026, 9, 4, 8, tzinfo=UTC)), now=NOW)
+    committees.add_action(world.coach, cid, CommitteeActionIn(description="Signer la convention",
+                                                              owner_id=world.porteur.id, due_on=dt.date(2026, 11, 1)))
+    items = todo.coach_todo(world.coach, following, NOW)
+    assert {(i.kind, i.defi, i.promotion_id) for i in items if i.defi == "Alpha"} >= {
+        ("risk", "Alpha", world.promotion_id), ("help", "Alpha", world.promotion_id),
+        ("overdue_action", "Alpha", world.promotion_id)}
+    assert kinds(items, "risk")[0].urgent  # Alpha's high risk, at the top
+    assert ("bulletin_missing", defis["Delta"], other) in {(i.kind, i.defi_id, i.promotion_id) for i in items}
+    assert not [i for i in items if i.defi in ("Epsilon", "Beta") and i.kind != "help"]
+
+
 def test_bulletin_not_filed_this_week_until_it_is(world):
     [missing] = kinds(todo.coach_todo(world.coach, world.promotion_id, NOW), "bulletin_missing")
     assert (missing.defi, missing.due, missing.urgent) == ("Alpha", DEADLINE, False)
@@ -144,6 +189,28 @@ def test_bulletin_not_filed_this_week_until_it_is(world):
     assert late.urgent
     file(world)
     assert kinds(todo.coach_todo(world.coach, world.promotion_id, NOW), "bulletin_missing") == []
+
+
+# --- What the home opens on -------------------------------------------------------------------------
+
+
+def test_the_running_promotion_is_the_default_not_the_next_one(world):
+    """The admin created the next promotion months ahead: it comes first in the picker, but
+    everyone opens on the running one, their own before another; when none runs, their own,
+    then the latest started."""
+    following = users.create_promotion(world.admin, PromotionIn(name="Promo suivante", start_date=dt.date(2027, 1, 4)))
+    assert portfolio.promotions_for(world.coach)[0].id == following  # newest first, as the picker lists them
+    for actor in (world.coach, world.admin, world.eig):
+        assert portfolio.default_promotion(actor, NOW) == world.promotion_id
+    assert portfolio.default_promotion(world.gamma_eig, NOW) == world.other_promotion_id  # hers, ended
+    # Two running promotions: the person's own first, else the latest started.
+    other = users.create_promotion(world.admin, PromotionIn(name="Promo bis", start_date=dt.date(2026, 9, 7)))
+    assert portfolio.default_promotion(world.coach, NOW) == world.promotion_id
+    assert portfolio.default_promotion(world.admin, NOW) == other
+    # None running (Promo suivante ended in November 2027): her own, else the latest started.
+    later = dt.datetime(2027, 12, 1, 9, tzinfo=UTC)
+    assert portfolio.default_promotion(world.coach, later) == world.promotion_id
+    assert portfolio.default_promotion(world.admin, later) == following
 
 
 # --- EIG ---------------------------------------------------------------------------------------------
