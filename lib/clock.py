@@ -222,6 +222,15 @@ def runs_on(promotion: Promotion, day: dt.date) -> bool:
     return programme_start(promotion) <= day < programme_end(promotion)
 
 
+def last_working_day_before(day: dt.date) -> dt.date:
+    """The working day before `day` (a deadline's eve: Thursday, Wednesday when Friday is a
+    public holiday and the deadline moved to Thursday)."""
+    day -= dt.timedelta(days=1)
+    while not is_working_day(day):
+        day -= dt.timedelta(days=1)
+    return day
+
+
 def programme_weeks(promotion: Promotion) -> int:
     return ((programme_end(promotion) - programme_start(promotion)).days + 6) // 7
 

@@ -18,6 +18,7 @@ from lib.carnets import last_writable_day, writable_months
 from lib.clock import (
     current_week,
     deadline_of,
+    last_working_day_before,
     local_today,
     now_utc,
     programme_end,
@@ -214,12 +215,8 @@ def _coach_items(actor: Actor, promotion_id: int, now: dt.datetime) -> list[Todo
         filed = set(s.scalars(select(Bulletin.defi_id).where(Bulletin.defi_id.in_(ids), Bulletin.iso_year == year,
                                                              Bulletin.iso_week == week)))
         running = programme_end(promotion) > today >= promotion.start_date
-        for defi_id in ids if running else []:
-            if defi_id not in filed:
-                items.append(TodoItem(kind="bulletin_missing", label=t("todo.bulletin_missing",
-                                                                       week=formats.iso_week(year, week)),
-                                      promotion_id=promotion_id, defi_id=defi_id, defi=mine[defi_id], due=deadline,
-                                      urgent=deadline <= now))
+        items += _bulletins_missing(promotion, [d for d in ids if d not in filed] if running else [], mine,
+                                    set(at_risk["id"]), deadline, now)
 
     for action in committees.overdue_actions(actor, promotion_id, today):
         if action.defi_id in mine:
@@ -227,6 +224,26 @@ def _coach_items(actor: Actor, promotion_id: int, now: dt.datetime) -> list[Todo
                                   defi_id=action.defi_id, defi=action.defi,
                                   detail=f"{action.description} ({action.owner or '—'})", due=action.due_on,
                                   urgent=True))
+    return items
+
+
+def _bulletins_missing(promotion: Promotion, missing: list[int], names: dict[int, str], at_risk: set[int],
+                       deadline: dt.datetime, now: dt.datetime) -> list[TodoItem]:
+    """This week's bulletins not filed yet. Early in the week every défi is in that case and
+    nothing is late: one line for them all, until the deadline's eve (Thursday; Wednesday when
+    a public holiday moved the deadline to Thursday), from which each défi has its own line. A
+    défi at risk (a risk line above) has its own line all week."""
+    week = formats.iso_week(*current_week(promotion, now))
+    eve = last_working_day_before(deadline.astimezone(ZoneInfo(promotion.timezone)).date())
+    grouped = [] if local_today(promotion, now) >= eve else [d for d in missing if d not in at_risk]
+    if len(grouped) < 2:
+        grouped = []
+    items = [TodoItem(kind="bulletin_missing", label=t("todo.bulletin_missing", week=week), promotion_id=promotion.id,
+                      defi_id=d, defi=names[d], due=deadline, urgent=deadline <= now)
+             for d in missing if d not in grouped]
+    if grouped:
+        items.append(TodoItem(kind="bulletin_missing", label=t("todo.bulletins_missing", n=len(grouped), week=week),
+                              promotion_id=promotion.id, detail=", ".join(names[d] for d in grouped), due=deadline))
     return items
 
 

@@ -8,8 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from lib import auth, bulletins, carnets, committees, db, help_requests, phases, portfolio, todo, users
+from lib import auth, bulletins, carnets, committees, db, formats, help_requests, phases, portfolio, todo, users
+from lib.clock import week_deadline
 from lib.errors import PermissionDenied
+from lib.i18n import t
 from lib.models import DefiRole, KeyDate, Promotion
 from lib.schemas import (
     BulletinIn,
@@ -178,6 +180,39 @@ def test_the_next_promotion_takes_nothing_from_the_running_ones(world):
     assert kinds(items, "risk")[0].urgent  # Alpha's high risk, at the top
     assert ("bulletin_missing", defis["Delta"], other) in {(i.kind, i.defi_id, i.promotion_id) for i in items}
     assert not [i for i in items if i.defi in ("Epsilon", "Beta") and i.kind != "help"]
+
+
+@pytest.mark.parametrize(("start", "now", "grouped"), [
+    (dt.date(2026, 11, 16), dt.datetime(2026, 11, 16, 9, tzinfo=PARIS), True),  # Monday
+    (dt.date(2026, 11, 16), dt.datetime(2026, 11, 18, 18, tzinfo=PARIS), True),  # Wednesday evening
+    (dt.date(2026, 11, 16), dt.datetime(2026, 11, 19, 9, tzinfo=PARIS), False),  # Thursday: the deadline's eve
+    # Christmas is a Friday: the deadline moves to Thursday 24, its eve is Wednesday 23.
+    (dt.date(2026, 12, 21), dt.datetime(2026, 12, 22, 9, tzinfo=PARIS), True),
+    (dt.date(2026, 12, 21), dt.datetime(2026, 12, 23, 9, tzinfo=PARIS), False),
+])
+def test_bulletins_not_filed_are_one_line_until_the_deadlines_eve(world, start, now, grouped):
+    """Early in the week every défi has yet to file: one line for those not at risk; from the
+    deadline's eve, one line each. A défi at risk (two overdue actions) has its own line."""
+    promotion_id, ids = promotion_she_coaches(world, "Promo bis", start, ["Delta", "Epsilon", "Theta", "Zeta"])
+    p1 = phases.defi_phases(world.coach, ids["Zeta"], start)[0]
+    cid = committees.schedule_committee(world.coach, p1.id, CommitteeScheduleIn(
+        scheduled_at=dt.datetime.combine(start, dt.time(9), tzinfo=UTC)), now=now)
+    for description in ("Signer la convention", "Ouvrir les accès"):
+        committees.add_action(world.coach, cid, CommitteeActionIn(description=description, owner_id=world.coach.id,
+                                                                  due_on=start - dt.timedelta(days=1)))
+    items = [i for i in kinds(todo.coach_todo(world.coach, promotion_id, now), "bulletin_missing")
+             if i.defi != "Alpha"]  # Promo bis's (Alpha, of the running Promo test, is at risk)
+    year, week, _ = start.isocalendar()
+    deadline, label = week_deadline(year, week), t("todo.bulletin_missing", week=formats.iso_week(year, week))
+    assert deadline.astimezone(PARIS).date() == start + dt.timedelta(days=3 if start.month == 12 else 4)
+    if grouped:
+        assert sorted((i.defi, i.label, i.detail, i.due) for i in items) == [
+            ("", t("todo.bulletins_missing", n=3, week=formats.iso_week(year, week)), "Delta, Epsilon, Theta",
+             deadline),
+            ("Zeta", label, "", deadline)]
+    else:
+        assert [(i.defi, i.label, i.due) for i in items] == [(d, label, deadline)
+                                                              for d in ("Delta", "Epsilon", "Theta", "Zeta")]
 
 
 def test_bulletin_not_filed_this_week_until_it_is(world):
