@@ -23,6 +23,7 @@ from lib.clock import (
     now_utc,
     programme_end,
     runs_on,
+    waiting_in_words,
 )
 from lib.i18n import t
 from lib.models import (
@@ -166,7 +167,8 @@ def _coach_items(actor: Actor, promotion_id: int, now: dt.datetime) -> list[Todo
             if assignee is None and row.assignee_id is not None:
                 continue
             key = "todo.help.unassigned" if assignee is None else "todo.help.assigned"
-            items.append(TodoItem(kind="help", label=t(key, week=row.week, days=row.age_days),
+            items.append(TodoItem(kind="help", label=t(key, week=row.week,
+                                                        waiting=waiting_in_words(row.created_at, now, tz)),
                                   promotion_id=promotion_id, defi_id=row.defi_id, defi=row.defi,
                                   detail=row.request,
                                   urgent=assignee is None or row.age_days >= THRESHOLDS.help_age_days))

@@ -44,7 +44,7 @@ def test_coach_home_lists_her_week_and_the_promotion_table_with_risk(app_as, bet
     page = texts(at)
     assert t("home.todo.title") in page
     assert f"**Alpha** · {t('todo.risk.eleve')}" in page or f"**Alpha** · {t('todo.risk.a_surveiller')}" in page
-    assert f"**Beta** · {t('todo.help.unassigned', week=week_label(2026, 47), days=0)}" in page
+    assert f"**Beta** · {t('todo.help.unassigned', week=week_label(2026, 47), waiting=t('waiting.today'))}" in page
     assert f"**Alpha** · {t('todo.bulletin_missing', week=W47)} · {BEFORE_FRIDAY}" in page
     # The help request is user text: shown as typed, never as bold or a link.
     captions = [c.value for c in at.caption]

@@ -215,6 +215,18 @@ def test_bulletins_not_filed_are_one_line_until_the_deadlines_eve(world, start, 
                                                               for d in ("Delta", "Epsilon", "Theta", "Zeta")]
 
 
+def test_a_help_request_waits_since_today_yesterday_or_days_in_calendar_days(world):
+    """Counted in days of the calendar where the coach reads it: filed on Friday afternoon, it
+    waits « depuis hier » on Saturday morning, less than 24 hours later."""
+    file(world, help_request="Besoin d'un juriste", now=DEADLINE - dt.timedelta(hours=1))
+    for now, waiting in [(NOW + dt.timedelta(hours=3), t("waiting.today")),
+                         (dt.datetime(2026, 11, 21, 8, tzinfo=UTC), t("waiting.yesterday")),
+                         (dt.datetime(2026, 11, 23, 8, tzinfo=UTC), t("waiting.days", n=3))]:
+        [item] = kinds(todo.coach_todo(world.coach, world.promotion_id, now), "help")
+        assert item.label == t("todo.help.unassigned", week="S47 (16-22 nov.)", waiting=waiting)
+    assert t("waiting.today") == "en attente depuis aujourd'hui"
+
+
 def test_bulletin_not_filed_this_week_until_it_is(world):
     [missing] = kinds(todo.coach_todo(world.coach, world.promotion_id, NOW), "bulletin_missing")
     assert (missing.defi, missing.due, missing.urgent) == ("Alpha", DEADLINE, False)
