@@ -104,6 +104,12 @@ def default_promotion(actor: Actor, now: dt.datetime | None = None) -> int | Non
         return max(promotions, key=rank).id if promotions else None
 
 
+def default_defi(defis: list[DefiInfo]) -> DefiInfo | None:
+    """The défi the sidebar opens on: the first the actor coaches (coach référent·e), else the
+    first (alphabetically)."""
+    return next((d for d in defis if d.my_role == DefiRole.COACH), defis[0] if defis else None)
+
+
 def defis_for(actor: Actor, promotion_id: int) -> list[DefiInfo]:
     """The défis of a promotion the actor may open: all for staff, their own for others."""
     with db.reading() as s:

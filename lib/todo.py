@@ -78,6 +78,7 @@ class TodoItem(BaseModel):
     on: dt.datetime | dt.date | None = None
     urgent: bool = False  # overdue, or high risk: at the top
     done: bool = False  # already done this week (the EIG's bulletin, carnet): at the bottom
+    record_id: int | None = None  # the record its page opens on, picked (a help request)
 
     @property
     def page(self) -> str:
@@ -170,7 +171,7 @@ def _coach_items(actor: Actor, promotion_id: int, now: dt.datetime) -> list[Todo
             items.append(TodoItem(kind="help", label=t(key, week=row.week,
                                                         waiting=waiting_in_words(row.created_at, now, tz)),
                                   promotion_id=promotion_id, defi_id=row.defi_id, defi=row.defi,
-                                  detail=row.request,
+                                  detail=row.request, record_id=row.id,
                                   urgent=assignee is None or row.age_days >= THRESHOLDS.help_age_days))
 
     with db.reading() as s:

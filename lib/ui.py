@@ -319,7 +319,10 @@ def sidebar(actor: Actor, authenticator: stauth.Authenticate) -> PageContext:
                                      key="promotion_pick", placeholder=t("widget.choose"))
             defis = cached(portfolio.defis_for)(actor, promotion.id)
             if defis:
+                # A coach opens on a défi of hers; Streamlit comes back to this default when the
+                # picked défi is not among a newly picked promotion's.
                 defi = st.selectbox(t("app.sidebar.defi"), defis, key="defi_pick",
+                                    index=defis.index(portfolio.default_defi(defis)),
                                     format_func=lambda d: f"{d.name} · {d.administration}",
                                     placeholder=t("widget.choose"))
             else:

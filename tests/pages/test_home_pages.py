@@ -10,7 +10,8 @@ import pytest
 from lib import bulletins, formats, users
 from lib.clock import week_label
 from lib.i18n import t
-from lib.schemas import BulletinIn, PromotionIn
+from lib.models import DefiRole
+from lib.schemas import BulletinIn, MembershipIn, PromotionIn
 from tests.conftest import set_clock
 from tests.pages.conftest import texts
 
@@ -120,3 +121,26 @@ def test_a_coach_on_the_next_promotion_still_has_the_running_ones_week(app_as, n
     assert at.selectbox(key="promotion_pick").value.name == "Promo test"
     assert at.selectbox(key="defi_pick").value.name == "Alpha"
 
+
+def test_a_help_request_line_opens_the_board_on_its_ticket(app_as, beta_asks, app_py_on_every_run):
+    """Picked, its form open, even when the board was filtered to hide it."""
+    at = app_as("coach", help_status="resolved")
+    n = next(i for i, v in enumerate(lines(at)) if "**Beta**" in v)
+    at.button(key=f"todo_coach_open_{n}").click().run()
+    assert not at.exception
+    assert [title.value for title in at.title] == [t("page.help_requests")]
+    assert at.selectbox(key="help_status").value is None
+    assert t("help.manage", defi="Beta", week=week_label(2026, 47)) in texts(at)
+    assert at.text_area[0].value == ""  # the answer to write
+
+
+def test_a_coachs_sidebar_opens_on_a_defi_of_hers(app_as, world):
+    """Not on the alphabetically first: Beta, whose référente she has become instead of Alpha's."""
+    users.add_membership(world.admin, MembershipIn(user_id=world.coach.id, defi_id=world.beta_id,
+                                                   role=DefiRole.COACH))
+    alpha = users.list_memberships(world.admin, world.promotion_id)
+    users.remove_membership(world.admin, int(alpha[(alpha["defi"] == "Alpha") & (alpha["login"] == "coach")]["id"]
+                                             .iloc[0]))
+    at = app_as("coach")
+    assert at.selectbox(key="defi_pick").value.name == "Beta"
+    assert app_as("admin").selectbox(key="defi_pick").value.name == "Alpha"  # she coaches none: the first

@@ -224,6 +224,7 @@ def test_a_help_request_waits_since_today_yesterday_or_days_in_calendar_days(wor
                          (dt.datetime(2026, 11, 23, 8, tzinfo=UTC), t("waiting.days", n=3))]:
         [item] = kinds(todo.coach_todo(world.coach, world.promotion_id, now), "help")
         assert item.label == t("todo.help.unassigned", week="S47 (16-22 nov.)", waiting=waiting)
+        assert item.record_id == ticket(world, "Besoin d'un juriste")
     assert t("waiting.today") == "en attente depuis aujourd'hui"
 
 
@@ -258,6 +259,15 @@ def test_the_running_promotion_is_the_default_not_the_next_one(world):
     later = dt.datetime(2027, 12, 1, 9, tzinfo=UTC)
     assert portfolio.default_promotion(world.coach, later) == world.promotion_id
     assert portfolio.default_promotion(world.admin, later) == following
+
+
+def test_the_sidebar_defi_of_a_coach_is_one_of_hers(world):
+    defis = portfolio.defis_for(world.admin, world.promotion_id)
+    assert portfolio.default_defi(defis).name == "Alpha"  # the admin coaches none: the first
+    users.add_membership(world.admin, MembershipIn(user_id=world.admin.id, defi_id=world.beta_id,
+                                                   role=DefiRole.COACH))
+    assert portfolio.default_defi(portfolio.defis_for(world.admin, world.promotion_id)).name == "Beta"
+    assert portfolio.default_defi([]) is None
 
 
 # --- EIG ---------------------------------------------------------------------------------------------
