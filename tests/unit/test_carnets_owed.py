@@ -75,8 +75,9 @@ def test_on_a_december_promotions_first_day_its_eigs_owe_decembers_carnet_not_no
 def test_on_a_december_promotions_first_day_its_coach_sees_no_carnet_missing(world, start):
     promotion_id, defi_id = december_promotion(world, start)
     week_before = at(start - dt.timedelta(days=7))
-    for now in (week_before, at(start)):
-        assert kinds(todo.coach_todo(world.coach, promotion_id, now), "carnets_missing") == []
+    for now in (week_before, at(start)):  # (the running test promotion's own lines are its own)
+        assert [i for i in kinds(todo.coach_todo(world.coach, promotion_id, now), "carnets_missing")
+                if i.promotion_id == promotion_id] == []
     row = portfolio.coach_portfolio(world.coach, promotion_id, at(start)).set_index("id").loc[defi_id]
     assert (row["carnets_missing"], row["reasons"]) == (0, "")
     # The carnet page: before the start nobody owes November's (nor December's) carnet; from
