@@ -51,6 +51,7 @@ def test_coach_holds_the_committee_and_the_team_reads_the_published_report(live_
     coach.get_by_text("planifiez-le ci-dessous").wait_for()
     coach.get_by_role("spinbutton", name="day, Date du comité").click()
     coach.keyboard.type(f"{today:%d%m%Y}")  # day, month, year: each segment moves to the next
+    coach.keyboard.press("Escape")  # the calendar of a six-week month covers the button
     coach.get_by_role("button", name="Planifier le comité").click()
     coach.get_by_text("Comité prévu le").wait_for()
     settle(coach)
