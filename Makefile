@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 SCALE ?= 1
 
-.PHONY: run test lint bench bench-browser seed migrate clean
+.PHONY: run test test-clock lint bench bench-browser seed migrate clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ $(AXE): tests/e2e/axe/package-lock.json
 
 test: lint $(AXE) $(MO)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+# The clock sweep (tests/moments.py): the page tests and the role journeys at every moment of
+# the week and of a promotion; SWEEP="--ci" keeps the browser journeys to CI's two moments.
+test-clock: $(VENV)/.dev $(AXE) $(MO)
+	$(BIN)/python -m tests.clock_sweep $(SWEEP) -- -n 2 --dist loadgroup
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench --scale $(SCALE)

@@ -3,13 +3,14 @@
 
 Private (docs/design.md, Permissions): the EIG and the coaches read it; porteurs, sponsors and
 other EIGs never do, whatever page calls these services. A month's carnet is writable
-during that month and the next 7 days (local time), read-only afterwards.
+during that month and the next 7 days (local time), read-only afterwards. Who owes which
+month is one rule, `owes`, which the to-dos and the portfolio's risk read through this module.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
+from typing import NamedTuple
 
 import pandas as pd
 from pydantic import BaseModel
@@ -18,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from lib import audit, db, formats
 from lib.audit import snapshot
-from lib.bulletins import promotion_of_defi
-from lib.clock import add_months, local_today, now_utc
-from lib.errors import NotFound, PermissionDenied
+from lib.bulletins import load_promotion, promotion_of_defi
+from lib.clock import add_months, local_today, now_utc, programme_end
+from lib.errors import PermissionDenied
 from lib.i18n import t
 from lib.models import (
     CompetencyRating,
@@ -93,6 +94,84 @@ def writable_months(today: dt.date) -> list[dt.date]:
     return months
 
 
+# --- Who owes which month --------------------------------------------------------------------
+
+
+def owing_from(promotion: Promotion, joined_on: dt.date | None) -> dt.date:
+    """The day an EIG starts owing carnets: the promotion's start, or her own later arrival."""
+    return max(promotion.start_date, joined_on or promotion.start_date)
+
+
+def owes(month: dt.date, since: dt.date, until: dt.date, today: dt.date) -> bool:
+    """Whether an EIG in the défi from `since` to the programme's end `until` (excluded) owes
+    `month`'s carnet on `today`: she was there during that month, and nobody owes anything
+    before they start. A promotion starting on 1 or 7 December owes December's carnet, never
+    November's, though November's grace runs into its first week."""
+    return since <= today and since < add_months(month, 1) and month < until
+
+
+class Owing(NamedTuple):
+    """An active EIG of a défi and the day she starts owing carnets there."""
+
+    defi_id: int
+    defi: str
+    user_id: int
+    name: str
+    since: dt.date
+
+
+def _eigs(s: Session, promotion: Promotion, defi_ids: list[int] | None = None) -> list[Owing]:
+    """The promotion's active EIGs (of `defi_ids` if given), by défi and name."""
+    query = (select(Membership.defi_id, Defi.name, User.id, User.display_name, Membership.joined_on)
+             .join(User, User.id == Membership.user_id).join(Defi, Defi.id == Membership.defi_id)
+             .where(Defi.promotion_id == promotion.id, Membership.role == DefiRole.EIG, User.active.is_(True))
+             .order_by(Defi.name, User.display_name))
+    if defi_ids is not None:
+        query = query.where(Membership.defi_id.in_(defi_ids))
+    return [Owing(defi_id, defi, user_id, name, owing_from(promotion, joined_on))
+            for defi_id, defi, user_id, name, joined_on in s.execute(query)]
+
+
+def owed_months(s: Session, promotion: Promotion, user_id: int, defi_ids: list[int], today: dt.date) -> list[dt.date]:
+    """The months an EIG owes a carnet for and can still write on `today`, newest first (a
+    carnet is per person and month: owed from her earliest start in `defi_ids`)."""
+    starts = [e.since for e in _eigs(s, promotion, defi_ids) if e.user_id == user_id]
+    if not starts:
+        return []
+    return [m for m in writable_months(today) if owes(m, min(starts), programme_end(promotion), today)]
+
+
+def missing_carnets(s: Session, promotion: Promotion, month: dt.date, today: dt.date,
+                    defi_ids: list[int] | None = None) -> list[Owing]:
+    """The active EIGs who owe `month`'s carnet and have not written it in their défi, by
+    défi and name."""
+    until = programme_end(promotion)
+    owing = [e for e in _eigs(s, promotion, defi_ids) if owes(month, e.since, until, today)]
+    if not owing:
+        return []
+    wrote = set(s.execute(select(MonthlyCarnet.defi_id, MonthlyCarnet.user_id).where(
+        MonthlyCarnet.month == month, MonthlyCarnet.user_id.in_({e.user_id for e in owing}))).tuples())
+    return [e for e in owing if (e.defi_id, e.user_id) not in wrote]
+
+
+def owed_counts(s: Session, promotion: Promotion, months: list[dt.date], today: dt.date) -> dict[int, tuple[int, int]]:
+    """Per défi of the promotion: how many carnets of `months` its active EIGs owe, and how
+    many of those are not written (the portfolio's risk)."""
+    if not months:
+        return {}
+    until = programme_end(promotion)
+    written = set(s.execute(select(MonthlyCarnet.defi_id, MonthlyCarnet.user_id, MonthlyCarnet.month)
+                            .join(Defi, Defi.id == MonthlyCarnet.defi_id)
+                            .where(Defi.promotion_id == promotion.id, MonthlyCarnet.month.in_(months))).tuples())
+    counts: dict[int, tuple[int, int]] = {}
+    for e in _eigs(s, promotion):
+        owed = [m for m in months if owes(m, e.since, until, today)]
+        expected, missing = counts.get(e.defi_id, (0, 0))
+        counts[e.defi_id] = (expected + len(owed),
+                             missing + sum((e.defi_id, e.user_id, m) not in written for m in owed))
+    return counts
+
+
 def _phase_on(s: Session, defi_id: int, day: dt.date) -> tuple[int | None, str, list[str]]:
     """The défi's phase on `day` (the first before the programme, the last after it)."""
     phases = s.execute(
@@ -156,6 +235,15 @@ def carnet_form(actor: Actor, defi_id: int, month: dt.date | None = None, now: d
                           existing=view, editable=is_editable(month, today), editable_until=last_writable_day(month))
 
 
+def months_to_write(actor: Actor, defi_id: int, now: dt.datetime | None = None) -> list[dt.date]:
+    """The months the EIG owes a carnet for in this défi and can still write, newest first;
+    none before she starts (the carnet page offers these)."""
+    with db.reading() as s:
+        require(s, actor, Action.WRITE_CARNET, defi_id)
+        promotion = promotion_of_defi(s, defi_id)
+        return owed_months(s, promotion, actor.id, [defi_id], local_today(promotion, now or now_utc()))
+
+
 def carnets_of(actor: Actor, defi_id: int, user_id: int, now: dt.datetime | None = None) -> list[CarnetView]:
     """An EIG's carnets in this défi, newest month first."""
     with db.reading() as s:
@@ -183,15 +271,14 @@ def ratings_history(actor: Actor, defi_id: int, user_id: int) -> pd.DataFrame:
 
 
 def team_status(actor: Actor, defi_id: int, now: dt.datetime | None = None) -> pd.DataFrame:
-    """For coaches: the défi's active EIGs, whether this month's carnet is written, and
-    how many carnets each has written."""
+    """For coaches: the défi's active EIGs, whether each owes this month's carnet (not before
+    she starts) and has written it, and how many carnets each has written."""
     with db.reading() as s:
         require(s, actor, Action.READ_ANY_CARNET, defi_id)
-        month = month_of(local_today(promotion_of_defi(s, defi_id), now or now_utc()))
-        eigs = s.execute(
-            select(User.id, User.display_name).join(Membership, Membership.user_id == User.id)
-            .where(Membership.defi_id == defi_id, Membership.role == DefiRole.EIG, User.active.is_(True))
-            .order_by(User.display_name)).all()
+        promotion = promotion_of_defi(s, defi_id)
+        today = local_today(promotion, now or now_utc())
+        month, until = month_of(today), programme_end(promotion)
+        eigs = [(e.user_id, e.name, owes(month, e.since, until, today)) for e in _eigs(s, promotion, [defi_id])]
         counts: dict[int, int] = {}
         this_month: set[int] = set()
         for user_id, m in s.execute(select(MonthlyCarnet.user_id, MonthlyCarnet.month)
@@ -199,26 +286,18 @@ def team_status(actor: Actor, defi_id: int, now: dt.datetime | None = None) -> p
             counts[user_id] = counts.get(user_id, 0) + 1
             if m == month:
                 this_month.add(user_id)
-    return pd.DataFrame([(i, n, i in this_month, counts.get(i, 0)) for i, n in eigs],
-                        columns=["user_id", "eig", "written_this_month", "carnets"])
+    return pd.DataFrame([(i, n, owing, i in this_month, counts.get(i, 0)) for i, n, owing in eigs],
+                        columns=["user_id", "eig", "owes_this_month", "written_this_month", "carnets"])
 
 
 def missing_this_month(actor: Actor, promotion_id: int, now: dt.datetime | None = None) -> pd.DataFrame:
-    """For coaches: active EIGs of the promotion who have not written this month's carnet."""
+    """For coaches: active EIGs of the promotion who owe this month's carnet and have not
+    written it."""
     require_staff(actor)
     with db.reading() as s:
-        tz = s.scalar(select(Promotion.timezone).where(Promotion.id == promotion_id))
-        if tz is None:
-            raise NotFound(t("error.not_found"))
-        month = month_of((now or now_utc()).astimezone(ZoneInfo(tz)).date())
-        wrote = select(MonthlyCarnet.user_id).where(MonthlyCarnet.month == month,
-                                                     MonthlyCarnet.defi_id == Defi.id)
-        rows = s.execute(
-            select(Defi.name, User.display_name).join(Membership, Membership.defi_id == Defi.id)
-            .join(User, User.id == Membership.user_id)
-            .where(Defi.promotion_id == promotion_id, Membership.role == DefiRole.EIG, User.active.is_(True),
-                   User.id.not_in(wrote))
-            .order_by(Defi.name, User.display_name)).all()
+        promotion = load_promotion(s, promotion_id)
+        today = local_today(promotion, now or now_utc())
+        rows = [(e.defi, e.name) for e in missing_carnets(s, promotion, month_of(today), today)]
     return pd.DataFrame(rows, columns=["defi", "eig"])
 
 
@@ -232,9 +311,12 @@ def save_carnet(actor: Actor, defi_id: int, month: dt.date, data: CarnetIn, expe
     month = month_of(month)
     with db.transaction() as s:
         require(s, actor, Action.WRITE_CARNET, defi_id)
-        today = local_today(promotion_of_defi(s, defi_id), now or now_utc())
+        promotion = promotion_of_defi(s, defi_id)
+        today = local_today(promotion, now or now_utc())
         if not is_editable(month, today):
             raise PermissionDenied(t("carnet.closed", month=formats.month(month)))
+        if month not in owed_months(s, promotion, actor.id, [defi_id], today):
+            raise PermissionDenied(t("carnet.not_owed", month=formats.month(month)))
         carnet = s.scalar(select(MonthlyCarnet).where(MonthlyCarnet.user_id == actor.id,
                                                        MonthlyCarnet.month == month))
         if carnet is not None and carnet.defi_id != defi_id:

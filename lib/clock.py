@@ -110,6 +110,16 @@ def due_in_words(due: dt.datetime | dt.date, now: dt.datetime, tz: str = "Europe
     return t("due.date_at", date=date, at=at) if at else t("due.date", date=date)
 
 
+def waiting_in_words(since: dt.datetime, now: dt.datetime, tz: str = "Europe/Paris") -> str:
+    """How long something has waited (a help request), in calendar days where it is read:
+    « en attente depuis aujourd'hui », « depuis hier », « depuis 3 jours »."""
+    zone = ZoneInfo(tz)
+    days = (now.astimezone(zone).date() - since.astimezone(zone).date()).days
+    if days <= 0:
+        return t("waiting.today")
+    return t("waiting.yesterday") if days == 1 else t("waiting.days", n=days)
+
+
 def day_in_words(day: dt.date, today: dt.date) -> str:
     """An upcoming day (a key date, a committee): « aujourd'hui », « demain », « jeudi 14/01 »,
     « dans 12 jours (le 28/01) »; a past day as « il y a 3 jours »."""
@@ -214,6 +224,21 @@ def programme_start(promotion: Promotion) -> dt.date:
 
 def programme_end(promotion: Promotion) -> dt.date:
     return add_months(promotion.start_date, promotion.months)
+
+
+def runs_on(promotion: Promotion, day: dt.date) -> bool:
+    """Whether the promotion's programme runs on `day`: from the Monday of its first week to
+    its end (the days the risk rules apply)."""
+    return programme_start(promotion) <= day < programme_end(promotion)
+
+
+def last_working_day_before(day: dt.date) -> dt.date:
+    """The working day before `day` (a deadline's eve: Thursday, Wednesday when Friday is a
+    public holiday and the deadline moved to Thursday)."""
+    day -= dt.timedelta(days=1)
+    while not is_working_day(day):
+        day -= dt.timedelta(days=1)
+    return day
 
 
 def programme_weeks(promotion: Promotion) -> int:

@@ -33,6 +33,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from lib.clock import now_utc
+
 # Stable constraint names, so that migrations name things the same on every database.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -44,7 +46,8 @@ NAMING = {
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    """Row timestamps follow the app's clock, so a moved clock (tests, demo) dates writes with it."""
+    return now_utc()
 
 
 class UTCDateTime(TypeDecorator):
@@ -297,6 +300,9 @@ class Membership(Edited, Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     defi_id: Mapped[int] = mapped_column(ForeignKey("defi.id", ondelete="CASCADE"), index=True)
     role: Mapped[DefiRole] = mapped_column(_enum(DefiRole, "defi_role"))
+    # The day the person arrived in the défi when after the promotion's start; None: from the
+    # start. An EIG owes no monthly carnet before it (docs/design.md, Monthly carnet).
+    joined_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     # For an EIG once the programme is over: still working in the administration? None = unknown.
     stayed_in_administration: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 

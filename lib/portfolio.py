@@ -12,7 +12,7 @@ from sqlalchemy import and_, func, select
 
 from lib import db, formats, risk
 from lib.bulletins import load_promotion
-from lib.clock import current_week, deadline_of, local_today, now_utc, programme_end, programme_start
+from lib.clock import current_week, deadline_of, local_today, now_utc, programme_end, programme_start, runs_on
 from lib.models import (
     Administration,
     Bulletin,
@@ -81,6 +81,33 @@ def promotions_for(actor: Actor) -> list[PromotionInfo]:
                 .where(Membership.user_id == actor.id)))
         return [PromotionInfo(id=p.id, name=p.name, start_date=p.start_date, months=p.months)
                 for p in s.scalars(query)]
+
+
+def default_promotion(actor: Actor, now: dt.datetime | None = None) -> int | None:
+    """The promotion the sidebar opens on: a running one (its programme's dates hold today),
+    the actor's own (a défi's member, coaches included) before another, the latest started
+    among equals; when none runs, the actor's own, then the latest started, then the next to
+    start. Not simply the newest: the next promotion is created before the current one ends."""
+    now = now or now_utc()
+    with db.reading() as s:
+        mine = set(s.scalars(select(Defi.promotion_id).join(Membership, Membership.defi_id == Defi.id)
+                             .where(Membership.user_id == actor.id)))
+        promotions = s.scalars(select(Promotion).where(Promotion.id.in_(mine)) if not actor.is_staff
+                               else select(Promotion)).all()
+
+        def rank(p: Promotion) -> tuple[bool, bool, bool, int]:
+            today = local_today(p, now)
+            started = programme_start(p) <= today
+            return (runs_on(p, today), p.id in mine, started,
+                    p.start_date.toordinal() * (1 if started else -1))
+
+        return max(promotions, key=rank).id if promotions else None
+
+
+def default_defi(defis: list[DefiInfo]) -> DefiInfo | None:
+    """The défi the sidebar opens on: the first the actor coaches (coach référent·e), else the
+    first (alphabetically)."""
+    return next((d for d in defis if d.my_role == DefiRole.COACH), defis[0] if defis else None)
 
 
 def defis_for(actor: Actor, promotion_id: int) -> list[DefiInfo]:

@@ -13,11 +13,11 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from lib import formats
-from lib.carnets import last_writable_day, month_of
+from lib.carnets import last_writable_day, month_of, owed_counts
 from lib.clock import add_months, closed_weeks, programme_end, programme_start
 from lib.i18n import t
 from lib.models import (
@@ -33,7 +33,6 @@ from lib.models import (
     HelpRequest,
     HelpStatus,
     Membership,
-    MonthlyCarnet,
     PhaseObjective,
     PhaseTemplate,
     Promotion,
@@ -317,24 +316,10 @@ def collect(s: Session, promotion: Promotion, now: dt.datetime, today: dt.date) 
         sig.last_contact = max(days) if days else None
         sig.weeks_without_contact = max(0, (today - (sig.last_contact or programme_start(promotion))).days // 7)
 
-    # Monthly carnets of the closed months, for the défi's active EIGs.
+    # Monthly carnets of the closed months, owed by the défi's active EIGs (lib/carnets.py, owes).
     months = closed_months(promotion, today, th.carnet_months)
-    if months:
-        active_eig = and_(Membership.role == DefiRole.EIG, User.active.is_(True))
-        for defi_id, eigs in s.execute(
-                select(Membership.defi_id, func.count()).join(User, User.id == Membership.user_id)
-                .join(Defi, Defi.id == Membership.defi_id).where(in_promotion, active_eig)
-                .group_by(Membership.defi_id)):
-            signals[defi_id].carnets_expected = eigs * len(months)
-            signals[defi_id].carnets_missing = eigs * len(months)
-        for defi_id, written in s.execute(
-                select(MonthlyCarnet.defi_id, func.count()).join(Defi, Defi.id == MonthlyCarnet.defi_id)
-                .join(Membership, and_(Membership.defi_id == MonthlyCarnet.defi_id,
-                                       Membership.user_id == MonthlyCarnet.user_id))
-                .join(User, User.id == MonthlyCarnet.user_id)
-                .where(in_promotion, active_eig, MonthlyCarnet.month.in_(months))
-                .group_by(MonthlyCarnet.defi_id)):
-            signals[defi_id].carnets_missing -= written
+    for defi_id, (expected, missing) in owed_counts(s, promotion, months, today).items():
+        signals[defi_id].carnets_expected, signals[defi_id].carnets_missing = expected, missing
     return list(signals.values())
 
 

@@ -162,6 +162,7 @@ class MembershipIn(Input):
     user_id: int
     defi_id: int
     role: DefiRole
+    joined_on: PlausibleDate | None = None  # an arrival after the promotion's start
 
 
 class MembershipsIn(Input):
@@ -170,6 +171,7 @@ class MembershipsIn(Input):
     user_ids: list[int]
     defi_id: int
     role: DefiRole
+    joined_on: PlausibleDate | None = None  # an arrival after the promotion's start
 
     @field_validator("user_ids")
     @classmethod

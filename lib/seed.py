@@ -609,19 +609,27 @@ def _phase_progress(world: World) -> list[PhaseObjective]:
     return objectives
 
 
+# The sliding défi's last 8 weeks up to last week: the mood gives way faster and faster. Seen in
+# the portfolio's 4-week mood window, the fall is 2 steps or more whether the window ends last
+# week (before the deadline) or this week (after it, with or without this week's bulletin).
+SLIDE = [4, 4, 4, 3, 3, 3, 2, 1]
+
+
 def _moods(story: str, n: int, rng: random.Random) -> list[int]:
-    """A believable mood curve over n weeks: steady, sliding in the last 8 weeks, or recovering."""
+    """A believable mood curve over the n weeks up to last week: steady, sliding in the last
+    8 weeks, or recovering in them."""
     moods = []
     for i in range(n):
+        tail = i - (n - len(SLIDE))  # >= 0 in the last 8 weeks
         if story == "sliding":
-            mood = (4 if rng.random() < 0.7 else 3) if i < n - 8 else 4 - round(3 * (i - (n - 8)) / 7)
+            mood = SLIDE[tail] if tail >= 0 else 4 if rng.random() < 0.7 else 3
         elif story == "recovering":
             if i < n - 14:
                 mood = rng.choice([3, 3, 4])
-            elif i < n - 8:
+            elif tail < 0:
                 mood = rng.choice([1, 2, 2])
             else:
-                mood = 2 + round(2 * (i - (n - 8)) / 7)
+                mood = 2 + round(2 * tail / 7)
         else:
             mood = rng.choices([2, 3, 4], weights=[15, 65, 20])[0]
         moods.append(mood)
@@ -644,16 +652,20 @@ def _ups_downs(mood: int, spec: DefiSpec, rng: random.Random) -> str:
 
 
 def _bulletins(world: World) -> list[Bulletin]:
-    """Weekly bulletins: every past week (a few missed), this week's for some défis only."""
+    """Weekly bulletins: every past week (a few missed, never in the sliding défi's slide),
+    this week's for some défis only, its mood where the story left last week's."""
     rng, bulletins = world.rng, []
     this_monday = _monday(world.today)
     for team in world.teams:
         weeks = _bulletin_weeks(world, team)
-        if team.current and rng.random() < 0.5:
-            weeks.append(this_monday)
+        this_week = team.current and rng.random() < 0.5
         moods = _moods(team.story, len(weeks), rng)
+        if this_week:
+            weeks.append(this_monday)
+            moods.append(_moods(team.story, 1, rng)[0] if team.story == "steady" else moods[-1])
+        sliding = len(weeks) - len(SLIDE) if team.story == "sliding" else len(weeks)
         for k, (monday, mood) in enumerate(zip(weeks, moods, strict=True)):
-            if rng.random() < 0.06:
+            if rng.random() < 0.06 and k < sliding:
                 continue  # the team forgot this week
             bulletins.append(_bulletin(world, team, monday, mood, last=k == len(weeks) - 1))
     return bulletins
@@ -709,6 +721,14 @@ def _help_request(world: World, team: Team, monday: dt.date, deadline: dt.dateti
 
 def _working_days(start: dt.date, end: dt.date) -> list[dt.date]:
     return [d for d in (start + dt.timedelta(days=i) for i in range((end - start).days)) if is_working_day(d)]
+
+
+def _working_day(day: dt.date, step: int = -1) -> dt.date:
+    """`day` if people work then, else the nearest working day before it (after it, step=1):
+    committees and trainings are held on working days."""
+    while not is_working_day(day):
+        day += dt.timedelta(days=step)
+    return day
 
 
 def _journal_entries(world: World) -> list[JournalEntry]:
@@ -801,7 +821,7 @@ def _committees(world: World) -> list[Committee]:
 
 def _committee(world: World, team: Team, phase: DefiPhase, draft: bool) -> Committee:
     rng, spec, number = world.rng, team.spec, _number(phase)
-    at = _at(phase.planned_end, 10)
+    at = _at(_working_day(phase.planned_end), 10)
     late = phase.validated_at is None
     coaches = [team.coach, rng.choice([c for c in world.coaches if c is not team.coach])]
     people = coaches + _eigs_on(team, phase.planned_end) + team.porteurs
@@ -863,7 +883,7 @@ def _key_dates(world: World, bulletins: list[Bulletin]) -> list[KeyDate]:
         end = add_months(start, team.promotion.months)
         days = sorted(rng.sample(_working_days(start + 3 * WEEK, end), rng.randint(2, 4)))
         if team.current and all(d <= world.today for d in days):
-            days[-1] = world.today + dt.timedelta(days=rng.randint(3, 40))  # at least one upcoming
+            days[-1] = _working_day(world.today + dt.timedelta(days=rng.randint(3, 40)), step=1)  # one upcoming
         for day, text in zip(days, rng.sample(KEY_DATES, len(days)), strict=True):
             bulletin = announced.get((team.defi.id, _monday(day) - WEEK))
             key_dates.append(KeyDate(defi_id=team.defi.id, on_date=day, description=_clip(_fill(text, team.spec), 200),
@@ -941,7 +961,7 @@ def _programme_facts(world: World) -> list[Training]:
     for promotion in {t.promotion.id: t.promotion for t in world.teams}.values():
         end = add_months(promotion.start_date, promotion.months)
         for k, title in enumerate(TRAININGS):
-            day = promotion.start_date + dt.timedelta(days=3 + k * 36)
+            day = _working_day(promotion.start_date + dt.timedelta(days=3 + k * 36))
             if day >= min(end, world.today):
                 break
             trainings.append(Training(promotion_id=promotion.id, held_on=day, title=title,

@@ -14,8 +14,17 @@ from sqlalchemy import and_, case, func, select
 from lib import committees, db, formats, help_requests, key_dates, portfolio
 from lib.auth import LOGIN_ACTIONS, NO_PASSWORD
 from lib.bulletins import load_promotion
-from lib.carnets import last_writable_day, writable_months
-from lib.clock import current_week, deadline_of, now_utc, programme_end
+from lib.carnets import last_writable_day, missing_carnets, owed_months, writable_months
+from lib.clock import (
+    current_week,
+    deadline_of,
+    last_working_day_before,
+    local_today,
+    now_utc,
+    programme_end,
+    runs_on,
+    waiting_in_words,
+)
 from lib.i18n import t
 from lib.models import (
     AuditEvent,
@@ -61,6 +70,7 @@ class TodoItem(BaseModel):
 
     kind: str
     label: str
+    promotion_id: int | None = None  # where the line opens; None: the promotion picked
     defi_id: int | None = None
     defi: str = ""
     detail: str = ""
@@ -68,6 +78,7 @@ class TodoItem(BaseModel):
     on: dt.datetime | dt.date | None = None
     urgent: bool = False  # overdue, or high risk: at the top
     done: bool = False  # already done this week (the EIG's bulletin, carnet): at the bottom
+    record_id: int | None = None  # the record its page opens on, picked (a help request)
 
     @property
     def page(self) -> str:
@@ -105,19 +116,51 @@ def coached_defis(actor: Actor, promotion_id: int) -> dict[int, str]:
         return mine or dict(s.execute(query).all())
 
 
+def coached_promotions(actor: Actor, promotion_id: int, now: dt.datetime) -> list[int]:
+    """The promotions a coach's to-do covers: the one she picked, then every running one she
+    coaches in (référente of one of its défis), or every running one when she is référente in
+    none (she follows them all). The picker may be on the next promotion, created before the
+    running one ends: the running one's risks, requests and actions still need her."""
+    require_staff(actor)
+    with db.reading() as s:
+        running = [p.id for p in s.scalars(select(Promotion).order_by(Promotion.start_date))
+                   if runs_on(p, local_today(p, now))]
+        coached = set(s.scalars(select(Defi.promotion_id).join(Membership, Membership.defi_id == Defi.id).where(
+            Membership.user_id == actor.id, Membership.role == DefiRole.COACH)))
+    followed = [p for p in running if p in coached] or running
+    return [promotion_id, *(p for p in followed if p != promotion_id)]
+
+
 def coach_todo(actor: Actor, promotion_id: int, now: dt.datetime | None = None) -> list[TodoItem]:
-    """A coach's week: her défis at risk (the portfolio's rules), help requests assigned to her
-    or to nobody, committees to schedule, reports to write or publish, overdue committee
+    """A coach's week, in the promotion she picked and every running one she coaches in
+    (`coached_promotions`): her défis at risk (the portfolio's rules), help requests assigned to
+    her or to nobody, committees to schedule, reports to write or publish, overdue committee
     actions, missing monthly carnets, bulletins not filed yet."""
     require_staff(actor)
     now = now or now_utc()
+    items: list[TodoItem] = []
+    for promotion in coached_promotions(actor, promotion_id, now):
+        items += _coach_items(actor, promotion, now)
+    with db.reading() as s:
+        tz = load_promotion(s, promotion_id).timezone
+    return _ordered(items, tz)
+
+
+def _coach_items(actor: Actor, promotion_id: int, now: dt.datetime) -> list[TodoItem]:
+    """The coach's lines of one promotion, unordered."""
     mine = coached_defis(actor, promotion_id)
     items: list[TodoItem] = []
 
     risky = portfolio.coach_portfolio(actor, promotion_id, now)
-    for row in risky[risky["id"].isin(list(mine)) & risky["level"].isin(["eleve", "a_surveiller"])].itertuples():
-        items.append(TodoItem(kind="risk", label=t(f"todo.risk.{row.level}"), defi_id=row.id, defi=row.defi,
-                              detail=row.reasons, urgent=row.level == "eleve"))
+    at_risk = risky[risky["id"].isin(list(mine)) & risky["level"].isin(["eleve", "a_surveiller"])]
+    for row in at_risk.itertuples():
+        items.append(TodoItem(kind="risk", label=t(f"todo.risk.{row.level}"), promotion_id=promotion_id,
+                              defi_id=row.id, defi=row.defi, detail=row.reasons, urgent=row.level == "eleve"))
+
+    with db.reading() as s:
+        promotion = load_promotion(s, promotion_id)
+        tz = promotion.timezone
+        today = local_today(promotion, now)
 
     for status, assignee in ((HelpStatus.OPEN.value, None), (HelpStatus.ASSIGNED.value, actor.id)):
         board = help_requests.board(actor, promotion_id, status=status, assignee_id=assignee, now=now)
@@ -125,14 +168,13 @@ def coach_todo(actor: Actor, promotion_id: int, now: dt.datetime | None = None) 
             if assignee is None and row.assignee_id is not None:
                 continue
             key = "todo.help.unassigned" if assignee is None else "todo.help.assigned"
-            items.append(TodoItem(kind="help", label=t(key, week=row.week, days=row.age_days), defi_id=row.defi_id,
-                                  defi=row.defi, detail=row.request,
+            items.append(TodoItem(kind="help", label=t(key, week=row.week,
+                                                        waiting=waiting_in_words(row.created_at, now, tz)),
+                                  promotion_id=promotion_id, defi_id=row.defi_id, defi=row.defi,
+                                  detail=row.request, record_id=row.id,
                                   urgent=assignee is None or row.age_days >= THRESHOLDS.help_age_days))
 
     with db.reading() as s:
-        promotion = load_promotion(s, promotion_id)
-        tz = promotion.timezone
-        today = now.astimezone(ZoneInfo(tz)).date()
         ids = list(mine)
         for defi_id, number, end in s.execute(
                 select(DefiPhase.defi_id, PhaseTemplate.number, DefiPhase.planned_end)
@@ -141,7 +183,8 @@ def coach_todo(actor: Actor, promotion_id: int, now: dt.datetime | None = None) 
                 .where(DefiPhase.defi_id.in_(ids), Committee.id.is_(None), DefiPhase.validated_at.is_(None),
                        DefiPhase.planned_end <= today + COMMITTEE_NOTICE)):
             items.append(TodoItem(kind="committee_to_schedule", label=t("todo.committee_to_schedule", number=number),
-                                  defi_id=defi_id, defi=mine[defi_id], due=end, urgent=end < today))
+                                  promotion_id=promotion_id, defi_id=defi_id, defi=mine[defi_id], due=end,
+                                  urgent=end < today))
         for defi_id, number, held, text in s.execute(
                 select(DefiPhase.defi_id, PhaseTemplate.number, Committee.scheduled_at, Committee.report_text)
                 .join(DefiPhase, DefiPhase.id == Committee.defi_phase_id)
@@ -151,23 +194,18 @@ def coach_todo(actor: Actor, promotion_id: int, now: dt.datetime | None = None) 
             key = "todo.report.publish" if text.strip() else "todo.report.write"
             held_on = held.astimezone(ZoneInfo(tz)) if held.tzinfo else held.replace(tzinfo=dt.UTC)
             items.append(TodoItem(kind="report", label=t(key, number=number, held=formats.day_short(held_on)),
-                                  defi_id=defi_id, defi=mine[defi_id]))
+                                  promotion_id=promotion_id, defi_id=defi_id, defi=mine[defi_id]))
 
         # Monthly carnets: the month whose last writable day comes first (last month's during
-        # its 7 days of grace), once that day is near.
+        # its 7 days of grace), once that day is near; only from those who owe it.
         month = min(writable_months(today))
         if last_writable_day(month) - today <= CARNET_NOTICE:
-            wrote = select(MonthlyCarnet.user_id).where(MonthlyCarnet.month == month,
-                                                         MonthlyCarnet.defi_id == Membership.defi_id)
             missing: dict[int, list[str]] = {}
-            for defi_id, name in s.execute(
-                    select(Membership.defi_id, User.display_name).join(User, User.id == Membership.user_id)
-                    .where(Membership.defi_id.in_(ids), Membership.role == DefiRole.EIG, User.active.is_(True),
-                           User.id.not_in(wrote)).order_by(User.display_name)):
-                missing.setdefault(defi_id, []).append(name)
+            for eig in missing_carnets(s, promotion, month, today, ids):
+                missing.setdefault(eig.defi_id, []).append(eig.name)
             for defi_id, names in missing.items():
                 items.append(TodoItem(kind="carnets_missing", label=t(
-                    "todo.carnets_missing", n=len(names), month=formats.month(month)),
+                    "todo.carnets_missing", n=len(names), month=formats.month(month)), promotion_id=promotion_id,
                     defi_id=defi_id, defi=mine[defi_id], detail=", ".join(names), due=last_writable_day(month)))
 
         year, week = current_week(promotion, now)
@@ -175,19 +213,36 @@ def coach_todo(actor: Actor, promotion_id: int, now: dt.datetime | None = None) 
         filed = set(s.scalars(select(Bulletin.defi_id).where(Bulletin.defi_id.in_(ids), Bulletin.iso_year == year,
                                                              Bulletin.iso_week == week)))
         running = programme_end(promotion) > today >= promotion.start_date
-        for defi_id in ids if running else []:
-            if defi_id not in filed:
-                items.append(TodoItem(kind="bulletin_missing", label=t("todo.bulletin_missing",
-                                                                       week=formats.iso_week(year, week)),
-                                      defi_id=defi_id, defi=mine[defi_id], due=deadline, urgent=deadline <= now))
+        items += _bulletins_missing(promotion, [d for d in ids if d not in filed] if running else [], mine,
+                                    set(at_risk["id"]), deadline, now)
 
     for action in committees.overdue_actions(actor, promotion_id, today):
         if action.defi_id in mine:
-            items.append(TodoItem(kind="overdue_action", label=t("todo.overdue_action"),
+            items.append(TodoItem(kind="overdue_action", label=t("todo.overdue_action"), promotion_id=promotion_id,
                                   defi_id=action.defi_id, defi=action.defi,
                                   detail=f"{action.description} ({action.owner or '—'})", due=action.due_on,
                                   urgent=True))
-    return _ordered(items, tz)
+    return items
+
+
+def _bulletins_missing(promotion: Promotion, missing: list[int], names: dict[int, str], at_risk: set[int],
+                       deadline: dt.datetime, now: dt.datetime) -> list[TodoItem]:
+    """This week's bulletins not filed yet. Early in the week every défi is in that case and
+    nothing is late: one line for them all, until the deadline's eve (Thursday; Wednesday when
+    a public holiday moved the deadline to Thursday), from which each défi has its own line. A
+    défi at risk (a risk line above) has its own line all week."""
+    week = formats.iso_week(*current_week(promotion, now))
+    eve = last_working_day_before(deadline.astimezone(ZoneInfo(promotion.timezone)).date())
+    grouped = [] if local_today(promotion, now) >= eve else [d for d in missing if d not in at_risk]
+    if len(grouped) < 2:
+        grouped = []
+    items = [TodoItem(kind="bulletin_missing", label=t("todo.bulletin_missing", week=week), promotion_id=promotion.id,
+                      defi_id=d, defi=names[d], due=deadline, urgent=deadline <= now)
+             for d in missing if d not in grouped]
+    if grouped:
+        items.append(TodoItem(kind="bulletin_missing", label=t("todo.bulletins_missing", n=len(grouped), week=week),
+                              promotion_id=promotion.id, detail=", ".join(names[d] for d in grouped), due=deadline))
+    return items
 
 
 # --- EIG -----------------------------------------------------------------------------------------
@@ -218,10 +273,10 @@ def eig_todo(actor: Actor, promotion_id: int, now: dt.datetime | None = None) ->
             items.append(TodoItem(kind="bulletin", label=t(key, week=status.week_label), defi_id=d.id, defi=d.name,
                                   due=status.deadline, urgent=now >= status.deadline - dt.timedelta(days=1)))
 
-    months = writable_months(today) if running else []
     with db.reading() as s:
         for d in statuses:
             require(s, actor, Action.WRITE_CARNET, d.defi.id)
+        months = owed_months(s, promotion, actor.id, list(names), today)
         written = set(s.scalars(select(MonthlyCarnet.month).where(MonthlyCarnet.user_id == actor.id,
                                                                    MonthlyCarnet.month.in_(months))))
         upcoming = s.execute(
@@ -307,13 +362,14 @@ def admin_todo(actor: Actor, now: dt.datetime | None = None) -> list[TodoItem]:
         def team(role: DefiRole):  # noqa: ANN202 - a Select of défi ids
             member = select(Membership.defi_id).join(User, User.id == Membership.user_id).where(
                 Membership.role == role, User.active.is_(True))
-            return (select(Defi.id, Defi.name, Promotion.name).join(Promotion, Promotion.id == Defi.promotion_id)
+            return (select(Defi.id, Defi.name, Promotion.id, Promotion.name)
+                    .join(Promotion, Promotion.id == Defi.promotion_id)
                     .where(Defi.promotion_id.in_(running_ids), Defi.id.not_in(member)).order_by(Defi.name))
 
         for kind, role in (("defi_without_coach", DefiRole.COACH), ("defi_without_eig", DefiRole.EIG)):
-            for defi_id, name, promotion in s.execute(team(role)):
-                items.append(TodoItem(kind=kind, label=t(f"todo.admin.{kind}"), defi_id=defi_id, defi=name,
-                                      detail=promotion))
+            for defi_id, name, promotion_id, promotion in s.execute(team(role)):
+                items.append(TodoItem(kind=kind, label=t(f"todo.admin.{kind}"), promotion_id=promotion_id,
+                                      defi_id=defi_id, defi=name, detail=promotion))
         for name in s.scalars(select(Promotion.name).where(
                 Promotion.id.not_in(select(PhaseTemplate.promotion_id))).order_by(Promotion.name)):
             items.append(TodoItem(kind="promotion_without_phases", label=t("todo.admin.promotion_without_phases"),

@@ -313,11 +313,18 @@ def sidebar(actor: Actor, authenticator: stauth.Authenticate) -> PageContext:
         promotions = cached(portfolio.promotions_for)(actor)
         promotion = defi = None
         if promotions:
+            # Opens on the running promotion, not the newest: the next one is created before
+            # the current one ends (portfolio.default_promotion).
+            running = cached(portfolio.default_promotion)(actor, now())
             promotion = st.selectbox(t("app.sidebar.promotion"), promotions, format_func=lambda p: p.name,
+                                     index=next((i for i, p in enumerate(promotions) if p.id == running), 0),
                                      key="promotion_pick", placeholder=t("widget.choose"))
             defis = cached(portfolio.defis_for)(actor, promotion.id)
             if defis:
+                # A coach opens on a défi of hers; Streamlit comes back to this default when the
+                # picked défi is not among a newly picked promotion's.
                 defi = st.selectbox(t("app.sidebar.defi"), defis, key="defi_pick",
+                                    index=defis.index(portfolio.default_defi(defis)),
                                     format_func=lambda d: f"{d.name} · {d.administration}",
                                     placeholder=t("widget.choose"))
             else:
@@ -819,12 +826,20 @@ PAGES = [
 _OPEN = "ui_open_page"
 
 
-def open_page(ctx: PageContext, page: str, defi_id: int | None = None, **state: object) -> None:
-    """A button's callback opening `page`, on défi `defi_id` when given: the défi is picked in
-    the sidebar before the picker is drawn again (pages work on the picked défi), `state` is set
-    (a page's own picker), and `page()` opens the page at the top of the run the click starts."""
-    if defi_id is not None and ctx.promotion is not None:
-        defi = next((d for d in cached(portfolio.defis_for)(ctx.actor, ctx.promotion.id) if d.id == defi_id), None)
+def open_page(ctx: PageContext, page: str, defi_id: int | None = None, promotion_id: int | None = None,
+              **state: object) -> None:
+    """A button's callback opening `page`, on défi `defi_id` of promotion `promotion_id` (the
+    picked one when not given): both are picked in the sidebar before the pickers are drawn
+    again (pages work on the picked défi), `state` is set (a page's own picker), and `page()`
+    opens the page at the top of the run the click starts."""
+    if promotion_id is not None and (ctx.promotion is None or promotion_id != ctx.promotion.id):
+        promotion = next((p for p in cached(portfolio.promotions_for)(ctx.actor) if p.id == promotion_id), None)
+        if promotion is not None:
+            st.session_state["promotion_pick"] = promotion
+    else:
+        promotion = ctx.promotion
+    if defi_id is not None and promotion is not None:
+        defi = next((d for d in cached(portfolio.defis_for)(ctx.actor, promotion.id) if d.id == defi_id), None)
         if defi is not None:
             st.session_state["defi_pick"] = defi
     st.session_state.update(state)

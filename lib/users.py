@@ -19,7 +19,7 @@ from lib.schemas import DefiIn, MembershipIn, MembershipsIn, PasswordIn, Promoti
 from lib.text import fold
 
 USER_FIELDS = ["login", "display_name", "email", "role", "active"]
-MEMBERSHIP_FIELDS = ["user_id", "defi_id", "role"]
+MEMBERSHIP_FIELDS = ["user_id", "defi_id", "role", "joined_on"]
 
 
 def list_users(actor: Actor, search: str = "") -> pd.DataFrame:
@@ -84,11 +84,11 @@ def list_memberships(actor: Actor, promotion_id: int) -> pd.DataFrame:
     require_staff(actor)
     with db.reading() as s:
         rows = s.execute(
-            select(Membership.id, User.display_name, User.login, Defi.name, Membership.role)
+            select(Membership.id, User.display_name, User.login, Defi.name, Membership.role, Membership.joined_on)
             .join(User, User.id == Membership.user_id).join(Defi, Defi.id == Membership.defi_id)
             .where(Defi.promotion_id == promotion_id).order_by(Defi.name, Membership.role, User.display_name)
         ).all()
-    df = pd.DataFrame(rows, columns=["id", "user", "login", "defi", "role"])
+    df = pd.DataFrame(rows, columns=["id", "user", "login", "defi", "role", "joined_on"])
     df["role"] = df["role"].map(lambda r: t(f"defi_role.{r}"))
     return df
 
@@ -101,7 +101,7 @@ def add_membership(actor: Actor, data: MembershipIn) -> int:
             raise Conflict(t("admin.memberships.duplicate"))
         with audit.change(s, actor, "create", "membership", None, MEMBERSHIP_FIELDS) as change:
             membership = change.add(Membership(user_id=user.id, defi_id=defi.id, role=data.role,
-                                               created_by_id=actor.id))
+                                               joined_on=data.joined_on, created_by_id=actor.id))
         return membership.id
 
 
@@ -123,7 +123,7 @@ def add_memberships(actor: Actor, data: MembershipsIn) -> list[int]:
         for user in sorted(people, key=lambda u: data.user_ids.index(u.id)):
             with audit.change(s, actor, "create", "membership", None, MEMBERSHIP_FIELDS) as change:
                 membership = change.add(Membership(user_id=user.id, defi_id=defi.id, role=data.role,
-                                                   created_by_id=actor.id))
+                                                   joined_on=data.joined_on, created_by_id=actor.id))
             ids.append(membership.id)
         return ids
 

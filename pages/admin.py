@@ -1,11 +1,11 @@
 """Administration (coaches and admins): users, team memberships, promotions and défis; for admins,
 a person's personal data (export, anonymisation)."""
 
-import datetime as dt
 
 import streamlit as st
 
 from lib import digest, formats, invitations, portfolio, privacy, ui, users
+from lib.clock import today_local
 from lib.i18n import t
 from lib.models import DefiRole, GlobalRole
 from lib.schemas import DefiIn, MembershipsIn, PasswordIn, PromotionIn, UserIn
@@ -126,19 +126,23 @@ def teams_tab() -> None:
                              placeholder=t("widget.choose"))
                 st.selectbox(t("admin.memberships.role"), list(DefiRole), format_func=lambda r: t(f"defi_role.{r}"),
                              key=team.field("role"), placeholder=t("widget.choose"))
+                st.date_input(t("admin.memberships.joined_on"), value=None, format=formats.DATE_FIELD,
+                              key=team.field("joined_on"), help=t("admin.memberships.joined_on_help"))
                 ui.save_button(t("admin.memberships.add"), team,
-                               lambda: ui.typed(MembershipsIn, team.key, ["user_ids", "defi_id", "role"]),
+                               lambda: ui.typed(MembershipsIn, team.key, ["user_ids", "defi_id", "role", "joined_on"]),
                                lambda data: users.add_memberships(actor, data),
                                lambda data, _: t("admin.memberships.added_many", n=len(data.user_ids),
                                               defi=md(defi_by_id[data.defi_id].name)),
-                               labels={"user_ids": t("admin.memberships.people")})
+                               labels={"user_ids": t("admin.memberships.people"),
+                                       "joined_on": t("admin.memberships.joined_on")})
         teams = cached(users.list_memberships)(actor, ctx.promotion.id)
         if teams.empty:
             st.info(t("admin.memberships.empty"))
         else:
             ui.table(teams.drop(columns=["id"]), width="stretch", column_config={
                 "user": t("admin.memberships.user"), "login": t("admin.users.login"),
-                "defi": t("admin.memberships.defi"), "role": t("admin.memberships.role")})
+                "defi": t("admin.memberships.defi"), "role": t("admin.memberships.role"),
+                "joined_on": st.column_config.DateColumn(t("admin.memberships.joined_on"), format=formats.DATE_FIELD)})
             gone = st.selectbox(t("admin.memberships.remove"), teams.to_dict("records"), index=None,
                                 key=f"remove_member_{ctx.promotion.id}",
                                 placeholder=t("admin.memberships.remove_placeholder"),
@@ -153,7 +157,7 @@ def promotions_tab() -> None:
     with left, st.form(promotion.key):
         st.markdown(f"**{t('admin.promotions.create')}**")
         st.text_input(t("admin.promotions.name"), key=promotion.field("name"))
-        st.date_input(t("admin.promotions.start"), dt.date.today(), format="DD/MM/YYYY",
+        st.date_input(t("admin.promotions.start"), today_local(), format="DD/MM/YYYY",
                       key=promotion.field("start_date"))
         st.number_input(t("admin.promotions.months"), 1, 36, 10, key=promotion.field("months"))
         ui.save_button(t("admin.create"), promotion,

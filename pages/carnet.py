@@ -6,7 +6,6 @@ import streamlit as st
 
 from lib import carnets, formats, ui
 from lib.charts import journal as charts
-from lib.clock import today_local
 from lib.i18n import t
 from lib.permissions import Action
 from lib.schemas import CarnetIn
@@ -15,7 +14,6 @@ from lib.ui import cached, md
 ctx = ui.page("page.carnet")
 actor = ctx.actor
 defi = ctx.defi
-today = today_local()
 TEXTS = ["objectifs", "besoins", "apprentissages", "trajectoire"]
 LABELS = {name: t(f"carnet.{name}") for name in TEXTS}
 
@@ -50,7 +48,10 @@ def history(user_id: int) -> None:
 
 
 def write_tab() -> None:
-    months = carnets.writable_months(today)
+    months = cached(carnets.months_to_write)(actor, defi.id, ui.now())
+    if not months:
+        st.info(t("carnet.not_started"))
+        return
     month = st.selectbox(t("carnet.month"), months, format_func=month_label, key=f"carnet_month_{defi.id}",
                          placeholder=t("widget.choose")) \
         if len(months) > 1 else months[0]
@@ -98,12 +99,12 @@ def coach_page() -> None:
     if status.empty:
         st.info(t("carnet.coach.no_eig"))
     else:
-        missing = status.loc[~status["written_this_month"], "eig"].tolist()
+        missing = status.loc[status["owes_this_month"] & ~status["written_this_month"], "eig"].tolist()
         if missing:
             st.warning(t("carnet.coach.missing", names=md(", ".join(missing))))
         else:
             st.success(t("carnet.coach.all_written"))
-        ui.table(status.drop(columns=["user_id"]), column_config={
+        ui.table(status.drop(columns=["user_id", "owes_this_month"]), column_config={
             "eig": t("carnet.coach.col.eig"),
             "written_this_month": st.column_config.CheckboxColumn(t("carnet.coach.col.written")),
             "carnets": t("carnet.coach.col.carnets")})

@@ -15,6 +15,8 @@ actor = ctx.actor
 now = ui.now()
 
 STATES = ["assigned", "resolved"]
+# The ticket a to-do line (home) opens the board on: every request listed, that one picked.
+opened_ticket = st.session_state.pop("help_open", None)
 
 
 def hours(h: float | None) -> str:
@@ -35,6 +37,8 @@ def response_times() -> None:
 def filtered_board(coaches: list) -> pd.DataFrame:
     """The promotion's requests, filtered by status, coach and défi."""
     defis = cached(portfolio.defis_for)(actor, ctx.promotion.id)
+    if opened_ticket is not None:
+        st.session_state.update(help_status=None, help_assignee=None, help_defi=None)
     f1, f2, f3 = st.columns(3)
     status = f1.selectbox(t("help.filter.status"), [None, "open", "assigned", "resolved"], key="help_status",
                           format_func=lambda s: t("help.filter.all") if s is None else t(f"help.status.{s}"),
@@ -51,10 +55,13 @@ def filtered_board(coaches: list) -> pd.DataFrame:
 
 def picked_ticket(board: pd.DataFrame) -> dict | None:
     """The board, and the ticket of the row the coach clicked (or None)."""
+    key = ui.rows_key("help_board", ctx.promotion.id, list(board["id"]))
+    if opened_ticket in list(board["id"]):
+        st.session_state[key] = {"selection": {"rows": [list(board["id"]).index(opened_ticket)], "columns": []}}
     clicked = ui.table(
         board[["defi", "week", "request", "status_label", "assignee", "age_days", "answer"]],
         width="stretch", on_select="rerun", selection_mode="single-row",
-        key=ui.rows_key("help_board", ctx.promotion.id, list(board["id"])),
+        key=key,
         column_config={"defi": t("help.col.defi"), "week": t("help.col.week"), "request": t("help.col.request"),
                        "status_label": t("help.col.status"), "assignee": t("help.col.assignee"),
                        "age_days": st.column_config.NumberColumn(t("help.col.age")), "answer": t("help.col.answer")})

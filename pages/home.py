@@ -48,10 +48,12 @@ def todo_list(items: list[todo.TodoItem], key: str) -> None:
             if item.detail:
                 text.caption(md(item.detail))
             page = t(f"page.{Path(item.page).stem}")
-            # A risk line opens the portfolio on its défi.
-            picked = {"portfolio_defi": item.defi_id} if item.kind == "risk" else {}
-            link.button(page, key=f"{key}_open_{n}", on_click=ui.open_page, args=(ctx, item.page, item.defi_id),
-                        kwargs=picked, width="stretch", help=t("home.todo.open_help", label=page))
+            # A risk line opens the portfolio on its défi, a help request the board on its ticket.
+            picked = ({"portfolio_defi": item.defi_id} if item.kind == "risk"
+                      else {"help_open": item.record_id} if item.kind == "help" else {})
+            link.button(page, key=f"{key}_open_{n}", on_click=ui.open_page,
+                        args=(ctx, item.page, item.defi_id, item.promotion_id), kwargs=picked, width="stretch",
+                        help=t("home.todo.open_help", label=page))
 
 
 if ctx.admin:

@@ -1,5 +1,6 @@
 """Real databases for the tests: every service test runs on SQLite and on a throwaway
-PostgreSQL 15 server started here (as the `postgres` user when running as root).
+PostgreSQL 15 server started here (as the `postgres` user when running as root). The whole
+session runs at one moment of the app's clock (tests/moments.py, `--moment`).
 
 When CI is set, a missing PostgreSQL is a failure, never a skip.
 """
@@ -22,6 +23,7 @@ from lib.config import get_settings
 from lib.i18n import t
 from tests import pg
 from tests.fixtures import World, build_world
+from tests.moments import MOMENTS, PINNED, moment
 
 IN_CI = bool(os.environ.get("CI"))
 
@@ -31,6 +33,26 @@ settings.register_profile("suivi", deadline=None, max_examples=60,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.register_profile("ci", parent=settings.get_profile("suivi"), derandomize=True, print_blob=True)
 settings.load_profile("ci" if IN_CI else "suivi")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--moment", default=PINNED,
+                     help=f"the app's clock for the whole session: {', '.join(MOMENTS)}, "
+                          "or an ISO datetime with its offset (tests/moments.py)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Pin the app's clock, and the demo seed's with it, for the session and the apps and seeds
+    it starts in child processes: the suite is true at one moment, and `--moment` sweeps it."""
+    try:
+        os.environ["SUIVI_FAKE_NOW"] = moment(config.getoption("--moment")).isoformat()
+    except ValueError as unknown:
+        raise pytest.UsageError(str(unknown)) from None
+    get_settings.cache_clear()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"app clock (--moment {config.getoption('--moment')}): {os.environ['SUIVI_FAKE_NOW']}"
 
 
 def set_clock(monkeypatch: pytest.MonkeyPatch, moment: dt.datetime) -> None:

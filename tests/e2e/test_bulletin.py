@@ -12,7 +12,7 @@ from lib.clock import iso_week_of, today_local, week_deadline
 from lib.seed import CURRENT_DEFIS
 from tests.e2e.conftest import choose, login, rerun, screenshot
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.journey]
 PARIS = ZoneInfo("Europe/Paris")
 PRIORITY = "Priorité e2e : tester le parcours d'inscription avec 5 agents"
 

@@ -14,7 +14,7 @@ from lib.i18n import t
 from lib.seed import CURRENT_DEFIS
 from tests.e2e.conftest import choose, login, open_logged_in, rerun, screenshot, settle
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.journey]
 PARIS = ZoneInfo("Europe/Paris")
 DEFI = CURRENT_DEFIS[0].name  # eig.lea, porteur.marc and sponsor.anne are on this défi
 REPORT = "Rapport e2e : la phase a tenu ses promesses, l'équipe passe à l'échelle."
@@ -57,6 +57,7 @@ def test_coach_holds_the_committee_and_the_team_reads_the_published_report(live_
     coach.get_by_text("planifiez-le ci-dessous").wait_for()
     coach.get_by_role("spinbutton", name="day, Date du comité").click()
     coach.keyboard.type(f"{today:%d%m%Y}")  # day, month, year: each segment moves to the next
+    coach.keyboard.press("Escape")  # the calendar of a six-week month covers the button
     coach.get_by_role("button", name="Planifier le comité").click()
     coach.get_by_text("Comité prévu le").wait_for()
     settle(coach)

@@ -15,7 +15,7 @@ from lib.i18n import t
 from lib.seed import SLIDING_DEFI
 from tests.e2e.conftest import account, login, rerun, screenshot, services_on, settle
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.journey]
 
 
 def items_of(database_url: str, login_name: str) -> list[todo.TodoItem]:

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from lib.auth import DEMO_PASSWORD
 from tests.e2e.conftest import choose, click_row, login, rerun, screenshot, settle
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.journey]
 SECRET = "Objectif e2e très personnel"
 
 

@@ -85,8 +85,10 @@ RENDERED = f"""() => {{
 
 
 def plant(database_url: str) -> str:
-    """A promotion (newest, so the sidebar opens on it) and one défi named with the payload,
-    the payload in every free-text field through the services; returns a share-link token."""
+    """A promotion and one défi named with the payload, the payload in every free-text field
+    through the services; returns a share-link token. The promotion starts the day after the
+    current one and Claire coaches its défi: the sidebar opens on it (the latest started of the
+    running promotions a person belongs to, the admin's too)."""
     now = now_utc().astimezone(PARIS)
     today = now.date()
     this_monday = dt.datetime.combine(today - dt.timedelta(days=today.weekday()), dt.time(9), tzinfo=PARIS)
@@ -107,6 +109,7 @@ def plant(database_url: str) -> str:
                 eig_competencies=[PAYLOAD], porteur_competencies=[PAYLOAD]), template.version)
         defi_id = users.create_defi(admin, DefiIn(promotion_id=promotion_id, name=PAYLOAD, administration=PAYLOAD,
                                                   description=PAYLOAD))
+        users.add_membership(admin, MembershipIn(user_id=coach.id, defi_id=defi_id, role=DefiRole.COACH))
         for login_name, role in NEW_MEMBERS.items():
             user_id = users.create_user(admin, UserIn(login=login_name, display_name=PAYLOAD,
                                                       email=f"{login_name}@x.fr", password=DEMO_PASSWORD))

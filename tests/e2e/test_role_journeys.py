@@ -19,7 +19,7 @@ from lib.models import Defi, DefiPhase, HelpRequest, JournalEntry, Membership, M
 from lib.seed import CURRENT_DEFIS
 from tests.e2e.conftest import choose, click_row, login, open_logged_in, rerun, screenshot, settle
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.journey]
 ANSWER = "Réponse e2e : je vous mets en relation avec la DSI cette semaine."
 
 

@@ -18,7 +18,7 @@ from lib.i18n import t
 from lib.schemas import CommitteeActionIn
 from tests.e2e.conftest import ARTIFACTS, account, login, rerun, screenshot, services_on, settle
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.journey]
 PHASE_NAMES = ["Valider l'hypothèse", "Prouver le concept", "Prouver la valeur", "Amplifier l'impact"]
 
 

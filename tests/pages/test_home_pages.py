@@ -7,10 +7,11 @@ import datetime as dt
 
 import pytest
 
-from lib import bulletins, formats
+from lib import bulletins, formats, users
 from lib.clock import week_label
 from lib.i18n import t
-from lib.schemas import BulletinIn
+from lib.models import DefiRole
+from lib.schemas import BulletinIn, MembershipIn, PromotionIn
 from tests.conftest import set_clock
 from tests.pages.conftest import texts
 
@@ -44,7 +45,7 @@ def test_coach_home_lists_her_week_and_the_promotion_table_with_risk(app_as, bet
     page = texts(at)
     assert t("home.todo.title") in page
     assert f"**Alpha** · {t('todo.risk.eleve')}" in page or f"**Alpha** · {t('todo.risk.a_surveiller')}" in page
-    assert f"**Beta** · {t('todo.help.unassigned', week=week_label(2026, 47), days=0)}" in page
+    assert f"**Beta** · {t('todo.help.unassigned', week=week_label(2026, 47), waiting=t('waiting.today'))}" in page
     assert f"**Alpha** · {t('todo.bulletin_missing', week=W47)} · {BEFORE_FRIDAY}" in page
     # The help request is user text: shown as typed, never as bold or a link.
     captions = [c.value for c in at.caption]
@@ -91,3 +92,55 @@ def test_admin_home_lists_the_platforms_loose_ends(app_as, app_py_on_every_run):
     at.button(key=f"todo_admin_open_{n}").click().run()
     assert [title.value for title in at.title] == [t("page.admin")]
     assert at.selectbox(key="defi_pick").value.name == "Beta"
+
+
+@pytest.fixture
+def next_promotion(world):  # noqa: ANN001, ANN201
+    """The admin has created the next promotion, starting in January: the picker lists it first."""
+    users.create_promotion(world.admin, PromotionIn(name="Promo suivante", start_date=dt.date(2027, 1, 4)))
+    return world
+
+
+@pytest.mark.parametrize("login", ["coach", "admin"])
+def test_everyone_opens_on_the_running_promotion_not_the_next_one(app_as, next_promotion, login):
+    at = app_as(login)
+    assert at.selectbox(key="promotion_pick").options[0] == "Promo suivante"
+    assert at.selectbox(key="promotion_pick").value.name == "Promo test"
+
+
+def test_a_coach_on_the_next_promotion_still_has_the_running_ones_week(app_as, next_promotion, app_py_on_every_run):
+    """Her to-do covers the running promotion she coaches in whatever she picked; its line opens
+    its page in its own promotion, on its défi."""
+    at = app_as("coach")
+    at.selectbox(key="promotion_pick").select_index(0).run()
+    assert at.selectbox(key="promotion_pick").value.name == "Promo suivante"
+    n = next(i for i, v in enumerate(lines(at)) if v.endswith(f"**Alpha** · {t('todo.risk.eleve')}"))
+    at.button(key=f"todo_coach_open_{n}").click().run()
+    assert not at.exception
+    assert [title.value for title in at.title] == [t("page.portfolio")]
+    assert at.selectbox(key="promotion_pick").value.name == "Promo test"
+    assert at.selectbox(key="defi_pick").value.name == "Alpha"
+
+
+def test_a_help_request_line_opens_the_board_on_its_ticket(app_as, beta_asks, app_py_on_every_run):
+    """Picked, its form open, even when the board was filtered to hide it."""
+    at = app_as("coach", help_status="resolved")
+    n = next(i for i, v in enumerate(lines(at)) if "**Beta**" in v)
+    at.button(key=f"todo_coach_open_{n}").click().run()
+    assert not at.exception
+    assert [title.value for title in at.title] == [t("page.help_requests")]
+    assert at.selectbox(key="help_status").value is None
+    assert t("help.manage", defi="Beta", week=week_label(2026, 47)) in texts(at)
+    assert at.text_area[0].value == ""  # the answer to write
+
+
+def test_a_coachs_sidebar_opens_on_a_defi_of_hers(app_as, world):
+    """Not on the alphabetically first: Beta, whose référente she has become instead of Alpha's."""
+    users.add_membership(world.admin, MembershipIn(user_id=world.coach.id, defi_id=world.beta_id,
+                                                   role=DefiRole.COACH))
+    alpha = users.list_memberships(world.admin, world.promotion_id)
+    users.remove_membership(world.admin, int(alpha[(alpha["defi"] == "Alpha") & (alpha["login"] == "coach")]["id"]
+                                             .iloc[0]))
+    at = app_as("coach")
+    assert at.selectbox(key="defi_pick").value.name == "Beta"
+    assert app_as("admin").selectbox(key="defi_pick").value.name == "Alpha"  # she coaches none: the first

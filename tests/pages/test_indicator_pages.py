@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from lib import committees, indicators, phases, sponsor
-from lib.clock import today_local
+from lib.clock import now_utc, today_local
 from lib.errors import StaleEdit
 from lib.i18n import t
 from lib.models import IndicatorTheme
@@ -125,7 +125,7 @@ def test_an_edit_made_meanwhile_is_not_overwritten(app_as, world, users):
 def reports(world):  # noqa: ANN001, ANN201
     """Phase 1's report published with its ratings; phase 2's still a draft."""
     p1, p2 = phases.defi_phases(world.coach, world.alpha_id)[:2]
-    past = dt.datetime.now(dt.UTC) - dt.timedelta(days=3)
+    past = now_utc() - dt.timedelta(days=3)
     for phase, rating, text in [(p1, 4, "Rapport publié de la phase 1"), (p2, 1, "Brouillon confidentiel")]:
         cid = committees.schedule_committee(world.coach, phase.id, CommitteeScheduleIn(scheduled_at=past))
         committees.save_notes(world.coach, cid, CommitteeNotesIn(innovation_rating=rating), 1)

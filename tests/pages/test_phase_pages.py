@@ -8,9 +8,11 @@ import datetime as dt
 import pytest
 
 from lib import committees, phases
-from lib.clock import today_local
+from lib.clock import now_utc, today_local
 from lib.i18n import t
 from lib.schemas import CommitteeActionIn, CommitteeNotesIn, CommitteeScheduleIn, ObjectiveIn, ReportIn
+from tests.conftest import set_clock
+from tests.moments import WEDNESDAY
 from tests.pages.conftest import form_button, offered, open_tab, texts
 
 PHASES, COMMITTEES = "pages/phases.py", "pages/committees.py"
@@ -28,7 +30,7 @@ def phase1(world):  # noqa: ANN001, ANN201
 @pytest.fixture
 def held_committee(world, phase1):  # noqa: ANN001, ANN201
     """Phase 1's committee, held yesterday, with notes, an overdue action for the EIG and a draft report."""
-    yesterday = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    yesterday = now_utc() - dt.timedelta(days=1)
     cid = committees.schedule_committee(world.coach, phase1.id, CommitteeScheduleIn(
         scheduled_at=yesterday, participant_ids=[world.eig.id, world.porteur.id]))
     view = committees.committee_for_phase(world.coach, phase1.id)
@@ -98,7 +100,8 @@ def test_pages_are_not_offered_outside_the_team(app_as, page):
 # --- Committees ------------------------------------------------------------------------------------------
 
 
-def test_coach_schedules_the_committee_of_the_current_phase(app_as, world, phase1):
+def test_coach_schedules_the_committee_of_the_current_phase(app_as, world, phase1, monkeypatch):
+    set_clock(monkeypatch, WEDNESDAY)  # a phase under way
     current = next(p for p in phases.defi_phases(world.coach, world.alpha_id) if p.state in ("en_cours", "en_retard"))
     at = app_as("coach", page=COMMITTEES)
     assert t("committees.schedule.none_staff") in texts(at)
@@ -148,7 +151,7 @@ def test_coach_sees_the_draft_history_and_the_dossier(app_as, world, phase1, hel
 
 
 def test_an_empty_report_starts_from_the_committee_notes_and_saves_as_edited(app_as, world, phase1):
-    yesterday = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    yesterday = now_utc() - dt.timedelta(days=1)
     cid = committees.schedule_committee(world.coach, phase1.id, CommitteeScheduleIn(scheduled_at=yesterday))
     view = committees.committee_for_phase(world.coach, phase1.id)
     committees.save_notes(world.coach, cid, CommitteeNotesIn(successes="Prototype testé avec 5 agents",

@@ -11,6 +11,7 @@ from lib.models import DefiRole
 from lib.schemas import PasswordIn
 from tests.conftest import set_clock
 from tests.fixtures import PASSWORD
+from tests.moments import WEDNESDAY
 from tests.pages.conftest import GREETING, LOGIN_FIELDS, errors, form_button, log_in, offered, open_tab, texts
 
 
@@ -39,7 +40,8 @@ def test_deactivated_user_with_a_live_session_is_sent_back_to_login(app_as):
     assert [ti.label for ti in at.text_input] == LOGIN_FIELDS
 
 
-def test_eig_home_shows_their_defi_phase_and_bulletin_status(app_as):
+def test_eig_home_shows_their_defi_phase_and_bulletin_status(app_as, monkeypatch):
+    set_clock(monkeypatch, WEDNESDAY)  # a phase under way and a bulletin owed this week
     at = app_as("eig")
     page = texts(at)
     assert "Alpha" in page

@@ -12,11 +12,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from lib import db
+from lib import db, risk
 from lib.auth import DEMO_PASSWORD, check_password
+from lib.clock import is_working_day
+from lib.models import Promotion
 from lib.seed import DEMO_LOGINS, LATE_DEFI, SLIDING_DEFI, SeedSummary, demo_accounts, seed
 from lib.text import fold
 from tests.conftest import fresh_database
+from tests.moments import PARIS
 
 TODAY = dt.date(2026, 11, 23)
 THIS_MONDAY = TODAY - dt.timedelta(days=TODAY.weekday())
@@ -147,6 +150,18 @@ def test_every_ended_phase_has_a_committee_and_only_the_late_one_is_unvalidated(
     assert ongoing == 0
 
 
+def test_committees_trainings_and_upcoming_key_dates_fall_on_working_days(engine):
+    """Nobody holds a committee or a training on a Saturday, a Sunday or a public holiday."""
+    held = [dt.datetime.fromisoformat(str(at)).replace(tzinfo=dt.UTC).astimezone(PARIS).date()
+            for (at,) in rows(engine, "SELECT scheduled_at FROM committee")]
+    held += [dt.date.fromisoformat(str(day)) for (day,) in rows(engine, "SELECT held_on FROM training")]
+    assert len(held) > 20
+    assert [day for day in held if not is_working_day(day)] == []
+    upcoming = [dt.date.fromisoformat(str(day)) for (day,) in
+                rows(engine, "SELECT on_date FROM key_date WHERE on_date > :today", today=TODAY)]
+    assert upcoming and all(is_working_day(day) for day in upcoming)
+
+
 def test_one_shifted_defi_and_reports_published_but_one_draft(engine):
     shifted = rows(engine, "SELECT DISTINCT defi_id FROM defi_phase WHERE shift_reason <> ''")
     assert len(shifted) == 1
@@ -234,3 +249,27 @@ def test_seed_is_deterministic(sqlite_template: Path, tmp_path: Path):
         texts = rows(engine, "SELECT priority, ups_downs, help_request, mood FROM bulletin ORDER BY id LIMIT 20")
         results.append((summary.counts, texts))
     assert results[0] == results[1]
+
+
+SEEDED_WEEK = [dt.date(2026, 11, 16) + dt.timedelta(days=n) for n in range(7)]  # Monday to Sunday
+
+
+@pytest.mark.parametrize("day", SEEDED_WEEK, ids=lambda d: d.strftime("%A"))
+def test_sliding_defi_shows_its_falling_mood_all_week(day: dt.date, sqlite_template: Path, tmp_path: Path):
+    """Seeded on any day of a week, the sliding défi's mood falls by 2 steps or more in the
+    portfolio's mood window from that moment until the next Monday morning: before and after
+    the Friday deadline, over the weekend (data seeded on a Thursday and read on Sunday)."""
+    shutil.copy(sqlite_template, tmp_path / "week.db")
+    engine = db.get_engine(f"sqlite:///{tmp_path / 'week.db'}")
+    seed(engine, today=day)
+    friday = SEEDED_WEEK[4]
+    moments = [dt.datetime.combine(day, dt.time(hour, minute), tzinfo=PARIS) for hour, minute in [(8, 0), (23, 30)]]
+    moments += [dt.datetime.combine(friday, dt.time(*at), tzinfo=PARIS) for at in [(14, 59), (15, 1)]
+                if friday >= day]
+    moments.append(dt.datetime.combine(SEEDED_WEEK[0] + dt.timedelta(days=7), dt.time(9, 0), tzinfo=PARIS))
+    with db.reading(engine) as s:
+        promotion = s.query(Promotion).filter_by(name="EIG 9").one()
+        for moment in moments:
+            sliding = next(sig for sig in risk.collect(s, promotion, moment, moment.date())
+                           if sig.defi == SLIDING_DEFI)
+            assert risk.mood_declining(sliding), (moment, sliding.moods)

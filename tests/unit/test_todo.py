@@ -8,10 +8,22 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from lib import auth, bulletins, carnets, committees, db, help_requests, phases, portfolio, todo
+from lib import auth, bulletins, carnets, committees, db, formats, help_requests, phases, portfolio, todo, users
+from lib.clock import week_deadline
 from lib.errors import PermissionDenied
-from lib.models import KeyDate, Promotion
-from lib.schemas import BulletinIn, CarnetIn, CommitteeActionIn, CommitteeScheduleIn, HelpAnswerIn, ReportIn
+from lib.i18n import t
+from lib.models import DefiRole, KeyDate, Promotion
+from lib.schemas import (
+    BulletinIn,
+    CarnetIn,
+    CommitteeActionIn,
+    CommitteeScheduleIn,
+    DefiIn,
+    HelpAnswerIn,
+    MembershipIn,
+    PromotionIn,
+    ReportIn,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
 UTC = dt.UTC
@@ -40,6 +52,18 @@ def write_carnet(world, actor, month: dt.date, now: dt.datetime) -> None:  # noq
 def ticket(world, text: str) -> int:  # noqa: ANN001
     board = help_requests.board(world.coach, world.promotion_id, now=NOW)
     return int(board[board["request"] == text]["id"].iloc[0])
+
+
+def promotion_she_coaches(world, name: str, start: dt.date, defis: list[str]) -> tuple[int, dict[str, int]]:  # noqa: ANN001
+    """A promotion created by the admin, with défis whose coach référente is the world's coach."""
+    promotion_id = users.create_promotion(world.admin, PromotionIn(name=name, start_date=start))
+    ids = {}
+    for name in defis:
+        ids[name] = users.create_defi(world.admin, DefiIn(promotion_id=promotion_id, name=name,
+                                                          administration="Ministère des Tests (fictif)"))
+        users.add_membership(world.admin, MembershipIn(user_id=world.coach.id, defi_id=ids[name],
+                                                       role=DefiRole.COACH))
+    return promotion_id, ids
 
 
 # --- Coach -----------------------------------------------------------------------------------------
@@ -135,6 +159,75 @@ def test_missing_carnets_near_their_last_day_name_the_active_eigs(world):
                  "carnets_missing") == []
 
 
+def test_the_next_promotion_takes_nothing_from_the_running_ones(world):
+    """The admin created the next promotion and the coach's picker is on it: her to-do still has
+    the running promotion's défi at risk, its help requests and overdue actions, and those of
+    another running promotion she coaches in, each line opening in its own promotion; not the
+    défis of that promotion she does not coach."""
+    following = users.create_promotion(world.admin, PromotionIn(name="Promo suivante", start_date=dt.date(2027, 1, 4)))
+    other, defis = promotion_she_coaches(world, "Promo bis", dt.date(2026, 9, 7), ["Delta"])
+    users.create_defi(world.admin, DefiIn(promotion_id=other, name="Epsilon", administration="Ailleurs"))
+    file(world, help_request="Alpha a besoin d'aide")
+    p2 = phases.defi_phases(world.coach, world.alpha_id, NOW.date())[1]
+    cid = committees.schedule_committee(world.coach, p2.id, CommitteeScheduleIn(
+        scheduled_at=dt.datetime(2026, 9, 4, 8, tzinfo=UTC)), now=NOW)
+    committees.add_action(world.coach, cid, CommitteeActionIn(description="Signer la convention",
+                                                              owner_id=world.porteur.id, due_on=dt.date(2026, 11, 1)))
+    items = todo.coach_todo(world.coach, following, NOW)
+    assert {(i.kind, i.defi, i.promotion_id) for i in items if i.defi == "Alpha"} >= {
+        ("risk", "Alpha", world.promotion_id), ("help", "Alpha", world.promotion_id),
+        ("overdue_action", "Alpha", world.promotion_id)}
+    assert kinds(items, "risk")[0].urgent  # Alpha's high risk, at the top
+    assert ("bulletin_missing", defis["Delta"], other) in {(i.kind, i.defi_id, i.promotion_id) for i in items}
+    assert not [i for i in items if i.defi in ("Epsilon", "Beta") and i.kind != "help"]
+
+
+@pytest.mark.parametrize(("start", "now", "grouped"), [
+    (dt.date(2026, 11, 16), dt.datetime(2026, 11, 16, 9, tzinfo=PARIS), True),  # Monday
+    (dt.date(2026, 11, 16), dt.datetime(2026, 11, 18, 18, tzinfo=PARIS), True),  # Wednesday evening
+    (dt.date(2026, 11, 16), dt.datetime(2026, 11, 19, 9, tzinfo=PARIS), False),  # Thursday: the deadline's eve
+    # Christmas is a Friday: the deadline moves to Thursday 24, its eve is Wednesday 23.
+    (dt.date(2026, 12, 21), dt.datetime(2026, 12, 22, 9, tzinfo=PARIS), True),
+    (dt.date(2026, 12, 21), dt.datetime(2026, 12, 23, 9, tzinfo=PARIS), False),
+])
+def test_bulletins_not_filed_are_one_line_until_the_deadlines_eve(world, start, now, grouped):
+    """Early in the week every défi has yet to file: one line for those not at risk; from the
+    deadline's eve, one line each. A défi at risk (two overdue actions) has its own line."""
+    promotion_id, ids = promotion_she_coaches(world, "Promo bis", start, ["Delta", "Epsilon", "Theta", "Zeta"])
+    p1 = phases.defi_phases(world.coach, ids["Zeta"], start)[0]
+    cid = committees.schedule_committee(world.coach, p1.id, CommitteeScheduleIn(
+        scheduled_at=dt.datetime.combine(start, dt.time(9), tzinfo=UTC)), now=now)
+    for description in ("Signer la convention", "Ouvrir les accès"):
+        committees.add_action(world.coach, cid, CommitteeActionIn(description=description, owner_id=world.coach.id,
+                                                                  due_on=start - dt.timedelta(days=1)))
+    items = [i for i in kinds(todo.coach_todo(world.coach, promotion_id, now), "bulletin_missing")
+             if i.defi != "Alpha"]  # Promo bis's (Alpha, of the running Promo test, is at risk)
+    year, week, _ = start.isocalendar()
+    deadline, label = week_deadline(year, week), t("todo.bulletin_missing", week=formats.iso_week(year, week))
+    assert deadline.astimezone(PARIS).date() == start + dt.timedelta(days=3 if start.month == 12 else 4)
+    if grouped:
+        assert sorted((i.defi, i.label, i.detail, i.due) for i in items) == [
+            ("", t("todo.bulletins_missing", n=3, week=formats.iso_week(year, week)), "Delta, Epsilon, Theta",
+             deadline),
+            ("Zeta", label, "", deadline)]
+    else:
+        assert [(i.defi, i.label, i.due) for i in items] == [(d, label, deadline)
+                                                              for d in ("Delta", "Epsilon", "Theta", "Zeta")]
+
+
+def test_a_help_request_waits_since_today_yesterday_or_days_in_calendar_days(world):
+    """Counted in days of the calendar where the coach reads it: filed on Friday afternoon, it
+    waits « depuis hier » on Saturday morning, less than 24 hours later."""
+    file(world, help_request="Besoin d'un juriste", now=DEADLINE - dt.timedelta(hours=1))
+    for now, waiting in [(NOW + dt.timedelta(hours=3), t("waiting.today")),
+                         (dt.datetime(2026, 11, 21, 8, tzinfo=UTC), t("waiting.yesterday")),
+                         (dt.datetime(2026, 11, 23, 8, tzinfo=UTC), t("waiting.days", n=3))]:
+        [item] = kinds(todo.coach_todo(world.coach, world.promotion_id, now), "help")
+        assert item.label == t("todo.help.unassigned", week="S47 (16-22 nov.)", waiting=waiting)
+        assert item.record_id == ticket(world, "Besoin d'un juriste")
+    assert t("waiting.today") == "en attente depuis aujourd'hui"
+
+
 def test_bulletin_not_filed_this_week_until_it_is(world):
     [missing] = kinds(todo.coach_todo(world.coach, world.promotion_id, NOW), "bulletin_missing")
     assert (missing.defi, missing.due, missing.urgent) == ("Alpha", DEADLINE, False)
@@ -144,6 +237,37 @@ def test_bulletin_not_filed_this_week_until_it_is(world):
     assert late.urgent
     file(world)
     assert kinds(todo.coach_todo(world.coach, world.promotion_id, NOW), "bulletin_missing") == []
+
+
+# --- What the home opens on -------------------------------------------------------------------------
+
+
+def test_the_running_promotion_is_the_default_not_the_next_one(world):
+    """The admin created the next promotion months ahead: it comes first in the picker, but
+    everyone opens on the running one, their own before another; when none runs, their own,
+    then the latest started."""
+    following = users.create_promotion(world.admin, PromotionIn(name="Promo suivante", start_date=dt.date(2027, 1, 4)))
+    assert portfolio.promotions_for(world.coach)[0].id == following  # newest first, as the picker lists them
+    for actor in (world.coach, world.admin, world.eig):
+        assert portfolio.default_promotion(actor, NOW) == world.promotion_id
+    assert portfolio.default_promotion(world.gamma_eig, NOW) == world.other_promotion_id  # hers, ended
+    # Two running promotions: the person's own first, else the latest started.
+    other = users.create_promotion(world.admin, PromotionIn(name="Promo bis", start_date=dt.date(2026, 9, 7)))
+    assert portfolio.default_promotion(world.coach, NOW) == world.promotion_id
+    assert portfolio.default_promotion(world.admin, NOW) == other
+    # None running (Promo suivante ended in November 2027): her own, else the latest started.
+    later = dt.datetime(2027, 12, 1, 9, tzinfo=UTC)
+    assert portfolio.default_promotion(world.coach, later) == world.promotion_id
+    assert portfolio.default_promotion(world.admin, later) == following
+
+
+def test_the_sidebar_defi_of_a_coach_is_one_of_hers(world):
+    defis = portfolio.defis_for(world.admin, world.promotion_id)
+    assert portfolio.default_defi(defis).name == "Alpha"  # the admin coaches none: the first
+    users.add_membership(world.admin, MembershipIn(user_id=world.admin.id, defi_id=world.beta_id,
+                                                   role=DefiRole.COACH))
+    assert portfolio.default_defi(portfolio.defis_for(world.admin, world.promotion_id)).name == "Beta"
+    assert portfolio.default_defi([]) is None
 
 
 # --- EIG ---------------------------------------------------------------------------------------------
