@@ -343,7 +343,7 @@ def save_carnet(actor: Actor, defi_id: int, month: dt.date, data: CarnetIn, expe
                     current[competency].rating = value
                 else:
                     carnet.ratings.append(CompetencyRating(competency=competency, rating=value))
-            carnet.updated_at = now_utc()  # a ratings-only change still bumps the version
+            db.touch(carnet, now_utc())  # a ratings-only change still bumps the version
         return carnet.id
 
 

@@ -235,7 +235,7 @@ def update_schedule(actor: Actor, committee_id: int, data: CommitteeScheduleIn, 
                             action=Action.WRITE_COMMITTEE, defi=_committee_defi)
         with audit.change(s, actor, "schedule", "committee", committee, _with_participants, at=now, diff=True):
             if set(data.participant_ids) != {p.user_id for p in committee.participants}:
-                committee.updated_at = now  # participants live in another table: bump the version anyway
+                db.touch(committee, now)  # participants live in another table: bump the version anyway
             committee.scheduled_at, committee.guests = data.scheduled_at, data.guests
             _set_participants(s, committee, _committee_defi(committee), data.participant_ids)
 

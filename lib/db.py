@@ -7,6 +7,7 @@ version that keys every cached read.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, create_engine, event, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import NullPool
 
@@ -130,6 +132,14 @@ def expect_version(row: Any | None, expected_version: int | None) -> None:
     form was opened on (None for a creation)."""
     if (row.version if row is not None else None) != expected_version:
         raise StaleEdit()
+
+
+def touch(row: Any, now: dt.datetime) -> None:
+    """Bump a row's version when what changed lives in another table (its participants,
+    categories, ratings): its `updated_at` is written even when the clock has not moved since
+    the last write (a pinned test clock), which SQLAlchemy would otherwise skip."""
+    row.updated_at = now
+    flag_modified(row, "updated_at")
 
 
 @contextmanager

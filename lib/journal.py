@@ -217,8 +217,7 @@ def update_entry(actor: Actor, entry_id: int, data: JournalEntryIn, expected_ver
             for category in data.categories:
                 if category not in current:
                     entry.categories.append(JournalEntryCategory(category=category))
-            # Bump the version even when only the categories changed (another table).
-            entry.updated_at = now_utc()
+            db.touch(entry, now_utc())  # a categories-only change still bumps the version
 
 
 def delete_entry(actor: Actor, entry_id: int, expected_version: int) -> None:

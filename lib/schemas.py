@@ -11,7 +11,16 @@ import math
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from lib import formats
 from lib.auth import DEMO_PASSWORD
@@ -79,8 +88,22 @@ def plausible_date(value: dt.date) -> dt.date:
     return value
 
 
+def typed_date(value: object) -> object:
+    """A day typed in French, « 03/12/2026 » (a text field where Streamlit's date field would
+    show its English « dd/mm/yyyy »); an empty text is no date. Dates pass as they are."""
+    if not isinstance(value, str):
+        return value
+    if not value.strip():
+        return None
+    try:
+        return dt.datetime.strptime(value.strip(), "%d/%m/%Y").date()
+    except ValueError:
+        raise ValueError(t("validation.typed_date")) from None
+
+
 Password = Annotated[str, AfterValidator(password_rule)]
 PlausibleDate = Annotated[dt.date, AfterValidator(plausible_date)]
+TypedDate = Annotated[PlausibleDate | None, BeforeValidator(typed_date)]
 Rating = Annotated[int, between(1, 4, "validation.rating")]
 OptionalRating = Annotated[int | None, between(1, 4, "validation.rating")]
 
@@ -235,7 +258,7 @@ class BulletinIn(Input):
     priority: Annotated[str, bounded(300)]
     ups_downs: Annotated[str, bounded(300)]
     help_request: Annotated[str, bounded(300, required=False)] = ""
-    key_date: PlausibleDate | None = None
+    key_date: TypedDate = None
     key_date_description: Annotated[str, bounded(200, required=False)] = ""
 
     @model_validator(mode="after")

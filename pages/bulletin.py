@@ -47,7 +47,9 @@ else:
         st.text_area(LABELS["ups_downs"], state.ups_downs, max_chars=300, height=90, key=field("ups_downs"))
         st.text_area(LABELS["help_request"], state.help_request, max_chars=300, height=80, key=field("help_request"))
         left, right = st.columns([1, 2])
-        left.date_input(LABELS["key_date"], value=state.key_date, format="DD/MM/YYYY", key=field("key_date"))
+        # Typed in French: an empty date field of Streamlit's says « dd/mm/yyyy » (schemas.TypedDate).
+        left.text_input(LABELS["key_date"], formats.date(state.key_date) if state.key_date else "", max_chars=10,
+                        placeholder=t("widget.date_placeholder"), key=field("key_date"))
         right.text_input(LABELS["key_date_description"], state.key_date_description, max_chars=200,
                          key=field("key_date_description"))
         ui.save_button(

@@ -25,11 +25,21 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 APP_COOKIE_KEY = "cle-de-test-e2e-de-32-octets-min"
 
 
-def seeded_database(path: Path) -> str:
+def app_environment(real_clock: bool = False) -> dict[str, str]:
+    """The environment of the seed and the app: the suite's, whose clock is pinned, or without
+    SUIVI_FAKE_NOW for an app that must agree with an outside clock (an identity provider's
+    tokens are dated by the real one)."""
+    env = dict(os.environ)
+    if real_clock:
+        env.pop("SUIVI_FAKE_NOW", None)
+    return env
+
+
+def seeded_database(path: Path, real_clock: bool = False) -> str:
     """A SQLite file with the demo data, built in a child process (clean settings)."""
     url = f"sqlite:///{path}"
     subprocess.run([sys.executable, "-m", "lib.seed"], cwd=ROOT, check=True, capture_output=True,
-                   env={**os.environ, "DATABASE_URL": url})
+                   env={**app_environment(real_clock), "DATABASE_URL": url})
     return url
 
 
@@ -38,19 +48,21 @@ class LiveApp:
     another clock."""
 
     def __init__(self, url: str, script: str = "app.py", env: dict[str, str] | None = None,
-                 args: tuple[str, ...] = ()) -> None:
+                 args: tuple[str, ...] = (), real_clock: bool = False) -> None:
         self.database_url = url
         self.script = script
+        self.real_clock = real_clock
         self.env, self.args = env or {}, args  # more environment, more `streamlit run` options
         self.process: subprocess.Popen | None = None
         self.base_url = ""
 
     def start(self, fake_now: str | None = None) -> str:
-        """Serve the app; its clock is `fake_now`, else the suite's (SUIVI_FAKE_NOW, set to run
-        every browser test on another day: the demo seed follows the same clock)."""
+        """Serve the app; its clock is `fake_now`, else the suite's (SUIVI_FAKE_NOW, pinned or
+        swept: the demo seed follows the same clock), or the real one for `real_clock`."""
         self.stop()
         port = free_port()
-        env = {**os.environ, "DATABASE_URL": self.database_url, "SUIVI_COOKIE_KEY": APP_COOKIE_KEY, **self.env}
+        env = {**app_environment(self.real_clock), "DATABASE_URL": self.database_url,
+               "SUIVI_COOKIE_KEY": APP_COOKIE_KEY, **self.env}
         if fake_now:
             env["SUIVI_FAKE_NOW"] = fake_now
         self.process = subprocess.Popen(

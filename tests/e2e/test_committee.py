@@ -7,6 +7,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 
 from lib.auth import DEMO_PASSWORD
 from lib.clock import today_local
@@ -57,7 +58,10 @@ def test_coach_holds_the_committee_and_the_team_reads_the_published_report(live_
     coach.get_by_text("planifiez-le ci-dessous").wait_for()
     coach.get_by_role("spinbutton", name="day, Date du comité").click()
     coach.keyboard.type(f"{today:%d%m%Y}")  # day, month, year: each segment moves to the next
-    coach.keyboard.press("Escape")  # the calendar of a six-week month covers the button
+    # A click outside closes the calendar, which covers the button in a six-week month (Escape
+    # would also undo the date typed).
+    coach.get_by_role("heading", name="Comités d'évaluation").first.click()
+    expect(coach.locator("#stFloatingOverlayPortal [role=gridcell]")).to_have_count(0)
     coach.get_by_role("button", name="Planifier le comité").click()
     coach.get_by_text("Comité prévu le").wait_for()
     settle(coach)

@@ -46,7 +46,10 @@ server_metadata_url = "{provider}/.well-known/openid-configuration"
 client_kwargs = {{ scope = "openid email profile", prompt = "login" }}
 authorize_params = {{ acr_values = "eidas1" }}
 """)
-    app = LiveApp(seeded_database(folder / "e2e.db"), args=("--secrets.files", str(secrets)))
+    # The provider dates its ID tokens by the real clock, which the app checks them against
+    # (auth.fresh_sign_in): this app and its seed run on the real clock, not the suite's.
+    app = LiveApp(seeded_database(folder / "e2e.db", real_clock=True), args=("--secrets.files", str(secrets)),
+                  real_clock=True)
     app.start()
     yield app
     app.stop()

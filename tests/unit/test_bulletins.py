@@ -368,3 +368,13 @@ def test_csv_export_holds_the_readable_bulletins_with_separators_quoted(world):
     assert len(data) == 3
     theirs = bulletins.export_csv(world.beta_eig, world.alpha_id, BEFORE).decode("utf-8-sig").splitlines()
     assert len(theirs) == 2  # W47 is not published yet
+
+
+def test_a_key_date_is_typed_in_french_and_a_wrong_one_is_refused_in_french():
+    """The bulletin's key date is a text field « jj/mm/aaaa » (Streamlit's empty date field says
+    « dd/mm/yyyy »): typed, empty, or not a date."""
+    assert form(key_date="03/12/2026", key_date_description="Démo au cabinet").key_date == dt.date(2026, 12, 3)
+    assert form(key_date=" ", key_date_description="").key_date is None
+    for wrong in ("2026-12-03", "31/02/2026", "demain"):
+        with pytest.raises(ValidationError, match=said("validation.typed_date")):
+            form(key_date=wrong, key_date_description="Démo au cabinet")

@@ -60,7 +60,8 @@ def test_assign_answer_resolve_and_the_defi_sees_status_and_answer(world):
     help_requests.answer(world.coach, ticket, HelpAnswerIn(answer="Rendez-vous pris.", resolve=True),
                          expected_version=3, now=FILED + dt.timedelta(hours=30))
     for reader in (world.eig, world.sponsor):
-        seen = help_requests.defi_tickets(reader, world.alpha_id).iloc[0]
+        # After the week's deadline: a sponsor reads a week once it is published.
+        seen = help_requests.defi_tickets(reader, world.alpha_id, now=FILED + dt.timedelta(days=5)).iloc[0]
         assert (seen["status_label"], seen["answer"]) == ("résolue", "Rendez-vous pris.")
     with pytest.raises(PermissionDenied):
         help_requests.defi_tickets(world.beta_eig, world.alpha_id)
