@@ -26,6 +26,7 @@ from tests.e2e.harness import (  # noqa: F401 - the tests import them from here
     seeded_database,
     settle,
 )
+from tests.mail import Inbox, smtp_server
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
@@ -51,6 +52,22 @@ def services_on(database_url: str) -> Iterator[None]:
 def account(login: str) -> auth.Actor:
     """The demo account `login` as the services take it (inside `services_on`)."""
     return auth.actor_for_login(login, auth.session_epoch(login))
+
+
+@contextmanager
+def mailing_app(folder: Path, fake_now: str | None = None) -> Iterator[tuple[LiveApp, Inbox]]:
+    """The demo app (its clock `fake_now`, else the suite's) mailing to a local SMTP server, to
+    which the test process, through `services_on`, sends too."""
+    with smtp_server() as (inbox, port), pytest.MonkeyPatch.context() as env:
+        for name, value in {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port),
+                            "SMTP_SENDER": "programme@example.org"}.items():
+            env.setenv(name, value)
+        app = LiveApp(seeded_database(folder / "e2e.db"))
+        app.start(fake_now)
+        try:
+            yield app, inbox
+        finally:
+            app.stop()
 
 
 @pytest.fixture

@@ -17,13 +17,13 @@ from tests.e2e.conftest import (
     LiveApp,
     account,
     login,
+    mailing_app,
     open_logged_in,
     rerun,
-    seeded_database,
     services_on,
     settle,
 )
-from tests.mail import Inbox, link_in, parts, smtp_server
+from tests.mail import Inbox, link_in, parts
 
 pytestmark = pytest.mark.browser
 NEW_PASSWORD = "une phrase de passe pour le test"
@@ -31,15 +31,8 @@ NEW_PASSWORD = "une phrase de passe pour le test"
 
 @pytest.fixture(scope="module")
 def mail_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveApp, Inbox]]:
-    with smtp_server() as (inbox, port), pytest.MonkeyPatch.context() as env:
-        # The app and, through services_on, the test process send to this server.
-        for name, value in {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port),
-                            "SMTP_SENDER": "programme@example.org"}.items():
-            env.setenv(name, value)
-        app = LiveApp(seeded_database(tmp_path_factory.mktemp("e2e") / "e2e.db"))
-        app.start()
-        yield app, inbox
-        app.stop()
+    with mailing_app(tmp_path_factory.mktemp("e2e")) as served:
+        yield served
 
 
 def opened(app: LiveApp, message) -> str:  # noqa: ANN001

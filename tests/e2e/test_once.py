@@ -19,8 +19,8 @@ from lib.i18n import t
 from lib.models import Defi, IndicatorTheme, JournalEntry, Measurement, User
 from lib.schemas import IndicatorIn
 from lib.seed import CURRENT_DEFIS
-from tests.e2e.conftest import LiveApp, account, choose, login, rerun, seeded_database, services_on, settle, wait_until
-from tests.mail import Inbox, smtp_server
+from tests.e2e.conftest import LiveApp, account, choose, login, mailing_app, rerun, services_on, settle, wait_until
+from tests.mail import Inbox
 
 pytestmark = pytest.mark.browser
 PARIS = ZoneInfo("Europe/Paris")
@@ -31,14 +31,8 @@ UNIT = "clics e2e"  # names the planted indicator's value field: « Valeur (clic
 @pytest.fixture(scope="module")
 def mail_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveApp, Inbox]]:
     """The demo app, its clock at 11:00 today (the seed's today), mailing to a local SMTP server."""
-    with smtp_server() as (inbox, port), pytest.MonkeyPatch.context() as env:
-        for name, value in {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port),
-                            "SMTP_SENDER": "programme@example.org"}.items():
-            env.setenv(name, value)
-        app = LiveApp(seeded_database(tmp_path_factory.mktemp("e2e") / "e2e.db"))
-        app.start(fake_now=NOW.isoformat())
-        yield app, inbox
-        app.stop()
+    with mailing_app(tmp_path_factory.mktemp("e2e"), NOW.isoformat()) as served:
+        yield served
 
 
 def count(app: LiveApp, query) -> int:  # noqa: ANN001
