@@ -232,12 +232,12 @@ def runs_on(promotion: Promotion, day: dt.date) -> bool:
     return programme_start(promotion) <= day < programme_end(promotion)
 
 
-def last_working_day_before(day: dt.date) -> dt.date:
-    """The working day before `day` (a deadline's eve: Thursday, Wednesday when Friday is a
-    public holiday and the deadline moved to Thursday)."""
-    day -= dt.timedelta(days=1)
+def working_day(day: dt.date, step: int = -1) -> dt.date:
+    """`day` if people work then, else the nearest working day before it (after it, step=1):
+    a deadline's eve is `working_day(deadline - 1 day)`, Wednesday when Friday is a public
+    holiday and the deadline moved to Thursday; committees and trainings fall on one."""
     while not is_working_day(day):
-        day -= dt.timedelta(days=1)
+        day += dt.timedelta(days=step)
     return day
 
 

@@ -31,9 +31,8 @@ from lib.clock import (
     iso_week_of,
     now_utc,
     programme_clock,
-    programme_end,
-    programme_start,
     published_until,
+    runs_on,
     week_monday,
 )
 from lib.config import get_settings
@@ -64,7 +63,7 @@ def parse_week(text: str) -> tuple[int, int]:
 def _running(s: Session, monday: dt.date) -> list[Promotion]:
     """Promotions whose programme covers the week starting `monday`."""
     promotions = s.scalars(select(Promotion).order_by(Promotion.start_date)).all()
-    return [p for p in promotions if programme_start(p) <= monday < programme_end(p)]
+    return [p for p in promotions if runs_on(p, monday)]
 
 
 def _members(s: Session, promotion_id: int, defi_ids: list[int] | None = None,
@@ -144,7 +143,7 @@ def latest_recaps(promotion_id: int | None = None, now: dt.datetime | None = Non
         weeks = []
         for promotion in promotions:
             last = published_until(promotion, now)
-            if promotion_id is not None or programme_start(promotion) <= last < programme_end(promotion):
+            if promotion_id is not None or runs_on(promotion, last):
                 weeks.append((promotion.id, *iso_week_of(last)))
     return [build_recap(pid, year, week, now) for pid, year, week in weeks]
 
@@ -221,7 +220,7 @@ def reminders(now: dt.datetime | None = None) -> list[Email]:
             year, week = current_week(promotion, now)
             monday = week_monday(year, week)
             deadline = deadline_of(promotion, year, week)
-            if not programme_start(promotion) <= monday < programme_end(promotion) or now >= deadline:
+            if not runs_on(promotion, monday) or now >= deadline:
                 continue
             filed = select(Bulletin.defi_id).where(Bulletin.iso_year == year, Bulletin.iso_week == week)
             defis = s.execute(select(Defi.id, Defi.name).where(Defi.promotion_id == promotion.id,

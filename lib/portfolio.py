@@ -12,7 +12,7 @@ from sqlalchemy import and_, func, select
 
 from lib import db, formats, risk
 from lib.bulletins import load_promotion
-from lib.clock import current_week, deadline_of, local_today, now_utc, programme_end, programme_start, runs_on
+from lib.clock import current_week, deadline_of, local_today, now_utc, programme_start, runs_on
 from lib.models import (
     Administration,
     Bulletin,
@@ -208,7 +208,7 @@ def coach_portfolio(actor: Actor, promotion_id: int, now: dt.datetime | None = N
     with db.reading() as s:
         promotion = load_promotion(s, promotion_id)
         today = local_today(promotion, now)
-        running = programme_start(promotion) <= today < programme_end(promotion)
+        running = runs_on(promotion, today)
         signals = risk.collect(s, promotion, now, today)
     rows = []
     for sig in signals:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from lib import db
 from lib.auth import DEMO_PASSWORD, hash_password
 from lib.carnets import last_writable_day
-from lib.clock import add_months, is_working_day, iso_week_of, today_local, week_deadline
+from lib.clock import add_months, is_working_day, iso_week_of, today_local, week_deadline, working_day
 from lib.models import (
     ActionStatus,
     Administration,
@@ -723,14 +723,6 @@ def _working_days(start: dt.date, end: dt.date) -> list[dt.date]:
     return [d for d in (start + dt.timedelta(days=i) for i in range((end - start).days)) if is_working_day(d)]
 
 
-def _working_day(day: dt.date, step: int = -1) -> dt.date:
-    """`day` if people work then, else the nearest working day before it (after it, step=1):
-    committees and trainings are held on working days."""
-    while not is_working_day(day):
-        day += dt.timedelta(days=step)
-    return day
-
-
 def _journal_entries(world: World) -> list[JournalEntry]:
     """The défi journals: 3-6 entries a week (1-2 for the past promotion), up to yesterday."""
     rng, entries = world.rng, []
@@ -821,7 +813,7 @@ def _committees(world: World) -> list[Committee]:
 
 def _committee(world: World, team: Team, phase: DefiPhase, draft: bool) -> Committee:
     rng, spec, number = world.rng, team.spec, _number(phase)
-    at = _at(_working_day(phase.planned_end), 10)
+    at = _at(working_day(phase.planned_end), 10)
     late = phase.validated_at is None
     coaches = [team.coach, rng.choice([c for c in world.coaches if c is not team.coach])]
     people = coaches + _eigs_on(team, phase.planned_end) + team.porteurs
@@ -883,7 +875,7 @@ def _key_dates(world: World, bulletins: list[Bulletin]) -> list[KeyDate]:
         end = add_months(start, team.promotion.months)
         days = sorted(rng.sample(_working_days(start + 3 * WEEK, end), rng.randint(2, 4)))
         if team.current and all(d <= world.today for d in days):
-            days[-1] = _working_day(world.today + dt.timedelta(days=rng.randint(3, 40)), step=1)  # one upcoming
+            days[-1] = working_day(world.today + dt.timedelta(days=rng.randint(3, 40)), step=1)  # one upcoming
         for day, text in zip(days, rng.sample(KEY_DATES, len(days)), strict=True):
             bulletin = announced.get((team.defi.id, _monday(day) - WEEK))
             key_dates.append(KeyDate(defi_id=team.defi.id, on_date=day, description=_clip(_fill(text, team.spec), 200),
@@ -961,7 +953,7 @@ def _programme_facts(world: World) -> list[Training]:
     for promotion in {t.promotion.id: t.promotion for t in world.teams}.values():
         end = add_months(promotion.start_date, promotion.months)
         for k, title in enumerate(TRAININGS):
-            day = _working_day(promotion.start_date + dt.timedelta(days=3 + k * 36))
+            day = working_day(promotion.start_date + dt.timedelta(days=3 + k * 36))
             if day >= min(end, world.today):
                 break
             trainings.append(Training(promotion_id=promotion.id, held_on=day, title=title,

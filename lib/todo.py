@@ -18,12 +18,12 @@ from lib.carnets import last_writable_day, missing_carnets, owed_months, writabl
 from lib.clock import (
     current_week,
     deadline_of,
-    last_working_day_before,
     local_today,
     now_utc,
     programme_end,
     runs_on,
     waiting_in_words,
+    working_day,
 )
 from lib.i18n import t
 from lib.models import (
@@ -232,7 +232,7 @@ def _bulletins_missing(promotion: Promotion, missing: list[int], names: dict[int
     a public holiday moved the deadline to Thursday), from which each défi has its own line. A
     défi at risk (a risk line above) has its own line all week."""
     week = formats.iso_week(*current_week(promotion, now))
-    eve = last_working_day_before(deadline.astimezone(ZoneInfo(promotion.timezone)).date())
+    eve = working_day(deadline.astimezone(ZoneInfo(promotion.timezone)).date() - dt.timedelta(days=1))
     grouped = [] if local_today(promotion, now) >= eve else [d for d in missing if d not in at_risk]
     if len(grouped) < 2:
         grouped = []
