@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import re
 import smtplib
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from pydantic import BaseModel
 from sqlalchemy import or_, select
@@ -45,6 +48,7 @@ from lib.phases import phase_windows
 from lib.programme import mood_label
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+log = logging.getLogger(__name__)
 
 
 def parse_week(text: str) -> tuple[int, int]:
@@ -76,6 +80,20 @@ def _members(s: Session, promotion_id: int, defi_ids: list[int] | None = None,
     if roles is not None:
         query = query.where(Membership.role.in_(roles))
     return sorted(set(s.scalars(query)))
+
+
+@contextmanager
+def _one_of_many(mail: str, entity: str, entity_id: int) -> Iterator[None]:
+    """Build one of several mails: when the data it reads cannot make one (a name written
+    before the schemas refused line breaks breaks the headers), the error is logged with the
+    row it comes from and the other défis' and promotions' mails still go. A refusal (a week
+    not published yet) is no bad data: it goes up to the operator."""
+    try:
+        yield
+    except ServiceError:
+        raise
+    except Exception:
+        log.exception("%s of %s %s not built, the others are sent", mail, entity, entity_id)
 
 
 # --- Recap ---------------------------------------------------------------------------------
@@ -130,7 +148,7 @@ def recaps(iso_year: int, iso_week: int, promotion_id: int | None = None,
             ids = [promotion_id]
         else:
             ids = [p.id for p in _running(s, week_monday(iso_year, iso_week))]
-    return [build_recap(pid, iso_year, iso_week, now) for pid in ids]
+    return _recaps([(pid, iso_year, iso_week) for pid in ids], now)
 
 
 def latest_recaps(promotion_id: int | None = None, now: dt.datetime | None = None) -> list[Email]:
@@ -145,7 +163,17 @@ def latest_recaps(promotion_id: int | None = None, now: dt.datetime | None = Non
             last = published_until(promotion, now)
             if promotion_id is not None or runs_on(promotion, last):
                 weeks.append((promotion.id, *iso_week_of(last)))
-    return [build_recap(pid, year, week, now) for pid, year, week in weeks]
+    return _recaps(weeks, now)
+
+
+def _recaps(weeks: list[tuple[int, int, int]], now: dt.datetime | None) -> list[Email]:
+    """The recap of each (promotion, ISO year, ISO week); one promotion's bad data leaves the
+    others' recaps to go."""
+    out = []
+    for promotion_id, year, week in weeks:
+        with _one_of_many("recap", "promotion", promotion_id):
+            out.append(build_recap(promotion_id, year, week, now))
+    return out
 
 
 class RecapPreview(BaseModel):
@@ -232,9 +260,10 @@ def reminders(now: dt.datetime | None = None) -> list[Email]:
                 when = formats.moment(deadline, promotion.timezone)
                 link = f"{settings.app_url.rstrip('/')}/bulletin"
                 label = formats.iso_week(year, week)
-                subject = t("digest.remind.subject", week=label, defi=name)
-                body = t("digest.remind.body", defi=name, week=label, deadline=when)
-                out.append(compose("reminder", subject, recipients, body=body, link=link))
+                with _one_of_many("reminder", "défi", defi_id):
+                    subject = t("digest.remind.subject", week=label, defi=name)
+                    body = t("digest.remind.body", defi=name, week=label, deadline=when)
+                    out.append(compose("reminder", subject, recipients, body=body, link=link))
     return out
 
 
