@@ -1,12 +1,23 @@
 """Suivi des défis EIG: entry point. Login gate, promotion/défi picker, role-aware menu."""
 
+import logging
+
 import streamlit as st
 
 from lib import ui
+from lib.config import ConfigurationError
 from lib.i18n import t
 
 st.set_page_config(page_title=t("app.title"), page_icon=":material/explore:", layout="wide")
-ui.boot()
+try:
+    ui.boot()
+except ConfigurationError as refusal:
+    # A configuration the app cannot run on (a key file, a secret, production's rules): the
+    # operator's log says which and why, in French; visitors read that the app is stopped, not
+    # the server's paths.
+    logging.getLogger("lib").error("%s", refusal)
+    st.error(t("config.stopped"))
+    st.stop()
 if st.query_params.get("partage"):
     # A share link (lib/sharing.py): one défi's published bulletins, read-only, without logging in.
     st.navigation([st.Page("pages/shared.py", title=t("page.shared"))], position="hidden").run()

@@ -123,16 +123,20 @@ def _authenticator() -> stauth.Authenticate:
     # The cookie carries the session epoch it was issued under, and comes back only while
     # the account still has that epoch.
     cookies = authenticator.cookie_controller.cookie_model
-    read_cookie = cookies.get_cookie
 
     def get_cookie() -> dict | None:
-        token = read_cookie()
-        if not token or auth.session_epoch(token["username"]) != token.get("epoch"):
+        if st.session_state.get("logout"):
             return None
-        if token.get("via") == PROCONNECT and not _provider_identity():
+        try:  # what the browser sends, parsed by auth (the library let a forged token raise)
+            token = auth.read_login_cookie(st.context.cookies.get(auth.COOKIE_NAME), cookies.cookie_key)
+        except auth.CookieRefused:
+            return None
+        if auth.session_epoch(token.username) != token.epoch:
+            return None
+        if token.via == PROCONNECT and not _provider_identity():
             return None  # logged out of ProConnect (the provider's own cookie is gone)
-        st.session_state[SESSION_EPOCH], st.session_state[_VIA] = token["epoch"], token.get("via")
-        return token
+        st.session_state[SESSION_EPOCH], st.session_state[_VIA] = token.epoch, token.via
+        return token.model_dump()
 
     def token_encode() -> str:
         claims = {"username": st.session_state["username"], "exp_date": cookies.exp_date,
