@@ -728,9 +728,12 @@ def save_or_delete(opened: Edit, build: Callable[[], M], save: Callable[[M, int 
 _INLINE_SYNTAX = re.compile(r"([\\`*_\[\]<>|~$])|&(?=#?\w+;)|:(?=[A-Za-z])")
 # What opens a block at the start of a line: headings, lists, numbered lists, setext underlines.
 _LINE_SYNTAX = re.compile(r"^([\u00a0]*(?:\d+(?=[.)]))?)([#+\-=.)])", re.MULTILINE)
-# GitHub-flavoured Markdown links bare addresses (`http://…`, `www.…`, `name@host`) even when
-# escaped, so an invisible word joiner goes inside each.
-_BARE_ADDRESS = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
+# GitHub-flavoured Markdown links bare addresses (`http://…`, `www.…`, `name@host`) found in the
+# text it shows, escapes and entities notwithstanding. The character each one turns on (`@`, the
+# colon of `://`, the dot after `www`) goes into a span of its own, Streamlit's `:color[…]{}`
+# without a colour: the linker reads the text on either side apart, while the page shows and
+# copies the characters as typed. A colon just before the span is escaped: `::color` opens none.
+_BARE_ADDRESS = re.compile(r"(:?)(@|:(?=//)|(?<=www)\.)", re.IGNORECASE)
 # A line indented by four spaces after a blank line would be a code block, where escapes show.
 _INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
 
@@ -739,10 +742,11 @@ def md(text: object) -> str:
     """User text made inert inside anything that renders Markdown (st.markdown, alerts,
     captions, titles, widget and expander labels): it shows as typed, never as a link, an
     image, emphasis, colour or formula."""
-    text = _BARE_ADDRESS.sub("\u2060", str(text))
-    text = _INDENT.sub(lambda m: "\u00a0" * len(m.group()), text)
+    text = _INDENT.sub(lambda m: "\u00a0" * len(m.group()), str(text))
     text = _INLINE_SYNTAX.sub(lambda m: "\\" + m.group(0), text)
-    return _LINE_SYNTAX.sub(r"\1\\\2", text).replace("\n", "  \n")
+    text = _LINE_SYNTAX.sub(r"\1\\\2", text)
+    text = _BARE_ADDRESS.sub(lambda m: ("\\:" if m[1] else "") + f":color[{m[2]}]{{}}", text)
+    return text.replace("\n", "  \n")
 
 
 # --- The pages: the menu and each page's gate (docs/design.md, UI kit) ----------------------------
