@@ -99,6 +99,7 @@ _SHAPED = [
     (r"^day, (.+)$", "chrome.day_of", "label"),
     (r"^month, (.+)$", "chrome.month_of", "label"),
     (r"^year, (.+)$", "chrome.year_of", "label"),
+    (r"^hour, (.+)$", "chrome.hour_of", "label"),
 ]
 # Placeholders of the date field's parts (visible while a part is empty).
 _DATE_PARTS = {"dd": "chrome.day_placeholder", "mm": "chrome.month_placeholder",

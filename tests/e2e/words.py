@@ -18,7 +18,7 @@ ISO_WEEK = re.compile(r"\d{4}-W\d{2}")
 # English made by the browser for Streamlit's en-US date fields and its uploader's sizes:
 # (name, pattern of a whole text).
 INTL: list[tuple[str, str]] = [
-    ("date field part", r"^(day|month|year|hour|minute)(, .*)?$"),
+    ("date field part", r"^(day|month|year|hour)(, .*)?$"),  # « minute » is French too
     ("date placeholder", r"^(dd|yyyy)$|dd/mm/yyyy"),
     ("month name", r"^\d+ – (January|February|March|April|May|June|July|August|September|October|"
                    r"November|December)$"),
