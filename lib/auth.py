@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from functools import cache
+from functools import cache, lru_cache
 
 import bcrypt
 from pydantic import BaseModel
@@ -210,16 +210,26 @@ def end_sessions(actor: Actor) -> None:
         record(s, actor, "logout_everywhere", "user", actor.id)
 
 
+@lru_cache(maxsize=256)
+def _password_opens(password: str, password_hash: str) -> bool:
+    """check_password, remembered per process, for the production check that every page run
+    makes: a bcrypt check costs a quarter of a second, and a new password is a new (salted)
+    hash, so an account is checked again exactly when its password changes."""
+    return check_password(password, password_hash)
+
+
 def check_production_safety(demo_logins: list[str]) -> None:
     """In production, refuse Streamlit's error details (tracebacks with server paths) and
-    still-usable demo accounts; the settings themselves are checked by lib.config."""
+    still-usable demo accounts; the settings themselves are checked by lib.config. Runs on
+    every page run (ui.boot) for the cost of one indexed read: each hash is bcrypt-checked once."""
     settings = get_settings()
     if not settings.is_production:
         return
     if streamlit_config.get_option("client.showErrorDetails") not in ("none", False, "false", "False"):
         raise ConfigurationError(t("config.error_details"))
     with db.reading() as s:
-        users = s.scalars(select(User).where(User.login.in_(demo_logins), User.active.is_(True)))
-        usable = [u.login for u in users if check_password(DEMO_PASSWORD, u.password_hash)]
+        accounts = s.execute(select(User.login, User.password_hash)
+                             .where(User.login.in_(demo_logins), User.active.is_(True))).all()
+    usable = [login for login, password_hash in accounts if _password_opens(DEMO_PASSWORD, password_hash)]
     if usable:
         raise ConfigurationError(t("error.production_demo_accounts", logins=", ".join(usable)))
