@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from lib import db, formats
 from lib.audit import record
-from lib.auth import LOGIN_ACTIONS, hash_password
+from lib.auth import LOGIN_ACTIONS, hash_password, rate_limit_key
 from lib.clock import now_utc
 from lib.config import get_settings
 from lib.errors import Conflict, ServiceError
@@ -112,9 +112,9 @@ def request_reset(address: str, client: str | None, now: dt.datetime | None = No
     with db.transaction(bump=False) as s:
         s.execute(delete(ResetRequest).where(ResetRequest.requested_at < since))
         earlier = select(func.count()).select_from(ResetRequest).where(ResetRequest.requested_at >= since)
-        by_address = s.scalar(earlier.where(ResetRequest.address_hash == _digest(address)))
+        by_address = s.scalar(earlier.where(ResetRequest.address_hash == rate_limit_key(address)))
         by_client = s.scalar(earlier.where(ResetRequest.client == client))
-        s.add(ResetRequest(address_hash=_digest(address), client=client, requested_at=now))
+        s.add(ResetRequest(address_hash=rate_limit_key(address), client=client, requested_at=now))
         if by_address >= RESETS_PER_ADDRESS or by_client >= RESETS_PER_CLIENT:
             record(s, None, "password_reset_throttled", "user", None, after={"client": client}, at=now)
             return
@@ -164,7 +164,7 @@ def choose_password(token: str, data: ChosenPasswordIn, now: dt.datetime | None 
         user.password_hash = hash_password(data.password)
         user.session_epoch += 1
         row.used_at = now
-        s.execute(delete(LoginThrottle).where(LoginThrottle.login == user.login))
+        s.execute(delete(LoginThrottle).where(LoginThrottle.login == rate_limit_key(user.login)))
         record(s, Actor.of(user), "choose_password", "user", user.id, after={"purpose": row.purpose}, at=now)
         return user.login
 
