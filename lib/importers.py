@@ -6,7 +6,7 @@ file, checks every row with the journal form's schema, reports every problem by 
 number and groups the spellings of each défi label; the valid rows wait in a temporary
 file (never in the user's session) until `confirm_import()` writes them in one
 transaction, skipping rows already in the database (same défi, date, tâche and livrable),
-so re-importing a file is harmless. `discard()` removes the temporary file.
+so re-importing a file is harmless. `lib.staging.discard()` removes the temporary file.
 
 Imported entries have no author (the legacy tables do not say who wrote a row): their
 `author_id` is NULL and `created_by_id` is the importing coach. Only coaches edit them.
