@@ -18,7 +18,8 @@ PAGE = """<html><body>
 <div data-testid="stFileUploader"><div data-testid="stFileUploaderDropzone">
   <button><div data-testid="stMarkdownContainer"><p>Upload</p></div></button>
   <span data-testid="stFileUploaderDropzoneInstructions"><span>20MB per file</span> • CSV, TXT</span></div>
-  <div data-testid="stFileChip" aria-label="rapport 2KB.csv, 1.4KB"><span data-testid="stFileChipName">rapport 2KB.csv</span>
+  <div data-testid="stFileChip" aria-label="rapport 2KB.csv, 1.4KB">
+    <span data-testid="stFileChipName">rapport 2KB.csv</span>
     <span id="size">1.4KB</span></div></div>
 <div data-testid="stDateInput"><div role="group" aria-label="Date">
   <span id="day" role="spinbutton" aria-label="day, Date" aria-valuetext="Empty">dd</span>
