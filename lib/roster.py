@@ -25,7 +25,7 @@ from typing import BinaryIO
 import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lib import audit, db
@@ -274,8 +274,8 @@ def _plan(s: Session, actor: Actor, promotion_id: int, rows: list[RosterRow]) ->
     defis = {defi_key(d.name): d for d in s.scalars(select(Defi).where(Defi.promotion_id == promotion_id))}
     emails = {row.email for row in rows}
     accounts: dict[str, list[User]] = {}
-    for user in s.scalars(select(User).where(func.lower(User.email).in_(emails)).order_by(User.id)):
-        accounts.setdefault(user.email.lower(), []).append(user)
+    for user in s.scalars(select(User).where(User.email.in_(emails)).order_by(User.id)):
+        accounts.setdefault(user.email, []).append(user)
     users = {email: found[0] for email, found in accounts.items()}
     memberships = {(m.user_id, m.defi_id): m for m in s.scalars(
         select(Membership).join(Defi, Defi.id == Membership.defi_id)
