@@ -42,16 +42,19 @@ def upgrade() -> None:
 def _normalise_addresses() -> None:
     """Rewrite every stored address in its normal form (lib.addresses). Two accounts whose
     addresses become equal both keep it, as two accounts with one address always could; an
-    address that is not one (a display name and brackets, a Kelvin sign) is left as it was,
-    matches nothing and receives nothing until an admin corrects it."""
+    address that is not one (a display name and brackets, a Kelvin sign, an anonymised
+    account's `.invalid` one) is left as it was, matches nothing and receives nothing; active
+    accounts with one are logged, for an admin to correct."""
     conn = op.get_bind()
-    users = sa.table('user', sa.column('id', sa.Integer()), sa.column('email', sa.String()))
+    users = sa.table('user', sa.column('id', sa.Integer()), sa.column('email', sa.String()),
+                     sa.column('active', sa.Boolean()))
     unusable = []
-    for user_id, email in conn.execute(sa.select(users.c.id, users.c.email)).all():
+    for user_id, email, active in conn.execute(sa.select(users.c.id, users.c.email, users.c.active)).all():
         try:
             normal = addresses.normalise(email)
         except ValueError:
-            unusable.append(user_id)
+            if active:
+                unusable.append(user_id)
             continue
         if normal != email:
             conn.execute(users.update().where(users.c.id == user_id).values(email=normal))
