@@ -10,10 +10,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from lib import auth, db, invitations, users
+from lib import auth, db, invitations, privacy, users
 from lib.clock import now_utc
 from lib.i18n import t
-from lib.models import AuditEvent, GlobalRole
+from lib.models import AuditEvent, GlobalRole, User
 from lib.schemas import PasswordIn, UserIn
 
 T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
@@ -164,3 +164,10 @@ def test_only_a_recent_sign_in_opens_a_session(world):
     assert not auth.fresh_sign_in(issued, now=T0 - dt.timedelta(minutes=5))  # from the future
     assert not auth.fresh_sign_in(None, now=T0)
     assert not auth.fresh_sign_in(10.0**20, now=T0)
+
+
+def test_anonymising_an_account_unbinds_its_subject(world):
+    auth.provider_login(claims("sponsor@example.org"), CLIENT, now=T0)
+    privacy.anonymise_person(world.admin, world.sponsor.id, now=T0)
+    with db.reading() as s:
+        assert s.get(User, world.sponsor.id).provider_subject is None
