@@ -1,7 +1,9 @@
 """Invitations and password resets by email: a single-use, expiring link to choose a password.
 
 The link is `SUIVI_APP_URL/?jeton=<token>`; only the token's SHA-256 is stored. Using it, a
-newer link for the same account, or its expiry makes it refuse, in French. Reset requests
+newer link for the same account, a change of the account's access state (its email, role,
+password or activity, or "log out everywhere": the session epoch moved) or its expiry makes
+it refuse, in French; every refusal is audited. Reset requests
 ("Mot de passe oublié ?") are answered alike whether the address has an account or not, and
 are rate-limited per address and per client.
 """
@@ -12,13 +14,15 @@ import datetime as dt
 import hashlib
 import secrets
 import smtplib
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pandas as pd
 from pydantic import BaseModel
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from lib import db, formats
+from lib import addresses, db, formats
 from lib.audit import record
 from lib.auth import LOGIN_ACTIONS, hash_password, rate_limit_key
 from lib.clock import now_utc
@@ -40,7 +44,11 @@ RESETS_PER_CLIENT = 10
 
 
 class TokenRefused(ServiceError):
-    """The link cannot set a password; the message says why."""
+    """The link cannot set a password; the message (`password.refused.<reason>`) says why."""
+
+    def __init__(self, reason: str, user_id: int | None = None, **params: object) -> None:
+        super().__init__(t(f"password.refused.{reason}", **params))
+        self.reason, self.user_id = reason, user_id
 
 
 class PasswordLink(BaseModel):
@@ -68,7 +76,8 @@ def _issue(s: Session, user: User, purpose: str, now: dt.datetime, actor: Actor 
     token = secrets.token_urlsafe(32)
     expires_at = now + VALIDITY[purpose]
     s.add(PasswordToken(user_id=user.id, purpose=purpose, token_hash=_digest(token), created_at=now,
-                        created_by_id=actor.id if actor else None, expires_at=expires_at))
+                        created_by_id=actor.id if actor else None, expires_at=expires_at,
+                        session_epoch=user.session_epoch))
     return token, expires_at
 
 
@@ -108,6 +117,10 @@ def invite(actor: Actor, user_id: int, now: dt.datetime | None = None) -> str:
         require_account_manager(actor, user.role)
         if not user.active:
             raise Conflict(t("admin.invitations.inactive"))
+        try:
+            addresses.normalise(user.email)
+        except ValueError:
+            raise Conflict(t("admin.invitations.bad_email", email=user.email)) from None
         token, expires_at = _issue(s, user, "invitation", now, actor)
         record(s, actor, "invite", "user", user.id, after={"email": user.email, "expires_at": expires_at.isoformat()},
                at=now)
@@ -123,18 +136,20 @@ def request_reset(address: str, client: str | None, now: dt.datetime | None = No
     Nothing tells the caller whether one exists, not even the time taken: the mail leaves from
     the mail thread after the answer. Over the limits the request is dropped."""
     now = now or now_utc()
-    address, client = address.strip().lower()[:254], (client or "-")[:64]
+    typed, client = address.strip()[:254], (client or "-")[:64]
+    address = addresses.matchable(typed)
+    counted = rate_limit_key(address or typed)
     since = now - RESET_WINDOW
     with db.transaction(bump=False) as s:
         s.execute(delete(ResetRequest).where(ResetRequest.requested_at < since))
         earlier = select(func.count()).select_from(ResetRequest).where(ResetRequest.requested_at >= since)
-        by_address = s.scalar(earlier.where(ResetRequest.address_hash == rate_limit_key(address)))
+        by_address = s.scalar(earlier.where(ResetRequest.address_hash == counted))
         by_client = s.scalar(earlier.where(ResetRequest.client == client))
-        s.add(ResetRequest(address_hash=rate_limit_key(address), client=client, requested_at=now))
+        s.add(ResetRequest(address_hash=counted, client=client, requested_at=now))
         if by_address >= RESETS_PER_ADDRESS or by_client >= RESETS_PER_CLIENT:
             record(s, None, "password_reset_throttled", "user", None, after={"client": client}, at=now)
             return
-        accounts = s.scalars(select(User).where(func.lower(User.email) == address, User.active.is_(True))).all()
+        accounts = s.scalars(select(User).where(User.email == address, User.active.is_(True))).all() if address else []
         links = []
         for user in accounts:
             token, expires_at = _issue(s, user, "reset", now, None)
@@ -150,33 +165,48 @@ def _check(s: Session, token: str, now: dt.datetime, lock: bool = False) -> tupl
     row = s.scalar(query.with_for_update() if lock else query) if token else None
     user = s.get(User, row.user_id) if row else None
     if row is None or user is None or not user.active:
-        raise TokenRefused(t("password.refused.invalid"))
+        raise TokenRefused("invalid", user.id if user else None)
     if row.used_at is not None:
-        raise TokenRefused(t("password.refused.used"))
+        raise TokenRefused("used", user.id)
     if row.voided_at is not None:
-        raise TokenRefused(t("password.refused.voided"))
+        raise TokenRefused("voided", user.id)
+    if row.session_epoch != user.session_epoch:
+        raise TokenRefused("changed", user.id)
     if now >= row.expires_at:
-        raise TokenRefused(t("password.refused.expired", date=formats.moment(row.expires_at)))
+        raise TokenRefused("expired", user.id, date=formats.moment(row.expires_at))
     return row, user
 
 
+@contextmanager
+def _refusals_recorded(now: dt.datetime) -> Iterator[None]:
+    """Record a refused link in the audit trail, as a refused login is, in a transaction of its
+    own (the refused one writes nothing)."""
+    try:
+        yield
+    except TokenRefused as refused:
+        with db.transaction(bump=False) as s:
+            record(s, None, "password_link_refused", "user", refused.user_id, after={"reason": refused.reason}, at=now)
+        raise
+
+
 def open_link(token: str, now: dt.datetime | None = None) -> PasswordLink:
-    """The account a link sets the password of; TokenRefused (used, replaced, expired, unknown)."""
-    with db.reading() as s:
-        row, user = _check(s, token, now or now_utc())
+    """The account a link sets the password of; TokenRefused (used, replaced, account changed,
+    expired, unknown)."""
+    now = now or now_utc()
+    with _refusals_recorded(now), db.reading() as s:
+        row, user = _check(s, token, now)
         return PasswordLink(login=user.login, display_name=user.display_name, expires_at=row.expires_at)
 
 
 def choose_password(token: str, data: ChosenPasswordIn, now: dt.datetime | None = None) -> str:
     """Set the password through a link, once: the link is spent, the account's other sessions
-    end and its failed-login locks are lifted. Returns the login."""
+    end (the session epoch moves) and its failed-login locks are lifted. Returns the login."""
     now = now or now_utc()
-    with db.transaction() as s:
+    with _refusals_recorded(now), db.transaction() as s:
         row, user = _check(s, token, now, lock=True)
         if data.login != user.login:
-            raise TokenRefused(t("password.refused.invalid"))
+            raise TokenRefused("invalid", user.id)
         user.password_hash = hash_password(data.password)
-        user.session_epoch += 1
         row.used_at = now
         s.execute(delete(LoginThrottle).where(LoginThrottle.login == rate_limit_key(user.login)))
         record(s, Actor.of(user), "choose_password", "user", user.id, after={"purpose": row.purpose}, at=now)

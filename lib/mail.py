@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+from lib import addresses
 from lib.config import get_settings
 from lib.documents import render
 
@@ -34,17 +35,27 @@ class Email:
 
 def compose(template: str, subject: str, recipients: list[str], to: str | None = None, **context: object) -> Email:
     """The message rendered from `template`'s text and HTML twins. Addressed `To` the sender
-    unless `to` is given: members get group mail as blind copies, so addresses stay private."""
+    unless `to` is given: members get group mail as blind copies, so addresses stay private.
+    Addresses go out in their normal form (lib.addresses); a stored value that is not a plain
+    address (a display name around another address) receives nothing and is logged."""
     settings = get_settings()
+    recipients = [a for a in map(_deliverable, recipients) if a]
     msg = EmailMessage()
     msg["Subject"] = subject
     msg["From"] = settings.smtp_sender
-    msg["To"] = to or settings.smtp_sender
+    msg["To"] = (_deliverable(to) if to else None) or settings.smtp_sender
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain=settings.smtp_sender.rsplit("@", 1)[-1] or None)
     msg.set_content(render(f"{template}.txt", subject=subject, **context))
     msg.add_alternative(render(f"{template}.html", subject=subject, **context), subtype="html")
     return Email(message=msg, recipients=recipients)
+
+
+def _deliverable(address: str) -> str | None:
+    normal = addresses.matchable(address)
+    if normal is None:
+        log.warning("not a plain email address, nothing sent to it: %r", address)
+    return normal
 
 
 def send(emails: list[Email]) -> int:

@@ -130,7 +130,6 @@ def anonymise_person(actor: Actor, user_id: int, now: dt.datetime | None = None)
         # A hash of a secret thrown away at once: no password will ever match it.
         user.password_hash = hash_password(secrets.token_urlsafe(32))
         user.active, user.role = False, GlobalRole.MEMBER
-        user.session_epoch += 1
         # Either may have been typed in the login form; a reset was asked for by the address.
         s.execute(delete(LoginThrottle).where(LoginThrottle.login.in_([rate_limit_key(v) for v in old.values()])))
         s.execute(delete(ResetRequest).where(ResetRequest.address_hash == rate_limit_key(old["email"])))

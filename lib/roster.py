@@ -36,7 +36,7 @@ from typing import BinaryIO, TextIO
 import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lib import audit, db
@@ -303,9 +303,8 @@ class _Planner:
         """The rows' problems and listed changes, counted in `changes`; with the accounts
         found by address and the memberships they hold in the promotion."""
         accounts: dict[str, list[User]] = {}
-        for user in self.s.scalars(select(User).where(func.lower(User.email).in_({r.email for r in rows}))
-                                   .order_by(User.id)):
-            accounts.setdefault(user.email.lower(), []).append(user)
+        for user in self.s.scalars(select(User).where(User.email.in_({r.email for r in rows})).order_by(User.id)):
+            accounts.setdefault(user.email, []).append(user)
         users = {email: found[0] for email, found in accounts.items()}
         memberships = {(m.user_id, m.defi_id): m for m in self.s.scalars(
             select(Membership).join(Defi, Defi.id == Membership.defi_id)

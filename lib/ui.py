@@ -169,6 +169,12 @@ def _client() -> str | None:
 _VIA = "ui_login_via"
 
 
+def _proconnect_button() -> None:
+    st.button(t("login.proconnect.button"), key="proconnect_button", type="primary",
+              on_click=st.login, args=(PROCONNECT,))
+    st.caption(t("login.proconnect.or"))
+
+
 def _provider_identity() -> bool:
     """Whether this browser holds a ProConnect sign-in (Streamlit's identity cookie)."""
     return proconnect_configured() and bool(st.user.is_logged_in)
@@ -176,18 +182,20 @@ def _provider_identity() -> bool:
 
 def _provider_sign_in() -> None:
     """Offer ProConnect when configured; once the provider has sent the person back, open
-    the session of the account with their verified email, through the same seam as the form."""
+    the session of the account it identifies (auth.provider_login), through the same seam as
+    the form."""
     if not proconnect_configured():
         return
     if not _provider_identity() or not auth.fresh_sign_in(st.user.get("iat")):
-        st.button(t("login.proconnect.button"), key="proconnect_button", type="primary",
-                  on_click=st.login, args=(PROCONNECT,))
-        st.caption(t("login.proconnect.or"))
+        _proconnect_button()
         return
-    outcome = auth.provider_login(st.user.get("email"), st.user.get("email_verified"), _client())
+    outcome = auth.provider_login(st.user.to_dict(), _client())
     if outcome.login is None:
         st.error(outcome.refusal)
-        st.button(t("login.proconnect.other_account"), key="proconnect_logout", on_click=st.logout)
+        if outcome.sign_in_again:
+            _proconnect_button()
+        else:
+            st.button(t("login.proconnect.other_account"), key="proconnect_logout", on_click=st.logout)
         return
     st.session_state.update({"authentication_status": True, "username": outcome.login,
                              SESSION_EPOCH: outcome.session_epoch, _REMEMBER: True, "logout": None,

@@ -83,3 +83,16 @@ def test_the_account_name_reads_as_typed_on_the_password_page(app_as, world, inb
     account = next(m.value for m in at.markdown if "Compte" in m.value)
     assert "[Léa](http" not in account and "**EIG**" not in account
     assert "Compte : [Léa](http://x.fr) **EIG** (identifiant eig)." in texts(at)
+
+
+def test_a_link_sent_before_the_address_was_corrected_shows_a_refusal_and_no_form(app_as, world, inbox):
+    invitations.invite(world.coach, world.eig.id)
+    token = inbox.messages()[0][1].get_body(preferencelist=("plain",)).get_content().split("jeton=")[1].split()[0]
+    users.update_user(world.admin, world.eig.id, UserIn(login="eig", display_name="Léa EIG",
+                                                        email="lea.eig@ministere.gouv.fr"), True,
+                      int(users.list_users(world.admin, "eig").set_index("login").loc["eig", "version"]))
+    at = app_as(None)
+    at.query_params[invitations.QUERY_PARAM] = token
+    at.run()
+    assert t("password.refused.changed") in texts(at)
+    assert not at.text_input and GREETING not in texts(at)

@@ -16,10 +16,10 @@ from sqlalchemy import func, select
 
 from lib import auth, db, invitations, mail, users
 from lib.config import get_settings
-from lib.errors import PermissionDenied, ServiceError
+from lib.errors import Conflict, PermissionDenied, ServiceError
 from lib.i18n import t
-from lib.models import PasswordToken
-from lib.schemas import ChosenPasswordIn, UserIn
+from lib.models import AuditEvent, GlobalRole, PasswordToken, User
+from lib.schemas import ChosenPasswordIn, PasswordIn, UserIn
 from tests.conftest import ANY, said
 from tests.fixtures import PASSWORD
 from tests.mail import link_in, parts
@@ -222,3 +222,78 @@ def test_an_invitation_the_smtp_server_refuses_is_not_recorded(world, monkeypatc
         invitations.invite(world.coach, world.eig.id, now=T0)
     get_settings.cache_clear()
     assert invitations.overview(world.coach, now=T0).set_index("login").loc["eig", "state"] == "none"
+
+
+def edit_eig(world, **changes: object) -> None:  # noqa: ANN001
+    """An admin edits Léa's account on the admin page (its current version)."""
+    row = users.list_users(world.admin, "eig").set_index("login").loc["eig"]
+    fields = {"login": "eig", "display_name": row["display_name"], "email": row["email"], "role": row["role"],
+              **changes}
+    users.update_user(world.admin, world.eig.id, UserIn(**fields), active=True, expected_version=int(row["version"]))
+
+
+@pytest.mark.parametrize("change", [
+    lambda world: edit_eig(world, email="lea.eig@ministere.gouv.fr"),
+    lambda world: users.reset_password(world.admin, world.eig.id, PasswordIn(password="nouveau-mot-1")),
+    lambda world: edit_eig(world, role=GlobalRole.COACH),
+    lambda world: auth.end_sessions(world.eig),
+], ids=["email-corrected", "password-reset-by-admin", "made-a-coach", "logout-everywhere"])
+@pytest.mark.parametrize("purpose", ["invitation", "reset"])
+def test_a_change_of_the_account_voids_its_pending_link(world, inbox, change, purpose):
+    if purpose == "invitation":
+        invitations.invite(world.coach, world.eig.id, now=T0)
+    else:
+        invitations.request_reset("eig@example.org", CLIENT, now=T0)
+    token = token_of(inbox.messages()[0][1])
+    change(world)
+    with db.reading() as s:
+        last = s.scalar(select(func.max(AuditEvent.id)))
+    assert refusal(token, T0) == t("password.refused.changed")
+    with pytest.raises(invitations.TokenRefused, match=said("password.refused.changed")):
+        invitations.choose_password(token, chosen("eig"), now=T0)
+    with db.reading() as s:
+        refused = s.execute(select(AuditEvent.action, AuditEvent.entity_id, AuditEvent.after)
+                            .where(AuditEvent.id > last)).all()
+    assert refused == [("password_link_refused", world.eig.id, {"reason": "changed"})] * 2
+    assert not auth.check_login("eig", NEW_PASSWORD, CLIENT, now=T0).ok
+
+
+def test_a_change_that_is_no_access_change_keeps_the_link(world, inbox):
+    invitations.invite(world.coach, world.eig.id, now=T0)
+    edit_eig(world, display_name="Léa Martin", email="EIG@Example.org")  # the same address, typed otherwise
+    assert invitations.open_link(token_of(inbox.messages()[0][1]), now=T0).display_name == "Léa Martin"
+
+
+@pytest.mark.parametrize(("typed", "message"), [
+    ("victime<attaquant@evil.example>", said("validation.email")),
+    ("Victime <attaquant@evil.example>", said("validation.email")),
+    (f"coach.{chr(0x212A)}arim@example.org", said("validation.email_spelling", code="U+212A")),
+    ("nina@exemple", said("validation.email")),
+])
+def test_an_address_is_a_plain_address_in_its_normal_form(typed, message):
+    with pytest.raises(ValidationError, match=message):
+        UserIn(login="nina.nouvelle", display_name="Nina", email=typed)
+    assert UserIn(login="nina.nouvelle", display_name="Nina", email=" Nina.Nouvelle@Exemple.GOUV.fr ").email == \
+        "nina.nouvelle@exemple.gouv.fr"
+    assert UserIn(login="nina.nouvelle", display_name="Nina", email="Élodie@exemple.fr").email == "Élodie@exemple.fr"
+
+
+def test_a_stored_address_that_is_not_plain_receives_nothing(world, inbox):
+    """A row written before addresses were checked by email-validator: the display name
+    around another address never sends the invitation there."""
+    with db.transaction() as s:
+        s.get(User, world.eig.id).email = "victime<attaquant@evil.example>"
+    with pytest.raises(Conflict, match=said("admin.invitations.bad_email", email="victime<attaquant@evil.example>")):
+        invitations.invite(world.coach, world.eig.id, now=T0)
+    invitations.request_reset("victime<attaquant@evil.example>", CLIENT, now=T0)
+    invitations.request_reset("attaquant@evil.example", CLIENT, now=T0)
+    assert inbox.messages() == []
+
+
+def test_a_reset_asked_with_a_kelvin_sign_sends_nothing(world, inbox):
+    users.create_user(world.admin, UserIn(login="coach.karim", display_name="Karim", email="coach.karim@example.org",
+                                          role=GlobalRole.COACH))
+    invitations.request_reset(f"coach.{chr(0x212A)}arim@example.org", CLIENT, now=T0)
+    assert inbox.messages() == []
+    invitations.request_reset("Coach.Karim@example.org", CLIENT, now=T0)
+    assert [r for r, _ in inbox.messages()] == [["coach.karim@example.org"]]

@@ -167,7 +167,7 @@ def test_each_kind_of_bad_row_is_reported_by_line_and_nothing_is_written(world):
     preview = roster.preview_roster(world.coach, BAD, world.promotion_id, "roster_bad.csv")
     assert [(p.line, p.severity, p.message) for p in preview.problems] == [
         (3, "error", "Rôle : rôle inconnu « stagiaire » (attendu eig, porteur, sponsor ou coach)"),
-        (4, "error", "Email : Adresse électronique invalide."),
+        (4, "error", f"Email : {t('validation.email')}"),
         (5, "error", "Paul Durand figure déjà ligne 2 avec une autre adresse (paul.durand@example.org) : "
                      "une personne, une adresse"),
         (6, "error", "défi « Alpah » : nom très proche de « Alpha ». S'il s'agit du même défi, écrivez « Alpha » ; "
