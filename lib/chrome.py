@@ -57,6 +57,8 @@ _EXACT = {
     "Show password": "chrome.show_password",
     "Hide password": "chrome.hide_password",
     "Upload": "chrome.upload",
+    "Add files": "chrome.add_file",
+    "file upload": "chrome.add_file",
     "Browse files": "chrome.upload",
     "Drag and drop file here": "chrome.drop_file",
     "Drag and drop a file here": "chrome.drop_file",
@@ -151,7 +153,12 @@ _SCRIPT = """<script>
     for (const name of ATTRIBUTES) {
       const value = el.getAttribute(name);
       if (!value) continue;
-      const translated = name === 'aria-valuetext' ? spoken(value) : french(value);
+      let translated = name === 'aria-valuetext' ? spoken(value) : french(value);
+      // A chosen file's name, then its size: only the size is Streamlit's.
+      if (translated === null && name === 'aria-label' && el.matches('[data-testid="stFileChip"]')) {
+        const cut = value.lastIndexOf(', ');
+        translated = cut < 0 ? null : value.slice(0, cut + 2) + sizes(value.slice(cut + 2));
+      }
       if (translated !== null && translated !== value) el.setAttribute(name, translated);
     }
   };

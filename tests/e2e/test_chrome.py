@@ -18,7 +18,8 @@ PAGE = """<html><body>
 <div data-testid="stFileUploader"><div data-testid="stFileUploaderDropzone">
   <button><div data-testid="stMarkdownContainer"><p>Upload</p></div></button>
   <span data-testid="stFileUploaderDropzoneInstructions"><span>20MB per file</span> • CSV, TXT</span></div>
-  <div data-testid="stFileChip"><span data-testid="stFileChipName">rapport 2KB.csv</span>
+  <div data-testid="stFileChip" aria-label="rapport 2KB.csv, 1.4KB">
+    <span data-testid="stFileChipName">rapport 2KB.csv</span>
     <span id="size">1.4KB</span></div></div>
 <div data-testid="stDateInput"><div role="group" aria-label="Date">
   <span id="day" role="spinbutton" aria-label="day, Date" aria-valuetext="Empty">dd</span>
@@ -42,6 +43,7 @@ def test_streamlit_speaks_french_and_people_keep_their_words(new_page):
         "20\u00a0Mo par fichier • CSV, TXT"
     assert page.locator("#size").inner_text() == "1,4\u00a0ko"
     assert page.locator('[data-testid="stFileChipName"]').inner_text() == "rapport 2KB.csv"
+    assert page.locator('[data-testid="stFileChip"]').get_attribute("aria-label") == "rapport 2KB.csv, 1,4\u00a0ko"
     assert page.locator("#day").get_attribute("aria-label") == "jour, Date"
     assert page.locator("#day").get_attribute("aria-valuetext") == "vide"
     assert page.locator("#day").inner_text() == "jj"
