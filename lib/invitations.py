@@ -19,19 +19,29 @@ from contextlib import contextmanager
 
 import pandas as pd
 from pydantic import BaseModel
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from lib import addresses, db, formats
 from lib.audit import record
-from lib.auth import LOGIN_ACTIONS, hash_password, rate_limit_key
+from lib.auth import LOGIN_ACTIONS, NO_PASSWORD, hash_password, rate_limit_key
 from lib.clock import now_utc
 from lib.config import get_settings
 from lib.errors import Conflict, ServiceError
 from lib.i18n import t
 from lib.mail import Email, compose, send, send_later
-from lib.models import AuditEvent, LoginThrottle, PasswordToken, ResetRequest, User
-from lib.permissions import Actor, require_account_manager, require_staff
+from lib.models import (
+    AuditEvent,
+    Defi,
+    GlobalRole,
+    LoginThrottle,
+    Membership,
+    PasswordToken,
+    Promotion,
+    ResetRequest,
+    User,
+)
+from lib.permissions import Actor, admin, require_account_manager, require_staff
 from lib.schemas import ChosenPasswordIn
 
 QUERY_PARAM = "jeton"
@@ -213,8 +223,14 @@ def choose_password(token: str, data: ChosenPasswordIn, now: dt.datetime | None 
         return user.login
 
 
-def overview(actor: Actor, now: dt.datetime | None = None) -> pd.DataFrame:
-    """Every account with its latest invitation (when, in what state) and its last login."""
+def _in_promotion(promotion_id: int) -> Select:
+    """The accounts with a membership in a défi of the promotion."""
+    return select(Membership.user_id).join(Defi, Defi.id == Membership.defi_id).where(Defi.promotion_id == promotion_id)
+
+
+def overview(actor: Actor, now: dt.datetime | None = None, promotion_id: int | None = None) -> pd.DataFrame:
+    """Every account (of the promotion's défis, when given) with its latest invitation (when,
+    in what state) and its last login."""
     require_staff(actor)
     now = now or now_utc()
     with db.reading() as s:
@@ -225,8 +241,10 @@ def overview(actor: Actor, now: dt.datetime | None = None) -> pd.DataFrame:
         last_logins = dict(s.execute(select(AuditEvent.entity_id, func.max(AuditEvent.at))
                                      .where(AuditEvent.entity == "user", AuditEvent.action.in_(LOGIN_ACTIONS))
                                      .group_by(AuditEvent.entity_id)).all())
-        people = s.execute(select(User.id, User.login, User.display_name, User.email, User.active)
-                           .order_by(User.display_name)).all()
+        people = select(User.id, User.login, User.display_name, User.email, User.active).order_by(User.display_name)
+        if promotion_id is not None:
+            people = people.where(User.id.in_(_in_promotion(promotion_id)))
+        people = s.execute(people).all()
     out = []
     for p in people:
         invitation = invitations.get(p.id)
@@ -248,3 +266,64 @@ def _state(token: PasswordToken | None, now: dt.datetime) -> str:
     if token.voided_at is not None:
         return "voided"
     return "expired" if now >= token.expires_at else "pending"
+
+
+# --- A whole promotion at once ---------------------------------------------------------------
+
+
+class PromotionInvitations(BaseModel):
+    """What inviting a promotion did: who was mailed, and who was not, by reason."""
+
+    sent: list[str]
+    failed: dict[str, list[str]]
+
+
+def _never_invited(actor: Actor, promotion_id: int) -> Select:
+    """The promotion's active accounts without a password (a roster import made them) that
+    nobody ever invited, and that `actor` may invite (coaches: members only)."""
+    query = (select(User.id, User.display_name)
+             .where(User.active.is_(True), User.password_hash == NO_PASSWORD, User.id.in_(_in_promotion(promotion_id)),
+                    User.id.not_in(select(PasswordToken.user_id).where(PasswordToken.purpose == "invitation")))
+             .order_by(User.display_name, User.id))
+    return query if admin(actor) else query.where(User.role == GlobalRole.MEMBER)
+
+
+def never_invited(actor: Actor, promotion_id: int) -> int:
+    """How many people `invite_promotion` would invite now."""
+    require_staff(actor)
+    with db.reading() as s:
+        return s.scalar(select(func.count()).select_from(_never_invited(actor, promotion_id).subquery()))
+
+
+def failures(report: dict[str, list[str]]) -> str:
+    """The people not invited, by reason, in one French sentence per reason."""
+    return " ".join(t("admin.invitations.promotion_failed", names=", ".join(names), reason=reason)
+                    for reason, names in report.items())
+
+
+def invite_promotion(actor: Actor, promotion_id: int, now: dt.datetime | None = None) -> PromotionInvitations:
+    """Invite every person of the promotion never invited (`never_invited`), each through
+    `invite` in a transaction of their own, so that a mail refused for one loses none of the
+    others. The batch is recorded on the promotion when any mail left; refused, with the
+    reasons, when none did."""
+    require_staff(actor)
+    now = now or now_utc()
+    with db.reading() as s:
+        db.load(s, Promotion, promotion_id)
+        people = s.execute(_never_invited(actor, promotion_id)).all()
+    if not people:
+        raise Conflict(t("admin.invitations.promotion_nobody"))
+    sent: list[str] = []
+    failed: dict[str, list[str]] = {}
+    for person in people:
+        try:
+            invite(actor, person.id, now)
+            sent.append(person.display_name)
+        except ServiceError as refused:
+            failed.setdefault(str(refused), []).append(person.display_name)
+    if not sent:
+        raise ServiceError(failures(failed))
+    with db.transaction() as s:
+        record(s, actor, "invite", "promotion", promotion_id,
+               after={"sent": len(sent), "failed": sum(len(names) for names in failed.values())}, at=now)
+    return PromotionInvitations(sent=sent, failed=failed)

@@ -668,6 +668,23 @@ def send_button(label: str, form: New, build: Callable[[], M], action: Callable[
     _errors(form)
 
 
+def invite_promotion(actor: Actor, promotion_id: int) -> None:
+    """« Inviter les N personnes jamais invitées de cette promotion », when there are any: one
+    click mails them all (`invitations.invite_promotion`), then says how many left and who
+    was not invited, and why."""
+    count = cached(invitations.never_invited)(actor, promotion_id)
+    if not count:
+        return
+
+    def said(_: int, report: invitations.PromotionInvitations) -> str:
+        sent = t("admin.invitations.promotion_sent", n=len(report.sent))
+        return f"{sent} {md(invitations.failures(report.failed))}".strip()
+
+    send_button(t("admin.invitations.invite_promotion", n=count), new("invite_promotion", promotion_id),
+                lambda: promotion_id, lambda chosen: invitations.invite_promotion(actor, chosen), said,
+                help=t("admin.invitations.invite_promotion_help"), type="primary")
+
+
 def typed(schema: type[M], key: str, names: list[str]) -> M:
     """A form's fields under `key`, named as the schema's, validated by it (in a save
     button's callback, where widgets have not returned their values)."""
@@ -778,6 +795,7 @@ def may(action: Action, missing: str = "error.permission_denied") -> Need:
 
 PROMOTION = Need(lambda ctx: ctx.promotion is not None, "retro.no_promotion")
 STAFF = Need(lambda ctx: ctx.staff, "gate.staff_only", offered=lambda ctx: ctx.staff)
+ADMIN = Need(lambda ctx: ctx.admin, "gate.admin_only", offered=lambda ctx: ctx.admin)
 
 
 @dataclass(frozen=True)
@@ -825,6 +843,7 @@ PAGES = [
     Page("pages/programme.py", "page.programme", ":material/query_stats:", _PILOTAGE),
     Page("pages/import.py", "page.import", ":material/upload_file:", _ADMIN, (STAFF,)),
     Page("pages/admin.py", "page.admin", ":material/settings:", _ADMIN, (STAFF,)),
+    Page("pages/audit.py", "page.audit", ":material/history:", _ADMIN, (ADMIN,)),
 ]
 
 

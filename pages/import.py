@@ -97,6 +97,7 @@ def roster_import() -> None:
     preview = analysed("roster", (t("roster.upload"), t("roster.analyse")), ["csv", "xlsx"],
                        roster.preview_roster)
     if preview is None:
+        ui.invite_promotion(actor, promotion.id)  # after the import, or for people imported earlier
         return
     changes = preview.changes
     counts(preview)

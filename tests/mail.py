@@ -16,9 +16,17 @@ from tests.pg import free_port
 
 
 class Inbox:
-    def __init__(self) -> None:
+    def __init__(self, refused: frozenset[str] = frozenset()) -> None:
         self.envelopes: list = []
+        self.refused = refused
         self._arrived = threading.Condition()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001, ANN201, N802
+        """Refuse the `refused` addresses, as a server does a mailbox that does not exist."""
+        if address in self.refused:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802 - aiosmtpd hook
         with self._arrived:
@@ -40,9 +48,9 @@ class Inbox:
 
 
 @contextmanager
-def smtp_server() -> Iterator[tuple[Inbox, int]]:
-    """Listen on 127.0.0.1; yield the inbox and the port."""
-    inbox, port = Inbox(), free_port()
+def smtp_server(refused: frozenset[str] = frozenset()) -> Iterator[tuple[Inbox, int]]:
+    """Listen on 127.0.0.1, refusing mail to the `refused` addresses; yield the inbox and the port."""
+    inbox, port = Inbox(refused), free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:

@@ -24,7 +24,7 @@ MENUS = {
                      "Imports", "Administration"],
     "admin": ["Accueil", "Carnet de bord", "Mon carnet", "Rétrospectives", "Demandes d'aide", "Dates clés",
               "Phases", "Comités d'évaluation", "Indicateurs", "Portefeuille", "Indicateurs du programme",
-              "Imports", "Administration"],
+              "Imports", "Administration", "Historique des actions"],
     "eig.lea": ["Accueil", "Carnet de bord", "Mon carnet", "Bulletin de la semaine", "Rétrospectives", "Dates clés",
                 "Phases", "Comités d'évaluation", "Indicateurs", "Indicateurs du programme"],
     "porteur.marc": ["Accueil", "Carnet de bord", "Rétrospectives", "Dates clés", "Phases", "Comités d'évaluation",

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from lib import invitations
+from lib import invitations, portfolio
 from lib.auth import DEMO_PASSWORD
 from lib.clock import now_utc
 from tests.e2e.conftest import (
@@ -49,8 +49,8 @@ def choose(page, password: str) -> None:  # noqa: ANN001
 
 def test_invite_read_the_mail_choose_a_password_and_log_in(mail_app, new_page):
     app, inbox = mail_app
-    with services_on(app.database_url):
-        first = invitations.overview(account("admin"))
+    with services_on(app.database_url):  # the list shows the promotion picked in the sidebar
+        first = invitations.overview(account("admin"), promotion_id=portfolio.default_promotion(account("admin")))
     person = first[first["active"]].iloc[0]  # the admin page's picker opens on this person
     admin = new_page()
     login(admin, app.base_url, "admin", DEMO_PASSWORD)

@@ -102,3 +102,24 @@ def test_a_long_roster_shows_counts_and_the_first_changes_and_offers_the_full_re
     assert t("roster.changes.more", shown=roster.SHOWN_CHANGES, n=100) in texts(at)
     download = at.get("download_button")[0]
     assert download.proto.label == t("roster.report.download")
+
+
+def test_after_an_import_one_click_invites_everyone_never_invited(app_as, world, inbox):
+    header = "Défi,Administration,Personne,Email,Rôle\n"
+    more = "Beta,Ministère des Tests (fictif),Bob Roc,bob@example.org,porteur\n"
+    at = roster_page(app_as, "coach")
+    at.file_uploader[0].set_value(("annuaire.csv", (header + ROW + more).encode(), "text/csv")).run()
+    at.button(key="roster_analyse").click().run()
+    assert not invitations_button(at)  # nothing to invite before the import
+    at.button(key="roster_confirm").click().run()
+    [button] = invitations_button(at)
+    assert button.label == t("admin.invitations.invite_promotion", n=2)
+    button.click().run()
+    assert not at.exception
+    assert t("admin.invitations.promotion_sent", n=2) in texts(at)
+    assert sorted(r for r, _ in inbox.messages()) == [["ana@example.org"], ["bob@example.org"]]
+    assert not invitations_button(at)  # everyone invited: the offer is gone
+
+
+def invitations_button(at) -> list:  # noqa: ANN001
+    return [b for b in at.button if b.key and b.key.startswith("invite_promotion_")]

@@ -18,11 +18,11 @@ from lib import auth, db, invitations, mail, users
 from lib.config import get_settings
 from lib.errors import Conflict, PermissionDenied, ServiceError
 from lib.i18n import t
-from lib.models import AuditEvent, GlobalRole, PasswordToken, User
-from lib.schemas import ChosenPasswordIn, PasswordIn, UserIn
+from lib.models import AuditEvent, DefiRole, GlobalRole, PasswordToken, User
+from lib.schemas import ChosenPasswordIn, MembershipIn, PasswordIn, UserIn
 from tests.conftest import ANY, said
 from tests.fixtures import PASSWORD
-from tests.mail import link_in, parts
+from tests.mail import link_in, parts, smtp_server
 from tests.pg import free_port
 
 T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
@@ -297,3 +297,97 @@ def test_a_reset_asked_with_a_kelvin_sign_sends_nothing(world, inbox):
     assert inbox.messages() == []
     invitations.request_reset("Coach.Karim@example.org", CLIENT, now=T0)
     assert [r for r, _ in inbox.messages()] == [["coach.karim@example.org"]]
+
+
+# --- A whole promotion at once ---------------------------------------------------------------
+
+
+def newcomer(world, login: str, defi_id: int, role: GlobalRole = GlobalRole.MEMBER, **account) -> int:  # noqa: ANN001
+    """An account as a roster import makes it (no password), on the team of `defi_id`."""
+    user_id = users.create_user(world.admin, UserIn(login=login, display_name=login.title(),
+                                                    email=f"{login}@example.org", role=role, **account))
+    users.add_membership(world.admin, MembershipIn(user_id=user_id, defi_id=defi_id, role=DefiRole.EIG))
+    return user_id
+
+
+@pytest.fixture
+def promotion_of_newcomers(world):  # noqa: ANN001, ANN201
+    """Three never-invited people in the promotion (Nina, Oscar, Rose; returns Rose's id), and
+    others who must not be invited."""
+    newcomer(world, "nina", world.alpha_id)
+    newcomer(world, "oscar", world.beta_id)
+    newcomer(world, "gina.ancienne", world.gamma_id)  # another promotion
+    newcomer(world, "paul.passe", world.alpha_id, password="un-mot-de-passe")  # has a password
+    gone = newcomer(world, "ines.partie", world.beta_id)
+    users.update_user(world.admin, gone, UserIn(login="ines.partie", display_name="Ines.Partie",
+                                                email="ines.partie@example.org"), active=False, expected_version=1)
+    return newcomer(world, "rose", world.alpha_id)
+
+
+def test_inviting_a_promotion_mails_everyone_there_never_invited_once(world, inbox, promotion_of_newcomers):
+    invitations.invite(world.coach, promotion_of_newcomers, now=T0)  # Rose, already
+    assert invitations.never_invited(world.coach, world.promotion_id) == 2
+    report = invitations.invite_promotion(world.coach, world.promotion_id, now=T0)
+    assert (report.sent, report.failed) == (["Nina", "Oscar"], {})
+    assert [r for r, _ in inbox.messages()][1:] == [["nina@example.org"], ["oscar@example.org"]]
+    assert invitations.open_link(token_of(inbox.messages()[1][1]), now=T0).login == "nina"
+    assert invitations.never_invited(world.coach, world.promotion_id) == 0
+    with pytest.raises(Conflict, match=said("admin.invitations.promotion_nobody")):
+        invitations.invite_promotion(world.coach, world.promotion_id, now=T0)
+    assert len(inbox.messages()) == 3  # nobody mailed twice
+    with db.reading() as s:
+        batch = s.scalars(select(AuditEvent).where(AuditEvent.entity == "promotion",
+                                                   AuditEvent.action == "invite")).all()
+        assert [(e.user_id, e.entity_id, e.after) for e in batch] == [
+            (world.coach.id, world.promotion_id, {"sent": 2, "failed": 0})]
+
+
+def test_the_invitations_overview_lists_one_promotion(world, promotion_of_newcomers):
+    logins = set(invitations.overview(world.coach, now=T0, promotion_id=world.other_promotion_id)["login"])
+    assert logins == {"gamma.eig", "gina.ancienne"}
+
+
+def test_coaches_invite_a_promotions_members_and_admins_its_staff_too(world, inbox):
+    newcomer(world, "nina", world.alpha_id)
+    newcomer(world, "claude.coach", world.alpha_id, role=GlobalRole.COACH)
+    assert invitations.never_invited(world.coach, world.promotion_id) == 1
+    assert invitations.invite_promotion(world.coach, world.promotion_id, now=T0).sent == ["Nina"]
+    assert invitations.never_invited(world.admin, world.promotion_id) == 1
+    assert invitations.invite_promotion(world.admin, world.promotion_id, now=T0).sent == ["Claude.Coach"]
+
+
+@pytest.mark.parametrize("player", ["eig", "sponsor", "porteur", "outsider", "inactive"])
+def test_only_staff_invite_a_promotion(world, inbox, player, promotion_of_newcomers):
+    with pytest.raises(PermissionDenied):
+        invitations.invite_promotion(getattr(world, player), world.promotion_id, now=T0)
+    with pytest.raises(PermissionDenied):
+        invitations.never_invited(getattr(world, player), world.promotion_id)
+    assert inbox.messages() == []
+
+
+def test_a_mail_refused_for_one_person_loses_none_of_the_others(world, monkeypatch, promotion_of_newcomers):
+    with smtp_server(refused=frozenset({"nina@example.org"})) as (server, port):
+        monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("SMTP_PORT", str(port))
+        get_settings.cache_clear()
+        report = invitations.invite_promotion(world.coach, world.promotion_id, now=T0)
+    get_settings.cache_clear()
+    assert report.sent == ["Oscar", "Rose"]
+    assert [r for r, _ in server.messages()] == [["oscar@example.org"], ["rose@example.org"]]
+    [(reason, names)] = report.failed.items()
+    assert names == ["Nina"] and re.fullmatch(said("admin.invitations.send_failed", reason=ANY), reason)
+    rows = invitations.overview(world.coach, now=T0).set_index("login")
+    assert (rows.loc["nina", "state"], rows.loc["oscar", "state"]) == ("none", "pending")
+    assert invitations.never_invited(world.coach, world.promotion_id) == 1  # Nina, for the next try
+
+
+def test_a_promotion_whose_mails_all_fail_is_refused_with_the_reason(world, monkeypatch, promotion_of_newcomers):
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SMTP_PORT", str(free_port()))  # nobody listens there
+    get_settings.cache_clear()
+    with pytest.raises(ServiceError, match="Pas d'invitation pour Nina, Oscar, Rose : Le courriel n'a pas pu partir"):
+        invitations.invite_promotion(world.coach, world.promotion_id, now=T0)
+    get_settings.cache_clear()
+    assert invitations.never_invited(world.coach, world.promotion_id) == 3
+    with db.reading() as s:
+        assert s.scalars(select(AuditEvent).where(AuditEvent.entity == "promotion")).all() == []
