@@ -9,23 +9,26 @@ browser cannot set it, while page tests (AppTest) can, to run as a given user.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import secrets
 import time
-from functools import cache
+from collections.abc import Mapping
+from functools import cache, lru_cache
 
 import bcrypt
 import jwt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from streamlit import config as streamlit_config
 
-from lib import db
+from lib import addresses, db
 from lib.audit import record
 from lib.clock import now_utc
-from lib.config import ConfigurationError, get_settings
+from lib.config import RATE_LIMIT_LABEL, ConfigurationError, derived_key, get_settings
 from lib.errors import ServiceError
 from lib.i18n import t
 from lib.models import LoginThrottle, User
@@ -111,10 +114,18 @@ def _unknown_login_hash() -> str:
     return hash_password(secrets.token_urlsafe(16))
 
 
-def _throttle_rows(s: Session, login: str, clients: list[str]) -> None:
-    """Create the counters of (login, client) pairs unless they exist; two processes may race."""
+def rate_limit_key(value: str) -> str:
+    """What a rate limit counts by (a login as typed, an address asking for a reset): its HMAC
+    under a key derived from the cookie key, so the counters hold neither the value nor a hash
+    anyone could recompute from a guessed address."""
+    key = derived_key(get_settings().cookie_key, RATE_LIMIT_LABEL)
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def _throttle_rows(s: Session, key: str, clients: list[str]) -> None:
+    """Create the counters of (login key, client) pairs unless they exist; two processes may race."""
     insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-    s.execute(insert(LoginThrottle).values([{"login": login, "client": c, "failures": 0} for c in clients])
+    s.execute(insert(LoginThrottle).values([{"login": key, "client": c, "failures": 0} for c in clients])
               .on_conflict_do_nothing())
 
 
@@ -125,12 +136,13 @@ def check_login(login: str, password: str, client: str | None, now: dt.datetime 
     now = now or now_utc()
     login, client = login[:64], (client or "-")[:64]
     clients = [client, ALL_CLIENTS]
-    same_login = LoginThrottle.login == login
+    throttled = rate_limit_key(login)
+    same_login = LoginThrottle.login == throttled
     with db.transaction(bump=False) as s:
         user = s.scalar(select(User).where(User.login == login, User.active.is_(True)))
         user_id = user.id if user else None
         trail = {"login": login, "client": client}
-        _throttle_rows(s, login, clients)
+        _throttle_rows(s, throttled, clients)
         locks = s.scalars(select(LoginThrottle.locked_until).where(same_login, LoginThrottle.client.in_(clients),
                                                                    LoginThrottle.locked_until > now)).all()
         if locks:
@@ -163,46 +175,81 @@ def check_login(login: str, password: str, client: str | None, now: dt.datetime 
 
 
 # Streamlit keeps the provider's identity in its own cookie, which knows nothing of session
-# epochs: only a sign-in this recent opens a session, so an old cookie cannot reopen a
-# session ended since (a reset, "log out everywhere"); the person clicks the button again.
+# epochs: only a sign-in this recent opens a session (the person clicks the button again), and
+# never one older than the account's last session end (provider_login).
 PROVIDER_FRESHNESS = dt.timedelta(minutes=5)
+
+
+def _issued_at(value: object) -> dt.datetime | None:
+    """An ID token's `iat` (seconds since the epoch) as a UTC datetime; None when it is not one."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    try:
+        return dt.datetime.fromtimestamp(value, dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def fresh_sign_in(issued_at: object, now: dt.datetime | None = None) -> bool:
     """Whether the provider issued the identity (its ID token's `iat`) within PROVIDER_FRESHNESS."""
-    if not isinstance(issued_at, int | float):
-        return False
-    age = (now or now_utc()) - dt.datetime.fromtimestamp(issued_at, dt.UTC)
-    return dt.timedelta(seconds=-60) <= age <= PROVIDER_FRESHNESS
+    issued = _issued_at(issued_at)
+    return issued is not None and dt.timedelta(seconds=-60) <= (now or now_utc()) - issued <= PROVIDER_FRESHNESS
 
 
 class ProviderOutcome(BaseModel):
     """An identity provider's sign-in mapped to an account: its login and session epoch, or a
-    French refusal."""
+    French refusal (`sign_in_again`: the sign-in predates the end of the account's sessions,
+    a new one may open it)."""
 
     login: str | None = None
     session_epoch: int | None = None
     refusal: str | None = None
+    sign_in_again: bool = False
 
 
-def provider_login(email: str | None, email_verified: bool, client: str | None,
+def provider_login(claims: Mapping[str, object], client: str | None,
                    now: dt.datetime | None = None) -> ProviderOutcome:
-    """Map an identity the provider vouches for (ProConnect) to the one active account with
-    that verified email. No self sign-up: an unknown address is refused and audited."""
+    """Map an identity the provider vouches for (the ID token's claims: `sub`, `email`,
+    `email_verified`, `iat`) to one active account, never a new one. The account bound to the
+    subject opens, whatever address the provider gives now; else the one active account with
+    the verified address (lib.addresses), which is then bound to the subject. Refused, with a
+    French message and an audit event: no subject, an unverified address, no or several accounts,
+    an account bound to another subject, a subject bound to an inactive account, a sign-in
+    issued before the account's sessions were last ended (models.ACCESS_STATE)."""
     now = now or now_utc()
-    address, client = (email or "").strip().lower(), (client or "-")[:64]
-    if not address or email_verified is not True:
-        return ProviderOutcome(refusal=t("login.proconnect.unverified", email=address or "?"))
+    client = (client or "-")[:64]
+    subject, issued = claims.get("sub"), _issued_at(claims.get("iat"))
+    address = addresses.matchable(claims.get("email"))
+    shown = address or str(claims.get("email") or "?")[:254]
     with db.transaction(bump=False) as s:
-        accounts = s.scalars(select(User).where(func.lower(User.email) == address, User.active.is_(True))).all()
-        if len(accounts) != 1:
-            record(s, None, "login_proconnect_refused", "user", None,
-                   after={"email": address, "client": client, "accounts": len(accounts)}, at=now)
-            key = "login.proconnect.ambiguous" if accounts else "login.proconnect.unknown"
-            return ProviderOutcome(refusal=t(key, email=address))
-        [user] = accounts
-        record(s, Actor.of(user), "login_proconnect", "user", user.id, after={"login": user.login, "client": client},
-               at=now)
+
+        def refuse(reason: str, key: str, user: User | None = None) -> ProviderOutcome:
+            record(s, None, "login_proconnect_refused", "user", user.id if user else None,
+                   after={"email": shown, "client": client, "reason": reason}, at=now)
+            return ProviderOutcome(refusal=t(key, email=shown), sign_in_again=reason == "sessions_ended")
+
+        if not isinstance(subject, str) or not subject or issued is None:
+            return refuse("no_subject", "login.proconnect.unverified")
+        user = s.scalar(select(User).where(User.provider_subject == subject))
+        if user is not None and not user.active:
+            return refuse("bound_inactive", "login.proconnect.unknown", user)
+        if user is None:
+            if claims.get("email_verified") is not True or not claims.get("email"):
+                return refuse("unverified", "login.proconnect.unverified")
+            accounts = s.scalars(select(User).where(User.email == address, User.active.is_(True))).all() \
+                if address else []
+            if len(accounts) != 1:
+                return refuse("ambiguous" if accounts else "unknown",
+                              "login.proconnect.ambiguous" if accounts else "login.proconnect.unknown")
+            [user] = accounts
+            if user.provider_subject is not None:
+                return refuse("bound_elsewhere", "login.proconnect.bound_elsewhere", user)
+        if user.session_epoch_at is not None and issued < user.session_epoch_at:
+            return refuse("sessions_ended", "login.proconnect.sessions_ended", user)
+        bound = user.provider_subject is None
+        user.provider_subject = subject
+        record(s, Actor.of(user), "login_proconnect", "user", user.id,
+               after={"login": user.login, "client": client, "bound": bound}, at=now)
         return ProviderOutcome(login=user.login, session_epoch=user.session_epoch)
 
 
@@ -240,21 +287,30 @@ def actor_for_login(login: str | None, epoch: int | None) -> Actor | None:
 def end_sessions(actor: Actor) -> None:
     """Log the actor out everywhere: every cookie and live session of the account is refused."""
     with db.transaction(bump=False) as s:
-        s.execute(update(User).where(User.id == actor.id).values(session_epoch=User.session_epoch + 1)
-                  .execution_options(synchronize_session=False))
+        db.load(s, User, actor.id).session_epoch += 1
         record(s, actor, "logout_everywhere", "user", actor.id)
+
+
+@lru_cache(maxsize=256)
+def _password_opens(password: str, password_hash: str) -> bool:
+    """check_password, remembered per process, for the production check that every page run
+    makes: a bcrypt check costs a quarter of a second, and a new password is a new (salted)
+    hash, so an account is checked again exactly when its password changes."""
+    return check_password(password, password_hash)
 
 
 def check_production_safety(demo_logins: list[str]) -> None:
     """In production, refuse Streamlit's error details (tracebacks with server paths) and
-    still-usable demo accounts; the settings themselves are checked by lib.config."""
+    still-usable demo accounts; the settings themselves are checked by lib.config. Runs on
+    every page run (ui.boot) for the cost of one indexed read: each hash is bcrypt-checked once."""
     settings = get_settings()
     if not settings.is_production:
         return
     if streamlit_config.get_option("client.showErrorDetails") not in ("none", False, "false", "False"):
         raise ConfigurationError(t("config.error_details"))
     with db.reading() as s:
-        users = s.scalars(select(User).where(User.login.in_(demo_logins), User.active.is_(True)))
-        usable = [u.login for u in users if check_password(DEMO_PASSWORD, u.password_hash)]
+        accounts = s.execute(select(User.login, User.password_hash)
+                             .where(User.login.in_(demo_logins), User.active.is_(True))).all()
+    usable = [login for login, password_hash in accounts if _password_opens(DEMO_PASSWORD, password_hash)]
     if usable:
         raise ConfigurationError(t("error.production_demo_accounts", logins=", ".join(usable)))

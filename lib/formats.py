@@ -37,6 +37,16 @@ def moment(when: dt.datetime, tz: str = "Europe/Paris") -> str:
     return t("format.moment", day=format_date(local, "EEEE dd/MM/y", locale=LOCALE), time=time(local, tz))
 
 
+def moment_in_words(when: dt.datetime, now: dt.datetime, tz: str = "Europe/Paris") -> str:
+    """A past moment as a reader says it, from `now`: « aujourd'hui à 09:12 », « hier à 17:40 »,
+    else `moment`'s « lundi 16/11/2026 à 10:00 »; calendar days where it is read."""
+    zone = ZoneInfo(tz)
+    days = (now.astimezone(zone).date() - when.astimezone(zone).date()).days
+    if days in (0, 1):
+        return t("format.today_at" if days == 0 else "format.yesterday_at", time=time(when, tz))
+    return moment(when, tz)
+
+
 def _monday(day: dt.date) -> dt.date:
     return _day(day) - dt.timedelta(days=day.weekday())
 

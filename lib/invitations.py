@@ -1,7 +1,9 @@
 """Invitations and password resets by email: a single-use, expiring link to choose a password.
 
 The link is `SUIVI_APP_URL/?jeton=<token>`; only the token's SHA-256 is stored. Using it, a
-newer link for the same account, or its expiry makes it refuse, in French. Reset requests
+newer link for the same account, a change of the account's access state (its email, role,
+password or activity, or "log out everywhere": the session epoch moved) or its expiry makes
+it refuse, in French; every refusal is audited. Reset requests
 ("Mot de passe oublié ?") are answered alike whether the address has an account or not, and
 are rate-limited per address and per client.
 """
@@ -10,25 +12,36 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import logging
 import secrets
 import smtplib
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pandas as pd
 from pydantic import BaseModel
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from lib import db, formats
+from lib import addresses, db, formats
 from lib.audit import record
-from lib.auth import LOGIN_ACTIONS, hash_password
+from lib.auth import LOGIN_ACTIONS, NO_PASSWORD, hash_password, rate_limit_key
 from lib.clock import now_utc
 from lib.config import get_settings
 from lib.errors import Conflict, ServiceError
 from lib.i18n import t
-from lib.mail import Email, compose, send
-from lib.models import AuditEvent, LoginThrottle, PasswordToken, ResetRequest, User
-from lib.permissions import Actor, require_account_manager, require_staff
+from lib.mail import Email, compose, send, send_later
+from lib.models import (
+    AuditEvent,
+    Defi,
+    GlobalRole,
+    LoginThrottle,
+    Membership,
+    PasswordToken,
+    Promotion,
+    ResetRequest,
+    User,
+)
+from lib.permissions import Actor, admin, require_account_manager, require_staff
 from lib.schemas import ChosenPasswordIn
 
 QUERY_PARAM = "jeton"
@@ -39,11 +52,13 @@ RESET_WINDOW = dt.timedelta(hours=1)
 RESETS_PER_ADDRESS = 3
 RESETS_PER_CLIENT = 10
 
-log = logging.getLogger(__name__)
-
 
 class TokenRefused(ServiceError):
-    """The link cannot set a password; the message says why."""
+    """The link cannot set a password; the message (`password.refused.<reason>`) says why."""
+
+    def __init__(self, reason: str, user_id: int | None = None, **params: object) -> None:
+        super().__init__(t(f"password.refused.{reason}", **params))
+        self.reason, self.user_id = reason, user_id
 
 
 class PasswordLink(BaseModel):
@@ -71,14 +86,33 @@ def _issue(s: Session, user: User, purpose: str, now: dt.datetime, actor: Actor 
     token = secrets.token_urlsafe(32)
     expires_at = now + VALIDITY[purpose]
     s.add(PasswordToken(user_id=user.id, purpose=purpose, token_hash=_digest(token), created_at=now,
-                        created_by_id=actor.id if actor else None, expires_at=expires_at))
+                        created_by_id=actor.id if actor else None, expires_at=expires_at,
+                        session_epoch=user.session_epoch))
     return token, expires_at
 
 
-def _email(user: User, purpose: str, token: str, expires_at: dt.datetime) -> Email:
+class _Link(BaseModel):
+    """A link issued to an account, with what its message needs, so that it can be mailed after
+    the transaction (and from the mail thread)."""
+
+    purpose: str
+    email: str
+    display_name: str
+    login: str
+    token: str
+    expires_at: dt.datetime
+
+
+def _link(user: User, purpose: str, token: str, expires_at: dt.datetime) -> _Link:
+    return _Link(purpose=purpose, email=user.email, display_name=user.display_name, login=user.login, token=token,
+                 expires_at=expires_at)
+
+
+def _email(link: _Link) -> Email:
     """The French message carrying the link, as plain text and HTML."""
-    return compose("password_link", t(f"mail.{purpose}.subject"), [user.email], to=user.email,
-                   intro=t(f"mail.{purpose}.intro", name=user.display_name, login=user.login),
+    purpose, token, expires_at = link.purpose, link.token, link.expires_at
+    return compose("password_link", t(f"mail.{purpose}.subject"), [link.email], to=link.email,
+                   intro=t(f"mail.{purpose}.intro", name=link.display_name, login=link.login),
                    action=t(f"mail.{purpose}.action"), link=url_for(token),
                    validity=t("mail.link_validity", date=formats.moment(expires_at)))
 
@@ -93,11 +127,15 @@ def invite(actor: Actor, user_id: int, now: dt.datetime | None = None) -> str:
         require_account_manager(actor, user.role)
         if not user.active:
             raise Conflict(t("admin.invitations.inactive"))
+        try:
+            addresses.normalise(user.email)
+        except ValueError:
+            raise Conflict(t("admin.invitations.bad_email", email=user.email)) from None
         token, expires_at = _issue(s, user, "invitation", now, actor)
         record(s, actor, "invite", "user", user.id, after={"email": user.email, "expires_at": expires_at.isoformat()},
                at=now)
         try:
-            send([_email(user, "invitation", token, expires_at)])
+            send([_email(_link(user, "invitation", token, expires_at))])
         except (smtplib.SMTPException, OSError) as exc:
             raise ServiceError(t("admin.invitations.send_failed", reason=type(exc).__name__)) from exc
         return user.email
@@ -105,30 +143,31 @@ def invite(actor: Actor, user_id: int, now: dt.datetime | None = None) -> str:
 
 def request_reset(address: str, client: str | None, now: dt.datetime | None = None) -> None:
     """"Mot de passe oublié ?": mail a 1-hour link to each active account with this address.
-    Nothing tells the caller whether one exists; over the limits the request is dropped."""
+    Nothing tells the caller whether one exists, not even the time taken: the mail leaves from
+    the mail thread after the answer. Over the limits the request is dropped."""
     now = now or now_utc()
-    address, client = address.strip().lower()[:254], (client or "-")[:64]
+    typed, client = address.strip()[:254], (client or "-")[:64]
+    address = addresses.matchable(typed)
+    counted = rate_limit_key(address or typed)
     since = now - RESET_WINDOW
     with db.transaction(bump=False) as s:
         s.execute(delete(ResetRequest).where(ResetRequest.requested_at < since))
         earlier = select(func.count()).select_from(ResetRequest).where(ResetRequest.requested_at >= since)
-        by_address = s.scalar(earlier.where(ResetRequest.address_hash == _digest(address)))
+        by_address = s.scalar(earlier.where(ResetRequest.address_hash == counted))
         by_client = s.scalar(earlier.where(ResetRequest.client == client))
-        s.add(ResetRequest(address_hash=_digest(address), client=client, requested_at=now))
+        s.add(ResetRequest(address_hash=counted, client=client, requested_at=now))
         if by_address >= RESETS_PER_ADDRESS or by_client >= RESETS_PER_CLIENT:
             record(s, None, "password_reset_throttled", "user", None, after={"client": client}, at=now)
             return
-        accounts = s.scalars(select(User).where(func.lower(User.email) == address, User.active.is_(True))).all()
-        emails = []
+        accounts = s.scalars(select(User).where(User.email == address, User.active.is_(True))).all() if address else []
+        links = []
         for user in accounts:
             token, expires_at = _issue(s, user, "reset", now, None)
             record(s, None, "password_reset_requested", "user", user.id, after={"client": client}, at=now)
-            emails.append(_email(user, "reset", token, expires_at))
-    try:
-        send(emails)
-    except (smtplib.SMTPException, OSError):
-        # The page must answer as for an unknown address; the failure is for the operators.
-        log.exception("password reset mail not sent")
+            links.append(_link(user, "reset", token, expires_at))
+    # Handed over for every address, known or not: the same work here, the mail built and sent
+    # after the answer. The links are committed already, whatever becomes of the mail.
+    send_later("password reset", lambda: [_email(link) for link in links])
 
 
 def _check(s: Session, token: str, now: dt.datetime, lock: bool = False) -> tuple[PasswordToken, User]:
@@ -136,41 +175,62 @@ def _check(s: Session, token: str, now: dt.datetime, lock: bool = False) -> tupl
     row = s.scalar(query.with_for_update() if lock else query) if token else None
     user = s.get(User, row.user_id) if row else None
     if row is None or user is None or not user.active:
-        raise TokenRefused(t("password.refused.invalid"))
+        raise TokenRefused("invalid", user.id if user else None)
     if row.used_at is not None:
-        raise TokenRefused(t("password.refused.used"))
+        raise TokenRefused("used", user.id)
     if row.voided_at is not None:
-        raise TokenRefused(t("password.refused.voided"))
+        raise TokenRefused("voided", user.id)
+    if row.session_epoch != user.session_epoch:
+        raise TokenRefused("changed", user.id)
     if now >= row.expires_at:
-        raise TokenRefused(t("password.refused.expired", date=formats.moment(row.expires_at)))
+        raise TokenRefused("expired", user.id, date=formats.moment(row.expires_at))
     return row, user
 
 
+@contextmanager
+def _refusals_recorded(now: dt.datetime) -> Iterator[None]:
+    """Record a refused link in the audit trail, as a refused login is, in a transaction of its
+    own (the refused one writes nothing)."""
+    try:
+        yield
+    except TokenRefused as refused:
+        with db.transaction(bump=False) as s:
+            record(s, None, "password_link_refused", "user", refused.user_id, after={"reason": refused.reason}, at=now)
+        raise
+
+
 def open_link(token: str, now: dt.datetime | None = None) -> PasswordLink:
-    """The account a link sets the password of; TokenRefused (used, replaced, expired, unknown)."""
-    with db.reading() as s:
-        row, user = _check(s, token, now or now_utc())
+    """The account a link sets the password of; TokenRefused (used, replaced, account changed,
+    expired, unknown)."""
+    now = now or now_utc()
+    with _refusals_recorded(now), db.reading() as s:
+        row, user = _check(s, token, now)
         return PasswordLink(login=user.login, display_name=user.display_name, expires_at=row.expires_at)
 
 
 def choose_password(token: str, data: ChosenPasswordIn, now: dt.datetime | None = None) -> str:
     """Set the password through a link, once: the link is spent, the account's other sessions
-    end and its failed-login locks are lifted. Returns the login."""
+    end (the session epoch moves) and its failed-login locks are lifted. Returns the login."""
     now = now or now_utc()
-    with db.transaction() as s:
+    with _refusals_recorded(now), db.transaction() as s:
         row, user = _check(s, token, now, lock=True)
         if data.login != user.login:
-            raise TokenRefused(t("password.refused.invalid"))
+            raise TokenRefused("invalid", user.id)
         user.password_hash = hash_password(data.password)
-        user.session_epoch += 1
         row.used_at = now
-        s.execute(delete(LoginThrottle).where(LoginThrottle.login == user.login))
+        s.execute(delete(LoginThrottle).where(LoginThrottle.login == rate_limit_key(user.login)))
         record(s, Actor.of(user), "choose_password", "user", user.id, after={"purpose": row.purpose}, at=now)
         return user.login
 
 
-def overview(actor: Actor, now: dt.datetime | None = None) -> pd.DataFrame:
-    """Every account with its latest invitation (when, in what state) and its last login."""
+def _in_promotion(promotion_id: int) -> Select:
+    """The accounts with a membership in a défi of the promotion."""
+    return select(Membership.user_id).join(Defi, Defi.id == Membership.defi_id).where(Defi.promotion_id == promotion_id)
+
+
+def overview(actor: Actor, now: dt.datetime | None = None, promotion_id: int | None = None) -> pd.DataFrame:
+    """Every account (of the promotion's défis, when given) with its latest invitation (when,
+    in what state) and its last login."""
     require_staff(actor)
     now = now or now_utc()
     with db.reading() as s:
@@ -181,8 +241,10 @@ def overview(actor: Actor, now: dt.datetime | None = None) -> pd.DataFrame:
         last_logins = dict(s.execute(select(AuditEvent.entity_id, func.max(AuditEvent.at))
                                      .where(AuditEvent.entity == "user", AuditEvent.action.in_(LOGIN_ACTIONS))
                                      .group_by(AuditEvent.entity_id)).all())
-        people = s.execute(select(User.id, User.login, User.display_name, User.email, User.active)
-                           .order_by(User.display_name)).all()
+        people = select(User.id, User.login, User.display_name, User.email, User.active).order_by(User.display_name)
+        if promotion_id is not None:
+            people = people.where(User.id.in_(_in_promotion(promotion_id)))
+        people = s.execute(people).all()
     out = []
     for p in people:
         invitation = invitations.get(p.id)
@@ -204,3 +266,64 @@ def _state(token: PasswordToken | None, now: dt.datetime) -> str:
     if token.voided_at is not None:
         return "voided"
     return "expired" if now >= token.expires_at else "pending"
+
+
+# --- A whole promotion at once ---------------------------------------------------------------
+
+
+class PromotionInvitations(BaseModel):
+    """What inviting a promotion did: who was mailed, and who was not, by reason."""
+
+    sent: list[str]
+    failed: dict[str, list[str]]
+
+
+def _never_invited(actor: Actor, promotion_id: int) -> Select:
+    """The promotion's active accounts without a password (a roster import made them) that
+    nobody ever invited, and that `actor` may invite (coaches: members only)."""
+    query = (select(User.id, User.display_name)
+             .where(User.active.is_(True), User.password_hash == NO_PASSWORD, User.id.in_(_in_promotion(promotion_id)),
+                    User.id.not_in(select(PasswordToken.user_id).where(PasswordToken.purpose == "invitation")))
+             .order_by(User.display_name, User.id))
+    return query if admin(actor) else query.where(User.role == GlobalRole.MEMBER)
+
+
+def never_invited(actor: Actor, promotion_id: int) -> int:
+    """How many people `invite_promotion` would invite now."""
+    require_staff(actor)
+    with db.reading() as s:
+        return s.scalar(select(func.count()).select_from(_never_invited(actor, promotion_id).subquery()))
+
+
+def failures(report: dict[str, list[str]]) -> str:
+    """The people not invited, by reason, in one French sentence per reason."""
+    return " ".join(t("admin.invitations.promotion_failed", names=", ".join(names), reason=reason)
+                    for reason, names in report.items())
+
+
+def invite_promotion(actor: Actor, promotion_id: int, now: dt.datetime | None = None) -> PromotionInvitations:
+    """Invite every person of the promotion never invited (`never_invited`), each through
+    `invite` in a transaction of their own, so that a mail refused for one loses none of the
+    others. The batch is recorded on the promotion when any mail left; refused, with the
+    reasons, when none did."""
+    require_staff(actor)
+    now = now or now_utc()
+    with db.reading() as s:
+        db.load(s, Promotion, promotion_id)
+        people = s.execute(_never_invited(actor, promotion_id)).all()
+    if not people:
+        raise Conflict(t("admin.invitations.promotion_nobody"))
+    sent: list[str] = []
+    failed: dict[str, list[str]] = {}
+    for person in people:
+        try:
+            invite(actor, person.id, now)
+            sent.append(person.display_name)
+        except ServiceError as refused:
+            failed.setdefault(str(refused), []).append(person.display_name)
+    if not sent:
+        raise ServiceError(failures(failed))
+    with db.transaction() as s:
+        record(s, actor, "invite", "promotion", promotion_id,
+               after={"sent": len(sent), "failed": sum(len(names) for names in failed.values())}, at=now)
+    return PromotionInvitations(sent=sent, failed=failed)

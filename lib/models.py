@@ -27,10 +27,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     false,
+    inspect,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from lib.clock import now_utc
@@ -200,9 +202,15 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
-    # Login cookies and live sessions carry the epoch they were opened under; bumping it
-    # (password reset, deactivation, role change, "log out everywhere") ends them all.
+    # What the account's access was issued for: login cookies, live sessions and password
+    # links carry the epoch they were issued under, provider sign-ins are dated; a change of
+    # ACCESS_STATE or "log out everywhere" moves it (see _access_changes_move_the_epoch), which
+    # ends them all.
     session_epoch: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    session_epoch_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The identity provider's stable subject (ProConnect's `sub`), bound on the account's first
+    # provider sign-in; later sign-ins are matched on it (auth.provider_login).
+    provider_subject: Mapped[str | None] = mapped_column(String(255), unique=True, nullable=True)
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (CheckConstraint("password_hash LIKE '$2%'", name="bcrypt_hash"),)
@@ -210,6 +218,29 @@ class User(Base):
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", foreign_keys="Membership.user_id"
     )
+
+
+# The account state access is issued for (with the session epoch itself).
+ACCESS_STATE = ("email", "role", "password_hash", "active")
+
+
+@event.listens_for(Session, "before_flush")
+def _access_changes_move_the_epoch(session: Session, _context: object, _instances: object) -> None:
+    """Whatever code changes an account's email, role, password or activity, its session epoch
+    moves in the same flush, dated, so every cookie, session, link and provider sign-in issued
+    before is void. An email change also unbinds the provider subject, bound on the old address."""
+    for user in session.dirty:
+        if not isinstance(user, User):
+            continue
+        state = inspect(user)
+        changed = {name for name in (*ACCESS_STATE, "session_epoch") if state.attrs[name].history.has_changes()}
+        if not changed:
+            continue
+        if "session_epoch" not in changed:
+            user.session_epoch += 1
+        if "email" in changed:
+            user.provider_subject = None
+        user.session_epoch_at = utcnow()
 
 
 class Promotion(Edited, Base):
@@ -659,7 +690,8 @@ class Measurement(Edited, Base):
 class LoginThrottle(Base):
     """Failed logins in a row for a typed login from one client (`client` "*": from every
     client) and, after too many, until when that pair is locked. Keyed by the login as typed,
-    known or not, so an unknown login is throttled exactly like an account's."""
+    known or not, so an unknown login is throttled exactly like an account's; `login` holds its
+    keyed hash (auth.rate_limit_key), never the login itself."""
 
     __tablename__ = "login_throttle"
 
@@ -672,7 +704,8 @@ class LoginThrottle(Base):
 class PasswordToken(Base):
     """A single-use link to choose a password (an invitation, or a reset asked for on the
     login page). Only the token's SHA-256 is stored: the database alone opens nothing. Using
-    it sets `used_at`; a newer link for the same account sets `voided_at`."""
+    it sets `used_at`; a newer link for the same account sets `voided_at`; it works only while
+    the account keeps the session epoch it was issued under (ACCESS_STATE)."""
 
     __tablename__ = "password_token"
 
@@ -683,6 +716,7 @@ class PasswordToken(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), nullable=True)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    session_epoch: Mapped[int] = mapped_column(Integer)
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     voided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
@@ -690,8 +724,9 @@ class PasswordToken(Base):
 
 
 class ResetRequest(Base):
-    """One "Mot de passe oublié ?" request, kept for the rate limits: per address (its
-    SHA-256, so addresses typed for no account are not kept in clear) and per client."""
+    """One "Mot de passe oublié ?" request, kept for the rate limits: per address (its keyed
+    hash, auth.rate_limit_key, so no address typed is kept, nor a hash of it anyone could
+    recompute) and per client."""
 
     __tablename__ = "reset_request"
 

@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from lib import formats
+from lib import addresses, formats
 from lib.auth import DEMO_PASSWORD
 from lib.i18n import t
 from lib.models import Category, CoachingForm, DefiRole, GlobalRole, IndicatorTheme, Perennisation
@@ -34,7 +34,6 @@ LOGIN_RE = re.compile(r"^[a-z0-9._-]{3,64}$")
 ROSTER_ROLES = {"eig": DefiRole.EIG, "porteur": DefiRole.PORTEUR, "porteuse": DefiRole.PORTEUR,
                 "porteur de projet": DefiRole.PORTEUR, "porteuse de projet": DefiRole.PORTEUR,
                 "sponsor": DefiRole.SPONSOR, "coach": DefiRole.COACH}
-EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 # C0 and C1 control characters other than tab and line breaks: invisible, never meant
 # (pasted from a terminal or a PDF), and PostgreSQL refuses NUL in text. Refused, not
 # dropped, so the person (or the imported file's line) sees what was wrong.
@@ -150,6 +149,8 @@ def typed_date(value: object) -> object:
 
 
 Password = Annotated[str, AfterValidator(password_rule)]
+# Stored, matched and mailed in its one normal form (lib.addresses).
+EmailAddress = Annotated[str, AfterValidator(addresses.normalise)]
 PlausibleDate = Annotated[dt.date, AfterValidator(plausible_date)]
 TypedDate = Annotated[PlausibleDate | None, BeforeValidator(typed_date)]
 Rating = Annotated[int, between(1, 4, "validation.rating")]
@@ -186,16 +187,9 @@ Login = Annotated[str, AfterValidator(login_rule)]
 class UserIn(Input):
     login: Login
     display_name: Annotated[Name, bounded(120)]
-    email: str
+    email: EmailAddress
     role: GlobalRole = GlobalRole.MEMBER
     password: Password | None = None  # required on creation, ignored on edit
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, v: str) -> str:
-        if len(v.strip()) > 254 or not EMAIL_RE.match(v.strip()):
-            raise ValueError(t("validation.email"))
-        return v.strip()
 
 
 class PasswordIn(Input):
@@ -258,21 +252,13 @@ class RosterRowIn(Input):
     defi: Annotated[Name, bounded(200)]
     administration: Annotated[Name, bounded(200)]
     name: Annotated[Name, bounded(120)]
-    email: str
+    email: EmailAddress
     role: DefiRole
 
     @field_validator("defi", "administration", "name")
     @classmethod
     def _spaces(cls, v: str) -> str:
         return " ".join(v.split())
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, v: str) -> str:
-        v = v.strip().lower()
-        if len(v) > 254 or not EMAIL_RE.match(v):
-            raise ValueError(t("validation.email"))
-        return v
 
     @field_validator("role", mode="before")
     @classmethod

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import and_, case, func, select
 
 from lib import committees, db, formats, help_requests, key_dates, portfolio
-from lib.auth import LOGIN_ACTIONS, NO_PASSWORD
+from lib.auth import LOGIN_ACTIONS, NO_PASSWORD, rate_limit_key
 from lib.bulletins import load_promotion
 from lib.carnets import last_writable_day, missing_carnets, owed_months, writable_months
 from lib.clock import (
@@ -48,7 +48,6 @@ from lib.risk import THRESHOLDS
 COMMITTEE_NOTICE = dt.timedelta(weeks=3)  # a phase ending this soon needs its committee scheduled
 CARNET_NOTICE = dt.timedelta(days=14)  # missing carnets are listed this long before their last day
 SOON = dt.timedelta(weeks=3)  # key dates and committees an EIG sees coming
-AUDIT_EVENTS = 5  # the latest audit events on the admin's home
 
 # Where each kind of item is done, and the order of kinds at equal urgency and due date.
 PAGES = {
@@ -58,7 +57,7 @@ PAGES = {
     "bulletin": "pages/bulletin.py", "carnet": "pages/carnet.py", "my_action": "pages/committees.py",
     "help_answer": "pages/bulletin.py", "committee": "pages/committees.py", "key_date": "pages/key_dates.py",
     "locked": "pages/admin.py", "never_used": "pages/admin.py", "defi_without_coach": "pages/admin.py",
-    "defi_without_eig": "pages/admin.py", "promotion_without_phases": "pages/admin.py", "audit": "pages/admin.py",
+    "defi_without_eig": "pages/admin.py", "promotion_without_phases": "pages/admin.py",
 }
 KINDS = list(PAGES)
 
@@ -327,20 +326,21 @@ def eig_todo(actor: Actor, promotion_id: int, now: dt.datetime | None = None) ->
 
 def admin_todo(actor: Actor, now: dt.datetime | None = None) -> list[TodoItem]:
     """The platform's loose ends: locked and never-used accounts, défis of running promotions
-    without a coach or without EIGs, promotions without phases, and the latest audit events.
+    without a coach or without EIGs, promotions without phases (the latest audit events: `audit.trail`).
     Not cached by the page: logins and locks do not bump the data version."""
     require_admin(actor)
     now = now or now_utc()
     items: list[TodoItem] = []
     with db.reading() as s:
-        for name, login, until in s.execute(
-                select(User.display_name, User.login, func.max(LoginThrottle.locked_until))
-                .join(LoginThrottle, LoginThrottle.login == User.login)
-                .where(LoginThrottle.locked_until > now).group_by(User.id, User.display_name, User.login)
-                .order_by(User.display_name)):
-            until = until if until.tzinfo else until.replace(tzinfo=dt.UTC)
-            items.append(TodoItem(kind="locked", label=t("todo.admin.locked"), detail=f"{name} ({login})", due=until,
-                                  urgent=True))
+        # The counters are keyed by a keyed hash of the login: the accounts are found by hashing theirs.
+        locked = dict(s.execute(select(LoginThrottle.login, func.max(LoginThrottle.locked_until))
+                                .where(LoginThrottle.locked_until > now).group_by(LoginThrottle.login)).all())
+        accounts = s.execute(select(User.display_name, User.login).order_by(User.display_name)) if locked else []
+        for name, login in accounts:
+            if (until := locked.get(rate_limit_key(login))) is not None:
+                until = until if until.tzinfo else until.replace(tzinfo=dt.UTC)
+                items.append(TodoItem(kind="locked", label=t("todo.admin.locked"), detail=f"{name} ({login})",
+                                      due=until, urgent=True))
 
         logged = select(AuditEvent.entity_id).where(AuditEvent.entity == "user", AuditEvent.action.in_(LOGIN_ACTIONS),
                                                     AuditEvent.entity_id.is_not(None))
@@ -374,14 +374,4 @@ def admin_todo(actor: Actor, now: dt.datetime | None = None) -> list[TodoItem]:
                 Promotion.id.not_in(select(PhaseTemplate.promotion_id))).order_by(Promotion.name)):
             items.append(TodoItem(kind="promotion_without_phases", label=t("todo.admin.promotion_without_phases"),
                                   detail=name, urgent=True))
-
-        for at, action, entity, entity_id, who in s.execute(
-                select(AuditEvent.at, AuditEvent.action, AuditEvent.entity, AuditEvent.entity_id, User.display_name)
-                .outerjoin(User, User.id == AuditEvent.user_id)
-                .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(AUDIT_EVENTS)):
-            at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
-            target = f"{entity} #{entity_id}" if entity_id is not None else entity
-            items.append(TodoItem(kind="audit", label=t("todo.admin.audit"),
-                                  detail=f"{who or '—'} · {action} · {target}", on=at, done=True))
-    ordered = _ordered([i for i in items if i.kind != "audit"], "Europe/Paris")
-    return ordered + [i for i in items if i.kind == "audit"]  # newest event first
+    return _ordered(items, "Europe/Paris")

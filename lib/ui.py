@@ -27,11 +27,11 @@ import streamlit_authenticator as stauth
 from pydantic import ValidationError
 from streamlit_authenticator.utilities import LoginError
 
-from lib import auth, db, formats, invitations, permissions, portfolio
+from lib import auth, chrome, db, formats, invitations, permissions, portfolio
 from lib.clock import now_utc
 from lib.config import PROCONNECT, ROOT, get_settings, proconnect_configured
 from lib.errors import ServiceError
-from lib.i18n import LANGUAGE, t
+from lib.i18n import t
 from lib.permissions import Action, Actor, Capacity, allowed
 from lib.programme import mood_label
 from lib.schemas import errors_by_field
@@ -56,14 +56,13 @@ def _migrated(url: str) -> bool:
 
 
 def boot() -> None:
-    """Migrate the database and, in production, refuse unsafe configuration."""
+    """Migrate the database, in production refuse unsafe configuration, and draw Streamlit's
+    interface in French (lib/chrome.py)."""
     from lib.seed import DEMO_LOGINS
 
     _migrated(get_settings().database_url)
     auth.check_production_safety(DEMO_LOGINS)
-    # Streamlit's page says lang="en": screen readers would read the French with English
-    # pronunciation (WCAG 3.1.1). A fixed script, no user text in it.
-    st.html(f"<script>document.documentElement.lang = '{LANGUAGE}';</script>", unsafe_allow_javascript=True)
+    chrome.draw()
 
 
 # --- Login ---------------------------------------------------------------------------------
@@ -174,6 +173,12 @@ def _client() -> str | None:
 _VIA = "ui_login_via"
 
 
+def _proconnect_button() -> None:
+    st.button(t("login.proconnect.button"), key="proconnect_button", type="primary",
+              on_click=st.login, args=(PROCONNECT,))
+    st.caption(t("login.proconnect.or"))
+
+
 def _provider_identity() -> bool:
     """Whether this browser holds a ProConnect sign-in (Streamlit's identity cookie)."""
     return proconnect_configured() and bool(st.user.is_logged_in)
@@ -181,18 +186,20 @@ def _provider_identity() -> bool:
 
 def _provider_sign_in() -> None:
     """Offer ProConnect when configured; once the provider has sent the person back, open
-    the session of the account with their verified email, through the same seam as the form."""
+    the session of the account it identifies (auth.provider_login), through the same seam as
+    the form."""
     if not proconnect_configured():
         return
     if not _provider_identity() or not auth.fresh_sign_in(st.user.get("iat")):
-        st.button(t("login.proconnect.button"), key="proconnect_button", type="primary",
-                  on_click=st.login, args=(PROCONNECT,))
-        st.caption(t("login.proconnect.or"))
+        _proconnect_button()
         return
-    outcome = auth.provider_login(st.user.get("email"), st.user.get("email_verified"), _client())
+    outcome = auth.provider_login(st.user.to_dict(), _client())
     if outcome.login is None:
         st.error(outcome.refusal)
-        st.button(t("login.proconnect.other_account"), key="proconnect_logout", on_click=st.logout)
+        if outcome.sign_in_again:
+            _proconnect_button()
+        else:
+            st.button(t("login.proconnect.other_account"), key="proconnect_logout", on_click=st.logout)
         return
     st.session_state.update({"authentication_status": True, "username": outcome.login,
                              SESSION_EPOCH: outcome.session_epoch, _REMEMBER: True, "logout": None,
@@ -665,6 +672,23 @@ def send_button(label: str, form: New, build: Callable[[], M], action: Callable[
     _errors(form)
 
 
+def invite_promotion(actor: Actor, promotion_id: int) -> None:
+    """« Inviter les N personnes jamais invitées de cette promotion », when there are any: one
+    click mails them all (`invitations.invite_promotion`), then says how many left and who
+    was not invited, and why."""
+    count = cached(invitations.never_invited)(actor, promotion_id)
+    if not count:
+        return
+
+    def said(_: int, report: invitations.PromotionInvitations) -> str:
+        sent = t("admin.invitations.promotion_sent", n=len(report.sent))
+        return f"{sent} {md(invitations.failures(report.failed))}".strip()
+
+    send_button(t("admin.invitations.invite_promotion", n=count), new("invite_promotion", promotion_id),
+                lambda: promotion_id, lambda chosen: invitations.invite_promotion(actor, chosen), said,
+                help=t("admin.invitations.invite_promotion_help"), type="primary")
+
+
 def typed(schema: type[M], key: str, names: list[str]) -> M:
     """A form's fields under `key`, named as the schema's, validated by it (in a save
     button's callback, where widgets have not returned their values)."""
@@ -779,6 +803,7 @@ def may(action: Action, missing: str = "error.permission_denied") -> Need:
 
 PROMOTION = Need(lambda ctx: ctx.promotion is not None, "retro.no_promotion")
 STAFF = Need(lambda ctx: ctx.staff, "gate.staff_only", offered=lambda ctx: ctx.staff)
+ADMIN = Need(lambda ctx: ctx.admin, "gate.admin_only", offered=lambda ctx: ctx.admin)
 
 
 @dataclass(frozen=True)
@@ -826,6 +851,7 @@ PAGES = [
     Page("pages/programme.py", "page.programme", ":material/query_stats:", _PILOTAGE),
     Page("pages/import.py", "page.import", ":material/upload_file:", _ADMIN, (STAFF,)),
     Page("pages/admin.py", "page.admin", ":material/settings:", _ADMIN, (STAFF,)),
+    Page("pages/audit.py", "page.audit", ":material/history:", _ADMIN, (ADMIN,)),
 ]
 
 

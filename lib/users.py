@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from lib import audit, db
 from lib.audit import record
-from lib.auth import NO_PASSWORD, hash_password
+from lib.auth import NO_PASSWORD, hash_password, rate_limit_key
 from lib.errors import Conflict, NotFound
 from lib.i18n import t
 from lib.models import Administration, Defi, LoginThrottle, Membership, PhaseTemplate, Promotion, User
@@ -51,8 +51,8 @@ def create_user(actor: Actor, data: UserIn) -> int:
 
 
 def update_user(actor: Actor, user_id: int, data: UserIn, active: bool, expected_version: int) -> None:
-    """Edit a user's identity, role and activity; a stale form is refused. A role change or
-    a deactivation ends the user's sessions."""
+    """Edit a user's identity, role and activity; a stale form is refused. A change of email,
+    role or activity ends the user's sessions and voids their pending links (models.ACCESS_STATE)."""
     require_staff(actor)
     if user_id == actor.id and not active:
         raise Conflict(t("admin.users.cannot_deactivate_self"))
@@ -62,21 +62,19 @@ def update_user(actor: Actor, user_id: int, data: UserIn, active: bool, expected
         if s.scalar(select(User.id).where(User.login == data.login, User.id != user_id)):
             raise Conflict(t("admin.users.duplicate_login", login=data.login))
         with audit.change(s, actor, "update", "user", user, USER_FIELDS):
-            if user.role != data.role or (user.active and not active):
-                user.session_epoch += 1
             user.login, user.display_name, user.email = data.login, data.display_name, data.email
             user.role, user.active = data.role, active
 
 
 def reset_password(actor: Actor, user_id: int, data: PasswordIn) -> None:
-    """A new password, which ends the user's sessions and lifts locks left by failed logins."""
+    """A new password, which ends the user's sessions (models.ACCESS_STATE), voids their pending
+    links and lifts locks left by failed logins."""
     require_staff(actor)
     with db.transaction() as s:
         user = db.load(s, User, user_id)
         require_account_manager(actor, user.role)
         user.password_hash = hash_password(data.password)
-        user.session_epoch += 1
-        s.execute(delete(LoginThrottle).where(LoginThrottle.login == user.login))
+        s.execute(delete(LoginThrottle).where(LoginThrottle.login == rate_limit_key(user.login)))
         record(s, actor, "reset_password", "user", user.id)
 
 

@@ -17,9 +17,17 @@ USER_LABELS = {f: t(f"admin.users.{f}") for f in ("login", "display_name", "emai
 
 
 def invitations_panel() -> None:
-    """Who was invited and when, who never logged in; invite or invite again."""
+    """Who was invited and when, who never logged in, by promotion; invite a promotion's
+    never-invited people at once, or one person, again."""
     st.caption(t("admin.invitations.caption", days=invitations.VALIDITY["invitation"].days))
-    people = invitations.overview(actor)  # not cached: logins do not bump the data version
+    promotions = {None: t("admin.invitations.any_promotion")} | {
+        p.id: p.name for p in cached(portfolio.promotions_for)(actor)}
+    picked = ctx.promotion.id if ctx.promotion and ctx.promotion.id in promotions else None
+    promotion = st.selectbox(t("admin.invitations.promotion"), list(promotions), list(promotions).index(picked),
+                             format_func=promotions.get, key="invitations_promotion", placeholder=t("widget.choose"))
+    if promotion is not None:
+        ui.invite_promotion(actor, promotion)
+    people = invitations.overview(actor, promotion_id=promotion)  # not cached: logins do not bump the data version
     if st.toggle(t("admin.invitations.only_pending"), key="invitations_pending"):
         people = people[people["last_login"].isna()]
     ui.table(people[["display_name", "login", "email", "invited_at", "state_label", "last_login"]],

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from lib import bulletins, committees, formats, indicators, portfolio, sponsor, todo, ui
+from lib import audit, bulletins, committees, formats, indicators, portfolio, sponsor, todo, ui
 from lib.charts.home import phase_strip, phase_table
 from lib.charts.indicators import progress_chart
 from lib.charts.phases import defi_gantt
@@ -57,14 +57,15 @@ def todo_list(items: list[todo.TodoItem], key: str) -> None:
 
 
 if ctx.admin:
-    # Not cached: logins and locks, which it reports, do not bump the data version.
-    admin_items = todo.admin_todo(actor, now)
-    todo_list([i for i in admin_items if i.kind != "audit"], "todo_admin")
-    audit = [i for i in admin_items if i.kind == "audit"]
-    if audit:
+    # Not cached: logins and locks, which they report, do not bump the data version.
+    todo_list(todo.admin_todo(actor, now), "todo_admin")
+    latest = audit.trail(actor, page_size=audit.LATEST, now=now).events
+    if latest:
         with st.expander(t("home.todo.audit_title")):
-            for item in audit:
-                st.caption(f"{item.on.astimezone(dt.UTC):%d/%m/%Y %H:%M} UTC · {md(item.detail)}")
+            for event in latest:  # in the words of the page Historique des actions
+                parts = (event.who, event.what, event.subject, event.defi, event.when)
+                st.caption(" · ".join(md(part) for part in parts if part))
+            st.page_link("pages/audit.py", label=t("home.todo.audit_all"), icon=":material/history:")
 
 if ctx.promotion is None:
     st.info(t("home.no_promotion"))

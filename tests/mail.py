@@ -4,32 +4,53 @@ from __future__ import annotations
 
 import email
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email import policy
 
 from aiosmtpd.controller import Controller
 
+from lib import mail
 from tests.pg import free_port
 
 
 class Inbox:
-    def __init__(self) -> None:
+    def __init__(self, refused: frozenset[str] = frozenset()) -> None:
         self.envelopes: list = []
+        self.refused = refused
+        self._arrived = threading.Condition()
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802 - aiosmtpd hook
-        self.envelopes.append(envelope)
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001, ANN201, N802
+        """Refuse the `refused` addresses, as a server does a mailbox that does not exist."""
+        if address in self.refused:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
         return "250 OK"
 
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802 - aiosmtpd hook
+        with self._arrived:
+            self.envelopes.append(envelope)
+            self._arrived.notify_all()
+        return "250 OK"
+
+    def wait_for(self, count: int, timeout: float = 15) -> None:
+        """Until `count` messages have arrived in all: an app in another process may mail after
+        its page has answered (lib.mail.send_later)."""
+        with self._arrived:
+            self._arrived.wait_for(lambda: len(self.envelopes) >= count, timeout)
+
     def messages(self) -> list[tuple[list[str], email.message.EmailMessage]]:
+        """What was received, once this process's mail thread has sent what it was handed."""
+        mail.wait_until_sent()
         return [(sorted(e.rcpt_tos), email.message_from_bytes(e.content, policy=policy.default))
                 for e in self.envelopes]
 
 
 @contextmanager
-def smtp_server() -> Iterator[tuple[Inbox, int]]:
-    """Listen on 127.0.0.1; yield the inbox and the port."""
-    inbox, port = Inbox(), free_port()
+def smtp_server(refused: frozenset[str] = frozenset()) -> Iterator[tuple[Inbox, int]]:
+    """Listen on 127.0.0.1, refusing mail to the `refused` addresses; yield the inbox and the port."""
+    inbox, port = Inbox(refused), free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from lib import invitations
+from lib import invitations, portfolio
 from lib.auth import DEMO_PASSWORD
 from lib.clock import now_utc
 from tests.e2e.conftest import (
@@ -49,8 +49,8 @@ def choose(page, password: str) -> None:  # noqa: ANN001
 
 def test_invite_read_the_mail_choose_a_password_and_log_in(mail_app, new_page):
     app, inbox = mail_app
-    with services_on(app.database_url):
-        first = invitations.overview(account("admin"))
+    with services_on(app.database_url):  # the list shows the promotion picked in the sidebar
+        first = invitations.overview(account("admin"), promotion_id=portfolio.default_promotion(account("admin")))
     person = first[first["active"]].iloc[0]  # the admin page's picker opens on this person
     admin = new_page()
     login(admin, app.base_url, "admin", DEMO_PASSWORD)
@@ -106,8 +106,10 @@ def test_forgotten_password_mails_a_link_that_resets_it(mail_app, new_page):
     settle(page)
     page.get_by_role("button", name="Mot de passe oublié ?").click()
     page.get_by_label("Votre adresse électronique").fill("coach.karim@example.org")
+    before = len(inbox.messages())
     page.get_by_role("button", name="Recevoir un lien").click()
     page.get_by_text("Si un compte actif correspond à cette adresse").wait_for()
+    inbox.wait_for(before + 1)  # the mail leaves after the answer
     [(recipients, message)] = inbox.messages()[-1:]
     assert recipients == ["coach.karim@example.org"]
     page.goto(opened(app, message))

@@ -14,8 +14,10 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Button
 
 from lib.auth import session_epoch
+from lib.config import get_settings
 from lib.i18n import t
 from tests.conftest import fresh_database
+from tests.mail import Inbox, smtp_server
 
 W = TypeVar("W")
 
@@ -40,6 +42,17 @@ def app_py_on_every_run(monkeypatch: pytest.MonkeyPatch) -> None:
         PagesManager.uses_pages_directory = False
 
     monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture
+def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
+    """A real SMTP server the app sends through; yields what it received."""
+    with smtp_server() as (handler, port):
+        monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("SMTP_PORT", str(port))
+        get_settings.cache_clear()
+        yield handler
+    get_settings.cache_clear()
 
 
 def new_app(login: str | None, timeout: float = 30) -> AppTest:

@@ -20,7 +20,8 @@ EIG_PAGES = [*TEAM_PAGES[:2], "pages/carnet.py", "pages/bulletin.py", *TEAM_PAGE
 
 
 @pytest.mark.parametrize(("login", "menu"), [
-    ("coach", [p for p in EVERY_PAGE if p != "pages/bulletin.py"]),
+    ("admin", [p for p in EVERY_PAGE if p != "pages/bulletin.py"]),
+    ("coach", [p for p in EVERY_PAGE if p not in ("pages/bulletin.py", "pages/audit.py")]),
     ("eig", EIG_PAGES),
     ("sponsor", TEAM_PAGES),
 ])

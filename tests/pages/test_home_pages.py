@@ -7,11 +7,12 @@ import datetime as dt
 
 import pytest
 
-from lib import bulletins, formats, users
+from lib import bulletins, formats, privacy, users
 from lib.clock import week_label
 from lib.i18n import t
 from lib.models import DefiRole
-from lib.schemas import BulletinIn, MembershipIn, PromotionIn
+from lib.schemas import BulletinIn, MembershipIn, PromotionIn, UserIn
+from lib.ui import md
 from tests.conftest import set_clock
 from tests.pages.conftest import texts
 
@@ -144,3 +145,18 @@ def test_a_coachs_sidebar_opens_on_a_defi_of_hers(app_as, world):
     at = app_as("coach")
     assert at.selectbox(key="defi_pick").value.name == "Beta"
     assert app_as("admin").selectbox(key="defi_pick").value.name == "Alpha"  # she coaches none: the first
+
+
+def test_admins_latest_actions_read_as_the_audit_page_says_them(app_as, world):
+    """Who, what, about whom and when in Paris words, user text as typed (not « user #3 » in UTC)."""
+    name = "**Léa** [EIG](http://x.fr)"
+    users.update_user(world.admin, world.eig.id, UserIn(login="eig", display_name=name, email="eig@example.org"),
+                      active=True, expected_version=1)
+    privacy.export_person(world.admin, world.eig.id)
+    at = app_as("admin")
+    assert not at.exception
+    captions = [c.value for c in at.expander[0].caption] if at.expander else []
+    assert captions[:2] == [
+        f"Alice Admin · {t('audit.kind.user.export_personal_data')} · {md(name)} · aujourd'hui à 09:30",
+        f"Alice Admin · {t('audit.kind.user.update')} · {md(name)} · aujourd'hui à 09:30"]
+    assert at.expander[0].label == t("home.todo.audit_title")

@@ -36,6 +36,14 @@ def test_moment_names_the_day_in_french_and_local_time():
     assert formats.moment(dt.datetime(2026, 11, 20, 14, 0, tzinfo=dt.UTC)) == "vendredi 20/11/2026 à 15:00"
 
 
+def test_a_past_moment_in_words_counts_calendar_days_in_paris():
+    now = dt.datetime(2026, 11, 18, 9, 0, tzinfo=dt.UTC)  # 10:00 in Paris
+    assert formats.moment_in_words(dt.datetime(2026, 11, 17, 23, 30, tzinfo=dt.UTC), now) == "aujourd'hui à 00:30"
+    assert formats.moment_in_words(dt.datetime(2026, 11, 17, 22, 30, tzinfo=dt.UTC), now) == "hier à 23:30"
+    assert formats.moment_in_words(dt.datetime(2026, 11, 16, 22, 30, tzinfo=dt.UTC), now) == \
+        "lundi 16/11/2026 à 23:30"
+
+
 def test_week_in_a_sentence_starts_on_monday():
     assert formats.week(dt.date(2026, 11, 26)) == "semaine du 23 novembre"
     assert formats.iso_week(2026, 48) == "semaine du 23 novembre"

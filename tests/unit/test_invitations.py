@@ -6,22 +6,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from urllib.parse import parse_qs, urlparse
 
 import pandas as pd
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from lib import auth, db, invitations, users
+from lib import auth, db, invitations, mail, users
 from lib.config import get_settings
-from lib.errors import PermissionDenied, ServiceError
+from lib.errors import Conflict, PermissionDenied, ServiceError
 from lib.i18n import t
-from lib.models import PasswordToken
-from lib.schemas import ChosenPasswordIn, UserIn
+from lib.models import AuditEvent, DefiRole, GlobalRole, PasswordToken, User
+from lib.schemas import ChosenPasswordIn, MembershipIn, PasswordIn, UserIn
 from tests.conftest import ANY, said
 from tests.fixtures import PASSWORD
-from tests.mail import link_in, parts
+from tests.mail import link_in, parts, smtp_server
 from tests.pg import free_port
 
 T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
@@ -164,6 +165,34 @@ def test_a_reset_link_works_one_hour_once(world, inbox):
     assert refusal(token, T0 + dt.timedelta(minutes=59)) == t("password.refused.used")
 
 
+def test_a_reset_request_answers_before_its_mail_is_sent(world, inbox, monkeypatch):
+    release, received = threading.Event(), inbox.handle_DATA
+
+    async def held_until_released(*args):  # noqa: ANN002, ANN202 - aiosmtpd hook
+        release.wait(timeout=10)
+        return await received(*args)
+
+    monkeypatch.setattr(inbox, "handle_DATA", held_until_released)
+    invitations.request_reset("eig@example.org", CLIENT, now=T0)
+    assert inbox.envelopes == []  # answered while the server still holds the message
+    release.set()
+    [(recipients, message)] = inbox.messages()
+    assert recipients == ["eig@example.org"] and invitations.open_link(token_of(message), now=T0).login == "eig"
+
+
+def test_a_reset_mail_the_smtp_server_refuses_is_logged_and_the_link_kept(world, monkeypatch, caplog):
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SMTP_PORT", str(free_port()))  # nobody listens there
+    get_settings.cache_clear()
+    invitations.request_reset("eig@example.org", CLIENT, now=T0)
+    mail.wait_until_sent()
+    get_settings.cache_clear()
+    assert "password reset mail not sent" in caplog.text
+    with db.reading() as s:
+        assert s.scalar(select(func.count()).select_from(PasswordToken).where(PasswordToken.used_at.is_(None),
+                                                                             PasswordToken.voided_at.is_(None))) == 1
+
+
 def test_a_reset_for_an_unknown_or_deactivated_address_sends_nothing_and_says_nothing(world, inbox):
     assert invitations.request_reset("personne@example.org", CLIENT, now=T0) is None
     assert invitations.request_reset("inactive@example.org", CLIENT, now=T0) is None
@@ -193,3 +222,172 @@ def test_an_invitation_the_smtp_server_refuses_is_not_recorded(world, monkeypatc
         invitations.invite(world.coach, world.eig.id, now=T0)
     get_settings.cache_clear()
     assert invitations.overview(world.coach, now=T0).set_index("login").loc["eig", "state"] == "none"
+
+
+def edit_eig(world, **changes: object) -> None:  # noqa: ANN001
+    """An admin edits Léa's account on the admin page (its current version)."""
+    row = users.list_users(world.admin, "eig").set_index("login").loc["eig"]
+    fields = {"login": "eig", "display_name": row["display_name"], "email": row["email"], "role": row["role"],
+              **changes}
+    users.update_user(world.admin, world.eig.id, UserIn(**fields), active=True, expected_version=int(row["version"]))
+
+
+@pytest.mark.parametrize("change", [
+    lambda world: edit_eig(world, email="lea.eig@ministere.gouv.fr"),
+    lambda world: users.reset_password(world.admin, world.eig.id, PasswordIn(password="nouveau-mot-1")),
+    lambda world: edit_eig(world, role=GlobalRole.COACH),
+    lambda world: auth.end_sessions(world.eig),
+], ids=["email-corrected", "password-reset-by-admin", "made-a-coach", "logout-everywhere"])
+@pytest.mark.parametrize("purpose", ["invitation", "reset"])
+def test_a_change_of_the_account_voids_its_pending_link(world, inbox, change, purpose):
+    if purpose == "invitation":
+        invitations.invite(world.coach, world.eig.id, now=T0)
+    else:
+        invitations.request_reset("eig@example.org", CLIENT, now=T0)
+    token = token_of(inbox.messages()[0][1])
+    change(world)
+    with db.reading() as s:
+        last = s.scalar(select(func.max(AuditEvent.id)))
+    assert refusal(token, T0) == t("password.refused.changed")
+    with pytest.raises(invitations.TokenRefused, match=said("password.refused.changed")):
+        invitations.choose_password(token, chosen("eig"), now=T0)
+    with db.reading() as s:
+        refused = s.execute(select(AuditEvent.action, AuditEvent.entity_id, AuditEvent.after)
+                            .where(AuditEvent.id > last)).all()
+    assert refused == [("password_link_refused", world.eig.id, {"reason": "changed"})] * 2
+    assert not auth.check_login("eig", NEW_PASSWORD, CLIENT, now=T0).ok
+
+
+def test_a_change_that_is_no_access_change_keeps_the_link(world, inbox):
+    invitations.invite(world.coach, world.eig.id, now=T0)
+    edit_eig(world, display_name="Léa Martin", email="EIG@Example.org")  # the same address, typed otherwise
+    assert invitations.open_link(token_of(inbox.messages()[0][1]), now=T0).display_name == "Léa Martin"
+
+
+@pytest.mark.parametrize(("typed", "message"), [
+    ("victime<attaquant@evil.example>", said("validation.email")),
+    ("Victime <attaquant@evil.example>", said("validation.email")),
+    (f"coach.{chr(0x212A)}arim@example.org", said("validation.email_spelling", code="U+212A")),
+    ("nina@exemple", said("validation.email")),
+])
+def test_an_address_is_a_plain_address_in_its_normal_form(typed, message):
+    with pytest.raises(ValidationError, match=message):
+        UserIn(login="nina.nouvelle", display_name="Nina", email=typed)
+    assert UserIn(login="nina.nouvelle", display_name="Nina", email=" Nina.Nouvelle@Exemple.GOUV.fr ").email == \
+        "nina.nouvelle@exemple.gouv.fr"
+    assert UserIn(login="nina.nouvelle", display_name="Nina", email="Élodie@exemple.fr").email == "Élodie@exemple.fr"
+
+
+def test_a_stored_address_that_is_not_plain_receives_nothing(world, inbox):
+    """A row written before addresses were checked by email-validator: the display name
+    around another address never sends the invitation there."""
+    with db.transaction() as s:
+        s.get(User, world.eig.id).email = "victime<attaquant@evil.example>"
+    with pytest.raises(Conflict, match=said("admin.invitations.bad_email", email="victime<attaquant@evil.example>")):
+        invitations.invite(world.coach, world.eig.id, now=T0)
+    invitations.request_reset("victime<attaquant@evil.example>", CLIENT, now=T0)
+    invitations.request_reset("attaquant@evil.example", CLIENT, now=T0)
+    assert inbox.messages() == []
+
+
+def test_a_reset_asked_with_a_kelvin_sign_sends_nothing(world, inbox):
+    users.create_user(world.admin, UserIn(login="coach.karim", display_name="Karim", email="coach.karim@example.org",
+                                          role=GlobalRole.COACH))
+    invitations.request_reset(f"coach.{chr(0x212A)}arim@example.org", CLIENT, now=T0)
+    assert inbox.messages() == []
+    invitations.request_reset("Coach.Karim@example.org", CLIENT, now=T0)
+    assert [r for r, _ in inbox.messages()] == [["coach.karim@example.org"]]
+
+
+# --- A whole promotion at once ---------------------------------------------------------------
+
+
+def newcomer(world, login: str, defi_id: int, role: GlobalRole = GlobalRole.MEMBER, **account) -> int:  # noqa: ANN001
+    """An account as a roster import makes it (no password), on the team of `defi_id`."""
+    user_id = users.create_user(world.admin, UserIn(login=login, display_name=login.title(),
+                                                    email=f"{login}@example.org", role=role, **account))
+    users.add_membership(world.admin, MembershipIn(user_id=user_id, defi_id=defi_id, role=DefiRole.EIG))
+    return user_id
+
+
+@pytest.fixture
+def promotion_of_newcomers(world):  # noqa: ANN001, ANN201
+    """Three never-invited people in the promotion (Nina, Oscar, Rose; returns Rose's id), and
+    others who must not be invited."""
+    newcomer(world, "nina", world.alpha_id)
+    newcomer(world, "oscar", world.beta_id)
+    newcomer(world, "gina.ancienne", world.gamma_id)  # another promotion
+    newcomer(world, "paul.passe", world.alpha_id, password="un-mot-de-passe")  # has a password
+    gone = newcomer(world, "ines.partie", world.beta_id)
+    users.update_user(world.admin, gone, UserIn(login="ines.partie", display_name="Ines.Partie",
+                                                email="ines.partie@example.org"), active=False, expected_version=1)
+    return newcomer(world, "rose", world.alpha_id)
+
+
+def test_inviting_a_promotion_mails_everyone_there_never_invited_once(world, inbox, promotion_of_newcomers):
+    invitations.invite(world.coach, promotion_of_newcomers, now=T0)  # Rose, already
+    assert invitations.never_invited(world.coach, world.promotion_id) == 2
+    report = invitations.invite_promotion(world.coach, world.promotion_id, now=T0)
+    assert (report.sent, report.failed) == (["Nina", "Oscar"], {})
+    assert [r for r, _ in inbox.messages()][1:] == [["nina@example.org"], ["oscar@example.org"]]
+    assert invitations.open_link(token_of(inbox.messages()[1][1]), now=T0).login == "nina"
+    assert invitations.never_invited(world.coach, world.promotion_id) == 0
+    with pytest.raises(Conflict, match=said("admin.invitations.promotion_nobody")):
+        invitations.invite_promotion(world.coach, world.promotion_id, now=T0)
+    assert len(inbox.messages()) == 3  # nobody mailed twice
+    with db.reading() as s:
+        batch = s.scalars(select(AuditEvent).where(AuditEvent.entity == "promotion",
+                                                   AuditEvent.action == "invite")).all()
+        assert [(e.user_id, e.entity_id, e.after) for e in batch] == [
+            (world.coach.id, world.promotion_id, {"sent": 2, "failed": 0})]
+
+
+def test_the_invitations_overview_lists_one_promotion(world, promotion_of_newcomers):
+    logins = set(invitations.overview(world.coach, now=T0, promotion_id=world.other_promotion_id)["login"])
+    assert logins == {"gamma.eig", "gina.ancienne"}
+
+
+def test_coaches_invite_a_promotions_members_and_admins_its_staff_too(world, inbox):
+    newcomer(world, "nina", world.alpha_id)
+    newcomer(world, "claude.coach", world.alpha_id, role=GlobalRole.COACH)
+    assert invitations.never_invited(world.coach, world.promotion_id) == 1
+    assert invitations.invite_promotion(world.coach, world.promotion_id, now=T0).sent == ["Nina"]
+    assert invitations.never_invited(world.admin, world.promotion_id) == 1
+    assert invitations.invite_promotion(world.admin, world.promotion_id, now=T0).sent == ["Claude.Coach"]
+
+
+@pytest.mark.parametrize("player", ["eig", "sponsor", "porteur", "outsider", "inactive"])
+def test_only_staff_invite_a_promotion(world, inbox, player, promotion_of_newcomers):
+    with pytest.raises(PermissionDenied):
+        invitations.invite_promotion(getattr(world, player), world.promotion_id, now=T0)
+    with pytest.raises(PermissionDenied):
+        invitations.never_invited(getattr(world, player), world.promotion_id)
+    assert inbox.messages() == []
+
+
+def test_a_mail_refused_for_one_person_loses_none_of_the_others(world, monkeypatch, promotion_of_newcomers):
+    with smtp_server(refused=frozenset({"nina@example.org"})) as (server, port):
+        monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("SMTP_PORT", str(port))
+        get_settings.cache_clear()
+        report = invitations.invite_promotion(world.coach, world.promotion_id, now=T0)
+    get_settings.cache_clear()
+    assert report.sent == ["Oscar", "Rose"]
+    assert [r for r, _ in server.messages()] == [["oscar@example.org"], ["rose@example.org"]]
+    [(reason, names)] = report.failed.items()
+    assert names == ["Nina"] and re.fullmatch(said("admin.invitations.send_failed", reason=ANY), reason)
+    rows = invitations.overview(world.coach, now=T0).set_index("login")
+    assert (rows.loc["nina", "state"], rows.loc["oscar", "state"]) == ("none", "pending")
+    assert invitations.never_invited(world.coach, world.promotion_id) == 1  # Nina, for the next try
+
+
+def test_a_promotion_whose_mails_all_fail_is_refused_with_the_reason(world, monkeypatch, promotion_of_newcomers):
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SMTP_PORT", str(free_port()))  # nobody listens there
+    get_settings.cache_clear()
+    with pytest.raises(ServiceError, match="Pas d'invitation pour Nina, Oscar, Rose : Le courriel n'a pas pu partir"):
+        invitations.invite_promotion(world.coach, world.promotion_id, now=T0)
+    get_settings.cache_clear()
+    assert invitations.never_invited(world.coach, world.promotion_id) == 3
+    with db.reading() as s:
+        assert s.scalars(select(AuditEvent).where(AuditEvent.entity == "promotion")).all() == []

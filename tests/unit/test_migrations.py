@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 
 from lib import db
-from lib.models import AuditEvent, Base, DataVersion, JournalEntry, MonthlyCarnet
+from lib.models import AuditEvent, Base, DataVersion, JournalEntry, MonthlyCarnet, PasswordToken, User
 from tests.conftest import empty_database
 
 
@@ -68,3 +68,24 @@ def test_0008_keeps_journal_entries_carnets_and_their_history_under_the_new_name
         assert (carnet.objectifs, [(r.competency, r.rating) for r in carnet.ratings]) == ("Livrer", [("Produit", 2)])
         assert sorted(s.execute(select(AuditEvent.entity, AuditEvent.entity_id)).all()) == [
             ("journal_entry", 7), ("monthly_carnet", 3)]
+
+
+def test_0010_normalises_stored_addresses_and_binds_pending_links_to_the_account_state(empty_url):
+    command.upgrade(db.alembic_config(empty_url), "0009_membership_joined_on")
+    sent, changed = "'2026-11-02 10:00:00+00'", "'2026-11-03 10:00:00+00'"
+    with db.scratch_engine(empty_url) as engine, engine.begin() as conn:
+        for n, (email, updated) in enumerate([("Coach.Karim@Example.ORG", sent), ("coach.karim@example.org", sent),
+                                              ("victime<attaquant@evil.example>", sent),
+                                              ("lea@example.org", changed)], start=1):
+            conn.execute(text('INSERT INTO "user" (id, login, display_name, email, password_hash, role, active, '
+                              f"created_at, updated_at, version, session_epoch) VALUES ({n}, 'user{n}', 'U', "
+                              f"'{email}', '$2-no-password', 'member', true, {sent}, {updated}, 1, 3)"))
+        # Two links sent at `sent`: Karim's account has not changed since, Léa's has (maybe her address).
+        for n, user_id in ((1, 1), (2, 4)):
+            conn.execute(text("INSERT INTO password_token (id, user_id, purpose, token_hash, created_at, expires_at) "
+                              f"VALUES ({n}, {user_id}, 'invitation', 'h{n}', {sent}, '2026-11-09 10:00:00+00')"))
+    db.upgrade_to_head(empty_url)
+    with db.reading(db.get_engine(empty_url)) as s:
+        assert s.scalars(select(User.email).order_by(User.id)).all() == [
+            "coach.karim@example.org", "coach.karim@example.org", "victime<attaquant@evil.example>", "lea@example.org"]
+        assert [s.get(PasswordToken, n).session_epoch for n in (1, 2)] == [3, 2]
