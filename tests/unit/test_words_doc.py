@@ -18,7 +18,7 @@ def test_the_check_flags_iso_weeks_and_streamlit_english():
 
 
 def test_the_check_lets_french_and_the_documented_remainder_through():
-    assert foreign_words(["S48 (23-29 nov.)", "semaine du 23 novembre", "semaine 31 / 44, phase 3",
+    assert foreign_words(["S48 (23-29 nov.)", "semaine du 23 novembre", "semaine 31 du programme sur 44, phase 3",
                           "Choisir…", "Recherche", "Upload", "20MB per file", "Help for Niveau", "day"]) == {}
 
 
