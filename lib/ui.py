@@ -777,8 +777,9 @@ STAFF = Need(lambda ctx: ctx.staff, "gate.staff_only", offered=lambda ctx: ctx.s
 class Page:
     """A page of the app: its script, its title in the menu (a catalogue key), icon and
     section, what it needs, whether its title names the picked défi (so that after a switch
-    in the sidebar nobody edits one défi believing it is another), and its own heading
-    when that is not the menu's title."""
+    in the sidebar nobody edits one défi believing it is another), its own heading
+    when that is not the menu's title, and its title in the coaches' and admins' menu when
+    the page is another thing for them (an EIG's « Mon carnet » is where staff read everyone's)."""
 
     script: str
     title: str
@@ -787,6 +788,11 @@ class Page:
     needs: tuple[Need, ...] = ()
     names_defi: bool = False
     heading: str | None = None
+    staff_title: str | None = None
+
+    def menu_title(self, ctx: PageContext) -> str:
+        """The catalogue key of the page's name in this person's menu."""
+        return self.staff_title if ctx.staff and self.staff_title else self.title
 
     def offered(self, ctx: PageContext) -> bool:
         """Whether the menu lists the page (it only hides: services enforce the matrix)."""
@@ -801,7 +807,7 @@ PAGES = [
          (defi("journal.no_defi"), may(Action.READ_JOURNAL)), names_defi=True),
     Page("pages/carnet.py", "page.carnet", ":material/person_book:", _SUIVI,
          (defi("carnet.no_defi"), may(Action.READ_CARNET, "carnet.not_for_you")), names_defi=True,
-         heading="carnet.title"),
+         heading="carnet.title", staff_title="page.carnet.staff"),
     Page("pages/bulletin.py", "page.bulletin", ":material/edit_note:", _SUIVI,
          (defi("bulletin.no_defi"), may(Action.WRITE_BULLETIN, "bulletin.not_eig")), names_defi=True),
     Page("pages/retrospectives.py", "page.retrospectives", ":material/insights:", _SUIVI, (PROMOTION,),
@@ -819,6 +825,11 @@ PAGES = [
     Page("pages/import.py", "page.import", ":material/upload_file:", _ADMIN, (STAFF,)),
     Page("pages/admin.py", "page.admin", ":material/settings:", _ADMIN, (STAFF,)),
 ]
+
+
+def menu_name(ctx: PageContext, script: str) -> str:
+    """The page's name as this person's menu writes it, for a button opening it."""
+    return t(next(p for p in PAGES if p.script == script).menu_title(ctx))
 
 
 # The page a button asked for (`open_page`), opened at the top of the next run: Streamlit cannot

@@ -3,7 +3,6 @@ what matters to them by role."""
 
 import datetime as dt
 from functools import partial
-from pathlib import Path
 
 import streamlit as st
 
@@ -47,7 +46,7 @@ def todo_list(items: list[todo.TodoItem], key: str) -> None:
             text.markdown(f"{icon} {name}{item.label}{when}")
             if item.detail:
                 text.caption(md(item.detail))
-            page = t(f"page.{Path(item.page).stem}")
+            page = ui.menu_name(ctx, item.page)
             # A risk line opens the portfolio on its défi, a help request the board on its ticket.
             picked = ({"portfolio_defi": item.defi_id} if item.kind == "risk"
                       else {"help_open": item.record_id} if item.kind == "help" else {})

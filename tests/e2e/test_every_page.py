@@ -19,10 +19,10 @@ pytestmark = pytest.mark.browser
 # What each role finds in the menu (hiding only: the services enforce the matrix, see
 # test_sponsor_boundaries.py); a page that appears or vanishes for a role must be a decision.
 MENUS = {
-    "coach.claire": ["Accueil", "Carnet de bord", "Mon carnet", "Rétrospectives", "Demandes d'aide", "Dates clés",
+    "coach.claire": ["Accueil", "Carnet de bord", "Carnets mensuels", "Rétrospectives", "Demandes d'aide", "Dates clés",
                      "Phases", "Comités d'évaluation", "Indicateurs", "Portefeuille", "Indicateurs du programme",
                      "Imports", "Administration"],
-    "admin": ["Accueil", "Carnet de bord", "Mon carnet", "Rétrospectives", "Demandes d'aide", "Dates clés",
+    "admin": ["Accueil", "Carnet de bord", "Carnets mensuels", "Rétrospectives", "Demandes d'aide", "Dates clés",
               "Phases", "Comités d'évaluation", "Indicateurs", "Portefeuille", "Indicateurs du programme",
               "Imports", "Administration"],
     "eig.lea": ["Accueil", "Carnet de bord", "Mon carnet", "Bulletin de la semaine", "Rétrospectives", "Dates clés",
