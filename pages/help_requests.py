@@ -71,7 +71,7 @@ def picked_ticket(board: pd.DataFrame) -> dict | None:
 
 def ticket_form(pick: dict, coaches: list) -> None:
     """Assign, answer and resolve one request, in one versioned form."""
-    st.subheader(t("help.manage", defi=md(pick["defi"]), week=pick["week"]))
+    st.header(t("help.manage", defi=md(pick["defi"]), week=pick["week"]))
     st.text(pick["request"])
     opened = ui.edit("help_ticket", pick["id"], pick["version"])
     ui.newer_version(opened, lambda: st.text(f"{pick['status_label']} · {pick['assignee']}\n{pick['answer']}"))
@@ -93,7 +93,7 @@ def ticket_form(pick: dict, coaches: list) -> None:
 response_times()
 coaches = cached(help_requests.coaches)(actor)
 board = filtered_board(coaches)
-st.subheader(t("help.board_title"))
+st.header(t("help.board_title"))
 if board.empty:
     st.info(t("help.empty"))
     st.stop()

@@ -26,7 +26,7 @@ now = ui.now()
 def todo_list(items: list[todo.TodoItem], key: str) -> None:
     """The role's ordered to-do: one line per item, its due date in words, a button to the
     page where it is done (on its défi)."""
-    st.subheader(t("home.todo.title"))
+    st.header(t("home.todo.title"))
     if not items:
         st.info(t("home.todo.empty"), icon=":material/check_circle:")
         return
@@ -74,7 +74,7 @@ def coach_home() -> None:
     if not ctx.admin:
         todo_list(cached(todo.coach_todo)(actor, ctx.promotion.id, now), "todo_coach")
     overview = cached(portfolio.promotion_overview)(actor, ctx.promotion.id)
-    st.subheader(t("home.coach.defis"))
+    st.header(t("home.coach.defis"))
     if overview.empty:
         st.info(t("home.coach.empty"))
         return
@@ -123,7 +123,7 @@ def sponsor_home() -> None:
     """Porteurs and sponsors: each défi they follow on one screen, its verdict first and what
     is asked of them, and that screen as one printable page they can forward."""
     view = cached(sponsor.my_view)(actor, ctx.promotion.id)
-    st.subheader(t("sponsor.title"))
+    st.header(t("sponsor.title"))
     ui.download(t("sponsor.download"), lambda: sponsor.view_html(view),
                 f"suivi-eig-{ctx.promotion.name}.html".replace(" ", "-"), "sponsor_export", "text/html",
                 help=t("sponsor.download_help"), icon=":material/download:")

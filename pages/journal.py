@@ -143,7 +143,7 @@ def entries_tab() -> None:
         st.caption(t("journal.read_only"))
     else:
         editable = [e for e in result.entries if e.can_edit]
-        st.subheader(t("journal.form.edit_staff") if ctx.may(Action.EDIT_ANY_JOURNAL_ENTRY) else t("journal.form.edit"))
+        st.header(t("journal.form.edit_staff") if ctx.may(Action.EDIT_ANY_JOURNAL_ENTRY) else t("journal.form.edit"))
         if not editable:
             st.caption(t("journal.form.none_editable"))
         else:
@@ -167,7 +167,7 @@ def entries_tab() -> None:
 
 def chart_section(title: str, data, figure, columns: dict[str, str], key: str) -> None:  # noqa: ANN001
     """A chart of the filtered entries, or what to do when the filters leave none."""
-    st.subheader(title)
+    st.header(title)
     if data.empty:
         st.caption(t("journal.chart.empty"))
         return
@@ -197,7 +197,7 @@ def write_tab() -> None:
         st.session_state["journal_pick_next"] = entry_id
 
     with st.form(adding.key):
-        st.subheader(t("journal.form.new"))
+        st.header(t("journal.form.new"))
         entry_fields(adding.key, None)
         ui.save_button(t("journal.form.add"), adding, lambda: ui.typed(JournalEntryIn, adding.key, ENTRY_FIELDS),
                        lambda data: journal.add_entry(actor, defi.id, data), t("journal.added"), labels=LABELS,

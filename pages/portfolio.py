@@ -117,7 +117,7 @@ def picked_defi(view: pd.DataFrame) -> None:
 
 def coaching_form(rows: pd.DataFrame) -> None:
     """Log a coaching session on any défi of the promotion (the picked one first)."""
-    st.subheader(t("coaching.title"))
+    st.header(t("coaching.title"))
     all_names = dict(zip(rows["id"], rows["defi"], strict=True))
     logging = ui.new("coaching", ctx.promotion.id)
     with st.form(logging.key):
@@ -155,7 +155,7 @@ def coaching_sessions() -> None:
 st.caption(t("portfolio.intro"))
 levels_section(rows)
 view = filtered(rows)
-st.subheader(t("portfolio.table_title", n=len(view), total=len(rows)))
+st.header(t("portfolio.table_title", n=len(view), total=len(rows)))
 if view.empty:
     st.info(t("portfolio.no_match"))
 else:

@@ -1,5 +1,6 @@
 """Every page of the menu, for each role, in Chromium: it renders without an error, without
-an ISO week code and without Streamlit's English defaults (words.py), its screenshot goes to
+an ISO week code and without Streamlit's English defaults (words.py), its headings never skip
+a level (a11y.heading_jumps), its screenshot goes to
 tests/artifacts/tour-<role>-<page>.png, and axe-core finds nothing serious or critical outside
 the commented allow-list (a11y.py)."""
 
@@ -10,7 +11,7 @@ import json
 import pytest
 
 from lib.auth import DEMO_PASSWORD
-from tests.e2e.a11y import audit, blocking
+from tests.e2e.a11y import audit, blocking, heading_jumps
 from tests.e2e.conftest import ARTIFACTS, login, screenshot, settle
 from tests.e2e.words import foreign_words, page_words
 
@@ -72,6 +73,8 @@ def test_every_page_renders_in_french_and_passes_axe(module_app, new_page, login
         # no Streamlit English outside the documented remainder (words.REMAINDER).
         if foreign := foreign_words(page_words(page)):
             problems[f"{slug}: words"] = foreign
+        if jumps := heading_jumps(page):
+            problems[f"{slug}: headings"] = jumps
         findings[slug] = audit(page)
         if serious := blocking(findings[slug]):
             problems[f"{slug}: axe"] = serious
