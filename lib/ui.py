@@ -24,6 +24,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 import streamlit_authenticator as stauth
+from pandas.io.formats.style import Styler
 from pydantic import ValidationError
 from streamlit_authenticator.utilities import LoginError
 
@@ -908,11 +909,36 @@ def chart(figure: go.Figure | None, data: object, key: str, columns: dict[str, o
             table(data() if callable(data) else data, column_config=columns, **grid)
 
 
-def table(data: object, **grid: object) -> object:
+# A table is as tall as its rows up to this many (a promotion's défis all show), then scrolls.
+FULL_ROWS = 25
+# Streamlit's grid: its header and a row of one line (2.1875rem), and a row of `lines` lines,
+# whose text wraps (the grid wraps a cell's text once rows are taller than 4rem).
+_HEADER_PX, _ROW_PX, _LINE_PX, _BORDERS_PX = 35, 35, 21, 2
+
+
+def table(data: object, lines: int = 1, **grid: object) -> object:
     """Every table of the app: Streamlit's grid without the index, « — » in a cell without a
-    value (Streamlit writes « None »). `grid` is more of st.dataframe's options; a selectable
-    table returns its selection."""
-    return st.dataframe(data, **{"hide_index": True, "placeholder": "—", **grid})
+    value (Streamlit writes « None »), as tall as its rows up to `FULL_ROWS` (Streamlit's
+    default shows ten, in a box to scroll). `lines` > 1: rows that tall, long text wrapping
+    in them instead of running off (the page sets the columns' widths so the grid fits a
+    1,280 px screen). `grid` is more of st.dataframe's options; a selectable table returns its
+    selection."""
+    rows = len(data.data if isinstance(data, Styler) else data)
+    row = _ROW_PX if lines == 1 else 14 + _LINE_PX * lines
+    height = _HEADER_PX + row * min(max(rows, 1), FULL_ROWS) + _BORDERS_PX
+    return st.dataframe(data, **{"hide_index": True, "placeholder": "—", "height": height, "row_height": row, **grid})
+
+
+# The risk level's cell: its word in the state design system's error, warning and success
+# colours on their tint (contrast above 4.5:1), so the level reads by colour and by word.
+_RISK_CELL = {"eleve": "color: #ce0500; background-color: #ffe9e9",
+              "a_surveiller": "color: #b34000; background-color: #ffe9e6",
+              "faible": "color: #18753c; background-color: #b8fec9"}
+
+
+def risk_coloured(df: pd.DataFrame, label: str = "level_label", level: str = "level") -> Styler:
+    """A table whose risk column (`label`, the level's word) is coloured by its `level`."""
+    return df.style.apply(lambda column: [_RISK_CELL.get(v, "") for v in df[level]], subset=[label])
 
 
 def download(label: str, data: object, file_name: str, key: str, mime: str | None = None,

@@ -87,18 +87,21 @@ def coach_home() -> None:
     c2.metric(t("home.metric.filed_in_progress" if open_week else "home.metric.filed"), f"{filed} / {len(overview)}",
               help=t("home.metric.filed_help", deadline=open_week.deadline) if open_week else None)
     c3.metric(t("home.metric.help"), int(overview["open_help"].sum()))
-    risk = cached(portfolio.coach_portfolio)(actor, ctx.promotion.id, now)[["id", "level_label"]]
+    risk = cached(portfolio.coach_portfolio)(actor, ctx.promotion.id, now)[["id", "level", "level_label"]]
     table = overview.merge(risk, on="id", how="left").assign(
         last_mood=overview["last_mood"].map(mood_label))
     ui.table(
-        table, width="stretch",
-        # Fits the screen: the administration is one click away, on the défi's pages.
+        ui.risk_coloured(table), width="stretch",
+        # Fits a 1,280 px screen: the administration is one click away, on the défi's pages.
         column_order=["defi", "level_label", "phase", "eig", "last_week", "last_mood", "open_help"],
         column_config={
-            "defi": t("home.col.defi"), "level_label": t("home.col.risk"), "phase": t("home.col.phase"),
-            "eig": st.column_config.NumberColumn(t("home.col.team"), width="small"),
-            "last_week": st.column_config.DateColumn(t("home.col.last_bulletin"), format="DD/MM/YYYY"),
-            "last_mood": t("home.col.last_mood"), "open_help": st.column_config.NumberColumn(t("home.col.open_help")),
+            "defi": st.column_config.TextColumn(t("home.col.defi"), width=160),
+            "level_label": st.column_config.TextColumn(t("home.col.risk"), width=95),
+            "phase": st.column_config.TextColumn(t("home.col.phase"), width=150),
+            "eig": st.column_config.NumberColumn(t("home.col.team"), width=60),
+            "last_week": st.column_config.DateColumn(t("home.col.last_bulletin"), format="DD/MM/YYYY", width=110),
+            "last_mood": st.column_config.TextColumn(t("home.col.last_mood"), width=120),
+            "open_help": st.column_config.NumberColumn(t("home.col.open_help"), width=90),
         })
 
 

@@ -117,14 +117,16 @@ def entries_tab() -> None:
                   "news": news_label(e.news), "author": e.author} for e in result.entries]
         # Writers pick the entry to edit by clicking its row.
         selectable = {"on_select": "rerun", "selection_mode": "single-row"} if can_write else {}
-        clicked = ui.table(table, width="stretch",
+        # Columns that fit a 1,280 px screen, the texts wrapping on three lines.
+        clicked = ui.table(table, lines=3, width="stretch",
                            key=ui.rows_key("journal_table", defi.id, [e.id for e in result.entries]),
                            **selectable, column_config={
-            "date": st.column_config.DateColumn(t("journal.col.date"), format="DD/MM/YYYY"),
-            "livrable": t("journal.col.livrable"), "tache": st.column_config.TextColumn(t("journal.col.tache"),
-                                                                                        width="large"),
-            "categories": t("journal.col.categories"), "news": t("journal.col.news"),
-            "author": t("journal.col.author")})
+            "date": st.column_config.DateColumn(t("journal.col.date"), format="DD/MM/YYYY", width=90),
+            "livrable": st.column_config.TextColumn(t("journal.col.livrable"), width=125),
+            "tache": st.column_config.TextColumn(t("journal.col.tache"), width=235),
+            "categories": st.column_config.TextColumn(t("journal.col.categories"), width=125),
+            "news": st.column_config.TextColumn(t("journal.col.news"), width=80),
+            "author": st.column_config.TextColumn(t("journal.col.author"), width=105)})
         if result.pages > 1:
             if page_number > result.pages:  # the filters changed under the page number
                 st.session_state[f"journal_page_{defi.id}"] = result.pages
