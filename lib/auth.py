@@ -9,8 +9,10 @@ browser cannot set it, while page tests (AppTest) can, to run as a given user.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import secrets
-from functools import cache
+from functools import cache, lru_cache
 
 import bcrypt
 from pydantic import BaseModel
@@ -23,7 +25,7 @@ from streamlit import config as streamlit_config
 from lib import db
 from lib.audit import record
 from lib.clock import now_utc
-from lib.config import ConfigurationError, get_settings
+from lib.config import RATE_LIMIT_LABEL, ConfigurationError, derived_key, get_settings
 from lib.i18n import t
 from lib.models import LoginThrottle, User
 from lib.permissions import Actor
@@ -76,10 +78,18 @@ def _unknown_login_hash() -> str:
     return hash_password(secrets.token_urlsafe(16))
 
 
-def _throttle_rows(s: Session, login: str, clients: list[str]) -> None:
-    """Create the counters of (login, client) pairs unless they exist; two processes may race."""
+def rate_limit_key(value: str) -> str:
+    """What a rate limit counts by (a login as typed, an address asking for a reset): its HMAC
+    under a key derived from the cookie key, so the counters hold neither the value nor a hash
+    anyone could recompute from a guessed address."""
+    key = derived_key(get_settings().cookie_key, RATE_LIMIT_LABEL)
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def _throttle_rows(s: Session, key: str, clients: list[str]) -> None:
+    """Create the counters of (login key, client) pairs unless they exist; two processes may race."""
     insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-    s.execute(insert(LoginThrottle).values([{"login": login, "client": c, "failures": 0} for c in clients])
+    s.execute(insert(LoginThrottle).values([{"login": key, "client": c, "failures": 0} for c in clients])
               .on_conflict_do_nothing())
 
 
@@ -90,12 +100,13 @@ def check_login(login: str, password: str, client: str | None, now: dt.datetime 
     now = now or now_utc()
     login, client = login[:64], (client or "-")[:64]
     clients = [client, ALL_CLIENTS]
-    same_login = LoginThrottle.login == login
+    throttled = rate_limit_key(login)
+    same_login = LoginThrottle.login == throttled
     with db.transaction(bump=False) as s:
         user = s.scalar(select(User).where(User.login == login, User.active.is_(True)))
         user_id = user.id if user else None
         trail = {"login": login, "client": client}
-        _throttle_rows(s, login, clients)
+        _throttle_rows(s, throttled, clients)
         locks = s.scalars(select(LoginThrottle.locked_until).where(same_login, LoginThrottle.client.in_(clients),
                                                                    LoginThrottle.locked_until > now)).all()
         if locks:
@@ -210,16 +221,26 @@ def end_sessions(actor: Actor) -> None:
         record(s, actor, "logout_everywhere", "user", actor.id)
 
 
+@lru_cache(maxsize=256)
+def _password_opens(password: str, password_hash: str) -> bool:
+    """check_password, remembered per process, for the production check that every page run
+    makes: a bcrypt check costs a quarter of a second, and a new password is a new (salted)
+    hash, so an account is checked again exactly when its password changes."""
+    return check_password(password, password_hash)
+
+
 def check_production_safety(demo_logins: list[str]) -> None:
     """In production, refuse Streamlit's error details (tracebacks with server paths) and
-    still-usable demo accounts; the settings themselves are checked by lib.config."""
+    still-usable demo accounts; the settings themselves are checked by lib.config. Runs on
+    every page run (ui.boot) for the cost of one indexed read: each hash is bcrypt-checked once."""
     settings = get_settings()
     if not settings.is_production:
         return
     if streamlit_config.get_option("client.showErrorDetails") not in ("none", False, "false", "False"):
         raise ConfigurationError(t("config.error_details"))
     with db.reading() as s:
-        users = s.scalars(select(User).where(User.login.in_(demo_logins), User.active.is_(True)))
-        usable = [u.login for u in users if check_password(DEMO_PASSWORD, u.password_hash)]
+        accounts = s.execute(select(User.login, User.password_hash)
+                             .where(User.login.in_(demo_logins), User.active.is_(True))).all()
+    usable = [login for login, password_hash in accounts if _password_opens(DEMO_PASSWORD, password_hash)]
     if usable:
         raise ConfigurationError(t("error.production_demo_accounts", logins=", ".join(usable)))

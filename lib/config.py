@@ -25,6 +25,9 @@ MIN_SECRET_LENGTH = 32
 # Share links are signed with a key derived from the cookie key under this label when
 # SUIVI_SHARE_SECRET is unset: knowing one signing key never gives the other.
 SHARE_SECRET_LABEL = b"suivi-eig/share-links"
+# Rate limits count by an HMAC of the login or address (lib.auth.rate_limit_key) under a key
+# derived from the cookie key under this label.
+RATE_LIMIT_LABEL = b"suivi-eig/rate-limit-keys"
 
 
 class ConfigurationError(RuntimeError):
@@ -90,8 +93,13 @@ def generated_cookie_key(path: Path | None = None) -> str:
     return path.read_text().strip()
 
 
+def derived_key(cookie_key: str, label: bytes) -> bytes:
+    """A key for one purpose (`label`), derived from the cookie key: it gives neither back."""
+    return hmac.new(cookie_key.encode(), label, hashlib.sha256).digest()
+
+
 def derived_share_secret(cookie_key: str) -> str:
-    return hmac.new(cookie_key.encode(), SHARE_SECRET_LABEL, hashlib.sha256).hexdigest()
+    return derived_key(cookie_key, SHARE_SECRET_LABEL).hex()
 
 
 def _validated(settings: Settings) -> Settings:

@@ -6,7 +6,7 @@ file, checks every row with the journal form's schema, reports every problem by 
 number and groups the spellings of each défi label; the valid rows wait in a temporary
 file (never in the user's session) until `confirm_import()` writes them in one
 transaction, skipping rows already in the database (same défi, date, tâche and livrable),
-so re-importing a file is harmless. `discard()` removes the temporary file.
+so re-importing a file is harmless. `lib.staging.discard()` removes the temporary file.
 
 Imported entries have no author (the legacy tables do not say who wrote a row): their
 `author_id` is NULL and `created_by_id` is the importing coach. Only coaches edit them.
@@ -17,21 +17,13 @@ Command line: `python -m lib.importers journal FILE --promotion NAME [--dry-run]
 from __future__ import annotations
 
 import argparse
-import codecs
 import csv
 import datetime as dt
-import io
 import json
-import os
 import re
-import secrets
 import sys
-import tempfile
-import time
-from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
@@ -39,35 +31,49 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from lib import db, formats
+from lib import db
 from lib.audit import record
 from lib.clock import now_utc
 from lib.errors import NotFound, ServiceError
 from lib.exports import unquote
 from lib.i18n import t
 from lib.journal import LEGACY_HEADER, search_text
-from lib.models import Category, Defi, GlobalRole, JournalEntry, JournalEntryCategory, Promotion, User
+from lib.models import Category, Defi, JournalEntry, JournalEntryCategory, Promotion
 from lib.permissions import Actor, require_staff
 from lib.schemas import EARLIEST, LegacyEntryIn, errors_by_field
+from lib.staging import (
+    SHOWN_PROBLEMS,
+    Analysis,
+    DryRun,
+    Progress,
+    add_arguments,
+    command_line_input,
+    discard,
+    new_token,
+    open_new,
+    open_stored,
+    remove,
+    store_path,
+    stored_problems,
+)
+from lib.tabular import (
+    ImportFormatError,
+    NumberedLines,
+    Problem,
+    binary,
+    csv_error_message,
+    csv_reader,
+    csv_records,
+    numbered_lines,
+)
 from lib.text import fold
 from lib.users import add_defi
 
 CHUNK = 1000
 DATE_RE = re.compile(r"^[<\[]?\s*(\d{4})-(\d{2})-(\d{2})(?:[ \t][^>\]]*)?[>\]]?$")
 LETTER_SEPARATORS = set(" \t,;+/-")
-UPLOAD_MAX_MB = 20  # the largest legacy table is ~2 MB; the page refuses bigger files
-SHOWN_PROBLEMS = 1000  # problems carried by the preview; the full list stays in the store
-STORE = Path(tempfile.gettempdir()) / "suivi-imports"
-STORE_TTL_S = 24 * 3600  # an analysed file nobody confirmed is removed after a day
-TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{32}")
 FIELD_COLUMNS = {"label": "Défi", "livrable": "Livrable", "tache": "Tâche", "done_on": "Fait le",
                  "categories": "Cat", "news": "OK"}
-Progress = Callable[[int, int], None]
-
-
-class ImportFormatError(ServiceError):
-    """The file is not a legacy journal table (wrong header, unreadable encoding)."""
-
 
 @dataclass(frozen=True, slots=True)
 class ParsedRow:
@@ -78,12 +84,6 @@ class ParsedRow:
     done_on: dt.date
     categories: tuple[Category, ...]
     news: int
-
-
-class Problem(BaseModel):
-    line: int
-    severity: str  # "error": the row is left out; "warning": imported, with the note
-    message: str
 
 
 class LabelGroup(BaseModel):
@@ -97,25 +97,6 @@ class LabelGroup(BaseModel):
     @property
     def rows(self) -> int:
         return sum(self.variants.values())
-
-
-class Analysis(BaseModel):
-    """What a page keeps in the session of an analysed file: counts and the first problems;
-    the rows themselves wait in the store under `token`."""
-
-    token: str
-    filename: str
-    promotion_id: int
-    promotion_name: str
-    records: int  # data records read
-    valid: int
-    errors: int  # lines in error
-    warnings: int
-    problems: list[Problem]  # the first SHOWN_PROBLEMS, by line
-
-    @property
-    def problem_count(self) -> int:
-        return self.errors + self.warnings
 
 
 class Preview(Analysis):
@@ -179,48 +160,6 @@ def parse_news(text: str) -> int | None:
     return {"": 0, "0": 0, "1": 1, "+1": 1, "-1": -1}.get(text.strip())
 
 
-def _encoding(handle: BinaryIO) -> str:
-    """UTF-8 (with or without BOM) when the whole file decodes so, else Windows-1252; read
-    by chunks, so a large file is never held whole."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        while chunk := handle.read(1 << 20):
-            decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-        return "utf-8-sig"
-    except UnicodeDecodeError:
-        return "cp1252"
-    finally:
-        handle.seek(0)
-
-
-class _Lines:
-    """The file's physical lines, numbered, for csv.reader; the lines of the record being
-    read are kept in `taken`, and lines pushed back are read again before the rest."""
-
-    def __init__(self, lines: Iterator[str]) -> None:
-        self._lines = lines
-        self._back: deque[tuple[int, str]] = deque()
-        self.read = 0  # physical lines read from the file
-        self.taken: list[tuple[int, str]] = []
-
-    def __iter__(self) -> _Lines:
-        return self
-
-    def __next__(self) -> str:
-        if self._back:
-            number, line = self._back.popleft()
-        else:
-            line = next(self._lines)
-            self.read += 1
-            number = self.read
-        self.taken.append((number, line))
-        return line
-
-    def push_back(self, lines: list[tuple[int, str]]) -> None:
-        self._back.extendleft(reversed(lines))
-
-
 def _looks_like_row(line: str, delimiter: str, width: int, date_column: int) -> bool:
     """A physical line that is a whole row by itself (enough cells, a date where the date
     goes): found inside a quoted cell, it means a quote was left open."""
@@ -268,53 +207,13 @@ def read_journal(data: bytes | str | BinaryIO, today: dt.date) -> Iterator[Parse
     """Valid rows and problems (by physical line), streamed. Every physical line is a row,
     a blank line or part of a quoted cell; a quoted cell that holds whole rows is a quote
     left open: its line is an error and the lines it swallowed are read again."""
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    handle = io.BytesIO(data) if isinstance(data, bytes) else data
-    text = io.TextIOWrapper(handle, encoding=_encoding(handle), newline="")
-    try:
-        yield from _read_records(_Lines(iter(text)), today)
-    except UnicodeDecodeError:
-        raise ImportFormatError(t("import.bad_encoding")) from None
-    finally:
-        text.detach()  # the caller's file stays open
+    with numbered_lines(binary(data)) as source:
+        yield from _read_records(source, today)
 
 
-def delimiter_of(first_line: str) -> str:
-    """Semicolons when the header line has them and no comma (French spreadsheets)."""
-    return ";" if ";" in first_line and "," not in first_line else ","
-
-
-def csv_error_message(error: str, last: int) -> str:
-    """The csv module's error on a record, in French."""
-    if "field limit" in error:
-        return t("import.problem.cell_too_big", max=formats.integer(csv.field_size_limit()))
-    if "end of data" in error:
-        return t("import.problem.open_quote_eof")
-    return t("import.problem.bad_quotes", last=last)
-
-
-def csv_records(source: _Lines, reader: Iterator[list[str]]) -> Iterator[tuple[list[str] | None, str, list]]:
-    """Each record `reader` reads from `source`: its cells (None on a csv error), the error
-    ("" when none) and the physical lines it took, as (line number, text)."""
-    source.taken = []
-    while True:
-        try:
-            cells, error = next(reader), ""
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            cells, error = None, str(exc)
-        taken, source.taken = source.taken, []
-        yield cells, error, taken
-
-
-def _read_records(source: _Lines, today: dt.date) -> Iterator[ParsedRow | Problem]:
-    first_line = next(source, "")
-    source.push_back(source.taken)
-    source.taken = []
-    delimiter = delimiter_of(first_line)
-    reader = csv.reader(source, delimiter=delimiter, strict=True)
+def _read_records(source: NumberedLines, today: dt.date) -> Iterator[ParsedRow | Problem]:
+    reader = csv_reader(source)
+    delimiter = reader.dialect.delimiter
     try:
         header = next(reader, None) or []
     except csv.Error:
@@ -347,62 +246,13 @@ def _read_records(source: _Lines, today: dt.date) -> Iterator[ParsedRow | Proble
 # --- The store: parsed rows between the preview and the confirmation ----------------------------
 
 
-def _store_path(token: str, kind: str) -> Path:
-    if not TOKEN_RE.fullmatch(token):
-        raise NotFound(t("error.not_found"))
-    return STORE / f"{token}.{kind}.jsonl"
-
-
-def _sweep_store() -> None:
-    """Remove the files of analyses nobody confirmed (a closed tab, a lost session)."""
-    limit = time.time() - STORE_TTL_S
-    for path in STORE.glob("*.jsonl"):
-        try:
-            if path.stat().st_mtime < limit:
-                path.unlink()
-        except OSError:
-            continue  # another process removed it first
-
-
-def _open_new(path: Path):  # noqa: ANN202 - a text file
-    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8")
-
-
-def new_token() -> str:
-    """A fresh token for an analysis's files, the store created and swept first."""
-    STORE.mkdir(mode=0o700, exist_ok=True)
-    _sweep_store()
-    return secrets.token_urlsafe(24)
-
-
-def discard(preview: Analysis) -> None:
-    """Remove the analysed file's rows and problems (after the import, or a new analysis)."""
-    for kind in ("rows", "problems"):
-        _store_path(preview.token, kind).unlink(missing_ok=True)
-
-
-def _open_stored(preview: Analysis, kind: str):  # noqa: ANN202 - a text file
-    try:
-        return _store_path(preview.token, kind).open(encoding="utf-8")
-    except FileNotFoundError:
-        raise NotFound(t("import.expired")) from None
-
-
 def stored_rows(preview: Preview) -> Iterator[ParsedRow]:
-    with _open_stored(preview, "rows") as handle:
+    with open_stored(preview, "rows") as handle:
         for raw in handle:
             line, label, livrable, tache, day, letters, news = json.loads(raw)
             yield ParsedRow(line=line, label=label, livrable=livrable, tache=tache,
                             done_on=dt.date.fromisoformat(day), categories=tuple(Category(c) for c in letters),
                             news=news)
-
-
-def stored_problems(preview: Analysis) -> Iterator[Problem]:
-    """Every problem of the file, by line (the preview carries only the first ones)."""
-    with _open_stored(preview, "problems") as handle:
-        for raw in handle:
-            line, severity, message = json.loads(raw)
-            yield Problem(line=line, severity=severity, message=message)
 
 
 def _group_labels(labels: dict[str, int], defis: dict[int, str]) -> list[LabelGroup]:
@@ -436,7 +286,7 @@ def preview_journal(actor: Actor, data: bytes | str | BinaryIO, promotion_id: in
     valid = warnings = 0
     error_lines: set[int] = set()
     try:
-        with _open_new(_store_path(token, "rows")) as rows, _open_new(_store_path(token, "problems")) as problems:
+        with open_new(store_path(token, "rows")) as rows, open_new(store_path(token, "problems")) as problems:
             for item in read_journal(data, today):
                 if isinstance(item, ParsedRow):
                     valid += 1
@@ -452,8 +302,7 @@ def preview_journal(actor: Actor, data: bytes | str | BinaryIO, promotion_id: in
                 if len(shown) < SHOWN_PROBLEMS:
                     shown.append(item)
     except BaseException:
-        for kind in ("rows", "problems"):
-            _store_path(token, kind).unlink(missing_ok=True)
+        remove(token)
         raise
     return Preview(token=token, filename=filename, promotion_id=promotion_id, promotion_name=name,
                    records=valid + len(error_lines), valid=valid, errors=len(error_lines), warnings=warnings,
@@ -485,10 +334,6 @@ def plan(preview: Preview, split: frozenset[str] | set[str] = frozenset(),
 
 
 # --- Writing -------------------------------------------------------------------------------
-
-
-class _DryRun(Exception):
-    """Raised inside the transaction to roll a dry run back."""
 
 
 def _chunks(rows: Iterator[ParsedRow]) -> Iterator[tuple[int, list[ParsedRow]]]:
@@ -569,8 +414,8 @@ def confirm_import(actor: Actor, preview: Preview, targets: dict[str, Target], a
                 "file": preview.filename, "promotion_id": promotion.id, "inserted": inserted,
                 "duplicates": duplicates, "created_defis": sorted(created), "errors": preview.errors})
             if dry_run:
-                raise _DryRun
-    except _DryRun:
+                raise DryRun
+    except DryRun:
         pass
     assert result is not None
     return result
@@ -601,81 +446,24 @@ def format_report(preview: Preview, targets: dict[str, Target], result: ImportRe
     return "\n".join(lines)
 
 
-def _cli_actor(login: str | None) -> Actor:
-    with db.reading() as s:
-        query = select(User).where(User.active.is_(True))
-        query = (query.where(User.login == login) if login
-                 else query.where(User.role == GlobalRole.ADMIN).order_by(User.id))
-        user = s.scalars(query).first()
-    if user is None:
-        raise SystemExit(t("import.cli.no_user"))
-    return Actor.of(user)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lib.importers", description=t("import.cli.description"))
     commands = parser.add_subparsers(dest="command", required=True)
     journal = commands.add_parser("journal", help=t("import.cli.journal"))
-    journal.add_argument("file")
-    journal.add_argument("--promotion", required=True)
-    journal.add_argument("--dry-run", action="store_true")
-    journal.add_argument("--as", dest="login", default=None, help=t("import.cli.as"))
+    add_arguments(journal)
     journal.add_argument("--administration", default=None, help=t("import.cli.administration"))
-    roster = commands.add_parser("roster", help=t("roster.cli.help"))
-    roster.add_argument("file")
-    roster.add_argument("--promotion", required=True)
-    roster.add_argument("--dry-run", action="store_true")
-    roster.add_argument("--as", dest="login", default=None, help=t("import.cli.as"))
     args = parser.parse_args(argv)
     try:
-        handle = open(args.file, "rb")  # noqa: SIM115 - closed below, after the import
-    except FileNotFoundError:
-        print(t("import.cli.no_file", file=args.file), file=sys.stderr)
-        return 2
-    except OSError:
-        print(t("import.cli.unreadable", file=args.file), file=sys.stderr)
-        return 2
-    with handle:
-        actor = _cli_actor(args.login)
-        with db.reading() as s:
-            promotion_id = s.scalar(select(Promotion.id).where(Promotion.name == args.promotion))
-        if promotion_id is None:
-            print(t("import.cli.no_promotion", name=args.promotion), file=sys.stderr)
-            return 2
-        if args.command == "roster":
-            return _roster_command(actor, handle, promotion_id, args.file, args.dry_run)
-        try:
+        handle, actor, promotion_id = command_line_input(args)
+        with handle:
             preview = preview_journal(actor, handle, promotion_id, filename=args.file)
-        except ImportFormatError as exc:
-            print(str(exc), file=sys.stderr)
-            return 2
+    except ServiceError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
     try:
         targets = plan(preview)
         result = confirm_import(actor, preview, targets, args.administration, dry_run=args.dry_run)
         print(format_report(preview, targets, result))
-    finally:
-        discard(preview)
-    return 0
-
-
-def _roster_command(actor: Actor, handle: BinaryIO, promotion_id: int, filename: str, dry_run: bool) -> int:
-    """Analyse a roster, then import it unless it has errors (exit code 2, nothing written)."""
-    from lib import roster  # built on this module's store: imported here, not in a cycle
-
-    try:
-        preview = roster.preview_roster(actor, handle, promotion_id, filename=filename)
-    except ServiceError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    try:
-        if preview.errors:
-            print(roster.format_report(preview))
-            return 2
-        result = roster.confirm_roster(actor, preview, dry_run=dry_run)
-        print(roster.format_report(preview, result))
-    except ServiceError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
     finally:
         discard(preview)
     return 0

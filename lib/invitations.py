@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import logging
 import secrets
 import smtplib
 
@@ -21,12 +20,12 @@ from sqlalchemy.orm import Session
 
 from lib import db, formats
 from lib.audit import record
-from lib.auth import LOGIN_ACTIONS, hash_password
+from lib.auth import LOGIN_ACTIONS, hash_password, rate_limit_key
 from lib.clock import now_utc
 from lib.config import get_settings
 from lib.errors import Conflict, ServiceError
 from lib.i18n import t
-from lib.mail import Email, compose, send
+from lib.mail import Email, compose, send, send_later
 from lib.models import AuditEvent, LoginThrottle, PasswordToken, ResetRequest, User
 from lib.permissions import Actor, require_account_manager, require_staff
 from lib.schemas import ChosenPasswordIn
@@ -38,8 +37,6 @@ VALIDITY = {"invitation": dt.timedelta(days=7), "reset": dt.timedelta(hours=1)}
 RESET_WINDOW = dt.timedelta(hours=1)
 RESETS_PER_ADDRESS = 3
 RESETS_PER_CLIENT = 10
-
-log = logging.getLogger(__name__)
 
 
 class TokenRefused(ServiceError):
@@ -75,10 +72,28 @@ def _issue(s: Session, user: User, purpose: str, now: dt.datetime, actor: Actor 
     return token, expires_at
 
 
-def _email(user: User, purpose: str, token: str, expires_at: dt.datetime) -> Email:
+class _Link(BaseModel):
+    """A link issued to an account, with what its message needs, so that it can be mailed after
+    the transaction (and from the mail thread)."""
+
+    purpose: str
+    email: str
+    display_name: str
+    login: str
+    token: str
+    expires_at: dt.datetime
+
+
+def _link(user: User, purpose: str, token: str, expires_at: dt.datetime) -> _Link:
+    return _Link(purpose=purpose, email=user.email, display_name=user.display_name, login=user.login, token=token,
+                 expires_at=expires_at)
+
+
+def _email(link: _Link) -> Email:
     """The French message carrying the link, as plain text and HTML."""
-    return compose("password_link", t(f"mail.{purpose}.subject"), [user.email], to=user.email,
-                   intro=t(f"mail.{purpose}.intro", name=user.display_name, login=user.login),
+    purpose, token, expires_at = link.purpose, link.token, link.expires_at
+    return compose("password_link", t(f"mail.{purpose}.subject"), [link.email], to=link.email,
+                   intro=t(f"mail.{purpose}.intro", name=link.display_name, login=link.login),
                    action=t(f"mail.{purpose}.action"), link=url_for(token),
                    validity=t("mail.link_validity", date=formats.moment(expires_at)))
 
@@ -97,7 +112,7 @@ def invite(actor: Actor, user_id: int, now: dt.datetime | None = None) -> str:
         record(s, actor, "invite", "user", user.id, after={"email": user.email, "expires_at": expires_at.isoformat()},
                at=now)
         try:
-            send([_email(user, "invitation", token, expires_at)])
+            send([_email(_link(user, "invitation", token, expires_at))])
         except (smtplib.SMTPException, OSError) as exc:
             raise ServiceError(t("admin.invitations.send_failed", reason=type(exc).__name__)) from exc
         return user.email
@@ -105,30 +120,29 @@ def invite(actor: Actor, user_id: int, now: dt.datetime | None = None) -> str:
 
 def request_reset(address: str, client: str | None, now: dt.datetime | None = None) -> None:
     """"Mot de passe oublié ?": mail a 1-hour link to each active account with this address.
-    Nothing tells the caller whether one exists; over the limits the request is dropped."""
+    Nothing tells the caller whether one exists, not even the time taken: the mail leaves from
+    the mail thread after the answer. Over the limits the request is dropped."""
     now = now or now_utc()
     address, client = address.strip().lower()[:254], (client or "-")[:64]
     since = now - RESET_WINDOW
     with db.transaction(bump=False) as s:
         s.execute(delete(ResetRequest).where(ResetRequest.requested_at < since))
         earlier = select(func.count()).select_from(ResetRequest).where(ResetRequest.requested_at >= since)
-        by_address = s.scalar(earlier.where(ResetRequest.address_hash == _digest(address)))
+        by_address = s.scalar(earlier.where(ResetRequest.address_hash == rate_limit_key(address)))
         by_client = s.scalar(earlier.where(ResetRequest.client == client))
-        s.add(ResetRequest(address_hash=_digest(address), client=client, requested_at=now))
+        s.add(ResetRequest(address_hash=rate_limit_key(address), client=client, requested_at=now))
         if by_address >= RESETS_PER_ADDRESS or by_client >= RESETS_PER_CLIENT:
             record(s, None, "password_reset_throttled", "user", None, after={"client": client}, at=now)
             return
         accounts = s.scalars(select(User).where(func.lower(User.email) == address, User.active.is_(True))).all()
-        emails = []
+        links = []
         for user in accounts:
             token, expires_at = _issue(s, user, "reset", now, None)
             record(s, None, "password_reset_requested", "user", user.id, after={"client": client}, at=now)
-            emails.append(_email(user, "reset", token, expires_at))
-    try:
-        send(emails)
-    except (smtplib.SMTPException, OSError):
-        # The page must answer as for an unknown address; the failure is for the operators.
-        log.exception("password reset mail not sent")
+            links.append(_link(user, "reset", token, expires_at))
+    # Handed over for every address, known or not: the same work here, the mail built and sent
+    # after the answer. The links are committed already, whatever becomes of the mail.
+    send_later("password reset", lambda: [_email(link) for link in links])
 
 
 def _check(s: Session, token: str, now: dt.datetime, lock: bool = False) -> tuple[PasswordToken, User]:
@@ -164,7 +178,7 @@ def choose_password(token: str, data: ChosenPasswordIn, now: dt.datetime | None 
         user.password_hash = hash_password(data.password)
         user.session_epoch += 1
         row.used_at = now
-        s.execute(delete(LoginThrottle).where(LoginThrottle.login == user.login))
+        s.execute(delete(LoginThrottle).where(LoginThrottle.login == rate_limit_key(user.login)))
         record(s, Actor.of(user), "choose_password", "user", user.id, after={"purpose": row.purpose}, at=now)
         return user.login
 

@@ -1,16 +1,23 @@
 """Mail the app sends (weekly recap, reminders, invitations and password resets): each
 message is a pair of templates, `<name>.txt` and `<name>.html`, rendered with the same
-context, sent through the configured SMTP server."""
+context, sent through the configured SMTP server, now (`send`) or by this process's mail
+thread once the page has answered (`send_later`)."""
 
 from __future__ import annotations
 
+import logging
+import queue
 import smtplib
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from lib.config import get_settings
 from lib.documents import render
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -56,3 +63,36 @@ def send(emails: list[Email]) -> int:
             smtp.send_message(email.message, to_addrs=email.recipients)
             sent += 1
     return sent
+
+
+_outgoing: queue.Queue[tuple[str, Callable[[], list[Email]]]] = queue.Queue()
+_sender_started = threading.Lock()
+_sender: threading.Thread | None = None
+
+
+def send_later(what: str, build: Callable[[], list[Email]]) -> None:
+    """Hand messages to the process's mail thread, which builds and sends them after the caller
+    has answered: a page that mails someone answers as fast as one that does not. A failure is
+    logged (`what` names the mail) and never reaches the caller; unsent mail dies with the process."""
+    global _sender
+    with _sender_started:
+        if _sender is None:
+            _sender = threading.Thread(target=_send_queued, name="mail-sender", daemon=True)
+            _sender.start()
+    _outgoing.put((what, build))
+
+
+def _send_queued() -> None:
+    while True:
+        what, build = _outgoing.get()
+        try:
+            send(build())
+        except Exception:  # the thread outlives any one message (SMTP refusal, template error)
+            log.exception("%s mail not sent", what)
+        finally:
+            _outgoing.task_done()
+
+
+def wait_until_sent() -> None:
+    """Return once every message handed to send_later has been sent or logged as failed."""
+    _outgoing.join()

@@ -659,7 +659,8 @@ class Measurement(Edited, Base):
 class LoginThrottle(Base):
     """Failed logins in a row for a typed login from one client (`client` "*": from every
     client) and, after too many, until when that pair is locked. Keyed by the login as typed,
-    known or not, so an unknown login is throttled exactly like an account's."""
+    known or not, so an unknown login is throttled exactly like an account's; `login` holds its
+    keyed hash (auth.rate_limit_key), never the login itself."""
 
     __tablename__ = "login_throttle"
 
@@ -690,8 +691,9 @@ class PasswordToken(Base):
 
 
 class ResetRequest(Base):
-    """One "Mot de passe oublié ?" request, kept for the rate limits: per address (its
-    SHA-256, so addresses typed for no account are not kept in clear) and per client."""
+    """One "Mot de passe oublié ?" request, kept for the rate limits: per address (its keyed
+    hash, auth.rate_limit_key, so no address typed is kept, nor a hash of it anyone could
+    recompute) and per client."""
 
     __tablename__ = "reset_request"
 

@@ -12,20 +12,22 @@ import datetime as dt
 import enum
 import io
 import json
+import re
 import secrets
 import zipfile
 
-from sqlalchemy import Table, delete, or_, select
+from sqlalchemy import Table, Text, cast, delete, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from lib import db, formats
 from lib.audit import record
-from lib.auth import hash_password
+from lib.auth import hash_password, rate_limit_key
 from lib.clock import now_utc
 from lib.errors import Conflict
 from lib.exports import csv_bytes
 from lib.i18n import has, t
-from lib.models import AuditEvent, Base, GlobalRole, LoginThrottle, User
+from lib.models import AuditEvent, Base, GlobalRole, LoginThrottle, ResetRequest, User
 from lib.permissions import Actor, require_admin
 
 FORMER_LOGIN = "ancien-membre-{id}"
@@ -64,7 +66,7 @@ def _clauses(table: Table, user: User, ids: dict[str, set]) -> list:
     if table is User.__table__:
         return [table.c.id == user.id]
     if table is LoginThrottle.__table__:
-        return [table.c.login == user.login]
+        return [table.c.login == rate_limit_key(user.login)]
     clauses = [column == user.id for column in table.c
                if any(fk.column.table is User.__table__ for fk in column.foreign_keys)]
     if table is AuditEvent.__table__:
@@ -111,8 +113,9 @@ def export_person(actor: Actor, user_id: int, now: dt.datetime | None = None) ->
 
 def anonymise_person(actor: Actor, user_id: int, now: dt.datetime | None = None) -> str:
     """Replace a departed person's name, email and login, make their account unusable, and
-    keep what they wrote, shown under "ancien·ne membre". Their name is also taken out of
-    the audit events about them; the anonymisation itself is recorded. Returns the new login."""
+    keep what they wrote, shown under "ancien·ne membre". Their identity is also taken out of
+    every audit event that names them, and their login counters and reset requests are
+    dropped; the anonymisation itself is recorded. Returns the new login."""
     require_admin(actor)
     if user_id == actor.id:
         raise Conflict(t("privacy.cannot_anonymise_self"))
@@ -120,7 +123,7 @@ def anonymise_person(actor: Actor, user_id: int, now: dt.datetime | None = None)
         user = db.load(s, User, user_id)
         if user.login == FORMER_LOGIN.format(id=user.id):
             raise Conflict(t("privacy.already_anonymised"))
-        old_login = user.login
+        old = {"login": user.login, "email": user.email}
         user.login = FORMER_LOGIN.format(id=user.id)
         user.email = FORMER_EMAIL.format(id=user.id)
         user.display_name = t("privacy.former_member")
@@ -128,18 +131,39 @@ def anonymise_person(actor: Actor, user_id: int, now: dt.datetime | None = None)
         user.password_hash = hash_password(secrets.token_urlsafe(32))
         user.active, user.role = False, GlobalRole.MEMBER
         user.session_epoch += 1
-        s.execute(delete(LoginThrottle).where(LoginThrottle.login == old_login))
+        # Either may have been typed in the login form; a reset was asked for by the address.
+        s.execute(delete(LoginThrottle).where(LoginThrottle.login.in_([rate_limit_key(v) for v in old.values()])))
+        s.execute(delete(ResetRequest).where(ResetRequest.address_hash == rate_limit_key(old["email"])))
         new = {"login": user.login, "display_name": user.display_name, "email": user.email}
-        for event in s.scalars(select(AuditEvent).where(AuditEvent.entity == "user", AuditEvent.entity_id == user.id)):
-            event.before = _scrubbed(event.before, new)
-            event.after = _scrubbed(event.after, new)
+        for event in s.scalars(select(AuditEvent).where(_names_the_person(user.id, old))):
+            about = event.entity == "user" and event.entity_id == user.id
+            event.before = _scrubbed(event.before, old, new, about)
+            event.after = _scrubbed(event.after, old, new, about)
         s.flush()
         record(s, actor, "anonymise", "user", user.id, after={"login": user.login}, at=now)
         return user.login
 
 
-def _scrubbed(values: dict | None, new: dict[str, str]) -> dict | None:
-    """A copy of an audit event's values with the person's identity replaced."""
-    if values is None:
-        return None
-    return {k: (new[k] if k in IDENTITY_KEYS and v is not None else v) for k, v in values.items()}
+def _names_the_person(user_id: int, old: dict[str, str]) -> ColumnElement[bool]:
+    """Audit events about the account, and every other one whose values hold its login or email
+    (a login typed after the account was deactivated, an address ProConnect vouched for)."""
+    # As the JSON text holds them: the login as a whole string, the address anywhere.
+    needles = [json.dumps(old["login"]).lower(), json.dumps(old["email"])[1:-1].lower()]
+    return or_((AuditEvent.entity == "user") & (AuditEvent.entity_id == user_id),
+               *(func.lower(cast(column, Text)).contains(needle, autoescape=True)
+                 for column in (AuditEvent.before, AuditEvent.after) for needle in needles))
+
+
+def _scrubbed(values: object, old: dict[str, str], new: dict[str, str], about: bool) -> object:
+    """A copy of an audit event's values with the person's login and email replaced wherever
+    they are, whatever the case; in an event about the account, its name too."""
+    if isinstance(values, dict):
+        return {k: new[k] if about and k in IDENTITY_KEYS and v is not None else _scrubbed(v, old, new, about)
+                for k, v in values.items()}
+    if isinstance(values, list):
+        return [_scrubbed(v, old, new, about) for v in values]
+    if not isinstance(values, str):
+        return values
+    if values.lower() == old["login"].lower():
+        return new["login"]
+    return re.sub(re.escape(old["email"]), new["email"], values, flags=re.IGNORECASE)

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import and_, case, func, select
 
 from lib import committees, db, formats, help_requests, key_dates, portfolio
-from lib.auth import LOGIN_ACTIONS, NO_PASSWORD
+from lib.auth import LOGIN_ACTIONS, NO_PASSWORD, rate_limit_key
 from lib.bulletins import load_promotion
 from lib.carnets import last_writable_day, missing_carnets, owed_months, writable_months
 from lib.clock import (
@@ -333,14 +333,15 @@ def admin_todo(actor: Actor, now: dt.datetime | None = None) -> list[TodoItem]:
     now = now or now_utc()
     items: list[TodoItem] = []
     with db.reading() as s:
-        for name, login, until in s.execute(
-                select(User.display_name, User.login, func.max(LoginThrottle.locked_until))
-                .join(LoginThrottle, LoginThrottle.login == User.login)
-                .where(LoginThrottle.locked_until > now).group_by(User.id, User.display_name, User.login)
-                .order_by(User.display_name)):
-            until = until if until.tzinfo else until.replace(tzinfo=dt.UTC)
-            items.append(TodoItem(kind="locked", label=t("todo.admin.locked"), detail=f"{name} ({login})", due=until,
-                                  urgent=True))
+        # The counters are keyed by a keyed hash of the login: the accounts are found by hashing theirs.
+        locked = dict(s.execute(select(LoginThrottle.login, func.max(LoginThrottle.locked_until))
+                                .where(LoginThrottle.locked_until > now).group_by(LoginThrottle.login)).all())
+        accounts = s.execute(select(User.display_name, User.login).order_by(User.display_name)) if locked else []
+        for name, login in accounts:
+            if (until := locked.get(rate_limit_key(login))) is not None:
+                until = until if until.tzinfo else until.replace(tzinfo=dt.UTC)
+                items.append(TodoItem(kind="locked", label=t("todo.admin.locked"), detail=f"{name} ({login})",
+                                      due=until, urgent=True))
 
         logged = select(AuditEvent.entity_id).where(AuditEvent.entity == "user", AuditEvent.action.in_(LOGIN_ACTIONS),
                                                     AuditEvent.entity_id.is_not(None))

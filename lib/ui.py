@@ -28,11 +28,11 @@ from pandas.io.formats.style import Styler
 from pydantic import ValidationError
 from streamlit_authenticator.utilities import LoginError
 
-from lib import auth, db, formats, invitations, permissions, portfolio
+from lib import auth, chrome, db, formats, invitations, permissions, portfolio
 from lib.clock import now_utc
 from lib.config import PROCONNECT, ROOT, get_settings, proconnect_configured
 from lib.errors import ServiceError
-from lib.i18n import LANGUAGE, t
+from lib.i18n import t
 from lib.permissions import Action, Actor, Capacity, allowed
 from lib.programme import mood_label
 from lib.schemas import errors_by_field
@@ -57,14 +57,13 @@ def _migrated(url: str) -> bool:
 
 
 def boot() -> None:
-    """Migrate the database and, in production, refuse unsafe configuration."""
+    """Migrate the database, in production refuse unsafe configuration, and draw Streamlit's
+    interface in French (lib/chrome.py)."""
     from lib.seed import DEMO_LOGINS
 
     _migrated(get_settings().database_url)
     auth.check_production_safety(DEMO_LOGINS)
-    # Streamlit's page says lang="en": screen readers would read the French with English
-    # pronunciation (WCAG 3.1.1). A fixed script, no user text in it.
-    st.html(f"<script>document.documentElement.lang = '{LANGUAGE}';</script>", unsafe_allow_javascript=True)
+    chrome.draw()
 
 
 # --- Login ---------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from lib import audit, db
 from lib.audit import record
-from lib.auth import NO_PASSWORD, hash_password
+from lib.auth import NO_PASSWORD, hash_password, rate_limit_key
 from lib.errors import Conflict, NotFound
 from lib.i18n import t
 from lib.models import Administration, Defi, LoginThrottle, Membership, PhaseTemplate, Promotion, User
@@ -76,7 +76,7 @@ def reset_password(actor: Actor, user_id: int, data: PasswordIn) -> None:
         require_account_manager(actor, user.role)
         user.password_hash = hash_password(data.password)
         user.session_epoch += 1
-        s.execute(delete(LoginThrottle).where(LoginThrottle.login == user.login))
+        s.execute(delete(LoginThrottle).where(LoginThrottle.login == rate_limit_key(user.login)))
         record(s, actor, "reset_password", "user", user.id)
 
 

@@ -6,12 +6,12 @@ from typing import TypeVar
 
 import streamlit as st
 
-from lib import formats, importers, portfolio, roster, ui
+from lib import formats, importers, portfolio, roster, staging, ui
 from lib.i18n import t
 from lib.ui import cached, done, md, submit
 
 R = TypeVar("R")
-A = TypeVar("A", bound=importers.Analysis)
+A = TypeVar("A", bound=staging.Analysis)
 
 ctx = ui.page("page.import")
 actor = ctx.actor
@@ -36,14 +36,14 @@ def analysed(kind: str, labels: tuple[str, str], types: list[str], preview: Call
     place of the previous one. Only the counts, the first problems and the groups stay in the
     session; the rows wait in a temporary file until the confirmation."""
     state = f"{kind}_preview"
-    upload = st.file_uploader(labels[0], type=types, key=f"{kind}_file", max_upload_size=importers.UPLOAD_MAX_MB)
+    upload = st.file_uploader(labels[0], type=types, key=f"{kind}_file", max_upload_size=staging.UPLOAD_MAX_MB)
     if upload is not None and st.button(labels[1], type="primary", key=f"{kind}_analyse"):
         previous = st.session_state.pop(state, None)
         if previous is not None:
-            importers.discard(previous)
-        if upload.size > importers.UPLOAD_MAX_MB * 1024 * 1024:
+            staging.discard(previous)
+        if upload.size > staging.UPLOAD_MAX_MB * 1024 * 1024:
             megabytes = formats.integer(round(upload.size / 1024 / 1024))
-            st.error(t("import.too_big", size=megabytes, max=importers.UPLOAD_MAX_MB))
+            st.error(t("import.too_big", size=megabytes, max=staging.UPLOAD_MAX_MB))
         else:
             submit(lambda: upload, lambda file: preview(actor, file, promotion.id, file.name),
                    after=lambda analysis: st.session_state.update({state: analysis}))
@@ -51,7 +51,7 @@ def analysed(kind: str, labels: tuple[str, str], types: list[str], preview: Call
     return analysis if analysis is not None and analysis.promotion_id == promotion.id else None
 
 
-def counts(preview: importers.Analysis, *more: tuple[str, int]) -> None:
+def counts(preview: staging.Analysis, *more: tuple[str, int]) -> None:
     """The file's rows: read, valid, in error (and `more`)."""
     figures = [(t("import.metric.records"), preview.records), (t("import.metric.valid"), preview.valid),
                (t("import.metric.errors"), preview.errors), *more]
@@ -59,9 +59,10 @@ def counts(preview: importers.Analysis, *more: tuple[str, int]) -> None:
         column.metric(label, value)
 
 
-def problems_section(preview: importers.Analysis, severity: str, report: Callable[[], str], file_name: str) -> None:
-    """The file's problems by line; past the first ones shown, the whole report to download
-    (built on click)."""
+def problems_section(preview: staging.Analysis, severity: str, report: Callable[[], str] | None = None,
+                     file_name: str = "") -> None:
+    """The file's problems by line; past the first ones shown, the whole `report` to download
+    (built on click), unless the page offers its own."""
     st.subheader(t("import.problems"))
     if not preview.problems:
         st.caption(t("import.no_problem"))
@@ -71,6 +72,7 @@ def problems_section(preview: importers.Analysis, severity: str, report: Callabl
         "line": t("import.col.line"), "severity": t("import.col.severity"), "message": t("import.col.message")})
     if preview.problem_count > len(preview.problems):
         st.caption(t("import.problems.more", shown=len(preview.problems), n=preview.problem_count))
+    if report is not None and preview.problem_count > len(preview.problems):
         ui.download(t("import.report.download"), report, file_name, "import_report", "text/plain")
 
 
@@ -84,7 +86,7 @@ def confirm(state: str, label: str, total: int, write: Callable[[Callable[[int, 
         bar.progress(done_rows / max(total, 1), text=t(label, done=done_rows, total=total))
 
     def written(result: R) -> None:
-        importers.discard(st.session_state.pop(state))
+        staging.discard(st.session_state.pop(state))
         done(message(result))
 
     submit(lambda: progress, write, after=written)
@@ -98,7 +100,9 @@ def roster_import() -> None:
         return
     changes = preview.changes
     counts(preview)
-    problems_section(preview, "roster.severity", lambda: roster.format_report(preview), "rapport-annuaire.txt")
+    problems_section(preview, "roster.severity")
+    ui.download(t("roster.report.download"), lambda: roster.report_csv(preview), "rapport-annuaire.csv",
+                "roster_report", "text/csv")
     if preview.errors:
         st.error(t("roster.has_errors", n=preview.errors))
         return
@@ -107,20 +111,20 @@ def roster_import() -> None:
         return
     st.subheader(t("roster.changes"))
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric(t("roster.metric.defis"), len(changes.defis))
-    c2.metric(t("roster.metric.accounts"), len(changes.accounts))
+    c1.metric(t("roster.metric.defis"), changes.defis)
+    c2.metric(t("roster.metric.accounts"), changes.accounts)
     c3.metric(t("roster.metric.added"), changes.added)
-    c4.metric(t("roster.metric.changed"), len(changes.role_changes))
-    # Names as the file writes them: user text, made inert.
-    st.markdown("\n".join(f"- {md(line)}" for line in [t("roster.report.new_defi", name=n) for n in changes.defis]
-                          + [t("roster.report.new_account", account=a) for a in changes.accounts]
-                          + changes.role_changes))
+    c4.metric(t("roster.metric.changed"), changes.role_changes)
+    if preview.first_changes:  # names as the file writes them: user text, made inert
+        st.markdown("\n".join(f"- {md(change.text)}" for change in preview.first_changes))
+    if changes.listed > len(preview.first_changes):
+        st.caption(t("roster.changes.more", shown=len(preview.first_changes), n=changes.listed))
     if st.button(t("roster.confirm"), type="primary", key="roster_confirm"):
         confirm("roster_preview", "roster.progress", preview.valid,
                 lambda progress: roster.confirm_roster(actor, preview, progress=progress),
-                lambda result: t("roster.report.done", defis=len(result.changes.defis),
-                                 accounts=len(result.changes.accounts), added=result.changes.added,
-                                 changed=len(result.changes.role_changes), unchanged=result.changes.unchanged))
+                lambda result: t("roster.report.done", defis=result.changes.defis, accounts=result.changes.accounts,
+                                 added=result.changes.added, changed=result.changes.role_changes,
+                                 unchanged=result.changes.unchanged))
 
 
 def journal_import() -> None:

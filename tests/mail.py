@@ -4,24 +4,37 @@ from __future__ import annotations
 
 import email
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email import policy
 
 from aiosmtpd.controller import Controller
 
+from lib import mail
 from tests.pg import free_port
 
 
 class Inbox:
     def __init__(self) -> None:
         self.envelopes: list = []
+        self._arrived = threading.Condition()
 
     async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802 - aiosmtpd hook
-        self.envelopes.append(envelope)
+        with self._arrived:
+            self.envelopes.append(envelope)
+            self._arrived.notify_all()
         return "250 OK"
 
+    def wait_for(self, count: int, timeout: float = 15) -> None:
+        """Until `count` messages have arrived in all: an app in another process may mail after
+        its page has answered (lib.mail.send_later)."""
+        with self._arrived:
+            self._arrived.wait_for(lambda: len(self.envelopes) >= count, timeout)
+
     def messages(self) -> list[tuple[list[str], email.message.EmailMessage]]:
+        """What was received, once this process's mail thread has sent what it was handed."""
+        mail.wait_until_sent()
         return [(sorted(e.rcpt_tos), email.message_from_bytes(e.content, policy=policy.default))
                 for e in self.envelopes]
 

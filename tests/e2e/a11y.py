@@ -1,4 +1,6 @@
-"""axe-core (npm, pinned in tests/e2e/axe/package.json) injected into a page by Playwright."""
+"""axe-core (npm, pinned in tests/e2e/axe/package.json) injected into a page by Playwright.
+No finding is forgiven: Streamlit's own markup that axe faulted (the sectioned menu's lists) is
+repaired on the page by lib/chrome.py."""
 
 from __future__ import annotations
 
@@ -9,38 +11,23 @@ from tests.conftest import missing
 AXE_JS = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = ("serious", "critical")
 
-# Streamlit's own markup, which the app cannot change: (axe rule, the Streamlit element the
-# finding must lie in, why). Only findings inside that element are forgiven; the same rule
-# anywhere else still fails. docs/accessibility.md lists them for readers.
-STREAMLIT_OWN = [
-    ("list", '[data-testid="stSidebarNavItems"]',
-     "the sectioned page menu puts one <div> per section inside its <ul>"),
-    ("listitem", '[data-testid="stSidebarNavItems"]',
-     "the same menu's <li> sit in those section <div>s rather than directly in the <ul>"),
-]
-
-_RUN = """async (allowed) => {
+_RUN = """async () => {
     const results = await axe.run(document, {resultTypes: ['violations']});
-    const forgiven = (rule, target) => {
-        const el = typeof target[0] === 'string' ? document.querySelector(target[0]) : null;
-        return el !== null && allowed.some(([id, inside]) => id === rule && el.closest(inside) !== null);
-    };
     return results.violations.map(v => ({
         id: v.id, impact: v.impact, help: v.help,
-        nodes: v.nodes.filter(n => !forgiven(v.id, n.target))
-                      .map(n => ({target: n.target, html: n.html.slice(0, 200)})),
-    })).filter(v => v.nodes.length > 0);
+        nodes: v.nodes.map(n => ({target: n.target, html: n.html.slice(0, 200)})),
+    }));
 }"""
 
 
 def audit(page) -> list[dict]:  # noqa: ANN001
-    """Run axe on the page as it is now: every violation (any impact) outside the
-    allow-list, each with its nodes' CSS targets and the start of their HTML."""
+    """Run axe on the page as it is now: every violation (any impact), each with its nodes'
+    CSS targets and the start of their HTML."""
     if not AXE_JS.exists():
         missing("axe-core (npm ci --prefix tests/e2e/axe)")
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE_JS))
-    return page.evaluate(_RUN, [[rule, inside] for rule, inside, _why in STREAMLIT_OWN])
+    return page.evaluate(_RUN)
 
 
 def blocking(violations: list[dict]) -> list[dict]:

@@ -110,12 +110,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
 
 @pytest.fixture
 def new_page(browser, request: pytest.FixtureRequest) -> Iterator[Callable]:  # noqa: ANN001
-    """Open a fresh browser page (own cookies) sized like a laptop screen. When the test
-    fails, every page it opened is saved to tests/artifacts/failed-<test>-<n>.png."""
+    """Open a fresh browser page (own cookies) sized like a laptop screen, in a French browser
+    unless `locale` says otherwise. When the test fails, every page it opened is saved to
+    tests/artifacts/failed-<test>-<n>.png."""
     contexts = []
 
-    def open_page():  # noqa: ANN202
-        context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="fr-FR")
+    def open_page(locale: str = "fr-FR"):  # noqa: ANN202
+        context = browser.new_context(viewport={"width": 1400, "height": 900}, locale=locale)
         contexts.append(context)
         page = context.new_page()
         page.script_runs = ScriptRuns(page)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from lib import carnets, db, formats, importers, journal
+from lib import carnets, db, formats, importers, journal, staging
 from lib.errors import StaleEdit
 from lib.i18n import t
 from lib.models import Category, JournalEntry, MonthlyCarnet
@@ -314,9 +314,9 @@ def test_import_page_is_for_staff_only(app_as, login):
 
 def test_import_page_caps_uploads_and_refuses_a_bigger_file_in_french(app_as):
     at = app_as("coach", page="pages/import.py")
-    assert at.file_uploader[0].proto.max_upload_size_mb == importers.UPLOAD_MAX_MB == 20
+    assert at.file_uploader[0].proto.max_upload_size_mb == staging.UPLOAD_MAX_MB == 20
     config = tomllib.loads((Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml").read_text())
-    assert config["server"]["maxUploadSize"] == importers.UPLOAD_MAX_MB  # the server refuses more
+    assert config["server"]["maxUploadSize"] == staging.UPLOAD_MAX_MB  # the server refuses more
     big = b"D\xc3\xa9fi,Livrable,T\xc3\xa2che,Fait le,Cat,OK\n" + b"x" * (21 * 1024 * 1024)
     at.file_uploader[0].set_value(("gros.csv", big, "text/csv")).run()
     at.button(key="import_analyse").click().run()
@@ -327,7 +327,7 @@ def test_import_page_caps_uploads_and_refuses_a_bigger_file_in_french(app_as):
 
 def test_an_uploaded_file_is_analysed_and_imported_without_its_rows_in_the_session(app_as, world, tmp_path,
                                                                                    monkeypatch):
-    monkeypatch.setattr(importers, "STORE", tmp_path / "store")
+    monkeypatch.setattr(staging, "STORE", tmp_path / "store")
     at = app_as("coach", page="pages/import.py")
     at.file_uploader[0].set_value(("legacy_journal.csv", LEGACY.read_bytes(), "text/csv")).run()
     at.button(key="import_analyse").click().run()
@@ -344,11 +344,11 @@ def test_an_uploaded_file_is_analysed_and_imported_without_its_rows_in_the_sessi
 
 
 def test_import_page_offers_every_problem_when_it_shows_only_the_first(app_as, world, tmp_path, monkeypatch):
-    monkeypatch.setattr(importers, "STORE", tmp_path / "store")
+    monkeypatch.setattr(staging, "STORE", tmp_path / "store")
     data = "Défi,Livrable,Tâche,Fait le,Cat,OK\n" + "Alpha,,,2018-01-01,P,\n" * 1500
     preview = importers.preview_journal(world.coach, data, world.promotion_id, "erreurs.csv")
     at = app_as("coach", page="pages/import.py", import_preview=preview)
     assert not at.exception
-    assert len(at.dataframe[0].value) == importers.SHOWN_PROBLEMS
-    assert t("import.problems.more", shown=importers.SHOWN_PROBLEMS, n=1500) in texts(at)
+    assert len(at.dataframe[0].value) == staging.SHOWN_PROBLEMS
+    assert t("import.problems.more", shown=staging.SHOWN_PROBLEMS, n=1500) in texts(at)
     assert [b.label for b in at.get("download_button")] == [t("import.report.download")]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from lib import db, importers
+from lib import db, roster, staging
 from lib.i18n import t
 from lib.models import Membership, User
 from tests.pages.conftest import texts
@@ -19,7 +19,7 @@ ROW = "Alpha,Ministère des Tests (fictif),Ana Lys,ana@example.org,eig\n"
 
 @pytest.fixture(autouse=True)
 def store(tmp_path, monkeypatch):  # noqa: ANN001, ANN201
-    monkeypatch.setattr(importers, "STORE", tmp_path / "store")
+    monkeypatch.setattr(staging, "STORE", tmp_path / "store")
 
 
 def counts() -> tuple[int, int]:
@@ -37,7 +37,7 @@ def roster_page(app_as, login: str = "admin"):  # noqa: ANN001, ANN201
 def test_admin_previews_the_demo_roster_then_confirms_it(app_as, world):
     at = roster_page(app_as)
     assert t("roster.title") in texts(at)
-    assert at.file_uploader[0].proto.max_upload_size_mb == importers.UPLOAD_MAX_MB
+    assert at.file_uploader[0].proto.max_upload_size_mb == staging.UPLOAD_MAX_MB
     at.file_uploader[0].set_value(("roster_eig10.csv", (DATA / "roster_eig10.csv").read_bytes(), "text/csv")).run()
     at.button(key="roster_analyse").click().run()
     assert not at.exception
@@ -45,13 +45,13 @@ def test_admin_previews_the_demo_roster_then_confirms_it(app_as, world):
     assert [m.value for m in at.metric] == ["61", "61", "0", "12", "51", "61", "0"]
     page = texts(at)
     assert t("import.no_problem") in page
-    assert t("roster.report.new_account", account="Léa Moreau <lea.moreau@eig.example.fr>") in page
-    assert t("roster.report.new_defi", name="Vélo au quotidien") in page
+    assert t("roster.report.new_account", what="Léa Moreau <lea.moreau@eig.example.fr>") in page
+    assert t("roster.report.new_defi", what="Signaux faibles des entreprises") in page
     at.button(key="roster_confirm").click().run()
     assert not at.exception
     assert t("roster.report.done", defis=12, accounts=51, added=61, changed=0, unchanged=0) in texts(at)
     assert counts() == (before[0] + 51, before[1] + 61)
-    assert "roster_preview" not in at.session_state and list(importers.STORE.iterdir()) == []
+    assert "roster_preview" not in at.session_state and list(staging.STORE.iterdir()) == []
 
 
 def test_bad_rows_are_listed_by_line_and_offer_no_confirmation(app_as, world):
@@ -86,4 +86,19 @@ def test_names_from_the_file_read_as_typed_in_the_change_list(app_as, world):
     at.button(key="roster_analyse").click().run()
     changes = next(m.value for m in at.markdown if "Piège" in m.value)
     assert "[Piège](http" not in changes and "**Ana**" not in changes
-    assert t("roster.report.new_defi", name="[Piège](http://x.fr)") in texts(at)
+    assert t("roster.report.new_defi", what="[Piège](http://x.fr)") in texts(at)
+
+
+def test_a_long_roster_shows_counts_and_the_first_changes_and_offers_the_full_report(app_as, world):
+    header = "Défi,Administration,Personne,Email,Rôle\n"
+    rows = "".join(f"Alpha,Ministère des Tests (fictif),Personne {i},p{i}@example.org,eig\n" for i in range(100))
+    at = roster_page(app_as, "coach")
+    at.file_uploader[0].set_value(("annuaire.csv", (header + rows).encode(), "text/csv")).run()
+    at.button(key="roster_analyse").click().run()
+    assert not at.exception
+    assert [m.value for m in at.metric][-4:] == ["0", "100", "100", "0"]
+    changes = next(m.value for m in at.markdown if "Personne 0" in m.value)
+    assert changes.count("\n- ") + 1 == roster.SHOWN_CHANGES and "Personne 99" not in texts(at)
+    assert t("roster.changes.more", shown=roster.SHOWN_CHANGES, n=100) in texts(at)
+    download = at.get("download_button")[0]
+    assert download.proto.label == t("roster.report.download")

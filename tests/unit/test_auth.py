@@ -5,11 +5,12 @@ import os
 import stat
 
 import pytest
+from sqlalchemy import update
 from streamlit import config as streamlit_config
 
-from lib import auth, config, users
+from lib import auth, config, db, users
 from lib.config import ConfigurationError, get_settings
-from lib.models import GlobalRole
+from lib.models import GlobalRole, User
 from lib.schemas import PasswordIn, UserIn
 from lib.seed import DEMO_LOGINS
 from tests.fixtures import PASSWORD
@@ -104,6 +105,28 @@ def test_production_refuses_active_demo_accounts_with_the_demo_password(world, p
     with pytest.raises(ConfigurationError, match="eig"):
         auth.check_production_safety(["eig", "inactive"])
     auth.check_production_safety(["inactive", "nobody"])  # inactive or absent accounts are fine
+
+
+def test_the_demo_password_is_checked_once_per_password_not_on_every_page_run(world, production, monkeypatch):
+    monkeypatch.setattr(streamlit_config, "get_option", lambda name: "none")
+    passwords = {login: auth.hash_password(f"propre-a-{login}", rounds=4) for login in ("admin", "coach", "eig")}
+    _set_hashes(passwords)
+    checked: list[str] = []
+    monkeypatch.setattr(auth, "check_password", lambda password, hashed: checked.append(hashed) or False)
+    for _ in range(5):  # five page runs, anonymous or not
+        auth.check_production_safety(list(passwords))
+    assert sorted(checked) == sorted(passwords.values())
+    changed = auth.hash_password("encore-un-autre", rounds=4)
+    _set_hashes({"eig": changed})
+    for _ in range(5):
+        auth.check_production_safety(list(passwords))
+    assert len(checked) == len(passwords) + 1 and checked[-1] == changed
+
+
+def _set_hashes(hashes: dict[str, str]) -> None:
+    with db.transaction() as s:
+        for login, password_hash in hashes.items():
+            s.execute(update(User).where(User.login == login).values(password_hash=password_hash))
 
 
 def test_development_accepts_the_demo_setup(world):

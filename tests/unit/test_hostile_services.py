@@ -13,7 +13,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from lib import bulletins, carnets, committees, help_requests, importers, indicators, journal, phases, sharing, users
+from lib import (
+    bulletins,
+    carnets,
+    committees,
+    help_requests,
+    importers,
+    indicators,
+    journal,
+    phases,
+    sharing,
+    staging,
+    users,
+)
 from lib.errors import ServiceError
 from lib.models import Category
 from lib.schemas import (
@@ -353,7 +365,7 @@ def test_legacy_import(world, db_url):
         try:
             written, result = attempt(lambda: importers.confirm_import(world.admin, preview, importers.plan(preview)))
         finally:
-            importers.discard(preview)
+            staging.discard(preview)
         if written:
             assert result.inserted + result.duplicates == preview.valid
 

@@ -15,13 +15,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from lib import db, importers, journal
+from lib import db, importers, journal, staging
 from lib.errors import NotFound, PermissionDenied
 from lib.i18n import t
-from lib.importers import ImportFormatError, Target
+from lib.importers import Target
 from lib.models import Category, Defi, GlobalRole, JournalEntry, Promotion, User
 from lib.permissions import Actor
 from lib.schemas import JournalEntryIn
+from lib.tabular import ImportFormatError, Problem
 from tests.conftest import fresh_database, said
 from tests.fixtures import password_hash
 
@@ -31,20 +32,20 @@ C = Category
 
 
 TODAY = dt.date(2026, 11, 20)
-DEFAULT_STORE = importers.STORE
+DEFAULT_STORE = staging.STORE
 
 
 @pytest.fixture(autouse=True)
 def store(tmp_path, monkeypatch):  # noqa: ANN001, ANN201
     """Each test's analysed files in its own folder, gone with it."""
-    monkeypatch.setattr(importers, "STORE", tmp_path / "store")
+    monkeypatch.setattr(staging, "STORE", tmp_path / "store")
 
 
-def parse(data: bytes | str, today: dt.date = TODAY) -> tuple[list[importers.ParsedRow], list[importers.Problem], int]:
+def parse(data: bytes | str, today: dt.date = TODAY) -> tuple[list[importers.ParsedRow], list[Problem], int]:
     """Rows, problems and the number of records (valid rows and lines in error)."""
     items = list(importers.read_journal(data, today))
     rows = [i for i in items if isinstance(i, importers.ParsedRow)]
-    problems = [i for i in items if isinstance(i, importers.Problem)]
+    problems = [i for i in items if isinstance(i, Problem)]
     return rows, problems, len(rows) + len({p.line for p in problems if p.severity == "error"})
 
 
@@ -388,10 +389,10 @@ def test_the_preview_is_small_and_its_rows_wait_in_a_temporary_file_until_discar
         preview = importers.preview_journal(world.coach, handle, world.promotion_id, "large.csv")
     assert preview.valid == 20_000 and not hasattr(preview, "rows")
     assert len(preview.model_dump_json()) < 5_000  # what the page keeps in the session
-    stored = importers.STORE / f"{preview.token}.rows.jsonl"
+    stored = staging.STORE / f"{preview.token}.rows.jsonl"
     assert stored.stat().st_mode & 0o777 == 0o600 and Path(tempfile.gettempdir()) / "suivi-imports" == DEFAULT_STORE
     assert sum(1 for _ in importers.stored_rows(preview)) == 20_000
-    importers.discard(preview)
+    staging.discard(preview)
     assert not stored.exists()
     with pytest.raises(NotFound, match=said("import.expired")):
         importers.confirm_import(world.coach, preview, importers.plan(preview))
@@ -401,8 +402,8 @@ def test_the_preview_is_small_and_its_rows_wait_in_a_temporary_file_until_discar
 def test_every_bad_line_is_in_the_report_though_the_preview_shows_the_first_ones(world):
     data = HEADER + "".join("Alpha,,,2018-01-01,P,\n" for _ in range(1500)) + "Alpha,,Bonne,2018-01-02,P,\n"
     preview = importers.preview_journal(world.coach, data, world.promotion_id)
-    assert (preview.errors, preview.valid, len(preview.problems)) == (1500, 1, importers.SHOWN_PROBLEMS)
+    assert (preview.errors, preview.valid, len(preview.problems)) == (1500, 1, staging.SHOWN_PROBLEMS)
     report = importers.format_report(preview, importers.plan(preview))
     assert "Problèmes (1500) :" in report
     assert all(f"ligne {n} [erreur, ligne ignorée]" in report for n in range(2, 1502))
-    importers.discard(preview)
+    staging.discard(preview)

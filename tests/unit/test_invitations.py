@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from urllib.parse import parse_qs, urlparse
 
 import pandas as pd
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from lib import auth, db, invitations, users
+from lib import auth, db, invitations, mail, users
 from lib.config import get_settings
 from lib.errors import PermissionDenied, ServiceError
 from lib.i18n import t
@@ -162,6 +163,34 @@ def test_a_reset_link_works_one_hour_once(world, inbox):
     assert refusal(token, T0 + dt.timedelta(hours=1)).startswith("Ce lien a expiré")
     invitations.choose_password(token, chosen("eig"), now=T0 + dt.timedelta(minutes=59))
     assert refusal(token, T0 + dt.timedelta(minutes=59)) == t("password.refused.used")
+
+
+def test_a_reset_request_answers_before_its_mail_is_sent(world, inbox, monkeypatch):
+    release, received = threading.Event(), inbox.handle_DATA
+
+    async def held_until_released(*args):  # noqa: ANN002, ANN202 - aiosmtpd hook
+        release.wait(timeout=10)
+        return await received(*args)
+
+    monkeypatch.setattr(inbox, "handle_DATA", held_until_released)
+    invitations.request_reset("eig@example.org", CLIENT, now=T0)
+    assert inbox.envelopes == []  # answered while the server still holds the message
+    release.set()
+    [(recipients, message)] = inbox.messages()
+    assert recipients == ["eig@example.org"] and invitations.open_link(token_of(message), now=T0).login == "eig"
+
+
+def test_a_reset_mail_the_smtp_server_refuses_is_logged_and_the_link_kept(world, monkeypatch, caplog):
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SMTP_PORT", str(free_port()))  # nobody listens there
+    get_settings.cache_clear()
+    invitations.request_reset("eig@example.org", CLIENT, now=T0)
+    mail.wait_until_sent()
+    get_settings.cache_clear()
+    assert "password reset mail not sent" in caplog.text
+    with db.reading() as s:
+        assert s.scalar(select(func.count()).select_from(PasswordToken).where(PasswordToken.used_at.is_(None),
+                                                                             PasswordToken.voided_at.is_(None))) == 1
 
 
 def test_a_reset_for_an_unknown_or_deactivated_address_sends_nothing_and_says_nothing(world, inbox):

@@ -72,7 +72,7 @@ def test_the_lock_is_stored_in_the_database_for_every_app_process(world, db_url)
     other_process = create_engine(db_url)  # a second replica reads the same row
     try:
         with db.reading(other_process) as s:
-            row = s.get(LoginThrottle, ("eig", CLIENT))
+            row = s.get(LoginThrottle, (auth.rate_limit_key("eig"), CLIENT))
             assert row.locked_until == T0 + dt.timedelta(seconds=auth.MAX_FAILURES - 1) + auth.LOCK_DURATION
     finally:
         other_process.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 import zipfile
@@ -13,16 +14,20 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from lib import auth, bulletins, db, help_requests, journal, privacy, users
+from lib import auth, bulletins, db, help_requests, invitations, journal, privacy, users
+from lib.config import get_settings
 from lib.errors import Conflict
 from lib.models import (
     AuditEvent,
+    Base,
     Committee,
     CommitteeAction,
     CompetencyRating,
     DefiPhase,
     JournalEntry,
+    LoginThrottle,
     MonthlyCarnet,
+    ResetRequest,
     User,
 )
 from lib.schemas import BulletinIn, HelpAnswerIn, JournalEntryIn, UserIn
@@ -119,6 +124,54 @@ def test_anonymising_removes_the_name_from_the_account_audit_trail(world):
     dumped = json.dumps([[e.before, e.after] for e in trail], ensure_ascii=False)
     assert "Paul" not in dumped and "paul.partant" not in dumped and "partant\"" not in dumped
     assert [e.action for e in trail] == ["create", "anonymise"]
+
+
+def test_anonymising_leaves_the_login_and_email_nowhere_even_in_events_written_after_deactivation(world):
+    identity = UserIn(login="zoe.depart", display_name="Zoé Départ", email="zoe.depart@example.org",
+                      password="un-mot-de-passe")
+    uid = users.create_user(world.admin, identity)
+    auth.check_login("zoe.depart", "un-mot-de-passe", client="poste-1", now=NOW)
+    version = int(users.list_users(world.admin).set_index("login").loc["zoe.depart", "version"])
+    users.update_user(world.admin, uid, identity, False, version)
+    # After the deactivation, these name the person only by what was typed or vouched for.
+    auth.check_login("zoe.depart", "un-mot-de-passe", client="poste-1", now=NOW)
+    auth.check_login("Zoe.Depart@example.org", "devine", client="poste-1", now=NOW)
+    assert auth.provider_login("zoe.depart@example.org", True, client="poste-1", now=NOW).refusal
+    invitations.request_reset("zoe.depart@example.org", "poste-1", now=NOW)
+    privacy.anonymise_person(world.admin, uid, now=NOW)
+    traces = ["zoe.depart", "zoé départ", *(hashlib.sha256(v.encode()).hexdigest()
+                                           for v in ("zoe.depart", "zoe.depart@example.org"))]
+    assert _found_anywhere(traces) == []
+
+
+def _found_anywhere(needles: list[str]) -> list[tuple[str, str, str]]:
+    """(table, column, needle) for every value of every table that holds one of `needles`."""
+    found = []
+    with db.reading() as s:
+        for table in Base.metadata.sorted_tables:
+            for row in s.execute(select(table)).mappings():
+                for column, value in row.items():
+                    text = json.dumps(value, default=str, ensure_ascii=False).lower()
+                    found += [(table.name, column, needle) for needle in needles if needle in text]
+    return found
+
+
+def test_rate_limits_count_by_a_keyed_hash_of_the_login_and_address(world, monkeypatch):
+    address = "eig@example.org"
+    stored = []
+    for key in ("une-premiere-cle-de-cookie-assez-longue", "une-seconde-cle-de-cookie-assez-longue"):
+        monkeypatch.setenv("SUIVI_COOKIE_KEY", key)
+        get_settings.cache_clear()
+        invitations.request_reset(address, "poste-1", now=NOW)
+        auth.check_login("eig", "devine", client="poste-1", now=NOW)
+        with db.reading() as s:
+            stored.append((s.scalars(select(ResetRequest.address_hash).order_by(ResetRequest.id)).all()[-1],
+                           s.scalars(select(LoginThrottle.login)).all()))
+    get_settings.cache_clear()
+    (first_address, first_logins), (second_address, second_logins) = stored
+    assert first_address != hashlib.sha256(address.encode()).hexdigest()
+    assert first_address != second_address  # the same address, counted under another server secret
+    assert "eig" not in first_logins and set(second_logins) > set(first_logins)  # new counters, keyed anew
 
 
 def test_an_admin_cannot_anonymise_themselves(world):

@@ -5,18 +5,23 @@ and who may import."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import subprocess
+import sys
 from pathlib import Path
 
 import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from lib import auth, db, importers, roster, users
+from lib import auth, db, roster, staging, users
 from lib.errors import Conflict, PermissionDenied
 from lib.i18n import t
 from lib.models import AuditEvent, Defi, DefiRole, GlobalRole, Membership, User
 from lib.schemas import PasswordIn, PromotionIn
+from lib.tabular import ImportFormatError
 from tests.conftest import said
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -28,7 +33,7 @@ ADMINISTRATION = "Ministère des Tests (fictif)"
 
 @pytest.fixture(autouse=True)
 def store(tmp_path, monkeypatch):  # noqa: ANN001, ANN201
-    monkeypatch.setattr(importers, "STORE", tmp_path / "store")
+    monkeypatch.setattr(staging, "STORE", tmp_path / "store")
 
 
 @pytest.fixture
@@ -50,12 +55,18 @@ def roles_of(promotion_id: int) -> dict[tuple[str, str], DefiRole]:
     return {(email, defi): role for email, defi, role in rows}
 
 
+def report(preview: roster.RosterPreview, result: roster.RosterResult | None = None) -> str:
+    out = io.StringIO()
+    roster.write_report(out, preview, result)
+    return out.getvalue()
+
+
 def imported(actor, data, promotion_id: int) -> roster.RosterResult:  # noqa: ANN001
     preview = roster.preview_roster(actor, data, promotion_id, "annuaire.csv")
     try:
         return roster.confirm_roster(actor, preview)
     finally:
-        importers.discard(preview)
+        staging.discard(preview)
 
 
 # --- The demo promotion ------------------------------------------------------------------------
@@ -66,8 +77,8 @@ def test_demo_roster_previews_then_imports_defis_accounts_and_memberships(world,
     preview = roster.preview_roster(world.admin, DEMO, eig10, "roster_eig10.csv")
     assert state() == before  # the preview writes nothing
     assert (preview.records, preview.valid, preview.errors, preview.warnings) == (61, 61, 0, 0)
-    assert len(preview.changes.defis) == 12 and len(preview.changes.accounts) == 51
-    assert (preview.changes.added, preview.changes.role_changes, preview.changes.unchanged) == (61, [], 0)
+    assert (preview.changes.defis, preview.changes.accounts) == (12, 51)
+    assert (preview.changes.added, preview.changes.role_changes, preview.changes.unchanged) == (61, 0, 0)
     calls: list[tuple[int, int]] = []
     result = roster.confirm_roster(world.admin, preview, progress=lambda done, total: calls.append((done, total)))
     assert result.changes == preview.changes and calls[-1] == (61, 61)
@@ -113,7 +124,7 @@ def test_reimporting_the_same_roster_changes_nothing_and_says_so(world, eig10):
     result = roster.confirm_roster(world.admin, preview)
     assert result.changes.empty
     assert state() == before and roles_of(eig10) == roles  # not even an audit event
-    assert "Rien à changer : l'annuaire de la promotion est déjà à jour." in roster.format_report(preview, result)
+    assert "Rien à changer : l'annuaire de la promotion est déjà à jour." in report(preview, result)
 
 
 def test_a_changed_role_updates_the_membership_and_only_it(world, eig10):
@@ -122,8 +133,9 @@ def test_a_changed_role_updates_the_membership_and_only_it(world, eig10):
     changed = DEMO.replace(b"Hugo Lef\xc3\xa8vre;hugo.lefevre@eig.example.fr;EIG",
                            b"Hugo Lef\xc3\xa8vre;hugo.lefevre@eig.example.fr;porteur")
     preview = roster.preview_roster(world.admin, changed, eig10)
-    assert preview.changes.role_changes == [
+    assert [c.what for c in preview.first_changes] == [
         "Hugo Lefèvre, Signaux faibles des entreprises : EIG → porteur·se de projet"]
+    assert preview.changes.role_changes == 1
     assert (preview.changes.added, preview.changes.unchanged) == (0, 60)
     roster.confirm_roster(world.admin, preview)
     assert roles_of(eig10)[("hugo.lefevre@eig.example.fr", "Signaux faibles des entreprises")] is DefiRole.PORTEUR
@@ -138,9 +150,12 @@ def test_existing_accounts_and_defis_are_reused_by_email_and_name(world):
     data = HEADER + (f"ALPHA,{ADMINISTRATION},Léa EIG,EIG@example.org,porteur\n"
                      f"Alpha,{ADMINISTRATION},Neuf,n@example.org,eig\n")
     before = state()
-    result = imported(world.coach, data, world.promotion_id)
-    assert (result.changes.defis, result.changes.accounts) == ([], ["Neuf <n@example.org>"])
-    assert result.changes.role_changes == ["Léa EIG, Alpha : EIG → porteur·se de projet"]
+    preview = roster.preview_roster(world.coach, data, world.promotion_id)
+    assert [(c.line, c.kind, c.what) for c in preview.first_changes] == [
+        (2, "role_change", "Léa EIG, Alpha : EIG → porteur·se de projet"),
+        (3, "new_account", "Neuf <n@example.org>")]
+    result = roster.confirm_roster(world.coach, preview)
+    assert (result.changes.defis, result.changes.accounts, result.changes.role_changes) == (0, 1, 1)
     assert state()[:3] == (before[0], before[1] + 1, before[2] + 1)
 
 
@@ -191,9 +206,9 @@ def test_a_repeated_row_is_a_warning_and_imported_once(world):
 
 
 def test_a_roster_without_its_columns_is_refused_in_french(world):
-    with pytest.raises(importers.ImportFormatError, match="Défi, Administration, Personne, Email, Rôle"):
+    with pytest.raises(ImportFormatError, match="Défi, Administration, Personne, Email, Rôle"):
         roster.preview_roster(world.coach, "Nom;Courriel\nAna;ana@example.org\n", world.promotion_id)
-    with pytest.raises(importers.ImportFormatError, match=said("roster.bad_xlsx")):
+    with pytest.raises(ImportFormatError, match=said("roster.bad_xlsx")):
         roster.preview_roster(world.coach, b"PK\x03\x04pas un classeur", world.promotion_id)
 
 
@@ -249,7 +264,7 @@ def test_a_coach_imports_members_and_existing_coaches(world):
     data = HEADER + (f"Alpha,{ADMINISTRATION},Ana Lys,ana@example.org,eig\n"
                      f"Beta,{ADMINISTRATION},Claire Coach,coach@example.org,coach\n")
     result = imported(world.coach, data, world.promotion_id)
-    assert (result.changes.accounts, result.changes.added) == (["Ana Lys <ana@example.org>"], 2)
+    assert (result.changes.accounts, result.changes.added) == (1, 2)
 
 
 # --- Command line --------------------------------------------------------------------------------
@@ -258,23 +273,23 @@ def test_a_coach_imports_members_and_existing_coaches(world):
 def test_command_line_dry_run_writes_nothing_then_imports(world, eig10, capsys):
     path = str(DATA / "roster_eig10.csv")
     before = state()
-    assert importers.main(["roster", path, "--promotion", "EIG 10", "--dry-run"]) == 0
+    assert roster.main([path, "--promotion", "EIG 10", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "lignes lues : 61 · valides : 61 · en erreur : 0" in out
     assert "À faire : défis à créer : 12 · comptes à créer : 51 · rattachements à ajouter : 61" in out
     assert "nouveau compte, sans mot de passe : Léa Moreau <lea.moreau@eig.example.fr>" in out
     assert "rien n'a été écrit" in out
     assert state() == before
-    assert importers.main(["roster", path, "--promotion", "EIG 10"]) == 0
+    assert roster.main([path, "--promotion", "EIG 10"]) == 0
     assert "Fait : défis créés : 12 · comptes créés : 51 · rattachements ajoutés : 61" in capsys.readouterr().out
     assert len(roles_of(eig10)) == 61
-    assert importers.main(["roster", path, "--promotion", "EIG 10"]) == 0
+    assert roster.main([path, "--promotion", "EIG 10"]) == 0
     assert "Rien à changer" in capsys.readouterr().out
 
 
 def test_command_line_reports_errors_by_line_with_exit_code_2_and_writes_nothing(world, capsys):
     before = state()
-    assert importers.main(["roster", str(DATA / "roster_bad.csv"), "--promotion", "Promo test"]) == 2
+    assert roster.main([str(DATA / "roster_bad.csv"), "--promotion", "Promo test"]) == 2
     out = capsys.readouterr().out
     assert "ligne 3 [erreur] Rôle : rôle inconnu « stagiaire »" in out
     assert "ligne 6 [erreur] défi « Alpah »" in out
@@ -285,9 +300,87 @@ def test_command_line_reports_errors_by_line_with_exit_code_2_and_writes_nothing
 def test_command_line_refusals_are_one_french_line_with_exit_code_2(world, tmp_path, capsys):
     bad = tmp_path / "annuaire.csv"
     bad.write_text("Nom,Courriel\nAna,ana@example.org\n")
-    assert importers.main(["roster", str(bad), "--promotion", "Promo test"]) == 2
+    assert roster.main([str(bad), "--promotion", "Promo test"]) == 2
     assert capsys.readouterr().err.startswith("En-tête inattendu : ")
     path = str(DATA / "roster_eig10.csv")
-    assert importers.main(["roster", path, "--promotion", "Promo test", "--as", "eig"]) == 2
+    assert roster.main([path, "--promotion", "Promo test", "--as", "eig"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+# --- Bounded: streamed in chunks, counts and the first changes kept, the rest in the report ------------
+
+
+def large_roster(path: Path, people: int, bad_line: int | None = None) -> None:
+    """`people` new people on two défis; the world's EIG, made porteur of Alpha on the last line,
+    and one person on two défis, on a row of the first chunk and one of the last."""
+    with path.open("w", encoding="utf-8") as out:
+        out.write(HEADER)
+        out.write(f"Alpha,{ADMINISTRATION},Sam Deux,sam@example.org,eig\n")
+        for i in range(people):
+            role = "stagiaire" if i + 3 == bad_line else "eig"
+            out.write(f"{'Alpha' if i % 2 else 'Défi neuf'},{ADMINISTRATION},Personne {i},p{i}@example.org,{role}\n")
+        out.write(f"Beta,{ADMINISTRATION},Sam Deux,sam@example.org,sponsor\n")
+        out.write(f"Alpha,{ADMINISTRATION},Léa EIG,eig@example.org,porteur\n")
+
+
+def test_a_large_roster_is_planned_in_chunks_and_the_preview_keeps_only_counts_and_first_changes(world, tmp_path):
+    path = tmp_path / "annuaire.csv"
+    large_roster(path, 2_500)
+    before = state()
+    with path.open("rb") as handle:  # streamed from the file, as the command line does
+        preview = roster.preview_roster(world.coach, handle, world.promotion_id, "annuaire.csv")
+    assert (preview.records, preview.valid, preview.errors) == (2_503, 2_503, 0)
+    assert preview.changes == roster.RosterChanges(defis=1, accounts=2_501, added=2_502, role_changes=1, unchanged=0)
+    assert len(preview.first_changes) == roster.SHOWN_CHANGES
+    assert len(preview.model_dump_json()) < 5_000  # what the page keeps in the session
+    assert state() == before
+
+    rows = list(csv.reader(io.StringIO(roster.report_csv(preview).decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == ["Ligne", "Nature", "Détail"]
+    assert [int(line) for line, _, _ in rows[1:]] == sorted(int(line) for line, _, _ in rows[1:])
+    assert [r[2] for r in rows[1:] if r[1] == "nouveau compte"] == (
+        ["Sam Deux <sam@example.org>"] + [f"Personne {i} <p{i}@example.org>" for i in range(2_500)])
+    assert rows[-1] == ["2504", "rôle modifié", "Léa EIG, Alpha : EIG → porteur·se de projet"]
+    assert ["3", "nouveau défi", "Défi neuf"] in rows
+
+    result = roster.confirm_roster(world.coach, preview)
+    assert result.changes == preview.changes
+    assert state()[:3] == (before[0] + 1, before[1] + 2_501, before[2] + 2_502)
+    with db.reading() as s:
+        assert s.scalar(select(func.count()).select_from(User).where(User.email == "sam@example.org")) == 1
+
+
+def test_a_bad_row_past_the_first_chunk_is_reported_by_its_line_and_nothing_is_written(world, tmp_path):
+    path = tmp_path / "annuaire.csv"
+    large_roster(path, 2_500, bad_line=2_222)
+    before = state()
+    with path.open("rb") as handle:
+        preview = roster.preview_roster(world.coach, handle, world.promotion_id, "annuaire.csv")
+    assert (preview.errors, [p.line for p in preview.problems]) == (1, [2_222])
+    assert "ligne 2222 [erreur] Rôle : rôle inconnu « stagiaire »" in report(preview)
+    with pytest.raises(Conflict):
+        roster.confirm_roster(world.coach, preview)
+    assert state() == before
+
+
+def test_a_row_that_no_longer_fits_at_the_confirmation_rolls_back_every_chunk(world, tmp_path):
+    path = tmp_path / "annuaire.csv"
+    large_roster(path, 2_500)
+    with path.open("rb") as handle:
+        preview = roster.preview_roster(world.coach, handle, world.promotion_id, "annuaire.csv")
+    with db.transaction() as s:  # two accounts now share an address the file names near its end
+        for login in ("double-1", "double-2"):
+            s.add(User(login=login, display_name="Double", email="p2400@example.org", role=GlobalRole.MEMBER,
+                       password_hash=auth.NO_PASSWORD))
+    before = state()
+    with pytest.raises(Conflict, match="ligne 2403"):
+        roster.confirm_roster(world.coach, preview)
+    assert state() == before
+
+
+def test_the_imports_share_their_reading_module_not_each_other():
+    for module, other in (("lib.importers", "lib.roster"), ("lib.roster", "lib.importers")):
+        loaded = subprocess.run([sys.executable, "-c", f"import sys, {module}; print({other!r} in sys.modules)"],
+                                capture_output=True, text=True, check=True).stdout.strip()
+        assert loaded == "False", module
