@@ -38,6 +38,7 @@ ctx = ui.sidebar(actor, authenticator)
 sections: dict[str, list] = {}
 for page in ui.PAGES:  # the pages' needs decide the menu, as they decide each page's gate
     if page.offered(ctx):
-        sections.setdefault(t(page.section), []).append(st.Page(page.script, title=t(page.title), icon=page.icon))
+        sections.setdefault(t(page.section), []).append(st.Page(page.script, title=t(page.menu_title(ctx)),
+                                                                icon=page.icon))
 # Every page stays listed: the collapsed menu hides the rest behind an English "View more".
 st.navigation(sections, expanded=True).run()

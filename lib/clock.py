@@ -205,7 +205,7 @@ def closed_weeks(promotion: Promotion, now: dt.datetime, count: int) -> list[dt.
 
 
 class ProgrammeClock(BaseModel):
-    """Where a week sits in the programme: « semaine 14 / 43, phase 2 »."""
+    """Where a week sits in the programme: « semaine 14 du programme sur 43, phase 2 »."""
 
     week: int
     total: int

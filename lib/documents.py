@@ -23,7 +23,7 @@ def fmt_value(value: float | None, unit: str, on: dt.date | None = None) -> str:
     """12 500 utilisateurs (03/11/2026): a value with its unit and, when given, its date."""
     if value is None:
         return "—"
-    text = f"{formats.number(value)} {unit}".strip()
+    text = formats.quantity(value, unit)
     return f"{text} ({fmt_date(on)})" if on else text
 
 

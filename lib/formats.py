@@ -110,6 +110,16 @@ def number(value: float | None) -> str:
     return "—" if value is None else format_decimal(value, locale=LOCALE)
 
 
+def quantity(value: float, unit: str) -> str:
+    """A measured value with the unit its indicator was given, typed once in the plural
+    (« agents », « jeux de données »): « 40 agents », and where French writes the singular
+    (below 2) the unit as a label, « 1 (agents) », since a typed word cannot be made singular.
+    A symbol (« % », « € ») follows any number."""
+    if not any(c.isalpha() for c in unit):
+        return f"{number(value)} {unit}".strip()
+    return t("format.quantity", n=int(abs(value)), value=number(value), unit=unit)
+
+
 def day_month(day: dt.date) -> str:
     """« 23 nov. »: a short tick on a time axis."""
     return format_date(_day(day), "d MMM", locale=LOCALE)

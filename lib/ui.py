@@ -24,6 +24,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 import streamlit_authenticator as stauth
+from pandas.io.formats.style import Styler
 from pydantic import ValidationError
 from streamlit_authenticator.utilities import LoginError
 
@@ -810,8 +811,9 @@ ADMIN = Need(lambda ctx: ctx.admin, "gate.admin_only", offered=lambda ctx: ctx.a
 class Page:
     """A page of the app: its script, its title in the menu (a catalogue key), icon and
     section, what it needs, whether its title names the picked défi (so that after a switch
-    in the sidebar nobody edits one défi believing it is another), and its own heading
-    when that is not the menu's title."""
+    in the sidebar nobody edits one défi believing it is another), its own heading
+    when that is not the menu's title, and its title in the coaches' and admins' menu when
+    the page is another thing for them (an EIG's « Mon carnet » is where staff read everyone's)."""
 
     script: str
     title: str
@@ -820,6 +822,11 @@ class Page:
     needs: tuple[Need, ...] = ()
     names_defi: bool = False
     heading: str | None = None
+    staff_title: str | None = None
+
+    def menu_title(self, ctx: PageContext) -> str:
+        """The catalogue key of the page's name in this person's menu."""
+        return self.staff_title if ctx.staff and self.staff_title else self.title
 
     def offered(self, ctx: PageContext) -> bool:
         """Whether the menu lists the page (it only hides: services enforce the matrix)."""
@@ -834,7 +841,7 @@ PAGES = [
          (defi("journal.no_defi"), may(Action.READ_JOURNAL)), names_defi=True),
     Page("pages/carnet.py", "page.carnet", ":material/person_book:", _SUIVI,
          (defi("carnet.no_defi"), may(Action.READ_CARNET, "carnet.not_for_you")), names_defi=True,
-         heading="carnet.title"),
+         heading="carnet.title", staff_title="page.carnet.staff"),
     Page("pages/bulletin.py", "page.bulletin", ":material/edit_note:", _SUIVI,
          (defi("bulletin.no_defi"), may(Action.WRITE_BULLETIN, "bulletin.not_eig")), names_defi=True),
     Page("pages/retrospectives.py", "page.retrospectives", ":material/insights:", _SUIVI, (PROMOTION,),
@@ -853,6 +860,11 @@ PAGES = [
     Page("pages/admin.py", "page.admin", ":material/settings:", _ADMIN, (STAFF,)),
     Page("pages/audit.py", "page.audit", ":material/history:", _ADMIN, (ADMIN,)),
 ]
+
+
+def menu_name(ctx: PageContext, script: str) -> str:
+    """The page's name as this person's menu writes it, for a button opening it."""
+    return t(next(p for p in PAGES if p.script == script).menu_title(ctx))
 
 
 # The page a button asked for (`open_page`), opened at the top of the next run: Streamlit cannot
@@ -931,11 +943,36 @@ def chart(figure: go.Figure | None, data: object, key: str, columns: dict[str, o
             table(data() if callable(data) else data, column_config=columns, **grid)
 
 
-def table(data: object, **grid: object) -> object:
+# A table is as tall as its rows up to this many (a promotion's défis all show), then scrolls.
+FULL_ROWS = 25
+# Streamlit's grid: its header and a row of one line (2.1875rem), and a row of `lines` lines,
+# whose text wraps (the grid wraps a cell's text once rows are taller than 4rem).
+_HEADER_PX, _ROW_PX, _LINE_PX, _BORDERS_PX = 35, 35, 21, 2
+
+
+def table(data: object, lines: int = 1, **grid: object) -> object:
     """Every table of the app: Streamlit's grid without the index, « — » in a cell without a
-    value (Streamlit writes « None »). `grid` is more of st.dataframe's options; a selectable
-    table returns its selection."""
-    return st.dataframe(data, **{"hide_index": True, "placeholder": "—", **grid})
+    value (Streamlit writes « None »), as tall as its rows up to `FULL_ROWS` (Streamlit's
+    default shows ten, in a box to scroll). `lines` > 1: rows that tall, long text wrapping
+    in them instead of running off (the page sets the columns' widths so the grid fits a
+    1,280 px screen). `grid` is more of st.dataframe's options; a selectable table returns its
+    selection."""
+    rows = len(data.data if isinstance(data, Styler) else data)
+    row = _ROW_PX if lines == 1 else 14 + _LINE_PX * lines
+    height = _HEADER_PX + row * min(max(rows, 1), FULL_ROWS) + _BORDERS_PX
+    return st.dataframe(data, **{"hide_index": True, "placeholder": "—", "height": height, "row_height": row, **grid})
+
+
+# The risk level's cell: its word in the state design system's error, warning and success
+# colours on their tint (contrast above 4.5:1), so the level reads by colour and by word.
+_RISK_CELL = {"eleve": "color: #ce0500; background-color: #ffe9e9",
+              "a_surveiller": "color: #b34000; background-color: #ffe9e6",
+              "faible": "color: #18753c; background-color: #b8fec9"}
+
+
+def risk_coloured(df: pd.DataFrame, label: str = "level_label", level: str = "level") -> Styler:
+    """A table whose risk column (`label`, the level's word) is coloured by its `level`."""
+    return df.style.apply(lambda column: [_RISK_CELL.get(v, "") for v in df[level]], subset=[label])
 
 
 def download(label: str, data: object, file_name: str, key: str, mime: str | None = None,

@@ -198,7 +198,7 @@ def promotions_tab() -> None:
 def recap_preview(recap: digest.RecapPreview) -> None:
     """The week's recap as it will be mailed, and the form that sends it."""
     week = formats.iso_week(recap.iso_year, recap.iso_week)
-    st.subheader(t("digest.preview.title", week=week))
+    st.header(t("digest.preview.title", week=week))
     st.caption(t("digest.preview.caption"))
     st.markdown(f"**{md(recap.subject)}**  \n{t('digest.preview.recipients', n=recap.recipients)}")
     with st.container(border=True, height=500):

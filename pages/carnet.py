@@ -38,7 +38,7 @@ def history(user_id: int) -> None:
         return
     ratings = cached(carnets.ratings_history)(actor, defi.id, user_id)
     if not ratings.empty:
-        st.subheader(t("carnet.chart.ratings"))
+        st.header(t("carnet.chart.ratings"))
         ui.chart(charts.ratings_over_time(ratings), ratings, f"carnet_ratings_{user_id}", {
             "month": st.column_config.DateColumn(t("carnet.month"), format="MM/YYYY"),
             "phase": t("col.phase"), "competency": t("carnet.chart.competency"), "rating": t("carnet.chart.rating")})
@@ -95,7 +95,7 @@ def eig_page() -> None:
 
 def coach_page() -> None:
     status = cached(carnets.team_status)(actor, defi.id)
-    st.subheader(t("carnet.coach.team"))
+    st.header(t("carnet.coach.team"))
     if status.empty:
         st.info(t("carnet.coach.no_eig"))
     else:

@@ -30,7 +30,7 @@ if chosen := st.session_state.get("password_chosen_for"):
 try:
     link = invitations.open_link(token)
 except invitations.TokenRefused as refusal:
-    st.subheader(t("password.refused.title"))
+    st.header(t("password.refused.title"))
     st.error(str(refusal))
     st.button(t("password.to_login"), on_click=to_login)
     st.stop()

@@ -285,7 +285,7 @@ def dossier_tab() -> None:
     c3.metric(t("dossier.metric.help"), len(d.help_requests))
     c4.metric(t("dossier.metric.overdue"), d.overdue_actions)
 
-    st.subheader(t("dossier.section.mood"))
+    st.header(t("dossier.section.mood"))
     if d.moods:
         moods = dossier.moods_frame(d)
         ui.chart(charts.mood_trend(moods), lambda: moods.assign(mood=moods["mood"].map(mood_label)),
@@ -295,7 +295,7 @@ def dossier_tab() -> None:
     else:
         st.info(t("dossier.empty.mood"))
 
-    st.subheader(t("dossier.section.help"))
+    st.header(t("dossier.section.help"))
     if d.help_requests:
         ui.table([{t("dossier.col.week"): h.week_start, t("dossier.col.request"): h.request,
                    t("dossier.col.status"): t(f"dossier.help.{h.status}"), t("dossier.col.answer"): h.answer}
@@ -303,7 +303,7 @@ def dossier_tab() -> None:
     else:
         st.info(t("dossier.empty.help"))
 
-    st.subheader(t("dossier.section.journal"))
+    st.header(t("dossier.section.journal"))
     st.caption(t("dossier.journal_count", n=d.journal_entries))
     if d.categories:
         categories = dossier.categories_frame(d)
@@ -320,14 +320,14 @@ def dossier_tab() -> None:
     else:
         st.info(t("dossier.empty.journal"))
 
-    st.subheader(t("dossier.section.key_dates"))
+    st.header(t("dossier.section.key_dates"))
     if d.key_dates:
         ui.table([{t("dossier.col.date"): k.on_date, t("dossier.col.description"): k.description}
                   for k in d.key_dates])
     else:
         st.info(t("dossier.empty.key_dates"))
 
-    st.subheader(t("dossier.section.actions", number=d.previous_phase or "—"))
+    st.header(t("dossier.section.actions", number=d.previous_phase or "—"))
     if d.previous_actions:
         ui.table(committees.actions_table(d.previous_actions).drop(columns=["id", "defi", "phase"]),
                  column_config={
@@ -337,7 +337,7 @@ def dossier_tab() -> None:
     else:
         st.info(t("dossier.empty.actions"))
 
-    st.subheader(t("dossier.section.indicators"))
+    st.header(t("dossier.section.indicators"))
     indicators = dossier.indicators_frame(d)
     if indicators.empty:
         st.info(t("dossier.empty.indicators"))
@@ -366,7 +366,7 @@ def dossier_tab() -> None:
 
 def history_tab() -> None:
     history = cached(committees.committee_history)(actor, ctx.defi.id)
-    st.subheader(t("committees.history.ratings"))
+    st.header(t("committees.history.ratings"))
     if history.empty:
         st.info(t("committees.history.empty"))
     else:
@@ -379,7 +379,7 @@ def history_tab() -> None:
             "objectives_rating": t("committees.notes.objectives_rating"),
             **{f"{a}_rating": t(f"committees.axis.{a}") for a in committees.AXES},
             "report_status": t("committees.col.report")}, expanded=True)
-    st.subheader(t("committees.history.versions"))
+    st.header(t("committees.history.versions"))
     if committee is None:
         st.info(t("committees.history.no_committee"))
         return

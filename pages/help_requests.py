@@ -30,8 +30,9 @@ def response_times() -> None:
     c1.metric(t("help.metric.open"), times.open)
     c2.metric(t("help.metric.assigned"), times.assigned)
     c3.metric(t("help.metric.resolved"), times.resolved)
-    c4.metric(t("help.metric.first_answer"), hours(times.hours_to_first_answer))
-    c5.metric(t("help.metric.resolve"), hours(times.hours_to_resolve))
+    c4.metric(t("help.metric.first_answer"), hours(times.hours_to_first_answer),
+              help=t("help.metric.first_answer_help"))
+    c5.metric(t("help.metric.resolve"), hours(times.hours_to_resolve), help=t("help.metric.resolve_help"))
 
 
 def filtered_board(coaches: list) -> pd.DataFrame:
@@ -58,20 +59,24 @@ def picked_ticket(board: pd.DataFrame) -> dict | None:
     key = ui.rows_key("help_board", ctx.promotion.id, list(board["id"]))
     if opened_ticket in list(board["id"]):
         st.session_state[key] = {"selection": {"rows": [list(board["id"]).index(opened_ticket)], "columns": []}}
+    # Columns that fit a 1,280 px screen, the request wrapping on three lines; the answer is in
+    # the form a click opens.
     clicked = ui.table(
-        board[["defi", "week", "request", "status_label", "assignee", "age_days", "answer"]],
-        width="stretch", on_select="rerun", selection_mode="single-row",
-        key=key,
-        column_config={"defi": t("help.col.defi"), "week": t("help.col.week"), "request": t("help.col.request"),
-                       "status_label": t("help.col.status"), "assignee": t("help.col.assignee"),
-                       "age_days": st.column_config.NumberColumn(t("help.col.age")), "answer": t("help.col.answer")})
+        board[["defi", "week", "request", "status_label", "assignee", "age_days"]],
+        lines=3, width="stretch", on_select="rerun", selection_mode="single-row", key=key,
+        column_config={"defi": st.column_config.TextColumn(t("help.col.defi"), width=120),
+                       "week": st.column_config.TextColumn(t("help.col.week"), width=115),
+                       "request": st.column_config.TextColumn(t("help.col.request"), width=250),
+                       "status_label": st.column_config.TextColumn(t("help.col.status"), width=90),
+                       "assignee": st.column_config.TextColumn(t("help.col.assignee"), width=110),
+                       "age_days": st.column_config.NumberColumn(t("help.col.age"), width=70)})
     chosen = list(getattr(clicked.selection, "rows", None) or [])
     return board.iloc[chosen[0]].to_dict() if chosen and chosen[0] < len(board) else None
 
 
 def ticket_form(pick: dict, coaches: list) -> None:
     """Assign, answer and resolve one request, in one versioned form."""
-    st.subheader(t("help.manage", defi=md(pick["defi"]), week=pick["week"]))
+    st.header(t("help.manage", defi=md(pick["defi"]), week=pick["week"]))
     st.text(pick["request"])
     opened = ui.edit("help_ticket", pick["id"], pick["version"])
     ui.newer_version(opened, lambda: st.text(f"{pick['status_label']} · {pick['assignee']}\n{pick['answer']}"))
@@ -93,7 +98,7 @@ def ticket_form(pick: dict, coaches: list) -> None:
 response_times()
 coaches = cached(help_requests.coaches)(actor)
 board = filtered_board(coaches)
-st.subheader(t("help.board_title"))
+st.header(t("help.board_title"))
 if board.empty:
     st.info(t("help.empty"))
     st.stop()

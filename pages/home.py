@@ -3,7 +3,6 @@ what matters to them by role."""
 
 import datetime as dt
 from functools import partial
-from pathlib import Path
 
 import streamlit as st
 
@@ -27,7 +26,7 @@ now = ui.now()
 def todo_list(items: list[todo.TodoItem], key: str) -> None:
     """The role's ordered to-do: one line per item, its due date in words, a button to the
     page where it is done (on its défi)."""
-    st.subheader(t("home.todo.title"))
+    st.header(t("home.todo.title"))
     if not items:
         st.info(t("home.todo.empty"), icon=":material/check_circle:")
         return
@@ -47,7 +46,7 @@ def todo_list(items: list[todo.TodoItem], key: str) -> None:
             text.markdown(f"{icon} {name}{item.label}{when}")
             if item.detail:
                 text.caption(md(item.detail))
-            page = t(f"page.{Path(item.page).stem}")
+            page = ui.menu_name(ctx, item.page)
             # A risk line opens the portfolio on its défi, a help request the board on its ticket.
             picked = ({"portfolio_defi": item.defi_id} if item.kind == "risk"
                       else {"help_open": item.record_id} if item.kind == "help" else {})
@@ -76,7 +75,7 @@ def coach_home() -> None:
     if not ctx.admin:
         todo_list(cached(todo.coach_todo)(actor, ctx.promotion.id, now), "todo_coach")
     overview = cached(portfolio.promotion_overview)(actor, ctx.promotion.id)
-    st.subheader(t("home.coach.defis"))
+    st.header(t("home.coach.defis"))
     if overview.empty:
         st.info(t("home.coach.empty"))
         return
@@ -89,18 +88,21 @@ def coach_home() -> None:
     c2.metric(t("home.metric.filed_in_progress" if open_week else "home.metric.filed"), f"{filed} / {len(overview)}",
               help=t("home.metric.filed_help", deadline=open_week.deadline) if open_week else None)
     c3.metric(t("home.metric.help"), int(overview["open_help"].sum()))
-    risk = cached(portfolio.coach_portfolio)(actor, ctx.promotion.id, now)[["id", "level_label"]]
+    risk = cached(portfolio.coach_portfolio)(actor, ctx.promotion.id, now)[["id", "level", "level_label"]]
     table = overview.merge(risk, on="id", how="left").assign(
         last_mood=overview["last_mood"].map(mood_label))
     ui.table(
-        table, width="stretch",
-        # Fits the screen: the administration is one click away, on the défi's pages.
+        ui.risk_coloured(table), width="stretch",
+        # Fits a 1,280 px screen: the administration is one click away, on the défi's pages.
         column_order=["defi", "level_label", "phase", "eig", "last_week", "last_mood", "open_help"],
         column_config={
-            "defi": t("home.col.defi"), "level_label": t("home.col.risk"), "phase": t("home.col.phase"),
-            "eig": st.column_config.NumberColumn(t("home.col.team"), width="small"),
-            "last_week": st.column_config.DateColumn(t("home.col.last_bulletin"), format="DD/MM/YYYY"),
-            "last_mood": t("home.col.last_mood"), "open_help": st.column_config.NumberColumn(t("home.col.open_help")),
+            "defi": st.column_config.TextColumn(t("home.col.defi"), width=160),
+            "level_label": st.column_config.TextColumn(t("home.col.risk"), width=95),
+            "phase": st.column_config.TextColumn(t("home.col.phase"), width=150),
+            "eig": st.column_config.NumberColumn(t("home.col.team"), width=60),
+            "last_week": st.column_config.DateColumn(t("home.col.last_bulletin"), format="DD/MM/YYYY", width=110),
+            "last_mood": st.column_config.TextColumn(t("home.col.last_mood"), width=120),
+            "open_help": st.column_config.NumberColumn(t("home.col.open_help"), width=90),
         })
 
 
@@ -125,7 +127,7 @@ def sponsor_home() -> None:
     """Porteurs and sponsors: each défi they follow on one screen, its verdict first and what
     is asked of them, and that screen as one printable page they can forward."""
     view = cached(sponsor.my_view)(actor, ctx.promotion.id)
-    st.subheader(t("sponsor.title"))
+    st.header(t("sponsor.title"))
     ui.download(t("sponsor.download"), lambda: sponsor.view_html(view),
                 f"suivi-eig-{ctx.promotion.name}.html".replace(" ", "-"), "sponsor_export", "text/html",
                 help=t("sponsor.download_help"), icon=":material/download:")

@@ -17,7 +17,7 @@ ctx = ui.page("page.import")
 actor = ctx.actor
 kind = st.radio(t("import.kind"), ["journal", "roster"], format_func=lambda k: t(f"import.kind.{k}"),
                 horizontal=True, key="import_kind")
-st.subheader(t("roster.title") if kind == "roster" else t("import.title"))
+st.header(t("roster.title") if kind == "roster" else t("import.title"))
 st.markdown(t("roster.intro") if kind == "roster" else t("import.intro"))
 
 promotions = cached(portfolio.promotions_for)(actor)

@@ -134,7 +134,7 @@ def card(i: IndicatorView) -> None:
 def overview_section() -> None:
     """Every indicator's progress towards its target, then the indicators theme by theme."""
     overview = indicators.indicators_table(data.indicators)
-    st.subheader(t("indicators.overview"))
+    st.header(t("indicators.overview"))
     drawn = overview["progress"].notna().any()
     if not drawn:
         st.caption(t("indicators.overview_empty"))
@@ -144,7 +144,7 @@ def overview_section() -> None:
         in_theme = [i for i in data.indicators if i.theme == theme]
         if not in_theme and not can_edit:
             continue
-        st.subheader(t(f"indicators.theme.{theme.value}"))
+        st.header(t(f"indicators.theme.{theme.value}"))
         if not in_theme:
             st.caption(t("indicators.theme_empty"))
         for i in in_theme:
@@ -152,7 +152,7 @@ def overview_section() -> None:
 
 
 def new_indicator_form() -> None:
-    st.subheader(t("indicators.form.new"))
+    st.header(t("indicators.form.new"))
     adding = ui.new("indicator_new", defi.id)
     with st.form(adding.key):
         indicator_form(adding.key, None)

@@ -117,14 +117,16 @@ def entries_tab() -> None:
                   "news": news_label(e.news), "author": e.author} for e in result.entries]
         # Writers pick the entry to edit by clicking its row.
         selectable = {"on_select": "rerun", "selection_mode": "single-row"} if can_write else {}
-        clicked = ui.table(table, width="stretch",
+        # Columns that fit a 1,280 px screen, the texts wrapping on three lines.
+        clicked = ui.table(table, lines=3, width="stretch",
                            key=ui.rows_key("journal_table", defi.id, [e.id for e in result.entries]),
                            **selectable, column_config={
-            "date": st.column_config.DateColumn(t("journal.col.date"), format="DD/MM/YYYY"),
-            "livrable": t("journal.col.livrable"), "tache": st.column_config.TextColumn(t("journal.col.tache"),
-                                                                                        width="large"),
-            "categories": t("journal.col.categories"), "news": t("journal.col.news"),
-            "author": t("journal.col.author")})
+            "date": st.column_config.DateColumn(t("journal.col.date"), format="DD/MM/YYYY", width=90),
+            "livrable": st.column_config.TextColumn(t("journal.col.livrable"), width=125),
+            "tache": st.column_config.TextColumn(t("journal.col.tache"), width=235),
+            "categories": st.column_config.TextColumn(t("journal.col.categories"), width=125),
+            "news": st.column_config.TextColumn(t("journal.col.news"), width=80),
+            "author": st.column_config.TextColumn(t("journal.col.author"), width=105)})
         if result.pages > 1:
             if page_number > result.pages:  # the filters changed under the page number
                 st.session_state[f"journal_page_{defi.id}"] = result.pages
@@ -143,7 +145,7 @@ def entries_tab() -> None:
         st.caption(t("journal.read_only"))
     else:
         editable = [e for e in result.entries if e.can_edit]
-        st.subheader(t("journal.form.edit_staff") if ctx.may(Action.EDIT_ANY_JOURNAL_ENTRY) else t("journal.form.edit"))
+        st.header(t("journal.form.edit_staff") if ctx.may(Action.EDIT_ANY_JOURNAL_ENTRY) else t("journal.form.edit"))
         if not editable:
             st.caption(t("journal.form.none_editable"))
         else:
@@ -167,7 +169,7 @@ def entries_tab() -> None:
 
 def chart_section(title: str, data, figure, columns: dict[str, str], key: str) -> None:  # noqa: ANN001
     """A chart of the filtered entries, or what to do when the filters leave none."""
-    st.subheader(title)
+    st.header(title)
     if data.empty:
         st.caption(t("journal.chart.empty"))
         return
@@ -197,7 +199,7 @@ def write_tab() -> None:
         st.session_state["journal_pick_next"] = entry_id
 
     with st.form(adding.key):
-        st.subheader(t("journal.form.new"))
+        st.header(t("journal.form.new"))
         entry_fields(adding.key, None)
         ui.save_button(t("journal.form.add"), adding, lambda: ui.typed(JournalEntryIn, adding.key, ENTRY_FIELDS),
                        lambda data: journal.add_entry(actor, defi.id, data), t("journal.added"), labels=LABELS,

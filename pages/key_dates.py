@@ -57,6 +57,6 @@ COLUMNS = {"when": st.column_config.TextColumn(t("calendar.col.day"), width=130)
            "title": st.column_config.TextColumn(t("calendar.col.title"), width="large")}
 for monday, week in table.groupby("week_start", sort=True):
     suffix = f" · {t('calendar.this_week')}" if monday == this_monday else ""
-    st.markdown(f"#### {week_of(monday)}{suffix}")
+    st.header(f"{week_of(monday)}{suffix}")
     ui.table(week[list(COLUMNS)], width="stretch", column_config=COLUMNS,
              key=f"calendar_week_{monday:%Y%m%d}")

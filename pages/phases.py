@@ -84,7 +84,7 @@ def defi_tab() -> None:
         st.info(t("phases.empty"))
         return
     summary(views)
-    st.subheader(t("phases.timeline"))
+    st.header(t("phases.timeline"))
     st.caption(t("phases.timeline.legend"))
     ui.chart(charts.defi_gantt(views, today), lambda: [{
         t("col.phase"): f"{p.number}. {p.name}",
@@ -93,13 +93,13 @@ def defi_tab() -> None:
         t("col.state"): t(f"phase_state.{p.state}"),
         t("phases.col.committee"): formats.moment(p.committee_at) if p.committee_at else "—",
         t("phases.col.shift_reason"): p.shift_reason} for p in views], f"gantt_{ctx.defi.id}")
-    st.subheader(t("phases.progress"))
+    st.header(t("phases.progress"))
     progress = phases.progress_table(views)
     ui.chart(charts.progress_bars(progress), progress, f"progress_{ctx.defi.id}", {
         "phase": t("col.phase"), "objectives_pct": t("phases.col.objectives_pct"), "time_pct": t("phases.col.time_pct"),
         "done": t("phases.col.done"), "total": t("phases.col.total"), "state": t("col.state")})
 
-    st.subheader(t("phases.details"))
+    st.header(t("phases.details"))
     for p in views:
         title = f"{p.number}. {md(p.name)} · {t(f'phase_state.{p.state}')}"
         with st.expander(title, expanded=p.state in ("en_cours", "en_retard")):

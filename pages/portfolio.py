@@ -9,6 +9,7 @@ from lib import coaching, portfolio, risk, ui
 from lib.clock import today_local
 from lib.i18n import t
 from lib.models import CoachingForm
+from lib.programme import mood_label
 from lib.schemas import CoachingSessionIn
 from lib.ui import cached, md
 
@@ -36,7 +37,7 @@ def levels_section(rows: pd.DataFrame) -> None:
 
 def filtered(rows: pd.DataFrame) -> pd.DataFrame:
     """The défis the coach's filters leave, in the order they chose."""
-    f1, f2, f3, f4 = st.columns([1, 1, 2, 1])
+    f1, f2, f3, f4 = st.columns([1, 1, 1.5, 1.5])
     levels = f1.multiselect(t("portfolio.filter.level"), risk.LEVELS, key="portfolio_levels",
                             format_func=lambda level: t(f"risk.level.{level}"), placeholder=t("portfolio.filter.all"),
                             select_all=False)
@@ -61,31 +62,37 @@ def portfolio_table(view: pd.DataFrame) -> None:
             st.session_state["portfolio_defi"] = int(st.session_state["portfolio_view_ids"][selected[0]])
 
     st.session_state["portfolio_view_ids"] = list(view["id"])
+    # Six columns that fit a 1,280 px screen, the reasons wrapping on three lines; the signals
+    # they come from are the picked défi's, below.
     ui.table(
-        view, width="stretch", key="portfolio_table", on_select=_pick_from_table,
+        ui.risk_coloured(view), lines=3, width="stretch", key="portfolio_table", on_select=_pick_from_table,
         selection_mode="single-row",
-        column_order=["level_label", "defi", "reasons", "phase", "objectives", "time", "moods", "participation",
-                      "open_help", "oldest_help_days", "overdue_actions", "weeks_without_contact", "carnets_missing",
-                      "coach"],
+        column_order=["level_label", "defi", "reasons", "phase", "objectives", "time"],
         column_config={
-            "level_label": t("portfolio.col.level"), "defi": t("portfolio.col.defi"),
-            "coach": t("portfolio.col.coach"), "phase": t("portfolio.col.phase"),
+            "level_label": st.column_config.TextColumn(t("portfolio.col.level"), width=95),
+            "defi": st.column_config.TextColumn(t("portfolio.col.defi"), width=130),
+            "reasons": st.column_config.TextColumn(t("portfolio.col.reasons"), width=250),
+            "phase": st.column_config.TextColumn(t("portfolio.col.phase"), width=120),
             "objectives": st.column_config.ProgressColumn(t("portfolio.col.objectives"), format="%d %%",
-                                                          min_value=0, max_value=100),
+                                                          min_value=0, max_value=100, width=80,
+                                                          help=t("portfolio.col.objectives_help")),
             "time": st.column_config.ProgressColumn(t("portfolio.col.time"), format="%d %%", min_value=0,
-                                                    max_value=100),
-            "moods": st.column_config.LineChartColumn(t("portfolio.col.moods"), y_min=1, y_max=4,
-                                                      help=t("portfolio.col.moods_help")),
-            "participation": st.column_config.TextColumn(t("portfolio.col.participation"),
-                                                         help=t("portfolio.col.participation_help")),
-            "open_help": st.column_config.NumberColumn(t("portfolio.col.open_help")),
-            "oldest_help_days": st.column_config.NumberColumn(t("portfolio.col.oldest_help_days")),
-            "overdue_actions": st.column_config.NumberColumn(t("portfolio.col.overdue_actions")),
-            "weeks_without_contact": st.column_config.NumberColumn(t("portfolio.col.weeks_without_contact")),
-            "carnets_missing": st.column_config.NumberColumn(t("portfolio.col.carnets_missing")),
-            "reasons": st.column_config.TextColumn(t("portfolio.col.reasons"), width="large"),
+                                                    max_value=100, width=80, help=t("portfolio.col.time_help")),
         })
     st.caption(t("portfolio.click_hint"))
+
+
+def signals(row: pd.Series) -> None:
+    """The signals the risk rules read, for the picked défi (the table shows the reasons)."""
+    moods = " → ".join(mood_label(m) for m in row["moods"]) or "—"
+    help_age = f" ({t('portfolio.col.oldest_help_days')} : {int(row['oldest_help_days'])})" \
+        if row["open_help"] else ""
+    lines = [(t("portfolio.col.moods"), moods), (t("portfolio.col.participation"), row["participation"]),
+             (t("portfolio.col.open_help"), f"{row['open_help']}{help_age}"),
+             (t("portfolio.col.overdue_actions"), row["overdue_actions"]),
+             (t("portfolio.col.weeks_without_contact"), row["weeks_without_contact"]),
+             (t("portfolio.col.carnets_missing"), row["carnets_missing"])]
+    st.caption(" · ".join(f"{label} : {value}" for label, value in lines))
 
 
 def picked_defi(view: pd.DataFrame) -> None:
@@ -101,6 +108,7 @@ def picked_defi(view: pd.DataFrame) -> None:
         if row["level"]:
             st.badge(t("portfolio.badge", level=row["level_label"]), color=portfolio.LEVEL_COLOURS[row["level"]])
         st.caption(f"{t('portfolio.col.coach')} : {md(row['coach'] or '—')}")
+        signals(row)
         if row["reasons"]:
             st.markdown("\n".join(f"- {reason}" for reason in row["reasons"].split("; ")))
         elif row["level"]:
@@ -117,7 +125,7 @@ def picked_defi(view: pd.DataFrame) -> None:
 
 def coaching_form(rows: pd.DataFrame) -> None:
     """Log a coaching session on any défi of the promotion (the picked one first)."""
-    st.subheader(t("coaching.title"))
+    st.header(t("coaching.title"))
     all_names = dict(zip(rows["id"], rows["defi"], strict=True))
     logging = ui.new("coaching", ctx.promotion.id)
     with st.form(logging.key):
@@ -155,7 +163,7 @@ def coaching_sessions() -> None:
 st.caption(t("portfolio.intro"))
 levels_section(rows)
 view = filtered(rows)
-st.subheader(t("portfolio.table_title", n=len(view), total=len(rows)))
+st.header(t("portfolio.table_title", n=len(view), total=len(rows)))
 if view.empty:
     st.info(t("portfolio.no_match"))
 else:

@@ -35,7 +35,7 @@ chosen = ctx.promotion.name if ctx.promotion else None
 def figures_section() -> None:
     """The figures of the chosen promotion and of all of them, then the défis' outcomes and
     ouverture by promotion."""
-    st.subheader(t("programme.figures"))
+    st.header(t("programme.figures"))
     for label, row in [(t("programme.selected", name=md(chosen)), table[table["promotion"] == chosen]),
                        (t("programme.all_promotions"), table.tail(1))]:
         if row.empty:
@@ -81,7 +81,7 @@ def trainings_section(promotion: portfolio.PromotionInfo) -> None:
 
 def clock_section() -> None:
     """Promotions compared week by week and phase by phase of the programme."""
-    st.subheader(t("programme.clock"))
+    st.header(t("programme.clock"))
     weekly = cached(figures.clock_comparison)(actor, now)
     if weekly.empty:
         st.info(t("programme.no_clock"))
@@ -200,7 +200,7 @@ if ctx.promotion:
 clock_section()
 if not ctx.staff or ctx.promotion is None:
     st.stop()
-st.subheader(t("programme.record"))
+st.header(t("programme.record"))
 facts_form(ctx.promotion)
 outcomes_form(ctx.promotion)
 training_form(ctx.promotion)

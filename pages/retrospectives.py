@@ -30,7 +30,7 @@ def defi_view() -> None:
     defi = ctx.defi
     trend = cached(bulletins.mood_trend)(actor, defi.id, now)
     rows = cached(bulletins.defi_bulletins)(actor, defi.id, now)
-    st.subheader(f"{md(defi.name)} · {md(defi.administration)}")
+    st.header(f"{md(defi.name)} · {md(defi.administration)}")
     if rows.empty:
         st.info(t("retro.no_bulletin"))
     else:
@@ -116,7 +116,7 @@ def promotion_view() -> None:
             ["phase", "mood", "count"]], "retro_distribution", {"phase": t("retro.col.phase"),
                                                                "mood": t("retro.col.mood"),
                                                                "count": t("retro.col.count")}, width="stretch")
-    st.markdown(f"### {t('retro.week_bulletins')}")
+    st.header(t("retro.week_bulletins"))
     labels = dict(zip(rates["week_start"], rates["week"], strict=True))
     pick = st.selectbox(t("retro.pick_week"), list(reversed(labels)), key="retro_week", format_func=labels.get,
                         placeholder=t("widget.choose"))

@@ -22,6 +22,7 @@ def indicator_chart(measurements: pd.DataFrame, unit: str, baseline: float | Non
     unit = plain(unit)
     fig = go.Figure(go.Scatter(
         x=measurements["measured_on"], y=measurements["value"], mode="lines+markers", name=t("indicators.col.value"),
+        showlegend=False,
         line={"color": PALETTE[0], "width": 2}, marker={"size": 8},
         customdata=[unit] * len(measurements), hovertemplate="%{x|%d/%m/%Y} : %{y:,.4~g} %{customdata}<extra></extra>"))
     # The target's label above its line, the baseline's below: close levels stay readable.
@@ -49,6 +50,7 @@ def progress_chart(table: pd.DataFrame) -> go.Figure:
     shown = rows["progress"].clip(lower=-20, upper=150)  # far outliers would squash the others
     fig = go.Figure(go.Bar(
         y=[_wrap(n) for n in rows["name"]], x=shown, orientation="h", customdata=rows["theme"],
+        name=t("indicators.col.progress"), showlegend=False,
         text=[f"{p:.0f} %" for p in rows["progress"]], textposition="auto",
         marker_color=[TARGET_COLOUR if p >= 100 else PALETTE[0] for p in rows["progress"]],
         hovertemplate="%{y}<br>%{customdata} : %{text}<extra></extra>"))

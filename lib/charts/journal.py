@@ -38,7 +38,8 @@ def weekly_stacked(df: pd.DataFrame) -> go.Figure:
 def category_share(df: pd.DataFrame) -> go.Figure:
     """Share of each category (columns category, label, entries) as a donut."""
     fig = go.Figure(go.Pie(labels=[category_name(c) for c in df["category"]], values=df["entries"], hole=0.45,
-                           marker={"colors": [CATEGORY_COLOURS[c] for c in df["category"]]}, sort=False,
+                           name=t("journal.chart.entries"), sort=False,
+                           marker={"colors": [CATEGORY_COLOURS[c] for c in df["category"]]},
                            textinfo="percent", hovertemplate="%{label} : %{value} (%{percent})<extra></extra>"))
     return base_layout(fig)
 

@@ -126,7 +126,7 @@ def axis_ratings(history: pd.DataFrame) -> go.Figure:
 
 def mood_trend(moods: pd.DataFrame) -> go.Figure:
     """The phase window's weekly mood (1-4), a bar per filed bulletin."""
-    fig = go.Figure(go.Bar(x=moods["week_start"], y=moods["mood"],
+    fig = go.Figure(go.Bar(x=moods["week_start"], y=moods["mood"], name=t("retro.col.mood"), showlegend=False,
                            marker_color=[MOOD_COLOURS.get(m, PALETTE[8]) for m in moods["mood"]],
                            hovertemplate="%{x|%d/%m/%Y} : %{y}<extra></extra>"))
     fig.update_yaxes(range=[0, 4.2], tickvals=[1, 2, 3, 4], ticktext=["☹️", "😐", "🙂", "😀"])

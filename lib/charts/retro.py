@@ -52,7 +52,8 @@ def mood_line(trend: pd.DataFrame, axis: str = CALENDAR) -> go.Figure:
     """The défi's mood week after week; weeks without a bulletin stay gaps (no bridging)."""
     fig = go.Figure(go.Scatter(
         x=x_labels(trend, axis), y=trend["mood"], mode="lines+markers", connectgaps=False,
-        line={"color": PALETTE[0], "width": 2}, marker={"size": 9, "color": PALETTE[0]},
+        name=t("retro.col.mood"), showlegend=False, line={"color": PALETTE[0], "width": 2},
+        marker={"size": 9, "color": PALETTE[0]},
         customdata=trend[["week", "clock"]].to_numpy(),
         hovertemplate="%{customdata[0]} · %{customdata[1]}<br>%{y}<extra></extra>"))
     open_ = _in_progress(trend)
@@ -78,7 +79,7 @@ def heatmap(cells: pd.DataFrame, axis: str = CALENDAR) -> go.Figure:
         scale += [[(mood - 1) / 4, MOOD_COLOURS[mood]], [mood / 4, MOOD_COLOURS[mood]]]
     fig = go.Figure(go.Heatmap(
         z=grid.to_numpy(), x=labels, y=[plain(d) for d in grid.index], zmin=0.5, zmax=4.5, colorscale=scale,
-        xgap=1, ygap=1,
+        xgap=1, ygap=1, name=t("retro.col.mood"),
         colorbar={"tickvals": [1, 2, 3, 4], "ticktext": [MOOD_EMOJI[m] for m in range(1, 5)], "title": ""},
         hovertemplate="%{y} · %{x}<br>%{z}<extra></extra>"))
     fig.update_xaxes(type="category")
@@ -119,7 +120,8 @@ def participation_bars(rates: pd.DataFrame, axis: str = CALENDAR) -> go.Figure:
 
 
 def mood_distribution(dist: pd.DataFrame) -> go.Figure:
-    """Stacked bars: share of each mood among a phase's bulletins."""
+    """Stacked bars: share of each mood among a phase's bulletins, the phases in their order
+    (Plotly would order them as they first appear in the traces, mood by mood)."""
     fig = go.Figure()
     totals = dist.groupby("phase")["count"].transform("sum")
     share = dist.assign(share=dist["count"] / totals * 100)
@@ -129,6 +131,7 @@ def mood_distribution(dist: pd.DataFrame) -> go.Figure:
                              marker_color=MOOD_COLOURS[mood], customdata=part["count"],
                              hovertemplate="%{x}<br>%{y:.0f} % (%{customdata})<extra></extra>"))
     fig.update_layout(barmode="stack")
+    fig.update_xaxes(categoryorder="array", categoryarray=list(dist.sort_values("number")["phase"].unique()))
     fig.update_yaxes(range=[0, 100], ticksuffix=" %")
     return base_layout(fig, height=320)
 

@@ -32,3 +32,18 @@ def audit(page) -> list[dict]:  # noqa: ANN001
 
 def blocking(violations: list[dict]) -> list[dict]:
     return [v for v in violations if v["impact"] in BLOCKING]
+
+
+_HEADINGS = """() => [...document.querySelectorAll('[data-testid="stMain"] :is(h1, h2, h3, h4, h5, h6)')]
+    .filter(h => h.checkVisibility()).map(h => [Number(h.tagName[1]), h.innerText.trim()])"""
+
+
+def heading_jumps(page) -> list[str]:  # noqa: ANN001
+    """The visible headings of the page's body that open more than one level below the one
+    before (an h3 after the h1): a screen reader's outline of the page would skip a level."""
+    jumps, level = [], 0
+    for depth, text in page.evaluate(_HEADINGS):
+        if depth > level + 1:
+            jumps.append(f"h{level} → h{depth} « {text[:60]} »")
+        level = depth
+    return jumps

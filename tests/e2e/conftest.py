@@ -194,10 +194,15 @@ def screenshot(page, name: str) -> Path:  # noqa: ANN001
     return path
 
 
+_ROW_HEIGHT = """g => (g.querySelector('.dvn-scroller').scrollHeight - 35)
+    / (Number(g.querySelector('[role=grid]').getAttribute('aria-rowcount')) - 1)"""
+
+
 def click_row(page, table, row: int, until: Callable[[], bool] | None = None) -> None:  # noqa: ANN001
     """Select a row of a selectable `st.dataframe` (the `stDataFrame` locator) by clicking
     its row marker, the first column of the grid's canvas, and wait for the run it asks.
-    The grid draws on a canvas: rows are 35 px high under a 35 px header. A click landing
+    The grid draws on a canvas under a 35 px header, its rows as high as `ui.table` made them
+    (35 px, more where text wraps): the scroller's height over the rows. A click landing
     while the grid is still being redrawn (a filter just changed its rows, so its key) is
     dropped by the app, as a person's would be; like a person, click again until `until()`
     says the page shows the selection (three tries)."""
@@ -206,7 +211,8 @@ def click_row(page, table, row: int, until: Callable[[], bool] | None = None) ->
         asked = runs.requested
         table.scroll_into_view_if_needed()
         box = table.locator("canvas").first.bounding_box()
-        page.mouse.click(box["x"] + 16, box["y"] + 35 + 35 * row + 17)
+        height = table.evaluate(_ROW_HEIGHT)
+        page.mouse.click(box["x"] + 16, box["y"] + 35 + height * row + height / 2)
         wait_until(page, lambda asked=asked: runs.requested > asked, 20)
         settle(page)
         if until is None or until():

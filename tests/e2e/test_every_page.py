@@ -1,6 +1,7 @@
 """Every page of the menu, for each role, in Chromium set to American English (the worst case
 for lib/chrome.py): it renders without an error, says it is French, shows no ISO week code
-and none of Streamlit's English (words.py, read from its bundle), its screenshot goes to
+and none of Streamlit's English (words.py, read from its bundle), its headings never skip
+a level (a11y.heading_jumps), its screenshot goes to
 tests/artifacts/tour-<role>-<page>.png, and axe-core finds nothing serious or critical."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import json
 import pytest
 
 from lib.auth import DEMO_PASSWORD
-from tests.e2e.a11y import audit, blocking
+from tests.e2e.a11y import audit, blocking, heading_jumps
 from tests.e2e.conftest import ARTIFACTS, login, screenshot, settle
 from tests.e2e.words import foreign_words, page_words
 
@@ -19,10 +20,10 @@ pytestmark = pytest.mark.browser
 # What each role finds in the menu (hiding only: the services enforce the matrix, see
 # test_sponsor_boundaries.py); a page that appears or vanishes for a role must be a decision.
 MENUS = {
-    "coach.claire": ["Accueil", "Carnet de bord", "Mon carnet", "Rétrospectives", "Demandes d'aide", "Dates clés",
+    "coach.claire": ["Accueil", "Carnet de bord", "Carnets mensuels", "Rétrospectives", "Demandes d'aide", "Dates clés",
                      "Phases", "Comités d'évaluation", "Indicateurs", "Portefeuille", "Indicateurs du programme",
                      "Imports", "Administration"],
-    "admin": ["Accueil", "Carnet de bord", "Mon carnet", "Rétrospectives", "Demandes d'aide", "Dates clés",
+    "admin": ["Accueil", "Carnet de bord", "Carnets mensuels", "Rétrospectives", "Demandes d'aide", "Dates clés",
               "Phases", "Comités d'évaluation", "Indicateurs", "Portefeuille", "Indicateurs du programme",
               "Imports", "Administration", "Historique des actions"],
     "eig.lea": ["Accueil", "Carnet de bord", "Mon carnet", "Bulletin de la semaine", "Rétrospectives", "Dates clés",
@@ -72,6 +73,8 @@ def test_every_page_renders_in_french_and_passes_axe(module_app, new_page, login
         # "2026-W48", no Streamlit English.
         if foreign := foreign_words(page_words(page)):
             problems[f"{slug}: words"] = foreign
+        if jumps := heading_jumps(page):
+            problems[f"{slug}: headings"] = jumps
         findings[slug] = audit(page)
         if serious := blocking(findings[slug]):
             problems[f"{slug}: axe"] = serious

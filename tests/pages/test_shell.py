@@ -227,3 +227,14 @@ def test_an_inner_page_shows_only_the_login_form_before_login(app_as, page):
     assert not at.exception
     assert [ti.label for ti in at.text_input] == LOGIN_FIELDS
     assert GREETING not in texts(at)
+
+
+@pytest.mark.parametrize(("login", "name"), [("coach", "page.carnet.staff"), ("admin", "page.carnet.staff"),
+                                             ("eig", "page.carnet")])
+def test_the_carnet_page_is_named_for_what_it_is_to_each_role(world, login, name):
+    """An EIG writes « Mon carnet »; coaches and admins read everyone's monthly carnets there."""
+    from lib import ui
+
+    ctx = ui.PageContext(actor=world.by_login(login), promotion=None, defi=None)
+    assert ui.menu_name(ctx, "pages/carnet.py") == t(name)
+    assert t("page.carnet.staff") != t("page.carnet")

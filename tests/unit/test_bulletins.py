@@ -263,8 +263,9 @@ def test_programme_clock_of_a_week():
                           deadline_time="15:00", timezone="Europe/Paris")
     windows = [(1, dt.date(2026, 4, 6), dt.date(2026, 6, 6)), (2, dt.date(2026, 6, 6), dt.date(2026, 9, 6))]
     week = clock.programme_clock(promotion, windows, dt.date(2026, 7, 6))
-    assert week.label == "semaine 14 / 44, phase 2"
-    assert clock.programme_clock(promotion, windows, dt.date(2026, 4, 6)).label == "semaine 1 / 44, phase 1"
+    assert week.label == "semaine 14 du programme sur 44, phase 2"
+    first = clock.programme_clock(promotion, windows, dt.date(2026, 4, 6))
+    assert first.label == "semaine 1 du programme sur 44, phase 1"
 
 
 def test_mood_trend_leaves_missed_weeks_as_gaps_and_counts_streaks(world):
@@ -276,7 +277,7 @@ def test_mood_trend_leaves_missed_weeks_as_gaps_and_counts_streaks(world):
     assert math.isnan(trend.loc["S47 (16-22 nov.)", "mood"])
     assert trend.loc["S48 (23-29 nov.)", "mood"] == 4
     assert trend.index[0] == "S15 (6-12 avr.)" and trend.index[-1] == "S48 (23-29 nov.)"
-    assert trend.loc["S48 (23-29 nov.)", "clock"].startswith("semaine 34 / 44")
+    assert trend.loc["S48 (23-29 nov.)", "clock"].startswith("semaine 34 du programme sur 44")
     # W48 is in progress (deadline Friday 27): drawn apart, out of the rate, but its filed
     # bulletin extends the current run.
     assert list(trend.index[trend["in_progress"]]) == ["S48 (23-29 nov.)"]

@@ -50,9 +50,9 @@ def test_recap_goes_to_every_active_member_help_first_escaped(world, inbox, monk
     assert "26/11/2026 · Alpha : Démo <cabinet>" in text and "Trop loin" not in text
     assert "<script>" not in html and "<b>gras</b>" not in html
     assert not ISO_WEEK.search(message["Subject"] + text + html)
-    assert re.match(r"semaine \d+ / \d+", text.splitlines()[1])  # the programme clock
+    assert re.match(r"semaine \d+ du programme sur \d+", text.splitlines()[1])  # the programme clock
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &lt;b&gt;gras&lt;/b&gt;" in html
-    assert "Démo &lt;cabinet&gt;" in html and "semaine 33 / 44, phase 3" in html
+    assert "Démo &lt;cabinet&gt;" in html and "semaine 33 du programme sur 44, phase 3" in html
 
 
 def test_recap_before_the_deadline_is_refused_and_sends_nothing(world, inbox, monkeypatch, capsys):

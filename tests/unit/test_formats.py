@@ -110,3 +110,20 @@ def test_tables_get_french_decimals_and_percents_and_blanks_for_missing():
     assert list(out["mood"]) == ["2,75", ""]
     assert list(out["participation"]) == [f"13,4{NBSP}%", f"100,0{NBSP}%"]
     assert list(out["week"]) == [1, 2] and df["mood"].iloc[0] == 2.75  # other columns and the input untouched
+
+
+def test_a_quantity_below_two_keeps_its_plural_unit_as_a_label_and_symbols_follow_any_number():
+    assert formats.quantity(1, "agents") == "1 (agents)"  # never « 1 agents »
+    assert formats.quantity(0.5, "jeux de données") == "0,5 (jeux de données)"
+    assert formats.quantity(40, "agents") == "40 agents"
+    assert formats.quantity(1, "%") == "1 %"
+    assert formats.quantity(12500, "") == "12\u202f500"
+
+
+def test_the_indicator_chart_says_depart_in_french():
+    import pandas as pd
+
+    from lib.charts.indicators import indicator_chart
+
+    fig = indicator_chart(pd.DataFrame({"measured_on": [dt.date(2026, 11, 2)], "value": [3.0]}), "agents", 1.0, 40.0)
+    assert {a.text for a in fig.layout.annotations} == {"Départ : 1 (agents)", "Cible : 40 agents"}
