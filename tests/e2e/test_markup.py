@@ -101,7 +101,7 @@ def plant(database_url: str) -> str:
         for login_name in ("admin", "coach.claire"):
             row = accounts.loc[login_name]
             users.update_user(admin, int(row["id"]), UserIn(login=login_name, display_name=PAYLOAD,
-                                                            email=f"{PAYLOAD.replace(' ', '')}@x.fr",
+                                                            email=row["email"],  # an address holds no payload
                                                             role=row["role"]), True, int(row["version"]))
         current = portfolio.promotions_for(admin)[0]
         promotion_id = users.create_promotion(admin, PromotionIn(name=PAYLOAD, months=current.months,
