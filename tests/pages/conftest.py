@@ -19,7 +19,8 @@ from tests.conftest import fresh_database
 
 W = TypeVar("W")
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+# The page script (app.py is the application around it: pages and routes).
+FRAME = str(Path(__file__).resolve().parents[2] / "frame.py")
 
 
 @pytest.fixture
@@ -29,8 +30,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.M
 
 
 @pytest.fixture
-def app_py_on_every_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run app.py, with its sidebar, on every run as a real server does: AppTest, seeing a
+def frame_on_every_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run frame.py, with its sidebar, on every run as a real server does: AppTest, seeing a
     pages/ folder, would otherwise run a switched-to page alone, with the context of the
     previous run."""
     original = PagesManager.__init__
@@ -44,7 +45,7 @@ def app_py_on_every_run(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def new_app(login: str | None, timeout: float = 30) -> AppTest:
     """The app, not yet run, for `login` logged in through the session-state seam (or anonymous)."""
-    at = AppTest.from_file(APP, default_timeout=timeout)
+    at = AppTest.from_file(FRAME, default_timeout=timeout)
     if login:
         at.session_state["authentication_status"] = True
         at.session_state["username"] = login
