@@ -43,7 +43,6 @@ TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
 # The stamp the content's digest is computed at: two fetches of unchanged events differ only
 # by their DTSTAMP, which is therefore the moment the content last changed.
 _DIGEST_STAMP = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-STATES = ("active", "revoked", "expired", "ended")
 
 
 class FeedNotFound(NotFound):
@@ -166,7 +165,7 @@ def my_feeds(actor: Actor, now: dt.datetime | None = None) -> pd.DataFrame:
 
 
 def all_feeds(actor: Actor, now: dt.datetime | None = None) -> pd.DataFrame:
-    """Every person's feeds, for admins."""
+    """Every person's feeds not yet revoked, for admins."""
     require_admin(actor)
     with db.reading() as s:
         return _listed(s, CalendarFeed.revoked_at.is_(None), now or now_utc())

@@ -14,7 +14,7 @@ import icalendar
 import pytest
 from alembic import command
 
-from lib import calendar_feeds, db, portfolio, sharing
+from lib import calendar_feeds, db, health, portfolio, sharing
 from lib.auth import DEMO_PASSWORD
 from lib.schemas import CalendarFeedIn, ShareLinkIn
 from routes.headers import HEADERS
@@ -31,17 +31,17 @@ def has_security_headers(response: httpx.Response) -> bool:
 
 
 def test_healthz_answers_json_and_every_answer_carries_the_headers(module_app):
-    health = httpx.get(f"{module_app.base_url}/healthz")
-    assert health.status_code == 200 and health.headers["content-type"] == "application/json"
-    assert health.json() == {"ok": True, "reason": None, "database": "reachable", "migration": HEAD, "head": HEAD,
-                             "version": "0.1.0"}
+    answer = httpx.get(f"{module_app.base_url}/healthz")
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/json"
+    assert answer.json() == {"ok": True, "reason": None, "database": "reachable", "migration": HEAD, "head": HEAD,
+                             "version": health.version()}
     shell = httpx.get(f"{module_app.base_url}/key_dates")  # a page: Streamlit's shell
     assert shell.status_code == 200 and "<html" in shell.text
     made_up = httpx.get(f"{module_app.base_url}/calendar/{secrets.token_urlsafe(32)}.ics")
     assert made_up.status_code == 404 and "<html" not in made_up.text
     assert httpx.get(f"{module_app.base_url}/calendar/autre-chose").status_code == 404
-    for answer in (health, shell, made_up):
-        assert has_security_headers(answer), answer.url
+    for each in (answer, shell, made_up):
+        assert has_security_headers(each), each.url
 
 
 def test_a_subscribed_calendar_is_served_with_its_validators(module_app):

@@ -9,6 +9,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -30,7 +31,8 @@ AFTER_DEADLINE = dt.datetime(2026, 11, 20, 15, 0, tzinfo=PARIS)
 
 
 class Http:
-    """The routes and headers app.py serves, fetched in-process by httpx over ASGI."""
+    """The routes and headers app.py serves, fetched in-process by httpx over ASGI, in a thread
+    of its own (the browser tests' Playwright may be running an event loop in this one)."""
 
     app = Starlette(routes=ROUTES, middleware=MIDDLEWARE)
 
@@ -39,7 +41,8 @@ class Http:
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://suivi") as c:
                 return await c.get(path, headers=headers)
 
-        return asyncio.run(get())
+        with ThreadPoolExecutor(1) as thread:
+            return thread.submit(asyncio.run, get()).result()
 
 
 @pytest.fixture
