@@ -12,7 +12,7 @@ the top of every script run, adds to the page one fixed script (no user text in 
   link, the uploader's button, limit and file sizes, the table toolbar's tooltips).
 
 Only Streamlit's texts change, never the app's or a person's: a visible text changes only inside
-the few elements that are Streamlit's own (skip link, uploader, status, element toolbar,
+the few elements that are Streamlit's own (skip link, uploader, calendar, status, element toolbar,
 tooltips) and only when it is the whole text of its node; screen-reader names and tooltips
 change when they are one of Streamlit's texts, never inside an option list; sizes change only
 in the uploader, never in a file's name. The French comes from the catalogue
@@ -145,6 +145,7 @@ _SCRIPT = """<script>
   const PEOPLES = '[role="option"], [role="listbox"]';
   // The only places whose visible text is Streamlit's own.
   const OWN_TEXT = '[data-testid="stSkipToContent"], [data-testid="stFileUploaderDropzone"] button, ' +
+                   '[data-testid="stDateInputCalendar"], ' +
                    '[data-testid="stFileUploaderDropzoneInstructions"], [data-testid="stStatusWidget"], ' +
                    '[data-testid="stElementToolbar"], [role="tooltip"]';
   const SIZES = '[data-testid="stFileUploaderDropzoneInstructions"], [data-testid="stFileChip"]';

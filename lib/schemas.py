@@ -10,7 +10,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -26,7 +26,7 @@ from pydantic import (
 from lib import addresses, formats
 from lib.auth import DEMO_PASSWORD
 from lib.i18n import t
-from lib.models import Category, CoachingForm, DefiRole, GlobalRole, IndicatorTheme, Perennisation
+from lib.models import CALENDAR_KINDS, Category, CoachingForm, DefiRole, GlobalRole, IndicatorTheme, Perennisation
 from lib.text import fold
 
 LOGIN_RE = re.compile(r"^[a-z0-9._-]{3,64}$")
@@ -349,6 +349,27 @@ class ShareLinkIn(Input):
     """A read-only share link's lifetime, in days."""
 
     days: Annotated[int, between(1, 365, "validation.share_days")] = 14
+
+
+class CalendarFeedIn(Input):
+    """What a calendar subscription lists: the person's défis, or one promotion; which kinds of dates."""
+
+    scope: Literal["defis", "promotion"]
+    promotion_id: int | None = None
+    kinds: list[str]
+
+    @field_validator("kinds")
+    @classmethod
+    def known_kinds(cls, kinds: list[str]) -> list[str]:
+        if not kinds or not set(kinds) <= set(CALENDAR_KINDS):
+            raise ValueError(t("validation.feed_kinds"))
+        return [kind for kind in CALENDAR_KINDS if kind in kinds]
+
+    @model_validator(mode="after")
+    def promotion_given(self) -> CalendarFeedIn:
+        if (self.scope == "promotion") != (self.promotion_id is not None):
+            raise ValueError(t("validation.feed_promotion"))
+        return self
 
 
 # --- Phases and committees --------------------------------------------------------------

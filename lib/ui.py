@@ -1,4 +1,4 @@
-"""Streamlit glue shared by app.py and the pages: start-up, the login gate, the
+"""Streamlit glue shared by the frame (frame.py) and the pages: start-up, the login gate, the
 promotion/défi picker, the pages' menu and gate, cached reads and error display, and the kit
 page bodies are made of (charts with their data, bulletin cards, versioned forms, writes). No SQL
 here: services only."""
@@ -353,15 +353,15 @@ def sidebar(actor: Actor, authenticator: stauth.Authenticate) -> PageContext:
 
 
 def _context() -> PageContext:
-    """The page context app.py set up for this run. Every page starts with it (`page`), so
+    """The page context frame.py set up for this run. Every page starts with it (`page`), so
     it also shows the message of the write that caused this run (see `done`).
 
-    Taken, not read: a page that Streamlit ran without app.py (its pages-directory mode, on a
-    process's first run, because pages/ exists) finds none and goes through app.py, the login
+    Taken, not read: a page that Streamlit ran without frame.py (its pages-directory mode, on a
+    process's first run, because pages/ exists) finds none and goes through frame.py, the login
     gate, which then runs the page or shows the login form."""
     page_context = st.session_state.pop("context", None)
     if page_context is None:
-        runpy.run_path(str(ROOT / "app.py"))
+        runpy.run_path(str(ROOT / "frame.py"))
         st.stop()
     _show_done()
     return page_context

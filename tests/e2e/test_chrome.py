@@ -21,6 +21,8 @@ PAGE = """<html><body>
   <div data-testid="stFileChip" aria-label="rapport 2KB.csv, 1.4KB">
     <span data-testid="stFileChipName">rapport 2KB.csv</span>
     <span id="size">1.4KB</span></div></div>
+<div data-testid="stDateInputCalendar">
+  <span id="keys">Use arrow keys to navigate dates. Enter to select. Escape to close.</span></div>
 <div data-testid="stDateInput"><div role="group" aria-label="Date">
   <span id="day" role="spinbutton" aria-label="day, Date" aria-valuetext="Empty">dd</span>
   <span id="month" role="spinbutton" aria-label="month, Date" aria-valuetext="12 – December">12</span></div></div>
@@ -44,6 +46,7 @@ def test_streamlit_speaks_french_and_people_keep_their_words(new_page):
     assert page.locator("#size").inner_text() == "1,4\u00a0ko"
     assert page.locator('[data-testid="stFileChipName"]').inner_text() == "rapport 2KB.csv"
     assert page.locator('[data-testid="stFileChip"]').get_attribute("aria-label") == "rapport 2KB.csv, 1,4\u00a0ko"
+    assert page.locator("#keys").inner_text() == "Les flèches changent de jour, Entrée choisit, Échap ferme."
     assert page.locator("#day").get_attribute("aria-label") == "jour, Date"
     assert page.locator("#day").get_attribute("aria-valuetext") == "vide"
     assert page.locator("#day").inner_text() == "jj"

@@ -14,7 +14,7 @@ from lib import auth, config
 from lib.config import get_settings
 from lib.i18n import t
 from tests.hostile import CRAFTED_SHARE_TOKENS, unsigned_token
-from tests.pages.conftest import APP, GREETING, LOGIN_FIELDS, new_app, texts
+from tests.pages.conftest import FRAME, GREETING, LOGIN_FIELDS, new_app, texts
 
 # A cookie's expiry, which the library dates by the real clock: one no test day reaches.
 FAR_FUTURE = dt.datetime(2100, 1, 1, tzinfo=dt.UTC).timestamp()
@@ -22,7 +22,7 @@ FAR_FUTURE = dt.datetime(2100, 1, 1, tzinfo=dt.UTC).timestamp()
 
 @pytest.mark.parametrize("token", CRAFTED_SHARE_TOKENS[:3], ids=["superscript two", "5,000 digits", "arabic digit"])
 def test_a_crafted_share_link_shows_the_refusal(world, token):
-    at = AppTest.from_file(APP, default_timeout=30)
+    at = AppTest.from_file(FRAME, default_timeout=30)
     at.query_params["partage"] = token
     at.run()
     assert not at.exception
