@@ -1,11 +1,11 @@
-"""lib/chrome.py's script in Chromium set to American English, on markup shaped like
+"""lib/ui/chrome.py's script in Chromium set to American English, on markup shaped like
 Streamlit's: Streamlit's own texts turn French, people's words stay exactly as typed."""
 
 from __future__ import annotations
 
 import pytest
 
-from lib.chrome import script
+from lib.ui.chrome import script
 
 pytestmark = pytest.mark.browser
 
