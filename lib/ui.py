@@ -198,10 +198,23 @@ def _provider_sign_in() -> None:
         else:
             st.button(t("login.proconnect.other_account"), key="proconnect_logout", on_click=st.logout)
         return
-    st.session_state.update({"authentication_status": True, "username": outcome.login,
-                             SESSION_EPOCH: outcome.session_epoch, _REMEMBER: True, "logout": None,
-                             _VIA: PROCONNECT})
+    open_session(outcome.login, outcome.session_epoch, via=PROCONNECT)
     st.rerun()
+
+
+def open_session(login: str, session_epoch: int, via: str | None = None) -> None:
+    """Sign `login` in, in this session, as the password form does (the seam `current_actor`
+    reads); the login gate stores the login cookie on the next run. `via`: how (_VIA)."""
+    st.session_state.update({"authentication_status": True, "username": login, SESSION_EPOCH: session_epoch,
+                             _REMEMBER: True, "logout": None, _VIA: via})
+
+
+def browser_login() -> str | None:
+    """The account this browser is signed in to: this session's, else its login cookie's."""
+    if actor := current_actor():
+        return actor.login
+    cookie = _authenticator().cookie_controller.get_cookie()
+    return cookie["username"] if cookie else None
 
 
 # The login cookie to delete on the next script run: the cookie component drawn in a click
