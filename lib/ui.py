@@ -279,8 +279,10 @@ def login_gate() -> tuple[Actor, stauth.Authenticate]:
             st.info(t("app.login.prompt"))
         _forgot_password()
     actor = current_actor()
-    if actor is not None and st.session_state.pop(_REMEMBER, False):
-        authenticator.cookie_controller.set_cookie()  # so that a reload keeps the user logged in
+    # The cookie keeps the person logged in across reloads; a run about to open another page
+    # (`open_page`) ends early and would lose it, so that page's run stores it.
+    if actor is not None and _OPEN not in st.session_state and st.session_state.pop(_REMEMBER, False):
+        authenticator.cookie_controller.set_cookie()
     if actor is None:
         if st.session_state.get("authentication_status"):  # deactivated, or sessions ended, since login
             _end_session(authenticator)
