@@ -11,15 +11,19 @@ import pytest
 from lib import digest, invitations
 from lib.i18n import t
 from lib.ui import SESSION_EPOCH
+from tests.conftest import set_clock
 from tests.mail import link_in
+from tests.moments import WEDNESDAY
 from tests.pages.conftest import GREETING, new_app, open_tab, texts
 
 pytestmark = pytest.mark.usefixtures("app_py_on_every_run")
 
 
 @pytest.fixture
-def tokens(world) -> dict[str, str]:  # noqa: ANN001
-    """The personal links of this week's reminders (the pinned Wednesday), by recipient."""
+def tokens(world, monkeypatch) -> dict[str, str]:  # noqa: ANN001
+    """The personal links of the reminders of a Wednesday morning, the app's clock set there
+    (the sweep runs page tests at moments when no week is open), by recipient."""
+    set_clock(monkeypatch, WEDNESDAY)
     out = {}
     for email in digest.reminders():
         text = email.message.get_body(preferencelist=("plain",)).get_content()
