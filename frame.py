@@ -31,6 +31,10 @@ if st.query_params.get("jeton"):
     # An invitation or reset link (lib/invitations.py): choose a password, without logging in.
     st.navigation([st.Page("pages/choose_password.py", title=t("password.page_title"))], position="hidden").run()
     st.stop()
+if st.query_params.get("bulletin"):
+    # A reminder's personal link (lib/invitations.py): signs its EIG in on this week's bulletin.
+    st.navigation([st.Page("pages/bulletin_link.py", title=t("bulletin_link.page_title"))], position="hidden").run()
+    st.stop()
 if not st.session_state.get("authentication_status"):
     # Before login, every page is declared but hidden: the visitor sees no menu (without a
     # navigation, Streamlit would list the scripts of pages/), and an inner address (a bookmark,

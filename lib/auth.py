@@ -44,8 +44,8 @@ DEMO_PASSWORD = "demo-eig-2026"
 # check accepts it, bcrypt refuses it as a hash, and check_login refuses such an account
 # before comparing anything, until an invitation or a reset gives it a real password.
 NO_PASSWORD = "$2-no-password"
-# Audit actions of a successful login, by password or through ProConnect.
-LOGIN_ACTIONS = ("login", "login_proconnect")
+# Audit actions of a successful login: by password, through ProConnect, by a reminder's link.
+LOGIN_ACTIONS = ("login", "login_proconnect", "login_bulletin_link")
 
 
 def hash_password(password: str, rounds: int = 12) -> str:

@@ -40,7 +40,7 @@ from lib.ui.kit import (
     sections,
     table,
 )
-from lib.ui.login import SESSION_EPOCH, current_actor, login_gate
+from lib.ui.login import SESSION_EPOCH, browser_login, current_actor, login_gate, open_session
 from lib.ui.page import (
     ADMIN,
     PAGES,
@@ -61,10 +61,10 @@ from lib.ui.page import (
 from lib.ui.text import md
 
 __all__ = [
-    "ADMIN", "FULL_ROWS", "PAGES", "PROMOTION", "SESSION_EPOCH", "STAFF", "Edit", "New", "Need", "Page",
-    "PageContext", "boot", "bulletin_card", "cached", "chart", "confirmed", "current_actor", "defi", "done",
-    "download", "edit", "french_numbers", "indicator_columns", "invite_promotion", "login_gate", "may", "md",
-    "menu_name", "new", "newer_version", "now", "open_page", "page", "phase_metrics", "risk_coloured",
-    "role_label", "rows_key", "same_defi", "save_button", "save_or_delete", "send_button", "sections",
-    "sidebar", "submit", "table", "typed",
+    "ADMIN", "FULL_ROWS", "PAGES", "PROMOTION", "SESSION_EPOCH", "STAFF", "Edit", "Need", "New", "Page",
+    "PageContext", "boot", "browser_login", "bulletin_card", "cached", "chart", "confirmed", "current_actor",
+    "defi", "done", "download", "edit", "french_numbers", "indicator_columns", "invite_promotion", "login_gate",
+    "may", "md", "menu_name", "new", "newer_version", "now", "open_page", "open_session", "page", "phase_metrics",
+    "risk_coloured", "role_label", "rows_key", "same_defi", "save_button", "save_or_delete", "sections",
+    "send_button", "sidebar", "submit", "table", "typed",
 ]

@@ -18,6 +18,10 @@ from lib.config import PROCONNECT, get_settings, proconnect_configured
 from lib.i18n import t
 from lib.permissions import Actor
 
+# The page a button asked for (page.open_page), opened at the top of the next run: Streamlit
+# cannot switch pages inside a callback. A run that has one ends early.
+PAGE_TO_OPEN = "ui_open_page"
+
 # The session epoch this session was opened under (by the form, or by a cookie carrying it).
 SESSION_EPOCH = "session_epoch"
 
@@ -151,10 +155,23 @@ def _provider_sign_in() -> None:
         else:
             st.button(t("login.proconnect.other_account"), key="proconnect_logout", on_click=st.logout)
         return
-    st.session_state.update({"authentication_status": True, "username": outcome.login,
-                             SESSION_EPOCH: outcome.session_epoch, _REMEMBER: True, "logout": None,
-                             _VIA: PROCONNECT})
+    open_session(outcome.login, outcome.session_epoch, via=PROCONNECT)
     st.rerun()
+
+
+def open_session(login: str, session_epoch: int, via: str | None = None) -> None:
+    """Sign `login` in, in this session, as the password form does (the seam `current_actor`
+    reads); the login gate stores the login cookie on the next run. `via`: how (_VIA)."""
+    st.session_state.update({"authentication_status": True, "username": login, SESSION_EPOCH: session_epoch,
+                             _REMEMBER: True, "logout": None, _VIA: via})
+
+
+def browser_login() -> str | None:
+    """The account this browser is signed in to: this session's, else its login cookie's."""
+    if actor := current_actor():
+        return actor.login
+    cookie = _authenticator().cookie_controller.get_cookie()
+    return cookie["username"] if cookie else None
 
 
 # The login cookie to delete on the next script run: the cookie component drawn in a click
@@ -219,8 +236,10 @@ def login_gate() -> tuple[Actor, stauth.Authenticate]:
             st.info(t("app.login.prompt"))
         _forgot_password()
     actor = current_actor()
-    if actor is not None and st.session_state.pop(_REMEMBER, False):
-        authenticator.cookie_controller.set_cookie()  # so that a reload keeps the user logged in
+    # The cookie keeps the person logged in across reloads; a run about to open another page
+    # (`open_page`) ends early and would lose it, so that page's run stores it.
+    if actor is not None and PAGE_TO_OPEN not in st.session_state and st.session_state.pop(_REMEMBER, False):
+        authenticator.cookie_controller.set_cookie()
     if actor is None:
         if st.session_state.get("authentication_status"):  # deactivated, or sessions ended, since login
             _end_session(authenticator)

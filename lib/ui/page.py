@@ -19,7 +19,7 @@ from lib.permissions import Action, Actor, Capacity, allowed
 from lib.ui import chrome
 from lib.ui.cache import cached, now
 from lib.ui.forms import show_done
-from lib.ui.login import logout, logout_everywhere
+from lib.ui.login import PAGE_TO_OPEN, logout, logout_everywhere
 from lib.ui.text import md
 
 
@@ -227,10 +227,6 @@ def menu_name(ctx: PageContext, script: str) -> str:
     return t(next(p for p in PAGES if p.script == script).menu_title(ctx))
 
 
-# The page a button asked for (`open_page`), opened at the top of the next run: Streamlit cannot
-# switch pages inside a callback.
-_OPEN = "ui_open_page"
-
 
 def open_page(ctx: PageContext, page: str, defi_id: int | None = None, promotion_id: int | None = None,
               **state: object) -> None:
@@ -249,14 +245,14 @@ def open_page(ctx: PageContext, page: str, defi_id: int | None = None, promotion
         if defi is not None:
             st.session_state["defi_pick"] = defi
     st.session_state.update(state)
-    st.session_state[_OPEN] = page
+    st.session_state[PAGE_TO_OPEN] = page
 
 
 def page(title: str) -> PageContext:
     """Every page behind the login starts here: the page a button asked for (`open_page`), else the
     context of this run, the page's title (its row of `PAGES`), and its gate: what the page
     needs and the context lacks is said in French, and the page stops there."""
-    if target := st.session_state.pop(_OPEN, None):
+    if target := st.session_state.pop(PAGE_TO_OPEN, None):
         st.switch_page(target)
     ctx = _context()
     row = next(p for p in PAGES if p.title == title)

@@ -17,7 +17,7 @@ from lib.i18n import t
 from lib.models import AuditEvent, Defi, KeyDate, Promotion
 from lib.schemas import BulletinIn
 from tests.conftest import ANY, said, set_clock
-from tests.mail import parts
+from tests.mail import link_in, parts
 
 PARIS = ZoneInfo("Europe/Paris")
 WEDNESDAY = dt.datetime(2026, 11, 18, 10, 0, tzinfo=PARIS)
@@ -98,8 +98,9 @@ def test_reminder_goes_to_the_eigs_of_defis_that_have_not_filed(world, inbox, mo
     assert message["Subject"] == t("digest.remind.subject", week=formats.iso_week(2026, 47), defi="Beta")
     text, html = parts(message)
     assert not ISO_WEEK.search(message["Subject"] + text + html)
-    assert "vendredi 20/11/2026 à 15:00" in text and "https://suivi.example.org/bulletin" in text
-    assert '<a href="https://suivi.example.org/bulletin">' in html
+    link = link_in(text, "bulletin")  # Bruno's personal link (tests/unit/test_bulletin_links.py)
+    assert "vendredi 20/11/2026 à 15:00" in text and link.startswith("https://suivi.example.org/?bulletin=")
+    assert f'<a href="{link}">' in html
 
 
 def test_no_reminder_once_the_week_is_closed(world, inbox, monkeypatch):
