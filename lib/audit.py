@@ -62,6 +62,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "membership": ("create", "update", "delete", "update_outcome"),
     "promotion": ("create", "send_recap", "invite", "bulletin_links"),
     "roster": ("import",),
+    "calendar_feed": ("create", "renew", "revoke", "calendar_feed_fetch"),
     "defi": ("create", "update_facts"),
     "journal_entry": ("create", "update", "delete", "import"),
     "bulletin": ("create", "update"),

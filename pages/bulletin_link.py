@@ -1,5 +1,5 @@
 """A reminder's personal link (`/?bulletin=<token>`): signs its EIG in, as the login form would,
-and opens this week's bulletin of their défi. app.py runs it before the login gate; a refused
+and opens this week's bulletin of their défi. frame.py runs it before the login gate; a refused
 link says why in French, signs nobody in, and offers the app's first page."""
 
 import streamlit as st

@@ -16,7 +16,7 @@ from tests.mail import link_in
 from tests.moments import WEDNESDAY
 from tests.pages.conftest import GREETING, new_app, open_tab, texts
 
-pytestmark = pytest.mark.usefixtures("app_py_on_every_run")
+pytestmark = pytest.mark.usefixtures("frame_on_every_run")
 
 
 @pytest.fixture
