@@ -36,6 +36,7 @@ from lib.i18n import t
 from lib.permissions import Action, Actor, Capacity, allowed
 from lib.programme import mood_label
 from lib.schemas import errors_by_field
+from lib.text import md
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -737,33 +738,6 @@ def save_or_delete(opened: Edit, build: Callable[[], M], save: Callable[[M, int 
     with delete_col:
         save_button(words["delete"], opened, lambda: confirmed(opened, opened.expected, words["unconfirmed"]),
                     delete, words["deleted"])
-
-
-# --- User text ------------------------------------------------------------------------------
-
-# What opens Markdown or Streamlit syntax anywhere in a line (emphasis, code, links and images,
-# HTML and autolinks, tables, strikethrough, LaTeX, entities, and Streamlit's `:red[...]`,
-# `:material/...:` and `:smile:` (a colon before a letter): escaped with a
-# backslash. Only these: widget labels also become the field's aria-label, where screen readers
-# would read every backslash, so apostrophes, colons and periods stay as typed.
-_INLINE_SYNTAX = re.compile(r"([\\`*_\[\]<>|~$])|&(?=#?\w+;)|:(?=[A-Za-z])")
-# What opens a block at the start of a line: headings, lists, numbered lists, setext underlines.
-_LINE_SYNTAX = re.compile(r"^([\u00a0]*(?:\d+(?=[.)]))?)([#+\-=.)])", re.MULTILINE)
-# GitHub-flavoured Markdown links bare addresses (`http://…`, `www.…`, `name@host`) even when
-# escaped, so an invisible word joiner goes inside each.
-_BARE_ADDRESS = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
-# A line indented by four spaces after a blank line would be a code block, where escapes show.
-_INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
-
-
-def md(text: object) -> str:
-    """User text made inert inside anything that renders Markdown (st.markdown, alerts,
-    captions, titles, widget and expander labels): it shows as typed, never as a link, an
-    image, emphasis, colour or formula."""
-    text = _BARE_ADDRESS.sub("\u2060", str(text))
-    text = _INDENT.sub(lambda m: "\u00a0" * len(m.group()), text)
-    text = _INLINE_SYNTAX.sub(lambda m: "\\" + m.group(0), text)
-    return _LINE_SYNTAX.sub(r"\1\\\2", text).replace("\n", "  \n")
 
 
 # --- The pages: the menu and each page's gate (docs/design.md, UI kit) ----------------------------
