@@ -1,13 +1,16 @@
-"""The weekly recap and the Friday reminder, as French HTML + plain-text emails.
+"""The weekly recap and the Thursday and Friday reminders: French HTML + plain-text emails, and
+Markdown messages for the promotion's channel and the team's room (lib.chat).
 
-    python -m lib.digest recap [--week 2026-W47] [--promotion ID] [--send]
-    python -m lib.digest remind [--send]
+    python -m lib.digest recap [--week 2026-W47] [--promotion ID] [--send | --dry-run]
+    python -m lib.digest remind [--send | --dry-run]
 
-Without --send both print what they would send. The recap of a week can only be built
-once that week's deadline has passed (before that, bulletins are not public); without
---week each promotion gets the recap of its latest closed week. SMTP
+--send writes the messages to the outbox (lib.outbox), once per recipient and week (recap) or
+day (reminder), then delivers them: run twice, or on two machines, it sends once. Without
+--send (or with --dry-run) both print what would go that the outbox does not hold yet. The
+recap of a week can only be built once that week's deadline has passed (before that, bulletins
+are not public); without --week each promotion gets the recap of its latest closed week. SMTP
 settings come from lib.config (SMTP_HOST, SMTP_PORT, SMTP_TLS, SMTP_USER, SMTP_PASSWORD,
-SMTP_SENDER); the reminder links to SUIVI_APP_URL. Cron lines: docs/operations.md.
+SMTP_SENDER); the messages link to SUIVI_APP_URL. Cron lines: docs/operations.md.
 """
 
 from __future__ import annotations
@@ -15,14 +18,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import re
-import smtplib
 import sys
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from lib import db, formats
+from lib import chat, db, formats, outbox
 from lib.audit import record
 from lib.bulletins import load_promotion
 from lib.clock import (
@@ -38,11 +41,12 @@ from lib.clock import (
 from lib.config import get_settings
 from lib.errors import Conflict, ServiceError
 from lib.i18n import t
-from lib.mail import Email, compose, send
+from lib.mail import Mail, compose, deliverable
 from lib.models import AuditEvent, Bulletin, Defi, DefiRole, HelpRequest, KeyDate, Membership, Promotion, User
 from lib.permissions import Actor, require_staff
 from lib.phases import phase_windows
 from lib.programme import mood_label
+from lib.text import md
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -66,24 +70,36 @@ def _running(s: Session, monday: dt.date) -> list[Promotion]:
     return [p for p in promotions if runs_on(p, monday)]
 
 
-def _members(s: Session, promotion_id: int, defi_ids: list[int] | None = None,
-             roles: list[DefiRole] | None = None) -> list[str]:
+def _members(s: Session, promotion_id: int, by_email_only: bool) -> list[str]:
+    """The addresses of the promotion's active members (in their normal form); with
+    `by_email_only`, without those who turned the recap email off (the channel has it)."""
     query = (select(User.email).join(Membership, Membership.user_id == User.id)
              .join(Defi, Defi.id == Membership.defi_id)
              .where(Defi.promotion_id == promotion_id, User.active.is_(True)).distinct())
-    if defi_ids is not None:
-        query = query.where(Defi.id.in_(defi_ids))
-    if roles is not None:
-        query = query.where(Membership.role.in_(roles))
-    return sorted(set(s.scalars(query)))
+    if by_email_only:
+        query = query.where(User.recap_email.is_(True))
+    return sorted({a for a in map(deliverable, s.scalars(query)) if a})
 
 
 # --- Recap ---------------------------------------------------------------------------------
 
 
-def build_recap(promotion_id: int, iso_year: int, iso_week: int, now: dt.datetime | None = None) -> Email:
+class Recap(BaseModel):
+    """One week's recap of one promotion: the mail, who gets it by email, and the chat message
+    when the promotion has a channel."""
+
+    promotion_id: int
+    iso_year: int
+    iso_week: int
+    mail: Mail
+    recipients: list[str]
+    chat_text: str | None
+
+
+def build_recap(promotion_id: int, iso_year: int, iso_week: int, now: dt.datetime | None = None) -> Recap:
     """The recap of one week of one promotion: help requests first, then every bulletin,
-    then the défis that did not file, then the key dates of the coming week."""
+    then the défis that did not file, then the key dates of the coming week. By email to every
+    active member, but those who turned it off once the promotion has a channel."""
     now = now or now_utc()
     with db.reading() as s:
         promotion = s.get(Promotion, promotion_id)
@@ -111,19 +127,49 @@ def build_recap(promotion_id: int, iso_year: int, iso_week: int, now: dt.datetim
                    or_(KeyDate.bulletin_id.is_(None), Bulletin.week_start <= monday))
             .order_by(KeyDate.on_date, Defi.name)).all()
         clock = programme_clock(promotion, phase_windows(s, promotion), monday)
-        recipients = _members(s, promotion_id)
+        in_chat = chat.has_channel(s, chat.promotion_room(promotion_id))
+        recipients = _members(s, promotion_id, by_email_only=in_chat)
         name = promotion.name
-    subject = t("digest.recap.subject", week=formats.iso_week(iso_year, iso_week), promotion=name)
+    week = formats.iso_week(iso_year, iso_week)
+    subject = t("digest.recap.subject", week=week, promotion=name)
     bulletins = [{"name": r.name, "mood": mood_label(r.mood), "priority": r.priority, "ups_downs": r.ups_downs}
                  for r in rows]
     helps = [{"name": r.name, "status": t(f"help.status.{r.status}") if r.status else "",
               "help_request": r.help_request} for r in rows if r.help_request]
-    return compose("recap", subject, recipients, clock=clock.label, helps=helps, bulletins=bulletins,
-                   missing=missing, key_dates=key_dates)
+    mail = compose("recap", subject, clock=clock.label, helps=helps, bulletins=bulletins, missing=missing,
+                   key_dates=key_dates)
+    return Recap(promotion_id=promotion_id, iso_year=iso_year, iso_week=iso_week, mail=mail, recipients=recipients,
+                 chat_text=_recap_for_chat(week, name, clock.label, helps, len(rows), missing) if in_chat else None)
+
+
+def _recap_for_chat(week: str, promotion: str, clock: str, helps: list[dict], filed: int, missing: list[str]) -> str:
+    """The recap as a short Markdown message for the promotion's channel: the help requests
+    first, how many défis filed and which did not, a link to the app. User text made inert."""
+    lines = [f"**{t('digest.recap.subject', week=week, promotion=md(promotion, chat=True))}**", clock, "",
+             f"**{t('digest.recap.help_title')}**"]
+    lines += [f"- **{md(h['name'], chat=True)}** ({h['status']}) : {md(h['help_request'], chat=True)}"
+              for h in helps] or [t("digest.recap.no_help")]
+    lines += ["", t("digest.chat.filed", n=filed, total=filed + len(missing))]
+    if missing:
+        lines.append(t("digest.chat.missing", names=", ".join(md(n, chat=True) for n in missing)))
+    lines += ["", f"[{t('digest.chat.open')}]({get_settings().app_url})"]
+    return "\n".join(lines)
+
+
+def _recap_drafts(recap: Recap) -> list[outbox.Draft]:
+    room = chat.promotion_room(recap.promotion_id)
+    period = f"{recap.iso_year}-W{recap.iso_week:02d}"
+    drafts = [outbox.Draft(kind="recap", scope=room, period=period, channel="email", recipient=address,
+                           subject=recap.mail.subject, body_text=recap.mail.text, body_html=recap.mail.html)
+              for address in recap.recipients]
+    if recap.chat_text is not None:
+        drafts.append(outbox.Draft(kind="recap", scope=room, period=period, channel="chat", recipient=room,
+                                   subject=recap.mail.subject, body_text=recap.chat_text))
+    return drafts
 
 
 def recaps(iso_year: int, iso_week: int, promotion_id: int | None = None,
-           now: dt.datetime | None = None) -> list[Email]:
+           now: dt.datetime | None = None) -> list[Recap]:
     """The week's recap of each running promotion (or of one)."""
     with db.reading() as s:
         if promotion_id is not None:
@@ -133,7 +179,7 @@ def recaps(iso_year: int, iso_week: int, promotion_id: int | None = None,
     return [build_recap(pid, iso_year, iso_week, now) for pid in ids]
 
 
-def latest_recaps(promotion_id: int | None = None, now: dt.datetime | None = None) -> list[Email]:
+def latest_recaps(promotion_id: int | None = None, now: dt.datetime | None = None) -> list[Recap]:
     """Each running promotion's (or one promotion's) recap of its latest closed week: the
     week in progress has no recap before its deadline (clock.in_progress_week)."""
     now = now or now_utc()
@@ -168,51 +214,98 @@ def preview_recap(actor: Actor, promotion_id: int, now: dt.datetime | None = Non
         promotion = load_promotion(s, promotion_id)
         # The latest closed week, as the cron's recap without --week (latest_recaps).
         year, week = iso_week_of(published_until(promotion, now))
-    email = build_recap(promotion_id, year, week, now)
-    return RecapPreview(promotion_id=promotion_id, iso_year=year, iso_week=week, subject=email.subject,
-                        text=email.message.get_body(preferencelist=("plain",)).get_content(),
-                        html=email.message.get_body(preferencelist=("html",)).get_content(),
-                        recipients=len(email.recipients))
+    recap = build_recap(promotion_id, year, week, now)
+    return RecapPreview(promotion_id=promotion_id, iso_year=year, iso_week=week, subject=recap.mail.subject,
+                        text=recap.mail.text, html=recap.mail.html, recipients=len(recap.recipients))
 
 
-def send_recap(actor: Actor, promotion_id: int, iso_year: int, iso_week: int, now: dt.datetime | None = None) -> int:
-    """A coach sends the recap they previewed, from the app (the cron command sends the same
-    message): audited in the same transaction, which a failed sending rolls back. A week the
-    app has sent already is refused (two coaches, two tabs); the cron's sendings are not
-    audited, hence not seen here."""
+def send_recap(actor: Actor, promotion_id: int, iso_year: int, iso_week: int,
+               now: dt.datetime | None = None) -> outbox.Delivery:
+    """A coach sends the recap they previewed, from the app: written to the outbox and audited
+    in one transaction, then delivered at once. A week already in the outbox (sent from the app
+    or by the cron) is refused; a message that did not leave is retried by the outbox."""
     require_staff(actor)
     now = now or now_utc()
-    email = build_recap(promotion_id, iso_year, iso_week, now)
+    recap = build_recap(promotion_id, iso_year, iso_week, now)
     week = formats.iso_week(iso_year, iso_week)
     code = f"{iso_year}-W{iso_week:02d}"
     with db.transaction() as s:
         # Locked, so that two sendings of the same week wait for each other (PostgreSQL; SQLite's
         # write transactions already do).
         s.get(Promotion, promotion_id, with_for_update=True)
-        sent = next((e for e in s.scalars(select(AuditEvent).where(
-            AuditEvent.action == "send_recap", AuditEvent.entity == "promotion", AuditEvent.entity_id == promotion_id))
-            if (e.after or {}).get("iso_week") == code), None)
+        sent = outbox.written(s, "recap", chat.promotion_room(promotion_id), code)
         if sent is not None:
-            who = s.get(User, sent.user_id) if sent.user_id else None
-            raise Conflict(t("digest.already_sent", week=week, at=formats.moment(sent.at),
-                             who=who.display_name if who else "—"))
-        try:
-            send([email])
-        except (OSError, smtplib.SMTPException) as exc:
-            raise ServiceError(t("digest.send_failed", error=type(exc).__name__)) from exc
+            raise Conflict(t("digest.already_sent", week=week, at=formats.moment(sent.created_at),
+                             who=_sender(s, promotion_id, code)))
+        ids = outbox.enqueue(s, _recap_drafts(recap), now)
         record(s, actor, "send_recap", "promotion", promotion_id, at=now,
-               after={"week": week, "iso_week": code, "recipients": len(email.recipients)})
-    return len(email.recipients)
+               after={"week": week, "iso_week": code, "recipients": len(recap.recipients)})
+    delivery = outbox.deliver(ids=ids, now=now)
+    if delivery.errors and not delivery.sent:
+        raise ServiceError(t("digest.send_failed", error=delivery.errors[0]))
+    return delivery
+
+
+def _sender(s: Session, promotion_id: int, code: str) -> str:
+    """Who sent a week's recap from the app, or the scheduled command's name."""
+    event = next((e for e in s.scalars(select(AuditEvent).where(
+        AuditEvent.action == "send_recap", AuditEvent.entity == "promotion", AuditEvent.entity_id == promotion_id))
+        if (e.after or {}).get("iso_week") == code), None)
+    who = s.get(User, event.user_id) if event is not None and event.user_id else None
+    return who.display_name if who else t("digest.sent_by_cron")
+
+
+class RecapEmailChoice(BaseModel):
+    """Whether a person may choose to do without the recap email (one of their promotions has
+    a channel that carries it), and what they chose."""
+
+    offered: bool
+    by_email: bool
+
+
+def recap_email_choice(actor: Actor) -> RecapEmailChoice:
+    """The acting person's own choice about the recap email."""
+    with db.reading() as s:
+        user = db.load(s, User, actor.id)
+        promotions = s.scalars(select(Defi.promotion_id).join(Membership, Membership.defi_id == Defi.id)
+                               .where(Membership.user_id == actor.id).distinct()).all()
+        offered = any(chat.has_channel(s, chat.promotion_room(p)) for p in promotions)
+        return RecapEmailChoice(offered=offered, by_email=user.recap_email)
+
+
+def set_recap_email(actor: Actor, by_email: bool, now: dt.datetime | None = None) -> None:
+    """A person turns the recap email off (or on again) for themself; off only once one of their
+    promotions has a channel, which carries the recap instead."""
+    now = now or now_utc()
+    if not by_email and not recap_email_choice(actor).offered:
+        raise Conflict(t("digest.recap_email.no_channel"))
+    with db.transaction() as s:
+        user = db.load(s, User, actor.id)
+        before, user.recap_email = user.recap_email, by_email
+        record(s, actor, "set_recap_email", "user", user.id, before={"recap_email": before},
+               after={"recap_email": by_email}, at=now)
 
 
 # --- Reminder ------------------------------------------------------------------------------
 
 
-def reminders(now: dt.datetime | None = None) -> list[Email]:
-    """One email per défi that has not filed the current week yet, to its EIGs (who file
-    it), while the week is still open."""
+class DueReminder(BaseModel):
+    """A défi that has not filed its open week, on one day of reminders, and where its
+    reminder goes: the team's room when it has one, else each of its EIGs by email."""
+
+    defi_id: int
+    defi_name: str
+    iso_year: int
+    iso_week: int
+    deadline: str
+    day: dt.date
+    room: str | None
+    eigs: list[tuple[int, str]]
+
+
+def due_reminders(now: dt.datetime | None = None) -> list[DueReminder]:
+    """The défis that have not filed the current week yet, while the week is still open."""
     now = now or now_utc()
-    settings = get_settings()
     out = []
     with db.reading() as s:
         promotions = s.scalars(select(Promotion).order_by(Promotion.start_date)).all()
@@ -226,25 +319,61 @@ def reminders(now: dt.datetime | None = None) -> list[Email]:
             defis = s.execute(select(Defi.id, Defi.name).where(Defi.promotion_id == promotion.id,
                                                                Defi.id.not_in(filed)).order_by(Defi.name)).all()
             for defi_id, name in defis:
-                recipients = _members(s, promotion.id, [defi_id], [DefiRole.EIG])
-                if not recipients:
-                    continue
-                when = formats.moment(deadline, promotion.timezone)
-                link = f"{settings.app_url.rstrip('/')}/bulletin"
-                label = formats.iso_week(year, week)
-                subject = t("digest.remind.subject", week=label, defi=name)
-                body = t("digest.remind.body", defi=name, week=label, deadline=when)
-                out.append(compose("reminder", subject, recipients, body=body, link=link))
+                room = chat.defi_room(defi_id)
+                eigs = s.execute(
+                    select(User.id, User.email).join(Membership, Membership.user_id == User.id)
+                    .where(Membership.defi_id == defi_id, Membership.role == DefiRole.EIG, User.active.is_(True))
+                    .order_by(User.email)).all()
+                out.append(DueReminder(defi_id=defi_id, defi_name=name, iso_year=year, iso_week=week,
+                                       deadline=formats.moment(deadline, promotion.timezone),
+                                       day=now.astimezone(ZoneInfo(promotion.timezone)).date(),
+                                       room=room if chat.has_channel(s, room) else None,
+                                       eigs=[tuple(e) for e in eigs]))
     return out
 
 
-# --- Sending and command line ----------------------------------------------------------------
+def compose_reminder(due: DueReminder, recipient: str, user_id: int | None = None) -> outbox.Draft:
+    """The reminder of one défi's open week to one recipient: an EIG's address (`user_id`
+    their account) or the team's room. The one place its words and its link are chosen."""
+    link = f"{get_settings().app_url.rstrip('/')}/bulletin"
+    week = formats.iso_week(due.iso_year, due.iso_week)
+    subject = t("digest.remind.subject", week=week, defi=due.defi_name)
+    key = {"kind": "reminder", "scope": chat.defi_room(due.defi_id), "period": due.day.isoformat(),
+           "recipient": recipient, "subject": subject}
+    if recipient != due.room:
+        mail = compose("reminder", subject, body=t("digest.remind.body", defi=due.defi_name, week=week,
+                                                   deadline=due.deadline), link=link)
+        return outbox.Draft(**key, channel="email", body_text=mail.text, body_html=mail.html)
+    name = md(due.defi_name, chat=True)
+    text = "\n\n".join([f"**{t('digest.remind.subject', week=week, defi=name)}**",
+                         t("digest.remind.body", defi=name, week=week, deadline=due.deadline),
+                         f"[{t('digest.remind.link')}]({link})"])
+    return outbox.Draft(**key, channel="chat", body_text=text)
 
 
-def _print(emails: list[Email]) -> None:
-    for email in emails:
-        print(f"=== {email.subject} ({t('digest.recipients', n=len(email.recipients))})")
-        print(email.message.get_body(preferencelist=("plain",)).get_content())
+def reminders(now: dt.datetime | None = None) -> list[outbox.Draft]:
+    """Today's reminders: to the team's room when there is one, else to each EIG by email."""
+    drafts = []
+    for due in due_reminders(now):
+        if due.room is not None:
+            drafts.append(compose_reminder(due, due.room))
+        else:
+            drafts += [compose_reminder(due, address, user_id) for user_id, raw in due.eigs
+                       if (address := deliverable(raw))]
+    return drafts
+
+
+# --- Command line ------------------------------------------------------------------------------
+
+
+def _print(drafts: list[outbox.Draft]) -> None:
+    """Each distinct message once, with how many recipients it would go to."""
+    grouped: dict[tuple[str, str, str], int] = {}
+    for d in drafts:
+        grouped[(d.channel, d.subject, d.body_text)] = grouped.get((d.channel, d.subject, d.body_text), 0) + 1
+    for (channel, subject, text), n in grouped.items():
+        print(f"=== {subject} · {t(f'outbox.channel.{channel}')} ({t('digest.recipients', n=n)})")
+        print(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -253,23 +382,30 @@ def main(argv: list[str] | None = None) -> int:
     recap_cmd = commands.add_parser("recap", help=t("digest.cli.recap"))
     recap_cmd.add_argument("--week", help="2026-W47 (défaut : la dernière semaine close de chaque promotion)")
     recap_cmd.add_argument("--promotion", type=int, help="identifiant de la promotion (défaut : toutes)")
-    recap_cmd.add_argument("--send", action="store_true", help=t("digest.cli.send"))
     remind_cmd = commands.add_parser("remind", help=t("digest.cli.remind"))
-    remind_cmd.add_argument("--send", action="store_true", help=t("digest.cli.send"))
+    for command in (recap_cmd, remind_cmd):
+        mode = command.add_mutually_exclusive_group()
+        mode.add_argument("--send", action="store_true", help=t("digest.cli.send"))
+        mode.add_argument("--dry-run", action="store_true", help=t("digest.cli.dry_run"))
     args = parser.parse_args(argv)
+    now = now_utc()
     try:
         if args.command == "recap":
-            emails = (recaps(*parse_week(args.week), args.promotion) if args.week
-                      else latest_recaps(args.promotion))
+            built = (recaps(*parse_week(args.week), args.promotion, now) if args.week
+                     else latest_recaps(args.promotion, now))
+            drafts = [d for recap in built for d in _recap_drafts(recap)]
         else:
-            emails = reminders()
+            drafts = reminders(now)
     except (ValueError, Conflict) as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    if args.send:
-        print(t("digest.sent", n=send(emails)))
-    else:
-        _print(emails)
+    if not args.send:
+        _print(outbox.unwritten(drafts))
+        return 0
+    with db.transaction() as s:
+        ids = outbox.enqueue(s, drafts, now)
+    print(t("digest.queued", n=len(ids), known=len(drafts) - len(ids)))
+    print(outbox.outcome(outbox.deliver(ids=ids, now=now)))
     return 0
 
 
