@@ -146,7 +146,7 @@ def _recap_for_chat(week: str, promotion: str, clock: str, helps: list[dict], fi
     """The recap as a short Markdown message for the promotion's channel: the help requests
     first, how many défis filed and which did not, a link to the app. User text made inert."""
     lines = [f"**{t('digest.recap.subject', week=week, promotion=md(promotion, chat=True))}**", clock, "",
-             f"**{t('digest.recap.help_title')}**"]
+             f"**{t('digest.recap.help_title')}**", ""]
     lines += [f"- **{md(h['name'], chat=True)}** ({h['status']}) : {md(h['help_request'], chat=True)}"
               for h in helps] or [t("digest.recap.no_help")]
     lines += ["", t("digest.chat.filed", n=filed, total=filed + len(missing))]
