@@ -75,16 +75,18 @@ def defi_room(defi_id: int) -> str:
     return f"defi:{defi_id}"
 
 
-def _owner(room: str) -> dict[str, int]:
+def _owner(room: str) -> tuple[str, int]:
+    """("promotion", 3) for `promotion:3`, ("defi", 5) for `defi:5`."""
     kind, _, number = room.partition(":")
     if kind not in ("promotion", "defi") or not number.isdigit():
         raise ValueError(room)
-    return {f"{kind}_id": int(number)}
+    return kind, int(number)
 
 
 def _row(s: Session, room: str) -> ChatChannel | None:
-    (column, value), = _owner(room).items()
-    return s.scalar(select(ChatChannel).where(getattr(ChatChannel, column) == value))
+    kind, number = _owner(room)
+    column = ChatChannel.promotion_id if kind == "promotion" else ChatChannel.defi_id
+    return s.scalar(select(ChatChannel).where(column == number))
 
 
 def _fernet() -> Fernet:
@@ -122,17 +124,17 @@ def configure(actor: Actor, room: str, data: ChannelIn, now: dt.datetime | None 
     """Set or replace the room's address, encrypted; audited without it."""
     require_admin(actor)
     now = now or now_utc()
+    kind, number = _owner(room)
     with db.transaction() as s:
-        owner = _owner(room)
-        db.load(s, Promotion if "promotion_id" in owner else Defi, next(iter(owner.values())))
+        db.load(s, Promotion if kind == "promotion" else Defi, number)
         row = _row(s, room)
         encrypted = _fernet().encrypt(data.address.encode()).decode()
         if row is None:
-            s.add(ChatChannel(**owner, address_encrypted=encrypted, created_at=now, updated_at=now,
-                              created_by_id=actor.id))
+            s.add(ChatChannel(**{f"{kind}_id": number}, address_encrypted=encrypted, created_at=now,
+                              updated_at=now, created_by_id=actor.id))
         else:
             row.address_encrypted, row.updated_at = encrypted, now
-        record(s, actor, "configure_chat_channel", room.partition(":")[0], next(iter(owner.values())),
+        record(s, actor, "configure_chat_channel", "promotion" if kind == "promotion" else "defi", number,
                after={"replaced": row is not None}, at=now)
 
 
@@ -150,7 +152,8 @@ def test_message(actor: Actor, room: str, now: dt.datetime | None = None) -> str
         ids = outbox.enqueue(s, [outbox.Draft(kind="test", scope=room, period=now.isoformat(timespec="seconds"),
                                               channel="chat", recipient=room, subject=t("chat.test.subject"),
                                               body_text=text)], now)
-        record(s, actor, "test_chat_channel", room.partition(":")[0], next(iter(_owner(room).values())), at=now)
+        kind, number = _owner(room)
+        record(s, actor, "test_chat_channel", "promotion" if kind == "promotion" else "defi", number, at=now)
     return outbox.outcome(outbox.deliver(ids=ids, now=now))
 
 

@@ -242,7 +242,7 @@ def resend(actor: Actor, message_id: int, now: dt.datetime | None = None) -> str
         if row.state != "failed":
             raise Conflict(t("outbox.not_failed"))
         row.state, row.attempts, row.next_attempt_at = "pending", 0, now
-        record(s, actor, "resend_message", "outbox_message", row.id, after={"kind": row.kind}, at=now)
+        record(s, actor, "resend", "outbox_message", row.id, after={"kind": row.kind}, at=now)
     return outcome(deliver(ids=[message_id], now=now))
 
 

@@ -113,7 +113,7 @@ def test_a_failing_smtp_is_retried_with_backoff_then_failed_and_resent_by_an_adm
     get_settings.cache_clear()
     assert recipients == ["personne1@example.org"] and states() == {"sent": 1}
     with db.reading() as s:
-        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "resend_message")).one()
+        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "resend")).one()
         assert (event.user_id, event.entity_id) == (world.admin.id, message_id)
 
 
