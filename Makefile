@@ -29,6 +29,7 @@ migrate: $(VENV)/.runtime $(MO)
 seed: migrate
 	$(BIN)/python -m lib.seed
 
+# app.py is the whole application: the pages (frame.py) and the routes (/healthz, /calendar/...).
 run: seed
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 

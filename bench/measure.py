@@ -1,4 +1,4 @@
-"""Time every page of app.py under AppTest on a generated database, as a coach and as an
+"""Time every page of frame.py (the page script) under AppTest on a generated database, as a coach and as an
 EIG of the largest défi: cold (Streamlit caches emptied) and warm, the Python peak memory
 of a cold run, and the bare time of the service calls the page made (replayed directly),
 so that cold / SQL shows what the app adds. Then the naive pandas baselines.
@@ -29,8 +29,10 @@ from lib import db, portfolio, ui
 from lib.config import ROOT
 from lib.models import Defi, DefiRole, GlobalRole, Membership, Promotion, User
 from lib.permissions import Actor
+from lib.ui import kit as ui_kit
+from lib.ui import page as ui_page
 
-APP = ROOT / "app.py"
+FRAME = ROOT / "frame.py"  # the page script app.py serves
 WARM_RUNS = 3
 SQL_RUNS = 3
 
@@ -44,7 +46,9 @@ class Recorder:
         self.original = ui.cached
 
     def install(self) -> None:
-        ui.cached = self.cached  # pages import it at each run, the sidebar reads the module global
+        # Pages import it from lib.ui at each run; the sidebar and the kit read their module's.
+        for module in (ui, ui_page, ui_kit):
+            module.cached = self.cached
 
     def cached(self, fn: Callable) -> Callable:
         inner = self.original(fn)
@@ -73,10 +77,10 @@ class Recorder:
                                           f"{statistics.median(each[key]) * 1000:.0f} ms"
 
 
-def run_app_py_every_time() -> None:
-    """AppTest forgets between runs that app.py uses st.navigation and, seeing a pages/
+def run_frame_every_time() -> None:
+    """AppTest forgets between runs that frame.py uses st.navigation and, seeing a pages/
     folder, runs a switched-to page's script alone (the old multipage mode): no login
-    gate, no sidebar. A real server runs app.py every time; so must the benchmark."""
+    gate, no sidebar. A real server runs frame.py every time; so must the benchmark."""
     original = PagesManager.__init__
 
     def init(self: PagesManager, *args: object, **kwargs: object) -> None:
@@ -87,7 +91,7 @@ def run_app_py_every_time() -> None:
 
 
 def new_app(login: str) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=600)
+    at = AppTest.from_file(str(FRAME), default_timeout=600)
     at.session_state["authentication_status"] = True
     at.session_state["username"] = login
     return at
@@ -144,7 +148,7 @@ def cast(engine: Engine | None = None) -> tuple[Actor, Actor, int, int]:
 
 
 def visible(page: ui.Page, actor: Actor, promotion_id: int) -> bool:
-    """Whether app.py's menu offers the page to `actor` with the sidebar's default picks."""
+    """Whether the frame's menu offers the page to `actor` with the sidebar's default picks."""
     promotions = portfolio.promotions_for(actor)
     promotion = next(p for p in promotions if p.id == promotion_id) if actor.is_staff else promotions[0]
     defis = portfolio.defis_for(actor, promotion.id)
@@ -157,7 +161,7 @@ def main() -> None:
         if name.startswith("streamlit"):
             logging.getLogger(name).setLevel(logging.ERROR)
     coach, eig, promotion, big = cast()
-    run_app_py_every_time()
+    run_frame_every_time()
     recorder = Recorder()
     recorder.install()
     roles = {"coach": coach, "eig": eig}

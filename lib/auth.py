@@ -12,11 +12,13 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import time
 from collections.abc import Mapping
 from functools import cache, lru_cache
 
 import bcrypt
-from pydantic import BaseModel
+import jwt
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -27,6 +29,7 @@ from lib import addresses, db
 from lib.audit import record
 from lib.clock import now_utc
 from lib.config import RATE_LIMIT_LABEL, ConfigurationError, derived_key, get_settings
+from lib.errors import ServiceError
 from lib.i18n import t
 from lib.models import LoginThrottle, User
 from lib.permissions import Actor
@@ -54,6 +57,38 @@ def check_password(password: str, password_hash: str) -> bool:
         return bcrypt.checkpw(password.encode(), password_hash.encode())
     except ValueError:
         return False
+
+
+class CookieRefused(ServiceError):
+    """The login cookie opens no session; the message says why, in French."""
+
+
+class LoginCookie(BaseModel):
+    """What a login cookie carries, as `ui` signs it: the account's login (printable ASCII, as
+    logins are), until when (Unix seconds), the session epoch it was issued under, and how the
+    session was opened (None: the password form)."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    username: str = Field(pattern=r"^[!-~]{1,64}$")
+    exp_date: float = Field(allow_inf_nan=False)
+    epoch: int | None = None
+    via: str | None = Field(default=None, max_length=32)
+
+
+def read_login_cookie(token: str | None, key: str, now: float | None = None) -> LoginCookie:
+    """The login cookie's claims, signed with `key` in HS256 and unexpired at `now` (Unix seconds;
+    default the real clock, which dated it); CookieRefused otherwise. Whatever the browser sends:
+    a token signed with `alg: none` or another algorithm, garbage, a payload of another shape."""
+    now = time.time() if now is None else now
+    try:
+        claims = jwt.decode(token or "", key, algorithms=["HS256"])
+        cookie = LoginCookie.model_validate(claims)
+    except (jwt.PyJWTError, ValidationError):
+        raise CookieRefused(t("login.cookie.refused")) from None
+    if cookie.exp_date <= now:
+        raise CookieRefused(t("login.cookie.refused"))
+    return cookie
 
 
 # Password guessing: after MAX_FAILURES in a row for one login from one client, that client

@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -49,6 +52,7 @@ from lib.programme import mood_label
 from lib.text import md
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+log = logging.getLogger(__name__)
 
 
 def parse_week(text: str) -> tuple[int, int]:
@@ -79,6 +83,20 @@ def _members(s: Session, promotion_id: int, by_email_only: bool) -> list[str]:
     if by_email_only:
         query = query.where(User.recap_email.is_(True))
     return sorted({a for a in map(deliverable, s.scalars(query)) if a})
+
+
+@contextmanager
+def _one_of_many(mail: str, entity: str, entity_id: int) -> Iterator[None]:
+    """Build one of several mails: when the data it reads cannot make one (a name written
+    before the schemas refused line breaks breaks the headers), the error is logged with the
+    row it comes from and the other défis' and promotions' mails still go. A refusal (a week
+    not published yet) is no bad data: it goes up to the operator."""
+    try:
+        yield
+    except ServiceError:
+        raise
+    except Exception:
+        log.exception("%s of %s %s not built, the others are sent", mail, entity, entity_id)
 
 
 # --- Recap ---------------------------------------------------------------------------------
@@ -176,7 +194,7 @@ def recaps(iso_year: int, iso_week: int, promotion_id: int | None = None,
             ids = [promotion_id]
         else:
             ids = [p.id for p in _running(s, week_monday(iso_year, iso_week))]
-    return [build_recap(pid, iso_year, iso_week, now) for pid in ids]
+    return _recaps([(pid, iso_year, iso_week) for pid in ids], now)
 
 
 def latest_recaps(promotion_id: int | None = None, now: dt.datetime | None = None) -> list[Recap]:
@@ -191,7 +209,17 @@ def latest_recaps(promotion_id: int | None = None, now: dt.datetime | None = Non
             last = published_until(promotion, now)
             if promotion_id is not None or runs_on(promotion, last):
                 weeks.append((promotion.id, *iso_week_of(last)))
-    return [build_recap(pid, year, week, now) for pid, year, week in weeks]
+    return _recaps(weeks, now)
+
+
+def _recaps(weeks: list[tuple[int, int, int]], now: dt.datetime | None) -> list[Recap]:
+    """The recap of each (promotion, ISO year, ISO week); one promotion's bad data leaves the
+    others' recaps to go."""
+    out = []
+    for promotion_id, year, week in weeks:
+        with _one_of_many("recap", "promotion", promotion_id):
+            out.append(build_recap(promotion_id, year, week, now))
+    return out
 
 
 class RecapPreview(BaseModel):
@@ -355,11 +383,12 @@ def reminders(now: dt.datetime | None = None) -> list[outbox.Draft]:
     """Today's reminders: to the team's room when there is one, else to each EIG by email."""
     drafts = []
     for due in due_reminders(now):
-        if due.room is not None:
-            drafts.append(compose_reminder(due, due.room))
-        else:
-            drafts += [compose_reminder(due, address, user_id) for user_id, raw in due.eigs
-                       if (address := deliverable(raw))]
+        with _one_of_many("reminder", "défi", due.defi_id):
+            if due.room is not None:
+                drafts.append(compose_reminder(due, due.room))
+            else:
+                drafts += [compose_reminder(due, address, user_id) for user_id, raw in due.eigs
+                           if (address := deliverable(raw))]
     return drafts
 
 

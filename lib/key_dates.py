@@ -13,6 +13,7 @@ phases.read); deadlines and the programme's events by the whole promotion.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -32,6 +33,7 @@ from lib.clock import (
 )
 from lib.i18n import t
 from lib.models import (
+    CALENDAR_KINDS,
     Bulletin,
     Committee,
     Defi,
@@ -76,7 +78,7 @@ def key_dates(actor: Actor, promotion_id: int, defi_id: int | None = None,
 
 # --- The promotion's calendar -----------------------------------------------------------------
 
-KINDS = ["deadline", "committee", "phase_end", "event", "key_date"]
+KINDS = list(CALENDAR_KINDS)
 CALENDAR_COLUMNS = ["uid", "kind", "kind_label", "defi_id", "defi", "day", "at", "title", "description",
                     "upcoming", "week_start"]
 UID_DOMAIN = "suivi-eig"
@@ -105,17 +107,17 @@ def _deadlines(promotion: Promotion) -> list[dict]:
     return out
 
 
-def calendar(actor: Actor, promotion_id: int, defi_id: int | None = None, kinds: list[str] | None = None,
-             now: dt.datetime | None = None) -> pd.DataFrame:
-    """Everything dated in the promotion the actor may read (one défi's, with the promotion's
-    deadlines and events, when `defi_id` is given), in time order, flagged upcoming."""
+def calendar(actor: Actor, promotion_id: int, defi_ids: Sequence[int] | None = None,
+             kinds: Sequence[str] | None = None, now: dt.datetime | None = None) -> pd.DataFrame:
+    """Everything dated in the promotion the actor may read (only these défis', with the
+    promotion's deadlines and events, when `defi_ids` is given), in time order, flagged upcoming."""
     now = now or now_utc()
     with db.reading() as s:
         promotion = load_promotion(s, promotion_id)
-        if defi_id is not None:
+        for defi_id in defi_ids or ():
             require(s, actor, Action.READ_BULLETIN_PUBLISHED, defi_id)
         visible_keys = _visible(s, actor, promotion, now)  # refuses people outside the promotion
-        of_defi = (Defi.id == defi_id) if defi_id is not None else true()
+        of_defi = Defi.id.in_(defi_ids) if defi_ids is not None else true()
         in_promotion = Defi.promotion_id == promotion_id
         rows = _deadlines(promotion)
         rows += [{"uid": uid("training", i), "kind": "event", "defi_id": None, "defi": "", "day": day, "at": None,
@@ -165,23 +167,29 @@ def calendar(actor: Actor, promotion_id: int, defi_id: int | None = None, kinds:
 # --- iCalendar ------------------------------------------------------------------------------
 
 
-def ics(actor: Actor, promotion_id: int, now: dt.datetime | None = None, defi_id: int | None = None,
-        kinds: list[str] | None = None) -> str:
-    """The calendar as an iCalendar file: all-day events for days, timed ones (UTC) for
-    deadlines and committees; the UID of each is `uid(kind, id)`, DTSTAMP the export time."""
-    import icalendar
-
+def ics(actor: Actor, promotion_id: int, now: dt.datetime | None = None, defi_ids: Sequence[int] | None = None,
+        kinds: Sequence[str] | None = None) -> str:
+    """The calendar as the iCalendar file people download, stamped with the export time."""
     now = now or now_utc()
-    events = calendar(actor, promotion_id, defi_id, kinds, now)
+    events = calendar(actor, promotion_id, defi_ids, kinds, now)
     with db.reading() as s:
         name = load_promotion(s, promotion_id).name
+    return to_ical(t("keydates.ics_name", name=name), events, now)
+
+
+def to_ical(name: str, events: pd.DataFrame, stamp: dt.datetime) -> str:
+    """Calendar events (`calendar`'s frame) as an iCalendar file, the one builder of the
+    downloaded file and of the subscribed feeds: all-day events for days, timed ones (UTC) for
+    deadlines and committees; the UID of each is `uid(kind, id)`, DTSTAMP `stamp`."""
+    import icalendar
+
     cal = icalendar.Calendar()
     cal.add("prodid", "-//Suivi des defis EIG//Calendrier de la promotion//FR")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", t("keydates.ics_name", name=name))
-    stamp = now.astimezone(dt.UTC).replace(microsecond=0)
+    cal.add("x-wr-calname", name)
+    stamp = stamp.astimezone(dt.UTC).replace(microsecond=0)
     for row in events.itertuples(index=False):
         event = icalendar.Event()
         event.add("uid", row.uid)

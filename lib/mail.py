@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from types import TracebackType
 
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
 from lib import addresses
 from lib.config import get_settings
@@ -21,11 +21,20 @@ log = logging.getLogger(__name__)
 
 
 class Mail(BaseModel):
-    """A rendered message, before it is addressed: what the outbox keeps until it is sent."""
+    """A rendered message, before it is addressed: what the outbox keeps until it is sent. A
+    subject with a line break (a name written before the schemas refused them) is refused
+    here, where the message is written, not when it is sent."""
 
     subject: str
     text: str
     html: str
+
+    @field_validator("subject")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if "\n" in value or "\r" in value:
+            raise ValueError(f"a mail subject on several lines: {value!r}")
+        return value
 
 
 def compose(template: str, subject: str, **context: object) -> Mail:

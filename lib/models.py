@@ -513,6 +513,44 @@ class ShareLink(Edited, Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+
+# What a calendar lists, in the order a day's events come (lib/key_dates.py).
+CALENDAR_KINDS = ("deadline", "committee", "phase_end", "event", "key_date")
+
+
+class CalendarFeed(Base):
+    """A calendar a person subscribes to (`/calendar/<token>.ics`): their défis' dates or their
+    promotion's, of the kinds they chose. Only the token's SHA-256 is stored. Every fetch acts
+    as the owner, who must still be active under the session epoch the feed was made in; the
+    fetches of the current hour are counted here for the rate limit."""
+
+    __tablename__ = "calendar_feed"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    promotion_id: Mapped[int | None] = mapped_column(ForeignKey("promotion.id", ondelete="CASCADE"), nullable=True)
+    kinds: Mapped[list[str]] = mapped_column(JSON)
+    session_epoch: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), nullable=True)
+    last_fetched_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    window_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    window_fetches: Mapped[int] = mapped_column(Integer, default=0)
+    # The served file's content (built at a fixed stamp) and since when it is that content:
+    # its Last-Modified and its events' DTSTAMP.
+    content_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    content_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        CheckConstraint("scope IN ('defis', 'promotion')", name="scope"),
+        CheckConstraint("(scope = 'promotion') = (promotion_id IS NOT NULL)", name="promotion_scope"),
+    )
+
+
 # --- Phases and committees ---------------------------------------------------------------
 
 

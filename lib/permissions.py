@@ -194,6 +194,12 @@ def require_account_manager(actor: Actor, *roles: GlobalRole) -> None:
         raise PermissionDenied(t("error.staff_accounts_admin_only"))
 
 
+def require_own_or_admin(actor: Actor, owner_id: int) -> None:
+    """A row that is one person's own, about no défi (a calendar feed): its owner, or an admin."""
+    if not (actor.active and actor.id == owner_id) and not admin(actor):
+        raise PermissionDenied(t("error.permission_denied"))
+
+
 def owns_or_may(actor: Actor, cap: Capacity, owner_id: int | None, others: Action) -> bool:
     """Whether `actor` may touch a row owned by `owner_id`: their own, or anyone's where the
     matrix allows `others` (a coach edits any journal entry, updates any committee action)."""

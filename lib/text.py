@@ -1,5 +1,6 @@
-"""User text: accent- and case-insensitive folding (search, import), and the one escape that
-makes it inert wherever Markdown renders it (pages and chat messages)."""
+"""People's words: accent- and case-insensitive folding (search, import), and the one escape,
+`md`, that makes them inert wherever Markdown renders them (pages and chat messages), so they
+show and copy as typed, never as a link, an image, emphasis, colour, formula or mention."""
 
 from __future__ import annotations
 
@@ -21,13 +22,17 @@ def fold(text: str) -> str:
 _INLINE_SYNTAX = re.compile(r"([\\`*_\[\]<>|~$])|&(?=#?\w+;)|:(?=[A-Za-z])")
 # What opens a block at the start of a line: headings, lists, numbered lists, setext underlines.
 _LINE_SYNTAX = re.compile(r"^([\u00a0]*(?:\d+(?=[.)]))?)([#+\-=.)])", re.MULTILINE)
-# GitHub-flavoured Markdown links bare addresses (`http://…`, `www.…`, `name@host`) even when
-# escaped, so an invisible word joiner goes inside each.
-_BARE_ADDRESS = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
-# Chat servers ping on a word (Mattermost `@channel`, `@all`, `@here`, a `~channel` link,
-# Matrix `@room` and user ids), matched after Markdown: a word joiner after the sign breaks the
-# word. Slack's `<!channel>` is already escaped (`<`), which Slack receives as `&lt;`.
-_MENTION = re.compile(r"(?<=[@~])")
+# GitHub-flavoured Markdown links bare addresses (`http://…`, `www.…`, `name@host`) found in the
+# text it shows, escapes and entities notwithstanding. The character each one turns on (`@`, the
+# colon of `://`, the dot after `www`) goes into a span of its own, Streamlit's `:color[…]{}`
+# without a colour: the linker reads the text on either side apart, while the page shows and
+# copies the characters as typed. A colon just before the span is escaped: `::color` opens none.
+_BARE_ADDRESS = re.compile(r"(:?)(@|:(?=//)|(?<=www)\.)", re.IGNORECASE)
+# Chat servers know no Streamlit spans: there an invisible word joiner splits those places, and
+# the words chats ping on (Mattermost `@channel`, `@all`, `@here`, a `~channel` link, Matrix
+# `@room` and user ids), matched after Markdown, are split after their sign. Slack's `<!channel>`
+# is escaped already (`\<`), which Slack receives as `&lt;`.
+_CHAT_SPLITS = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)|(?<=[@~])", re.IGNORECASE)
 # A line indented by four spaces after a blank line would be a code block, where escapes show.
 _INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
 
@@ -36,9 +41,11 @@ def md(text: object, chat: bool = False) -> str:
     """User text made inert inside anything that renders Markdown (st.markdown, alerts,
     captions, titles, widget and expander labels; with `chat`, a chat message): it shows as
     typed, never as a link, an image, emphasis, colour, formula or (chat) mention."""
-    text = _BARE_ADDRESS.sub("\u2060", str(text))
-    if chat:
-        text = _MENTION.sub("\u2060", text)
-    text = _INDENT.sub(lambda m: "\u00a0" * len(m.group()), text)
+    text = _INDENT.sub(lambda m: "\u00a0" * len(m.group()), str(text))
     text = _INLINE_SYNTAX.sub(lambda m: "\\" + m.group(0), text)
-    return _LINE_SYNTAX.sub(r"\1\\\2", text).replace("\n", "  \n")
+    text = _LINE_SYNTAX.sub(r"\1\\\2", text)
+    if chat:
+        text = _CHAT_SPLITS.sub("\u2060", text)
+    else:
+        text = _BARE_ADDRESS.sub(lambda m: ("\\:" if m[1] else "") + f":color[{m[2]}]{{}}", text)
+    return text.replace("\n", "  \n")

@@ -4,7 +4,7 @@ a person's personal data (export, anonymisation)."""
 
 import streamlit as st
 
-from lib import chat, digest, formats, invitations, outbox, portfolio, privacy, ui, users
+from lib import calendar_feeds, chat, digest, formats, invitations, outbox, portfolio, privacy, ui, users
 from lib.clock import today_local
 from lib.i18n import t
 from lib.models import DefiRole, GlobalRole
@@ -301,7 +301,32 @@ def privacy_tab() -> None:
                    t("admin.privacy.anonymised", login=privacy.FORMER_LOGIN.format(id=person["id"])))
 
 
+def feeds_tab() -> None:
+    """Every person's calendar feeds; an admin revokes any of them."""
+    st.caption(t("feeds.admin.caption"))
+    feeds = calendar_feeds.all_feeds(actor, ui.now())  # uncached: fetches do not bump the data version
+    if feeds.empty:
+        st.info(t("feeds.none"))
+        return
+    moment = {"format": "DD/MM/YYYY HH:mm"}
+    ui.table(feeds[["owner", "login", "scope_label", "kinds_label", "created_at", "expires_at", "last_fetched_at",
+                    "state_label"]], width="stretch", column_config={
+        "owner": t("feeds.col.owner"), "login": t("admin.users.login"), "scope_label": t("feeds.col.scope"),
+        "kinds_label": t("feeds.col.kinds"),
+        "created_at": st.column_config.DatetimeColumn(t("feeds.col.created_at"), **moment),
+        "expires_at": st.column_config.DatetimeColumn(t("feeds.col.expires_at"), **moment),
+        "last_fetched_at": st.column_config.DatetimeColumn(t("feeds.col.last_fetched_at"), **moment),
+        "state_label": t("feeds.col.state")})
+    gone = st.selectbox(t("feeds.admin.pick"), feeds.to_dict("records"), index=None, key="revoke_feed_pick",
+                        placeholder=t("widget.choose"),
+                        format_func=lambda f: f"{f['owner']} ({f['login']}) · {f['scope_label']} · {f['state_label']}")
+    if gone and st.button(t("feeds.revoke"), key=f"admin_revoke_feed_{gone['id']}") and submit(
+            lambda: gone["id"], lambda feed_id: calendar_feeds.revoke(actor, feed_id)):
+        done(t("feeds.revoked"))
+
+
 ui.sections("admin_tabs", {t("admin.tab.users"): users_tab, t("admin.tab.memberships"): teams_tab,
                            t("admin.tab.promotions"): promotions_tab, t("admin.tab.recap"): recap_tab,
-                           **({t("admin.tab.privacy"): privacy_tab, t("admin.tab.outbox"): outbox_tab,
-                               t("admin.tab.channels"): channels_tab} if is_admin else {})})
+                           **({t("admin.tab.privacy"): privacy_tab, t("admin.tab.feeds"): feeds_tab,
+                               t("admin.tab.outbox"): outbox_tab, t("admin.tab.channels"): channels_tab}
+                              if is_admin else {})})

@@ -1,5 +1,5 @@
 """Choosing a password through an emailed link (`/?jeton=<token>`): an invitation or a
-reset. app.py runs it before the login gate; the link alone opens nothing else."""
+reset. frame.py runs it before the login gate; the link alone opens nothing else."""
 
 import streamlit as st
 

@@ -1,5 +1,5 @@
 """The public, read-only view behind a share link (`/?partage=<token>`): one défi's
-published bulletins, for people without an account. app.py runs it before the login
+published bulletins, for people without an account. frame.py runs it before the login
 gate; nothing else of the application is reachable from here."""
 
 import streamlit as st

@@ -2,7 +2,7 @@
 défi teams, and each person's choice of the recap by email
 
 Revision ID: 0012_outbox
-Revises: 0010_access_state
+Revises: 0011_calendar_feeds
 Create Date: 2026-12-06 10:00:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0012_outbox'
-down_revision = '0010_access_state'
+down_revision = '0011_calendar_feeds'
 branch_labels = None
 depends_on = None
 

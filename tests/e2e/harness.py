@@ -44,8 +44,9 @@ def seeded_database(path: Path, real_clock: bool = False) -> str:
 
 
 class LiveApp:
-    """`streamlit run <script>` (app.py by default) in a child process; restartable with
-    another clock."""
+    """`streamlit run <script>` in a child process; restartable with another clock. By default
+    app.py, the application: the pages (frame.py) and the routes (/healthz, /calendar/...).
+    Ready once Streamlit's own health answers, so an app whose /healthz says 503 still starts."""
 
     def __init__(self, url: str, script: str = "app.py", env: dict[str, str] | None = None,
                  args: tuple[str, ...] = (), real_clock: bool = False) -> None:

@@ -21,7 +21,8 @@ from tests.mail import Inbox, smtp_server
 
 W = TypeVar("W")
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+# The page script (app.py is the application around it: pages and routes).
+FRAME = str(Path(__file__).resolve().parents[2] / "frame.py")
 
 
 @pytest.fixture
@@ -31,8 +32,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.M
 
 
 @pytest.fixture
-def app_py_on_every_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run app.py, with its sidebar, on every run as a real server does: AppTest, seeing a
+def frame_on_every_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run frame.py, with its sidebar, on every run as a real server does: AppTest, seeing a
     pages/ folder, would otherwise run a switched-to page alone, with the context of the
     previous run."""
     original = PagesManager.__init__
@@ -57,7 +58,7 @@ def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
 
 def new_app(login: str | None, timeout: float = 30) -> AppTest:
     """The app, not yet run, for `login` logged in through the session-state seam (or anonymous)."""
-    at = AppTest.from_file(APP, default_timeout=timeout)
+    at = AppTest.from_file(FRAME, default_timeout=timeout)
     if login:
         at.session_state["authentication_status"] = True
         at.session_state["username"] = login
@@ -133,9 +134,9 @@ def open_tab(at: AppTest, key: str, label: str) -> AppTest:
 
 
 def shown(markdown: str) -> str:
-    """What a reader sees of Markdown made inert by `ui.md`: without the backslash escapes and
-    the invisible joiners that keep addresses from becoming links."""
-    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")
+    """What a reader sees of Markdown made inert by `ui.md`: without the colourless spans that
+    keep addresses from becoming links, and without the backslash escapes."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", re.sub(r":color\[(.)\]\{\}", r"\1", markdown))
 
 
 def texts(at: AppTest) -> str:

@@ -34,7 +34,7 @@ ROLE_PAGES = {
 }
 
 
-pytestmark = pytest.mark.usefixtures("app_py_on_every_run")
+pytestmark = pytest.mark.usefixtures("frame_on_every_run")
 
 
 @pytest.fixture(scope="module")

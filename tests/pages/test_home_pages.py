@@ -56,7 +56,7 @@ def test_coach_home_lists_her_week_and_the_promotion_table_with_risk(app_as, bet
     assert {"defi", "level_label"} <= set(table.columns) and sorted(table["defi"]) == ["Alpha", "Beta"]
 
 
-def test_a_line_opens_its_page_on_its_defi_even_another_than_the_sidebars(app_as, beta_asks, app_py_on_every_run):
+def test_a_line_opens_its_page_on_its_defi_even_another_than_the_sidebars(app_as, beta_asks, frame_on_every_run):
     at = app_as("coach")
     assert at.selectbox(key="defi_pick").value.name == "Alpha"
     n = next(i for i, v in enumerate(lines(at)) if "**Beta**" in v)
@@ -82,7 +82,7 @@ def test_eig_of_an_ended_promotion_is_told_nothing_waits(app_as):
     assert t("home.todo.empty") in texts(at)
 
 
-def test_admin_home_lists_the_platforms_loose_ends(app_as, app_py_on_every_run):
+def test_admin_home_lists_the_platforms_loose_ends(app_as, frame_on_every_run):
     at = app_as("admin")
     assert not at.exception
     page = texts(at)
@@ -109,7 +109,7 @@ def test_everyone_opens_on_the_running_promotion_not_the_next_one(app_as, next_p
     assert at.selectbox(key="promotion_pick").value.name == "Promo test"
 
 
-def test_a_coach_on_the_next_promotion_still_has_the_running_ones_week(app_as, next_promotion, app_py_on_every_run):
+def test_a_coach_on_the_next_promotion_still_has_the_running_ones_week(app_as, next_promotion, frame_on_every_run):
     """Her to-do covers the running promotion she coaches in whatever she picked; its line opens
     its page in its own promotion, on its défi."""
     at = app_as("coach")
@@ -123,7 +123,7 @@ def test_a_coach_on_the_next_promotion_still_has_the_running_ones_week(app_as, n
     assert at.selectbox(key="defi_pick").value.name == "Alpha"
 
 
-def test_a_help_request_line_opens_the_board_on_its_ticket(app_as, beta_asks, app_py_on_every_run):
+def test_a_help_request_line_opens_the_board_on_its_ticket(app_as, beta_asks, frame_on_every_run):
     """Picked, its form open, even when the board was filtered to hide it."""
     at = app_as("coach", help_status="resolved")
     n = next(i for i, v in enumerate(lines(at)) if "**Beta**" in v)

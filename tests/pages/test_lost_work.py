@@ -80,7 +80,7 @@ def test_journal_entry_edited_by_the_coach_meanwhile(app_as, world):
 
 
 @pytest.fixture
-def committee(world, app_py_on_every_run):  # noqa: ANN001, ANN201
+def committee(world, frame_on_every_run):  # noqa: ANN001, ANN201
     """Alpha's first phase's committee, held, with a draft report; the page opens on it."""
     phase = phases.defi_phases(world.coach, world.alpha_id)[0]
     committees.schedule_committee(world.coach, phase.id, CommitteeScheduleIn(

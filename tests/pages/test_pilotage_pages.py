@@ -86,7 +86,7 @@ def test_sort_by_name_and_only_my_defis(app_as, beta_on_track):
     assert t("portfolio.no_match") in texts(at)
 
 
-def test_opening_a_defi_selects_it_in_the_sidebar_and_switches_page(app_as, beta_on_track, app_py_on_every_run):
+def test_opening_a_defi_selects_it_in_the_sidebar_and_switches_page(app_as, beta_on_track, frame_on_every_run):
     at = app_as("coach", page="pages/portfolio.py")
     at.selectbox(key="portfolio_defi").set_value(beta_on_track.beta_id).run()
     at.button(key="open_pages/phases.py").click().run()

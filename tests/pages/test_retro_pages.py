@@ -228,9 +228,9 @@ def share_token(world, days: int = 7) -> str:  # noqa: ANN001
 def open_shared(app_as, token: str):  # noqa: ANN001, ANN201
     from streamlit.testing.v1 import AppTest
 
-    from tests.pages.conftest import APP
+    from tests.pages.conftest import FRAME
 
-    at = AppTest.from_file(APP, default_timeout=30)
+    at = AppTest.from_file(FRAME, default_timeout=30)
     at.query_params["partage"] = token
     at.run()
     return at

@@ -8,13 +8,13 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from lib import bulletins, db, digest, formats, outbox
 from lib.config import get_settings
 from lib.errors import Conflict, PermissionDenied, ServiceError
 from lib.i18n import t
-from lib.models import AuditEvent, KeyDate, OutboxMessage
+from lib.models import AuditEvent, Defi, KeyDate, OutboxMessage, Promotion
 from lib.schemas import BulletinIn
 from tests.conftest import ANY, said, set_clock
 from tests.mail import parts, smtp_server
@@ -110,6 +110,28 @@ def test_no_reminder_once_the_week_is_closed(world, inbox, monkeypatch):
     set_clock(monkeypatch, dt.datetime(2026, 11, 20, 15, 0, tzinfo=PARIS))
     assert digest.main(["remind", "--send"]) == 0
     assert inbox.messages() == []
+
+
+def test_one_defis_bad_name_leaves_the_other_defis_reminders_to_go(world, inbox, monkeypatch, caplog):
+    with db.transaction() as s:  # written straight to the database, as rows older than the schemas' rules
+        s.execute(update(Defi).where(Defi.id == world.alpha_id).values(name="Alpha\nBcc: x@evil.example"))
+    set_clock(monkeypatch, dt.datetime(2026, 11, 19, 9, 0, tzinfo=PARIS))
+    assert digest.main(["remind", "--send"]) == 0
+    [(recipients, message)] = inbox.messages()
+    assert recipients == ["beta.eig@example.org"] and "Beta" in message["Subject"]
+    assert f"reminder of défi {world.alpha_id} not built" in caplog.text
+
+
+def test_one_promotions_bad_name_leaves_the_other_promotions_recaps_to_go(world, inbox, monkeypatch, caplog):
+    with db.transaction() as s:  # the other promotion runs too; this one's name is bad, as an old row's
+        start = s.get(Promotion, world.promotion_id).start_date
+        s.execute(update(Promotion).where(Promotion.id == world.other_promotion_id).values(start_date=start))
+        s.execute(update(Promotion).where(Promotion.id == world.promotion_id).values(name="Promo\r\ntest"))
+    set_clock(monkeypatch, dt.datetime(2026, 11, 23, 9, 0, tzinfo=PARIS))
+    assert digest.main(["recap", "--week", "2026-W47", "--send"]) == 0
+    [(recipients, message)] = inbox.messages()
+    assert recipients == ["gamma.eig@example.org"] and "Promo ancienne" in message["Subject"]
+    assert f"recap of promotion {world.promotion_id} not built" in caplog.text
 
 
 def test_a_coach_previews_the_latest_published_week_then_sends_it_audited(world, inbox):

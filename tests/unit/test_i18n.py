@@ -9,7 +9,8 @@ import pytest
 from lib.config import ROOT
 from lib.i18n import read_catalogue, t
 
-SOURCES = [ROOT / "app.py", *sorted((ROOT / "lib").rglob("*.py")), *sorted((ROOT / "pages").glob("*.py")),
+SOURCES = [ROOT / "frame.py", *sorted((ROOT / "lib").rglob("*.py")), *sorted((ROOT / "pages").glob("*.py")),
+           *sorted((ROOT / "routes").glob("*.py")),
            *sorted((ROOT / "lib" / "templates").iterdir())]
 CODE = "\n".join(path.read_text(encoding="utf-8") for path in SOURCES)
 ASKED = set(re.findall(r"""\bt\(\s*["']([\w.]+)["']""", CODE))  # t("key", ...)

@@ -132,7 +132,7 @@ def test_calendar_has_every_kind_with_the_holiday_shift(dated):
 
 
 def test_a_defis_calendar_keeps_the_promotions_deadlines_and_events(dated):
-    cal = key_dates.calendar(dated.coach, dated.promotion_id, defi_id=dated.alpha_id, now=AFTER_DEADLINE)
+    cal = key_dates.calendar(dated.coach, dated.promotion_id, defi_ids=[dated.alpha_id], now=AFTER_DEADLINE)
     assert set(cal["defi"]) == {"", "Alpha"}
     assert {"deadline", "event", "committee", "key_date"} <= set(cal["kind"])
 

@@ -7,12 +7,13 @@ the top of every script run, adds to the page one fixed script (no user text in 
 - makes the frontend see a French browser (`navigator.language`), so every date field, its
   calendar and its screen-reader names are drawn in French whatever the reader's browser says;
 - gives the sectioned page menu list markup that screen readers can follow;
+- gives a widget the screen-reader name its label shows, not the label's Markdown source;
 - watches the page and gives Streamlit's own texts their French: screen-reader names
   (`aria-label`), tooltips (`title`), placeholders, `alt`, and a few visible texts (the skip
   link, the uploader's button, limit and file sizes, the table toolbar's tooltips).
 
 Only Streamlit's texts change, never the app's or a person's: a visible text changes only inside
-the few elements that are Streamlit's own (skip link, uploader, status, element toolbar,
+the few elements that are Streamlit's own (skip link, uploader, calendar, status, element toolbar,
 tooltips) and only when it is the whole text of its node; screen-reader names and tooltips
 change when they are one of Streamlit's texts, never inside an option list; sizes change only
 in the uploader, never in a file's name. The French comes from the catalogue
@@ -145,6 +146,7 @@ _SCRIPT = """<script>
   const PEOPLES = '[role="option"], [role="listbox"]';
   // The only places whose visible text is Streamlit's own.
   const OWN_TEXT = '[data-testid="stSkipToContent"], [data-testid="stFileUploaderDropzone"] button, ' +
+                   '[data-testid="stDateInputCalendar"], ' +
                    '[data-testid="stFileUploaderDropzoneInstructions"], [data-testid="stStatusWidget"], ' +
                    '[data-testid="stElementToolbar"], [role="tooltip"]';
   const SIZES = '[data-testid="stFileUploaderDropzoneInstructions"], [data-testid="stFileChip"]';
@@ -158,6 +160,11 @@ _SCRIPT = """<script>
       if (translated === null && name === 'aria-label' && el.matches('[data-testid="stFileChip"]')) {
         const cut = value.lastIndexOf(', ');
         translated = cut < 0 ? null : value.slice(0, cut + 2) + sizes(value.slice(cut + 2));
+      }
+      // A widget's screen-reader name is its label's Markdown source: read it as shown, without
+      // the escapes that keep people's words inert (lib/ui md).
+      if (translated === null && name === 'aria-label' && /\\\\|:color\\[/.test(value)) {
+        translated = value.replace(/:color\\[([^\\]]*)\\]\\{\\}/g, '$1').replace(/\\\\(.)/g, '$1');
       }
       if (translated !== null && translated !== value) el.setAttribute(name, translated);
     }
