@@ -87,19 +87,18 @@ def _issue(s: Session, user: User, purpose: str, now: dt.datetime, actor: Actor 
                         created_by_id=actor.id if actor else None, expires_at=now + VALIDITY[purpose],
                         session_epoch=user.session_epoch)
     s.add(row)
-    s.flush()
     return _draft(user, row, token)
 
 
 def _draft(user: User, row: PasswordToken, token: str) -> outbox.Draft:
-    """The French message carrying the link, as plain text and HTML, keyed by the link itself:
-    each link is mailed once."""
+    """The French message carrying the link, as plain text and HTML, keyed by the link itself
+    (its hash, which the database holds anyway): each link is mailed once."""
     purpose = row.purpose
     mail = compose("password_link", t(f"mail.{purpose}.subject"),
                    intro=t(f"mail.{purpose}.intro", name=user.display_name, login=user.login),
                    action=t(f"mail.{purpose}.action"), link=url_for(token),
                    validity=t("mail.link_validity", date=formats.moment(row.expires_at)))
-    return outbox.Draft(kind=purpose, scope=f"user:{user.id}", period=f"token:{row.id}", channel="email",
+    return outbox.Draft(kind=purpose, scope=f"user:{user.id}", period=f"token:{row.token_hash[:24]}", channel="email",
                         recipient=addresses.normalise(user.email), subject=mail.subject, body_text=mail.text,
                         body_html=mail.html)
 
@@ -133,7 +132,7 @@ def request_reset(address: str, client: str | None, now: dt.datetime | None = No
     """"Mot de passe oublié ?": mail a 1-hour link to each active account with this address.
     Nothing tells the caller whether one exists, not even the time taken: the link and its
     mail are written in the request, and the mail leaves from the outbox thread after the
-    answer. Over the limits the request is dropped."""
+    answer, with no SMTP exchange in the request. Over the limits the request is dropped."""
     now = now or now_utc()
     typed, client = address.strip()[:254], (client or "-")[:64]
     address = addresses.matchable(typed)
