@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-import smtplib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -23,14 +22,14 @@ from pydantic import BaseModel
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from lib import addresses, db, formats
+from lib import addresses, db, formats, outbox
 from lib.audit import record
 from lib.auth import LOGIN_ACTIONS, NO_PASSWORD, hash_password, rate_limit_key
 from lib.clock import now_utc
 from lib.config import get_settings
 from lib.errors import Conflict, ServiceError
 from lib.i18n import t
-from lib.mail import Email, compose, send, send_later
+from lib.mail import compose
 from lib.models import (
     AuditEvent,
     Defi,
@@ -102,50 +101,38 @@ def url_for(token: str) -> str:
 
 
 def _issue(s: Session, user: User, purpose: str, now: dt.datetime, actor: Actor | None,
-           expires_at: dt.datetime | None = None, defi_id: int | None = None) -> tuple[str, dt.datetime]:
+           expires_at: dt.datetime | None = None, defi_id: int | None = None) -> tuple[PasswordToken, str]:
     """A new link for `user`, voiding its pending links of the same kind (a password link, or a
-    bulletin link of the same défi); returns the token and its expiry."""
+    bulletin link of the same défi); returns its row and its token."""
     s.execute(update(PasswordToken)
               .where(PasswordToken.user_id == user.id, PasswordToken.defi_id.is_not_distinct_from(defi_id),
                      PasswordToken.used_at.is_(None), PasswordToken.voided_at.is_(None))
               .values(voided_at=now))
     token = secrets.token_urlsafe(32)
-    expires_at = expires_at or now + VALIDITY[purpose]
-    s.add(PasswordToken(user_id=user.id, purpose=purpose, defi_id=defi_id, token_hash=_digest(token), created_at=now,
-                        created_by_id=actor.id if actor else None, expires_at=expires_at,
-                        session_epoch=user.session_epoch))
-    return token, expires_at
+    row = PasswordToken(user_id=user.id, purpose=purpose, defi_id=defi_id, token_hash=_digest(token), created_at=now,
+                        created_by_id=actor.id if actor else None, expires_at=expires_at or now + VALIDITY[purpose],
+                        session_epoch=user.session_epoch)
+    s.add(row)
+    return row, token
 
 
-class _Link(BaseModel):
-    """A link issued to an account, with what its message needs, so that it can be mailed after
-    the transaction (and from the mail thread)."""
-
-    purpose: str
-    email: str
-    display_name: str
-    login: str
-    token: str
-    expires_at: dt.datetime
-
-
-def _link(user: User, purpose: str, token: str, expires_at: dt.datetime) -> _Link:
-    return _Link(purpose=purpose, email=user.email, display_name=user.display_name, login=user.login, token=token,
-                 expires_at=expires_at)
-
-
-def _email(link: _Link) -> Email:
-    """The French message carrying the link, as plain text and HTML."""
-    purpose, token, expires_at = link.purpose, link.token, link.expires_at
-    return compose("password_link", t(f"mail.{purpose}.subject"), [link.email], to=link.email,
-                   intro=t(f"mail.{purpose}.intro", name=link.display_name, login=link.login),
+def _draft(user: User, row: PasswordToken, token: str) -> outbox.Draft:
+    """The French message carrying the link, as plain text and HTML, keyed by the link itself
+    (its hash, which the database holds anyway): each link is mailed once."""
+    purpose = row.purpose
+    mail = compose("password_link", t(f"mail.{purpose}.subject"),
+                   intro=t(f"mail.{purpose}.intro", name=user.display_name, login=user.login),
                    action=t(f"mail.{purpose}.action"), link=url_for(token),
-                   validity=t("mail.link_validity", date=formats.moment(expires_at)))
+                   validity=t("mail.link_validity", date=formats.moment(row.expires_at)))
+    return outbox.Draft(kind=purpose, scope=f"user:{user.id}", period=f"token:{row.token_hash[:24]}", channel="email",
+                        recipient=addresses.normalise(user.email), subject=mail.subject, body_text=mail.text,
+                        body_html=mail.html)
 
 
 def invite(actor: Actor, user_id: int, now: dt.datetime | None = None) -> str:
     """Email the account a link to choose its password (valid 7 days), voiding earlier links;
-    returns the address. The invitation is recorded only if the mail left."""
+    returns the address. The invitation and its mail are written together, then the mail is
+    delivered at once; one that did not leave says so, and the outbox retries it."""
     require_staff(actor)
     now = now or now_utc()
     with db.transaction() as s:
@@ -157,20 +144,21 @@ def invite(actor: Actor, user_id: int, now: dt.datetime | None = None) -> str:
             addresses.normalise(user.email)
         except ValueError:
             raise Conflict(t("admin.invitations.bad_email", email=user.email)) from None
-        token, expires_at = _issue(s, user, "invitation", now, actor)
-        record(s, actor, "invite", "user", user.id, after={"email": user.email, "expires_at": expires_at.isoformat()},
-               at=now)
-        try:
-            send([_email(_link(user, "invitation", token, expires_at))])
-        except (smtplib.SMTPException, OSError) as exc:
-            raise ServiceError(t("admin.invitations.send_failed", reason=type(exc).__name__)) from exc
-        return user.email
+        draft = _draft(user, *_issue(s, user, "invitation", now, actor))
+        ids = outbox.enqueue(s, [draft], now)
+        record(s, actor, "invite", "user", user.id, at=now,
+               after={"email": user.email, "expires_at": (now + VALIDITY["invitation"]).isoformat()})
+    delivery = outbox.deliver(ids=ids, now=now)
+    if delivery.errors:
+        raise ServiceError(t("admin.invitations.send_failed", reason=delivery.errors[0]))
+    return user.email
 
 
 def request_reset(address: str, client: str | None, now: dt.datetime | None = None) -> None:
     """"Mot de passe oublié ?": mail a 1-hour link to each active account with this address.
-    Nothing tells the caller whether one exists, not even the time taken: the mail leaves from
-    the mail thread after the answer. Over the limits the request is dropped."""
+    Nothing tells the caller whether one exists, not even the time taken: the link and its
+    mail are written in the request, and the mail leaves from the outbox thread after the
+    answer, with no SMTP exchange in the request. Over the limits the request is dropped."""
     now = now or now_utc()
     typed, client = address.strip()[:254], (client or "-")[:64]
     address = addresses.matchable(typed)
@@ -186,14 +174,14 @@ def request_reset(address: str, client: str | None, now: dt.datetime | None = No
             record(s, None, "password_reset_throttled", "user", None, after={"client": client}, at=now)
             return
         accounts = s.scalars(select(User).where(User.email == address, User.active.is_(True))).all() if address else []
-        links = []
+        drafts = []
         for user in accounts:
-            token, expires_at = _issue(s, user, "reset", now, None)
+            drafts.append(_draft(user, *_issue(s, user, "reset", now, None)))
             record(s, None, "password_reset_requested", "user", user.id, after={"client": client}, at=now)
-            links.append(_link(user, "reset", token, expires_at))
-    # Handed over for every address, known or not: the same work here, the mail built and sent
-    # after the answer. The links are committed already, whatever becomes of the mail.
-    send_later("password reset", lambda: [_email(link) for link in links])
+        ids = outbox.enqueue(s, drafts, now)
+    # Handed over for every address, known or not: the same work here, the mail sent after the
+    # answer. Should this process stop first, the cron's `python -m lib.outbox send` sends it.
+    outbox.deliver_later(ids, now)
 
 
 def _check(s: Session, token: str, now: dt.datetime, purposes: tuple[str, ...] = PASSWORD_PURPOSES,
@@ -272,7 +260,7 @@ def reminder_link(s: Session, user: User, promotion: Promotion, defi_id: int, de
         return bulletin_page_url()
     if not issue:
         return t("digest.remind.link_on_sending")
-    token, _ = _issue(s, user, "bulletin", now, None, expires_at=deadline, defi_id=defi_id)
+    _, token = _issue(s, user, "bulletin", now, None, expires_at=deadline, defi_id=defi_id)
     record(s, None, "bulletin_link_issued", "user", user.id,
            after={"defi_id": defi_id, "expires_at": deadline.isoformat()}, at=now)
     return f"{get_settings().app_url.rstrip('/')}/?{BULLETIN_PARAM}={token}"

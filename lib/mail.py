@@ -1,18 +1,17 @@
 """Mail the app sends (weekly recap, reminders, invitations and password resets): each
 message is a pair of templates, `<name>.txt` and `<name>.html`, rendered with the same
-context, sent through the configured SMTP server, now (`send`) or by this process's mail
-thread once the page has answered (`send_later`)."""
+context (`compose`), written to the outbox (lib.outbox), which sends it through the
+configured SMTP server, one message per recipient (`Mailer`)."""
 
 from __future__ import annotations
 
 import logging
-import queue
 import smtplib
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from types import TracebackType
+
+from pydantic import BaseModel, field_validator
 
 from lib import addresses
 from lib.config import get_settings
@@ -21,89 +20,91 @@ from lib.documents import render
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class Email:
-    """A built message and who it goes to (envelope recipients, never shown to each other)."""
+class Mail(BaseModel):
+    """A rendered message, before it is addressed: what the outbox keeps until it is sent. A
+    subject with a line break (a name written before the schemas refused them) is refused
+    here, where the message is written, not when it is sent."""
 
-    message: EmailMessage
-    recipients: list[str]
+    subject: str
+    text: str
+    html: str
 
-    @property
-    def subject(self) -> str:
-        return str(self.message["Subject"])
+    @field_validator("subject")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if "\n" in value or "\r" in value:
+            raise ValueError(f"a mail subject on several lines: {value!r}")
+        return value
 
 
-def compose(template: str, subject: str, recipients: list[str], to: str | None = None, **context: object) -> Email:
-    """The message rendered from `template`'s text and HTML twins. Addressed `To` the sender
-    unless `to` is given: members get group mail as blind copies, so addresses stay private.
-    Addresses go out in their normal form (lib.addresses); a stored value that is not a plain
+def compose(template: str, subject: str, **context: object) -> Mail:
+    """The message rendered from `template`'s text and HTML twins."""
+    return Mail(subject=subject, text=render(f"{template}.txt", subject=subject, **context),
+                html=render(f"{template}.html", subject=subject, **context))
+
+
+def deliverable(address: str) -> str | None:
+    """The address in its normal form (lib.addresses); a stored value that is not a plain
     address (a display name around another address) receives nothing and is logged."""
-    settings = get_settings()
-    recipients = [a for a in map(_deliverable, recipients) if a]
-    msg = EmailMessage()
-    msg["Subject"] = subject
-    msg["From"] = settings.smtp_sender
-    msg["To"] = (_deliverable(to) if to else None) or settings.smtp_sender
-    msg["Date"] = formatdate(localtime=False)
-    msg["Message-ID"] = make_msgid(domain=settings.smtp_sender.rsplit("@", 1)[-1] or None)
-    msg.set_content(render(f"{template}.txt", subject=subject, **context))
-    msg.add_alternative(render(f"{template}.html", subject=subject, **context), subtype="html")
-    return Email(message=msg, recipients=recipients)
-
-
-def _deliverable(address: str) -> str | None:
     normal = addresses.matchable(address)
     if normal is None:
         log.warning("not a plain email address, nothing sent to it: %r", address)
     return normal
 
 
-def send(emails: list[Email]) -> int:
-    """Send through the configured SMTP server (STARTTLS and login when configured)."""
+def message(mail: Mail, recipient: str) -> EmailMessage:
+    """The message as it leaves, addressed to its one recipient."""
     settings = get_settings()
-    sent = 0
-    emails = [e for e in emails if e.recipients]
-    if not emails:
-        return 0
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
-        if settings.smtp_tls:
-            smtp.starttls()
-        if settings.smtp_user:
-            smtp.login(settings.smtp_user, settings.smtp_password)
-        for email in emails:
-            smtp.send_message(email.message, to_addrs=email.recipients)
-            sent += 1
-    return sent
+    msg = EmailMessage()
+    msg["Subject"] = mail.subject
+    msg["From"] = settings.smtp_sender
+    msg["To"] = recipient
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = make_msgid(domain=settings.smtp_sender.rsplit("@", 1)[-1] or None)
+    msg.set_content(mail.text)
+    msg.add_alternative(mail.html, subtype="html")
+    return msg
 
 
-_outgoing: queue.Queue[tuple[str, Callable[[], list[Email]]]] = queue.Queue()
-_sender_started = threading.Lock()
-_sender: threading.Thread | None = None
+class Mailer:
+    """One connection to the configured SMTP server (STARTTLS and login when configured),
+    opened at the first message and closed on exit."""
 
+    def __init__(self) -> None:
+        self._smtp: smtplib.SMTP | None = None
 
-def send_later(what: str, build: Callable[[], list[Email]]) -> None:
-    """Hand messages to the process's mail thread, which builds and sends them after the caller
-    has answered: a page that mails someone answers as fast as one that does not. A failure is
-    logged (`what` names the mail) and never reaches the caller; unsent mail dies with the process."""
-    global _sender
-    with _sender_started:
-        if _sender is None:
-            _sender = threading.Thread(target=_send_queued, name="mail-sender", daemon=True)
-            _sender.start()
-    _outgoing.put((what, build))
-
-
-def _send_queued() -> None:
-    while True:
-        what, build = _outgoing.get()
+    def send(self, mail: Mail, recipient: str) -> None:
+        """Send one message; smtplib.SMTPException or OSError when the server refuses it."""
+        if self._smtp is None:
+            settings = get_settings()
+            smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30)
+            try:
+                if settings.smtp_tls:
+                    smtp.starttls()
+                if settings.smtp_user:
+                    smtp.login(settings.smtp_user, settings.smtp_password)
+            except BaseException:
+                smtp.close()
+                raise
+            self._smtp = smtp
         try:
-            send(build())
-        except Exception:  # the thread outlives any one message (SMTP refusal, template error)
-            log.exception("%s mail not sent", what)
-        finally:
-            _outgoing.task_done()
+            self._smtp.send_message(message(mail, recipient), to_addrs=[recipient])
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException):
+            raise  # this message is refused; smtplib has reset the session for the next one
+        except OSError:
+            self.close()  # the connection is gone: the next message opens a new one
+            raise
 
+    def close(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                self._smtp.close()
+            self._smtp = None
 
-def wait_until_sent() -> None:
-    """Return once every message handed to send_later has been sent or logged as failed."""
-    _outgoing.join()
+    def __enter__(self) -> Mailer:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.close()

@@ -212,6 +212,9 @@ class User(Base):
     # The identity provider's stable subject (ProConnect's `sub`), bound on the account's first
     # provider sign-in; later sign-ins are matched on it (auth.provider_login).
     provider_subject: Mapped[str | None] = mapped_column(String(255), unique=True, nullable=True)
+    # The person's own choice: the weekly recap by email too, once their promotion's chat channel
+    # carries it (digest.set_recap_email); without a channel the recap always comes by email.
+    recap_email: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (CheckConstraint("password_hash LIKE '$2%'", name="bcrypt_hash"),)
@@ -782,6 +785,60 @@ class ResetRequest(Base):
 
     __table_args__ = (Index("ix_reset_request_address", "address_hash", "requested_at"),
                       Index("ix_reset_request_client", "client", "requested_at"))
+
+
+# --- What the app sends --------------------------------------------------------------------
+
+
+class OutboxMessage(Base):
+    """A message the app sends (mail or chat), written in the transaction that causes it and
+    delivered by a separate step (lib.outbox), once. Its idempotency key is (kind, scope,
+    period, channel, recipient): writing the same key again is a no-op. `recipient` is an
+    address for mail, the configured room (`promotion:3`, `defi:5`) for chat, whose address is
+    read at delivery. The bodies are cleared once sent: what a link mail carried does not stay."""
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    scope: Mapped[str] = mapped_column(String(32))
+    period: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(8))
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    body_html: Mapped[str | None] = mapped_column(Text, nullable=True)
+    state: Mapped[str] = mapped_column(String(8), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("kind", "scope", "period", "channel", "recipient", name="uq_outbox_message_key"),
+        CheckConstraint("state IN ('pending', 'sending', 'sent', 'failed')", name="state"),
+        CheckConstraint("channel IN ('email', 'chat')", name="channel"),
+        Index("ix_outbox_message_due", "state", "next_attempt_at"),
+    )
+
+
+class ChatChannel(Edited, Base):
+    """A promotion's chat channel, or a défi team's room: an Apprise address (Mattermost, Slack,
+    Matrix), a secret stored encrypted under a key derived from the cookie key (lib.chat) and
+    never shown back."""
+
+    __tablename__ = "chat_channel"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    promotion_id: Mapped[int | None] = mapped_column(ForeignKey("promotion.id", ondelete="CASCADE"), unique=True,
+                                                     nullable=True)
+    defi_id: Mapped[int | None] = mapped_column(ForeignKey("defi.id", ondelete="CASCADE"), unique=True,
+                                                nullable=True)
+    address_encrypted: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (CheckConstraint("(promotion_id IS NULL) <> (defi_id IS NULL)", name="one_owner"),)
 
 
 # --- Audit and cache coherence -----------------------------------------------------------

@@ -4,7 +4,7 @@ a person's personal data (export, anonymisation)."""
 
 import streamlit as st
 
-from lib import calendar_feeds, digest, formats, invitations, portfolio, privacy, ui, users
+from lib import calendar_feeds, chat, digest, formats, invitations, outbox, portfolio, privacy, ui, users
 from lib.clock import today_local
 from lib.i18n import t
 from lib.models import DefiRole, GlobalRole
@@ -224,7 +224,8 @@ def recap_preview(recap: digest.RecapPreview) -> None:
         ui.save_button(t("digest.preview.send"), sending,
                        lambda: ui.confirmed(sending, recap.promotion_id, t("digest.preview.unconfirmed")),
                        lambda promotion_id: digest.send_recap(actor, promotion_id, recap.iso_year, recap.iso_week),
-                       t("digest.preview.sent", week=week, n=recap.recipients), type="primary")
+                       lambda _, delivery: f"{t('digest.preview.sent', week=week, n=recap.recipients)} "
+                                           f"{md(outbox.outcome(delivery))}", type="primary")
 
 
 def recap_tab() -> None:
@@ -234,6 +235,62 @@ def recap_tab() -> None:
         submit(lambda: ctx.promotion.id, lambda promotion_id: cached(digest.preview_recap)(actor, promotion_id,
                                                                                            ui.now()),
                after=recap_preview)
+
+def outbox_tab() -> None:
+    """What the app sent, what waits and what failed; « Renvoyer » a failed message (admins)."""
+    st.caption(t("outbox.admin.caption", **outbox.counts(actor)))
+    states = [None, "failed", "pending", "sent"]
+    state = st.selectbox(t("outbox.admin.state"), states, key="outbox_state", placeholder=t("widget.choose"),
+                         format_func=lambda s: t(f"outbox.state.{s or 'any'}"))
+    rows = outbox.messages(actor, state)  # not cached: deliveries do not bump the data version
+    ui.table(rows.assign(state=rows["state"].map(lambda s: t(f"outbox.state.{s}"))).drop(columns=["id"]),
+             width="stretch", column_config={
+                 "created_at": st.column_config.DatetimeColumn(t("outbox.col.created_at"), format="DD/MM/YYYY HH:mm"),
+                 "kind": t("outbox.col.kind"), "channel": t("outbox.col.channel"),
+                 "recipient": t("outbox.col.recipient"), "subject": t("outbox.col.subject"),
+                 "state": t("outbox.col.state"), "attempts": t("outbox.col.attempts"),
+                 "next_attempt_at": st.column_config.DatetimeColumn(t("outbox.col.next_attempt_at"),
+                                                                    format="DD/MM/YYYY HH:mm"),
+                 "sent_at": st.column_config.DatetimeColumn(t("outbox.col.sent_at"), format="DD/MM/YYYY HH:mm"),
+                 "last_error": t("outbox.col.last_error")})
+    failed = rows[rows["state"] == "failed"].to_dict("records")
+    if failed:
+        message = st.selectbox(t("outbox.admin.pick_failed"), failed, key="outbox_pick", placeholder=t("widget.choose"),
+                               format_func=lambda m: f"{m['subject']} · {m['recipient']} · {m['last_error']}")
+        ui.send_button(t("outbox.admin.resend"), ui.new("resend_message", message["id"]), lambda: message["id"],
+                       lambda message_id: outbox.resend(actor, message_id), lambda _, said: md(said))
+
+
+def channel_panel(channel: chat.Channel) -> None:
+    """One place's channel: since when it is configured (never its address), the form that
+    sets or replaces it, and « Envoyer un message d'essai »."""
+    state = (t("chat.admin.configured", moment=formats.moment(channel.configured_at))
+             if channel.configured_at else t("chat.admin.none"))
+    st.markdown(f"**{channel.label}** · {state}")
+    owner = channel.room.replace(":", "_")
+    setting = ui.new("chat_channel", owner)
+    with st.expander(t("chat.admin.replace" if channel.configured_at else "chat.admin.configure")), \
+            st.form(setting.key):
+        st.text_input(t("chat.admin.address"), type="password", key=setting.field("address"),
+                      help=t("chat.admin.address_help"))
+        ui.save_button(t("admin.save"), setting, lambda: ui.typed(chat.ChannelIn, setting.key, ["address"]),
+                       lambda data: chat.configure(actor, channel.room, data), t("chat.admin.saved"),
+                       {"address": t("chat.admin.address")})
+    if channel.configured_at:
+        ui.send_button(t("chat.admin.test"), ui.new("chat_test", owner), lambda: channel.room,
+                       lambda room: chat.test_message(actor, room), lambda _, said: md(said))
+
+
+def channels_tab() -> None:
+    """The promotion's chat channel and its défis' rooms (admins)."""
+    if ctx.promotion is None:
+        st.info(t("home.coach.empty"))
+        return
+    st.caption(t("chat.admin.caption"))
+    for channel in chat.channels(actor, ctx.promotion.id):
+        with st.container(border=True):
+            channel_panel(channel)
+
 
 def privacy_tab() -> None:
     st.caption(t("admin.privacy.intro"))
@@ -285,5 +342,6 @@ def feeds_tab() -> None:
 
 ui.sections("admin_tabs", {t("admin.tab.users"): users_tab, t("admin.tab.memberships"): teams_tab,
                            t("admin.tab.promotions"): promotions_tab, t("admin.tab.recap"): recap_tab,
-                           **({t("admin.tab.privacy"): privacy_tab, t("admin.tab.feeds"): feeds_tab}
+                           **({t("admin.tab.privacy"): privacy_tab, t("admin.tab.feeds"): feeds_tab,
+                               t("admin.tab.outbox"): outbox_tab, t("admin.tab.channels"): channels_tab}
                               if is_admin else {})})

@@ -6,7 +6,7 @@ from functools import partial
 
 import streamlit as st
 
-from lib import audit, bulletins, committees, formats, indicators, portfolio, sponsor, todo, ui
+from lib import audit, bulletins, committees, digest, formats, indicators, portfolio, sponsor, todo, ui
 from lib.charts.home import phase_strip, phase_table
 from lib.charts.indicators import progress_chart
 from lib.charts.phases import defi_gantt
@@ -233,7 +233,21 @@ def member_home() -> None:
             committee_news(status.defi.id)
 
 
+def recap_email_setting() -> None:
+    """The person's own choice, once their promotion's channel carries the weekly recap: the
+    recap by email too, or not."""
+    choice = cached(digest.recap_email_choice)(actor)
+    if not choice.offered:
+        return
+    wanted = st.toggle(t("home.recap_email"), value=choice.by_email, key="recap_email",
+                       help=t("home.recap_email_help"))
+    if wanted != choice.by_email and ui.submit(lambda: wanted,
+                                               lambda by_email: digest.set_recap_email(actor, by_email)):
+        ui.done(t("home.recap_email_on" if wanted else "home.recap_email_off"))
+
+
 if ctx.staff:
     coach_home()
 else:
     member_home()
+recap_email_setting()

@@ -11,7 +11,7 @@ from email import policy
 
 from aiosmtpd.controller import Controller
 
-from lib import mail
+from lib import outbox
 from tests.pg import free_port
 
 
@@ -36,13 +36,13 @@ class Inbox:
 
     def wait_for(self, count: int, timeout: float = 15) -> None:
         """Until `count` messages have arrived in all: an app in another process may mail after
-        its page has answered (lib.mail.send_later)."""
+        its page has answered (lib.outbox.deliver_later)."""
         with self._arrived:
             self._arrived.wait_for(lambda: len(self.envelopes) >= count, timeout)
 
     def messages(self) -> list[tuple[list[str], email.message.EmailMessage]]:
-        """What was received, once this process's mail thread has sent what it was handed."""
-        mail.wait_until_sent()
+        """What was received, once this process's outbox thread has sent what it was handed."""
+        outbox.settle()
         return [(sorted(e.rcpt_tos), email.message_from_bytes(e.content, policy=policy.default))
                 for e in self.envelopes]
 

@@ -5,11 +5,12 @@ here, services only. Pages use the names below as `ui.<name>`.
 - `page`: start-up, the sidebar's promotion and défi (`PageContext`), the menu and each page's gate.
 - `cache`: cached reads, coherent across processes, and the clock they are keyed on.
 - `forms`: forms opened on a record or creating one, and the buttons that write once.
-- `text`: people's words made inert in Markdown (`md`).
+- `md`, people's words made inert in Markdown, comes from lib/text.py, which chat messages share.
 - `kit`: what page bodies are made of (tabs, charts with their data, tables, cards, downloads).
 - `chrome`: Streamlit's own interface in French (lib/ui/chrome.py).
 """
 
+from lib.text import md
 from lib.ui.cache import cached, now
 from lib.ui.forms import (
     Edit,
@@ -58,7 +59,6 @@ from lib.ui.page import (
     role_label,
     sidebar,
 )
-from lib.ui.text import md
 
 __all__ = [
     "ADMIN", "FULL_ROWS", "PAGES", "PROMOTION", "SESSION_EPOCH", "STAFF", "Edit", "Need", "New", "Page",

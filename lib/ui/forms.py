@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from lib.errors import ServiceError
 from lib.i18n import t
 from lib.schemas import errors_by_field
-from lib.ui.text import md
+from lib.text import md
 
 R = TypeVar("R")
 M = TypeVar("M")

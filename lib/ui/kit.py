@@ -16,9 +16,9 @@ from lib import formats, invitations, portfolio
 from lib.i18n import t
 from lib.permissions import Actor
 from lib.programme import mood_label
+from lib.text import md
 from lib.ui.cache import cached
 from lib.ui.forms import new, send_button
-from lib.ui.text import md
 
 
 def rows_key(name: str, owner: int, rows: list[object]) -> str:

@@ -16,11 +16,11 @@ from lib import auth, db, permissions, portfolio
 from lib.config import ROOT, get_settings
 from lib.i18n import t
 from lib.permissions import Action, Actor, Capacity, allowed
+from lib.text import md
 from lib.ui import chrome
 from lib.ui.cache import cached, now
 from lib.ui.forms import show_done
 from lib.ui.login import PAGE_TO_OPEN, logout, logout_everywhere
-from lib.ui.text import md
 
 
 @st.cache_resource(show_spinner=False)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0013_bulletin_links'
-down_revision = '0011_calendar_feeds'
+down_revision = '0012_outbox'
 branch_labels = None
 depends_on = None
 

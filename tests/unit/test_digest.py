@@ -10,14 +10,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
-from lib import bulletins, db, digest, formats
+from lib import bulletins, db, digest, formats, outbox
 from lib.config import get_settings
 from lib.errors import Conflict, PermissionDenied, ServiceError
 from lib.i18n import t
-from lib.models import AuditEvent, Defi, KeyDate, Promotion
+from lib.models import AuditEvent, Defi, KeyDate, OutboxMessage, Promotion
 from lib.schemas import BulletinIn
 from tests.conftest import ANY, said, set_clock
-from tests.mail import link_in, parts
+from tests.mail import link_in, parts, smtp_server
+from tests.pg import free_port
 
 PARIS = ZoneInfo("Europe/Paris")
 WEDNESDAY = dt.datetime(2026, 11, 18, 10, 0, tzinfo=PARIS)
@@ -35,13 +36,16 @@ def test_recap_goes_to_every_active_member_help_first_escaped(world, inbox, monk
         s.add(KeyDate(defi_id=world.alpha_id, on_date=dt.date(2026, 12, 10), description="Trop loin"))
     set_clock(monkeypatch, dt.datetime(2026, 11, 20, 15, 5, tzinfo=PARIS))
     assert digest.main(["recap", "--week", "2026-W47", "--send"]) == 0
-    [(recipients, message)] = inbox.messages()
-    assert recipients == sorted(f"{login}@example.org" for login in
-                                ["eig", "eig2", "porteur", "sponsor", "coach", "beta.eig"])
+    received = inbox.messages()
+    assert sorted(r for recipients, _ in received for r in recipients) == sorted(
+        f"{login}@example.org" for login in ["eig", "eig2", "porteur", "sponsor", "coach", "beta.eig"])
+    # Each person gets their own message, addressed to them alone: nobody sees the others.
+    assert all([message["To"]] == recipients for recipients, message in received)
+    assert len({parts(message) for _, message in received}) == 1
+    message = received[0][1]
     # The operator names the week by its ISO code; the mail reads it in words.
     assert message["Subject"] == RECAP_W47
     assert message["From"] == "programme@eig.example.org"
-    assert "example.org" not in message["To"].replace("programme@eig.example.org", "")
     text, html = parts(message)
     order = [text.index(s) for s in ("Demandes d'aide", "Les bulletins (1)", "Défis sans bulletin",
                                      "Dates clés de la semaine prochaine")]
@@ -94,7 +98,7 @@ def test_reminder_goes_to_the_eigs_of_defis_that_have_not_filed(world, inbox, mo
     set_clock(monkeypatch, dt.datetime(2026, 11, 19, 9, 0, tzinfo=PARIS))
     assert digest.main(["remind", "--send"]) == 0
     [(recipients, message)] = inbox.messages()
-    assert recipients == ["beta.eig@example.org"]
+    assert recipients == ["beta.eig@example.org"] and message["To"] == "beta.eig@example.org"
     assert message["Subject"] == t("digest.remind.subject", week=formats.iso_week(2026, 47), defi="Beta")
     text, html = parts(message)
     assert not ISO_WEEK.search(message["Subject"] + text + html)
@@ -142,9 +146,11 @@ def test_a_coach_previews_the_latest_published_week_then_sends_it_audited(world,
     assert preview.subject == RECAP_W47
     assert "Atelier usagers" in preview.text
     assert inbox.messages() == []  # a preview sends nothing
-    assert digest.send_recap(world.coach, world.promotion_id, 2026, 47, now=after) == 6
-    [(recipients, message)] = inbox.messages()
-    assert len(recipients) == 6 and message["Subject"] == preview.subject
+    assert digest.send_recap(world.coach, world.promotion_id, 2026, 47, now=after).sent == 6
+    received = inbox.messages()
+    assert len(received) == 6
+    message = received[0][1]
+    assert message["Subject"] == preview.subject
     assert parts(message)[0].replace("\r\n", "\n") == preview.text
     with db.reading() as s:
         event = s.scalars(select(AuditEvent).where(AuditEvent.action == "send_recap")).one()
@@ -160,8 +166,8 @@ def test_a_week_recap_sent_from_the_app_is_not_sent_again(world, inbox):
     with pytest.raises(Conflict, match=said("digest.already_sent", week="semaine du 16 novembre",
                                             at=formats.moment(after), who="Claire Coach")):
         digest.send_recap(world.admin, world.promotion_id, 2026, 47, now=after + dt.timedelta(minutes=1))
-    assert len(inbox.messages()) == 1
-    assert digest.send_recap(world.coach, world.promotion_id, 2026, 46, now=after) == 6  # another week goes
+    assert len(inbox.messages()) == 6
+    assert digest.send_recap(world.coach, world.promotion_id, 2026, 46, now=after).sent == 6  # another week goes
 
 
 @pytest.mark.parametrize("login", ["eig", "porteur", "sponsor", "outsider"])
@@ -175,13 +181,58 @@ def test_only_coaches_preview_and_send_the_recap(world, inbox, login):
     assert inbox.messages() == []
 
 
-def test_a_failed_sending_says_so_and_records_nothing(world, monkeypatch):
+def test_a_failed_sending_says_so_and_is_sent_by_a_later_delivery(world, monkeypatch):
     monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("SMTP_PORT", "9")  # nothing listens there
+    monkeypatch.setenv("SMTP_PORT", str(free_port()))  # nothing listens there
     get_settings.cache_clear()
     after = dt.datetime(2026, 11, 20, 15, 5, tzinfo=PARIS)
     with pytest.raises(ServiceError, match=said("digest.send_failed", error=ANY)):
         digest.send_recap(world.coach, world.promotion_id, 2026, 47, now=after)
-    with db.reading() as s:
-        assert s.scalars(select(AuditEvent).where(AuditEvent.action == "send_recap")).all() == []
+    with db.reading() as s:  # recorded, and waiting for its next attempt
+        assert len(s.scalars(select(AuditEvent).where(AuditEvent.action == "send_recap")).all()) == 1
+        assert {m.state for m in s.scalars(select(OutboxMessage))} == {"pending"}
+    with smtp_server() as (inbox, port):
+        monkeypatch.setenv("SMTP_PORT", str(port))
+        get_settings.cache_clear()
+        assert outbox.deliver(now=after + outbox.BACKOFF[0]).sent == 6
+        assert len(inbox.messages()) == 6
     get_settings.cache_clear()
+
+
+def test_recap_run_twice_sends_once(world, inbox, monkeypatch, capsys):
+    """A retried cron job, or the cron on two machines: the promotion gets the week's recap once."""
+    set_clock(monkeypatch, dt.datetime(2026, 11, 20, 15, 30, tzinfo=PARIS))
+    assert digest.main(["recap", "--week", "2026-W47", "--send"]) == 0
+    assert digest.main(["recap", "--week", "2026-W47", "--send"]) == 0
+    assert len(inbox.messages()) == 6
+    # The coach's button knows the cron sent it.
+    with pytest.raises(Conflict, match=said("digest.already_sent", week="semaine du 16 novembre", at=ANY,
+                                            who=t("digest.sent_by_cron"))):
+        digest.send_recap(world.coach, world.promotion_id, 2026, 47)
+    assert len(inbox.messages()) == 6
+
+
+def test_reminders_run_twice_send_once_a_day(world, inbox, monkeypatch):
+    set_clock(monkeypatch, dt.datetime(2026, 11, 19, 9, 30, tzinfo=PARIS))  # Thursday
+    assert digest.main(["remind", "--send"]) == 0
+    assert digest.main(["remind", "--send"]) == 0
+    thursday = sorted(r for recipients, _ in inbox.messages() for r in recipients)
+    assert thursday == ["beta.eig@example.org", "eig2@example.org", "eig@example.org"]
+    set_clock(monkeypatch, dt.datetime(2026, 11, 20, 9, 30, tzinfo=PARIS))  # Friday: the second reminder
+    assert digest.main(["remind", "--send"]) == 0
+    assert digest.main(["remind", "--send"]) == 0
+    assert len(inbox.messages()) == 6
+
+
+def test_a_dry_run_shows_what_would_go_and_nothing_once_it_went(world, inbox, monkeypatch, capsys):
+    set_clock(monkeypatch, dt.datetime(2026, 11, 19, 9, 30, tzinfo=PARIS))
+    assert digest.main(["remind", "--dry-run"]) == 0
+    shown = capsys.readouterr().out
+    assert t("digest.remind.subject", week=formats.iso_week(2026, 47), defi="Beta") in shown
+    assert inbox.messages() == []
+    with db.reading() as s:
+        assert s.scalars(select(OutboxMessage)).all() == []
+    assert digest.main(["remind", "--send"]) == 0
+    capsys.readouterr()
+    assert digest.main(["remind", "--dry-run"]) == 0
+    assert "===" not in capsys.readouterr().out

@@ -93,7 +93,7 @@ def test_0010_normalises_stored_addresses_and_binds_pending_links_to_the_account
 
 
 def test_0013_admits_bulletin_links_to_a_defi_only_and_keeps_the_pending_password_links(empty_url):
-    command.upgrade(db.alembic_config(empty_url), "0011_calendar_feeds")
+    command.upgrade(db.alembic_config(empty_url), "0012_outbox")
     stamp = "'2026-11-02 10:00:00+00'"
     with db.scratch_engine(empty_url) as engine, engine.begin() as conn:
         if engine.dialect.name == "postgresql":  # the rows' parents (défi, user) do not matter here
@@ -118,6 +118,6 @@ def test_0013_admits_bulletin_links_to_a_defi_only_and_keeps_the_pending_passwor
         assert [(t.purpose, t.defi_id) for t in s.scalars(select(PasswordToken).order_by(PasswordToken.id))] == [
             ("invitation", None), ("bulletin", 1)]
     db.dispose_engines()
-    command.downgrade(db.alembic_config(empty_url), "0011_calendar_feeds")
+    command.downgrade(db.alembic_config(empty_url), "0012_outbox")
     with db.scratch_engine(empty_url) as engine, engine.connect() as conn:
         assert conn.execute(text("SELECT id, purpose FROM password_token")).all() == [(1, "invitation")]
