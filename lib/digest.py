@@ -403,21 +403,27 @@ def _reminder_drafts(now: dt.datetime | None) -> list[tuple[DueReminder, outbox.
     return out
 
 
-def queue_reminders(s: Session, now: dt.datetime) -> list[int]:
-    """Write today's reminders to the outbox in the caller's transaction; returns the ids written
-    now. An EIG's mail gets its personal link only once its message is written: a second run,
-    or a second machine, writes nothing and issues (and voids) no link."""
+def queue_reminders(now: dt.datetime) -> list[int]:
+    """Write today's reminders to the outbox, in one transaction; returns the ids written now.
+    An EIG's mail gets its personal link only once its message is written: a second run, or a
+    second machine, writes nothing and issues (and voids) no link."""
+    drafts = _reminder_drafts(now)
     ids = []
-    for due, draft, user_id in _reminder_drafts(now):
-        written = outbox.enqueue(s, [draft], now)
-        if written and user_id is not None and due.personal_links:
-            defi = s.get(Defi, due.defi_id)
-            promotion = s.get(Promotion, defi.promotion_id)
-            link = invitations.reminder_link(s, s.get(User, user_id), promotion, due.defi_id,
-                                             deadline_of(promotion, due.iso_year, due.iso_week), now)
-            outbox.rewrite(s, written[0], compose_reminder(due, draft.recipient, link))
-        ids += written
+    with db.transaction() as s:
+        for due, draft, user_id in drafts:
+            ids += _queue_reminder(s, due, draft, user_id, now)
     return ids
+
+
+def _queue_reminder(s: Session, due: DueReminder, draft: outbox.Draft, user_id: int | None,
+                    now: dt.datetime) -> list[int]:
+    written = outbox.enqueue(s, [draft], now)
+    if written and user_id is not None and due.personal_links:
+        promotion = s.get(Promotion, s.get(Defi, due.defi_id).promotion_id)
+        link = invitations.reminder_link(s, s.get(User, user_id), promotion, due.defi_id,
+                                         deadline_of(promotion, due.iso_year, due.iso_week), now)
+        outbox.rewrite(s, written[0], compose_reminder(due, draft.recipient, link))
+    return written
 
 
 # --- Command line ------------------------------------------------------------------------------
@@ -459,8 +465,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.send:
         _print(outbox.unwritten(drafts))
         return 0
-    with db.transaction() as s:
-        ids = outbox.enqueue(s, drafts, now) if args.command == "recap" else queue_reminders(s, now)
+    if args.command == "recap":
+        with db.transaction() as s:
+            ids = outbox.enqueue(s, drafts, now)
+    else:
+        ids = queue_reminders(now)
     print(t("digest.queued", n=len(ids), known=len(drafts) - len(ids)))
     print(outbox.outcome(outbox.deliver(ids=ids, now=now)))
     return 0

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email import policy
+from urllib.parse import parse_qs, urlparse
 
 from aiosmtpd.controller import Controller
+from sqlalchemy import select
 
-from lib import outbox
+from lib import db, digest, invitations, outbox
+from lib.clock import now_utc
+from lib.models import OutboxMessage
 from tests.pg import free_port
 
 
@@ -63,6 +68,22 @@ def parts(message) -> tuple[str, str]:  # noqa: ANN001
     """The plain-text and HTML bodies of a message."""
     return (message.get_body(preferencelist=("plain",)).get_content(),
             message.get_body(preferencelist=("html",)).get_content())
+
+
+def queued_reminders(at: dt.datetime | None = None) -> dict[str, str]:
+    """Write the reminders due at `at` to the outbox, as `lib.digest remind --send` does, and
+    return each recipient's text (with its personal link), not yet delivered."""
+    ids = digest.queue_reminders(at or now_utc())
+    with db.reading() as s:
+        return {row.recipient: row.body_text
+                for row in s.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))}
+
+
+def reminder_tokens(at: dt.datetime | None = None) -> dict[str, str]:
+    """The personal bulletin link's token in each reminder written at `at`, by recipient."""
+    param = invitations.BULLETIN_PARAM
+    return {recipient: parse_qs(urlparse(link_in(text, param)).query)[param][0]
+            for recipient, text in queued_reminders(at).items()}
 
 
 def link_in(text: str, param: str) -> str:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from lib import auth, digest, formats, mail, users
+from lib import auth, digest, formats, outbox, users
 from lib.clock import iso_week_of, today_local
 from lib.schemas import UserIn
 from tests.e2e.conftest import LiveApp, account, mailing_app, services_on, settle, wait_until
@@ -36,7 +36,8 @@ def reminded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveApp
     now = monday_morning()
     with mailing_app(tmp_path_factory.mktemp("e2e"), fake_now=now.isoformat()) as (app, inbox):
         with services_on(app.database_url):
-            mail.send(digest.reminders(now))
+            ids = digest.queue_reminders(now)
+            outbox.deliver(ids=ids, now=now)
         yield app, links(app, inbox)
 
 

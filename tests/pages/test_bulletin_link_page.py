@@ -4,15 +4,13 @@ signed in to another account, is refused in French, without a form, and signs no
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlparse
-
 import pytest
 
-from lib import digest, invitations
+from lib import invitations
 from lib.i18n import t
 from lib.ui import SESSION_EPOCH
 from tests.conftest import set_clock
-from tests.mail import link_in
+from tests.mail import reminder_tokens
 from tests.moments import WEDNESDAY
 from tests.pages.conftest import GREETING, new_app, open_tab, texts
 
@@ -24,12 +22,7 @@ def tokens(world, monkeypatch) -> dict[str, str]:  # noqa: ANN001
     """The personal links of the reminders of a Wednesday morning, the app's clock set there
     (the sweep runs page tests at moments when no week is open), by recipient."""
     set_clock(monkeypatch, WEDNESDAY)
-    out = {}
-    for email in digest.reminders():
-        text = email.message.get_body(preferencelist=("plain",)).get_content()
-        url = link_in(text, invitations.BULLETIN_PARAM)
-        out[email.recipients[0]] = parse_qs(urlparse(url).query)[invitations.BULLETIN_PARAM][0]
-    return out
+    return reminder_tokens()
 
 
 def opened(token: str, login: str | None = None):  # noqa: ANN201 - AppTest

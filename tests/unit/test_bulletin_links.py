@@ -19,7 +19,7 @@ from lib.i18n import t
 from lib.models import AuditEvent, PasswordToken
 from lib.schemas import UserIn
 from tests.conftest import said, set_clock
-from tests.mail import link_in, parts
+from tests.mail import link_in, parts, reminder_tokens
 
 PARIS = ZoneInfo("Europe/Paris")
 THURSDAY = dt.datetime(2026, 11, 19, 9, 30, tzinfo=PARIS)
@@ -29,11 +29,7 @@ DEADLINE = dt.datetime(2026, 11, 20, 15, 0, tzinfo=PARIS)
 
 def tokens(at: dt.datetime) -> dict[str, str]:
     """Build the reminders at `at`; each recipient's token."""
-    out = {}
-    for email in digest.reminders(at):
-        url = link_in(parts(email.message)[0], invitations.BULLETIN_PARAM)
-        out[email.recipients[0]] = parse_qs(urlparse(url).query)[invitations.BULLETIN_PARAM][0]
-    return out
+    return reminder_tokens(at)
 
 
 def refusal(token: str, at: dt.datetime, signed_in: str | None = None) -> str:
@@ -167,8 +163,7 @@ def test_links_turned_off_for_a_promotion_void_the_mailed_ones_and_reminders_lin
     assert refusal(token, THURSDAY) == t("bulletin_link.refused.voided")
     with db.reading() as s:
         issued = s.scalar(select(func.count()).select_from(PasswordToken))
-    emails = digest.reminders(FRIDAY)
-    text = parts(emails[0].message)[0]
+    text = digest.reminders(FRIDAY)[0].body_text
     assert "/bulletin\n" in text and "?bulletin=" not in text
     assert t("digest.remind.personal", deadline="vendredi 20/11/2026 à 15:00") not in text
     with db.reading() as s:
@@ -180,7 +175,10 @@ def test_links_turned_off_for_a_promotion_void_the_mailed_ones_and_reminders_lin
 def test_a_dry_run_shows_the_reminders_and_issues_no_link(world, inbox, monkeypatch, capsys):
     set_clock(monkeypatch, THURSDAY)
     assert digest.main(["remind"]) == 0
-    assert capsys.readouterr().out.count(t("digest.remind.link_on_sending")) == 3
+    # Each défi's text once, with its number of recipients: Alpha's two EIGs, Beta's one.
+    printed = capsys.readouterr().out
+    assert printed.count(t("digest.remind.link_on_sending")) == 2
+    assert f"({t('digest.recipients', n=2)})" in printed and f"({t('digest.recipients', n=1)})" in printed
     assert inbox.messages() == []
     with db.reading() as s:
         assert s.scalar(select(func.count()).select_from(PasswordToken)) == 0
