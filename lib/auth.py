@@ -12,10 +12,12 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import time
 from collections.abc import Mapping
 from functools import cache, lru_cache
 
 import bcrypt
+import jwt
 from pydantic import BaseModel
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -33,6 +35,12 @@ from lib.permissions import Actor
 
 COOKIE_NAME = "suivi_eig_auth"
 COOKIE_EXPIRY_DAYS = 7
+# The login cookie is HttpOnly: no script reads it. This route (routes/session.py) sets it, for
+# a one-time code the page's script hands over (lib.handoff, under COOKIE_NAME), and deletes it;
+# it answers only requests carrying SESSION_HEADER, which a page of another site cannot send
+# without asking first (CORS), and the app never allows that.
+SESSION_ROUTE = "/auth/session"
+SESSION_HEADER = "X-Suivi-Session"
 # Demo accounts all share this password; production refuses to start while one of
 # them is still active with it.
 DEMO_PASSWORD = "demo-eig-2026"
@@ -43,6 +51,9 @@ DEMO_PASSWORD = "demo-eig-2026"
 NO_PASSWORD = "$2-no-password"
 # Audit actions of a successful login, by password or through ProConnect.
 LOGIN_ACTIONS = ("login", "login_proconnect")
+# How a session was opened, when not by the password form: the login cookie carries it, so
+# that logging out also ends the provider's session (routes/proconnect.py).
+PROCONNECT = "proconnect"
 
 
 def hash_password(password: str, rounds: int = 12) -> str:
@@ -139,12 +150,6 @@ def check_login(login: str, password: str, client: str | None, now: dt.datetime 
         return LoginOutcome(ok=False, locked_until=locked_until)
 
 
-# Streamlit keeps the provider's identity in its own cookie, which knows nothing of session
-# epochs: only a sign-in this recent opens a session (the person clicks the button again), and
-# never one older than the account's last session end (provider_login).
-PROVIDER_FRESHNESS = dt.timedelta(minutes=5)
-
-
 def _issued_at(value: object) -> dt.datetime | None:
     """An ID token's `iat` (seconds since the epoch) as a UTC datetime; None when it is not one."""
     if not isinstance(value, int | float) or isinstance(value, bool):
@@ -155,32 +160,24 @@ def _issued_at(value: object) -> dt.datetime | None:
         return None
 
 
-def fresh_sign_in(issued_at: object, now: dt.datetime | None = None) -> bool:
-    """Whether the provider issued the identity (its ID token's `iat`) within PROVIDER_FRESHNESS."""
-    issued = _issued_at(issued_at)
-    return issued is not None and dt.timedelta(seconds=-60) <= (now or now_utc()) - issued <= PROVIDER_FRESHNESS
-
-
 class ProviderOutcome(BaseModel):
     """An identity provider's sign-in mapped to an account: its login and session epoch, or a
-    French refusal (`sign_in_again`: the sign-in predates the end of the account's sessions,
-    a new one may open it)."""
+    French refusal."""
 
     login: str | None = None
     session_epoch: int | None = None
     refusal: str | None = None
-    sign_in_again: bool = False
 
 
 def provider_login(claims: Mapping[str, object], client: str | None,
                    now: dt.datetime | None = None) -> ProviderOutcome:
-    """Map an identity the provider vouches for (the ID token's claims: `sub`, `email`,
-    `email_verified`, `iat`) to one active account, never a new one. The account bound to the
-    subject opens, whatever address the provider gives now; else the one active account with
-    the verified address (lib.addresses), which is then bound to the subject. Refused, with a
-    French message and an audit event: no subject, an unverified address, no or several accounts,
-    an account bound to another subject, a subject bound to an inactive account, a sign-in
-    issued before the account's sessions were last ended (models.ACCESS_STATE)."""
+    """Map an identity the provider vouches for (`sub` and `iat` from its ID token, `email` and
+    `email_verified` as it vouches for them: lib/proconnect.py) to one active account, never a
+    new one. The account bound to the subject opens, whatever address the provider gives now;
+    else the one active account with the verified address (lib.addresses), which is then bound
+    to the subject. Refused, with a French message and an audit event: no subject, an unverified
+    address, no or several accounts, an account bound to another subject, a subject bound to an
+    inactive account, a sign-in issued before the account's sessions were last ended (models.ACCESS_STATE)."""
     now = now or now_utc()
     client = (client or "-")[:64]
     subject, issued = claims.get("sub"), _issued_at(claims.get("iat"))
@@ -191,7 +188,7 @@ def provider_login(claims: Mapping[str, object], client: str | None,
         def refuse(reason: str, key: str, user: User | None = None) -> ProviderOutcome:
             record(s, None, "login_proconnect_refused", "user", user.id if user else None,
                    after={"email": shown, "client": client, "reason": reason}, at=now)
-            return ProviderOutcome(refusal=t(key, email=shown), sign_in_again=reason == "sessions_ended")
+            return ProviderOutcome(refusal=t(key, email=shown))
 
         if not isinstance(subject, str) or not subject or issued is None:
             return refuse("no_subject", "login.proconnect.unverified")
@@ -216,6 +213,27 @@ def provider_login(claims: Mapping[str, object], client: str | None,
         record(s, Actor.of(user), "login_proconnect", "user", user.id,
                after={"login": user.login, "client": client, "bound": bound}, at=now)
         return ProviderOutcome(login=user.login, session_epoch=user.session_epoch)
+
+
+def provider_refused(reason: str, client: str | None, now: dt.datetime | None = None,
+                     **values: object) -> ProviderOutcome:
+    """Refuse a provider's sign-in that never got as far as an identity (lib/proconnect.py: a
+    spent state or code, a token or userinfo that fails its checks, too weak an eIDAS level):
+    audited like provider_login's refusals, with the French message `login.proconnect.refused.<reason>`."""
+    with db.transaction(bump=False) as s:
+        record(s, None, "login_proconnect_refused", "user", None,
+               after={"client": (client or "-")[:64], "reason": reason, **values}, at=now or now_utc())
+    return ProviderOutcome(refusal=t(f"login.proconnect.refused.{reason}", **values))
+
+
+def login_token(login: str, epoch: int, via: str | None, expires: float | None = None) -> str:
+    """The login cookie's value, from the password form (lib/ui.py) or a provider's sign-in
+    (routes/proconnect.py) alike: a JWT under the cookie key that streamlit-authenticator reads
+    back (`username`, and `exp_date`, on the real clock as the library checks it), carrying the
+    session epoch it was issued under and how the session was opened."""
+    expires = expires or time.time() + COOKIE_EXPIRY_DAYS * 86_400
+    return jwt.encode({"username": login, "exp_date": expires, "epoch": epoch, "via": via},
+                      get_settings().cookie_key, algorithm="HS256")
 
 
 def credentials(login: str | None = None) -> dict:
