@@ -29,6 +29,8 @@ from lib import db, portfolio, ui
 from lib.config import ROOT
 from lib.models import Defi, DefiRole, GlobalRole, Membership, Promotion, User
 from lib.permissions import Actor
+from lib.ui import kit as ui_kit
+from lib.ui import page as ui_page
 
 FRAME = ROOT / "frame.py"  # the page script app.py serves
 WARM_RUNS = 3
@@ -44,7 +46,9 @@ class Recorder:
         self.original = ui.cached
 
     def install(self) -> None:
-        ui.cached = self.cached  # pages import it at each run, the sidebar reads the module global
+        # Pages import it from lib.ui at each run; the sidebar and the kit read their module's.
+        for module in (ui, ui_page, ui_kit):
+            module.cached = self.cached
 
     def cached(self, fn: Callable) -> Callable:
         inner = self.original(fn)

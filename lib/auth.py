@@ -18,7 +18,7 @@ from functools import cache, lru_cache
 
 import bcrypt
 import jwt
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -29,6 +29,7 @@ from lib import addresses, db
 from lib.audit import record
 from lib.clock import now_utc
 from lib.config import RATE_LIMIT_LABEL, ConfigurationError, derived_key, get_settings
+from lib.errors import ServiceError
 from lib.i18n import t
 from lib.models import LoginThrottle, User
 from lib.permissions import Actor
@@ -49,8 +50,8 @@ DEMO_PASSWORD = "demo-eig-2026"
 # check accepts it, bcrypt refuses it as a hash, and check_login refuses such an account
 # before comparing anything, until an invitation or a reset gives it a real password.
 NO_PASSWORD = "$2-no-password"
-# Audit actions of a successful login, by password or through ProConnect.
-LOGIN_ACTIONS = ("login", "login_proconnect")
+# Audit actions of a successful login: by password, through ProConnect, by a reminder's link.
+LOGIN_ACTIONS = ("login", "login_proconnect", "login_bulletin_link")
 # How a session was opened, when not by the password form: the login cookie carries it, so
 # that logging out also ends the provider's session (routes/proconnect.py).
 PROCONNECT = "proconnect"
@@ -65,6 +66,48 @@ def check_password(password: str, password_hash: str) -> bool:
         return bcrypt.checkpw(password.encode(), password_hash.encode())
     except ValueError:
         return False
+
+
+class CookieRefused(ServiceError):
+    """The login cookie opens no session; the message says why, in French."""
+
+
+class LoginCookie(BaseModel):
+    """What a login cookie carries, as `login_token` signs it: the account's login (printable ASCII, as
+    logins are), until when (Unix seconds), the session epoch it was issued under, and how the
+    session was opened (None: the password form)."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    username: str = Field(pattern=r"^[!-~]{1,64}$")
+    exp_date: float = Field(allow_inf_nan=False)
+    epoch: int | None = None
+    via: str | None = Field(default=None, max_length=32)
+
+
+def read_login_cookie(token: str | None, key: str, now: float | None = None) -> LoginCookie:
+    """The login cookie's claims, signed with `key` in HS256 and unexpired at `now` (Unix seconds;
+    default the real clock, which dated it); CookieRefused otherwise. Whatever the browser sends:
+    a token signed with `alg: none` or another algorithm, garbage, a payload of another shape."""
+    now = time.time() if now is None else now
+    try:
+        claims = jwt.decode(token or "", key, algorithms=["HS256"])
+        cookie = LoginCookie.model_validate(claims)
+    except (jwt.PyJWTError, ValidationError):
+        raise CookieRefused(t("login.cookie.refused")) from None
+    if cookie.exp_date <= now:
+        raise CookieRefused(t("login.cookie.refused"))
+    return cookie
+
+
+def login_token(login: str, epoch: int, via: str | None, expires: float | None = None) -> str:
+    """The login cookie's value, from the password form (lib/ui/login.py) or a provider's
+    sign-in (routes/proconnect.py) alike: a LoginCookie signed with the cookie key in HS256,
+    until `expires` (Unix seconds; by default COOKIE_EXPIRY_DAYS on the real clock, which
+    read_login_cookie checks it against)."""
+    expires = expires or time.time() + COOKIE_EXPIRY_DAYS * 86_400
+    cookie = LoginCookie(username=login, exp_date=float(expires), epoch=epoch, via=via)
+    return jwt.encode(cookie.model_dump(), get_settings().cookie_key, algorithm="HS256")
 
 
 # Password guessing: after MAX_FAILURES in a row for one login from one client, that client
@@ -224,16 +267,6 @@ def provider_refused(reason: str, client: str | None, now: dt.datetime | None = 
         record(s, None, "login_proconnect_refused", "user", None,
                after={"client": (client or "-")[:64], "reason": reason, **values}, at=now or now_utc())
     return ProviderOutcome(refusal=t(f"login.proconnect.refused.{reason}", **values))
-
-
-def login_token(login: str, epoch: int, via: str | None, expires: float | None = None) -> str:
-    """The login cookie's value, from the password form (lib/ui.py) or a provider's sign-in
-    (routes/proconnect.py) alike: a JWT under the cookie key that streamlit-authenticator reads
-    back (`username`, and `exp_date`, on the real clock as the library checks it), carrying the
-    session epoch it was issued under and how the session was opened."""
-    expires = expires or time.time() + COOKIE_EXPIRY_DAYS * 86_400
-    return jwt.encode({"username": login, "exp_date": expires, "epoch": epoch, "via": via},
-                      get_settings().cookie_key, algorithm="HS256")
 
 
 def credentials(login: str | None = None) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import secrets as secrets_module
 import tomllib
 from dataclasses import dataclass
@@ -66,10 +67,20 @@ class Settings:
 
 
 def _secrets() -> dict:
-    if SECRETS_PATH.exists():
+    """`.streamlit/secrets.toml` when there is one; an unreadable or malformed file stops the
+    app with a French message naming it."""
+    try:
         with SECRETS_PATH.open("rb") as fh:
             return tomllib.load(fh)
-    return {}
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:  # tomllib's errors and undecodable bytes are ValueErrors
+        raise refuse("config.unreadable_file", path=SECRETS_PATH, error=_reason(exc)) from None
+
+
+def _reason(exc: Exception) -> str:
+    """Why a file could not be read, as the system or the parser says it."""
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
 
 
 def _get(name: str, secrets: dict, default: str = "") -> str:
@@ -89,19 +100,34 @@ def generated_cookie_key(path: Path | None = None) -> str:
     """The key kept in `data/` (mode 0600), created at random on first start. Written aside
     then linked into place, so processes starting together all read the same complete key."""
     path = path or COOKIE_KEY_PATH
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        draft = path.with_name(f"{path.name}.{os.getpid()}")
-        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets_module.token_urlsafe(48))
-        try:
-            os.link(draft, path)
-        except FileExistsError:
-            pass
-        finally:
-            draft.unlink()
-    return path.read_text().strip()
+    try:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            draft = path.with_name(f"{path.name}.{os.getpid()}")
+            fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets_module.token_urlsafe(48))
+            try:
+                os.link(draft, path)
+            except FileExistsError:
+                pass
+            finally:
+                draft.unlink()
+        key = path.read_text(encoding="utf-8").strip()
+    except (OSError, ValueError) as exc:
+        raise refuse("config.unreadable_file", path=path, error=_reason(exc)) from None
+    # An empty or cut key signed cookies no login could use: the file is refused, not the logins.
+    if len(key) < MIN_SECRET_LENGTH:
+        raise refuse("config.cookie_key_file", path=path, length=MIN_SECRET_LENGTH)
+    return key
+
+
+def _port(value: str) -> int:
+    """SMTP_PORT, a port number; a French refusal otherwise."""
+    digits = value.strip()
+    if not (re.fullmatch(r"[0-9]{1,5}", digits) and 0 < int(digits) < 65536):
+        raise refuse("config.smtp_port", value=value[:20])
+    return int(digits)
 
 
 def derived_key(cookie_key: str, label: bytes) -> bytes:
@@ -157,7 +183,7 @@ def get_settings() -> Settings:
         environment=_get("SUIVI_ENV", secrets, "development"),
         app_url=_get("SUIVI_APP_URL", secrets, "http://localhost:8501"),
         smtp_host=_get("SMTP_HOST", secrets, "localhost"),
-        smtp_port=int(_get("SMTP_PORT", secrets, "25")),
+        smtp_port=_port(_get("SMTP_PORT", secrets, "25")),
         smtp_tls=_get("SMTP_TLS", secrets, "false").lower() in {"1", "true", "yes", "oui"},
         smtp_user=_get("SMTP_USER", secrets),
         smtp_password=_get("SMTP_PASSWORD", secrets),

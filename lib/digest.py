@@ -7,22 +7,26 @@ Without --send both print what they would send. The recap of a week can only be 
 once that week's deadline has passed (before that, bulletins are not public); without
 --week each promotion gets the recap of its latest closed week. SMTP
 settings come from lib.config (SMTP_HOST, SMTP_PORT, SMTP_TLS, SMTP_USER, SMTP_PASSWORD,
-SMTP_SENDER); the reminder links to SUIVI_APP_URL. Cron lines: docs/operations.md.
+SMTP_SENDER); each reminder carries its EIG's personal link to the bulletin, on SUIVI_APP_URL
+(lib/invitations.py). Cron lines: docs/operations.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import re
 import smtplib
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from pydantic import BaseModel
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from lib import db, formats
+from lib import db, formats, invitations
 from lib.audit import record
 from lib.bulletins import load_promotion
 from lib.clock import (
@@ -35,7 +39,6 @@ from lib.clock import (
     runs_on,
     week_monday,
 )
-from lib.config import get_settings
 from lib.errors import Conflict, ServiceError
 from lib.i18n import t
 from lib.mail import Email, compose, send
@@ -45,6 +48,7 @@ from lib.phases import phase_windows
 from lib.programme import mood_label
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+log = logging.getLogger(__name__)
 
 
 def parse_week(text: str) -> tuple[int, int]:
@@ -76,6 +80,20 @@ def _members(s: Session, promotion_id: int, defi_ids: list[int] | None = None,
     if roles is not None:
         query = query.where(Membership.role.in_(roles))
     return sorted(set(s.scalars(query)))
+
+
+@contextmanager
+def _one_of_many(mail: str, entity: str, entity_id: int) -> Iterator[None]:
+    """Build one of several mails: when the data it reads cannot make one (a name written
+    before the schemas refused line breaks breaks the headers), the error is logged with the
+    row it comes from and the other défis' and promotions' mails still go. A refusal (a week
+    not published yet) is no bad data: it goes up to the operator."""
+    try:
+        yield
+    except ServiceError:
+        raise
+    except Exception:
+        log.exception("%s of %s %s not built, the others are sent", mail, entity, entity_id)
 
 
 # --- Recap ---------------------------------------------------------------------------------
@@ -130,7 +148,7 @@ def recaps(iso_year: int, iso_week: int, promotion_id: int | None = None,
             ids = [promotion_id]
         else:
             ids = [p.id for p in _running(s, week_monday(iso_year, iso_week))]
-    return [build_recap(pid, iso_year, iso_week, now) for pid in ids]
+    return _recaps([(pid, iso_year, iso_week) for pid in ids], now)
 
 
 def latest_recaps(promotion_id: int | None = None, now: dt.datetime | None = None) -> list[Email]:
@@ -145,7 +163,17 @@ def latest_recaps(promotion_id: int | None = None, now: dt.datetime | None = Non
             last = published_until(promotion, now)
             if promotion_id is not None or runs_on(promotion, last):
                 weeks.append((promotion.id, *iso_week_of(last)))
-    return [build_recap(pid, year, week, now) for pid, year, week in weeks]
+    return _recaps(weeks, now)
+
+
+def _recaps(weeks: list[tuple[int, int, int]], now: dt.datetime | None) -> list[Email]:
+    """The recap of each (promotion, ISO year, ISO week); one promotion's bad data leaves the
+    others' recaps to go."""
+    out = []
+    for promotion_id, year, week in weeks:
+        with _one_of_many("recap", "promotion", promotion_id):
+            out.append(build_recap(promotion_id, year, week, now))
+    return out
 
 
 class RecapPreview(BaseModel):
@@ -208,13 +236,13 @@ def send_recap(actor: Actor, promotion_id: int, iso_year: int, iso_week: int, no
 # --- Reminder ------------------------------------------------------------------------------
 
 
-def reminders(now: dt.datetime | None = None) -> list[Email]:
-    """One email per défi that has not filed the current week yet, to its EIGs (who file
-    it), while the week is still open."""
+def reminders(now: dt.datetime | None = None, issue_links: bool = True) -> list[Email]:
+    """One email to each EIG (who file it) of each défi that has not filed the current week
+    yet, while the week is still open, with their personal link to the bulletin
+    (`invitations.reminder_link`; a dry run, without `issue_links`, issues none)."""
     now = now or now_utc()
-    settings = get_settings()
     out = []
-    with db.reading() as s:
+    with db.transaction(bump=False) as s:
         promotions = s.scalars(select(Promotion).order_by(Promotion.start_date)).all()
         for promotion in promotions:
             year, week = current_week(promotion, now)
@@ -226,16 +254,23 @@ def reminders(now: dt.datetime | None = None) -> list[Email]:
             defis = s.execute(select(Defi.id, Defi.name).where(Defi.promotion_id == promotion.id,
                                                                Defi.id.not_in(filed)).order_by(Defi.name)).all()
             for defi_id, name in defis:
-                recipients = _members(s, promotion.id, [defi_id], [DefiRole.EIG])
-                if not recipients:
-                    continue
                 when = formats.moment(deadline, promotion.timezone)
-                link = f"{settings.app_url.rstrip('/')}/bulletin"
                 label = formats.iso_week(year, week)
-                subject = t("digest.remind.subject", week=label, defi=name)
-                body = t("digest.remind.body", defi=name, week=label, deadline=when)
-                out.append(compose("reminder", subject, recipients, body=body, link=link))
+                with _one_of_many("reminder", "défi", defi_id):
+                    subject = t("digest.remind.subject", week=label, defi=name)
+                    body = t("digest.remind.body", defi=name, week=label, deadline=when)
+                    for eig in _eigs(s, defi_id):
+                        link = invitations.reminder_link(s, eig, promotion, defi_id, deadline, now, issue_links)
+                        out.append(compose("reminder", subject, [eig.email], to=eig.email, body=body, link=link,
+                                           personal=promotion.bulletin_links, deadline=when))
     return out
+
+
+def _eigs(s: Session, defi_id: int) -> list[User]:
+    """The défi's active EIGs, who file its bulletin."""
+    return list(s.scalars(select(User).join(Membership, Membership.user_id == User.id)
+                          .where(Membership.defi_id == defi_id, Membership.role == DefiRole.EIG,
+                                 User.active.is_(True)).order_by(User.email)))
 
 
 # --- Sending and command line ----------------------------------------------------------------
@@ -262,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
             emails = (recaps(*parse_week(args.week), args.promotion) if args.week
                       else latest_recaps(args.promotion))
         else:
-            emails = reminders()
+            emails = reminders(issue_links=args.send)
     except (ValueError, Conflict) as exc:
         print(str(exc), file=sys.stderr)
         return 2

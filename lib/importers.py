@@ -40,7 +40,7 @@ from lib.i18n import t
 from lib.journal import LEGACY_HEADER, search_text
 from lib.models import Category, Defi, JournalEntry, JournalEntryCategory, Promotion
 from lib.permissions import Actor, require_staff
-from lib.schemas import EARLIEST, LegacyEntryIn, errors_by_field
+from lib.schemas import EARLIEST, DefiIn, LegacyEntryIn, errors_by_field
 from lib.staging import (
     SHOWN_PROBLEMS,
     Analysis,
@@ -350,6 +350,18 @@ def _chunks(rows: Iterator[ParsedRow]) -> Iterator[tuple[int, list[ParsedRow]]]:
         yield done + len(chunk), chunk
 
 
+def _new_defi(promotion: Promotion, name: str, administration: str) -> DefiIn:
+    """A défi the import creates, checked as the admin page checks one: a name typed on the
+    import page, or a label of the file, is a défi's name like any other."""
+    try:
+        return DefiIn(promotion_id=promotion.id, name=name, administration=administration)
+    except ValidationError as exc:
+        problems = errors_by_field(exc)
+        field = next(iter(problems))
+        raise ServiceError(t("import.bad_new_defi", name=name[:80], column=t(f"import.new_defi.{field}"),
+                             message=problems[field])) from None
+
+
 def _resolve_targets(s: Session, actor: Actor, promotion: Promotion, targets: dict[str, Target],
                      administration: str) -> dict[str, int]:
     """Label -> défi id, creating the missing défis (with their phases)."""
@@ -362,7 +374,7 @@ def _resolve_targets(s: Session, actor: Actor, promotion: Promotion, targets: di
                 raise NotFound(t("error.not_found"))
             resolved[label] = defi.id
             continue
-        name = (target.new_name or label).strip()[:200]
+        name = _new_defi(promotion, target.new_name or label, administration).name
         if name.lower() in created:
             resolved[label] = created[name.lower()]
             continue

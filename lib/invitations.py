@@ -1,11 +1,12 @@
-"""Invitations and password resets by email: a single-use, expiring link to choose a password.
+"""Links by email, single-use and expiring: invitations and password resets, to choose a
+password; and the reminder's personal link, which signs its EIG in on the week's bulletin.
 
-The link is `SUIVI_APP_URL/?jeton=<token>`; only the token's SHA-256 is stored. Using it, a
-newer link for the same account, a change of the account's access state (its email, role,
-password or activity, or "log out everywhere": the session epoch moved) or its expiry makes
-it refuse, in French; every refusal is audited. Reset requests
-("Mot de passe oublié ?") are answered alike whether the address has an account or not, and
-are rate-limited per address and per client.
+A password link is `SUIVI_APP_URL/?jeton=<token>`, a bulletin link `SUIVI_APP_URL/?bulletin=<token>`;
+only the token's SHA-256 is stored. Using it, a newer link of its kind for the same account, a
+change of the account's access state (its email, role, password or activity, or "log out
+everywhere": the session epoch moved) or its expiry makes it refuse, in French; every refusal
+is audited. Reset requests ("Mot de passe oublié ?") are answered alike whether the address has
+an account or not, and are rate-limited per address and per client.
 """
 
 from __future__ import annotations
@@ -41,10 +42,21 @@ from lib.models import (
     ResetRequest,
     User,
 )
-from lib.permissions import Actor, admin, require_account_manager, require_staff
+from lib.permissions import (
+    Action,
+    Actor,
+    admin,
+    allowed,
+    capacity,
+    require_account_manager,
+    require_admin,
+    require_staff,
+)
 from lib.schemas import ChosenPasswordIn
 
 QUERY_PARAM = "jeton"
+BULLETIN_PARAM = "bulletin"
+PASSWORD_PURPOSES = ("invitation", "reset")
 VALIDITY = {"invitation": dt.timedelta(days=7), "reset": dt.timedelta(hours=1)}
 # Within an hour: a few requests per address (each one mails its owner), more per client
 # (a shared office connection), then requests are dropped silently.
@@ -57,8 +69,20 @@ class TokenRefused(ServiceError):
     """The link cannot set a password; the message (`password.refused.<reason>`) says why."""
 
     def __init__(self, reason: str, user_id: int | None = None, **params: object) -> None:
-        super().__init__(t(f"password.refused.{reason}", **params))
+        super().__init__(self.message(reason, **params))
         self.reason, self.user_id = reason, user_id
+
+    @staticmethod
+    def message(reason: str, **params: object) -> str:
+        return t(f"password.refused.{reason}", **params)
+
+
+class BulletinLinkRefused(TokenRefused):
+    """The reminder's link opens nothing; the message (`bulletin_link.refused.<reason>`) says why."""
+
+    @staticmethod
+    def message(reason: str, **params: object) -> str:
+        return t(f"bulletin_link.refused.{reason}", **params)
 
 
 class PasswordLink(BaseModel):
@@ -77,15 +101,17 @@ def url_for(token: str) -> str:
     return f"{get_settings().app_url.rstrip('/')}/?{QUERY_PARAM}={token}"
 
 
-def _issue(s: Session, user: User, purpose: str, now: dt.datetime, actor: Actor | None) -> tuple[str, dt.datetime]:
-    """A new link for `user`, voiding the ones still pending; returns the token and its expiry."""
+def _issue(s: Session, user: User, purpose: str, now: dt.datetime, actor: Actor | None,
+           expires_at: dt.datetime | None = None, defi_id: int | None = None) -> tuple[str, dt.datetime]:
+    """A new link for `user`, voiding its pending links of the same kind (a password link, or a
+    bulletin link of the same défi); returns the token and its expiry."""
     s.execute(update(PasswordToken)
-              .where(PasswordToken.user_id == user.id, PasswordToken.used_at.is_(None),
-                     PasswordToken.voided_at.is_(None))
+              .where(PasswordToken.user_id == user.id, PasswordToken.defi_id.is_not_distinct_from(defi_id),
+                     PasswordToken.used_at.is_(None), PasswordToken.voided_at.is_(None))
               .values(voided_at=now))
     token = secrets.token_urlsafe(32)
-    expires_at = now + VALIDITY[purpose]
-    s.add(PasswordToken(user_id=user.id, purpose=purpose, token_hash=_digest(token), created_at=now,
+    expires_at = expires_at or now + VALIDITY[purpose]
+    s.add(PasswordToken(user_id=user.id, purpose=purpose, defi_id=defi_id, token_hash=_digest(token), created_at=now,
                         created_by_id=actor.id if actor else None, expires_at=expires_at,
                         session_epoch=user.session_epoch))
     return token, expires_at
@@ -170,32 +196,37 @@ def request_reset(address: str, client: str | None, now: dt.datetime | None = No
     send_later("password reset", lambda: [_email(link) for link in links])
 
 
-def _check(s: Session, token: str, now: dt.datetime, lock: bool = False) -> tuple[PasswordToken, User]:
-    query = select(PasswordToken).where(PasswordToken.token_hash == _digest(token or ""))
+def _check(s: Session, token: str, now: dt.datetime, purposes: tuple[str, ...] = PASSWORD_PURPOSES,
+           refused: type[TokenRefused] = TokenRefused, lock: bool = False) -> tuple[PasswordToken, User]:
+    """The pending link behind `token`, if it is one of `purposes`, and its account; `refused` says
+    why not. A link of another purpose is unknown here: a bulletin link sets no password."""
+    query = select(PasswordToken).where(PasswordToken.token_hash == _digest(token or ""),
+                                        PasswordToken.purpose.in_(purposes))
     row = s.scalar(query.with_for_update() if lock else query) if token else None
     user = s.get(User, row.user_id) if row else None
     if row is None or user is None or not user.active:
-        raise TokenRefused("invalid", user.id if user else None)
+        raise refused("invalid", user.id if user else None)
     if row.used_at is not None:
-        raise TokenRefused("used", user.id)
+        raise refused("used", user.id)
     if row.voided_at is not None:
-        raise TokenRefused("voided", user.id)
+        raise refused("voided", user.id)
     if row.session_epoch != user.session_epoch:
-        raise TokenRefused("changed", user.id)
+        raise refused("changed", user.id)
     if now >= row.expires_at:
-        raise TokenRefused("expired", user.id, date=formats.moment(row.expires_at))
+        raise refused("expired", user.id, date=formats.moment(row.expires_at))
     return row, user
 
 
 @contextmanager
 def _refusals_recorded(now: dt.datetime) -> Iterator[None]:
-    """Record a refused link in the audit trail, as a refused login is, in a transaction of its
-    own (the refused one writes nothing)."""
+    """Record a refused link in the audit trail, with the reason, as a refused login is, in a
+    transaction of its own (the refused one writes nothing)."""
     try:
         yield
     except TokenRefused as refused:
         with db.transaction(bump=False) as s:
-            record(s, None, "password_link_refused", "user", refused.user_id, after={"reason": refused.reason}, at=now)
+            record(s, None, "login_bulletin_link_refused" if isinstance(refused, BulletinLinkRefused)
+                   else "password_link_refused", "user", refused.user_id, after={"reason": refused.reason}, at=now)
         raise
 
 
@@ -221,6 +252,89 @@ def choose_password(token: str, data: ChosenPasswordIn, now: dt.datetime | None 
         s.execute(delete(LoginThrottle).where(LoginThrottle.login == rate_limit_key(user.login)))
         record(s, Actor.of(user), "choose_password", "user", user.id, after={"purpose": row.purpose}, at=now)
         return user.login
+
+
+# --- The reminder's personal link to the bulletin ----------------------------------------------
+
+
+def bulletin_page_url() -> str:
+    """The bulletin page's address: the login form, then the page."""
+    return f"{get_settings().app_url.rstrip('/')}/bulletin"
+
+
+def reminder_link(s: Session, user: User, promotion: Promotion, defi_id: int, deadline: dt.datetime,
+                  now: dt.datetime, issue: bool = True) -> str:
+    """The address a reminder gives `user`, an EIG of the défi: a new personal link, valid once
+    until the week's `deadline`, that signs them in on the défi's bulletin (an earlier one of
+    theirs to the défi is voided); the bulletin page when the promotion turned these links off.
+    Without `issue` (a dry run) nothing is written and a placeholder stands for the link."""
+    if not promotion.bulletin_links:
+        return bulletin_page_url()
+    if not issue:
+        return t("digest.remind.link_on_sending")
+    token, _ = _issue(s, user, "bulletin", now, None, expires_at=deadline, defi_id=defi_id)
+    record(s, None, "bulletin_link_issued", "user", user.id,
+           after={"defi_id": defi_id, "expires_at": deadline.isoformat()}, at=now)
+    return f"{get_settings().app_url.rstrip('/')}/?{BULLETIN_PARAM}={token}"
+
+
+class BulletinLink(BaseModel):
+    """Whom a used reminder link signs in, under which session epoch, and the bulletin it opens."""
+
+    actor: Actor
+    session_epoch: int
+    promotion_id: int
+    defi_id: int
+
+
+def use_bulletin_link(token: str, signed_in: str | None, now: dt.datetime | None = None) -> BulletinLink:
+    """Spend a reminder's link, once, as a login: its account, to be signed in, on its défi.
+    `signed_in` is the login this browser is already signed in to, if any: another account's
+    refuses the link and leaves it unspent. BulletinLinkRefused (audited) also when the link is
+    unknown, used, replaced, past the week's deadline, its account changed or deactivated, the
+    promotion turned these links off, or the account may no longer file the défi's bulletin."""
+    now = now or now_utc()
+    with _refusals_recorded(now), db.transaction(bump=False) as s:
+        row, user = _check(s, token, now, ("bulletin",), BulletinLinkRefused, lock=True)
+        if signed_in is not None and signed_in != user.login:
+            raise BulletinLinkRefused("other_account", user.id)
+        defi = s.get(Defi, row.defi_id)
+        if not defi.promotion.bulletin_links:
+            raise BulletinLinkRefused("disabled", user.id)
+        actor = Actor.of(user)
+        if not allowed(capacity(s, actor, defi.id), Action.WRITE_BULLETIN):
+            raise BulletinLinkRefused("not_eig", user.id)
+        row.used_at = now
+        record(s, actor, "login_bulletin_link", "user", user.id, after={"defi_id": defi.id}, at=now)
+        return BulletinLink(actor=actor, session_epoch=user.session_epoch, promotion_id=defi.promotion_id,
+                            defi_id=defi.id)
+
+
+def bulletin_links_on(actor: Actor, promotion_id: int) -> bool:
+    """Whether the promotion's reminders carry personal links to the bulletin (admins)."""
+    require_admin(actor)
+    with db.reading() as s:
+        return db.load(s, Promotion, promotion_id).bulletin_links
+
+
+def set_bulletin_links(actor: Actor, promotion_id: int, on: bool, now: dt.datetime | None = None) -> None:
+    """Turn the promotion's personal bulletin links on or off (admins). Off, the links already
+    mailed are voided too, so that turning them on again revives none."""
+    require_admin(actor)
+    now = now or now_utc()
+    with db.transaction() as s:
+        promotion = db.load(s, Promotion, promotion_id)
+        if promotion.bulletin_links == on:
+            return
+        promotion.bulletin_links = on
+        if not on:
+            s.execute(update(PasswordToken)
+                      .where(PasswordToken.purpose == "bulletin", PasswordToken.used_at.is_(None),
+                             PasswordToken.voided_at.is_(None),
+                             PasswordToken.defi_id.in_(select(Defi.id).where(Defi.promotion_id == promotion_id)))
+                      .values(voided_at=now))
+        record(s, actor, "bulletin_links", "promotion", promotion_id, before={"bulletin_links": not on},
+               after={"bulletin_links": on}, at=now)
 
 
 def _in_promotion(promotion_id: int) -> Select:

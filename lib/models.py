@@ -31,6 +31,7 @@ from sqlalchemy import (
     false,
     inspect,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -254,6 +255,9 @@ class Promotion(Edited, Base):
     deadline_weekday: Mapped[int] = mapped_column(Integer, default=5)
     deadline_time: Mapped[str] = mapped_column(String(5), default="15:00")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
+    # Whether the reminders carry each EIG's personal link to the week's bulletin (an admin may
+    # turn them off: the reminders then link to the bulletin page, behind the login).
+    bulletin_links: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     __table_args__ = (
         CheckConstraint("months BETWEEN 1 AND 36", name="months_range"),
@@ -740,16 +744,18 @@ class LoginThrottle(Base):
 
 
 class PasswordToken(Base):
-    """A single-use link to choose a password (an invitation, or a reset asked for on the
-    login page). Only the token's SHA-256 is stored: the database alone opens nothing. Using
-    it sets `used_at`; a newer link for the same account sets `voided_at`; it works only while
-    the account keeps the session epoch it was issued under (ACCESS_STATE)."""
+    """A single-use emailed link: to choose a password (an invitation, or a reset asked for on
+    the login page), or a reminder's link that signs its EIG in on a défi's bulletin (`defi_id`).
+    Only the token's SHA-256 is stored: the database alone opens nothing. Using it sets
+    `used_at`; a newer link of the same kind for the same account sets `voided_at`; it works
+    only while the account keeps the session epoch it was issued under (ACCESS_STATE)."""
 
     __tablename__ = "password_token"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     purpose: Mapped[str] = mapped_column(String(16))
+    defi_id: Mapped[int | None] = mapped_column(ForeignKey("defi.id", ondelete="CASCADE"), nullable=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), nullable=True)
@@ -758,7 +764,8 @@ class PasswordToken(Base):
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     voided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
-    __table_args__ = (CheckConstraint("purpose IN ('invitation', 'reset')", name="purpose"),)
+    __table_args__ = (CheckConstraint("purpose IN ('invitation', 'reset', 'bulletin')", name="purpose"),
+                      CheckConstraint("(purpose = 'bulletin') = (defi_id IS NOT NULL)", name="bulletin_defi"))
 
 
 class ResetRequest(Base):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -37,6 +38,10 @@ ROSTER_ROLES = {"eig": DefiRole.EIG, "porteur": DefiRole.PORTEUR, "porteuse": De
 # (pasted from a terminal or a PDF), and PostgreSQL refuses NUL in text. Refused, not
 # dropped, so the person (or the imported file's line) sees what was wrong.
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# What a one-line field refuses: line breaks (LF, CR, and Unicode's line and paragraph
+# separators, which no C0/C1 rule catches), then any control character, tab included.
+LINE_BREAK_RE = re.compile(r"[\n\r\u2028\u2029]")
+ONE_LINE_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Dates people type are within the programme's plausible range (legacy journals start in
 # 2017); a typo such as 0026 or 20260 is refused rather than stored and shown for years.
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
@@ -58,6 +63,49 @@ def bounded(max_len: int, required: bool = True):  # noqa: ANN201 - returns a va
         return value
 
     return AfterValidator(check)
+
+
+def one_line(value: str) -> str:
+    """A one-line field (a name, a title, a label) holds no line break and no control
+    character: a line break in a défi's name broke every mail naming it (a header is one line)."""
+    if LINE_BREAK_RE.search(value):
+        raise ValueError(t("validation.line_break"))
+    control = ONE_LINE_CONTROL_RE.search(value)
+    if control:
+        raise ValueError(t("validation.control_char", code=f"U+{ord(control.group()):04X}"))
+    return value
+
+
+def _format_chars(value: str) -> list[str]:
+    """Unicode's format characters (category Cf) in `value`: bidi controls (overrides,
+    embeddings, isolates, marks), zero-width spaces and joiners, word joiners, soft hyphens,
+    tags. None is seen, and each changes how the text around it shows."""
+    return [] if value.isascii() else [c for c in value if unicodedata.category(c) == "Cf"]
+
+
+def visible(value: str) -> str:
+    """Refuse format characters in a name: a right-to-left override or a zero-width space
+    makes a name display as another (« Alpha » beside « Al\u200bpha », a reversed address)."""
+    if found := _format_chars(value):
+        raise ValueError(t("validation.format_char", code=f"U+{ord(found[0]):04X}"))
+    return value
+
+
+def without_format(value: str) -> str:
+    """Drop format characters from text that is not a name (docs/design.md, Text as typed):
+    they come pasted from mail and office documents, unseen, so refusing them would ask the
+    person to find what they cannot see; dropped, the text shows as it did to them."""
+    found = set(_format_chars(value))
+    return "".join(c for c in value if c not in found) if found else value
+
+
+# The three kinds of text a person or a file gives, each bounded by `bounded()` at its field:
+# a name (a person, a défi, an administration, a promotion, a phase, an indicator) is one line
+# of visible characters; another one-line field (a title, a label, a reason) is one line, its
+# format characters dropped; free text keeps its line breaks, its format characters dropped.
+Name = Annotated[str, AfterValidator(one_line), AfterValidator(visible)]
+Line = Annotated[str, AfterValidator(one_line), AfterValidator(without_format)]
+Text = Annotated[str, AfterValidator(without_format)]
 
 
 def between(low: int, high: int, message: str):  # noqa: ANN201 - returns a validator
@@ -138,7 +186,7 @@ Login = Annotated[str, AfterValidator(login_rule)]
 
 class UserIn(Input):
     login: Login
-    display_name: Annotated[str, bounded(120)]
+    display_name: Annotated[Name, bounded(120)]
     email: EmailAddress
     role: GlobalRole = GlobalRole.MEMBER
     password: Password | None = None  # required on creation, ignored on edit
@@ -201,9 +249,9 @@ class MembershipsIn(Input):
 class RosterRowIn(Input):
     """A row of a promotion's roster (lib.roster): a person's role on a défi."""
 
-    defi: Annotated[str, bounded(200)]
-    administration: Annotated[str, bounded(200)]
-    name: Annotated[str, bounded(120)]
+    defi: Annotated[Name, bounded(200)]
+    administration: Annotated[Name, bounded(200)]
+    name: Annotated[Name, bounded(120)]
     email: EmailAddress
     role: DefiRole
 
@@ -222,16 +270,16 @@ class RosterRowIn(Input):
 
 
 class PromotionIn(Input):
-    name: Annotated[str, bounded(120)]
+    name: Annotated[Name, bounded(120)]
     start_date: PlausibleDate
     months: Annotated[int, between(1, 36, "validation.months")] = 10
 
 
 class DefiIn(Input):
     promotion_id: int
-    name: Annotated[str, bounded(200)]
-    administration: Annotated[str, bounded(200)]
-    description: Annotated[str, bounded(5000, required=False)] = ""
+    name: Annotated[Name, bounded(200)]
+    administration: Annotated[Name, bounded(200)]
+    description: Annotated[Text, bounded(5000, required=False)] = ""
 
 
 # --- Bulletins and retrospectives -------------------------------------------------------
@@ -241,11 +289,11 @@ class BulletinIn(Input):
     """This week's bulletin as the team files it (docs/design.md, Domain)."""
 
     mood: Annotated[int, between(1, 4, "validation.mood")]
-    priority: Annotated[str, bounded(300)]
-    ups_downs: Annotated[str, bounded(300)]
-    help_request: Annotated[str, bounded(300, required=False)] = ""
+    priority: Annotated[Text, bounded(300)]
+    ups_downs: Annotated[Text, bounded(300)]
+    help_request: Annotated[Text, bounded(300, required=False)] = ""
     key_date: TypedDate = None
-    key_date_description: Annotated[str, bounded(200, required=False)] = ""
+    key_date_description: Annotated[Line, bounded(200, required=False)] = ""
 
     @model_validator(mode="after")
     def _key_date_both_or_neither(self) -> BulletinIn:
@@ -258,7 +306,7 @@ class BulletinIn(Input):
 class HelpAnswerIn(Input):
     """A coach's answer to a help request; resolving requires an answer."""
 
-    answer: Annotated[str, bounded(1000, required=False)] = ""
+    answer: Annotated[Text, bounded(1000, required=False)] = ""
     resolve: bool = False
 
     @model_validator(mode="after")
@@ -273,8 +321,8 @@ class HelpTicketIn(Input):
     the défi reads, and whether it is settled; resolving requires an answer."""
 
     assignee_id: int | None = Field(default=None, validate_default=True)  # required, with a French message
-    answer: Annotated[str, bounded(1000, required=False)] = ""
-    status: Annotated[str, bounded(20)] = "assigned"
+    answer: Annotated[Text, bounded(1000, required=False)] = ""
+    status: Annotated[Line, bounded(20)] = "assigned"
 
     @field_validator("assignee_id")
     @classmethod
@@ -330,11 +378,11 @@ class CalendarFeedIn(Input):
 class PhaseTemplateIn(Input):
     """A phase of a promotion's framework as a coach edits it."""
 
-    name: Annotated[str, bounded(120)]
-    summary: Annotated[str, bounded(300, required=False)] = ""
+    name: Annotated[Name, bounded(120)]
+    summary: Annotated[Line, bounded(300, required=False)] = ""
     months: Annotated[int, between(1, 24, "validation.phase_months")]
-    eig_competencies: list[Annotated[str, bounded(120)]] = []
-    porteur_competencies: list[Annotated[str, bounded(120)]] = []
+    eig_competencies: list[Annotated[Name, bounded(120)]] = []
+    porteur_competencies: list[Annotated[Name, bounded(120)]] = []
 
 
 class PhaseShiftIn(Input):
@@ -342,7 +390,7 @@ class PhaseShiftIn(Input):
 
     start: PlausibleDate
     end: PlausibleDate
-    reason: Annotated[str, bounded(500)]
+    reason: Annotated[Line, bounded(500)]
     cascade: bool = True  # move the later phases by the same number of days
 
     @model_validator(mode="after")
@@ -353,7 +401,7 @@ class PhaseShiftIn(Input):
 
 
 class ObjectiveIn(Input):
-    label: Annotated[str, bounded(300)]
+    label: Annotated[Line, bounded(300)]
 
 
 class CommitteeScheduleIn(Input):
@@ -361,7 +409,7 @@ class CommitteeScheduleIn(Input):
 
     scheduled_at: dt.datetime
     participant_ids: list[int] = []
-    guests: Annotated[str, bounded(500, required=False)] = ""
+    guests: Annotated[Name, bounded(500, required=False)] = ""
 
     @field_validator("scheduled_at")
     @classmethod
@@ -379,28 +427,28 @@ class CommitteeNotesIn(Input):
     """The committee's notes: successes, difficulties, objectives reached (1-4),
     orientation, and the three impact axes rated 1-4 with a comment."""
 
-    successes: Annotated[str, bounded(5000, required=False)] = ""
-    difficulties: Annotated[str, bounded(5000, required=False)] = ""
+    successes: Annotated[Text, bounded(5000, required=False)] = ""
+    difficulties: Annotated[Text, bounded(5000, required=False)] = ""
     objectives_rating: OptionalRating = None
-    orientation: Annotated[str, bounded(5000, required=False)] = ""
+    orientation: Annotated[Text, bounded(5000, required=False)] = ""
     entrepreneuriat_rating: OptionalRating = None
-    entrepreneuriat_comment: Annotated[str, bounded(2000, required=False)] = ""
+    entrepreneuriat_comment: Annotated[Text, bounded(2000, required=False)] = ""
     innovation_rating: OptionalRating = None
-    innovation_comment: Annotated[str, bounded(2000, required=False)] = ""
+    innovation_comment: Annotated[Text, bounded(2000, required=False)] = ""
     transformation_rating: OptionalRating = None
-    transformation_comment: Annotated[str, bounded(2000, required=False)] = ""
+    transformation_comment: Annotated[Text, bounded(2000, required=False)] = ""
 
 
 class CommitteeActionIn(Input):
     """An action decided in committee: what, who (a member of the défi or a coach), by when."""
 
-    description: Annotated[str, bounded(500)]
+    description: Annotated[Line, bounded(500)]
     owner_id: int
     due_on: PlausibleDate
 
 
 class ReportIn(Input):
-    text: Annotated[str, bounded(20000, required=False)] = ""
+    text: Annotated[Text, bounded(20000, required=False)] = ""
 
 
 # --- Journal and monthly carnet ----------------------------------------------------------
@@ -411,8 +459,8 @@ class JournalEntryIn(Input):
     checked by lib.journal against the injected clock)."""
 
     done_on: PlausibleDate
-    livrable: Annotated[str, bounded(200, required=False)] = ""
-    tache: Annotated[str, bounded(1000)]
+    livrable: Annotated[Line, bounded(200, required=False)] = ""
+    tache: Annotated[Text, bounded(1000)]
     categories: list[Category]
     news: int = 0
 
@@ -435,7 +483,7 @@ class LegacyEntryIn(JournalEntryIn):
     """A row of the legacy journal tables (lib.importers): the form's rules, plus the défi
     label; categories may be empty, as those tables left some rows without one."""
 
-    label: Annotated[str, bounded(200)]
+    label: Annotated[Name, bounded(200)]
 
     @field_validator("categories")
     @classmethod
@@ -446,10 +494,10 @@ class LegacyEntryIn(JournalEntryIn):
 class CarnetIn(Input):
     """An EIG's monthly carnet: four texts and a 1-4 self-rating per competency."""
 
-    objectifs: Annotated[str, bounded(2000, required=False)] = ""
-    besoins: Annotated[str, bounded(2000, required=False)] = ""
-    apprentissages: Annotated[str, bounded(2000, required=False)] = ""
-    trajectoire: Annotated[str, bounded(2000, required=False)] = ""
+    objectifs: Annotated[Text, bounded(2000, required=False)] = ""
+    besoins: Annotated[Text, bounded(2000, required=False)] = ""
+    apprentissages: Annotated[Text, bounded(2000, required=False)] = ""
+    trajectoire: Annotated[Text, bounded(2000, required=False)] = ""
     ratings: dict[str, Rating] = {}
 
     @model_validator(mode="after")
@@ -480,7 +528,7 @@ class CoachingSessionIn(Input):
     defi_id: int
     held_on: PlausibleDate
     form: CoachingForm
-    note: Annotated[str, bounded(500, required=False)] = ""
+    note: Annotated[Text, bounded(500, required=False)] = ""
 
 
 class DefiFactsIn(Input):
@@ -496,7 +544,7 @@ class TrainingIn(Input):
     """A training given to a promotion."""
 
     held_on: PlausibleDate
-    title: Annotated[str, bounded(200)]
+    title: Annotated[Name, bounded(200)]
     attendees: Count = 0
 
 
@@ -520,8 +568,8 @@ class IndicatorIn(Input):
     started (baseline) and where the team aims (target); both optional."""
 
     theme: IndicatorTheme
-    name: Annotated[str, bounded(200)]
-    unit: Annotated[str, bounded(40, required=False)] = ""
+    name: Annotated[Name, bounded(200)]
+    unit: Annotated[Line, bounded(40, required=False)] = ""
     baseline: Amount | None = None
     target: Amount | None = None
 

@@ -11,6 +11,7 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import re
 import secrets
 
 import pandas as pd
@@ -27,6 +28,9 @@ from lib.permissions import Actor, require_staff
 from lib.schemas import ShareLinkIn
 
 QUERY_PARAM = "partage"
+# A token as `token_for` writes it: a nonce of base64url characters (secrets.token_urlsafe),
+# an expiry in ASCII digits (Unix seconds), a signature of 43 base64url characters (SHA-256).
+TOKEN_RE = re.compile(r"([A-Za-z0-9_-]{1,64})\.([0-9]{1,12})\.([A-Za-z0-9_-]{43})")
 
 
 class ShareRefused(ServiceError):
@@ -101,15 +105,21 @@ class SharedBulletins(BaseModel):
     bulletins: pd.DataFrame
 
 
-def open_link(token: str, now: dt.datetime | None = None) -> SharedBulletins:
-    """Check the token (signature, then the link's row: revoked, expired) and return the
-    défi's published bulletins; ShareRefused otherwise."""
-    now = now or now_utc()
-    parts = (token or "").strip().split(".")
-    if len(parts) != 3 or not parts[1].isdigit():
+def parse_token(token: object) -> tuple[str, int, str]:
+    """The nonce, expiry and signature of a token taken from an address; ShareRefused for
+    anything else, before any decoding (a « ² » or a 5,000-digit expiry is no number `int`
+    takes) or any lookup."""
+    match = TOKEN_RE.fullmatch(token.strip()) if isinstance(token, str) else None
+    if match is None:
         raise ShareRefused(t("share.refused.invalid"))
-    nonce, expiry_text, signature = parts
-    expiry = int(expiry_text)
+    return match[1], int(match[2]), match[3]
+
+
+def open_link(token: str, now: dt.datetime | None = None) -> SharedBulletins:
+    """Check the token (its shape, its signature, then the link's row: revoked, expired) and
+    return the défi's published bulletins; ShareRefused otherwise."""
+    now = now or now_utc()
+    nonce, expiry, signature = parse_token(token)
     if not hmac.compare_digest(signature.encode(), _signature(nonce, expiry).encode()):
         raise ShareRefused(t("share.refused.invalid"))
     with db.reading() as s:

@@ -194,6 +194,21 @@ def promotions_tab() -> None:
                                lambda data, _: t("admin.defis.created", name=md(data.name)),
                                {"name": t("admin.defis.name"), "administration": t("admin.defis.administration"),
                                 "description": t("admin.defis.description")})
+    if is_admin and ctx.promotion is not None:
+        bulletin_links_setting()
+
+def bulletin_links_setting() -> None:
+    """Whether the reminders of the promotion picked in the sidebar carry each EIG's personal
+    link to the bulletin (admins; lib.invitations)."""
+    promotion = ctx.promotion
+    on = cached(invitations.bulletin_links_on)(actor, promotion.id)
+    wanted = st.toggle(t("admin.bulletin_links.toggle", promotion=md(promotion.name)), on,
+                       key=f"bulletin_links_{promotion.id}_{on}", help=t("admin.bulletin_links.help"))
+    if wanted != on and submit(lambda: wanted, lambda value: invitations.set_bulletin_links(actor, promotion.id,
+                                                                                            value)):
+        done(t("admin.bulletin_links.turned_on" if wanted else "admin.bulletin_links.turned_off",
+               promotion=md(promotion.name)))
+
 
 def recap_preview(recap: digest.RecapPreview) -> None:
     """The week's recap as it will be mailed, and the form that sends it."""

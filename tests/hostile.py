@@ -5,8 +5,10 @@ and `attempt()`, which runs one write and checks it was refused cleanly or writt
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import enum
+import json
 import re
 import types
 import typing
@@ -32,6 +34,19 @@ NASTY = [
     XSS_SCRIPT, XSS_IMG, "<b>gras</b>", "javascript:alert(1)", "{{7*7}}${7*7}", "=HYPERLINK(\"x\")",
     "é" * 300, "x" * 100_000, " " * 100_000, "😀" * 5001, "a" * 1001, "null", "None",
 ]
+
+# Share tokens an address can carry that are no token `sharing.token_for` writes: a superscript
+# or Arabic digit (`str.isdigit` says yes, `int` refuses the first), an expiry of 5,000 digits
+# (more than `int` converts), signs, spaces, NUL, a line break, a fourth part.
+CRAFTED_SHARE_TOKENS = ["a.².b", "a." + "9" * 5000 + ".b", "a.٣.b", "a.1.b", "..", "a.-1.b", "a.1.b.c", "\x00.1.b",
+                        "é.1." + "A" * 43, "a.1." + "A" * 43 + "\n", "a.1e3." + "A" * 43, "a. 1." + "A" * 43]
+
+
+def unsigned_token(claims: object, alg: str = "none") -> str:
+    """A JWT whose header names `alg` and that carries no valid signature (`alg: none`)."""
+    def part(data: object) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+    return f"{part({'alg': alg, 'typ': 'JWT'})}.{part(claims)}."
 
 
 def hostile_text() -> st.SearchStrategy[str]:

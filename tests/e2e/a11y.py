@@ -1,6 +1,6 @@
 """axe-core (npm, pinned in tests/e2e/axe/package.json) injected into a page by Playwright.
 No finding is forgiven: Streamlit's own markup that axe faulted (the sectioned menu's lists) is
-repaired on the page by lib/chrome.py."""
+repaired on the page by lib/ui/chrome.py."""
 
 from __future__ import annotations
 

@@ -1,11 +1,11 @@
-"""lib/chrome.py's script in Chromium set to American English, on markup shaped like
+"""lib/ui/chrome.py's script in Chromium set to American English, on markup shaped like
 Streamlit's: Streamlit's own texts turn French, people's words stay exactly as typed."""
 
 from __future__ import annotations
 
 import pytest
 
-from lib.chrome import script
+from lib.ui.chrome import script
 
 pytestmark = pytest.mark.browser
 
@@ -27,6 +27,7 @@ PAGE = """<html><body>
   <span id="day" role="spinbutton" aria-label="day, Date" aria-valuetext="Empty">dd</span>
   <span id="month" role="spinbutton" aria-label="month, Date" aria-valuetext="12 – December">12</span></div></div>
 <div data-testid="stMarkdownContainer"><p id="typed">Search</p></div>
+<input id="label" aria-label="Écrire à dpo:color[@]{}exemple.fr \\*vite\\* 1\\. \\\\">
 <div data-testid="stSelectbox"><div id="chosen">Upload</div>
   <ul role="listbox"><li role="option" aria-label="Help for Point de départ">Fullscreen</li></ul></div>
 </body></html>"""
@@ -51,6 +52,8 @@ def test_streamlit_speaks_french_and_people_keep_their_words(new_page):
     assert page.locator("#day").get_attribute("aria-valuetext") == "vide"
     assert page.locator("#day").inner_text() == "jj"
     assert page.locator("#month").get_attribute("aria-valuetext") == "12 – décembre"
+    # A label with people's words (escaped by ui.md) is read as it shows.
+    assert page.locator("#label").get_attribute("aria-label") == "Écrire à dpo@exemple.fr *vite* 1. \\"
     # The sectioned menu is a list per section.
     assert page.locator('[data-testid="stSidebarNavItems"]').get_attribute("role") == "none"
     assert page.locator('[data-testid="stSidebarNavItems"] > div').get_attribute("role") == "list"

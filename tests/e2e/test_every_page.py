@@ -1,5 +1,5 @@
 """Every page of the menu, for each role, in Chromium set to American English (the worst case
-for lib/chrome.py): it renders without an error, says it is French, shows no ISO week code
+for lib/ui/chrome.py): it renders without an error, says it is French, shows no ISO week code
 and none of Streamlit's English (words.py, read from its bundle), its headings never skip
 a level (a11y.heading_jumps), its screenshot goes to
 tests/artifacts/tour-<role>-<page>.png, and axe-core finds nothing serious or critical."""
@@ -85,7 +85,7 @@ def test_every_page_renders_in_french_and_passes_axe(module_app, new_page, login
 
 def test_axe_forgives_nothing(new_page):
     """The audit is not vacuous: an unlabelled field fails, and so does a menu's list markup
-    like Streamlit's sectioned menu before lib/chrome.py repairs it."""
+    like Streamlit's sectioned menu before lib/ui/chrome.py repairs it."""
     page = new_page()
     bad_list = "<ul><div><li>un</li></div></ul>"
     page.set_content(f"""<html lang="fr"><head><title>t</title></head><body><main><h1>Essai</h1>

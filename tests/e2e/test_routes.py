@@ -102,7 +102,9 @@ def test_no_page_asks_another_host_for_anything(module_app, new_page):
         page.goto(f"{module_app.base_url}/{public}")
         settle(page)
     assert hosts - {"", urllib.parse.urlsplit(module_app.base_url).netloc} == set()
-    assert page.locator("link[rel='shortcut icon']").get_attribute("href").startswith("data:image/svg+xml")
+    # The tab's icon is the app's own, inline (Streamlit sets it once the page's config arrives).
+    page.wait_for_function("() => (document.querySelector(\"link[rel='shortcut icon']\")?.getAttribute('href') || '')"
+                           ".startsWith('data:image/svg+xml')")
 
 
 def coach_defi(coach) -> int:  # noqa: ANN001

@@ -134,9 +134,9 @@ def open_tab(at: AppTest, key: str, label: str) -> AppTest:
 
 
 def shown(markdown: str) -> str:
-    """What a reader sees of Markdown made inert by `ui.md`: without the backslash escapes and
-    the invisible joiners that keep addresses from becoming links."""
-    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")
+    """What a reader sees of Markdown made inert by `ui.md`: without the colourless spans that
+    keep addresses from becoming links, and without the backslash escapes."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", re.sub(r":color\[(.)\]\{\}", r"\1", markdown))
 
 
 def texts(at: AppTest) -> str:

@@ -1,4 +1,4 @@
-"""The page kit (lib/ui.py) on small scripts under AppTest: what each piece promises the pages."""
+"""The page kit (lib/ui/) on small scripts under AppTest: what each piece promises the pages."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from lib import ui
 from lib.i18n import t
 from lib.programme import mood_label
+from lib.ui import forms as form_kit
 from tests.conftest import set_clock
 from tests.pages.conftest import form_button
 
@@ -244,7 +245,7 @@ def test_a_click_on_an_edit_form_a_save_has_replaced_makes_nothing():
 def test_two_clicks_written_at_once_write_once_and_both_say_so():
     """With Streamlit's fast reruns, a second click's callback runs in another script runner
     while the first one's write is under way."""
-    forms, calls, writing, release = ui._Forms(), [], threading.Event(), threading.Event()
+    forms, calls, writing, release = form_kit._Forms(), [], threading.Event(), threading.Event()
 
     def slow(name: str) -> None:
         calls.append(name)
@@ -252,7 +253,7 @@ def test_two_clicks_written_at_once_write_once_and_both_say_so():
         release.wait(10)
 
     form = ui.New(key="thing_0", name="thing", forms=forms)
-    first, second = (threading.Thread(target=ui._writer(form, lambda: "Alpha", slow, "Créé", None, None))
+    first, second = (threading.Thread(target=form_kit._writer(form, lambda: "Alpha", slow, "Créé", None, None))
                      for _ in range(2))
     first.start()
     assert writing.wait(10)

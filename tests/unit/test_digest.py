@@ -8,16 +8,16 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from lib import bulletins, db, digest, formats
 from lib.config import get_settings
 from lib.errors import Conflict, PermissionDenied, ServiceError
 from lib.i18n import t
-from lib.models import AuditEvent, KeyDate
+from lib.models import AuditEvent, Defi, KeyDate, Promotion
 from lib.schemas import BulletinIn
 from tests.conftest import ANY, said, set_clock
-from tests.mail import parts
+from tests.mail import link_in, parts
 
 PARIS = ZoneInfo("Europe/Paris")
 WEDNESDAY = dt.datetime(2026, 11, 18, 10, 0, tzinfo=PARIS)
@@ -98,14 +98,37 @@ def test_reminder_goes_to_the_eigs_of_defis_that_have_not_filed(world, inbox, mo
     assert message["Subject"] == t("digest.remind.subject", week=formats.iso_week(2026, 47), defi="Beta")
     text, html = parts(message)
     assert not ISO_WEEK.search(message["Subject"] + text + html)
-    assert "vendredi 20/11/2026 à 15:00" in text and "https://suivi.example.org/bulletin" in text
-    assert '<a href="https://suivi.example.org/bulletin">' in html
+    link = link_in(text, "bulletin")  # Bruno's personal link (tests/unit/test_bulletin_links.py)
+    assert "vendredi 20/11/2026 à 15:00" in text and link.startswith("https://suivi.example.org/?bulletin=")
+    assert f'<a href="{link}">' in html
 
 
 def test_no_reminder_once_the_week_is_closed(world, inbox, monkeypatch):
     set_clock(monkeypatch, dt.datetime(2026, 11, 20, 15, 0, tzinfo=PARIS))
     assert digest.main(["remind", "--send"]) == 0
     assert inbox.messages() == []
+
+
+def test_one_defis_bad_name_leaves_the_other_defis_reminders_to_go(world, inbox, monkeypatch, caplog):
+    with db.transaction() as s:  # written straight to the database, as rows older than the schemas' rules
+        s.execute(update(Defi).where(Defi.id == world.alpha_id).values(name="Alpha\nBcc: x@evil.example"))
+    set_clock(monkeypatch, dt.datetime(2026, 11, 19, 9, 0, tzinfo=PARIS))
+    assert digest.main(["remind", "--send"]) == 0
+    [(recipients, message)] = inbox.messages()
+    assert recipients == ["beta.eig@example.org"] and "Beta" in message["Subject"]
+    assert f"reminder of défi {world.alpha_id} not built" in caplog.text
+
+
+def test_one_promotions_bad_name_leaves_the_other_promotions_recaps_to_go(world, inbox, monkeypatch, caplog):
+    with db.transaction() as s:  # the other promotion runs too; this one's name is bad, as an old row's
+        start = s.get(Promotion, world.promotion_id).start_date
+        s.execute(update(Promotion).where(Promotion.id == world.other_promotion_id).values(start_date=start))
+        s.execute(update(Promotion).where(Promotion.id == world.promotion_id).values(name="Promo\r\ntest"))
+    set_clock(monkeypatch, dt.datetime(2026, 11, 23, 9, 0, tzinfo=PARIS))
+    assert digest.main(["recap", "--week", "2026-W47", "--send"]) == 0
+    [(recipients, message)] = inbox.messages()
+    assert recipients == ["gamma.eig@example.org"] and "Promo ancienne" in message["Subject"]
+    assert f"recap of promotion {world.promotion_id} not built" in caplog.text
 
 
 def test_a_coach_previews_the_latest_published_week_then_sends_it_audited(world, inbox):

@@ -387,7 +387,8 @@ def test_control_characters_are_refused_and_never_reach_the_database(world):
         JournalEntryIn(done_on=TODAY, tache="avant\x00après\x1b[31m", categories=[Category.P])
     entry_id = journal.add_entry(world.eig, world.alpha_id, JournalEntryIn(
         done_on=TODAY, tache="avant après", livrable="\u202eRTL 😀", categories=[Category.P]), now=NOW)
-    assert journal.get_entry(world.eig, entry_id).livrable == "\u202eRTL 😀"
+    # A right-to-left override is a format character, dropped from text that is not a name.
+    assert journal.get_entry(world.eig, entry_id).livrable == "RTL 😀"
 
 
 def test_an_email_longer_than_its_column_is_a_validation_error(world):

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lib import db, importers, journal, staging
-from lib.errors import NotFound, PermissionDenied
+from lib.errors import NotFound, PermissionDenied, ServiceError
 from lib.i18n import t
 from lib.importers import Target
 from lib.models import Category, Defi, GlobalRole, JournalEntry, Promotion, User
@@ -359,7 +359,11 @@ def test_a_cell_over_the_csv_limit_is_a_french_error_on_its_line():
     ("Alpha,\x1b[31mrouge,Tâche,2018-01-01,P,", "Livrable : Caractère invisible non autorisé (U+001B)"),
     ("Al\x07pha,,Tâche,2018-01-01,P,", "Défi : Caractère invisible non autorisé (U+0007)"),
     (f"Alpha,{'l' * 201},Tâche,2018-01-01,P,", "Livrable : 200 caractères au maximum (201 saisis)."),
-], ids=["year 1", "year 9999", "future", "NUL", "ESC", "BEL in défi", "long livrable"])
+    ("Al\u2028pha,,Tâche,2018-01-01,P,", "Défi : Ce champ tient sur une seule ligne"),
+    ("Al\u202epha,,Tâche,2018-01-01,P,", "Défi : Caractère invisible non autorisé dans un nom (U+202E)"),
+    ("Al\u200bpha,,Tâche,2018-01-01,P,", "Défi : Caractère invisible non autorisé dans un nom (U+200B)"),
+], ids=["year 1", "year 9999", "future", "NUL", "ESC", "BEL in défi", "long livrable", "line separator in défi",
+        "RLO in défi", "zero width in défi"])
 def test_imported_rows_obey_the_journal_form_rules(world, cells, message):
     data = HEADER + cells + "\nAlpha,,Bonne,2018-01-02,P,1\n"
     now = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
@@ -367,6 +371,30 @@ def test_imported_rows_obey_the_journal_form_rules(world, cells, message):
     assert [(p.line, p.message[:len(message)]) for p in preview.problems] == [(2, message)]
     result = importers.confirm_import(world.coach, preview, importers.plan(preview))  # NUL used to fail PostgreSQL
     assert result.inserted == 1 and [r[2] for r in rows_of(world.alpha_id)] == ["Bonne"]
+
+
+def test_a_line_break_in_a_defi_or_a_livrable_refuses_the_row_on_its_line(world):
+    """A quoted cell may hold a line break (the date first, so that its second line is no row)."""
+    data = ('Fait le,Défi,Livrable,Tâche,Cat,OK\n2018-01-01,"Al\npha",,Tâche,P,\n'
+            '2018-01-02,Alpha,"Doc\r\nv2",Tâche,P,\n2018-01-03,Alpha,,"Sur\ndeux lignes",P,\n')
+    now = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
+    preview = importers.preview_journal(world.coach, data, world.promotion_id, now=now)
+    assert [(p.line, p.message) for p in preview.problems] == [
+        (2, f"Défi : {t('validation.line_break')}"), (4, f"Livrable : {t('validation.line_break')}")]
+    importers.confirm_import(world.coach, preview, importers.plan(preview))
+    assert [r[2] for r in rows_of(world.alpha_id)] == ["Sur\ndeux lignes"]  # a tâche is free text
+    assert counts()[1] == 3  # no défi named with a line break
+
+
+def test_a_new_defi_name_typed_on_the_import_page_is_checked_as_a_defi_name(world):
+    preview = importers.preview_journal(world.coach, LEGACY, world.promotion_id)
+    targets = importers.plan(preview, names={importers.label_key("Gamma lab"): "Gamma\u202ebal"})
+    with pytest.raises(ServiceError, match=said("import.bad_new_defi", name="Gamma\u202ebal", column="nom",
+                                                message=t("validation.format_char", code="U+202E"))):
+        importers.confirm_import(world.coach, preview, targets)
+    with pytest.raises(ServiceError, match=said("validation.line_break")):
+        importers.confirm_import(world.coach, preview, importers.plan(preview), administration="Minis\ntère")
+    assert counts() == (0, 3)
 
 
 def test_a_duplicated_header_column_is_refused():

@@ -6,6 +6,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
 from lib import db
 from lib.models import AuditEvent, Base, DataVersion, JournalEntry, MonthlyCarnet, PasswordToken, User
@@ -89,3 +90,34 @@ def test_0010_normalises_stored_addresses_and_binds_pending_links_to_the_account
         assert s.scalars(select(User.email).order_by(User.id)).all() == [
             "coach.karim@example.org", "coach.karim@example.org", "victime<attaquant@evil.example>", "lea@example.org"]
         assert [s.get(PasswordToken, n).session_epoch for n in (1, 2)] == [3, 2]
+
+
+def test_0013_admits_bulletin_links_to_a_defi_only_and_keeps_the_pending_password_links(empty_url):
+    command.upgrade(db.alembic_config(empty_url), "0011_calendar_feeds")
+    stamp = "'2026-11-02 10:00:00+00'"
+    with db.scratch_engine(empty_url) as engine, engine.begin() as conn:
+        if engine.dialect.name == "postgresql":  # the rows' parents (défi, user) do not matter here
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+        conn.execute(text("INSERT INTO password_token (id, user_id, purpose, token_hash, created_at, expires_at, "
+                          f"session_epoch) VALUES (1, 1, 'invitation', 'h1', {stamp}, {stamp}, 0)"))
+    db.upgrade_to_head(empty_url)
+
+    def insert(n: int, purpose: str, defi_id: str) -> None:
+        with db.scratch_engine(empty_url) as engine, engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+            conn.execute(text("INSERT INTO password_token (id, user_id, purpose, defi_id, token_hash, created_at, "
+                              f"expires_at, session_epoch) VALUES ({n}, 1, '{purpose}', {defi_id}, 'h{n}', {stamp}, "
+                              f"{stamp}, 0)"))
+
+    insert(2, "bulletin", "1")
+    for n, purpose, defi_id in [(3, "bulletin", "NULL"), (4, "reset", "1"), (5, "autre", "NULL")]:
+        with pytest.raises(IntegrityError):
+            insert(n, purpose, defi_id)
+    with db.reading(db.get_engine(empty_url)) as s:
+        assert [(t.purpose, t.defi_id) for t in s.scalars(select(PasswordToken).order_by(PasswordToken.id))] == [
+            ("invitation", None), ("bulletin", 1)]
+    db.dispose_engines()
+    command.downgrade(db.alembic_config(empty_url), "0011_calendar_feeds")
+    with db.scratch_engine(empty_url) as engine, engine.connect() as conn:
+        assert conn.execute(text("SELECT id, purpose FROM password_token")).all() == [(1, "invitation")]

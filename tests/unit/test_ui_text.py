@@ -16,6 +16,15 @@ def test_md_leaves_no_bare_address_to_link():
         assert BARE_ADDRESS.search(md(text)) is None, md(text)
 
 
+def test_md_puts_each_address_mark_in_a_span_of_its_own_and_no_invisible_character():
+    """The mark an autolink turns on sits alone in Streamlit's colourless `:color[…]{}` span:
+    the page shows and copies the characters as typed (test_markup.py checks it in Chromium)."""
+    assert md("dpo@x.fr") == "dpo:color[@]{}x.fr"
+    assert md("http://x.fr www.y.fr") == "http:color[:]{}//x.fr www:color[.]{}y.fr"
+    assert md("a:@b") == "a\\::color[@]{}b"  # `::color` would open no span
+    assert not any("\u2060" in md(text) for text in ("http://x.fr", "www.x.fr", "marc@x.fr"))
+
+
 def test_md_keeps_line_breaks_and_indentation_out_of_code_blocks():
     assert md("un\n\n    deux") == "un  \n  \n\u00a0\u00a0\u00a0\u00a0deux"
 

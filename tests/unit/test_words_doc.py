@@ -12,7 +12,7 @@ DOC = Path(__file__).parents[2] / "docs" / "accessibility.md"
 
 
 def test_the_bundle_gives_the_texts_the_pages_used_to_show():
-    """What the tour met on the pages before lib/chrome.py, read from the pinned bundle."""
+    """What the tour met on the pages before lib/ui/chrome.py, read from the pinned bundle."""
     assert {"Skip to main content", "Collapse sidebar", "Show/hide columns", "Download as CSV", "Search",
             "Fullscreen", "Increment", "Decrement", "Choose date", "Clear all", "Help for ${…}", "Remove ${…}",
             "Show password", "Upload", "Link to heading", "App pages"} <= set(defaults())

@@ -7,6 +7,7 @@ the top of every script run, adds to the page one fixed script (no user text in 
 - makes the frontend see a French browser (`navigator.language`), so every date field, its
   calendar and its screen-reader names are drawn in French whatever the reader's browser says;
 - gives the sectioned page menu list markup that screen readers can follow;
+- gives a widget the screen-reader name its label shows, not the label's Markdown source;
 - watches the page and gives Streamlit's own texts their French: screen-reader names
   (`aria-label`), tooltips (`title`), placeholders, `alt`, and a few visible texts (the skip
   link, the uploader's button, limit and file sizes, the table toolbar's tooltips).
@@ -159,6 +160,11 @@ _SCRIPT = """<script>
       if (translated === null && name === 'aria-label' && el.matches('[data-testid="stFileChip"]')) {
         const cut = value.lastIndexOf(', ');
         translated = cut < 0 ? null : value.slice(0, cut + 2) + sizes(value.slice(cut + 2));
+      }
+      // A widget's screen-reader name is its label's Markdown source: read it as shown, without
+      // the escapes that keep people's words inert (lib/ui md).
+      if (translated === null && name === 'aria-label' && /\\\\|:color\\[/.test(value)) {
+        translated = value.replace(/:color\\[([^\\]]*)\\]\\{\\}/g, '$1').replace(/\\\\(.)/g, '$1');
       }
       if (translated !== null && translated !== value) el.setAttribute(name, translated);
     }
