@@ -36,6 +36,12 @@ from lib.permissions import Actor
 
 COOKIE_NAME = "suivi_eig_auth"
 COOKIE_EXPIRY_DAYS = 7
+# The login cookie is HttpOnly: no script reads it. This route (routes/session.py) sets it, for
+# a one-time code the page's script hands over (lib.handoff, under COOKIE_NAME), and deletes it;
+# it answers only requests carrying SESSION_HEADER, which a page of another site cannot send
+# without asking first (CORS), and the app never allows that.
+SESSION_ROUTE = "/auth/session"
+SESSION_HEADER = "X-Suivi-Session"
 # Demo accounts all share this password; production refuses to start while one of
 # them is still active with it.
 DEMO_PASSWORD = "demo-eig-2026"
@@ -46,6 +52,9 @@ DEMO_PASSWORD = "demo-eig-2026"
 NO_PASSWORD = "$2-no-password"
 # Audit actions of a successful login: by password, through ProConnect, by a reminder's link.
 LOGIN_ACTIONS = ("login", "login_proconnect", "login_bulletin_link")
+# How a session was opened, when not by the password form: the login cookie carries it, so
+# that logging out also ends the provider's session (routes/proconnect.py).
+PROCONNECT = "proconnect"
 
 
 def hash_password(password: str, rounds: int = 12) -> str:
@@ -64,7 +73,7 @@ class CookieRefused(ServiceError):
 
 
 class LoginCookie(BaseModel):
-    """What a login cookie carries, as `ui` signs it: the account's login (printable ASCII, as
+    """What a login cookie carries, as `login_token` signs it: the account's login (printable ASCII, as
     logins are), until when (Unix seconds), the session epoch it was issued under, and how the
     session was opened (None: the password form)."""
 
@@ -89,6 +98,16 @@ def read_login_cookie(token: str | None, key: str, now: float | None = None) -> 
     if cookie.exp_date <= now:
         raise CookieRefused(t("login.cookie.refused"))
     return cookie
+
+
+def login_token(login: str, epoch: int, via: str | None, expires: float | None = None) -> str:
+    """The login cookie's value, from the password form (lib/ui/login.py) or a provider's
+    sign-in (routes/proconnect.py) alike: a LoginCookie signed with the cookie key in HS256,
+    until `expires` (Unix seconds; by default COOKIE_EXPIRY_DAYS on the real clock, which
+    read_login_cookie checks it against)."""
+    expires = expires or time.time() + COOKIE_EXPIRY_DAYS * 86_400
+    cookie = LoginCookie(username=login, exp_date=float(expires), epoch=epoch, via=via)
+    return jwt.encode(cookie.model_dump(), get_settings().cookie_key, algorithm="HS256")
 
 
 # Password guessing: after MAX_FAILURES in a row for one login from one client, that client
@@ -174,12 +193,6 @@ def check_login(login: str, password: str, client: str | None, now: dt.datetime 
         return LoginOutcome(ok=False, locked_until=locked_until)
 
 
-# Streamlit keeps the provider's identity in its own cookie, which knows nothing of session
-# epochs: only a sign-in this recent opens a session (the person clicks the button again), and
-# never one older than the account's last session end (provider_login).
-PROVIDER_FRESHNESS = dt.timedelta(minutes=5)
-
-
 def _issued_at(value: object) -> dt.datetime | None:
     """An ID token's `iat` (seconds since the epoch) as a UTC datetime; None when it is not one."""
     if not isinstance(value, int | float) or isinstance(value, bool):
@@ -190,32 +203,24 @@ def _issued_at(value: object) -> dt.datetime | None:
         return None
 
 
-def fresh_sign_in(issued_at: object, now: dt.datetime | None = None) -> bool:
-    """Whether the provider issued the identity (its ID token's `iat`) within PROVIDER_FRESHNESS."""
-    issued = _issued_at(issued_at)
-    return issued is not None and dt.timedelta(seconds=-60) <= (now or now_utc()) - issued <= PROVIDER_FRESHNESS
-
-
 class ProviderOutcome(BaseModel):
     """An identity provider's sign-in mapped to an account: its login and session epoch, or a
-    French refusal (`sign_in_again`: the sign-in predates the end of the account's sessions,
-    a new one may open it)."""
+    French refusal."""
 
     login: str | None = None
     session_epoch: int | None = None
     refusal: str | None = None
-    sign_in_again: bool = False
 
 
 def provider_login(claims: Mapping[str, object], client: str | None,
                    now: dt.datetime | None = None) -> ProviderOutcome:
-    """Map an identity the provider vouches for (the ID token's claims: `sub`, `email`,
-    `email_verified`, `iat`) to one active account, never a new one. The account bound to the
-    subject opens, whatever address the provider gives now; else the one active account with
-    the verified address (lib.addresses), which is then bound to the subject. Refused, with a
-    French message and an audit event: no subject, an unverified address, no or several accounts,
-    an account bound to another subject, a subject bound to an inactive account, a sign-in
-    issued before the account's sessions were last ended (models.ACCESS_STATE)."""
+    """Map an identity the provider vouches for (`sub` and `iat` from its ID token, `email` and
+    `email_verified` as it vouches for them: lib/proconnect.py) to one active account, never a
+    new one. The account bound to the subject opens, whatever address the provider gives now;
+    else the one active account with the verified address (lib.addresses), which is then bound
+    to the subject. Refused, with a French message and an audit event: no subject, an unverified
+    address, no or several accounts, an account bound to another subject, a subject bound to an
+    inactive account, a sign-in issued before the account's sessions were last ended (models.ACCESS_STATE)."""
     now = now or now_utc()
     client = (client or "-")[:64]
     subject, issued = claims.get("sub"), _issued_at(claims.get("iat"))
@@ -226,7 +231,7 @@ def provider_login(claims: Mapping[str, object], client: str | None,
         def refuse(reason: str, key: str, user: User | None = None) -> ProviderOutcome:
             record(s, None, "login_proconnect_refused", "user", user.id if user else None,
                    after={"email": shown, "client": client, "reason": reason}, at=now)
-            return ProviderOutcome(refusal=t(key, email=shown), sign_in_again=reason == "sessions_ended")
+            return ProviderOutcome(refusal=t(key, email=shown))
 
         if not isinstance(subject, str) or not subject or issued is None:
             return refuse("no_subject", "login.proconnect.unverified")
@@ -251,6 +256,17 @@ def provider_login(claims: Mapping[str, object], client: str | None,
         record(s, Actor.of(user), "login_proconnect", "user", user.id,
                after={"login": user.login, "client": client, "bound": bound}, at=now)
         return ProviderOutcome(login=user.login, session_epoch=user.session_epoch)
+
+
+def provider_refused(reason: str, client: str | None, now: dt.datetime | None = None,
+                     **values: object) -> ProviderOutcome:
+    """Refuse a provider's sign-in that never got as far as an identity (lib/proconnect.py: a
+    spent state or code, a token or userinfo that fails its checks, too weak an eIDAS level):
+    audited like provider_login's refusals, with the French message `login.proconnect.refused.<reason>`."""
+    with db.transaction(bump=False) as s:
+        record(s, None, "login_proconnect_refused", "user", None,
+               after={"client": (client or "-")[:64], "reason": reason, **values}, at=now or now_utc())
+    return ProviderOutcome(refusal=t(f"login.proconnect.refused.{reason}", **values))
 
 
 def credentials(login: str | None = None) -> dict:

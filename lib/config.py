@@ -36,6 +36,16 @@ class ConfigurationError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class ProConnect:
+    """The app's registration with ProConnect (docs/operations.md, ProConnect sign-in)."""
+
+    client_id: str
+    client_secret: str
+    discovery_url: str  # the platform's `.well-known/openid-configuration`
+    acr: str  # the eIDAS level asked for, and the least accepted
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str
     cookie_key: str
@@ -49,6 +59,7 @@ class Settings:
     smtp_sender: str
     share_secret: str
     fake_now: str  # ISO datetime the clock reports, for end-to-end tests; refused in production
+    proconnect: ProConnect | None = None  # ProConnect sign-in, when configured
 
     @property
     def is_production(self) -> bool:
@@ -145,23 +156,17 @@ def _validated(settings: Settings) -> Settings:
     return settings
 
 
-# The name of ProConnect's section in secrets.toml, `[auth.proconnect]`, and of the provider
-# passed to st.login.
-PROCONNECT = "proconnect"
-
-
-def proconnect_configured() -> bool:
-    """Whether Streamlit's secrets configure ProConnect sign-in: `[auth]` (redirect_uri,
-    cookie_secret) and `[auth.proconnect]` (client_id, client_secret, server_metadata_url).
-    Read through st.secrets, the file st.login itself reads (`secrets.files` option)."""
-    import streamlit as st
-
-    if not st.secrets.load_if_toml_exists():
-        return False
-    section = st.secrets.get("auth") or {}
-    provider = section.get(PROCONNECT) or {}
-    return all(section.get(k) for k in ("redirect_uri", "cookie_secret")) and all(
-        provider.get(k) for k in ("client_id", "client_secret", "server_metadata_url"))
+def _proconnect(secrets: dict) -> ProConnect | None:
+    """ProConnect's settings: none of the three, sign-in by password only; all three, the button
+    too; some of them, a configuration error rather than a button that fails."""
+    names = ("PROCONNECT_CLIENT_ID", "PROCONNECT_CLIENT_SECRET", "PROCONNECT_DISCOVERY_URL")
+    values = [_get(name, secrets) for name in names]
+    if not any(values):
+        return None
+    if not all(values):
+        missing = [name for name, value in zip(names, values, strict=True) if not value]
+        raise refuse("config.proconnect_incomplete", names=", ".join(missing))
+    return ProConnect(*values, acr=_get("PROCONNECT_ACR", secrets, "eidas1"))
 
 
 @lru_cache(maxsize=1)
@@ -185,4 +190,5 @@ def get_settings() -> Settings:
         smtp_sender=_get("SMTP_SENDER", secrets, "suivi-eig@localhost"),
         share_secret=_get("SUIVI_SHARE_SECRET", secrets) or derived_share_secret(cookie_key),
         fake_now=_get("SUIVI_FAKE_NOW", secrets),
+        proconnect=_proconnect(secrets),
     ))

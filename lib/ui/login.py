@@ -1,22 +1,24 @@
 """The login gate: the password form (streamlit-authenticator, checked by lib/auth.py), the login
-cookie (a signed token written by a script, carrying the session epoch), ProConnect, logout, and
-« Mot de passe oublié ? ». `login_gate()` returns the acting user or stops the run."""
+cookie (a signed token carrying the session epoch, HttpOnly, set through its route), ProConnect's
+button (its sign-in runs on the app's routes), logout, and « Mot de passe oublié ? ».
+`login_gate()` returns the acting user or stops the run."""
 
 from __future__ import annotations
 
-import datetime as dt
+import base64
+import functools
 import re
 
 import extra_streamlit_components
-import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities import LoginError
 
-from lib import auth, formats, invitations
-from lib.config import PROCONNECT, get_settings, proconnect_configured
+from lib import auth, documents, formats, handoff, invitations, proconnect
+from lib.config import ROOT, get_settings
 from lib.i18n import t
 from lib.permissions import Actor
+from lib.ui.text import md
 
 # The page a button asked for (page.open_page), opened at the top of the next run: Streamlit
 # cannot switch pages inside a callback. A run that has one ends early.
@@ -35,33 +37,43 @@ def current_actor() -> Actor | None:
     return auth.actor_for_login(st.session_state.get("username"), st.session_state.get(SESSION_EPOCH))
 
 
-# Characters of a signed token (JWT: base64url and dots): nothing else may reach the script.
-_TOKEN = re.compile(r"[A-Za-z0-9_.-]*")
+def _script(code: str) -> None:
+    """Run `code`, a fixed script of ours (no user text in it), in the page."""
+    st.html(f"<script>{code}</script>", unsafe_allow_javascript=True)
 
 
-class _BrowserCookie:
-    """The login cookie written by a script in the page: what streamlit-authenticator asks of
-    its cookie manager (`set`, `delete`). The library's manager is extra-streamlit-components'
-    cookie component, drawn on every run only to read the cookies, which the library reads from
-    `st.context.cookies` anyway; the component answers its first drawing and every write with
-    a script run of its own, during which a person's click is lost. A script answers nothing."""
+# Characters of a one-time code (lib.handoff): nothing else may reach the script.
+_CODE = re.compile(r"[A-Za-z0-9_-]+")
 
-    def set(self, cookie: str, val: str, expires_at: dt.datetime, **_: object) -> None:
-        self._write(cookie, val, max(0, int((expires_at - dt.datetime.now()).total_seconds())))
+
+class _RouteCookie:
+    """The login cookie, HttpOnly, through its route (lib/auth.py, SESSION_ROUTE): what
+    streamlit-authenticator asks of its cookie manager (`set`, `delete`), done by a script in the
+    page that calls the route. The page hands the script a one-time code for the cookie's value,
+    never the value, and no script can read the cookie back: a script injected into the page
+    could not carry a login away. The library reads the cookie from `st.context.cookies`.
+
+    It replaces extra-streamlit-components' cookie component, which was drawn on every run only
+    to read the cookies, and answered its first drawing and every write with a script run of
+    its own, during which a person's click was lost. A script answers nothing."""
+
+    def set(self, cookie: str, val: str, **_: object) -> None:
+        code = handoff.leave(cookie, val)
+        if not _CODE.fullmatch(code):
+            raise ValueError("a one-time code is URL-safe base64")
+        self._call("POST", f"body: '{code}'")
 
     def delete(self, cookie: str, **_: object) -> None:
-        self._write(cookie, "", 0)
+        self._call("DELETE", "")
 
     @staticmethod
-    def _write(cookie: str, value: str, max_age: int) -> None:
-        if not (_TOKEN.fullmatch(cookie) and _TOKEN.fullmatch(value)):
-            raise ValueError("a login cookie holds a signed token only")
-        st.html(f"<script>document.cookie = '{cookie}={value}; max-age={max_age}; path=/; SameSite=Strict'"
-                " + (location.protocol === 'https:' ? '; Secure' : '');</script>", unsafe_allow_javascript=True)
+    def _call(method: str, body: str) -> None:
+        _script(f"fetch('{auth.SESSION_ROUTE}', {{method: '{method}', credentials: 'same-origin', "
+                f"headers: {{'{auth.SESSION_HEADER}': '1'}}, {body}}});")
 
 
 # streamlit-authenticator builds its manager as `extra_streamlit_components.CookieManager()`.
-extra_streamlit_components.CookieManager = _BrowserCookie
+extra_streamlit_components.CookieManager = _RouteCookie
 
 
 def _authenticator() -> stauth.Authenticate:
@@ -86,15 +98,12 @@ def _authenticator() -> stauth.Authenticate:
             return None
         if auth.session_epoch(token.username) != token.epoch:
             return None
-        if token.via == PROCONNECT and not _provider_identity():
-            return None  # logged out of ProConnect (the provider's own cookie is gone)
         st.session_state[SESSION_EPOCH], st.session_state[_VIA] = token.epoch, token.via
         return token.model_dump()
 
     def token_encode() -> str:
-        claims = {"username": st.session_state["username"], "exp_date": cookies.exp_date,
-                  "epoch": st.session_state[SESSION_EPOCH], "via": st.session_state.get(_VIA)}
-        return jwt.encode(claims, cookies.cookie_key, algorithm="HS256")
+        return auth.login_token(st.session_state["username"], st.session_state[SESSION_EPOCH],
+                                st.session_state.get(_VIA), cookies.exp_date)
 
     cookies.get_cookie, cookies._token_encode = get_cookie, token_encode
     return authenticator
@@ -121,42 +130,34 @@ def _client() -> str | None:
     return client if isinstance(client, str) else None
 
 
-# How this session was opened: None (the password form) or PROCONNECT. The login cookie
-# carries it: one issued after a ProConnect sign-in only works while Streamlit's own ProConnect
-# cookie is there, so logging out of ProConnect (st.logout) also ends it.
+# How this session was opened: None (the password form) or auth.PROCONNECT, which the login
+# cookie carries too: logging out of such a session also ends ProConnect's.
 _VIA = "ui_login_via"
+# ProConnect's mark on its button, a file of ours drawn in the page (nothing from another host).
+PROCONNECT_LOGO = ROOT / "lib" / "assets" / "proconnect.svg"
+# The refusal of this browser's last ProConnect sign-in, shown until it logs in.
+_PROVIDER_REFUSAL = "ui_proconnect_refusal"
 
 
-def _proconnect_button() -> None:
-    st.button(t("login.proconnect.button"), key="proconnect_button", type="primary",
-              on_click=st.login, args=(PROCONNECT,))
+@functools.cache
+def _proconnect_logo() -> str:
+    """The mark as a data URI for the button's CSS: st.html keeps styles but drops inline SVG."""
+    return "data:image/svg+xml;base64," + base64.b64encode(PROCONNECT_LOGO.read_bytes()).decode()
+
+
+def _proconnect_offer() -> None:
+    """ProConnect's button, when configured (its sign-in runs on the app's routes: lib/proconnect.py),
+    and the refusal its callback handed this page."""
+    if get_settings().proconnect is None:
+        return
+    if proconnect.REFUSAL in st.query_params:
+        refusal = handoff.take(proconnect.REFUSAL, st.query_params[proconnect.REFUSAL])
+        st.session_state[_PROVIDER_REFUSAL] = refusal or t("login.proconnect.refused.provider")
+        del st.query_params[proconnect.REFUSAL]
+    if refusal := st.session_state.get(_PROVIDER_REFUSAL):
+        st.error(md(refusal))  # it quotes the address the provider sent
+    st.html(documents.render("proconnect_button.html", login=f"{proconnect.PREFIX}/login", logo=_proconnect_logo()))
     st.caption(t("login.proconnect.or"))
-
-
-def _provider_identity() -> bool:
-    """Whether this browser holds a ProConnect sign-in (Streamlit's identity cookie)."""
-    return proconnect_configured() and bool(st.user.is_logged_in)
-
-
-def _provider_sign_in() -> None:
-    """Offer ProConnect when configured; once the provider has sent the person back, open
-    the session of the account it identifies (auth.provider_login), through the same seam as
-    the form."""
-    if not proconnect_configured():
-        return
-    if not _provider_identity() or not auth.fresh_sign_in(st.user.get("iat")):
-        _proconnect_button()
-        return
-    outcome = auth.provider_login(st.user.to_dict(), _client())
-    if outcome.login is None:
-        st.error(outcome.refusal)
-        if outcome.sign_in_again:
-            _proconnect_button()
-        else:
-            st.button(t("login.proconnect.other_account"), key="proconnect_logout", on_click=st.logout)
-        return
-    open_session(outcome.login, outcome.session_epoch, via=PROCONNECT)
-    st.rerun()
 
 
 def open_session(login: str, session_epoch: int, via: str | None = None) -> None:
@@ -174,22 +175,22 @@ def browser_login() -> str | None:
     return cookie["username"] if cookie else None
 
 
-# The login cookie to delete on the next script run: the cookie component drawn in a click
-# callback, or just before st.rerun, does not reliably reach the browser (a reload then logged
-# the person back in).
+# The login cookie to delete on the next script run (a script drawn in a click callback, or
+# just before st.rerun, does not reliably reach the browser: a reload then logged the person
+# back in): True, by its route; auth.PROCONNECT, by ProConnect's logout route, which also ends
+# the provider's session.
 _FORGET = "ui_forget_login"
 
 
-def _end_session(authenticator: stauth.Authenticate) -> None:
+def _end_session(authenticator: stauth.Authenticate, forget: bool | str = True) -> None:
     authenticator.authentication_controller.logout()
-    st.session_state[_FORGET] = True
+    st.session_state[_FORGET] = forget
+    st.session_state.pop(_PROVIDER_REFUSAL, None)
 
 
 def logout(authenticator: stauth.Authenticate) -> None:
-    """End this session, and the browser's ProConnect sign-in (then its provider's session)."""
-    _end_session(authenticator)
-    if st.session_state.get(_VIA) == PROCONNECT and _provider_identity():
-        st.logout()
+    """End this session, and the provider's when the session was opened through ProConnect."""
+    _end_session(authenticator, st.session_state.get(_VIA) or True)
 
 
 def _forgot_password() -> None:
@@ -210,11 +211,14 @@ def login_gate() -> tuple[Actor, stauth.Authenticate]:
     """Show the login form until someone logs in; return the acting user."""
     authenticator = _authenticator()
     if not st.session_state.get("authentication_status"):
-        if st.session_state.pop(_FORGET, False):
+        forget = st.session_state.pop(_FORGET, False)
+        if forget == auth.PROCONNECT:
+            _script(f"window.location.assign('{proconnect.PREFIX}/logout');")
+        elif forget:
             authenticator.cookie_controller.delete_cookie()
         st.title(t("app.title"))
         st.caption(t("app.tagline"))
-        _provider_sign_in()
+        _proconnect_offer()
         try:
             authenticator.login(fields={"Form name": t("app.login.title"), "Username": t("app.login.username"),
                                         "Password": t("app.login.password"), "Login": t("app.login.button")})

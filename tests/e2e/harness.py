@@ -25,52 +25,42 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 APP_COOKIE_KEY = "cle-de-test-e2e-de-32-octets-min"
 
 
-def app_environment(real_clock: bool = False) -> dict[str, str]:
-    """The environment of the seed and the app: the suite's, whose clock is pinned, or without
-    SUIVI_FAKE_NOW for an app that must agree with an outside clock (an identity provider's
-    tokens are dated by the real one)."""
-    env = dict(os.environ)
-    if real_clock:
-        env.pop("SUIVI_FAKE_NOW", None)
-    return env
-
-
-def seeded_database(path: Path, real_clock: bool = False) -> str:
+def seeded_database(path: Path) -> str:
     """A SQLite file with the demo data, built in a child process (clean settings)."""
     url = f"sqlite:///{path}"
     subprocess.run([sys.executable, "-m", "lib.seed"], cwd=ROOT, check=True, capture_output=True,
-                   env={**app_environment(real_clock), "DATABASE_URL": url})
+                   env={**os.environ, "DATABASE_URL": url})
     return url
 
 
 class LiveApp:
     """`streamlit run <script>` in a child process; restartable with another clock. By default
     app.py, the application: the pages (frame.py) and the routes (/healthz, /calendar/...).
-    Ready once Streamlit's own health answers, so an app whose /healthz says 503 still starts."""
+    Its public address (SUIVI_APP_URL) is its own. Ready once Streamlit's own health answers,
+    so an app whose /healthz says 503 still starts."""
 
     def __init__(self, url: str, script: str = "app.py", env: dict[str, str] | None = None,
-                 args: tuple[str, ...] = (), real_clock: bool = False) -> None:
+                 args: tuple[str, ...] = ()) -> None:
         self.database_url = url
         self.script = script
-        self.real_clock = real_clock
         self.env, self.args = env or {}, args  # more environment, more `streamlit run` options
         self.process: subprocess.Popen | None = None
         self.base_url = ""
 
     def start(self, fake_now: str | None = None) -> str:
         """Serve the app; its clock is `fake_now`, else the suite's (SUIVI_FAKE_NOW, pinned or
-        swept: the demo seed follows the same clock), or the real one for `real_clock`."""
+        swept: the demo seed follows the same clock)."""
         self.stop()
         port = free_port()
-        env = {**app_environment(self.real_clock), "DATABASE_URL": self.database_url,
-               "SUIVI_COOKIE_KEY": APP_COOKIE_KEY, **self.env}
+        self.base_url = f"http://127.0.0.1:{port}"
+        env = {**os.environ, "DATABASE_URL": self.database_url, "SUIVI_COOKIE_KEY": APP_COOKIE_KEY,
+               "SUIVI_APP_URL": self.base_url, **self.env}
         if fake_now:
             env["SUIVI_FAKE_NOW"] = fake_now
         self.process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", self.script, "--server.port", str(port),
              "--server.headless", "true", "--browser.gatherUsageStats", "false", *self.args],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.base_url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:

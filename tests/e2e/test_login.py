@@ -26,9 +26,9 @@ def test_eig_logs_in_and_sees_their_defi(live_app, new_page):
 
 
 def test_logging_in_asks_for_one_run_and_writing_the_cookie_for_none(live_app, new_page):
-    """The form's click is the only run a login asks for: the cookie is written by a script in
-    the page (a cookie component answered with runs of its own, and a click landing during one
-    was lost)."""
+    """The form's click is the only run a login asks for: the cookie is set by a route that a
+    script in the page calls (a cookie component answered with runs of its own, and a click
+    landing during one was lost), HttpOnly: no script of the page can read it."""
     page = new_page()
     page.goto(live_app.base_url)
     settle(page)
@@ -41,7 +41,8 @@ def test_logging_in_asks_for_one_run_and_writing_the_cookie_for_none(live_app, n
     settle(page)
     assert page.script_runs.requested == asked + 1
     cookie = next(c for c in page.context.cookies() if c["name"] == auth.COOKIE_NAME)
-    assert cookie["sameSite"] == "Strict" and cookie["path"] == "/"
+    assert cookie["sameSite"] == "Strict" and cookie["path"] == "/" and cookie["httpOnly"]
+    assert auth.COOKIE_NAME not in page.evaluate("document.cookie")
     days_left = (cookie["expires"] - time.time()) / 86_400
     assert auth.COOKIE_EXPIRY_DAYS - 1 < days_left <= auth.COOKIE_EXPIRY_DAYS
 
@@ -68,8 +69,8 @@ def test_coach_logs_out(live_app, new_page):
     page.get_by_role("button", name="Se connecter").wait_for()
     page.get_by_text("Vous êtes déconnecté·e").first.wait_for()  # the last run's copy may still be fading
     screenshot(page, "logged-out")
-    # ...until she logs out: the cookie is gone (a script of the next run deletes it), and a
-    # reload does not log her back in.
+    # ...until she logs out: the cookie is gone (the next run's script has its route delete it),
+    # and a reload does not log her back in.
     wait_until(page, lambda: not any(c["name"] == auth.COOKIE_NAME for c in page.context.cookies()))
     page.reload()
     page.get_by_role("button", name="Se connecter").wait_for()

@@ -1,47 +1,59 @@
-"""The login page's ProConnect path: a fresh provider sign-in opens the account's session; the
-same sign-in, after the account's sessions were ended (a reload of that browser, Streamlit's
-identity cookie still there), opens nothing and offers a new sign-in."""
+"""The login page's ProConnect part: the official button (a link to the sign-in route, drawn from
+files of ours) and « Qu'est-ce que ProConnect ? » when ProConnect is configured, nothing when it
+is not; the refusal the callback route hands the page is shown in French, and stays while the
+person is on the login page."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
+from markupsafe import escape
 
-from lib import auth
-from lib.clock import now_utc
+from lib import handoff, proconnect
+from lib.config import get_settings
 from lib.i18n import t
-from tests.pages.conftest import GREETING, new_app, texts
-
-PROCONNECT_SECRETS = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "un-secret-de-test",
-                      "proconnect": {"client_id": "suivi-eig", "client_secret": "secret",
-                                     "server_metadata_url": "https://fournisseur.invalid/.well-known/openid-configuration"}}
-
-
-def browser_with(identity: dict):  # noqa: ANN201 - an AppTest
-    """A new browser session (a reload) holding Streamlit's ProConnect identity cookie."""
-    at = new_app(None)
-    at.secrets["auth"] = PROCONNECT_SECRETS
-    at.user = {"is_logged_in": True, **identity}
-    return at.run()
+from tests.pages.conftest import new_app, texts
 
 
 @pytest.fixture
-def signed_in() -> dict:
-    return {"sub": "anne-sub", "email": "sponsor@example.org", "email_verified": True,
-            "iat": int((now_utc() - dt.timedelta(minutes=1)).timestamp())}
+def configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {"PROCONNECT_CLIENT_ID": "suivi-eig", "PROCONNECT_CLIENT_SECRET": "secret",
+                        "PROCONNECT_DISCOVERY_URL": "https://fournisseur.invalid/.well-known/openid-configuration"
+                        }.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
-def test_a_provider_sign_in_opens_the_accounts_session(world, signed_in):
-    at = browser_with(signed_in)
-    assert not at.exception
-    assert GREETING in texts(at)
+def drawn(at) -> str:  # noqa: ANN001 - an AppTest
+    """The HTML blocks of the page (st.html), joined."""
+    return "".join(element.proto.body for element in at.get("html"))
 
 
-def test_a_provider_sign_in_from_before_log_out_everywhere_opens_nothing(world, signed_in):
-    assert GREETING in texts(browser_with(signed_in))
-    auth.end_sessions(world.sponsor)
-    at = browser_with(signed_in)
-    assert GREETING not in texts(at)
-    assert t("login.proconnect.sessions_ended") in texts(at)
-    assert at.button(key="proconnect_button").label == t("login.proconnect.button")
+def test_the_button_leads_to_the_sign_in_route(world, configured):
+    at = new_app(None).run()
+    html = drawn(at)
+    assert f'href="{proconnect.PREFIX}/login"' in html
+    assert escape(t("login.proconnect.sign_in_with")) in html and ">ProConnect<" in html
+    assert escape(t("login.proconnect.what")) in html and 'href="https://proconnect.gouv.fr/"' in html
+    assert "data:image/svg+xml;base64," in html and "src=" not in html  # the mark comes with the page
+
+
+def test_without_settings_there_is_no_button(world):
+    assert proconnect.PREFIX not in drawn(new_app(None).run())
+
+
+def test_a_refusal_handed_by_the_callback_is_shown_and_stays(world, configured):
+    at = new_app(None)
+    at.query_params[proconnect.REFUSAL] = handoff.leave(proconnect.REFUSAL, t("login.proconnect.refused.state"))
+    at.run()
+    assert t("login.proconnect.refused.state") in texts(at)
+    at.run()  # a later run of the login page (the code was spent, the parameter is gone)
+    assert t("login.proconnect.refused.state") in texts(at)
+    assert proconnect.REFUSAL not in at.query_params
+
+
+def test_a_made_up_or_spent_refusal_code_says_the_sign_in_failed(world, configured):
+    at = new_app(None)
+    at.query_params[proconnect.REFUSAL] = "invente"
+    assert t("login.proconnect.refused.provider") in texts(at.run())

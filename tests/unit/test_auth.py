@@ -22,7 +22,8 @@ SHARE_SECRET = "un-autre-secret-de-production-bien-long"
 @pytest.fixture
 def settings_env(monkeypatch, tmp_path):
     """A clean environment for get_settings, the generated key kept in a temporary data/."""
-    for name in ("SUIVI_ENV", "SUIVI_COOKIE_KEY", "SUIVI_SHARE_SECRET", "SUIVI_FAKE_NOW"):
+    for name in ("SUIVI_ENV", "SUIVI_COOKIE_KEY", "SUIVI_SHARE_SECRET", "SUIVI_FAKE_NOW", "PROCONNECT_CLIENT_ID",
+                 "PROCONNECT_CLIENT_SECRET", "PROCONNECT_DISCOVERY_URL", "PROCONNECT_ACR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(config, "COOKIE_KEY_PATH", tmp_path / "data" / ".cookie_key")
     monkeypatch.setattr(config, "SECRETS_PATH", tmp_path / "secrets.toml")
@@ -52,6 +53,19 @@ def test_no_cookie_key_generates_a_private_random_one_kept_in_data(settings_env)
 def test_the_generated_key_file_is_ignored_by_git():
     ignored = (config.ROOT / ".gitignore").read_text().split()
     assert "data/.cookie_key" in ignored
+
+
+def test_proconnect_is_configured_by_all_three_settings_or_none(settings_env):
+    assert get_settings().proconnect is None
+    settings_env.setenv("PROCONNECT_CLIENT_ID", "suivi-eig")
+    settings_env.setenv("PROCONNECT_DISCOVERY_URL", "https://fca.example/api/v2/.well-known/openid-configuration")
+    get_settings.cache_clear()
+    with pytest.raises(ConfigurationError, match="PROCONNECT_CLIENT_SECRET"):
+        get_settings()
+    settings_env.setenv("PROCONNECT_CLIENT_SECRET", "secret")
+    get_settings.cache_clear()
+    assert get_settings().proconnect == config.ProConnect(
+        "suivi-eig", "secret", "https://fca.example/api/v2/.well-known/openid-configuration", acr="eidas1")
 
 
 def test_the_share_secret_is_derived_from_the_cookie_key_with_a_label(settings_env):

@@ -1,7 +1,8 @@
 """ProConnect identities open one active account, never a new one: the account bound to the
 provider's subject, else the one with the verified address in its normal form, then bound to
-that subject. Only a recent sign-in, issued after the account's sessions were last ended,
-opens a session. Every refusal is audited. On SQLite and PostgreSQL."""
+that subject. A sign-in issued before the account's sessions were last ended opens nothing.
+Every refusal is audited. On SQLite and PostgreSQL. (The flow that brings these identities:
+test_proconnect_flow.py.)"""
 
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ KELVIN = "\u212a"
 
 def claims(email: str | None, sub: str | None = "anne-sub", verified: object = True,
            issued: dt.datetime | None = None) -> dict:
-    """The ID token's claims as st.user exposes them, issued a minute before the app's clock."""
-    return {"is_logged_in": True, "sub": sub, "email": email, "email_verified": verified,
+    """An identity's claims as lib/proconnect.py passes them, issued a minute before the app's clock."""
+    return {"sub": sub, "email": email, "email_verified": verified,
             "iat": int((issued or now_utc() - dt.timedelta(minutes=1)).timestamp())}
 
 
@@ -149,21 +150,12 @@ def test_a_sign_in_older_than_the_end_of_the_accounts_sessions_opens_nothing(wor
     assert auth.provider_login(signed_in, CLIENT, now=T0).login == "sponsor"
     change(world)
     last = last_event_id()
-    outcome = auth.provider_login(signed_in, CLIENT, now=T0)  # the same cookie, on a reload
-    assert outcome.login is None and outcome.sign_in_again
+    outcome = auth.provider_login(signed_in, CLIENT, now=T0)  # the same identity, replayed
+    assert outcome.login is None
     assert outcome.refusal == t("login.proconnect.sessions_ended")
     assert refusals_since(last) == [("login_proconnect_refused", world.sponsor.id, "sessions_ended")]
     again = claims("sponsor@example.org", issued=now_utc() + dt.timedelta(seconds=1))
     assert auth.provider_login(again, CLIENT, now=T0).login == "sponsor"  # a new sign-in opens it
-
-
-def test_only_a_recent_sign_in_opens_a_session(world):
-    issued = T0.timestamp()
-    assert auth.fresh_sign_in(issued, now=T0 + dt.timedelta(minutes=4))
-    assert not auth.fresh_sign_in(issued, now=T0 + auth.PROVIDER_FRESHNESS + dt.timedelta(seconds=1))
-    assert not auth.fresh_sign_in(issued, now=T0 - dt.timedelta(minutes=5))  # from the future
-    assert not auth.fresh_sign_in(None, now=T0)
-    assert not auth.fresh_sign_in(10.0**20, now=T0)
 
 
 def test_anonymising_an_account_unbinds_its_subject(world):
