@@ -18,7 +18,7 @@ from lib import auth, documents, formats, handoff, invitations, proconnect
 from lib.config import ROOT, get_settings
 from lib.i18n import t
 from lib.permissions import Actor
-from lib.ui.text import md
+from lib.text import md
 
 # The page a button asked for (page.open_page), opened at the top of the next run: Streamlit
 # cannot switch pages inside a callback. A run that has one ends early.
