@@ -56,7 +56,7 @@ def test_coach_holds_the_committee_and_the_team_reads_the_published_report(live_
 
     # Schedule the current phase's committee this morning, with the default participants.
     coach.get_by_text("planifiez-le ci-dessous").wait_for()
-    coach.get_by_role("spinbutton", name="day, Date du comité").click()
+    coach.get_by_role("spinbutton", name="jour, Date du comité").click()  # lib/ui/chrome.py names it in French
     coach.keyboard.type(f"{today:%d%m%Y}")  # day, month, year: each segment moves to the next
     # A click outside closes the calendar, which covers the button in a six-week month (Escape
     # would also undo the date typed).
