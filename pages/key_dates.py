@@ -80,7 +80,7 @@ def subscriptions() -> None:
         creating = ui.new("calendar_feed", ctx.promotion.id)
         with st.form(creating.key):
             st.radio(t("feeds.scope"), offered.scopes, key=creating.field("scope"),
-                     format_func=lambda s: t(f"feeds.scope.{s}", name=ctx.promotion.name))
+                     format_func=lambda s: t(f"feeds.scope.{s}", name=ui.md(ctx.promotion.name)))
             st.multiselect(t("calendar.kinds"), key_dates.KINDS, default=offered.default_kinds,
                            key=creating.field("kinds"), format_func=lambda k: t(f"calendar.kind.{k}"),
                            placeholder=t("widget.choose_many"), select_all=False)

@@ -11,6 +11,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from lib import auth, db
 from lib.config import get_settings
@@ -205,13 +206,18 @@ def click_row(page, table, row: int, until: Callable[[], bool] | None = None) ->
     (35 px, more where text wraps): the scroller's height over the rows. A click landing
     while the grid is still being redrawn (a filter just changed its rows, so its key) is
     dropped by the app, as a person's would be; like a person, click again until `until()`
-    says the page shows the selection (three tries)."""
+    says the page shows the selection (three tries). A grid replaced while it is being found
+    is found again."""
     runs: ScriptRuns = page.script_runs
     for _ in range(3):
         asked = runs.requested
-        table.scroll_into_view_if_needed()
-        box = table.locator("canvas").first.bounding_box()
-        height = table.evaluate(_ROW_HEIGHT)
+        try:
+            table.scroll_into_view_if_needed()
+            box = table.locator("canvas").first.bounding_box()
+            height = table.evaluate(_ROW_HEIGHT)
+        except PlaywrightError:  # the grid was replaced as it was found (its rows changed): look again
+            settle(page)
+            continue
         page.mouse.click(box["x"] + 16, box["y"] + 35 + height * row + height / 2)
         wait_until(page, lambda asked=asked: runs.requested > asked, 20)
         settle(page)
