@@ -8,6 +8,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 
 from lib.auth import DEMO_PASSWORD
 from lib.clock import today_local
@@ -70,10 +71,26 @@ def open_tab(page, name: str, limit: int = 120) -> None:  # noqa: ANN001
         page.keyboard.press("ArrowRight")
     focus_shows(page, name)
     page.keyboard.press("Enter")
-    if page.evaluate("() => document.activeElement.getAttribute('aria-selected')") != "true":
-        raise AssertionError(f"Enter did not open the tab « {name} »")
+    expect(page.get_by_role("tab", name=name)).to_have_attribute("aria-selected", "true")
     wait_until(page, lambda: page.script_runs.requested > asked, 20)
     settle(page)
+
+
+def choose_radio(page, name: str, limit: int = 120) -> None:  # noqa: ANN001
+    """Reach a radio group with Tab (its checked option, or its first, is the stop), then move
+    to the option `name` with the arrow keys, which check what they reach."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.type") == "radio":
+            break
+    else:
+        raise AssertionError("Tab never reached a radio group")
+    for key in ["ArrowRight"] * 6 + ["ArrowLeft"] * 12:
+        if name in page.evaluate(_FOCUSED_NAMES):
+            focus_shows(page, name)
+            return
+        page.keyboard.press(key)
+    raise AssertionError(f"the arrows never reached « {name} »")
 
 
 def press_and_settle(page, key: str) -> None:  # noqa: ANN001
@@ -114,12 +131,14 @@ def test_an_eig_files_the_bulletin_with_the_keyboard_alone(live_app, new_page):
     keyboard_login(page, live_app.base_url, "eig.lea")
     open_page(page, "Bulletin de la semaine", "Bulletin de la semaine")
 
-    tab_to(page, "😀 excellente")
+    choose_radio(page, "😀 excellente")  # the week's bulletin may be filed already: its mood is checked
     page.keyboard.press("Space")
     assert page.get_by_role("radio", name="😀 excellente").is_checked()
     tab_to(page, "Priorité de la semaine")
+    page.keyboard.press("Control+A")  # what the team wrote already, replaced
     page.keyboard.type("Au clavier : ouvrir le service aux agents")
     tab_to(page, "Hauts et bas")
+    page.keyboard.press("Control+A")
     page.keyboard.type("Hauts : tout se fait sans souris.")
     tab_to(page, "Enregistrer le bulletin")
     press_and_settle(page, "Enter")
