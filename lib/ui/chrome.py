@@ -23,6 +23,7 @@ read from Streamlit's bundle (tests/e2e/streamlit_english.py) is left on any pag
 
 from __future__ import annotations
 
+import functools
 import json
 
 import streamlit as st
@@ -230,8 +231,10 @@ def _chrome() -> dict[str, object]:
     }
 
 
+@functools.cache
 def script() -> str:
-    """The French interface script, as a <script> element."""
+    """The French interface script, as a <script> element: built once per process (the
+    catalogue does not change under it), drawn on every run."""
     # No "<" inside the script: Streamlit empties an html element whose script holds markup.
     return _SCRIPT % {"chrome": json.dumps(_chrome(), ensure_ascii=False).replace("<", "\\u003c")}
 
