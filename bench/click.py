@@ -52,6 +52,7 @@ class Click:
 
     seconds: float
     phases: dict[str, float]
+    runs: list[float] = field(default_factory=list)
     messages: Counter = field(default_factory=Counter)
     kilobytes: Counter = field(default_factory=Counter)
 
@@ -75,12 +76,12 @@ class ProbedApp(LiveApp):
 def timed(s: Session, app: ProbedApp, press, what: str) -> Click:  # noqa: ANN001
     """Click with `press` (a Session method returning the Timing), then line up the browser's
     and the server's records of that click."""
-    s.page.evaluate("window.__benchClicks = []")
     timing: Timing = press()
     end = s.runs.last_finished
     start = end - timing.seconds
     offset = time.time() - time.monotonic()
-    dom_click = min(s.page.evaluate("window.__benchClicks"), default=start * 1000 + offset * 1000) / 1000 - offset
+    clicks = [t / 1000 - offset for t in s.page.evaluate("window.__benchClicks || []")]
+    dom_click = min((t for t in clicks if t >= start), default=start)
     records = [r for r in app.read() if start <= r["t"] <= end]
     received = next(r["t"] for r in records if r["event"] == "rerun_received")
     started = [r for r in records if r["event"] == "run_started"]
@@ -91,11 +92,12 @@ def timed(s: Session, app: ProbedApp, press, what: str) -> Click:  # noqa: ANN00
                                    "queue": started[0]["t"] - received, "run": run,
                                    "stop to send": sent - stopped[-1]["t"],
                                    "gc": sum(r["seconds"] for r in records if r["event"] == "full_gc"),
-                                   "back": end - sent})
+                                   "back": end - sent},
+                  [b["t"] - a["t"] for a, b in zip(started, stopped, strict=False)])
     for r in stopped:
         click.messages.update(r["messages"])
         click.kilobytes.update({k: v / 1000 for k, v in r["bytes"].items()})
-    if timing.finished != 1:
+    if timing.finished != 1 and what != "login":
         print(f"  {what}: {timing.finished} runs for one click", file=sys.stderr)
     return click
 
@@ -126,8 +128,8 @@ def on_app(browser, workdir: Path, n: int, logins: int, profile: Path | None) ->
         for _ in range(logins):
             s = Session(browser, app.base_url, "demo", "coach")
             s.context.add_init_script(CLICKS_SCRIPT)
-            s.login(DEMO["coach"], DEMO_PASSWORD)
-            results["login"].append(s.timings[-1])
+            finish = s.press_login(DEMO["coach"], DEMO_PASSWORD)
+            results["login"].append(timed(s, app, finish, "login"))
             s.close()
         s = Session(browser, app.base_url, "demo", "coach")
         s.context.add_init_script(CLICKS_SCRIPT)
@@ -187,17 +189,17 @@ def main() -> None:
           + f"{'msgs':>7}{'kB':>8}")
     print_clicks("floor: a text page", floor_clicks, floor_s)
     for label, clicks in app.items():
-        if label != "login":
-            print_clicks(f"app: {label}", clicks, floor_s)
+        print_clicks(f"app: {label}", clicks, floor_s)
     print("\nForward messages of one run:")
     print_messages("floor", floor_clicks)
     for label, clicks in app.items():
         if label != "login":
             print_messages(label, clicks)
-    logins = [t.seconds for t in app["login"]]
-    if logins:
-        print(f"\nLogin, « Se connecter » to the home settled: median {statistics.median(logins):.2f} s "
-              f"({', '.join(f'{s:.2f}' for s in logins)}; runs {', '.join(str(t.finished) for t in app['login'])})")
+    if app["login"]:
+        print("\nLogins, « Se connecter » to the home settled (s), each with its runs (s), first of the process first:")
+        for login in app["login"]:
+            print(f"  {login.seconds:.2f}: runs " + ", ".join(f"{run:.3f}" for run in login.runs)
+                  + "; " + ", ".join(f"{p} {login.phases[p]:.3f}" for p in PHASES))
     if args.profile:
         print(f"\nThe app's script runs, by cumulative time ({args.profile}):")
         pstats.Stats(str(args.profile)).sort_stats("cumulative").print_stats(25)
