@@ -4,7 +4,9 @@ button (`open_page`)."""
 
 from __future__ import annotations
 
+import ast
 import gc
+import importlib
 import logging
 import runpy
 import sys
@@ -39,6 +41,24 @@ def _migrated(url: str) -> bool:
     return True
 
 
+@st.cache_resource(show_spinner=False)
+def _preloaded() -> bool:
+    """Import, once per process, every module the pages import, so that the first visit of a
+    page (the home, on logging in) does not pay for them; the process's first run, which
+    imports the frame's own modules anyway, pays instead."""
+    for script in sorted((ROOT / "pages").glob("*.py")):
+        for node in ast.parse(script.read_text()).body:
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    importlib.import_module(alias.name)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                module = importlib.import_module(node.module)
+                for alias in node.names:  # `from lib import journal` names modules too
+                    if not hasattr(module, alias.name):
+                        importlib.import_module(f"{node.module}.{alias.name}")
+    return True
+
+
 # How many modules were loaded at the last freeze of the heap (`_freeze_imports`).
 _frozen_with_modules = 0
 
@@ -61,8 +81,9 @@ def boot() -> None:
     refuse unsafe configuration, and draw Streamlit's interface in French (lib/ui/chrome.py)."""
     from lib.seed import DEMO_LOGINS
 
-    _freeze_imports()
     _migrated(get_settings().database_url)
+    _preloaded()
+    _freeze_imports()
     auth.check_production_safety(DEMO_LOGINS)
     chrome.draw()
 
