@@ -1,6 +1,7 @@
 """The app shell as each role: login gate, menu, sidebar pickers, home page."""
 
 import datetime as dt
+import gc
 
 import pytest
 
@@ -38,6 +39,13 @@ def test_deactivated_user_with_a_live_session_is_sent_back_to_login(app_as):
     at = app_as("inactive")
     assert GREETING not in texts(at)
     assert [ti.label for ti in at.text_input] == LOGIN_FIELDS
+
+
+def test_a_run_takes_the_imported_modules_out_of_the_collectors_walks(app_as):
+    """Streamlit collects every generation after each run: frozen, the modules' objects are
+    not walked on every click (docs/design.md, What a click costs beyond the page)."""
+    app_as("coach")
+    assert gc.get_freeze_count() > 0
 
 
 def test_eig_home_shows_their_defi_phase_and_bulletin_status(app_as, monkeypatch):
