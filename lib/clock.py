@@ -11,7 +11,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import holidays
+from holidays import HolidayBase
+from holidays.countries.france import France  # by name: `holidays.France` loads it on the first call
 from pydantic import BaseModel
 
 from lib import formats
@@ -59,8 +60,8 @@ def week_label(iso_year: int, iso_week: int) -> str:
 
 
 @lru_cache(maxsize=64)
-def _french_holidays(year: int) -> holidays.HolidayBase:
-    return holidays.France(years=year)
+def _french_holidays(year: int) -> HolidayBase:
+    return France(years=year)
 
 
 def is_working_day(day: dt.date) -> bool:
