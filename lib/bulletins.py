@@ -9,14 +9,18 @@ promotion. The rule is enforced here, with `now` injectable.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
 
 import pandas as pd
+import plotly.graph_objects as go
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lib import audit, db, formats
+from lib.charts import retro
 from lib.clock import (
     WEEK,
     ProgrammeClock,
@@ -223,6 +227,114 @@ def _sync_key_date(s: Session, actor: Actor, bulletin: Bulletin, data: BulletinI
 
 BULLETIN_COLUMNS = ["id", "week_start", "week", "mood", "priority", "ups_downs", "help_request",
                     "help_status", "help_answer", "key_date", "key_date_description", "published"]
+PAGE_SIZE = 10  # bulletin cards are read ten at a time: a page stays short whatever the history
+
+# French letters folded for search: accents dropped, ligatures spelt out.
+_FOLDS = {**{c: "a" for c in "àâäáÀÂÄÁ"}, **{c: "e" for c in "éèêëÉÈÊË"}, **{c: "i" for c in "îïíÎÏÍ"},
+          **{c: "o" for c in "ôöóÔÖÓ"}, **{c: "u" for c in "ùûüúÙÛÜÚ"}, **{c: "y" for c in "ÿŸ"},
+          **{c: "c" for c in "çÇ"}, **{c: "oe" for c in "œŒ"}, **{c: "ae" for c in "æÆ"}}
+# What each folded letter, or pair spelt as a ligature, stands for in a bulletin's text.
+_SPELLINGS = {plain: "".join(c for c, p in _FOLDS.items() if p == plain) for plain in set(_FOLDS.values())}
+
+
+def search_terms(text: str) -> list[str]:
+    """The words of a search, folded: lower case, accents dropped, ligatures spelt out."""
+    return text.translate(str.maketrans(_FOLDS)).lower().split()
+
+
+def _pattern(term: str) -> str:
+    """A regular expression finding a folded word in text as typed, in any case and with or
+    without its accents: « equipe » finds « Équipe ». Each letter is a class of its spellings,
+    every other character is escaped, so a typed `%`, `_`, `.` or `*` is searched as typed.
+    Python's `re` (SQLite's REGEXP in SQLAlchemy) and PostgreSQL read it alike, without their
+    case flags, which PostgreSQL applies to ASCII alone in some locales."""
+    out, i = [], 0
+    while i < len(term):
+        pair = term[i:i + 2]
+        if pair in ("oe", "ae"):  # œ, æ, or the two letters
+            out.append(f"(?:{_pattern(pair[0])}{_pattern(pair[1])}|[{_SPELLINGS[pair]}])")
+            i += 2
+            continue
+        c = term[i]
+        spellings = {c, c.upper(), *_SPELLINGS.get(c, "")} if c.isalpha() and len(c.upper()) == 1 else {c}
+        out.append(f"[{''.join(sorted(spellings))}]" if len(spellings) > 1 else re.escape(c))
+        i += 1
+    return "".join(out)
+
+
+def _matching(columns: list[ColumnElement[str]], text: str) -> list[ColumnElement[bool]]:
+    """Where clauses: each word of `text` is in one of `columns`, whatever its case and
+    accents (`_pattern`)."""
+    haystack = functools.reduce(lambda text, c: text + "\n" + func.coalesce(c, ""), columns[1:],
+                                func.coalesce(columns[0], ""))
+    return [haystack.regexp_match(_pattern(term)) for term in search_terms(text)]
+
+
+class BulletinCard(BaseModel):
+    """A bulletin as its card shows it: the week, the texts, its help ticket and key date."""
+
+    id: int
+    week_start: dt.date
+    week: str
+    mood: int
+    priority: str
+    ups_downs: str
+    help_request: str
+    help_status: str
+    help_answer: str
+    key_date: dt.date | None
+    key_date_description: str
+    published: bool
+
+
+class Paged(BaseModel):
+    """Where a page of cards stands: how many cards in all, which page of how many."""
+
+    total: int
+    page: int
+    pages: int
+
+    @property
+    def first(self) -> int:
+        """The rank of the page's first card (1 for the newest)."""
+        return min((self.page - 1) * PAGE_SIZE + 1, self.total)
+
+    @property
+    def last(self) -> int:
+        return min(self.page * PAGE_SIZE, self.total)
+
+
+class BulletinPage(Paged):
+    cards: list[BulletinCard]
+
+
+def _page_of(total: int, page: int) -> tuple[int, int]:
+    """The page asked for, within the pages there are, and how many there are."""
+    pages = max(1, -(-total // PAGE_SIZE))
+    return min(max(1, page), pages), pages
+
+
+def _card_query(s: Session, actor: Actor, defi_id: int, now: dt.datetime) -> tuple[Select, bool, dt.date]:
+    """The défi's bulletins the actor may read, with their help ticket and key date; whether
+    the actor reads the coaches' answers; the last published week."""
+    promotion = promotion_of_defi(s, defi_id)
+    clause, cap = readable_clause(s, actor, defi_id, promotion, now)
+    query = (select(Bulletin.id, Bulletin.week_start, Bulletin.iso_year, Bulletin.iso_week, Bulletin.mood,
+                    Bulletin.priority, Bulletin.ups_downs, Bulletin.help_request, HelpRequest.status,
+                    HelpRequest.answer, KeyDate.on_date, KeyDate.description)
+             .outerjoin(HelpRequest, HelpRequest.bulletin_id == Bulletin.id)
+             .outerjoin(KeyDate, KeyDate.bulletin_id == Bulletin.id)
+             .where(Bulletin.defi_id == defi_id, clause))
+    return query, allowed(cap, Action.READ_HELP_ANSWERS), published_until(promotion, now)
+
+
+def _card(r: Row, answers: bool, cutoff: dt.date) -> dict:
+    return {"id": r.id, "week_start": r.week_start, "week": week_label(r.iso_year, r.iso_week), "mood": r.mood,
+            "priority": r.priority, "ups_downs": r.ups_downs,
+            "help_request": r.help_request, "help_status": t(f"help.status.{r.status}") if r.status else "",
+            "help_answer": (r.answer or "") if answers else "",
+            "key_date": r.on_date, "key_date_description": r.description or "",
+            "published": r.week_start <= cutoff}
 
 
 def defi_bulletins(actor: Actor, defi_id: int, now: dt.datetime | None = None) -> pd.DataFrame:
@@ -230,43 +342,60 @@ def defi_bulletins(actor: Actor, defi_id: int, now: dt.datetime | None = None) -
     and key date."""
     now = now or now_utc()
     with db.reading() as s:
-        promotion = promotion_of_defi(s, defi_id)
-        clause, cap = readable_clause(s, actor, defi_id, promotion, now)
-        answers = allowed(cap, Action.READ_HELP_ANSWERS)
-        rows = s.execute(
-            select(Bulletin.id, Bulletin.week_start, Bulletin.iso_year, Bulletin.iso_week, Bulletin.mood,
-                   Bulletin.priority, Bulletin.ups_downs, Bulletin.help_request, HelpRequest.status,
-                   HelpRequest.answer, KeyDate.on_date, KeyDate.description)
-            .outerjoin(HelpRequest, HelpRequest.bulletin_id == Bulletin.id)
-            .outerjoin(KeyDate, KeyDate.bulletin_id == Bulletin.id)
-            .where(Bulletin.defi_id == defi_id, clause).order_by(Bulletin.week_start.desc())).all()
-        cutoff = published_until(promotion, now)
-    out = [{"id": r.id, "week_start": r.week_start, "week": week_label(r.iso_year, r.iso_week), "mood": r.mood,
-            "priority": r.priority, "ups_downs": r.ups_downs,
-            "help_request": r.help_request, "help_status": t(f"help.status.{r.status}") if r.status else "",
-            "help_answer": (r.answer or "") if answers else "",
-            "key_date": r.on_date, "key_date_description": r.description or "",
-            "published": r.week_start <= cutoff} for r in rows]
-    return pd.DataFrame(out, columns=BULLETIN_COLUMNS)
+        query, answers, cutoff = _card_query(s, actor, defi_id, now)
+        rows = s.execute(query.order_by(Bulletin.week_start.desc())).all()
+    return pd.DataFrame([_card(r, answers, cutoff) for r in rows], columns=BULLETIN_COLUMNS)
 
 
-WEEK_PAGE_SIZE = 20  # a week's bulletins are read a page of cards at a time
+def defi_bulletin_page(actor: Actor, defi_id: int, search: str = "", page: int = 1,
+                       now: dt.datetime | None = None) -> BulletinPage:
+    """One page of the défi's bulletins the actor may read, newest first, counted and sliced
+    in SQL; with `search`, those holding each of its words, whatever their case and accents,
+    in what their card shows the actor (the help request and its answer for the défi's team
+    and the coaches only)."""
+    now = now or now_utc()
+    with db.reading() as s:
+        query, answers, cutoff = _card_query(s, actor, defi_id, now)
+        texts = [Bulletin.priority, Bulletin.ups_downs, KeyDate.description]
+        if answers:
+            texts += [Bulletin.help_request, HelpRequest.answer]
+        query = query.where(*_matching(texts, search))
+        total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
+        page, pages = _page_of(total, page)
+        rows = s.execute(query.order_by(Bulletin.week_start.desc())
+                         .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return BulletinPage(total=total, page=page, pages=pages,
+                        cards=[BulletinCard(**_card(r, answers, cutoff)) for r in rows])
 
 
-def week_bulletins(actor: Actor, promotion_id: int, iso_year: int, iso_week: int,
-                   now: dt.datetime | None = None) -> pd.DataFrame:
-    """Every bulletin of one week of the promotion that the actor may read."""
+class WeekCard(BaseModel):
+    """A défi's bulletin in a week of the promotion."""
+
+    name: str
+    mood: int
+    priority: str
+    ups_downs: str
+
+
+class WeekPage(Paged):
+    cards: list[WeekCard]
+
+
+def week_bulletin_page(actor: Actor, promotion_id: int, iso_year: int, iso_week: int, page: int = 1,
+                       now: dt.datetime | None = None) -> WeekPage:
+    """One page of a week's bulletins of the promotion that the actor may read, by défi name,
+    counted and sliced in SQL."""
     now = now or now_utc()
     with db.reading() as s:
         promotion = load_promotion(s, promotion_id)
-        clause = promotion_clause(s, actor, promotion, now)
-        rows = s.execute(
-            select(Defi.name, Bulletin.mood, Bulletin.priority, Bulletin.ups_downs, Bulletin.help_request)
-            .join(Defi, Defi.id == Bulletin.defi_id)
-            .where(Defi.promotion_id == promotion_id, Bulletin.iso_year == iso_year,
-                   Bulletin.iso_week == iso_week, clause).order_by(Defi.name)).all()
-    return pd.DataFrame([dict(r._mapping) for r in rows],
-                        columns=["name", "mood", "priority", "ups_downs", "help_request"])
+        query = (select(Defi.name, Bulletin.mood, Bulletin.priority, Bulletin.ups_downs)
+                 .join(Defi, Defi.id == Bulletin.defi_id)
+                 .where(Defi.promotion_id == promotion_id, Bulletin.iso_year == iso_year,
+                        Bulletin.iso_week == iso_week, promotion_clause(s, actor, promotion, now)))
+        total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
+        page, pages = _page_of(total, page)
+        rows = s.execute(query.order_by(Defi.name, Defi.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return WeekPage(total=total, page=page, pages=pages, cards=[WeekCard(**r._mapping) for r in rows])
 
 
 def export_csv(actor: Actor, defi_id: int, now: dt.datetime | None = None) -> bytes:
@@ -406,6 +535,31 @@ def mood_by_phase(actor: Actor, promotion_id: int, now: dt.datetime | None = Non
             .order_by(PhaseTemplate.number, Bulletin.mood)).all()
     return pd.DataFrame([{"phase": f"{n}. {name}", "number": n, "mood": m, "count": c}
                          for n, name, m, c in rows], columns=["phase", "number", "mood", "count"])
+
+
+# --- Charts --------------------------------------------------------------------------------
+# Each figure built from its read, so that a page caches it like the read (`ui.cached`): a warm
+# page draws the figure built once per data version instead of building it on every run.
+
+
+def mood_chart(actor: Actor, defi_id: int, axis: str, now: dt.datetime | None = None) -> go.Figure:
+    """The défi's mood, week after week, on the calendar or the programme clock."""
+    return retro.mood_line(mood_trend(actor, defi_id, now), axis)
+
+
+def heatmap_chart(actor: Actor, promotion_id: int, axis: str, now: dt.datetime | None = None) -> go.Figure:
+    """The promotion's mood per défi and week."""
+    return retro.heatmap(promotion_heatmap(actor, promotion_id, now), axis)
+
+
+def participation_chart(actor: Actor, promotion_id: int, axis: str, now: dt.datetime | None = None) -> go.Figure:
+    """The promotion's participation rate per week."""
+    return retro.participation_bars(participation(actor, promotion_id, now), axis)
+
+
+def mood_by_phase_chart(actor: Actor, promotion_id: int, now: dt.datetime | None = None) -> go.Figure:
+    """The promotion's moods counted per phase."""
+    return retro.mood_distribution(mood_by_phase(actor, promotion_id, now))
 
 
 class OpenWeek(BaseModel):

@@ -9,7 +9,7 @@ import streamlit as st
 from lib import bulletins, formats, sharing, ui
 from lib.charts import retro
 from lib.i18n import t
-from lib.permissions import Action
+from lib.permissions import Action, Actor
 from lib.programme import mood_label
 from lib.schemas import ShareLinkIn
 from lib.ui import cached, done, md, submit
@@ -29,10 +29,10 @@ WEEK_COLUMNS = {"week": t("retro.col.week"), "clock": t("retro.col.clock")}
 def defi_view() -> None:
     defi = ctx.defi
     trend = cached(bulletins.mood_trend)(actor, defi.id, now)
-    rows = cached(bulletins.defi_bulletins)(actor, defi.id, now)
     st.header(f"{md(defi.name)} · {md(defi.administration)}")
-    if rows.empty:
-        st.info(t("retro.no_bulletin"))
+    if not trend["filed"].any():
+        st.info(t("retro.no_bulletin_team" if ctx.may(Action.WRITE_BULLETIN) else
+                  "retro.no_bulletin_staff" if ctx.may(Action.READ_BULLETIN_UNPUBLISHED) else "retro.no_bulletin"))
     else:
         stats = bulletins.streaks(trend)
         st.markdown(f"**{t('retro.streaks')}**")
@@ -43,26 +43,68 @@ def defi_view() -> None:
         if trend["in_progress"].any():
             st.caption(t("retro.in_progress_note", week=open_week.label, deadline=open_week.deadline))
         st.markdown(f"**{t('retro.mood_title')}**")
-        ui.chart(retro.mood_line(trend, axis), trend[["week", "clock", "mood"]], f"retro_mood_{defi.id}",
-                 {**WEEK_COLUMNS, "mood": t("retro.col.mood")}, caption=t("retro.mood_gap"), width="stretch")
+        ui.chart(cached(bulletins.mood_chart)(actor, defi.id, axis, now), trend[["week", "clock", "mood"]],
+                 f"retro_mood_{defi.id}", {**WEEK_COLUMNS, "mood": t("retro.col.mood")}, caption=t("retro.mood_gap"),
+                 width="stretch")
         ui.download(t("retro.export_csv"), lambda: bulletins.export_csv(actor, defi.id, now),
                     f"bulletins-{defi.name}.csv", f"bulletins_csv_{defi.id}", "text/csv")
         st.markdown(f"### {t('retro.bulletins_by_month')}")
-        team = ctx.may(Action.READ_HELP_ANSWERS)
-        for (year, month), group in rows.groupby([rows["week_start"].map(lambda d: d.year),
-                                                  rows["week_start"].map(lambda d: d.month)], sort=False):
-            st.markdown(f"#### {formats.month(dt.date(year, month, 1)).capitalize()}")
-            for b in group.itertuples():
-                more = []
-                if b.help_request and team:
-                    answer = f"\n→ {b.help_answer}" if b.help_answer else ""
-                    more.append((f"{t('bulletin.help_request')} · {b.help_status}", f"{b.help_request}{answer}"))
-                if b.key_date_description:
-                    more.append((f"{t('bulletin.key_date')} · {formats.date(b.key_date)}", b.key_date_description))
-                ui.bulletin_card(b.week, b.mood, b.priority, b.ups_downs, more=tuple(more),
-                                 note="" if b.published else f" · {t('retro.unpublished')}")
+        defi_cards(defi.id, ctx.may(Action.READ_HELP_ANSWERS))
     if ctx.staff:
         share_section(defi)
+
+
+def reader() -> Actor:
+    """The acting user, read again for a section rerun alone (a fragment), which skips the
+    frame's login gate: a session ended meanwhile reruns the whole page, and the gate."""
+    again = ui.current_actor()
+    if again != actor:
+        st.rerun(scope="app")
+    return again
+
+
+def pager(key: str, paged: bulletins.Paged, back: str, forward: str) -> None:
+    """The buttons to the page of cards before and after, each disabled at its end; `key`
+    holds the page number."""
+    if paged.pages == 1:
+        return
+
+    def turn(number: int) -> None:
+        st.session_state[key] = number
+
+    before, after, _ = st.columns([1, 1, 3])
+    before.button(back, key=f"{key}_back", icon=":material/arrow_back:", disabled=paged.page == 1,
+                  on_click=turn, args=(paged.page - 1,))
+    after.button(forward, key=f"{key}_forward", icon=":material/arrow_forward:", disabled=paged.page == paged.pages,
+                 on_click=turn, args=(paged.page + 1,))
+
+
+@st.fragment
+def defi_cards(defi_id: int, team: bool) -> None:
+    """The défi's bulletins ten at a time, newest first, under their months, and the search
+    over them: turning a page or searching reruns this section alone, not the charts above."""
+    who, key = reader(), f"retro_page_{defi_id}"
+    search = st.text_input(t("retro.search"), key=f"retro_search_{defi_id}", max_chars=80,
+                           placeholder=t("retro.search_placeholder"), help=t("retro.search_help"),
+                           on_change=st.session_state.pop, args=(key, None)).strip()  # on its first page
+    found = cached(bulletins.defi_bulletin_page)(who, defi_id, search, st.session_state.get(key, 1), ui.now())
+    if not found.total:
+        st.info(t("retro.no_result", query=md(search)) if search else t("retro.no_bulletin"))
+        return
+    count = t("retro.found", n=found.total, query=md(search)) if search else t("retro.count", n=found.total)
+    st.caption(count + (f" · {t('retro.range', first=found.first, last=found.last)}" if found.pages > 1 else ""))
+    for n, card in enumerate(found.cards):
+        if n == 0 or card.week_start.month != found.cards[n - 1].week_start.month:
+            st.markdown(f"#### {formats.month(card.week_start.replace(day=1)).capitalize()}")
+        more = []
+        if card.help_request and team:
+            answer = f"\n→ {card.help_answer}" if card.help_answer else ""
+            more.append((f"{t('bulletin.help_request')} · {card.help_status}", f"{card.help_request}{answer}"))
+        if card.key_date_description:
+            more.append((f"{t('bulletin.key_date')} · {formats.date(card.key_date)}", card.key_date_description))
+        ui.bulletin_card(card.week, card.mood, card.priority, card.ups_downs, more=tuple(more),
+                         note="" if card.published else f" · {t('retro.unpublished')}")
+    pager(key, found, t("retro.newer"), t("retro.older"))
 
 
 def share_section(defi) -> None:  # noqa: ANN001 - portfolio.DefiInfo
@@ -96,13 +138,13 @@ def promotion_view() -> None:
     st.markdown(f"**{t('retro.heatmap_title')}**")
     # The table by défi and week, its columns in calendar order (labels like « S1 (4-10 janv.) »
     # do not sort by text).
-    ui.chart(retro.heatmap(heat, axis),
+    ui.chart(cached(bulletins.heatmap_chart)(actor, ctx.promotion.id, axis, now),
              lambda: heat.pivot(index="defi", columns="week", values="mood")[heat.drop_duplicates("week")["week"]],
              "retro_heatmap", caption=t("retro.heatmap_missing"), hide_index=False, width="stretch")
     rates = cached(bulletins.participation)(actor, ctx.promotion.id, now)
     st.markdown(f"**{t('retro.participation_title')}**")
     # Whole percents « 75 % » (the grid's "percent" preset writes « 75.00% »).
-    ui.chart(retro.participation_bars(rates, axis),
+    ui.chart(cached(bulletins.participation_chart)(actor, ctx.promotion.id, axis, now),
              lambda: rates[["week", "clock", "in_progress", "filed", "defis", "rate"]].assign(rate=rates["rate"] * 100),
              "retro_participation", {**WEEK_COLUMNS, "in_progress": t("retro.col.in_progress"),
                                      "filed": t("retro.col.filed"), "defis": t("retro.col.defis"),
@@ -112,29 +154,34 @@ def promotion_view() -> None:
     dist = cached(bulletins.mood_by_phase)(actor, ctx.promotion.id, now)
     if not dist.empty:
         st.markdown(f"**{t('retro.distribution_title')}**")
-        ui.chart(retro.mood_distribution(dist), lambda: dist.assign(mood=dist["mood"].map(mood_label))[
-            ["phase", "mood", "count"]], "retro_distribution", {"phase": t("retro.col.phase"),
-                                                               "mood": t("retro.col.mood"),
-                                                               "count": t("retro.col.count")}, width="stretch")
+        ui.chart(cached(bulletins.mood_by_phase_chart)(actor, ctx.promotion.id, now),
+                 lambda: dist.assign(mood=dist["mood"].map(mood_label))[["phase", "mood", "count"]],
+                 "retro_distribution", {"phase": t("retro.col.phase"), "mood": t("retro.col.mood"),
+                                        "count": t("retro.col.count")}, width="stretch")
     st.header(t("retro.week_bulletins"))
-    labels = dict(zip(rates["week_start"], rates["week"], strict=True))
-    pick = st.selectbox(t("retro.pick_week"), list(reversed(labels)), key="retro_week", format_func=labels.get,
-                        placeholder=t("widget.choose"))
-    if pick:
-        year, week = pick.isocalendar()[:2]
-        rows = cached(bulletins.week_bulletins)(actor, ctx.promotion.id, year, week, now)
-        if rows.empty:
-            st.info(t("retro.no_bulletin"))
-        elif len(rows) > (size := bulletins.WEEK_PAGE_SIZE):
-            # A promotion of hundreds of défis: one page of cards at a time, not hundreds per run.
-            pages = -(-len(rows) // size)
-            if st.session_state.get("retro_week_page", 1) > pages:  # a week with fewer bulletins
-                st.session_state["retro_week_page"] = pages
-            page = st.number_input(t("retro.week_page", count=len(rows), size=size), min_value=1, max_value=pages,
-                                   key="retro_week_page")
-            rows = rows.iloc[(page - 1) * size:page * size]
-        for row in rows.itertuples():
-            ui.bulletin_card(row.name, row.mood, row.priority, row.ups_downs)
+    week_cards(ctx.promotion.id, dict(zip(rates["week_start"], rates["week"], strict=True)))
+
+
+@st.fragment
+def week_cards(promotion_id: int, labels: dict[dt.date, str]) -> None:
+    """A week's bulletins of the promotion, ten at a time by défi name: picking a week or
+    turning a page reruns this section alone, not the charts above."""
+    who = reader()
+    pick = st.selectbox(t("retro.pick_week"), list(reversed(labels)), key=f"retro_week_{promotion_id}",
+                        format_func=labels.get, placeholder=t("widget.choose"))
+    if not pick:
+        return
+    key = f"retro_week_page_{promotion_id}_{pick.isoformat()}"
+    found = cached(bulletins.week_bulletin_page)(who, promotion_id, *pick.isocalendar()[:2],
+                                                 st.session_state.get(key, 1), ui.now())
+    if not found.total:
+        st.info(t("retro.week_empty"))
+        return
+    count = t("retro.week_count", n=found.total)
+    st.caption(count + (f" · {t('retro.week_range', first=found.first, last=found.last)}" if found.pages > 1 else ""))
+    for card in found.cards:
+        ui.bulletin_card(card.name, card.mood, card.priority, card.ups_downs)
+    pager(key, found, t("retro.previous"), t("retro.next"))
 
 
 ui.sections("retro_tabs", {**({t("retro.tab.defi"): defi_view} if ctx.defi is not None else {}),

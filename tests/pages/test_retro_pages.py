@@ -19,7 +19,7 @@ from lib.models import Bulletin, HelpRequest
 from lib.schemas import BulletinIn, ShareLinkIn
 from tests.conftest import set_clock
 from tests.mail import smtp_server
-from tests.pages.conftest import click_twice, errors, form_button, labelled, open_tab, texts
+from tests.pages.conftest import click_twice, errors, form_button, labelled, open_tab, shown, texts
 
 PARIS = ZoneInfo("Europe/Paris")
 WEDNESDAY = dt.datetime(2026, 11, 18, 10, 0, tzinfo=PARIS)
@@ -135,16 +135,88 @@ def test_a_weeks_bulletins_are_read_a_page_at_a_time(app_as, world, clock, monke
     file_alpha(world)
     bulletins.file_bulletin(world.beta_eig, world.beta_id, BulletinIn(mood=3, priority="Priorité de Beta",
                                                                       ups_downs="u"), now=WEDNESDAY)
-    monkeypatch.setattr(bulletins, "WEEK_PAGE_SIZE", 1)
-    at = app_as("coach", page="pages/retrospectives.py")
-    # Alpha's priority shows in Alpha's own tab (the picked défi) and, on page 1, in the week's cards.
-    assert texts(at).count("Finir l'atelier usagers") == 1
-    page = texts(open_tab(at, "retro_tabs", t("retro.tab.promotion")))
+    monkeypatch.setattr(bulletins, "PAGE_SIZE", 1)
+    at = open_tab(app_as("coach", page="pages/retrospectives.py"), "retro_tabs", t("retro.tab.promotion"))
+    page = texts(at)
+    assert t("retro.week_count", n=2) in page
     assert page.count("Finir l'atelier usagers") == 1 and "Priorité de Beta" not in page
-    at.number_input(key="retro_week_page").set_value(2).run()
+    turn = f"retro_week_page_{world.promotion_id}_2026-11-16"
+    assert at.button(key=f"{turn}_back").disabled
+    at.button(key=f"{turn}_forward").click().run()
     page = texts(at)
     assert not at.exception
     assert "Finir l'atelier usagers" not in page and "Priorité de Beta" in page
+    assert at.button(key=f"{turn}_forward").disabled
+
+
+def test_a_week_without_bulletins_says_so(app_as, world, clock):
+    bulletins.file_bulletin(world.eig, world.alpha_id, BulletinIn(mood=3, priority="La semaine passée", ups_downs="u"),
+                            now=WEDNESDAY - dt.timedelta(days=7))
+    at = open_tab(app_as("coach", page="pages/retrospectives.py"), "retro_tabs", t("retro.tab.promotion"))
+    assert t("retro.week_empty") in texts(at)  # the week opened first is this one, where nobody filed yet
+    at.selectbox(key=f"retro_week_{world.promotion_id}").set_value(dt.date(2026, 11, 9)).run()
+    assert "La semaine passée" in texts(at) and t("retro.week_empty") not in texts(at)
+
+
+def file_weeks(world, texts: list[str]) -> None:  # noqa: ANN001
+    """Alpha's bulletins of the last len(texts) weeks, the newest (W47) with the first text."""
+    for weeks_ago, text in enumerate(texts):
+        bulletins.file_bulletin(world.eig, world.alpha_id, BulletinIn(mood=3, priority=text, ups_downs="u"),
+                                now=WEDNESDAY - dt.timedelta(weeks=weeks_ago))
+
+
+def test_a_defis_bulletins_are_read_ten_at_a_time_newest_first(app_as, world, clock):
+    file_weeks(world, [f"Priorité numéro {n:02d}" for n in range(12)])
+    at = app_as("coach", page="pages/retrospectives.py")
+    page = texts(at)
+    assert f"{t('retro.count', n=12)} · {t('retro.range', first=1, last=10)}" in page
+    assert "Priorité numéro 00" in page and "Priorité numéro 09" in page and "Priorité numéro 10" not in page
+    assert "#### Novembre 2026" in [m.value for m in at.markdown]  # the cards under their months
+    turn = f"retro_page_{world.alpha_id}"
+    assert at.button(key=f"{turn}_back").label == t("retro.newer") and at.button(key=f"{turn}_back").disabled
+    at.button(key=f"{turn}_forward").click().run()
+    page = texts(at)
+    assert not at.exception and t("retro.range", first=11, last=12) in page
+    assert "Priorité numéro 09" not in page and "Priorité numéro 11" in page
+    assert at.button(key=f"{turn}_forward").label == t("retro.older") and at.button(key=f"{turn}_forward").disabled
+    at.button(key=f"{turn}_back").click().run()
+    assert "Priorité numéro 00" in texts(at)
+
+
+def test_the_search_finds_words_whatever_their_accents_and_counts_what_it_found(app_as, world, clock):
+    file_weeks(world, [f"Atelier numéro {n:02d} avec l'Équipe" for n in range(11)] + ["Démo au ministère"])
+    at = app_as("eig", page="pages/retrospectives.py")
+    search = at.text_input(key=f"retro_search_{world.alpha_id}")
+    assert search.label == t("retro.search")
+    at.button(key=f"retro_page_{world.alpha_id}_forward").click().run()  # page 2 of all the bulletins
+    search.input("EQUIPE").run()
+    page = texts(at)
+    assert f"{t('retro.found', n=11, query='EQUIPE')} · {t('retro.range', first=1, last=10)}" in page
+    assert "Atelier numéro 00" in page and "Démo au ministère" not in page  # a new search opens on its first page
+    at.text_input(key=f"retro_search_{world.alpha_id}").input("ministere").run()
+    page = texts(at)
+    assert t("retro.found", n=1, query="ministere") in page and "Démo au ministère" in page
+    assert f"retro_page_{world.alpha_id}_forward" not in [b.key for b in at.button]  # one page: no buttons
+
+
+def test_a_search_without_result_says_what_to_do_and_shows_the_text_as_typed(app_as, world, clock):
+    file_weeks(world, ["Atelier usagers"])
+    at = app_as("coach", page="pages/retrospectives.py")
+    typed = "**gras** [lien](http://x.example) 100%"
+    at.text_input(key=f"retro_search_{world.alpha_id}").input(typed).run()
+    assert not at.exception
+    assert [shown(i.value) for i in at.info] == [t("retro.no_result", query=typed)]
+    assert "Atelier usagers" not in texts(at)
+
+
+@pytest.mark.parametrize(("login", "message"), [("eig", "retro.no_bulletin_team"),
+                                                ("coach", "retro.no_bulletin_staff"),
+                                                ("sponsor", "retro.no_bulletin")])
+def test_a_defi_without_bulletins_says_what_to_do(app_as, world, clock, login, message):
+    at = app_as(login, page="pages/retrospectives.py")
+    assert not at.exception
+    assert t(message) in [i.value for i in at.info]
+    assert not at.text_input  # nothing to search
 
 
 def ticket_form() -> str:

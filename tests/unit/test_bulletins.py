@@ -44,6 +44,11 @@ def visible_weeks(actor, defi_id: int, now: dt.datetime) -> list[str]:  # noqa: 
     return list(bulletins.defi_bulletins(actor, defi_id, now)["week"])
 
 
+def week_names(actor, world, now: dt.datetime) -> list[str]:  # noqa: ANN001
+    """The défis whose W47 bulletin `actor` reads in the promotion's week."""
+    return [card.name for card in bulletins.week_bulletin_page(actor, world.promotion_id, 2026, 47, now=now).cards]
+
+
 # --- Deadline and publication -------------------------------------------------------------
 
 # 2026-W47: Friday 20 November 2026, 15:00 Paris = 14:00 UTC.
@@ -76,7 +81,7 @@ def test_before_the_deadline_only_the_defis_eigs_and_the_coaches_read_the_bullet
         assert visible_weeks(reader, world.alpha_id, BEFORE) == ["S47 (16-22 nov.)"], reader.login
     for reader in (world.porteur, world.sponsor, world.beta_eig):
         assert visible_weeks(reader, world.alpha_id, BEFORE) == [], reader.login
-        assert bulletins.week_bulletins(reader, world.promotion_id, 2026, 47, BEFORE).empty, reader.login
+        assert not bulletins.week_bulletin_page(reader, world.promotion_id, 2026, 47, now=BEFORE).cards, reader.login
         assert bulletins.mood_trend(reader, world.alpha_id, BEFORE)["filed"].sum() == 0, reader.login
     for reader in (world.porteur, world.sponsor):
         assert visible_weeks(reader, world.alpha_id, AT) == ["S47 (16-22 nov.)"], reader.login
@@ -93,7 +98,7 @@ def test_a_member_coaching_the_defi_reads_its_week_in_progress_across_the_promot
         referente = Actor.of(s.get(User, coach_id))
     file(world, paris(2026, 11, 18, 10, 0))
     assert visible_weeks(referente, world.alpha_id, BEFORE) == ["S47 (16-22 nov.)"]
-    assert list(bulletins.week_bulletins(referente, world.promotion_id, 2026, 47, BEFORE)["name"]) == ["Alpha"]
+    assert week_names(referente, world, BEFORE) == ["Alpha"]
 
 
 def test_coaches_answers_are_for_the_defis_team_and_the_coaches(world):
@@ -115,7 +120,7 @@ def test_coaches_answers_are_for_the_defis_team_and_the_coaches(world):
 def test_from_the_deadline_minute_the_whole_promotion_reads_it(world):
     file(world, paris(2026, 11, 18, 10, 0))
     assert visible_weeks(world.beta_eig, world.alpha_id, AT) == ["S47 (16-22 nov.)"]
-    assert list(bulletins.week_bulletins(world.beta_eig, world.promotion_id, 2026, 47, AT)["name"]) == ["Alpha"]
+    assert week_names(world.beta_eig, world, AT) == ["Alpha"]
 
 
 def test_people_outside_the_promotion_never_read_it(world):
@@ -125,7 +130,7 @@ def test_people_outside_the_promotion_never_read_it(world):
         with pytest.raises(PermissionDenied):
             bulletins.defi_bulletins(reader, world.alpha_id, later)
         with pytest.raises(PermissionDenied):
-            bulletins.week_bulletins(reader, world.promotion_id, 2026, 47, later)
+            bulletins.week_bulletin_page(reader, world.promotion_id, 2026, 47, now=later)
 
 
 @pytest.mark.parametrize("login", ["porteur", "sponsor", "coach", "admin", "beta_eig", "gamma_eig", "outsider",
@@ -251,6 +256,88 @@ def test_key_date_on_a_day_the_defi_already_has_updates_that_one(world):
     file(world, paris(2026, 11, 16, 9, 0), key_date=day, key_date_description="Comité de pilotage élargi")
     with db.reading() as s:
         assert s.execute(select(KeyDate.description)).scalars().all() == ["Comité de pilotage élargi"]
+
+
+# --- Pages of cards and search -----------------------------------------------------------
+
+WEDNESDAY = paris(2026, 11, 18, 10, 0)
+
+
+def file_weeks(world, texts: list[str], **overrides) -> None:  # noqa: ANN001
+    """Alpha's bulletins of the last len(texts) weeks, the newest (W47) with the first text."""
+    for weeks_ago, text in enumerate(texts):
+        file(world, WEDNESDAY - dt.timedelta(weeks=weeks_ago), priority=text, **overrides)
+
+
+def found(actor, world, search: str, now: dt.datetime = AT) -> list[str]:  # noqa: ANN001
+    """The priorities of Alpha's bulletins that `search` finds for `actor`, newest first."""
+    return [card.priority for card in bulletins.defi_bulletin_page(actor, world.alpha_id, search, now=now).cards]
+
+
+def test_a_defis_bulletins_come_ten_at_a_time_newest_first(world):
+    file_weeks(world, [f"Priorité {n}" for n in range(12)])
+    first = bulletins.defi_bulletin_page(world.coach, world.alpha_id, now=AT)
+    assert (first.total, first.page, first.pages, first.first, first.last) == (12, 1, 2, 1, 10)
+    assert [card.priority for card in first.cards] == [f"Priorité {n}" for n in range(10)]
+    assert first.cards[0].week == "S47 (16-22 nov.)"
+    last = bulletins.defi_bulletin_page(world.coach, world.alpha_id, page=2, now=AT)
+    assert [card.priority for card in last.cards] == ["Priorité 10", "Priorité 11"]
+    assert (last.first, last.last) == (11, 12)
+    # A page past the end (fewer bulletins than when the page was turned) is the last one.
+    assert bulletins.defi_bulletin_page(world.coach, world.alpha_id, page=9, now=AT).page == 2
+    assert bulletins.defi_bulletin_page(world.coach, world.alpha_id, page=0, now=AT).page == 1
+
+
+def test_search_finds_every_word_whatever_its_case_and_accents(world):
+    file_weeks(world, ["Atelier avec l'Équipe du MINISTÈRE", "equipe réduite en août", "Cœur de métier",
+                       "Rien à signaler"])
+    assert found(world.coach, world, "EQUIPE") == ["Atelier avec l'Équipe du MINISTÈRE", "equipe réduite en août"]
+    assert found(world.coach, world, "équipe ministere") == ["Atelier avec l'Équipe du MINISTÈRE"]
+    assert found(world.coach, world, "AOUT") == found(world.coach, world, "août") == ["equipe réduite en août"]
+    assert found(world.coach, world, "coeur") == found(world.coach, world, "CŒUR") == ["Cœur de métier"]
+    assert found(world.coach, world, "équipe rien") == []
+    assert len(found(world.coach, world, "  ")) == 4  # blank: no search
+
+
+def test_search_reads_wildcards_and_patterns_as_typed(world):
+    file_weeks(world, ["Objectif 100% atteint", "Objectif 1000 atteint", "nom_de_code", "nomXdeYcode", "a.b"])
+    assert found(world.coach, world, "100%") == ["Objectif 100% atteint"]
+    assert found(world.coach, world, "nom_de") == ["nom_de_code"]
+    assert found(world.coach, world, "a.b") == ["a.b"]
+    assert found(world.coach, world, "%") == ["Objectif 100% atteint"]
+    assert found(world.coach, world, "_") == ["nom_de_code"]
+    assert found(world.coach, world, ".*") == found(world.coach, world, "[a-z]") == []
+
+
+def test_search_reads_only_what_the_card_shows_the_actor(world):
+    """The help request and its answer are searched for the défi's team and the coaches only;
+    the week in progress, for those who read it before its deadline."""
+    file(world, paris(2026, 11, 11, 10, 0), priority="Semaine passée", help_request="Besoin d'un juriste")
+    [ticket] = help_requests.board(world.coach, world.promotion_id, now=BEFORE)["id"]
+    help_requests.answer(world.coach, int(ticket), HelpAnswerIn(answer="Voyez Mme Xavier."), 1, now=BEFORE)
+    file(world, WEDNESDAY, priority="Semaine en cours")
+    for reader in (world.coach, world.eig, world.sponsor, world.porteur):
+        assert found(reader, world, "JURISTE", BEFORE) == ["Semaine passée"], reader.login
+        assert found(reader, world, "xavier", BEFORE) == ["Semaine passée"], reader.login
+    assert found(world.beta_eig, world, "juriste", BEFORE) == found(world.beta_eig, world, "xavier", BEFORE) == []
+    assert found(world.beta_eig, world, "semaine", BEFORE) == ["Semaine passée"]
+    assert found(world.coach, world, "en cours", BEFORE) == ["Semaine en cours"]
+    for reader in (world.sponsor, world.beta_eig):
+        assert found(reader, world, "en cours", BEFORE) == [], reader.login
+        assert found(reader, world, "en cours", AT) == ["Semaine en cours"], reader.login
+    for reader in (world.gamma_eig, world.outsider, world.inactive):
+        with pytest.raises(PermissionDenied):
+            bulletins.defi_bulletin_page(reader, world.alpha_id, "juriste", now=AT)
+
+
+def test_a_weeks_bulletins_come_a_page_at_a_time_by_defi_name(world, monkeypatch):
+    file(world, WEDNESDAY, priority="Alpha")
+    file(world, WEDNESDAY, actor=world.beta_eig, defi_id=world.beta_id, priority="Beta")
+    monkeypatch.setattr(bulletins, "PAGE_SIZE", 1)
+    pages = [bulletins.week_bulletin_page(world.coach, world.promotion_id, 2026, 47, page, now=AT)
+             for page in (1, 2, 3)]
+    assert [[card.name for card in p.cards] for p in pages] == [["Alpha"], ["Beta"], ["Beta"]]
+    assert [(p.total, p.page, p.pages, p.first) for p in pages] == [(2, 1, 2, 1), (2, 2, 2, 2), (2, 2, 2, 2)]
 
 
 # --- Trends ---------------------------------------------------------------------------------
