@@ -9,7 +9,7 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from lib import db
-from lib.models import AuditEvent, Base, DataVersion, JournalEntry, MonthlyCarnet, PasswordToken, User
+from lib.models import AuditEvent, Base, JournalEntry, MonthlyCarnet, PasswordToken, User
 from tests.conftest import empty_database
 
 
@@ -23,19 +23,9 @@ def test_upgrade_from_empty_to_head_matches_models(db_url):
     assert set(inspect(engine).get_table_names()) >= set(Base.metadata.tables)
 
 
-def test_upgrade_is_idempotent_and_keeps_the_version_row(db_url):
+def test_upgrade_is_idempotent_and_keeps_the_versions(db_url):
     db.upgrade_to_head(db_url)
-    with db.reading() as s:
-        assert s.scalars(select(DataVersion.value)).all() == [0]
-
-
-def test_every_write_transaction_bumps_the_data_version(db_url):
-    before = db.data_version()
-    with db.transaction():
-        pass
-    with db.reading():
-        pass
-    assert db.data_version() == before + 1
+    assert db.scope_versions() == {"global": 0}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
