@@ -164,7 +164,8 @@ def _note_flushed_rows(session: Session, _context: object) -> None:
 def _moved(row: Any) -> bool:
     placing = {"defi_id", "promotion_id", *(_PARENT[type(row)][:1] if type(row) in _PARENT else ())}
     state = inspect(row)
-    return any(state.attrs[name].history.deleted for name in placing & state.attrs.keys())
+    return any(old is not None for name in placing & set(state.attrs.keys())
+               for old in state.attrs[name].history.deleted)
 
 
 def _note_bulk_write(state: ORMExecuteState) -> None:
@@ -181,8 +182,10 @@ def _changed_scopes(s: Session, rows: list[Any]) -> set[str]:
     promotion and the programme; a row of a promotion alone (its phases, its trainings) or a
     membership changes every défi of the promotion too; a row of neither (a person, a
     promotion itself) or of unknown place changes everything (the global scope)."""
+    if not rows:
+        return set()
     versioned = [row for row in rows if row is _EVERYTHING or row.__table__ not in _UNVERSIONED]
-    if rows and not versioned:  # only rows no read shows, but bumped: do not guess who reads them
+    if not versioned:  # only rows no read shows on their own, yet bumped: do not guess who reads them
         return {ScopeVersion.GLOBAL}
     written = {(type(row), inspect(row).identity): row for row in versioned if row is not _EVERYTHING}
     defis: dict[int, int | None] = {}  # défi -> its promotion (None: not known yet)

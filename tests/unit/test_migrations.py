@@ -111,3 +111,18 @@ def test_0013_admits_bulletin_links_to_a_defi_only_and_keeps_the_pending_passwor
     command.downgrade(db.alembic_config(empty_url), "0012_outbox")
     with db.scratch_engine(empty_url) as engine, engine.connect() as conn:
         assert conn.execute(text("SELECT id, purpose FROM password_token")).all() == [(1, "invitation")]
+
+
+def test_0014_carries_the_data_version_on_as_the_global_scope_and_back(empty_url):
+    """A counter never goes back: no key cached before the upgrade (or the downgrade) is met again."""
+    command.upgrade(db.alembic_config(empty_url), "0013_bulletin_links")
+    with db.scratch_engine(empty_url) as engine, engine.begin() as conn:
+        conn.execute(text("UPDATE data_version SET value = 41"))
+    db.upgrade_to_head(empty_url)
+    assert db.scope_versions(db.get_engine(empty_url)) == {"global": 41}
+    with db.scratch_engine(empty_url) as engine, engine.begin() as conn:
+        conn.execute(text("INSERT INTO scope_version (scope, value) VALUES ('defi:1', 3)"))
+    db.dispose_engines()
+    command.downgrade(db.alembic_config(empty_url), "0013_bulletin_links")
+    with db.scratch_engine(empty_url) as engine, engine.connect() as conn:
+        assert conn.execute(text("SELECT id, value FROM data_version")).all() == [(1, 45)]
