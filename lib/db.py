@@ -29,6 +29,7 @@ from lib.errors import Conflict, NotFound, PermissionDenied, StaleEdit
 from lib.i18n import t
 from lib.models import (
     AuditEvent,
+    Base,
     Bulletin,
     Committee,
     CommitteeAction,
@@ -135,10 +136,9 @@ def transaction(engine: Engine | None = None, bump: bool = True) -> Iterator[Ses
 _CHANGED = "suivi_changed_rows"  # Session.info key: the rows written in this transaction
 _EVERYTHING = object()  # noted for a write whose rows are unknown (a bulk statement, a moved row)
 _bumping_commits = 0
-# Rows no cached read shows on their own: the audit trail and the outbox come with the change
-# they record; throttles and reset requests serve the login form; the versions themselves.
-_UNVERSIONED = frozenset(m.__table__ for m in (AuditEvent, OutboxMessage, LoginThrottle, ResetRequest,
-                                               ScopeVersion))
+# Rows no cached read shows: the outbox comes with the change that sends it; throttles and reset
+# requests serve the login form; the versions themselves. (An audit event is placed by its entity.)
+_UNVERSIONED = frozenset(m.__table__ for m in (OutboxMessage, LoginThrottle, ResetRequest, ScopeVersion))
 # How a row that names no défi reaches one that does: its parent, by foreign key.
 _PARENT: dict[type, tuple[str, type]] = {
     HelpRequest: ("bulletin_id", Bulletin), JournalEntryCategory: ("entry_id", JournalEntry),
@@ -146,6 +146,7 @@ _PARENT: dict[type, tuple[str, type]] = {
     Committee: ("defi_phase_id", DefiPhase), CommitteeParticipant: ("committee_id", Committee),
     CommitteeAction: ("committee_id", Committee), Measurement: ("indicator_id", Indicator),
 }
+_MODELS = {mapper.class_.__tablename__: mapper.class_ for mapper in Base.registry.mappers}
 # Rows that change what every défi of their promotion shows: memberships say who reads which
 # défi (a member of one défi reads the published bulletins of the others).
 _PROMOTION_WIDE = (Membership,)
@@ -185,7 +186,7 @@ def _changed_scopes(s: Session, rows: list[Any]) -> set[str]:
     if not rows:
         return set()
     versioned = [row for row in rows if row is _EVERYTHING or row.__table__ not in _UNVERSIONED]
-    if not versioned:  # only rows no read shows on their own, yet bumped: do not guess who reads them
+    if not versioned:  # only rows no read shows, yet bumped: do not guess who reads them
         return {ScopeVersion.GLOBAL}
     written = {(type(row), inspect(row).identity): row for row in versioned if row is not _EVERYTHING}
     defis: dict[int, int | None] = {}  # défi -> its promotion (None: not known yet)
@@ -214,6 +215,12 @@ def _changed_scopes(s: Session, rows: list[Any]) -> set[str]:
 
 def _place(s: Session, row: Any, written: dict[tuple, Any]) -> tuple[int | None, int | None] | None:
     """(défi, promotion) of a row, either possibly None; None when the row is of neither."""
+    if isinstance(row, AuditEvent):  # a save that changed nothing still records one
+        model = _MODELS.get(row.entity)
+        row = None if model is None or row.entity_id is None else (
+            written.get((model, (row.entity_id,))) or s.get(model, row.entity_id))
+        if row is None:
+            return None
     if isinstance(row, Defi):
         return row.id, row.promotion_id
     while type(row) in _PARENT:

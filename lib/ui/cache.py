@@ -9,9 +9,11 @@ import datetime as dt
 import functools
 import importlib
 import inspect
+import pickle
 from collections.abc import Callable, Mapping
 from typing import ParamSpec, TypeVar
 
+import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
@@ -28,10 +30,19 @@ _ROWS_OF_A_DEFI = {"defi_phase_id": DefiPhase, "committee_id": Committee}
 _RUN_VERSIONS = "_suivi_scope_versions"  # the attribute of a run's context holding its versions
 
 
-@st.cache_data(ttl=3600, max_entries=2000, show_spinner=False)
+@st.cache_resource(ttl=3600, max_entries=2000, show_spinner=False)
 def _cached_call(fn_name: str, url: str, versions: tuple[int, int], args: tuple, kwargs: dict) -> object:
+    """The read's result as stored: a DataFrame as it is, anything else pickled. A hit hands it
+    out through `_handed_out`, cheaper than `st.cache_data`'s copy on every hit."""
     module, name = fn_name.rsplit(".", 1)
-    return getattr(importlib.import_module(module), name)(*args, **kwargs)
+    result = getattr(importlib.import_module(module), name)(*args, **kwargs)
+    return result if isinstance(result, pd.DataFrame) else pickle.dumps(result)
+
+
+def _handed_out(stored: object) -> object:
+    """A result no page can change for another: a frame's shallow copy (pandas copies on write,
+    so whatever a page does to it never reaches the stored frame), anything else unpickled anew."""
+    return stored.copy(deep=False) if isinstance(stored, pd.DataFrame) else pickle.loads(stored)  # noqa: S301
 
 
 def cached(fn: Callable[P, R]) -> Callable[P, R]:
@@ -47,9 +58,14 @@ def cached(fn: Callable[P, R]) -> Callable[P, R]:
         versions = run_versions(url)
         scope = read_scope(fn, signature.bind(*args, **kwargs).arguments, url)
         key = (versions.get(ScopeVersion.GLOBAL, 0), versions.get(scope, 0))
-        return _cached_call(f"{fn.__module__}.{fn.__qualname__}", url, key, args, kwargs)
+        return _handed_out(_cached_call(f"{fn.__module__}.{fn.__qualname__}", url, key, args, kwargs))
 
     return wrapper
+
+
+def forget_reads() -> None:
+    """Empty the cache of reads, as a process just started has it (the benchmark's cold runs)."""
+    _cached_call.clear()
 
 
 def read_scope(fn: Callable, arguments: Mapping[str, object], url: str) -> str:

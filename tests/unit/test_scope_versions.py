@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 
 from lib import db
 from lib.models import (
+    AuditEvent,
     Committee,
     CommitteeAction,
     DefiPhase,
@@ -55,6 +56,15 @@ def test_a_row_reached_through_its_parents_bumps_their_defi(world):
         s.add(committee)
     assert bumped(lambda s: s.add(CommitteeAction(committee_id=committee.id, description="Relancer",
                                                   due_on=dt.date(2026, 12, 1)))) \
+        == {ScopeVersion.PROGRAMME, ScopeVersion.promotion(world.promotion_id), *defi_scopes(world, "beta")}
+
+
+def test_a_save_that_changed_nothing_bumps_the_defi_its_audit_event_names(world):
+    """The event a save records even when no value changed is placed by its entity."""
+    with db.transaction() as s:
+        entry = JournalEntry(defi_id=world.beta_id, done_on=dt.date(2026, 11, 17), tache="Atelier")
+        s.add(entry)
+    assert bumped(lambda s: s.add(AuditEvent(action="update", entity="journal_entry", entity_id=entry.id))) \
         == {ScopeVersion.PROGRAMME, ScopeVersion.promotion(world.promotion_id), *defi_scopes(world, "beta")}
 
 
