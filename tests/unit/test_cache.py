@@ -157,3 +157,19 @@ def test_a_run_reads_the_versions_once_and_again_after_its_own_write(world, db_u
     at.run()
     assert at.markdown[0].value == "(2, 1, 1) (2, 1, 1)"  # another process's write, at the next run
     assert reads["versions"] == 3
+
+
+def test_a_page_changing_a_cached_result_changes_it_for_no_one_else(world):
+    """Results are stored once and shared: a frame is handed out as a copy on write, anything
+    else unpickled anew, so a page adding a column, writing a cell or appending changes its own."""
+    file(world.beta_eig, world.beta_id)
+    frame = cached(bulletins.defi_bulletins)
+    mine = frame(world.coach, world.beta_id, WEDNESDAY)
+    mine["extra"] = 1
+    mine.iloc[0, mine.columns.get_loc("mood")] = 4
+    assert "extra" not in frame(world.coach, world.beta_id, WEDNESDAY)
+    assert list(frame(world.coach, world.beta_id, WEDNESDAY)["mood"]) == [3]
+    listing = cached(portfolio.defis_for)
+    listing(world.coach, world.promotion_id).append("changed")
+    listing(world.coach, world.promotion_id)[0].name = "Renommé"
+    assert [d.name for d in listing(world.coach, world.promotion_id)] == ["Alpha", "Beta"]
