@@ -147,6 +147,10 @@ def main() -> None:
             median = statistics.median(row["ms"])
             cells.append(f"{statistics.mean(row['misses']):>11.1f} {median:>10.0f} {median / warm:>5.1f}")
         print(f"  {script.removeprefix('pages/').removesuffix('.py'):<16} {warm:>8.0f} | {cells[0]} | {cells[1]}")
+    totals = [sum(statistics.mean(results[label][s]["misses"]) for s in scripts)
+              for label in ("one version", "per scope")]
+    print(f"  {'all pages':<16} {'':>8} | {totals[0]:>11.1f} {'':>16} | {totals[1]:>11.1f}")
+    print("  (the sidebar's reads, the same on every page, are recomputed in the first page's run)")
 
 
 if __name__ == "__main__":

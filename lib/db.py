@@ -330,8 +330,9 @@ def dispose_engines() -> None:
 
 
 def scope_versions(engine: Engine | None = None) -> dict[str, int]:
-    """Every cache scope's version, in one query: the table holds a row per scope ever written
-    (a few per promotion and one per défi), cheaper to read whole than to ask scope by scope."""
+    """Every cache scope's version, in one query: the table holds a row per scope written since
+    the versions exist (a few per promotion, one per défi), small enough to read whole once per
+    run (docs/design.md, Caching)."""
     with (engine or get_engine()).connect() as conn:
         return dict(conn.execute(select(ScopeVersion.scope, ScopeVersion.value)).all())
 
