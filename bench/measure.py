@@ -19,7 +19,6 @@ import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
-import streamlit as st
 from sqlalchemy import Engine, select
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
@@ -29,8 +28,10 @@ from lib import db, portfolio, ui
 from lib.config import ROOT
 from lib.models import Defi, DefiRole, GlobalRole, Membership, Promotion, User
 from lib.permissions import Actor
+from lib.ui import cache as ui_cache
 from lib.ui import kit as ui_kit
 from lib.ui import page as ui_page
+from lib.ui.login import SESSION_EPOCH
 
 FRAME = ROOT / "frame.py"  # the page script app.py serves
 WARM_RUNS = 3
@@ -91,9 +92,13 @@ def run_frame_every_time() -> None:
 
 
 def new_app(login: str) -> AppTest:
+    """The app logged in as `login` through the session-state seam, with the session epoch
+    the seam checks (without it, every page measured would be the login form)."""
     at = AppTest.from_file(str(FRAME), default_timeout=600)
     at.session_state["authentication_status"] = True
     at.session_state["username"] = login
+    with db.reading() as s:
+        at.session_state[SESSION_EPOCH] = s.scalar(select(User.session_epoch).where(User.login == login))
     return at
 
 
@@ -110,7 +115,7 @@ def errors(at: AppTest) -> list[str]:
 def measure_page(login: str, script: str, recorder: Recorder) -> dict:
     at = new_app(login)
     at.run()  # the landing page, as a user arrives
-    st.cache_data.clear()
+    ui_cache.forget_reads()
     recorder.calls.clear()
     at.switch_page(script)
     cpu = time.process_time()
@@ -118,7 +123,7 @@ def measure_page(login: str, script: str, recorder: Recorder) -> dict:
     cpu = time.process_time() - cpu  # steadier than wall time on a shared machine (SQLite: all of it)
     failed = errors(at)
     warm = statistics.median(timed_run(at) for _ in range(WARM_RUNS))
-    st.cache_data.clear()
+    ui_cache.forget_reads()
     tracemalloc.start()
     at.run()
     peak = tracemalloc.get_traced_memory()[1]

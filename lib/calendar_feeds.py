@@ -92,6 +92,7 @@ def _member_defis(s: Session, actor: Actor) -> dict[int, list[int]]:
     return out
 
 
+@db.reads_across_promotions  # whether the actor belongs to a défi, in any promotion
 def options(actor: Actor, promotion_id: int | None, now: dt.datetime | None = None) -> FeedOptions:
     """The scopes the actor may subscribe to (their défis when they belong to one, the promotion
     when they may read it) and the kinds ticked by default: the bulletin deadlines only for

@@ -1,8 +1,8 @@
 """Engine and sessions: the only place that opens database sessions.
 
 SQLite file under data/ when DATABASE_URL is unset, PostgreSQL (psycopg 3) otherwise.
-Each user action is one transaction (`transaction()`), which also bumps the data
-version that keys every cached read.
+Each user action is one transaction (`transaction()`), which also bumps the versions of the
+cache scopes it changed (a défi, a promotion, everything), which key the cached reads.
 """
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, select, text, update
+from sqlalchemy import Engine, create_engine, event, inspect, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import NullPool
@@ -25,7 +27,29 @@ from sqlalchemy.pool import NullPool
 from lib.config import ROOT, get_settings
 from lib.errors import Conflict, NotFound, PermissionDenied, StaleEdit
 from lib.i18n import t
-from lib.models import DataVersion
+from lib.models import (
+    AuditEvent,
+    Base,
+    Bulletin,
+    Committee,
+    CommitteeAction,
+    CommitteeParticipant,
+    CompetencyRating,
+    Defi,
+    DefiPhase,
+    HelpRequest,
+    Indicator,
+    JournalEntry,
+    JournalEntryCategory,
+    LoginThrottle,
+    Measurement,
+    Membership,
+    MonthlyCarnet,
+    OutboxMessage,
+    PhaseObjective,
+    ResetRequest,
+    ScopeVersion,
+)
 from lib.permissions import Action, Actor, Capacity, require
 
 MIGRATIONS_DIR = ROOT / "migrations"
@@ -76,32 +100,167 @@ def _engine_for(url: str) -> Engine:
 
 @lru_cache(maxsize=8)
 def _session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    event.listen(factory, "after_flush", _note_flushed_rows)
+    event.listen(factory, "do_orm_execute", _note_bulk_write)
+    return factory
 
 
 @contextmanager
 def transaction(engine: Engine | None = None, bump: bool = True) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error, bump the data version
-    (`bump=False` for writes no page reads through the cache, such as login attempts).
+    """One unit of work: commit on success, roll back on any error, bump the versions of the
+    cache scopes the rows it wrote belong to (`bump=False` for writes no page reads through
+    the cache, such as login attempts).
 
     A race the services' own checks could not see (a row changed, or the same unique row
     written, by another transaction between our read and our write) is refused in French."""
+    global _bumping_commits
     factory = _session_factory(engine or get_engine())
     try:
         with factory() as session, session.begin():
             session.connection(execution_options={_WRITE: True})
             yield session
             session.flush()
-            if bump:
-                session.execute(update(DataVersion).where(DataVersion.id == 1)
-                                .values(value=DataVersion.value + 1))
+            if bump and (scopes := _changed_scopes(session, session.info.get(_CHANGED, []))):
+                _bump(session, scopes)
+        if bump:
+            _bumping_commits += 1
     except StaleDataError as exc:
         raise StaleEdit() from exc
     except IntegrityError as exc:
         raise Conflict(t("error.written_meanwhile")) from exc
 
 
+# --- Cache scopes: what a write changed ---------------------------------------------------
+
+_CHANGED = "suivi_changed_rows"  # Session.info key: the rows written in this transaction
+_EVERYTHING = object()  # noted for a write whose rows are unknown (a bulk statement, a moved row)
+_bumping_commits = 0
+# Rows no cached read shows: the outbox comes with the change that sends it; throttles and reset
+# requests serve the login form; the versions themselves. (An audit event is placed by its entity.)
+_UNVERSIONED = frozenset(m.__table__ for m in (OutboxMessage, LoginThrottle, ResetRequest, ScopeVersion))
+# How a row that names no défi reaches one that does: its parent, by foreign key.
+_PARENT: dict[type, tuple[str, type]] = {
+    HelpRequest: ("bulletin_id", Bulletin), JournalEntryCategory: ("entry_id", JournalEntry),
+    CompetencyRating: ("carnet_id", MonthlyCarnet), PhaseObjective: ("defi_phase_id", DefiPhase),
+    Committee: ("defi_phase_id", DefiPhase), CommitteeParticipant: ("committee_id", Committee),
+    CommitteeAction: ("committee_id", Committee), Measurement: ("indicator_id", Indicator),
+}
+_MODELS = {mapper.class_.__tablename__: mapper.class_ for mapper in Base.registry.mappers}
+# Rows that change what every défi of their promotion shows: memberships say who reads which
+# défi (a member of one défi reads the published bulletins of the others).
+_PROMOTION_WIDE = (Membership,)
+
+
+def _note_flushed_rows(session: Session, _context: object) -> None:
+    """Keep the rows a flush wrote (created, deleted, or with a column changed), and note a
+    row moved to another défi or promotion as a change to everything."""
+    rows = session.info.setdefault(_CHANGED, [])
+    rows += [*session.new, *session.deleted]
+    for row in session.dirty:
+        if session.is_modified(row, include_collections=False):
+            rows.append(_EVERYTHING if _moved(row) else row)
+
+
+def _moved(row: Any) -> bool:
+    placing = {"defi_id", "promotion_id", *(_PARENT[type(row)][:1] if type(row) in _PARENT else ())}
+    state = inspect(row)
+    return any(old is not None for name in placing & set(state.attrs.keys())
+               for old in state.attrs[name].history.deleted)
+
+
+def _note_bulk_write(state: ORMExecuteState) -> None:
+    """A statement that writes rows the unit of work does not see changes everything, unless
+    it writes rows no cached read shows."""
+    if state.is_select:
+        return
+    if getattr(state.statement, "table", None) not in _UNVERSIONED:
+        state.session.info.setdefault(_CHANGED, []).append(_EVERYTHING)
+
+
+def _changed_scopes(s: Session, rows: list[Any]) -> set[str]:
+    """The cache scopes the written rows belong to: a row of a défi changes that défi, its
+    promotion and the programme; a row of a promotion alone (its phases, its trainings) or a
+    membership changes every défi of the promotion too; a row of neither (a person, a
+    promotion itself) or of unknown place changes everything (the global scope)."""
+    if not rows:
+        return set()
+    versioned = [row for row in rows if row is _EVERYTHING or row.__table__ not in _UNVERSIONED]
+    if not versioned:  # only rows no read shows, yet bumped: do not guess who reads them
+        return {ScopeVersion.GLOBAL}
+    written = {(type(row), inspect(row).identity): row for row in versioned if row is not _EVERYTHING}
+    defis: dict[int, int | None] = {}  # défi -> its promotion (None: not known yet)
+    whole_promotions: set[int] = set()
+    for row in versioned:
+        place = None if row is _EVERYTHING else _place(s, row, written)
+        if place is None:
+            return {ScopeVersion.GLOBAL}
+        defi_id, promotion_id = place
+        if defi_id is None:
+            whole_promotions.add(promotion_id)
+        else:
+            defis[defi_id] = defis.get(defi_id) or promotion_id
+    if unknown := [d for d, p in defis.items() if p is None]:
+        found = dict(s.execute(select(Defi.id, Defi.promotion_id).where(Defi.id.in_(unknown))).all())
+        if len(found) < len(unknown):  # a défi deleted meanwhile: its promotion is unknown
+            return {ScopeVersion.GLOBAL}
+        defis |= found
+    whole_promotions |= {defis[row.defi_id] for row in versioned if isinstance(row, _PROMOTION_WIDE)}
+    if whole_promotions:
+        defis |= dict(s.execute(select(Defi.id, Defi.promotion_id)
+                                .where(Defi.promotion_id.in_(whole_promotions))).all())
+    return ({ScopeVersion.PROGRAMME} | {ScopeVersion.promotion(p) for p in whole_promotions | set(defis.values())}
+            | {ScopeVersion.defi(d) for d in defis})
+
+
+def _place(s: Session, row: Any, written: dict[tuple, Any]) -> tuple[int | None, int | None] | None:
+    """(défi, promotion) of a row, either possibly None; None when the row is of neither."""
+    if isinstance(row, AuditEvent):  # a save that changed nothing still records one
+        model = _MODELS.get(row.entity)
+        row = None if model is None or row.entity_id is None else (
+            written.get((model, (row.entity_id,))) or s.get(model, row.entity_id))
+        if row is None:
+            return None
+    if isinstance(row, Defi):
+        return row.id, row.promotion_id
+    while type(row) in _PARENT:
+        attribute, parent = _PARENT[type(row)]
+        parent_id = getattr(row, attribute)
+        # A parent deleted in the same transaction is no longer in the database.
+        row = written.get((parent, (parent_id,))) or s.get(parent, parent_id)
+        if row is None:
+            return None
+    defi_id, promotion_id = getattr(row, "defi_id", None), getattr(row, "promotion_id", None)
+    return None if defi_id is None and promotion_id is None else (defi_id, promotion_id)
+
+
+def defi_of(model: type, row_id: int, engine: Engine | None = None) -> int | None:
+    """The défi a row of `model` (a phase of a défi, a committee) belongs to; None when unknown."""
+    with reading(engine) as s:
+        row = s.get(model, row_id)
+        place = _place(s, row, {}) if row is not None else None
+    return place[0] if place else None
+
+
+def reads_across_promotions(read: Callable[..., R]) -> Callable[..., R]:
+    """Mark a read whose result depends on more than the promotion or défi its arguments name
+    (the actor's défis in every promotion): cached, it is keyed on the programme scope."""
+    read.reads_across_promotions = True  # type: ignore[attr-defined]
+    return read
+
+
+def _bump(s: Session, scopes: set[str]) -> None:
+    """Add one to each scope's version, creating the rows of scopes never written. In one
+    statement, in a fixed order: concurrent writers lock the rows they share in the same order
+    (no deadlock)."""
+    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(ScopeVersion).values([{"scope": scope, "value": 1} for scope in sorted(scopes)])
+    s.execute(statement.on_conflict_do_update(index_elements=[ScopeVersion.scope],
+                                              set_={"value": ScopeVersion.value + 1}))
+
+
 Row = TypeVar("Row")
+R = TypeVar("R")
 
 
 def _own_defi(row: Any) -> int:
@@ -170,10 +329,18 @@ def dispose_engines() -> None:
     _session_factory.cache_clear()
 
 
-def data_version(engine: Engine | None = None) -> int:
-    """The cheap read every cached query is keyed on; every write transaction bumps it."""
-    with reading(engine) as s:
-        return s.scalar(select(DataVersion.value).where(DataVersion.id == 1)) or 0
+def scope_versions(engine: Engine | None = None) -> dict[str, int]:
+    """Every cache scope's version, in one query: the table holds a row per scope written since
+    the versions exist (a few per promotion, one per défi), small enough to read whole once per
+    run (docs/design.md, Caching)."""
+    with (engine or get_engine()).connect() as conn:
+        return dict(conn.execute(select(ScopeVersion.scope, ScopeVersion.value)).all())
+
+
+def bumping_commits() -> int:
+    """How many transactions that bump versions this process committed: versions read before
+    one of them are out of date."""
+    return _bumping_commits
 
 
 def alembic_config(url: str):  # noqa: ANN201 - alembic.config.Config, imported lazily

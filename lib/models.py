@@ -861,11 +861,25 @@ class AuditEvent(Base):
     __table_args__ = (Index("ix_audit_event_entity", "entity", "entity_id"),)
 
 
-class DataVersion(Base):
-    """One row whose counter every write transaction bumps: the key of every cached read,
-    so several app processes sharing one database never serve stale data."""
+class ScopeVersion(Base):
+    """A counter per cache scope that the writes changing that scope bump: the key of the
+    cached reads of that scope (lib/ui/cache.py), kept in the database so several app processes
+    sharing it never serve stale data. A scope is `global` (what every read may show: people,
+    promotions themselves), `programme` (anything at all), `promotion:ID` or `defi:ID`; a scope
+    never written has no row and reads as 0."""
 
-    __tablename__ = "data_version"
+    __tablename__ = "scope_version"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[int] = mapped_column(Integer, default=0)
+
+    GLOBAL = "global"
+    PROGRAMME = "programme"
+
+    @staticmethod
+    def promotion(promotion_id: int) -> str:
+        return f"promotion:{promotion_id}"
+
+    @staticmethod
+    def defi(defi_id: int) -> str:
+        return f"defi:{defi_id}"

@@ -971,7 +971,7 @@ def _forgotten_carnet(world: World, carnets: list[MonthlyCarnet]) -> MonthlyCarn
 
 def _counts(s: Session) -> dict[str, int]:
     return {t.name: s.scalar(select(func.count()).select_from(t)) or 0
-            for t in Base.metadata.sorted_tables if t.name != "data_version"}
+            for t in Base.metadata.sorted_tables if t.name != "scope_version"}
 
 
 def seed(engine: Engine | None = None, today: dt.date | None = None) -> SeedSummary:

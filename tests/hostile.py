@@ -167,8 +167,8 @@ def is_catalogue_message(message: str) -> bool:
 
 
 def table_counts() -> tuple[int, ...]:
-    """Row counts of every table, in one query (the data version aside)."""
-    tables = [t for t in Base.metadata.sorted_tables if t.name != "data_version"]
+    """Row counts of every table, in one query (the cache versions aside)."""
+    tables = [t for t in Base.metadata.sorted_tables if t.name != "scope_version"]
     with db.reading() as s:
         return tuple(s.execute(select(*(select(func.count()).select_from(t).scalar_subquery()
                                         for t in tables))).one())
@@ -176,9 +176,9 @@ def table_counts() -> tuple[int, ...]:
 
 def attempt(write: Callable[[], object]) -> tuple[bool, object]:
     """Run one write. A refusal must be a validation error or a service error carrying a
-    French catalogue message, and must leave every table and the data version untouched.
+    French catalogue message, and must leave every table and the cache versions untouched.
     Returns (written, result)."""
-    counts, version = table_counts(), db.data_version()
+    counts, version = table_counts(), db.scope_versions()
     try:
         return True, write()
     except ValidationError as exc:
@@ -186,5 +186,5 @@ def attempt(write: Callable[[], object]) -> tuple[bool, object]:
     except (ServiceError, ValueError) as exc:
         assert is_catalogue_message(str(exc)), f"{type(exc).__name__}: {str(exc)[:200]!r}"
     assert table_counts() == counts, "a refused write changed some rows"
-    assert db.data_version() == version, "a refused write was committed"
+    assert db.scope_versions() == version, "a refused write was committed"
     return False, None

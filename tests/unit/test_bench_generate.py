@@ -111,7 +111,7 @@ def test_the_coach_overview_reads_every_defi_of_the_newest_promotion(engine: Eng
 def rows_of(engine: Engine) -> dict[str, list[tuple]]:
     with engine.connect() as conn:
         return {table.name: sorted(conn.execute(select(table)).all(), key=repr)
-                for table in Base.metadata.sorted_tables if table.name != "data_version"}
+                for table in Base.metadata.sorted_tables if table.name != "scope_version"}
 
 
 def test_same_rows_on_every_run_and_database(engine: Engine, generated: dict[str, int], tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from lib import db
-from lib.models import AuditEvent, Base, DataVersion, JournalEntry, MonthlyCarnet, PasswordToken, User
+from lib.models import AuditEvent, Base, JournalEntry, MonthlyCarnet, PasswordToken, User
 from tests.conftest import empty_database
 
 
@@ -23,19 +23,9 @@ def test_upgrade_from_empty_to_head_matches_models(db_url):
     assert set(inspect(engine).get_table_names()) >= set(Base.metadata.tables)
 
 
-def test_upgrade_is_idempotent_and_keeps_the_version_row(db_url):
+def test_upgrade_is_idempotent_and_keeps_the_versions(db_url):
     db.upgrade_to_head(db_url)
-    with db.reading() as s:
-        assert s.scalars(select(DataVersion.value)).all() == [0]
-
-
-def test_every_write_transaction_bumps_the_data_version(db_url):
-    before = db.data_version()
-    with db.transaction():
-        pass
-    with db.reading():
-        pass
-    assert db.data_version() == before + 1
+    assert db.scope_versions() == {"global": 0}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -121,3 +111,18 @@ def test_0013_admits_bulletin_links_to_a_defi_only_and_keeps_the_pending_passwor
     command.downgrade(db.alembic_config(empty_url), "0012_outbox")
     with db.scratch_engine(empty_url) as engine, engine.connect() as conn:
         assert conn.execute(text("SELECT id, purpose FROM password_token")).all() == [(1, "invitation")]
+
+
+def test_0014_carries_the_data_version_on_as_the_global_scope_and_back(empty_url):
+    """A counter never goes back: no key cached before the upgrade (or the downgrade) is met again."""
+    command.upgrade(db.alembic_config(empty_url), "0013_bulletin_links")
+    with db.scratch_engine(empty_url) as engine, engine.begin() as conn:
+        conn.execute(text("UPDATE data_version SET value = 41"))
+    db.upgrade_to_head(empty_url)
+    assert db.scope_versions(db.get_engine(empty_url)) == {"global": 41}
+    with db.scratch_engine(empty_url) as engine, engine.begin() as conn:
+        conn.execute(text("INSERT INTO scope_version (scope, value) VALUES ('defi:1', 3)"))
+    db.dispose_engines()
+    command.downgrade(db.alembic_config(empty_url), "0013_bulletin_links")
+    with db.scratch_engine(empty_url) as engine, engine.connect() as conn:
+        assert conn.execute(text("SELECT id, value FROM data_version")).all() == [(1, 45)]
