@@ -15,9 +15,10 @@ does with browsers: EIGs of distinct défis of the newest promotion open this we
 and file it at the deadline, then read their other pages; coaches browse their menu. Level 1
 is a coach alone, then an EIG alone. Per level: median and p95 time per click, the servers'
 CPU time per click (utime + stime from /proc), the load generator's own CPU per click, and
-the servers' RSS, its growth per session beyond the first against level 1. With --processes
-N, the same at 1 to N app processes on one database, the sessions dealt between them as a
-sticky proxy would. Table printed, bench/crowd-results.json written.
+the servers' RSS, its growth per session beyond the first against level 1, and the clicks
+served per second over the waves (the servers' capacity once saturated). With --processes N,
+the same at 1 to N app processes on one database, the sessions dealt between them as a
+sticky proxy would. Table printed, bench/crowd-results-<database>.json written.
 
 Target (reported, never asserted): 30 sessions, p95 <= 1.0 s; RSS <= 15 MB per session
 beyond the first.
@@ -55,7 +56,7 @@ from lib.models import User
 from tests import pg
 from tests.e2e.harness import APP_COOKIE_KEY, LiveApp
 
-RESULTS = ROOT / "bench" / "crowd-results.json"
+RESULTS = ROOT / "bench" / "crowd-results-{backend}.json"
 LEVELS = (1, 5, 10, 30)
 CLICK_TIMEOUT_S = 600
 TICKS_PER_S = os.sysconf("SC_CLK_TCK")
@@ -218,20 +219,22 @@ class Servers:
 
 async def together(servers: Servers, group: list[tuple[str, str]], cookies: dict[str, str]) -> dict:
     """The group's sessions, dealt between the processes, open at once, then click at once,
-    wave after wave; the clicks, the CPU the waves cost (servers and this process), the peak RSS."""
+    wave after wave; the clicks, the CPU (servers and this process) and the time the waves
+    took, the peak RSS."""
     tabs = [Tab(servers.apps[i % len(servers.apps)].base_url, role, cookies[login])
             for i, (role, login) in enumerate(group)]
     try:
         logins = await asyncio.gather(*(tab.open() for tab in tabs))
         peak = servers.rss_mb()
-        cpu, client = servers.cpu_s(), time.process_time()
+        cpu, client, started = servers.cpu_s(), time.process_time(), time.monotonic()
         plans = [tab.steps() for tab in tabs]
         clicks = []
         for wave in range(max(len(plan) for plan in plans)):
             clicks += await asyncio.gather(*(plan[wave]() for plan in plans if wave < len(plan)))
             peak = max(peak, servers.rss_mb())
         return {"logins": logins, "clicks": clicks, "server_cpu_s": servers.cpu_s() - cpu,
-                "client_cpu_s": time.process_time() - client, "peak_rss_mb": peak}
+                "client_cpu_s": time.process_time() - client, "waves_s": time.monotonic() - started,
+                "peak_rss_mb": peak}
     finally:
         await asyncio.gather(*(tab.close() for tab in tabs))
 
@@ -261,6 +264,7 @@ def crowd(url: str, levels: tuple[int, ...] = LEVELS, processes: int = 1) -> dic
             "login_median_s": statistics.median(c.seconds for run in runs for c in run["logins"]),
             "save_median_s": statistics.median([c.seconds for c in clicks if c.kind == "save"] or [0]),
             "unsaved": sum(1 for c in clicks if c.note), "runs_per_click": statistics.mean(c.runs for c in clicks),
+            "clicks_per_s": len(clicks) / sum(run["waves_s"] for run in runs),
             "server_cpu_ms_per_click": 1000 * sum(run["server_cpu_s"] for run in runs) / len(clicks),
             "client_cpu_ms_per_click": 1000 * sum(run["client_cpu_s"] for run in runs) / len(clicks),
             "idle_rss_mb": idle, "peak_rss_mb": max(run["peak_rss_mb"] for run in runs),
@@ -278,17 +282,20 @@ def print_table(setups: dict[str, dict]) -> None:
     """One block per setup (database and process count), one row per level."""
     print("\nMany sessions at once, protocol level (no browser): EIGs file the bulletin at the deadline while "
           "coaches browse, clicks issued together wave after wave; s = BackMsg sent to last script_finished;"
-          " CPU per click: servers (/proc utime+stime) and this load generator; ! = misses its target")
+          " clicks/s = clicks served over the waves' time; CPU ms per click: servers (/proc utime+stime)"
+          " and this load generator; MB/session = peak RSS beyond level 1's, per session beyond the first;"
+          " ! = misses its target")
     for label, levels in setups.items():
         print(f"\n{label}")
         print(f"  {'sessions':>8} {'clicks':>7} {'median s':>9} {'p95 s':>7} {'login s':>8} {'save s':>7} "
-              f"{'runs/click':>11} {'server ms':>10} {'client ms':>10} {'peak MB':>8} {'MB/session':>11}")
+              f"{'runs/click':>11} {'clicks/s':>9} {'server ms':>10} {'client ms':>10} {'peak MB':>8} "
+              f"{'MB/session':>11}")
         for row in levels.values():
             beyond = flag(row["mb_per_session"], TARGETS["crowd_mb_per_session"]) if "mb_per_session" in row else "-"
             unsaved = f"  ({row['unsaved']} saves not confirmed)" if row["unsaved"] else ""
             print(f"  {row['sessions']:>8} {row['clicks']:>7} {row['median_s']:>9.2f} "
                   f"{flag(row['p95_s'], TARGETS['crowd_p95_s']):>7} {row['login_median_s']:>8.2f} "
-                  f"{row['save_median_s']:>7.2f} {row['runs_per_click']:>11.2f} "
+                  f"{row['save_median_s']:>7.2f} {row['runs_per_click']:>11.2f} {row['clicks_per_s']:>9.2f} "
                   f"{row['server_cpu_ms_per_click']:>10.0f} {row['client_cpu_ms_per_click']:>10.0f} "
                   f"{row['peak_rss_mb']:>8.0f} {beyond:>11}{unsaved}")
 
@@ -327,10 +334,11 @@ def main() -> None:
         backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
         setups = {f"{backend}, {n} app process{'es' if n > 1 else ''}": crowd(url, levels, n)
                   for n in range(1, args.processes + 1)}
-    RESULTS.write_text(json.dumps({"scale": args.scale, "targets": TARGETS, "setups": setups}, indent=1))
+    results = Path(str(RESULTS).format(backend=backend.lower()))
+    results.write_text(json.dumps({"scale": args.scale, "targets": TARGETS, "setups": setups}, indent=1))
     print_table(setups)
     print(f"\nWhole protocol benchmark: {(time.perf_counter() - started) / 60:.1f} min; "
-          f"figures in {RESULTS.relative_to(ROOT)}")
+          f"figures in {results.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
