@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 SCALE ?= 1
 
-.PHONY: run test test-clock lint bench bench-browser seed migrate clean
+.PHONY: run test test-clock lint bench bench-browser bench-crowd seed migrate clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,12 @@ bench: $(VENV)/.dev
 
 bench-browser: $(VENV)/.dev
 	$(BIN)/python -m bench.browser --scale $(SCALE)
+
+# The server alone under 1-30 sessions at once (websocket clients, no browser): SQLite with one
+# process, then PostgreSQL with one and two (docs/deployment.md, "How many processes").
+bench-crowd: $(VENV)/.dev $(MO)
+	$(BIN)/python -m bench.protocol --scale $(SCALE) --sessions 30
+	$(BIN)/python -m bench.protocol --scale $(SCALE) --sessions 30 --processes 2 --postgresql
 
 clean:
 	rm -rf $(VENV) $(MO) tests/e2e/axe/node_modules data/*.db data/*.db-* .pytest_cache .ruff_cache tests/artifacts

@@ -27,7 +27,12 @@ APP_COOKIE_KEY = "cle-de-test-e2e-de-32-octets-min"
 
 def seeded_database(path: Path) -> str:
     """A SQLite file with the demo data, built in a child process (clean settings)."""
-    url = f"sqlite:///{path}"
+    return seeded(f"sqlite:///{path}")
+
+
+def seeded(url: str) -> str:
+    """The empty database `url` (SQLite or PostgreSQL), migrated and given the demo data in a
+    child process (clean settings)."""
     subprocess.run([sys.executable, "-m", "lib.seed"], cwd=ROOT, check=True, capture_output=True,
                    env={**os.environ, "DATABASE_URL": url})
     return url
