@@ -9,8 +9,9 @@ the commit named in it; `--keep-as-before LABEL` makes this run the reference), 
 also as a ratio to the floor of its own run: absolute times move with the machine's load.
 bench/browser-results.json written.
 
-With --sessions N (default 30, 0 to skip), N browser sessions at once on the bench
-database: median and p95 time per click, and the server's RSS, against one session alone.
+With --sessions N (default 30, 0 to skip), N sessions at once on the bench database, at the
+protocol level (bench/protocol.py: the server alone, no browser rendering mixed in): median and
+p95 time per click, the server's CPU per click and RSS, against one session alone.
 
 Targets (reported, never asserted): per role, warm median <= 2x the floor's, every warm
 page <= 3x, every first visit <= 1.0 s, login <= 1.0 s, a save <= 0.50 s; N sessions:
@@ -31,20 +32,21 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from bench import protocol
 from bench.generate import NOW, PASSWORD, Scale, generate
 from bench.measure import cast
+from bench.protocol import flag
 from lib import db
 from lib.auth import DEMO_PASSWORD
 from lib.config import ROOT
-from lib.models import Defi, DefiRole, GlobalRole, Membership, Promotion, User
+from lib.models import DefiRole, Membership, User
 from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, LiveApp, ScriptRuns, choose, seeded_database, settle
 
 RESULTS = ROOT / "bench" / "browser-results.json"
 BEFORE = ROOT / "bench" / "browser-before.json"
-TARGETS = {"warm_median_x": 2.0, "warm_page_x": 3.0, "first_visit_s": 1.0, "login_s": 1.0, "save_s": 0.50,
-           "crowd_p95_s": 1.0, "crowd_mb_per_session": 15}
+TARGETS = {"warm_median_x": 2.0, "warm_page_x": 3.0, "first_visit_s": 1.0, "login_s": 1.0, "save_s": 0.50}
 DEMO = {"coach": "coach.claire", "eig": "eig.lea", "sponsor": "sponsor.anne"}
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -76,8 +78,7 @@ class Session:
         self.timings: list[Timing] = []
 
     def press(self, locator, what: str, kind: str, visit: str = "once", ready=None) -> Callable[[], Timing]:  # noqa: ANN001
-        """Click; return the wait that completes the timing, so that many sessions can click
-        before any of them waits."""
+        """Click; return the wait that completes the timing."""
         asked, done = self.runs.requested, self.runs.finished
         t0 = time.monotonic()
         locator.click()
@@ -226,105 +227,6 @@ def bench_logins(url: str) -> dict[str, tuple[str, str]]:
     return {"coach": (coach.login, PASSWORD), "eig": (eig.login, PASSWORD), "sponsor": (sponsor, PASSWORD)}
 
 
-def crowd_logins(url: str, n: int) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(role, login) of a coach and an EIG alone, then of n sessions at once: EIGs of the
-    newest promotion's défis (one per défi: no two file the same bulletin) and coaches."""
-    engine = db.get_engine(url)
-    with db.reading(engine) as s:
-        promotion = s.scalar(select(Promotion.id).order_by(Promotion.start_date.desc()).limit(1))
-        eigs = s.scalars(select(func.min(User.login)).join(Membership, Membership.user_id == User.id)
-                         .join(Defi, Defi.id == Membership.defi_id)
-                         .where(Defi.promotion_id == promotion, Membership.role == DefiRole.EIG, User.active.is_(True))
-                         .group_by(Membership.defi_id).order_by(Membership.defi_id)).all()
-        coaches = s.scalars(select(User.login).where(User.role == GlobalRole.COACH).order_by(User.id)).all()
-    db.dispose_engines()
-    half = (n + 1) // 2
-    crowd = [("eig", e) for e in eigs[:half]] + [("coach", coaches[i % len(coaches)]) for i in range(n - half)]
-    return [("coach", coaches[-1]), ("eig", eigs[half])], crowd
-
-
-def steps(s: Session) -> list[Callable[[Session], Callable[[], Timing] | None]]:
-    """What a session clicks, one click per wave: an EIG opens the bulletin and files it at
-    the deadline, then reads the other pages; a coach browses the menu."""
-    titles = s.menu()
-    pages = [lambda s, title=title: s.press_page(title, "crowd") for title in titles[1:] + titles[:1]
-             if title != "Bulletin de la semaine"]
-    if s.role == "eig":
-        return [lambda s: s.press_page("Bulletin de la semaine", "crowd"), press_bulletin, *pages]
-    return pages
-
-
-def vm_rss_mb(pid: int) -> float:
-    """The server's resident memory, from /proc."""
-    line = next(x for x in Path(f"/proc/{pid}/status").read_text().splitlines() if x.startswith("VmRSS:"))
-    return int(line.split()[1]) / 1024
-
-
-def together(browser, app: LiveApp, logins: list[tuple[str, str]], database: str) -> tuple[list[Timing], float]:  # noqa: ANN001
-    """The sessions log in at once, then click at once, wave after wave; the server's peak
-    RSS between waves."""
-    sessions = [Session(browser, app.base_url, database, role) for role, _ in logins]
-    try:
-        for finish in [s.press_login(login, PASSWORD) for s, (_, login) in zip(sessions, logins, strict=True)]:
-            finish()
-        rss = vm_rss_mb(app.process.pid)
-        plans = {s: steps(s) for s in sessions}
-        for wave in range(max(len(plan) for plan in plans.values())):
-            pending = [f for s, plan in plans.items() if wave < len(plan) and (f := plan[wave](s)) is not None]
-            for finish in pending:
-                finish()
-            rss = max(rss, vm_rss_mb(app.process.pid))
-        return [t for s in sessions for t in s.timings], rss
-    finally:
-        for s in sessions:
-            s.close()
-
-
-def crowd(browser, url: str, n: int) -> dict:  # noqa: ANN001
-    """Median and p95 time per interaction, and the server's RSS, for one session at a time
-    then n at once, each on a freshly started server."""
-    solo, many = crowd_logins(url, n)
-    levels = {}
-    for label, groups in (("1", [[one] for one in solo]), (str(n), [many])):
-        app = LiveApp(url)
-        app.start(fake_now=NOW.isoformat())
-        try:
-            idle = vm_rss_mb(app.process.pid)
-            timings, peak = [], idle
-            for group in groups:
-                done, rss = together(browser, app, group, f"{label} at once")
-                timings += done
-                peak = max(peak, rss)
-        finally:
-            app.stop()
-        clicks = sorted(t.seconds for t in timings if t.kind != "login" and t.finished)
-        logins = sorted(t.seconds for t in timings if t.kind == "login")
-        levels[label] = {"sessions": len(groups[0]), "clicks": len(clicks), "median_s": statistics.median(clicks),
-                         "p95_s": clicks[max(0, round(0.95 * len(clicks)) - 1)],
-                         "login_median_s": statistics.median(logins), "idle_rss_mb": idle, "peak_rss_mb": peak,
-                         "rss_per_session_mb": (peak - idle) / len(groups[0]),
-                         "saves_s": [t.seconds for t in timings if t.kind == "save" and t.finished],
-                         "runs_per_click": statistics.mean(t.finished for t in timings if t.kind != "login")}
-        print(f"  {label} session(s) at once: {len(clicks)} clicks timed", file=sys.stderr)
-    return levels
-
-
-def print_crowd(levels: dict) -> None:
-    print("\nMany users at once (bench database; EIGs file the bulletin at the deadline while coaches browse;"
-          " clicks issued together, wave after wave)")
-    print(f"  {'sessions':>8} {'clicks':>7} {'median s':>9} {'p95 s':>7} {'login s':>8} {'runs/click':>11} "
-          f"{'idle MB':>8} {'peak MB':>8} {'MB/session':>11}")
-    for row in levels.values():
-        print(f"  {row['sessions']:>8} {row['clicks']:>7} {row['median_s']:>9.2f} "
-              f"{flag(row['p95_s'], TARGETS['crowd_p95_s']):>7} {row['login_median_s']:>8.2f} "
-              f"{row['runs_per_click']:>11.2f} {row['idle_rss_mb']:>8.0f} {row['peak_rss_mb']:>8.0f} "
-              f"{row['rss_per_session_mb']:>11.1f}")
-    one, many = levels.values()
-    if many["sessions"] > 1:
-        beyond = (many["peak_rss_mb"] - one["peak_rss_mb"]) / (many["sessions"] - 1)
-        print(f"  RSS per session beyond the first: {flag(beyond, TARGETS['crowd_mb_per_session'])} MB")
-
-
 def demo_clock() -> str:
     """Monday 9:00 of this week in Paris: the demo seed is dated from today, and the week's
     bulletin is still open whatever day the benchmark runs."""
@@ -339,10 +241,6 @@ def on_app(browser, url: str, database: str, fake_now: str, logins: dict) -> lis
         return journeys(browser, app.base_url, database, logins)
     finally:
         app.stop()
-
-
-def flag(value: float, target: float) -> str:
-    return f"{value:.2f}" + ("!" if value > target else " ")
 
 
 def ratio(value: float, floor_s: float, target: float | None = None) -> str:
@@ -438,7 +336,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="of the bench database; 1 = 10x history")
     parser.add_argument("--quick", action="store_true", help="smoke test: scale 0.01, 2 sessions at once")
-    parser.add_argument("--sessions", type=int, default=30, help="browser sessions at once (0: skip)")
+    parser.add_argument("--sessions", type=int, default=30, help="protocol-level sessions at once (0: skip)")
     parser.add_argument("--before", type=Path, default=BEFORE,
                         help="reference run to print beside this one (default bench/browser-before.json)")
     parser.add_argument("--keep-as-before", metavar="LABEL",
@@ -465,10 +363,10 @@ def main() -> None:
         print("Floor again (its medians pool both tours, so the app runs inside the floor's window)...",
               file=sys.stderr)
         timings += floor(browser)
-        if sessions:
-            print(f"{sessions} sessions at once...", file=sys.stderr)
-            levels = crowd(browser, url, sessions)
         browser.close()
+        if sessions:
+            print(f"{sessions} sessions at once, protocol level...", file=sys.stderr)
+            levels = protocol.crowd(url, (1, sessions))
     medians = floor_medians(timings)
     total = time.perf_counter() - started
     results = {"scale": scale, "bench_rows": sum(rows.values()), "targets": TARGETS, "floor": medians,
@@ -478,7 +376,7 @@ def main() -> None:
         args.before.write_text(json.dumps(results | {"revision": args.keep_as_before}, indent=1))
     print_table(timings, medians, reference_run(args.before, scale))
     if sessions:
-        print_crowd(levels)
+        protocol.print_table({"SQLite, 1 app process": levels})
     print(f"\nWhole browser benchmark: {total / 60:.1f} min; figures in {RESULTS.relative_to(ROOT)}")
 
 

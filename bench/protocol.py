@@ -10,8 +10,7 @@ the app reads it from `st.context.cookies`. So a login here costs no password ch
 bench/login.py measures that).
 
 On the bench database, each level (1, 5, 10, 30 sessions) on freshly started app processes:
-the sessions open at once, then click at once, wave after wave, as bench/browser.py's crowd
-does with browsers: EIGs of distinct défis of the newest promotion open this week's bulletin
+the sessions open at once, then click at once, wave after wave: EIGs of distinct défis of the newest promotion open this week's bulletin
 and file it at the deadline, then read their other pages; coaches browse their menu. Level 1
 is a coach alone, then an EIG alone. Per level: median and p95 time per click, the servers'
 CPU time per click (utime + stime from /proc), the load generator's own CPU per click, and
@@ -41,18 +40,17 @@ from pathlib import Path
 from unittest import mock
 
 import websockets
-from sqlalchemy import select
+from sqlalchemy import func, select
 from streamlit.proto.Alert_pb2 import Alert
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-from bench.browser import TARGETS, crowd_logins, flag, vm_rss_mb
 from bench.generate import NOW, Scale, generate
 from lib import auth, db
 from lib.config import ROOT, get_settings
 from lib.i18n import t
-from lib.models import User
+from lib.models import Defi, DefiRole, GlobalRole, Membership, Promotion, User
 from tests import pg
 from tests.e2e.harness import APP_COOKIE_KEY, LiveApp
 
@@ -150,7 +148,7 @@ class Tab:
         return click
 
     def steps(self) -> list[Callable[[], Awaitable[Click]]]:
-        """What the session clicks, one click per wave (bench/browser.py's `steps`): an EIG opens
+        """What the session clicks, one click per wave: an EIG opens
         the bulletin and files it, then reads the other pages; a coach browses the menu."""
         titles = list(self.pages)
         pages = [lambda title=title: self.visit(title) for title in titles[1:] + titles[:1]
@@ -239,6 +237,36 @@ async def together(servers: Servers, group: list[tuple[str, str]], cookies: dict
         await asyncio.gather(*(tab.close() for tab in tabs))
 
 
+TARGETS = {"crowd_p95_s": 1.0, "crowd_mb_per_session": 15}
+
+
+def flag(value: float, target: float) -> str:
+    return f"{value:.2f}" + ("!" if value > target else " ")
+
+
+def crowd_logins(url: str, n: int) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(role, login) of a coach and an EIG alone, then of n sessions at once: EIGs of the
+    newest promotion's défis (one per défi: no two file the same bulletin) and coaches."""
+    engine = db.get_engine(url)
+    with db.reading(engine) as s:
+        promotion = s.scalar(select(Promotion.id).order_by(Promotion.start_date.desc()).limit(1))
+        eigs = s.scalars(select(func.min(User.login)).join(Membership, Membership.user_id == User.id)
+                         .join(Defi, Defi.id == Membership.defi_id)
+                         .where(Defi.promotion_id == promotion, Membership.role == DefiRole.EIG, User.active.is_(True))
+                         .group_by(Membership.defi_id).order_by(Membership.defi_id)).all()
+        coaches = s.scalars(select(User.login).where(User.role == GlobalRole.COACH).order_by(User.id)).all()
+    db.dispose_engines()
+    half = (n + 1) // 2
+    crowd = [("eig", e) for e in eigs[:half]] + [("coach", coaches[i % len(coaches)]) for i in range(n - half)]
+    return [("coach", coaches[-1]), ("eig", eigs[half])], crowd
+
+
+def vm_rss_mb(pid: int) -> float:
+    """The server's resident memory, from /proc."""
+    line = next(x for x in Path(f"/proc/{pid}/status").read_text().splitlines() if x.startswith("VmRSS:"))
+    return int(line.split()[1]) / 1024
+
+
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[max(0, round(0.95 * len(ordered)) - 1)]
@@ -247,7 +275,7 @@ def p95(values: list[float]) -> float:
 def crowd(url: str, levels: tuple[int, ...] = LEVELS, processes: int = 1) -> dict:
     """Per level (number of sessions at once), on `processes` freshly started app processes on
     the bench database `url`: median and p95 seconds per click, CPU per click, RSS. Level 1 is a
-    coach alone, then an EIG alone (bench/browser.py's `crowd_logins`)."""
+    coach alone, then an EIG alone (`crowd_logins`)."""
     results = {}
     for n in levels:
         solo, many = crowd_logins(url, n)
