@@ -9,15 +9,16 @@ key, as the password form would have had it stored) goes in the websocket's hand
 the app reads it from `st.context.cookies`. So a login here costs no password check (bcrypt:
 bench/login.py measures that).
 
-On the bench database, each level (1, 5, 10, 30 sessions) on freshly started app processes:
-the sessions open at once, then click at once, wave after wave: EIGs of distinct défis of the newest promotion open this week's bulletin
-and file it at the deadline, then read their other pages; coaches browse their menu. Level 1
-is a coach alone, then an EIG alone. Per level: median and p95 time per click, the servers'
-CPU time per click (utime + stime from /proc), the load generator's own CPU per click, and
-the servers' RSS, its growth per session beyond the first against level 1, and the clicks
-served per second over the waves (the servers' capacity once saturated). With --processes N,
-the same at 1 to N app processes on one database, the sessions dealt between them as a
-sticky proxy would. Table printed, bench/crowd-results-<database>.json written.
+On the bench database, each level (1, 5, 10, 30 sessions) on freshly started app processes: the
+sessions open at once, then click at once, wave after wave: EIGs of distinct défis of the
+newest promotion open this week's bulletin and file it at the deadline, then read their other
+pages; coaches browse their menu. Level 1 is a coach alone, then an EIG alone. Per level:
+median and p95 time per click, the servers' CPU time per click (utime + stime from /proc), the
+load generator's own CPU per click, and the servers' RSS, its growth per session beyond the
+first against level 1, and the clicks served per second over the waves (the servers' capacity
+once saturated). With --processes N, the same at 1 to N app processes on one database, the
+sessions dealt between them as a sticky proxy would. Table printed, bench/crowd-
+results-<database>.json written.
 
 Target (reported, never asserted): 30 sessions, p95 <= 1.0 s; RSS <= 15 MB per session
 beyond the first.
