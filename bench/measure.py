@@ -25,7 +25,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from bench.naive import baselines
-from lib import db, portfolio, ui
+from lib import auth, db, portfolio, ui
 from lib.config import ROOT
 from lib.models import Defi, DefiRole, GlobalRole, Membership, Promotion, User
 from lib.permissions import Actor
@@ -94,6 +94,7 @@ def new_app(login: str) -> AppTest:
     at = AppTest.from_file(str(FRAME), default_timeout=600)
     at.session_state["authentication_status"] = True
     at.session_state["username"] = login
+    at.session_state[ui.SESSION_EPOCH] = auth.session_epoch(login)  # the login gate checks it on every run
     return at
 
 
