@@ -423,7 +423,7 @@ class Generator:
                   help_request="Besoin d'un appui pour débloquer l'accès aux données" if helped else "",
                   **_stamp(written, author))
             w.add(AuditEvent, id=self.next_id(AuditEvent), at=written, user_id=author, action="create",
-                  entity="bulletin", entity_id=bid, before=None, after={"mood": mood})
+                  entity="bulletin", entity_id=bid, before=None, after={"mood": mood}, defi_id=team.id)
             if helped:
                 self.help_request(team, bid, monday, deadline, author)
         return ids
@@ -523,7 +523,8 @@ class Generator:
                   report_published_at=published, created_at=at - 2 * WEEK, updated_at=published or at,
                   created_by_id=team.coach, version=1)
             w.add(AuditEvent, id=self.next_id(AuditEvent), at=at - 2 * WEEK, user_id=team.coach, action="schedule",
-                  entity="committee", entity_id=cid, before={}, after={"scheduled_at": at.isoformat()})
+                  entity="committee", entity_id=cid, before={}, after={"scheduled_at": at.isoformat()},
+                  defi_id=team.id)
             for uid in [team.coach, *team.eigs, team.porteur]:
                 w.add(CommitteeParticipant, committee_id=cid, user_id=uid)
             for _ in range(rng.randint(1, 3)):

@@ -24,7 +24,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from bench.naive import baselines
-from lib import db, portfolio, ui
+from lib import auth, db, portfolio, ui
 from lib.config import ROOT
 from lib.models import Defi, DefiRole, GlobalRole, Membership, Promotion, User
 from lib.permissions import Actor

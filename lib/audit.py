@@ -97,10 +97,29 @@ def snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:
 
 
 def record(session: Session, actor: Actor | None, action: str, entity: str, entity_id: int | None,
-           before: dict | None = None, after: dict | None = None, at: dt.datetime | None = None) -> None:
-    """An event that changes no row of its own (a login, an export, an import's summary)."""
+           before: dict | None = None, after: dict | None = None, at: dt.datetime | None = None,
+           defi_id: int | None = None) -> None:
+    """An event that changes no row of its own (a login, an export, an import's summary). Its
+    défi, unless given, is its row's (`_defi_of`)."""
+    if defi_id is None:
+        defi_id = _defi_of(session, entity, entity_id, before, after)
     session.add(AuditEvent(at=at or utcnow(), user_id=actor.id if actor else None, action=action,
-                           entity=entity, entity_id=entity_id, before=before, after=after))
+                           entity=entity, entity_id=entity_id, before=before, after=after, defi_id=defi_id))
+
+
+def _defi_of(session: Session, entity: str, entity_id: int | None, before: dict | None,
+             after: dict | None) -> int | None:
+    """The défi an event is about: its row's, read through its parents (`_DEFI_OF`), else the
+    one its snapshots kept (a deleted row); none for an entity outside any défi."""
+    rows = _DEFI_OF.get(entity)
+    if rows is None:
+        return None
+    if entity_id is not None:
+        pairs = rows.subquery()
+        if (found := session.scalar(select(pairs.c.value).where(pairs.c.id == entity_id))) is not None:
+            return found
+    return next((side["defi_id"] for side in (before, after)
+                 if isinstance(side, dict) and isinstance(side.get("defi_id"), int)), None)
 
 
 class Change:
@@ -130,6 +149,8 @@ def change(session: Session, actor: Actor | None, action: str, entity: str, row:
     done = Change(session, row)
     before = see(row) if row is not None else None
     entity_id = row.id if row is not None else None
+    # Read before the block, which may delete the row and with it the way to its défi.
+    defi_id = _defi_of(session, entity, entity_id, before, None) if row is not None else None
     yield done
     session.flush()
     gone = done.row is None or inspect(done.row).deleted or inspect(done.row).was_deleted
@@ -141,7 +162,8 @@ def change(session: Session, actor: Actor | None, action: str, entity: str, row:
             return
         before = {k: old.get(k) for k in keys} if before is not None else {}
         after = {k: after[k] for k in keys} if after is not None else None
-    record(session, actor, action, entity, entity_id if gone else done.row.id, before=before, after=after, at=at)
+    record(session, actor, action, entity, entity_id if gone else done.row.id, before=before, after=after, at=at,
+           defi_id=defi_id)
     done.recorded = True
 
 
@@ -180,7 +202,7 @@ def _pairs(id_column: Any, value: Any, *joins: tuple[Any, Any]) -> Select:
 
 
 _PHASE = (DefiPhase, DefiPhase.id == Committee.defi_phase_id)
-# The défi each entity's rows belong to, by row id.
+# The défi each entity's rows belong to, by row id (an event's défi, `_defi_of`).
 _DEFI_OF: dict[str, Select] = {
     "defi": _pairs(Defi.id, Defi.id),
     **{table.__tablename__: _pairs(table.id, table.defi_id)
@@ -251,12 +273,7 @@ def _conditions(f: TrailFilters) -> list[ColumnElement[bool]]:
         where.append(or_(AuditEvent.user_id == f.person_id,
                          and_(AuditEvent.entity == "user", AuditEvent.entity_id == f.person_id)))
     if f.defi_id is not None:
-        # A row still there names its défi; a deleted one, its snapshots when they kept the défi.
-        where.append(or_(*(and_(AuditEvent.entity == entity, or_(
-            AuditEvent.entity_id.in_(select(rows.c.id).where(rows.c.value == f.defi_id)),
-            AuditEvent.before["defi_id"].as_integer() == f.defi_id,
-            AuditEvent.after["defi_id"].as_integer() == f.defi_id))
-            for entity, rows in ((e, q.subquery()) for e, q in _DEFI_OF.items()))))
+        where.append(AuditEvent.defi_id == f.defi_id)
     if f.kinds:
         where.append(or_(*(and_(AuditEvent.entity == entity, AuditEvent.action == action)
                            for entity, action in (kind.split(".", 1) for kind in f.kinds))))
@@ -297,15 +314,9 @@ def trail(actor: Actor, filters: TrailFilters | None = None, page: int = 1, page
                          .limit(page_size).offset((page - 1) * page_size)).all()
         events = [event for event, _ in rows]
         subjects = _named(s, _SUBJECT_OF, events)
-        defi_ids = _named(s, _DEFI_OF, events)
-        for event in events:
-            kept = [side["defi_id"] for side in (event.before, event.after) if isinstance(side, dict)
-                    and isinstance(side.get("defi_id"), int)]
-            if event.id not in defi_ids and event.entity in _DEFI_OF and kept:
-                defi_ids[event.id] = kept[0]
-        defis = dict(s.execute(select(Defi.id, Defi.name).where(Defi.id.in_(set(defi_ids.values())))).all())
+        defis = dict(s.execute(select(Defi.id, Defi.name).where(Defi.id.in_({e.defi_id for e in events}))).all())
     return TrailPage(total=total, page=page, pages=pages, events=[
         TrailEvent(id=event.id, at=event.at, when=formats.moment_in_words(event.at, now),
                    who=who or t("audit.no_actor"), what=phrase(event.entity, event.action),
-                   subject=subjects.get(event.id), defi=defis.get(defi_ids.get(event.id)))
+                   subject=subjects.get(event.id), defi=defis.get(event.defi_id))
         for event, who in rows])

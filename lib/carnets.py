@@ -154,17 +154,21 @@ def missing_carnets(s: Session, promotion: Promotion, month: dt.date, today: dt.
     return [e for e in owing if (e.defi_id, e.user_id) not in wrote]
 
 
-def owed_counts(s: Session, promotion: Promotion, months: list[dt.date], today: dt.date) -> dict[int, tuple[int, int]]:
-    """Per défi of the promotion: how many carnets of `months` its active EIGs owe, and how
-    many of those are not written (the portfolio's risk)."""
+def owed_counts(s: Session, promotion: Promotion, months: list[dt.date], today: dt.date,
+                defi_ids: list[int] | None = None) -> dict[int, tuple[int, int]]:
+    """Per défi of the promotion (of `defi_ids`, when given): how many carnets of `months` its
+    active EIGs owe, and how many of those are not written (the portfolio's risk)."""
     if not months:
         return {}
     until = programme_end(promotion)
-    written = set(s.execute(select(MonthlyCarnet.defi_id, MonthlyCarnet.user_id, MonthlyCarnet.month)
-                            .join(Defi, Defi.id == MonthlyCarnet.defi_id)
-                            .where(Defi.promotion_id == promotion.id, MonthlyCarnet.month.in_(months))).tuples())
+    written = (select(MonthlyCarnet.defi_id, MonthlyCarnet.user_id, MonthlyCarnet.month)
+               .join(Defi, Defi.id == MonthlyCarnet.defi_id)
+               .where(Defi.promotion_id == promotion.id, MonthlyCarnet.month.in_(months)))
+    if defi_ids is not None:
+        written = written.where(MonthlyCarnet.defi_id.in_(defi_ids))
+    written = set(s.execute(written).tuples())
     counts: dict[int, tuple[int, int]] = {}
-    for e in _eigs(s, promotion):
+    for e in _eigs(s, promotion, defi_ids):
         owed = [m for m in months if owes(m, e.since, until, today)]
         expected, missing = counts.get(e.defi_id, (0, 0))
         counts[e.defi_id] = (expected + len(owed),

@@ -5,6 +5,7 @@ in SQL."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
 import pandas as pd
 from pydantic import BaseModel
@@ -199,17 +200,19 @@ PORTFOLIO_COLUMNS = ["id", "defi", "administration", "coach", "phase_number", "p
 LEVEL_COLOURS = {"faible": "green", "a_surveiller": "orange", "eleve": "red"}  # st.badge colours
 
 
-def coach_portfolio(actor: Actor, promotion_id: int, now: dt.datetime | None = None) -> pd.DataFrame:
-    """One row per défi of the promotion with every portfolio signal, its risk level and
-    the reasons in words (lib/risk.py). The risk applies while the programme runs: before
-    its start and after its end the level is empty. Coaches and admins only."""
+def coach_portfolio(actor: Actor, promotion_id: int, now: dt.datetime | None = None,
+                    defi_ids: Collection[int] | None = None) -> pd.DataFrame:
+    """One row per défi of the promotion (of `defi_ids` among them, when given) with every
+    portfolio signal, its risk level and the reasons in words (lib/risk.py). The risk applies
+    while the programme runs: before its start and after its end the level is empty. Coaches
+    and admins only."""
     require_staff(actor)
     now = now or now_utc()
     with db.reading() as s:
         promotion = load_promotion(s, promotion_id)
         today = local_today(promotion, now)
         running = runs_on(promotion, today)
-        signals = risk.collect(s, promotion, now, today)
+        signals = risk.collect(s, promotion, now, today, defi_ids)
     rows = []
     for sig in signals:
         assessment = risk.assess(sig) if running else None

@@ -1,8 +1,8 @@
 """Risk of a défi, explained in words: the coaches' portfolio rules and thresholds, all here.
 
-`collect()` reads every input for a whole promotion in a fixed number of grouped queries
-(whatever the number of défis); each rule is a small function of those inputs returning
-a French reason or None; `assess()` turns the reasons into a level. The portfolio page
+`collect()` reads every input for a whole promotion (or some of its défis) in a fixed number
+of grouped queries (whatever the number of défis); each rule is a small function of those
+inputs returning a French reason or None; `assess()` turns the reasons into a level. The portfolio page
 documents the rules from `rule_docs()`, built from the same thresholds, so the
 documentation cannot drift from the code.
 """
@@ -10,7 +10,7 @@ documentation cannot drift from the code.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, select
@@ -229,32 +229,38 @@ def closed_months(promotion: Promotion, today: dt.date, count: int) -> list[dt.d
     return sorted(months)
 
 
-def collect(s: Session, promotion: Promotion, now: dt.datetime, today: dt.date) -> list[Signals]:
-    """The Signals of every défi of the promotion, on `today` (local) and at `now`."""
+def collect(s: Session, promotion: Promotion, now: dt.datetime, today: dt.date,
+            defi_ids: Collection[int] | None = None) -> list[Signals]:
+    """The Signals of every défi of the promotion (of `defi_ids` among them, when given), on
+    `today` (local) and at `now`. Each query names the défis by id rather than joining `Defi`
+    on the promotion: PostgreSQL then reaches their rows through the défi indexes instead of
+    scanning the whole history."""
     th = THRESHOLDS
     coach = (select(func.min(User.display_name)).join(Membership, Membership.user_id == User.id)
              .where(Membership.defi_id == Defi.id, Membership.role == DefiRole.COACH).scalar_subquery())
-    signals = {d: Signals(defi_id=d, defi=name, administration=admin, coach=c or "") for d, name, admin, c in s.execute(
-        select(Defi.id, Defi.name, Administration.name, coach)
-        .join(Administration, Administration.id == Defi.administration_id)
-        .where(Defi.promotion_id == promotion.id).order_by(Defi.name))}
+    defis = (select(Defi.id, Defi.name, Administration.name, coach)
+             .join(Administration, Administration.id == Defi.administration_id)
+             .where(Defi.promotion_id == promotion.id).order_by(Defi.name))
+    if defi_ids is not None:
+        defis = defis.where(Defi.id.in_(defi_ids))
+    signals = {d: Signals(defi_id=d, defi=name, administration=admin, coach=c or "")
+               for d, name, admin, c in s.execute(defis)}
     if not signals:
         return []
-    in_promotion = Defi.promotion_id == promotion.id
+    ids = list(signals)
 
     # Phases: the current one with its objectives, and the earliest late one.
-    promotion_phases = select(DefiPhase.id).join(Defi, Defi.id == DefiPhase.defi_id).where(in_promotion)
+    their_phases = select(DefiPhase.id).where(DefiPhase.defi_id.in_(ids))
     objectives = (select(PhaseObjective.defi_phase_id, func.count().label("total"),
                          func.sum(case((PhaseObjective.done, 1), else_=0)).label("done"))
-                  .where(PhaseObjective.defi_phase_id.in_(promotion_phases))  # not every promotion's
+                  .where(PhaseObjective.defi_phase_id.in_(their_phases))  # not every promotion's
                   .group_by(PhaseObjective.defi_phase_id).subquery())
     for defi_id, number, name, start, end, validated, total, done in s.execute(
             select(DefiPhase.defi_id, PhaseTemplate.number, PhaseTemplate.name, DefiPhase.planned_start,
                    DefiPhase.planned_end, DefiPhase.validated_at, objectives.c.total, objectives.c.done)
             .join(PhaseTemplate, PhaseTemplate.id == DefiPhase.phase_template_id)
-            .join(Defi, Defi.id == DefiPhase.defi_id)
             .outerjoin(objectives, objectives.c.defi_phase_id == DefiPhase.id)
-            .where(in_promotion).order_by(DefiPhase.defi_id, PhaseTemplate.number)):
+            .where(DefiPhase.defi_id.in_(ids)).order_by(DefiPhase.defi_id, PhaseTemplate.number)):
         sig = signals[defi_id]
         if start <= today < end:
             sig.phase_number, sig.phase_name = number, name
@@ -270,8 +276,8 @@ def collect(s: Session, promotion: Promotion, now: dt.datetime, today: dt.date) 
     moods: dict[tuple[int, dt.date], int] = {}
     if weeks:
         moods = {(d, w): m for d, w, m in s.execute(
-            select(Bulletin.defi_id, Bulletin.week_start, Bulletin.mood).join(Defi, Defi.id == Bulletin.defi_id)
-            .where(in_promotion, Bulletin.week_start >= weeks[0], Bulletin.week_start <= weeks[-1]))}
+            select(Bulletin.defi_id, Bulletin.week_start, Bulletin.mood)
+            .where(Bulletin.defi_id.in_(ids), Bulletin.week_start >= weeks[0], Bulletin.week_start <= weeks[-1]))}
     for sig in signals.values():
         sig.weeks_due = len(weeks)
         sig.bulletins_filed = sum((sig.defi_id, w) in moods for w in weeks)
@@ -280,36 +286,37 @@ def collect(s: Session, promotion: Promotion, now: dt.datetime, today: dt.date) 
     # Unresolved help requests, and the coaches' answers (a contact).
     for defi_id, count, oldest in s.execute(
             select(Bulletin.defi_id, func.count(), func.min(HelpRequest.created_at))
-            .join(Bulletin, Bulletin.id == HelpRequest.bulletin_id).join(Defi, Defi.id == Bulletin.defi_id)
-            .where(in_promotion, HelpRequest.status != HelpStatus.RESOLVED).group_by(Bulletin.defi_id)):
+            .join(Bulletin, Bulletin.id == HelpRequest.bulletin_id)
+            .where(Bulletin.defi_id.in_(ids), HelpRequest.status != HelpStatus.RESOLVED).group_by(Bulletin.defi_id)):
         signals[defi_id].open_help = count
         signals[defi_id].oldest_help_days = max(0, (now - _aware(oldest)).days)
     contacts: dict[int, list[dt.date]] = {d: [] for d in signals}
     for defi_id, answered, resolved in s.execute(
             select(Bulletin.defi_id, func.max(HelpRequest.first_answered_at), func.max(HelpRequest.resolved_at))
-            .join(Bulletin, Bulletin.id == HelpRequest.bulletin_id).join(Defi, Defi.id == Bulletin.defi_id)
-            .where(in_promotion).group_by(Bulletin.defi_id)):
+            .join(Bulletin, Bulletin.id == HelpRequest.bulletin_id)
+            .where(Bulletin.defi_id.in_(ids)).group_by(Bulletin.defi_id)):
         contacts[defi_id] += [_aware(x).date() for x in (answered, resolved) if x is not None and _aware(x) <= now]
 
     # Committees held (a contact) and their overdue actions.
     for defi_id, held in s.execute(
             select(DefiPhase.defi_id, func.max(Committee.scheduled_at))
-            .join(DefiPhase, DefiPhase.id == Committee.defi_phase_id).join(Defi, Defi.id == DefiPhase.defi_id)
-            .where(in_promotion, Committee.scheduled_at <= now).group_by(DefiPhase.defi_id)):
+            .join(DefiPhase, DefiPhase.id == Committee.defi_phase_id)
+            .where(DefiPhase.defi_id.in_(ids), Committee.scheduled_at <= now).group_by(DefiPhase.defi_id)):
         contacts[defi_id].append(_aware(held).date())
     for defi_id, count in s.execute(
             select(DefiPhase.defi_id, func.count()).select_from(CommitteeAction)
             .join(Committee, Committee.id == CommitteeAction.committee_id)
-            .join(DefiPhase, DefiPhase.id == Committee.defi_phase_id).join(Defi, Defi.id == DefiPhase.defi_id)
-            .where(in_promotion, CommitteeAction.status == ActionStatus.OPEN, CommitteeAction.due_on < today)
+            .join(DefiPhase, DefiPhase.id == Committee.defi_phase_id)
+            .where(DefiPhase.defi_id.in_(ids), CommitteeAction.status == ActionStatus.OPEN,
+                   CommitteeAction.due_on < today)
             .group_by(DefiPhase.defi_id)):
         signals[defi_id].overdue_actions = count
 
     # Coaching sessions logged by the coaches (a contact).
     for defi_id, held_on in s.execute(
             select(CoachingSession.defi_id, func.max(CoachingSession.held_on))
-            .join(Defi, Defi.id == CoachingSession.defi_id)
-            .where(in_promotion, CoachingSession.held_on <= today).group_by(CoachingSession.defi_id)):
+            .where(CoachingSession.defi_id.in_(ids), CoachingSession.held_on <= today)
+            .group_by(CoachingSession.defi_id)):
         contacts[defi_id].append(held_on)
     for defi_id, days in contacts.items():
         sig = signals[defi_id]
@@ -318,7 +325,7 @@ def collect(s: Session, promotion: Promotion, now: dt.datetime, today: dt.date) 
 
     # Monthly carnets of the closed months, owed by the défi's active EIGs (lib/carnets.py, owes).
     months = closed_months(promotion, today, th.carnet_months)
-    for defi_id, (expected, missing) in owed_counts(s, promotion, months, today).items():
+    for defi_id, (expected, missing) in owed_counts(s, promotion, months, today, ids).items():
         signals[defi_id].carnets_expected, signals[defi_id].carnets_missing = expected, missing
     return list(signals.values())
 

@@ -112,7 +112,7 @@ class SponsorView(BaseModel):
 def defi_brief(actor: Actor, defi_id: int, now: dt.datetime | None = None,
                verdicts: dict[int, Verdict] | None = None) -> DefiBrief:
     """One défi on one screen, as the actor may read it (its team, sponsors and porteurs,
-    and the coaches). `verdicts`: the promotion's, when the caller already has them."""
+    and the coaches). `verdicts`: the défi's among others, when the caller already has them."""
     now = now or now_utc()
     with db.reading() as s:
         require(s, actor, Action.READ_INDICATORS, defi_id)
@@ -127,7 +127,7 @@ def defi_brief(actor: Actor, defi_id: int, now: dt.datetime | None = None,
         name, administration, promotion_id, tz, role = row
         defi_indicators = indicators.views(s, [defi_id])[defi_id]
         if verdicts is None or defi_id not in verdicts:
-            verdicts = _verdicts(s, promotion_id, now)
+            verdicts = _verdicts(s, promotion_id, now, [defi_id])
     today = now.astimezone(ZoneInfo(tz)).date()
     trend = bulletins.mood_trend(actor, defi_id, now).tail(MOOD_WEEKS)
     moods = [MoodPoint(week_start=r.week_start, week=r.week, clock=r.clock,
@@ -142,12 +142,12 @@ def defi_brief(actor: Actor, defi_id: int, now: dt.datetime | None = None,
                      asks=_asks(actor, defi_id, role, report, now, today, tz))
 
 
-def _verdicts(s: Session, promotion_id: int, now: dt.datetime) -> dict[int, Verdict]:
-    """Each défi of the promotion in one line, from the risk rules a sponsor may read
+def _verdicts(s: Session, promotion_id: int, now: dt.datetime, defi_ids: list[int]) -> dict[int, Verdict]:
+    """Each of these défis of the promotion in one line, from the risk rules a sponsor may read
     (lib/risk.py); before the programme's start and after its end, that it is not running."""
     promotion = load_promotion(s, promotion_id)
     today = local_today(promotion, now)
-    signals = risk.collect(s, promotion, now, today)
+    signals = risk.collect(s, promotion, now, today, defi_ids)
     if today < programme_start(promotion) or today >= programme_end(promotion):
         key = "sponsor.verdict.before" if today < programme_start(promotion) else "sponsor.verdict.after"
         return {sig.defi_id: Verdict(level="", text=t(key)) for sig in signals}
@@ -195,8 +195,8 @@ def my_view(actor: Actor, promotion_id: int, now: dt.datetime | None = None) -> 
     promotion = next((p for p in portfolio.promotions_for(actor) if p.id == promotion_id), None)
     verdicts = None
     if followed:
-        with db.reading() as s:  # the promotion's verdicts once, in a fixed number of queries
-            verdicts = _verdicts(s, promotion_id, now)
+        with db.reading() as s:  # the followed défis' verdicts at once, in a fixed number of queries
+            verdicts = _verdicts(s, promotion_id, now, [d.id for d in followed])
     return SponsorView(promotion=promotion.name if promotion else "", viewer=actor.display_name, generated_at=now,
                        briefs=[defi_brief(actor, d.id, now, verdicts) for d in followed])
 

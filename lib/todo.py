@@ -150,8 +150,8 @@ def _coach_items(actor: Actor, promotion_id: int, now: dt.datetime) -> list[Todo
     mine = coached_defis(actor, promotion_id)
     items: list[TodoItem] = []
 
-    risky = portfolio.coach_portfolio(actor, promotion_id, now)
-    at_risk = risky[risky["id"].isin(list(mine)) & risky["level"].isin(["eleve", "a_surveiller"])]
+    risky = portfolio.coach_portfolio(actor, promotion_id, now, list(mine))
+    at_risk = risky[risky["level"].isin(["eleve", "a_surveiller"])]
     for row in at_risk.itertuples():
         items.append(TodoItem(kind="risk", label=t(f"todo.risk.{row.level}"), promotion_id=promotion_id,
                               defi_id=row.id, defi=row.defi, detail=row.reasons, urgent=row.level == "eleve"))

@@ -27,8 +27,9 @@ def list_users(actor: Actor, search: str = "") -> pd.DataFrame:
     ignored, as the journal's search)."""
     require_staff(actor)
     with db.reading() as s:
-        rows = s.execute(select(User.id, User.login, User.display_name, User.email, User.role, User.active,
-                                User.version).order_by(User.display_name)).all()
+        # Plain tuples: pandas probes every SQLAlchemy Row for attributes, ten times slower on 10,000 accounts.
+        rows = [tuple(row) for row in s.execute(select(User.id, User.login, User.display_name, User.email, User.role,
+                                                       User.active, User.version).order_by(User.display_name))]
     df = pd.DataFrame(rows, columns=["id", "login", "display_name", "email", "role", "active", "version"])
     df["role"] = df["role"].astype(str)
     if words := fold(search).split():
@@ -81,11 +82,10 @@ def reset_password(actor: Actor, user_id: int, data: PasswordIn) -> None:
 def list_memberships(actor: Actor, promotion_id: int) -> pd.DataFrame:
     require_staff(actor)
     with db.reading() as s:
-        rows = s.execute(
+        rows = [tuple(row) for row in s.execute(  # plain tuples, as in list_users
             select(Membership.id, User.display_name, User.login, Defi.name, Membership.role, Membership.joined_on)
             .join(User, User.id == Membership.user_id).join(Defi, Defi.id == Membership.defi_id)
-            .where(Defi.promotion_id == promotion_id).order_by(Defi.name, Membership.role, User.display_name)
-        ).all()
+            .where(Defi.promotion_id == promotion_id).order_by(Defi.name, Membership.role, User.display_name))]
     df = pd.DataFrame(rows, columns=["id", "user", "login", "defi", "role", "joined_on"])
     df["role"] = df["role"].map(lambda r: t(f"defi_role.{r}"))
     return df

@@ -36,7 +36,7 @@ show_past = st.toggle(t("calendar.show_past"), key="calendar_past")
 defi_ids = [ctx.defi.id] if scope == "defi" else None
 events = cached(key_dates.calendar)(actor, ctx.promotion.id, defi_ids, kinds, now)
 
-ui.download(t("keydates.download_ics"), cached(key_dates.ics)(actor, ctx.promotion.id, now, defi_ids, kinds),
+ui.download(t("keydates.download_ics"), lambda: key_dates.ics(actor, ctx.promotion.id, now, defi_ids, kinds),
             f"calendrier-{ctx.promotion.name}.ics", "calendar_ics", "text/calendar")
 st.caption(f"{t('keydates.ics_help')} {t('calendar.ics_help')}")
 

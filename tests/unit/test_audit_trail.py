@@ -9,12 +9,12 @@ import datetime as dt
 
 import pytest
 
-from lib import audit, db, journal, privacy
+from lib import audit, db, indicators, journal, privacy
 from lib.config import ROOT
 from lib.errors import PermissionDenied
 from lib.i18n import t
-from lib.models import Category
-from lib.schemas import JournalEntryIn
+from lib.models import Category, IndicatorTheme
+from lib.schemas import IndicatorIn, JournalEntryIn, MeasurementIn
 from tests.conftest import set_clock
 from tests.moments import PARIS
 
@@ -96,6 +96,21 @@ def test_a_deleted_rows_defi_is_read_from_its_snapshot(world):
     trail = audit.trail(world.admin, audit.TrailFilters(defi_id=world.alpha_id), now=NOW)
     assert [(e.what, e.defi) for e in trail.events] == [("Suppression d'une entrée du carnet de bord", "Alpha"),
                                                         ("Nouvelle entrée du carnet de bord", "Alpha")]
+
+
+def test_a_row_deleted_without_its_defi_in_its_snapshot_stays_in_that_defis_trail(world):
+    """A measurement's snapshots name its indicator, not the défi: the défi is the event's own,
+    fixed when it is written, so its creation and its deletion stay in Alpha's trail."""
+    indicator_id = indicators.create_indicator(world.eig, world.alpha_id, IndicatorIn(
+        theme=IndicatorTheme.PERFORMANCE_PRODUIT, name="Utilisateurs actifs", unit="utilisateurs"))
+    measurement_id = indicators.add_measurement(world.eig, indicator_id,
+                                                MeasurementIn(measured_on=dt.date(2026, 11, 16), value=12), now=NOW)
+    indicators.delete_measurement(world.eig, measurement_id, 1)
+    trail = audit.trail(world.admin, audit.TrailFilters(defi_id=world.alpha_id), now=NOW)
+    assert [(e.what, e.defi) for e in trail.events] == [
+        (t("audit.kind.measurement.delete"), "Alpha"), (t("audit.kind.measurement.create"), "Alpha"),
+        (t("audit.kind.indicator.create"), "Alpha")]
+    assert audit.trail(world.admin, audit.TrailFilters(defi_id=world.beta_id), now=NOW).events == []
 
 
 def test_the_trail_is_filtered_by_person_defi_kind_and_paris_days(world):

@@ -126,3 +126,39 @@ def test_0014_carries_the_data_version_on_as_the_global_scope_and_back(empty_url
     command.downgrade(db.alembic_config(empty_url), "0013_bulletin_links")
     with db.scratch_engine(empty_url) as engine, engine.connect() as conn:
         assert conn.execute(text("SELECT id, value FROM data_version")).all() == [(1, 45)]
+
+
+def test_0015_reads_each_events_defi_from_its_row_or_from_the_snapshots_of_a_deleted_one(empty_url):
+    command.upgrade(db.alembic_config(empty_url), "0014_scope_versions")
+    stamp = "'2026-11-02 10:00:00+00'"
+    with db.scratch_engine(empty_url) as engine, engine.begin() as conn:
+        if engine.dialect.name == "postgresql":  # the rows' parents (promotion, user) do not matter here
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+        conn.execute(text("INSERT INTO defi (id, promotion_id, administration_id, name, description, public_code, "
+                          "published_datasets, libraries, created_at, updated_at, version) VALUES "
+                          f"(4, 1, 1, 'Alpha', '', false, 0, 0, {stamp}, {stamp}, 1)"))
+        conn.execute(text("INSERT INTO bulletin (id, defi_id, iso_year, iso_week, week_start, mood, priority, "
+                          f"ups_downs, help_request, created_at, updated_at, version) VALUES (9, 4, 2026, 45, "
+                          f"'2026-11-02', 3, 'Avancer', 'RAS', 'Un accès', {stamp}, {stamp}, 1)"))
+        conn.execute(text("INSERT INTO help_request (id, bulletin_id, status, answer, created_at, updated_at, "
+                          f"version) VALUES (2, 9, 'open', '', {stamp}, {stamp}, 1)"))
+        events = [("'create'", "'bulletin'", "9", "NULL", "NULL"),  # a row still there, and one through a parent
+                  ("'create'", "'help_request'", "2", "NULL", "NULL"),
+                  # deleted rows: their snapshots name the défi, before first; an import's summary has no row
+                  ("'delete'", "'journal_entry'", "70", """'{"defi_id": 5}'""", "NULL"),
+                  ("'update'", "'key_date'", "71", """'{"defi_id": 6}'""", """'{"defi_id": 7}'"""),
+                  ("'import'", "'journal_entry'", "NULL", "NULL", """'{"defi_id": 4, "entries": 12}'"""),
+                  ("'delete'", "'committee'", "72", """'{"notes": ""}'""", "NULL"),  # kept no défi
+                  ("'login'", "'user'", "1", "NULL", """'{"defi_id": 4}'""")]  # a person, in no défi
+        for action, entity, entity_id, before, after in events:
+            conn.execute(text("INSERT INTO audit_event (at, action, entity, entity_id, before, after) VALUES "
+                              f"({stamp}, {action}, {entity}, {entity_id}, {before}, {after})"))
+    db.upgrade_to_head(empty_url)
+    with db.reading(db.get_engine(empty_url)) as s:
+        assert s.execute(select(AuditEvent.entity, AuditEvent.defi_id).order_by(AuditEvent.id)).all() == [
+            ("bulletin", 4), ("help_request", 4), ("journal_entry", 5), ("key_date", 6), ("journal_entry", 4),
+            ("committee", None), ("user", None)]
+    db.dispose_engines()
+    command.downgrade(db.alembic_config(empty_url), "0014_scope_versions")
+    with db.scratch_engine(empty_url) as engine:
+        assert "defi_id" not in {c["name"] for c in inspect(engine).get_columns("audit_event")}

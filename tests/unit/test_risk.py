@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from sqlalchemy import delete, event, select, update
 
@@ -307,3 +308,22 @@ def test_portfolio_reads_a_fixed_number_of_queries_whatever_the_defis(healthy, e
             create_defi_phases(s, defi, promotion)
             s.add(_bulletin(defi.id, LAST_MONDAY, 2))
     assert statements() == few
+
+
+def test_portfolio_of_some_defis_reads_as_their_rows_of_the_whole_promotion(healthy):
+    """The coach's to-do reads the risk of her défis only: the same rows, reasons included,
+    as the whole promotion's portfolio gives them."""
+    set_moods(healthy, [3, 1, 1, 1])  # Alpha: a fall and a low mood; Beta: no bulletin at all
+    whole = portfolio.coach_portfolio(healthy.coach, healthy.promotion_id, NOW)
+    assert set(whole["id"]) == {healthy.alpha_id, healthy.beta_id}
+    for defi_id in (healthy.alpha_id, healthy.beta_id):
+        some = portfolio.coach_portfolio(healthy.coach, healthy.promotion_id, NOW, [defi_id])
+        expected = whole[whole["id"] == defi_id].reset_index(drop=True)
+        assert expected["reasons"].iloc[0]  # each has something to say
+        assert _records(some) == _records(expected)
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as dicts, a missing value as None whatever the column's dtype (pandas widens a
+    column of ints with a None into floats with NaN)."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
