@@ -269,17 +269,41 @@ def provider_refused(reason: str, client: str | None, now: dt.datetime | None = 
     return ProviderOutcome(refusal=t(f"login.proconnect.refused.{reason}", **values))
 
 
-def credentials(login: str | None = None) -> dict:
-    """Active users in the shape streamlit-authenticator expects; deactivated users are
-    absent, so they can neither log in nor come back through an old cookie. With `login`,
-    that user only: once logged in, a page run must not read every account (10,000 users
-    cost a quarter of a second on each run, `make bench` showed)."""
-    with db.reading() as s:
-        query = select(User).where(User.active.is_(True))
-        users = s.scalars(query.where(User.login == login) if login else query)
-        return {"usernames": {u.login: {"name": u.display_name, "email": u.email,
-                                        "password": u.password_hash, "roles": [u.role.value]}
-                              for u in users}}
+class ActiveAccounts(dict):
+    """Active accounts in the shape streamlit-authenticator looks them up (login -> name, email,
+    password hash, roles), each read when first asked for: the library looks up one login, the
+    form's or the cookie's, and reading 10,000 accounts whole cost a quarter of a second on
+    every run of the login page. Deactivated accounts are absent, so they can neither log in
+    nor come back through an old cookie; with `only`, so is every account but that one (once
+    logged in, only this one acts)."""
+
+    def __init__(self, only: str | None = None) -> None:
+        super().__init__()
+        self.only = only
+
+    def __missing__(self, login: str) -> dict:
+        if self.only is not None and login != self.only:
+            raise KeyError(login)
+        with db.reading() as s:
+            user = s.scalar(select(User).where(User.login == login, User.active.is_(True)))
+        if user is None:
+            raise KeyError(login)
+        self[login] = {"name": user.display_name, "email": user.email, "password": user.password_hash,
+                       "roles": [user.role.value]}
+        return self[login]
+
+    def __contains__(self, login: object) -> bool:
+        try:
+            self[login]
+        except KeyError:
+            return False
+        return True
+
+    def get(self, login: str, default: object = None) -> object:
+        try:
+            return self[login]
+        except KeyError:
+            return default
 
 
 def session_epoch(login: str | None) -> int | None:

@@ -80,11 +80,14 @@ def _authenticator() -> stauth.Authenticate:
     settings = get_settings()
     # Before login any account may log in or come back by cookie; after, only this one acts.
     logged_in = st.session_state.get("username") if st.session_state.get("authentication_status") else None
-    authenticator = stauth.Authenticate(auth.credentials(logged_in), auth.COOKIE_NAME, settings.cookie_key,
+    authenticator = stauth.Authenticate({"usernames": {}}, auth.COOKIE_NAME, settings.cookie_key,
                                         auth.COOKIE_EXPIRY_DAYS, auto_hash=False, login_sleep_time=0)
+    model = authenticator.authentication_controller.authentication_model
+    # Given after construction: the library would copy a mapping it is built with, key by key.
+    model.credentials["usernames"] = auth.ActiveAccounts(only=logged_in)
     # The library draws the form and keeps the cookie; the password itself is checked by
     # auth.check_login, which counts failures in the database and locks guessed accounts.
-    authenticator.authentication_controller.authentication_model.check_credentials = _check_credentials
+    model.check_credentials = _check_credentials
     # The cookie carries the session epoch it was issued under, and comes back only while
     # the account still has that epoch.
     cookies = authenticator.cookie_controller.cookie_model

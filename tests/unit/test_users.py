@@ -7,7 +7,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from lib import db, users
-from lib.auth import check_password, credentials
+from lib.auth import ActiveAccounts, check_password
 from lib.errors import Conflict, PermissionDenied, StaleEdit
 from lib.models import AuditEvent, DefiPhase, DefiRole, GlobalRole, PhaseTemplate
 from lib.schemas import DefiIn, MembershipIn, MembershipsIn, PasswordIn, PromotionIn, UserIn
@@ -20,7 +20,7 @@ def new_user(login: str = "nina.nouvelle", password: str | None = "secret-123") 
 
 def test_created_user_can_log_in_with_a_bcrypt_hash_never_the_plaintext(world):
     users.create_user(world.coach, new_user())
-    entry = credentials()["usernames"]["nina.nouvelle"]
+    entry = ActiveAccounts()["nina.nouvelle"]
     assert entry["password"].startswith("$2") and "secret-123" not in entry["password"]
     assert check_password("secret-123", entry["password"])
 
@@ -53,14 +53,15 @@ def test_deactivated_user_disappears_from_login_credentials(world):
     version = int(users.list_users(world.coach).set_index("login").loc["eig2", "version"])
     users.update_user(world.coach, world.eig2.id,
                       UserIn(login="eig2", display_name="Hugo EIG", email="h@example.org"), False, version)
-    assert "eig2" not in credentials()["usernames"]
-    assert "inactive" not in credentials()["usernames"]
-    assert credentials("eig2") == {"usernames": {}}  # a logged-in run finds no one left to act
+    assert "eig2" not in ActiveAccounts()
+    assert "inactive" not in ActiveAccounts()
+    assert "eig2" not in ActiveAccounts(only="eig2")  # a logged-in run finds no one left to act
 
 
 def test_a_logged_in_run_reads_its_own_account_only(world):
-    assert list(credentials("eig")["usernames"]) == ["eig"]
-    assert {"eig", "eig2", "coach"} <= set(credentials()["usernames"])
+    mine, anyone = ActiveAccounts(only="eig"), ActiveAccounts()
+    assert "eig" in mine and "eig2" not in mine and "coach" not in mine
+    assert all(login in anyone for login in ("eig", "eig2", "coach"))
 
 
 def test_coach_cannot_deactivate_themself(world):
@@ -71,7 +72,7 @@ def test_coach_cannot_deactivate_themself(world):
 
 def test_password_reset_replaces_the_hash(world):
     users.reset_password(world.admin, world.eig.id, PasswordIn(password="tout-nouveau"))
-    assert check_password("tout-nouveau", credentials()["usernames"]["eig"]["password"])
+    assert check_password("tout-nouveau", ActiveAccounts()["eig"]["password"])
 
 
 def test_membership_duplicates_are_refused(world):
