@@ -1,10 +1,12 @@
 """Indicateurs: the selected défi's indicators by theme, each charted against its target and
 baseline with its data; the team and the coaches add indicators and measurements here."""
 
+from functools import partial
+
 import streamlit as st
 
 from lib import formats, indicators, ui
-from lib.charts.indicators import indicator_chart, progress_chart
+from lib.charts import drawn
 from lib.clock import today_local
 from lib.documents import fmt_value
 from lib.i18n import t
@@ -17,6 +19,7 @@ actor = ctx.actor
 today = today_local()
 defi = ctx.defi
 data = cached(indicators.defi_indicators)(actor, defi.id)
+figures = cached(drawn.indicator_figures)(actor, defi.id)
 can_edit = data.can_edit
 DATE = "DD/MM/YYYY"
 INDICATOR_LABELS = {"theme": t("indicators.col.theme"), "name": t("indicators.col.name"),
@@ -118,8 +121,7 @@ def card(i: IndicatorView) -> None:
             facts.append(t("indicators.fact.progress", pct=round(100 * i.progress)))
         st.caption(" · ".join(facts))
         if i.measurements:
-            table = indicators.measurements_table(i)
-            ui.chart(indicator_chart(table, i.unit, i.baseline, i.target), table, f"indicator_{i.id}", {
+            ui.chart(figures.measurements[i.id], partial(indicators.measurements_table, i), f"indicator_{i.id}", {
                 "measured_on": st.column_config.DateColumn(t("indicators.col.date"), format=DATE),
                 "value": t("indicators.col.value")})
         else:
@@ -133,12 +135,10 @@ def card(i: IndicatorView) -> None:
 
 def overview_section() -> None:
     """Every indicator's progress towards its target, then the indicators theme by theme."""
-    overview = indicators.indicators_table(data.indicators)
     st.header(t("indicators.overview"))
-    drawn = overview["progress"].notna().any()
-    if not drawn:
+    if figures.progress is None:
         st.caption(t("indicators.overview_empty"))
-    ui.chart(progress_chart(overview) if drawn else None, lambda: overview.drop(columns=["id"]),
+    ui.chart(figures.progress, lambda: indicators.indicators_table(data.indicators).drop(columns=["id"]),
              f"indicators_{defi.id}", indicator_columns())
     for theme in THEMES:
         in_theme = [i for i in data.indicators if i.theme == theme]

@@ -13,6 +13,7 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 
 from lib import formats, invitations, portfolio
+from lib.charts.common import redraw
 from lib.i18n import t
 from lib.permissions import Actor
 from lib.programme import mood_label
@@ -66,7 +67,7 @@ def sections(key: str, tabs: dict[str, Callable[[], None]]) -> None:
                 render()
 
 
-def chart(figure: go.Figure | None, data: object, key: str, columns: dict[str, object] | None = None, *,
+def chart(figure: go.Figure | dict | None, data: object, key: str, columns: dict[str, object] | None = None, *,
           caption: str | None = None, expanded: bool = False, **grid: object) -> None:
     """A chart and its data: the figure, then the "voir les données" table, its text
     alternative, in an expander that costs nothing while closed: the table is built and sent
@@ -74,9 +75,10 @@ def chart(figure: go.Figure | None, data: object, key: str, columns: dict[str, o
     a function making them, so that nothing is computed while closed; `columns` its headings;
     `caption` reads under the figure; `grid` more of `table`'s options. No figure
     (nothing to draw yet): the table alone; no data (the page shows it in full beside
-    the chart): the figure alone."""
+    the chart): the figure alone. `figure` may be a cached figure's dict (lib/charts/drawn.py)."""
     if figure is not None:
-        st.plotly_chart(figure, key=key, config={"displayModeBar": False})
+        st.plotly_chart(redraw(figure) if isinstance(figure, dict) else figure, key=key,
+                        config={"displayModeBar": False})
     if caption:
         st.caption(caption)
     if data is None:
