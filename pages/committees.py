@@ -3,6 +3,7 @@ the rapport d'évaluation (draft, then published), the phase's validation, the v
 history, and the automatically assembled dossier (preview and HTML download)."""
 
 import datetime as dt
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import streamlit as st
@@ -385,13 +386,14 @@ def history_tab() -> None:
         st.info(t("committees.history.no_committee"))
         return
     entries = cached(committees.version_history)(actor, committee.id)
-    for e in entries:
+    for n, e in enumerate(entries):
         fields = ", ".join(t(f"committees.field.{c.field}") for c in e.changes) or "—"
         action = t(f"committees.history.action.{e.action}")
-        with st.expander(f"{formats.moment(e.at)} · {ui.md(e.who)} · {action} · {fields}"):
-            ui.table([{t("committees.col.field"): t(f"committees.field.{c.field}"),
-                       t("committees.col.before"): "" if c.before is None else str(c.before),
-                       t("committees.col.after"): "" if c.after is None else str(c.after)} for c in e.changes])
+        ui.folded(f"{formats.moment(e.at)} · {ui.md(e.who)} · {action} · {fields}", f"version_{committee.id}_{n}",
+                  partial(ui.table, [{t("committees.col.field"): t(f"committees.field.{c.field}"),
+                                      t("committees.col.before"): "" if c.before is None else str(c.before),
+                                      t("committees.col.after"): "" if c.after is None else str(c.after)}
+                                     for c in e.changes]))
 
 
 ui.sections(f"committee_tabs_{phase.id}", {

@@ -76,37 +76,41 @@ def edit_tools(i: IndicatorView) -> None:
                            lambda m: indicators.add_measurement(actor, i.id, m),
                            t("indicators.measurement_added", name=i.name), labels=MEASUREMENT_LABELS, type="primary")
 
-    with st.expander(t("indicators.form.edit", name=md(i.name))):
-        opened = ui.edit("indicator", i.id, i.version)
-        ui.newer_version(opened, lambda: st.text(f"{i.name} · {i.unit} · {fmt_value(i.baseline, i.unit)} → "
-                                                 f"{fmt_value(i.target, i.unit)}"))
-        with st.form(opened.key):
-            indicator_form(opened.key, i)
-            ui.save_or_delete(opened, lambda: ui.typed(IndicatorIn, opened.key, INDICATOR_FIELDS),
-                              lambda d, version: indicators.update_indicator(actor, i.id, d, version),
-                              lambda version: indicators.delete_indicator(actor, i.id, version),
-                              indicator_words(i.name), INDICATOR_LABELS)
+    ui.folded(t("indicators.form.edit", name=md(i.name)), f"edit_indicator_{i.id}", partial(edit_forms, i))
 
-        if not i.measurements:
-            return
-        by_id = {m.id: m for m in i.measurements}
-        picked = by_id[st.selectbox(t("indicators.form.pick_measurement"), list(reversed(by_id)),
-                                    key=f"pick_{i.id}",
-                                    format_func=lambda m: f"{formats.date(by_id[m].measured_on)} · "
-                                                          f"{formats.number(by_id[m].value)}",
-                                                          placeholder=t("widget.choose"))]
-        measured = ui.edit("measurement", picked.id, picked.version)
-        ui.newer_version(measured,
-                         lambda: st.text(f"{formats.date(picked.measured_on)} · {fmt_value(picked.value, i.unit)}"))
-        with st.form(measured.key):
-            c1, c2 = st.columns(2)
-            c1.date_input(t("indicators.col.date"), picked.measured_on, max_value=today, format=DATE,
-                          key=measured.field("measured_on"))
-            c2.number_input(t("indicators.col.value"), value=picked.value, format="%g", key=measured.field("value"))
-            ui.save_or_delete(measured, lambda: ui.typed(MeasurementIn, measured.key, MEASUREMENT_FIELDS),
-                              lambda d, version: indicators.update_measurement(actor, picked.id, d, version),
-                              lambda version: indicators.delete_measurement(actor, picked.id, version),
-                              MEASUREMENT_WORDS, MEASUREMENT_LABELS)
+
+def edit_forms(i: IndicatorView) -> None:
+    """The indicator's own form, then its measurements' (built only while their panel is open)."""
+    opened = ui.edit("indicator", i.id, i.version)
+    ui.newer_version(opened, lambda: st.text(f"{i.name} · {i.unit} · {fmt_value(i.baseline, i.unit)} → "
+                                             f"{fmt_value(i.target, i.unit)}"))
+    with st.form(opened.key):
+        indicator_form(opened.key, i)
+        ui.save_or_delete(opened, lambda: ui.typed(IndicatorIn, opened.key, INDICATOR_FIELDS),
+                          lambda d, version: indicators.update_indicator(actor, i.id, d, version),
+                          lambda version: indicators.delete_indicator(actor, i.id, version),
+                          indicator_words(i.name), INDICATOR_LABELS)
+
+    if not i.measurements:
+        return
+    by_id = {m.id: m for m in i.measurements}
+    picked = by_id[st.selectbox(t("indicators.form.pick_measurement"), list(reversed(by_id)),
+                                key=f"pick_{i.id}",
+                                format_func=lambda m: f"{formats.date(by_id[m].measured_on)} · "
+                                                      f"{formats.number(by_id[m].value)}",
+                                                      placeholder=t("widget.choose"))]
+    measured = ui.edit("measurement", picked.id, picked.version)
+    ui.newer_version(measured,
+                     lambda: st.text(f"{formats.date(picked.measured_on)} · {fmt_value(picked.value, i.unit)}"))
+    with st.form(measured.key):
+        c1, c2 = st.columns(2)
+        c1.date_input(t("indicators.col.date"), picked.measured_on, max_value=today, format=DATE,
+                      key=measured.field("measured_on"))
+        c2.number_input(t("indicators.col.value"), value=picked.value, format="%g", key=measured.field("value"))
+        ui.save_or_delete(measured, lambda: ui.typed(MeasurementIn, measured.key, MEASUREMENT_FIELDS),
+                          lambda d, version: indicators.update_measurement(actor, picked.id, d, version),
+                          lambda version: indicators.delete_measurement(actor, picked.id, version),
+                          MEASUREMENT_WORDS, MEASUREMENT_LABELS)
 
 
 def card(i: IndicatorView) -> None:

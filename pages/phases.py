@@ -164,8 +164,8 @@ def template_form(tp: phases.TemplateInfo) -> None:
 def templates_tab() -> None:
     st.caption(t("phases.templates.help"))
     for tp in cached(phases.list_templates)(actor, ctx.promotion.id):
-        with st.expander(f"{tp.number}. {md(tp.name)} ({t('phases.templates.months', n=tp.months)})"):
-            template_form(tp)
+        ui.folded(f"{tp.number}. {md(tp.name)} ({t('phases.templates.months', n=tp.months)})", f"template_{tp.id}",
+                  partial(template_form, tp))
 
 
 ui.sections(f"phases_tabs_{ctx.defi.id}", {t("phases.tab.defi", name=md(ctx.defi.name)): defi_tab,

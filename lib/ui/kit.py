@@ -67,6 +67,16 @@ def sections(key: str, tabs: dict[str, Callable[[], None]]) -> None:
                 render()
 
 
+def folded(label: str, key: str, render: Callable[[], None], expanded: bool = False) -> None:
+    """An expander whose content is built only while open: opening it reruns the page, which
+    builds it then; closed, it costs its label alone (a form, a table inside it are neither
+    built nor sent on every run)."""
+    panel = st.expander(label, expanded=expanded, key=key, on_change="rerun")
+    if panel.open:
+        with panel:
+            render()
+
+
 def chart(figure: go.Figure | dict | None, data: object, key: str, columns: dict[str, object] | None = None, *,
           caption: str | None = None, expanded: bool = False, **grid: object) -> None:
     """A chart and its data: the figure, then the "voir les données" table, its text
@@ -83,10 +93,8 @@ def chart(figure: go.Figure | dict | None, data: object, key: str, columns: dict
         st.caption(caption)
     if data is None:
         return
-    panel = st.expander(t("chart.see_data"), expanded=expanded, key=f"see_data_{key}", on_change="rerun")
-    if panel.open:
-        with panel:
-            table(data() if callable(data) else data, column_config=columns, **grid)
+    folded(t("chart.see_data"), f"see_data_{key}",
+           lambda: table(data() if callable(data) else data, column_config=columns, **grid), expanded)
 
 
 # A table is as tall as its rows up to this many (a promotion's défis all show), then scrolls.

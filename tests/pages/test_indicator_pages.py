@@ -109,7 +109,9 @@ def test_a_measurement_without_value_is_refused_in_french(app_as, world, users):
 
 
 def test_an_edit_made_meanwhile_is_not_overwritten(app_as, world, users):
-    at = app_as("eig", page=PAGE)  # the edit form opens on version 1
+    at = app_as("eig", page=PAGE)
+    at.session_state[f"edit_indicator_{users}"] = True  # the panel opened: its form opens on version 1
+    at.run()
     indicators.update_indicator(world.coach, users, USERS.model_copy(update={"target": 2000}), 1)
     at.text_input(key=f"indicator_{users}_1_name").input("Utilisateurs mensuels")
     form_button(at, f"indicator_{users}_1", t("indicators.form.save")).click().run()
