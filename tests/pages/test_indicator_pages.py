@@ -163,3 +163,12 @@ def test_eig_home_keeps_the_team_card_without_the_export(app_as, users):
     assert not at.exception
     assert t("sponsor.title") not in texts(at)
     assert not at.get("download_button")
+
+
+def test_an_indicators_edit_forms_are_built_once_their_panel_is_opened(app_as, users):
+    at = app_as("eig", page=PAGE)
+    name = f"indicator_{users}_1_name"
+    assert name not in [w.key for w in at.text_input]  # closed: neither built nor sent
+    at.session_state[f"edit_indicator_{users}"] = True  # the person opens it (which reruns the page)
+    at.run()
+    assert at.text_input(key=name).value == "Utilisateurs actifs"
