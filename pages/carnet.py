@@ -2,10 +2,12 @@
 the carnets of the selected défi's EIGs and see who has not written this month's.
 Private: the services refuse everyone else, whatever this page shows."""
 
+from functools import partial
+
 import streamlit as st
 
 from lib import carnets, formats, ui
-from lib.charts import journal as charts
+from lib.charts import drawn
 from lib.i18n import t
 from lib.permissions import Action
 from lib.schemas import CarnetIn
@@ -36,10 +38,11 @@ def history(user_id: int) -> None:
     if not written:
         st.info(t("carnet.history_empty"))
         return
-    ratings = cached(carnets.ratings_history)(actor, defi.id, user_id)
-    if not ratings.empty:
+    figure = cached(drawn.ratings_figure)(actor, defi.id, user_id)
+    if figure is not None:
         st.header(t("carnet.chart.ratings"))
-        ui.chart(charts.ratings_over_time(ratings), ratings, f"carnet_ratings_{user_id}", {
+        ratings = partial(cached(carnets.ratings_history), actor, defi.id, user_id)
+        ui.chart(figure, ratings, f"carnet_ratings_{user_id}", {
             "month": st.column_config.DateColumn(t("carnet.month"), format="MM/YYYY"),
             "phase": t("col.phase"), "competency": t("carnet.chart.competency"), "rating": t("carnet.chart.rating")})
     for carnet in written:

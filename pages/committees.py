@@ -3,12 +3,13 @@ the rapport d'évaluation (draft, then published), the phase's validation, the v
 history, and the automatically assembled dossier (preview and HTML download)."""
 
 import datetime as dt
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import streamlit as st
 
 from lib import committees, dossier, formats, phases, ui
-from lib.charts import phases as charts
+from lib.charts import drawn
 from lib.clock import today_local
 from lib.i18n import t
 from lib.models import ActionStatus, ReportStatus
@@ -278,6 +279,7 @@ def report_tab() -> None:
 
 def dossier_tab() -> None:
     d = cached(dossier.committee_dossier)(actor, phase.id)
+    figures = cached(drawn.dossier_figures)(actor, ctx.defi.id, phase.id)
     st.caption(t("dossier.intro", start=formats.date(d.start), end=formats.date(d.end)))
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(t("dossier.metric.participation"), f"{d.weeks_filed} / {d.weeks_expected}")
@@ -288,7 +290,7 @@ def dossier_tab() -> None:
     st.header(t("dossier.section.mood"))
     if d.moods:
         moods = dossier.moods_frame(d)
-        ui.chart(charts.mood_trend(moods), lambda: moods.assign(mood=moods["mood"].map(mood_label)),
+        ui.chart(figures.mood, lambda: moods.assign(mood=moods["mood"].map(mood_label)),
                  f"dossier_mood_{phase.id}", {"week_start": st.column_config.DateColumn(t("dossier.col.week"),
                                                                                         format=DATE),
                                               "mood": t("dossier.col.mood")})
@@ -307,7 +309,7 @@ def dossier_tab() -> None:
     st.caption(t("dossier.journal_count", n=d.journal_entries))
     if d.categories:
         categories = dossier.categories_frame(d)
-        ui.chart(charts.journal_categories(categories), lambda: categories.drop(columns=["category"]),
+        ui.chart(figures.categories, lambda: categories.drop(columns=["category"]),
                  f"dossier_journal_{phase.id}", {"label": t("dossier.col.category"),
                                                  "entries": t("dossier.col.entries"), "good": t("dossier.good"),
                                                  "bad": t("dossier.bad")})
@@ -342,8 +344,8 @@ def dossier_tab() -> None:
     if indicators.empty:
         st.info(t("dossier.empty.indicators"))
     else:
-        if indicators["end_pct"].notna().any():
-            ui.chart(charts.indicator_movement(indicators), None, "dossier_indicators")
+        if figures.indicators is not None:
+            ui.chart(figures.indicators, None, "dossier_indicators")
         ui.table(indicators.drop(columns=["start_pct", "end_pct"]), column_config={
             "name": t("dossier.col.indicator"), "unit": t("dossier.col.unit"), "target": t("dossier.col.target"),
             "start_on": st.column_config.DateColumn(t("dossier.col.start_on"), format=DATE),
@@ -370,11 +372,11 @@ def history_tab() -> None:
     if history.empty:
         st.info(t("committees.history.empty"))
     else:
-        rated = history[[f"{a}_rating" for a in committees.AXES]].notna().any().any()
         table = history.drop(columns=["committee_id", "number"]).assign(
             scheduled_at=history["scheduled_at"].map(formats.moment),
             report_status=history["report_status"].map(lambda s: t(f"committees.report_status.{s}")))
-        ui.chart(charts.axis_ratings(history) if rated else None, table, f"committee_ratings_{ctx.defi.id}", {
+        figure = cached(drawn.committee_ratings_figure)(actor, ctx.defi.id)
+        ui.chart(figure, table, f"committee_ratings_{ctx.defi.id}", {
             "phase": t("col.phase"), "scheduled_at": t("committees.col.date"),
             "objectives_rating": t("committees.notes.objectives_rating"),
             **{f"{a}_rating": t(f"committees.axis.{a}") for a in committees.AXES},
@@ -384,13 +386,14 @@ def history_tab() -> None:
         st.info(t("committees.history.no_committee"))
         return
     entries = cached(committees.version_history)(actor, committee.id)
-    for e in entries:
+    for n, e in enumerate(entries):
         fields = ", ".join(t(f"committees.field.{c.field}") for c in e.changes) or "—"
         action = t(f"committees.history.action.{e.action}")
-        with st.expander(f"{formats.moment(e.at)} · {ui.md(e.who)} · {action} · {fields}"):
-            ui.table([{t("committees.col.field"): t(f"committees.field.{c.field}"),
-                       t("committees.col.before"): "" if c.before is None else str(c.before),
-                       t("committees.col.after"): "" if c.after is None else str(c.after)} for c in e.changes])
+        ui.folded(f"{formats.moment(e.at)} · {ui.md(e.who)} · {action} · {fields}", f"version_{committee.id}_{n}",
+                  partial(ui.table, [{t("committees.col.field"): t(f"committees.field.{c.field}"),
+                                      t("committees.col.before"): "" if c.before is None else str(c.before),
+                                      t("committees.col.after"): "" if c.after is None else str(c.after)}
+                                     for c in e.changes]))
 
 
 ui.sections(f"committee_tabs_{phase.id}", {

@@ -7,10 +7,8 @@ from functools import partial
 import streamlit as st
 
 from lib import audit, bulletins, committees, digest, formats, indicators, portfolio, sponsor, todo, ui
-from lib.charts.home import phase_strip, phase_table
-from lib.charts.indicators import progress_chart
-from lib.charts.phases import defi_gantt
-from lib.charts.retro import mood_line
+from lib.charts import drawn
+from lib.charts.home import phase_table
 from lib.clock import day_in_words, due_in_words, today_local
 from lib.i18n import t
 from lib.phases import progress_table
@@ -131,8 +129,9 @@ def sponsor_home() -> None:
     ui.download(t("sponsor.download"), lambda: sponsor.view_html(view),
                 f"suivi-eig-{ctx.promotion.name}.html".replace(" ", "-"), "sponsor_export", "text/html",
                 help=t("sponsor.download_help"), icon=":material/download:")
+    figures = cached(drawn.sponsor_figures)(actor, ctx.promotion.id)
     for brief in view.briefs:
-        sponsor_card(brief)
+        sponsor_card(brief, figures[brief.defi_id])
 
 
 def sponsor_asks(b: sponsor.DefiBrief) -> None:
@@ -150,7 +149,7 @@ def sponsor_asks(b: sponsor.DefiBrief) -> None:
                         on_click=ui.open_page, args=(ctx, a.page, b.defi_id))
 
 
-def sponsor_card(b: sponsor.DefiBrief) -> None:
+def sponsor_card(b: sponsor.DefiBrief, figures: drawn.SponsorFigures) -> None:
     with st.container(border=True):
         st.subheader(md(b.defi))
         st.caption(f"{md(b.administration)} · {t('home.your_role', role=t(f'defi_role.{b.my_role.value}'))}")
@@ -163,15 +162,15 @@ def sponsor_card(b: sponsor.DefiBrief) -> None:
         with left:
             st.markdown(f"**{t('sponsor.section.timeline')}**")
             if b.phases:
-                ui.chart(defi_gantt(b.phases, b.today),
+                ui.chart(figures.gantt,
                          lambda: progress_table(b.phases).drop(columns=["objectives_pct", "time_pct"]),
                          f"sponsor_phases_{b.defi_id}", {"phase": t("col.phase"), "done": t("phases.col.done"),
                                                          "total": t("phases.col.total"), "state": t("col.state")})
         with right:
             st.markdown(f"**{t('sponsor.section.mood')}**")
-            moods = sponsor.moods_table(b)
-            if moods["mood"].notna().any():
-                ui.chart(mood_line(moods),
+            if figures.mood is not None:
+                moods = sponsor.moods_table(b)
+                ui.chart(figures.mood,
                          lambda: moods.assign(mood=moods["mood"].map(mood_label)).drop(columns=["week_start"]),
                          f"sponsor_mood_{b.defi_id}", {"week": t("sponsor.col.week"), "clock": t("retro.col.clock"),
                                                        "mood": t("sponsor.col.mood")})
@@ -191,10 +190,9 @@ def sponsor_card(b: sponsor.DefiBrief) -> None:
                 st.caption(t("sponsor.empty.committee"))
         with right:
             st.markdown(f"**{t('sponsor.section.indicators')}**")
-            table = indicators.indicators_table(b.indicators)
             if b.indicators:
-                ui.chart(progress_chart(table) if table["progress"].notna().any() else None,
-                         lambda: table.drop(columns=["id"]), f"sponsor_indicators_{b.defi_id}", indicator_columns())
+                ui.chart(figures.progress, lambda: indicators.indicators_table(b.indicators).drop(columns=["id"]),
+                         f"sponsor_indicators_{b.defi_id}", indicator_columns())
             else:
                 st.caption(t("sponsor.empty.indicators"))
 
@@ -216,6 +214,7 @@ def member_home() -> None:
         todo_list(cached(todo.eig_todo)(actor, ctx.promotion.id, now), "todo_eig")
     if any(s.defi.my_role in sponsor.FOLLOWERS for s in statuses):
         sponsor_home()
+    strips = cached(drawn.member_phase_strips)(actor, ctx.promotion.id, today)
     for status in statuses:
         if status.defi.my_role in sponsor.FOLLOWERS:
             continue
@@ -227,7 +226,7 @@ def member_home() -> None:
             st.markdown(f"**{t('home.current_phase')}** : "
                         + (f"{current.number}. {md(current.name)}" if current else t("home.no_current_phase")))
             if status.phases:
-                ui.chart(phase_strip(status.phases, today), partial(phase_table, status.phases, today),
+                ui.chart(strips[status.defi.id], partial(phase_table, status.phases, today),
                          f"member_phases_{status.defi.id}", {"phase": t("col.phase"), "start": t("col.start"),
                                                              "end": t("col.end"), "state": t("col.state")})
             committee_news(status.defi.id)

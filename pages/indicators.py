@@ -1,10 +1,12 @@
 """Indicateurs: the selected défi's indicators by theme, each charted against its target and
 baseline with its data; the team and the coaches add indicators and measurements here."""
 
+from functools import partial
+
 import streamlit as st
 
 from lib import formats, indicators, ui
-from lib.charts.indicators import indicator_chart, progress_chart
+from lib.charts import drawn
 from lib.clock import today_local
 from lib.documents import fmt_value
 from lib.i18n import t
@@ -17,6 +19,7 @@ actor = ctx.actor
 today = today_local()
 defi = ctx.defi
 data = cached(indicators.defi_indicators)(actor, defi.id)
+figures = cached(drawn.indicator_figures)(actor, defi.id)
 can_edit = data.can_edit
 DATE = "DD/MM/YYYY"
 INDICATOR_LABELS = {"theme": t("indicators.col.theme"), "name": t("indicators.col.name"),
@@ -73,37 +76,41 @@ def edit_tools(i: IndicatorView) -> None:
                            lambda m: indicators.add_measurement(actor, i.id, m),
                            t("indicators.measurement_added", name=i.name), labels=MEASUREMENT_LABELS, type="primary")
 
-    with st.expander(t("indicators.form.edit", name=md(i.name))):
-        opened = ui.edit("indicator", i.id, i.version)
-        ui.newer_version(opened, lambda: st.text(f"{i.name} · {i.unit} · {fmt_value(i.baseline, i.unit)} → "
-                                                 f"{fmt_value(i.target, i.unit)}"))
-        with st.form(opened.key):
-            indicator_form(opened.key, i)
-            ui.save_or_delete(opened, lambda: ui.typed(IndicatorIn, opened.key, INDICATOR_FIELDS),
-                              lambda d, version: indicators.update_indicator(actor, i.id, d, version),
-                              lambda version: indicators.delete_indicator(actor, i.id, version),
-                              indicator_words(i.name), INDICATOR_LABELS)
+    ui.folded(t("indicators.form.edit", name=md(i.name)), f"edit_indicator_{i.id}", partial(edit_forms, i))
 
-        if not i.measurements:
-            return
-        by_id = {m.id: m for m in i.measurements}
-        picked = by_id[st.selectbox(t("indicators.form.pick_measurement"), list(reversed(by_id)),
-                                    key=f"pick_{i.id}",
-                                    format_func=lambda m: f"{formats.date(by_id[m].measured_on)} · "
-                                                          f"{formats.number(by_id[m].value)}",
-                                                          placeholder=t("widget.choose"))]
-        measured = ui.edit("measurement", picked.id, picked.version)
-        ui.newer_version(measured,
-                         lambda: st.text(f"{formats.date(picked.measured_on)} · {fmt_value(picked.value, i.unit)}"))
-        with st.form(measured.key):
-            c1, c2 = st.columns(2)
-            c1.date_input(t("indicators.col.date"), picked.measured_on, max_value=today, format=DATE,
-                          key=measured.field("measured_on"))
-            c2.number_input(t("indicators.col.value"), value=picked.value, format="%g", key=measured.field("value"))
-            ui.save_or_delete(measured, lambda: ui.typed(MeasurementIn, measured.key, MEASUREMENT_FIELDS),
-                              lambda d, version: indicators.update_measurement(actor, picked.id, d, version),
-                              lambda version: indicators.delete_measurement(actor, picked.id, version),
-                              MEASUREMENT_WORDS, MEASUREMENT_LABELS)
+
+def edit_forms(i: IndicatorView) -> None:
+    """The indicator's own form, then its measurements' (built only while their panel is open)."""
+    opened = ui.edit("indicator", i.id, i.version)
+    ui.newer_version(opened, lambda: st.text(f"{i.name} · {i.unit} · {fmt_value(i.baseline, i.unit)} → "
+                                             f"{fmt_value(i.target, i.unit)}"))
+    with st.form(opened.key):
+        indicator_form(opened.key, i)
+        ui.save_or_delete(opened, lambda: ui.typed(IndicatorIn, opened.key, INDICATOR_FIELDS),
+                          lambda d, version: indicators.update_indicator(actor, i.id, d, version),
+                          lambda version: indicators.delete_indicator(actor, i.id, version),
+                          indicator_words(i.name), INDICATOR_LABELS)
+
+    if not i.measurements:
+        return
+    by_id = {m.id: m for m in i.measurements}
+    picked = by_id[st.selectbox(t("indicators.form.pick_measurement"), list(reversed(by_id)),
+                                key=f"pick_{i.id}",
+                                format_func=lambda m: f"{formats.date(by_id[m].measured_on)} · "
+                                                      f"{formats.number(by_id[m].value)}",
+                                                      placeholder=t("widget.choose"))]
+    measured = ui.edit("measurement", picked.id, picked.version)
+    ui.newer_version(measured,
+                     lambda: st.text(f"{formats.date(picked.measured_on)} · {fmt_value(picked.value, i.unit)}"))
+    with st.form(measured.key):
+        c1, c2 = st.columns(2)
+        c1.date_input(t("indicators.col.date"), picked.measured_on, max_value=today, format=DATE,
+                      key=measured.field("measured_on"))
+        c2.number_input(t("indicators.col.value"), value=picked.value, format="%g", key=measured.field("value"))
+        ui.save_or_delete(measured, lambda: ui.typed(MeasurementIn, measured.key, MEASUREMENT_FIELDS),
+                          lambda d, version: indicators.update_measurement(actor, picked.id, d, version),
+                          lambda version: indicators.delete_measurement(actor, picked.id, version),
+                          MEASUREMENT_WORDS, MEASUREMENT_LABELS)
 
 
 def card(i: IndicatorView) -> None:
@@ -118,8 +125,7 @@ def card(i: IndicatorView) -> None:
             facts.append(t("indicators.fact.progress", pct=round(100 * i.progress)))
         st.caption(" · ".join(facts))
         if i.measurements:
-            table = indicators.measurements_table(i)
-            ui.chart(indicator_chart(table, i.unit, i.baseline, i.target), table, f"indicator_{i.id}", {
+            ui.chart(figures.measurements[i.id], partial(indicators.measurements_table, i), f"indicator_{i.id}", {
                 "measured_on": st.column_config.DateColumn(t("indicators.col.date"), format=DATE),
                 "value": t("indicators.col.value")})
         else:
@@ -133,12 +139,10 @@ def card(i: IndicatorView) -> None:
 
 def overview_section() -> None:
     """Every indicator's progress towards its target, then the indicators theme by theme."""
-    overview = indicators.indicators_table(data.indicators)
     st.header(t("indicators.overview"))
-    drawn = overview["progress"].notna().any()
-    if not drawn:
+    if figures.progress is None:
         st.caption(t("indicators.overview_empty"))
-    ui.chart(progress_chart(overview) if drawn else None, lambda: overview.drop(columns=["id"]),
+    ui.chart(figures.progress, lambda: indicators.indicators_table(data.indicators).drop(columns=["id"]),
              f"indicators_{defi.id}", indicator_columns())
     for theme in THEMES:
         in_theme = [i for i in data.indicators if i.theme == theme]

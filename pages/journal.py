@@ -6,6 +6,7 @@ import datetime as dt
 import streamlit as st
 
 from lib import formats, journal, ui
+from lib.charts import drawn
 from lib.charts import journal as charts
 from lib.clock import today_local
 from lib.i18n import t
@@ -167,26 +168,27 @@ def entries_tab() -> None:
 # --- Charts ------------------------------------------------------------------------------------
 
 
-def chart_section(title: str, data, figure, columns: dict[str, str], key: str) -> None:  # noqa: ANN001
-    """A chart of the filtered entries, or what to do when the filters leave none."""
+def chart_section(title: str, figure: dict | None, read, columns: dict[str, str], key: str) -> None:  # noqa: ANN001
+    """A chart of the filtered entries and their data (`read`, the service charted), or what
+    to do when the filters leave none."""
     st.header(title)
-    if data.empty:
+    if figure is None:
         st.caption(t("journal.chart.empty"))
         return
-    ui.chart(figure(data), data, key, columns)
+    ui.chart(figure, lambda: cached(read)(actor, defi.id, filters), key, columns)
 
 
 def charts_tab() -> None:
-    chart_section(t("journal.chart.weekly"), cached(journal.weekly_by_category)(actor, defi.id, filters),
-                  charts.weekly_stacked, {"week": t("journal.chart.week"), "category": t("journal.chart.category"),
-                                          "entries": t("journal.chart.entries")}, "journal_weekly")
-    chart_section(t("journal.chart.share"), cached(journal.category_share)(actor, defi.id, filters),
-                  charts.category_share, {"category": t("journal.chart.category"),
-                                          "label": t("journal.col.categories"), "entries": t("journal.chart.entries")},
-                  "journal_share")
-    chart_section(t("journal.chart.news"), cached(journal.news_by_month)(actor, defi.id, filters),
-                  charts.news_by_month, {"month": t("journal.chart.month"), "good": t("journal.chart.good"),
-                                         "bad": t("journal.chart.bad")}, "journal_news_chart")
+    figures = cached(drawn.journal_figures)(actor, defi.id, filters)
+    chart_section(t("journal.chart.weekly"), figures.weekly, journal.weekly_by_category,
+                  {"week": t("journal.chart.week"), "category": t("journal.chart.category"),
+                   "entries": t("journal.chart.entries")}, "journal_weekly")
+    chart_section(t("journal.chart.share"), figures.share, journal.category_share,
+                  {"category": t("journal.chart.category"), "label": t("journal.col.categories"),
+                   "entries": t("journal.chart.entries")}, "journal_share")
+    chart_section(t("journal.chart.news"), figures.news, journal.news_by_month,
+                  {"month": t("journal.chart.month"), "good": t("journal.chart.good"), "bad": t("journal.chart.bad")},
+                  "journal_news_chart")
 
 
 # --- Write ------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from lib import calendar_feeds, formats, key_dates, ui
-from lib.charts.retro import calendar_timeline
+from lib.charts import drawn
 from lib.clock import today_local
 from lib.i18n import t
 from lib.schemas import CalendarFeedIn
@@ -108,7 +108,8 @@ if shown.empty:
     st.stop()
 
 st.markdown(f"**{t('keydates.timeline')}**")
-ui.chart(calendar_timeline(shown, today), None, "timeline")  # the weeks' tables follow
+ui.chart(cached(drawn.calendar_figure)(actor, ctx.promotion.id, defi_ids, kinds, now, today, show_past), None,
+         "timeline")  # the weeks' tables follow
 
 table = shown.assign(
     when=shown["day"].map(formats.weekday_short),

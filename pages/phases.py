@@ -1,10 +1,12 @@
 """Phases: where the défi stands (timeline, progress), each phase's objectives to tick,
 shifts by a coach, the promotion-wide timeline and the phase framework."""
 
+from functools import partial
+
 import streamlit as st
 
 from lib import formats, phases, ui
-from lib.charts import phases as charts
+from lib.charts import drawn
 from lib.clock import today_local
 from lib.i18n import t
 from lib.permissions import Action
@@ -86,7 +88,8 @@ def defi_tab() -> None:
     summary(views)
     st.header(t("phases.timeline"))
     st.caption(t("phases.timeline.legend"))
-    ui.chart(charts.defi_gantt(views, today), lambda: [{
+    figures = cached(drawn.defi_phase_figures)(actor, ctx.defi.id, today)
+    ui.chart(figures.gantt, lambda: [{
         t("col.phase"): f"{p.number}. {p.name}",
         t("phases.col.planned"): f"{formats.date(p.template_start)} → {formats.date(p.template_end)}",
         t("phases.col.actual"): f"{formats.date(p.planned_start)} → {formats.date(p.planned_end)}",
@@ -94,8 +97,7 @@ def defi_tab() -> None:
         t("phases.col.committee"): formats.moment(p.committee_at) if p.committee_at else "—",
         t("phases.col.shift_reason"): p.shift_reason} for p in views], f"gantt_{ctx.defi.id}")
     st.header(t("phases.progress"))
-    progress = phases.progress_table(views)
-    ui.chart(charts.progress_bars(progress), progress, f"progress_{ctx.defi.id}", {
+    ui.chart(figures.progress, partial(phases.progress_table, views), f"progress_{ctx.defi.id}", {
         "phase": t("col.phase"), "objectives_pct": t("phases.col.objectives_pct"), "time_pct": t("phases.col.time_pct"),
         "done": t("phases.col.done"), "total": t("phases.col.total"), "state": t("col.state")})
 
@@ -125,7 +127,7 @@ def promotion_tab() -> None:
     if timeline.empty:
         st.info(t("phases.promotion.empty"))
         return
-    ui.chart(charts.promotion_timeline(timeline, today), lambda: timeline.assign(
+    ui.chart(cached(drawn.promotion_timeline_figure)(actor, ctx.promotion.id, today), lambda: timeline.assign(
         state=timeline["state"].map(lambda s: t(f"phase_state.{s}"))).drop(columns=["defi_id", "number"]),
         "promotion_timeline", {"defi": t("home.col.defi"), "phase": t("col.phase"),
                                "start": st.column_config.DateColumn(t("col.start"), format=DATE),
@@ -162,8 +164,8 @@ def template_form(tp: phases.TemplateInfo) -> None:
 def templates_tab() -> None:
     st.caption(t("phases.templates.help"))
     for tp in cached(phases.list_templates)(actor, ctx.promotion.id):
-        with st.expander(f"{tp.number}. {md(tp.name)} ({t('phases.templates.months', n=tp.months)})"):
-            template_form(tp)
+        ui.folded(f"{tp.number}. {md(tp.name)} ({t('phases.templates.months', n=tp.months)})", f"template_{tp.id}",
+                  partial(template_form, tp))
 
 
 ui.sections(f"phases_tabs_{ctx.defi.id}", {t("phases.tab.defi", name=md(ctx.defi.name)): defi_tab,

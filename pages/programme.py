@@ -7,7 +7,7 @@ import streamlit as st
 
 from lib import portfolio, ui
 from lib import programme_figures as figures
-from lib.charts import programme as charts
+from lib.charts import drawn
 from lib.clock import today_local
 from lib.i18n import t
 from lib.models import Perennisation
@@ -52,15 +52,16 @@ def figures_section() -> None:
                   help=t("programme.metric.attendees", n=int(r["attendees"])))
     ui.chart(None, table[list(COLUMNS)], "programme_figures", COLUMNS, width="stretch")
 
+    drawn_figures = cached(drawn.programme_figures)(actor)
     left, right = st.columns(2)
     with left:
         st.markdown(f"**{t('programme.outcomes')}**")
-        ui.chart(charts.outcomes_bar(per_promotion), table[["promotion", "defis", *figures.OUTCOMES]],
+        ui.chart(drawn_figures.outcomes, table[["promotion", "defis", *figures.OUTCOMES]],
                  "programme_outcomes", {**COLUMNS, **OUTCOME_COLUMNS}, width="stretch")
     with right:
         st.markdown(f"**{t('programme.ouverture')}**")
-        ui.chart(charts.ouverture_bar(per_promotion), table[["promotion", "defis", "public_code", "with_datasets",
-                                                             "datasets", "with_libraries", "libraries"]],
+        ui.chart(drawn_figures.ouverture, table[["promotion", "defis", "public_code", "with_datasets", "datasets",
+                                                 "with_libraries", "libraries"]],
                  "programme_ouverture", COLUMNS, width="stretch")
 
 
@@ -79,8 +80,10 @@ def trainings_section(promotion: portfolio.PromotionInfo) -> None:
 # --- Promotions compared on the programme clock -----------------------------------------------
 
 
+@st.fragment
 def clock_section() -> None:
-    """Promotions compared week by week and phase by phase of the programme."""
+    """Promotions compared week by week and phase by phase of the programme. A fragment: its
+    choice of mood or participation redraws this section alone."""
     st.header(t("programme.clock"))
     weekly = cached(figures.clock_comparison)(actor, now)
     if weekly.empty:
@@ -89,23 +92,23 @@ def clock_section() -> None:
     st.caption(t("programme.clock_intro", weeks=int(weekly["programme_week"].max())))
     value = st.radio(t("programme.clock_value"), ["mood", "participation"], horizontal=True, key="programme_value",
                      format_func=lambda v: t(f"programme.clock_value.{v}"))
-    per_phase = figures.by_phase(weekly)
     columns = {"promotion": COLUMNS["promotion"], "programme_week": t("programme.col.programme_week"),
                "phase": t("programme.col.phase"), "bulletins": t("programme.col.bulletins"),
                "due": t("programme.col.due"), "mood": t("programme.col.mood"),
                "participation": t("programme.col.participation")}
+    clock = cached(drawn.clock_figures)(actor, now, value, chosen)
     by_week, by_phase = st.columns(2)
     with by_week:
         st.markdown(f"**{t('programme.by_week')}**")
-        ui.chart(charts.clock_lines(weekly, value, chosen),
+        ui.chart(clock.by_week,
                  lambda: ui.french_numbers(weekly[["promotion", "programme_week", "phase", "bulletins", "mood",
                                                    "participation"]], {"mood": 2}, ["participation"]),
                  "programme_clock", columns, width="stretch")
     with by_phase:
         st.markdown(f"**{t('programme.by_phase')}**")
-        ui.chart(charts.phase_bars(per_phase, value),
-                 lambda: ui.french_numbers(per_phase, {"mood": 2}, ["participation"]), "programme_phases", columns,
-                 width="stretch")
+        ui.chart(clock.by_phase,
+                 lambda: ui.french_numbers(figures.by_phase(weekly), {"mood": 2}, ["participation"]),
+                 "programme_phases", columns, width="stretch")
 
 
 # --- Coaches record the facts -----------------------------------------------------------------

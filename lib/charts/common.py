@@ -24,6 +24,20 @@ def plain(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+def spec(figure: go.Figure | None) -> dict | None:
+    """What is cached of a figure: its dict, validated when the figure was built. A cached
+    Figure would come back from `st.cache_data` by unpickling, which plotly does through a
+    full validation, nearly the cost of building it; a dict comes back in a fraction of a
+    millisecond."""
+    return None if figure is None else figure.to_dict()
+
+
+def redraw(figure: dict) -> go.Figure:
+    """A figure again from its `spec`, without validating it a second time (as plotly loads
+    its own templates): what st.plotly_chart sends is the same as for the built figure."""
+    return go.Figure(figure, _validate=False)
+
+
 def base_layout(fig: go.Figure, title: str | None = None, height: int = 320) -> go.Figure:
     fig.update_layout(title=title, height=height, margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
                       font={"family": "Marianne, Arial, sans-serif"}, legend={"orientation": "h", "y": -0.2},

@@ -13,6 +13,7 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 
 from lib import formats, invitations, portfolio
+from lib.charts.common import redraw
 from lib.i18n import t
 from lib.permissions import Actor
 from lib.programme import mood_label
@@ -66,7 +67,17 @@ def sections(key: str, tabs: dict[str, Callable[[], None]]) -> None:
                 render()
 
 
-def chart(figure: go.Figure | None, data: object, key: str, columns: dict[str, object] | None = None, *,
+def folded(label: str, key: str, render: Callable[[], None], expanded: bool = False) -> None:
+    """An expander whose content is built only while open: opening it reruns the page, which
+    builds it then; closed, it costs its label alone (a form, a table inside it are neither
+    built nor sent on every run)."""
+    panel = st.expander(label, expanded=expanded, key=key, on_change="rerun")
+    if panel.open:
+        with panel:
+            render()
+
+
+def chart(figure: go.Figure | dict | None, data: object, key: str, columns: dict[str, object] | None = None, *,
           caption: str | None = None, expanded: bool = False, **grid: object) -> None:
     """A chart and its data: the figure, then the "voir les données" table, its text
     alternative, in an expander that costs nothing while closed: the table is built and sent
@@ -74,17 +85,16 @@ def chart(figure: go.Figure | None, data: object, key: str, columns: dict[str, o
     a function making them, so that nothing is computed while closed; `columns` its headings;
     `caption` reads under the figure; `grid` more of `table`'s options. No figure
     (nothing to draw yet): the table alone; no data (the page shows it in full beside
-    the chart): the figure alone."""
+    the chart): the figure alone. `figure` may be a cached figure's dict (lib/charts/drawn.py)."""
     if figure is not None:
-        st.plotly_chart(figure, key=key, config={"displayModeBar": False})
+        st.plotly_chart(redraw(figure) if isinstance(figure, dict) else figure, key=key,
+                        config={"displayModeBar": False})
     if caption:
         st.caption(caption)
     if data is None:
         return
-    panel = st.expander(t("chart.see_data"), expanded=expanded, key=f"see_data_{key}", on_change="rerun")
-    if panel.open:
-        with panel:
-            table(data() if callable(data) else data, column_config=columns, **grid)
+    folded(t("chart.see_data"), f"see_data_{key}",
+           lambda: table(data() if callable(data) else data, column_config=columns, **grid), expanded)
 
 
 # A table is as tall as its rows up to this many (a promotion's défis all show), then scrolls.

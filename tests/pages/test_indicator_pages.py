@@ -109,7 +109,9 @@ def test_a_measurement_without_value_is_refused_in_french(app_as, world, users):
 
 
 def test_an_edit_made_meanwhile_is_not_overwritten(app_as, world, users):
-    at = app_as("eig", page=PAGE)  # the edit form opens on version 1
+    at = app_as("eig", page=PAGE)
+    at.session_state[f"edit_indicator_{users}"] = True  # the panel opened: its form opens on version 1
+    at.run()
     indicators.update_indicator(world.coach, users, USERS.model_copy(update={"target": 2000}), 1)
     at.text_input(key=f"indicator_{users}_1_name").input("Utilisateurs mensuels")
     form_button(at, f"indicator_{users}_1", t("indicators.form.save")).click().run()
@@ -161,3 +163,12 @@ def test_eig_home_keeps_the_team_card_without_the_export(app_as, users):
     assert not at.exception
     assert t("sponsor.title") not in texts(at)
     assert not at.get("download_button")
+
+
+def test_an_indicators_edit_forms_are_built_once_their_panel_is_opened(app_as, users):
+    at = app_as("eig", page=PAGE)
+    name = f"indicator_{users}_1_name"
+    assert name not in [w.key for w in at.text_input]  # closed: neither built nor sent
+    at.session_state[f"edit_indicator_{users}"] = True  # the person opens it (which reruns the page)
+    at.run()
+    assert at.text_input(key=name).value == "Utilisateurs actifs"

@@ -205,6 +205,8 @@ def test_phase_shifted_by_another_coach_meanwhile(app_as, world):
 def test_phase_template_changed_by_another_coach_meanwhile(app_as, world):
     at = open_tab(app_as("coach", page="pages/phases.py"), f"phases_tabs_{world.alpha_id}", t("phases.tab.templates"))
     tp = phases.list_templates(world.coach, world.promotion_id)[0]
+    at.session_state[f"template_{tp.id}"] = True  # its panel opened: the form opens on that version
+    at.run()
     phases.update_template(world.admin, tp.id, PhaseTemplateIn(name=tp.name, summary=THEIRS, months=tp.months),
                            tp.version)
     form = f"phase_template_{tp.id}_{tp.version}"

@@ -5,6 +5,7 @@ coaching session, and recording the programme's facts."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from sqlalchemy import select
@@ -187,3 +188,16 @@ def test_programme_facts_saved_from_the_tables(app_as, world):
         stayed = s.scalars(select(Membership.stayed_in_administration).where(
             Membership.stayed_in_administration.is_not(None))).all()
     assert stayed == [True]
+
+
+def axes(at: AppTest) -> list[str]:
+    """The titles of the value axes of the charts drawn."""
+    return [json.loads(c.proto.spec)["layout"]["yaxis"].get("title", {}).get("text") for c in at.get("plotly_chart")]
+
+
+def test_the_programme_clock_shows_participation_when_asked_and_keeps_the_page(app_as, world):
+    at = app_as("coach", page="pages/programme.py")
+    assert t("programme.col.participation") not in axes(at)
+    at.radio(key="programme_value").set_value("participation").run()  # a fragment: its section alone reruns
+    assert axes(at).count(t("programme.col.participation")) == 2  # by week and by phase
+    assert t("programme.metric.eig_recruited") in texts(at)  # the figures above it are still drawn

@@ -6,15 +6,20 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import inspect
+import json
+import pickle
 import pkgutil
 from types import SimpleNamespace
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io
+import plotly.tools
 import pytest
+import streamlit as st
 
 import lib.charts
-from lib.charts import home, indicators, journal, phases, programme, retro
+from lib.charts import common, home, indicators, journal, phases, programme, retro
 from lib.i18n import t
 
 TODAY = dt.date(2026, 11, 18)
@@ -143,3 +148,22 @@ def test_the_phase_strip_has_a_title_and_a_legend_of_its_states():
     assert legend_shows(fig)
     assert [trace.name for trace in fig.data if trace.showlegend is not False] == [
         t("phase_state.validee"), t("phase_state.en_cours"), t("phase_state.a_venir")]
+
+
+def sent(figure: go.Figure) -> dict:
+    """What st.plotly_chart sends of a figure (its spec), parsed: key order aside."""
+    return json.loads(plotly.io.to_json(plotly.tools.return_figure_from_figure_or_data(figure, True), validate=False))
+
+
+@pytest.mark.parametrize("builder", list(EXAMPLES), ids=lambda fn: f"{fn.__module__}.{fn.__name__}")
+def test_a_cached_figure_is_drawn_as_the_built_one(builder):
+    built = EXAMPLES[builder]()
+    cached = pickle.loads(pickle.dumps(common.spec(built)))  # as st.cache_data hands it back
+    assert sent(common.redraw(cached)) == sent(built)
+
+
+def test_drawing_a_cached_figure_leaves_it_unchanged():
+    cached = common.spec(EXAMPLES[indicators.indicator_chart]())
+    before = plotly.io.to_json(cached, validate=False)
+    st.plotly_chart(common.redraw(cached), key="drawn_once")
+    assert plotly.io.to_json(cached, validate=False) == before
