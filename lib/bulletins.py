@@ -13,14 +13,12 @@ import functools
 import re
 
 import pandas as pd
-import plotly.graph_objects as go
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lib import audit, db, formats
-from lib.charts import retro
 from lib.clock import (
     WEEK,
     ProgrammeClock,
@@ -535,31 +533,6 @@ def mood_by_phase(actor: Actor, promotion_id: int, now: dt.datetime | None = Non
             .order_by(PhaseTemplate.number, Bulletin.mood)).all()
     return pd.DataFrame([{"phase": f"{n}. {name}", "number": n, "mood": m, "count": c}
                          for n, name, m, c in rows], columns=["phase", "number", "mood", "count"])
-
-
-# --- Charts --------------------------------------------------------------------------------
-# Each figure built from its read, so that a page caches it like the read (`ui.cached`): a warm
-# page draws the figure built once per data version instead of building it on every run.
-
-
-def mood_chart(actor: Actor, defi_id: int, axis: str, now: dt.datetime | None = None) -> go.Figure:
-    """The défi's mood, week after week, on the calendar or the programme clock."""
-    return retro.mood_line(mood_trend(actor, defi_id, now), axis)
-
-
-def heatmap_chart(actor: Actor, promotion_id: int, axis: str, now: dt.datetime | None = None) -> go.Figure:
-    """The promotion's mood per défi and week."""
-    return retro.heatmap(promotion_heatmap(actor, promotion_id, now), axis)
-
-
-def participation_chart(actor: Actor, promotion_id: int, axis: str, now: dt.datetime | None = None) -> go.Figure:
-    """The promotion's participation rate per week."""
-    return retro.participation_bars(participation(actor, promotion_id, now), axis)
-
-
-def mood_by_phase_chart(actor: Actor, promotion_id: int, now: dt.datetime | None = None) -> go.Figure:
-    """The promotion's moods counted per phase."""
-    return retro.mood_distribution(mood_by_phase(actor, promotion_id, now))
 
 
 class OpenWeek(BaseModel):

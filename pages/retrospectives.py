@@ -7,7 +7,7 @@ import datetime as dt
 import streamlit as st
 
 from lib import bulletins, formats, sharing, ui
-from lib.charts import retro
+from lib.charts import drawn, retro
 from lib.i18n import t
 from lib.permissions import Action, Actor
 from lib.programme import mood_label
@@ -43,7 +43,7 @@ def defi_view() -> None:
         if trend["in_progress"].any():
             st.caption(t("retro.in_progress_note", week=open_week.label, deadline=open_week.deadline))
         st.markdown(f"**{t('retro.mood_title')}**")
-        ui.chart(cached(bulletins.mood_chart)(actor, defi.id, axis, now), trend[["week", "clock", "mood"]],
+        ui.chart(cached(drawn.mood_figure)(actor, defi.id, axis, now), trend[["week", "clock", "mood"]],
                  f"retro_mood_{defi.id}", {**WEEK_COLUMNS, "mood": t("retro.col.mood")}, caption=t("retro.mood_gap"),
                  width="stretch")
         ui.download(t("retro.export_csv"), lambda: bulletins.export_csv(actor, defi.id, now),
@@ -138,13 +138,13 @@ def promotion_view() -> None:
     st.markdown(f"**{t('retro.heatmap_title')}**")
     # The table by défi and week, its columns in calendar order (labels like « S1 (4-10 janv.) »
     # do not sort by text).
-    ui.chart(cached(bulletins.heatmap_chart)(actor, ctx.promotion.id, axis, now),
+    ui.chart(cached(drawn.heatmap_figure)(actor, ctx.promotion.id, axis, now),
              lambda: heat.pivot(index="defi", columns="week", values="mood")[heat.drop_duplicates("week")["week"]],
              "retro_heatmap", caption=t("retro.heatmap_missing"), hide_index=False, width="stretch")
     rates = cached(bulletins.participation)(actor, ctx.promotion.id, now)
     st.markdown(f"**{t('retro.participation_title')}**")
     # Whole percents « 75 % » (the grid's "percent" preset writes « 75.00% »).
-    ui.chart(cached(bulletins.participation_chart)(actor, ctx.promotion.id, axis, now),
+    ui.chart(cached(drawn.participation_figure)(actor, ctx.promotion.id, axis, now),
              lambda: rates[["week", "clock", "in_progress", "filed", "defis", "rate"]].assign(rate=rates["rate"] * 100),
              "retro_participation", {**WEEK_COLUMNS, "in_progress": t("retro.col.in_progress"),
                                      "filed": t("retro.col.filed"), "defis": t("retro.col.defis"),
@@ -154,7 +154,7 @@ def promotion_view() -> None:
     dist = cached(bulletins.mood_by_phase)(actor, ctx.promotion.id, now)
     if not dist.empty:
         st.markdown(f"**{t('retro.distribution_title')}**")
-        ui.chart(cached(bulletins.mood_by_phase_chart)(actor, ctx.promotion.id, now),
+        ui.chart(cached(drawn.mood_by_phase_figure)(actor, ctx.promotion.id, now),
                  lambda: dist.assign(mood=dist["mood"].map(mood_label))[["phase", "mood", "count"]],
                  "retro_distribution", {"phase": t("retro.col.phase"), "mood": t("retro.col.mood"),
                                         "count": t("retro.col.count")}, width="stretch")

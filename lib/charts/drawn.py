@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from lib import carnets, committees, dossier, indicators, journal, key_dates, phases, portfolio, sponsor
+from lib import bulletins, carnets, committees, dossier, indicators, journal, key_dates, phases, portfolio, sponsor
 from lib import programme_figures as figures
 from lib.charts import home, retro
 from lib.charts import indicators as indicator_charts
@@ -94,6 +94,29 @@ def clock_figures(actor: Actor, now: dt.datetime, value: str, current: str | Non
     weekly = cached(figures.clock_comparison)(actor, now)
     return ClockFigures(by_week=spec(programme_charts.clock_lines(weekly, value, current)),
                         by_phase=spec(programme_charts.phase_bars(figures.by_phase(weekly), value)))
+
+
+# --- Rétrospectives ---------------------------------------------------------------------------------
+
+
+def mood_figure(actor: Actor, defi_id: int, axis: str, now: dt.datetime | None = None) -> dict:
+    """The défi's mood, week after week, on the calendar or the programme clock."""
+    return spec(retro.mood_line(cached(bulletins.mood_trend)(actor, defi_id, now), axis))
+
+
+def heatmap_figure(actor: Actor, promotion_id: int, axis: str, now: dt.datetime | None = None) -> dict:
+    """The promotion's mood per défi and week."""
+    return spec(retro.heatmap(cached(bulletins.promotion_heatmap)(actor, promotion_id, now), axis))
+
+
+def participation_figure(actor: Actor, promotion_id: int, axis: str, now: dt.datetime | None = None) -> dict:
+    """The promotion's participation rate per week."""
+    return spec(retro.participation_bars(cached(bulletins.participation)(actor, promotion_id, now), axis))
+
+
+def mood_by_phase_figure(actor: Actor, promotion_id: int, now: dt.datetime | None = None) -> dict:
+    """The promotion's moods counted per phase."""
+    return spec(retro.mood_distribution(cached(bulletins.mood_by_phase)(actor, promotion_id, now)))
 
 
 # --- Accueil ----------------------------------------------------------------------------------------
