@@ -97,8 +97,7 @@ def new_app(login: str) -> AppTest:
     at = AppTest.from_file(str(FRAME), default_timeout=600)
     at.session_state["authentication_status"] = True
     at.session_state["username"] = login
-    with db.reading() as s:
-        at.session_state[SESSION_EPOCH] = s.scalar(select(User.session_epoch).where(User.login == login))
+    at.session_state[SESSION_EPOCH] = auth.session_epoch(login)
     return at
 
 
