@@ -347,36 +347,37 @@ def main() -> None:
     started = time.perf_counter()
     from playwright.sync_api import sync_playwright
 
-    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        print("Floor...", file=sys.stderr)
-        timings = floor(browser)
-        print("Demo database...", file=sys.stderr)
-        demo = seeded_database(Path(tmp) / "demo.db")
-        timings += on_app(browser, demo, "demo", demo_clock(), {r: (u, DEMO_PASSWORD) for r, u in DEMO.items()})
-        print(f"Bench database, scale {scale}: generating...", file=sys.stderr)
-        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        db.upgrade_to_head(url)
-        rows = generate(db.get_engine(url), Scale(scale), quiet=True)
-        db.dispose_engines()
-        timings += on_app(browser, url, f"bench scale {scale:g}", NOW.isoformat(), bench_logins(url))
-        print("Floor again (its medians pool both tours, so the app runs inside the floor's window)...",
-              file=sys.stderr)
-        timings += floor(browser)
-        browser.close()
-        if sessions:
+    with tempfile.TemporaryDirectory() as tmp:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            print("Floor...", file=sys.stderr)
+            timings = floor(browser)
+            print("Demo database...", file=sys.stderr)
+            demo = seeded_database(Path(tmp) / "demo.db")
+            timings += on_app(browser, demo, "demo", demo_clock(), {r: (u, DEMO_PASSWORD) for r, u in DEMO.items()})
+            print(f"Bench database, scale {scale}: generating...", file=sys.stderr)
+            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+            db.upgrade_to_head(url)
+            rows = generate(db.get_engine(url), Scale(scale), quiet=True)
+            db.dispose_engines()
+            timings += on_app(browser, url, f"bench scale {scale:g}", NOW.isoformat(), bench_logins(url))
+            print("Floor again (its medians pool both tours, so the app runs inside the floor's window)...",
+                  file=sys.stderr)
+            timings += floor(browser)
+            browser.close()
+        medians = floor_medians(timings)
+        results = {"scale": scale, "bench_rows": sum(rows.values()), "targets": TARGETS, "floor": medians,
+                   "timings": [asdict(t) for t in timings]}
+        RESULTS.write_text(json.dumps(results, indent=1))
+        print_table(timings, medians, reference_run(args.before, scale))
+        if sessions:  # outside Playwright's sync API, whose event loop would refuse the sessions' own
             print(f"{sessions} sessions at once, protocol level...", file=sys.stderr)
-            levels = protocol.crowd(url, (1, sessions))
-    medians = floor_medians(timings)
-    total = time.perf_counter() - started
-    results = {"scale": scale, "bench_rows": sum(rows.values()), "targets": TARGETS, "floor": medians,
-               "timings": [asdict(t) for t in timings], "crowd": levels if sessions else None, "total_s": total}
+            results["crowd"] = protocol.crowd(url, (1, sessions))
+            protocol.print_table({"SQLite, 1 app process": results["crowd"]})
+    results["total_s"] = total = time.perf_counter() - started
     RESULTS.write_text(json.dumps(results, indent=1))
     if args.keep_as_before:
         args.before.write_text(json.dumps(results | {"revision": args.keep_as_before}, indent=1))
-    print_table(timings, medians, reference_run(args.before, scale))
-    if sessions:
-        protocol.print_table({"SQLite, 1 app process": levels})
     print(f"\nWhole browser benchmark: {total / 60:.1f} min; figures in {RESULTS.relative_to(ROOT)}")
 
 
