@@ -11,7 +11,6 @@ query it now makes.
 from __future__ import annotations
 
 import argparse
-import logging
 import pickle
 import statistics
 import sys
@@ -21,7 +20,7 @@ from collections.abc import Callable
 import streamlit as st
 from sqlalchemy import func, select
 
-from bench.measure import Recorder, cast, new_app, run_frame_every_time, visible
+from bench.measure import Recorder, cast, new_app, quiet_streamlit, run_frame_every_time, visible
 from bench.rush import sqlite_bench
 from lib import db, ui
 from lib.models import Defi, ScopeVersion
@@ -155,9 +154,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=0.1)
     args = parser.parse_args()
-    for name in list(logging.root.manager.loggerDict):
-        if name.startswith("streamlit"):
-            logging.getLogger(name).setLevel(logging.ERROR)
+    quiet_streamlit()
     with sqlite_bench(args.scale):
         coach, eig, promotion, _big = cast()
         run_frame_every_time()

@@ -159,11 +159,16 @@ def visible(page: ui.Page, actor: Actor, promotion_id: int) -> bool:
     return page.offered(ui.PageContext(actor=actor, promotion=promotion, defi=defis[0] if defis else None))
 
 
-def main() -> None:
-    url, out = sys.argv[1], Path(sys.argv[2])
-    for name in list(logging.root.manager.loggerDict):  # AppTest outside a server warns at every call
+def quiet_streamlit() -> None:
+    """Streamlit's loggers to errors only: AppTest outside a server warns at every call."""
+    for name in list(logging.root.manager.loggerDict):
         if name.startswith("streamlit"):
             logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def main() -> None:
+    url, out = sys.argv[1], Path(sys.argv[2])
+    quiet_streamlit()
     coach, eig, promotion, big = cast()
     run_frame_every_time()
     recorder = Recorder()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import os
 import statistics
 import sys
@@ -24,7 +23,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bench.generate import NOW, Scale, generate
-from bench.measure import cast, new_app, run_frame_every_time, visible
+from bench.measure import cast, new_app, quiet_streamlit, run_frame_every_time, visible
 from lib import bulletins, db, ui
 from lib.config import get_settings
 from lib.models import Defi, DefiRole, Membership, ScopeVersion, User
@@ -122,9 +121,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=0.1)
     args = parser.parse_args()
-    for name in list(logging.root.manager.loggerDict):
-        if name.startswith("streamlit"):
-            logging.getLogger(name).setLevel(logging.ERROR)
+    quiet_streamlit()
     with sqlite_bench(args.scale):
         coach, _eig, promotion, big = cast()
         teams = filing_teams(promotion, big)
