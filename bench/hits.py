@@ -20,7 +20,7 @@ from collections.abc import Callable
 import streamlit as st
 from sqlalchemy import func, select
 
-from bench.measure import Recorder, cast, new_app, quiet_streamlit, run_frame_every_time, visible
+from bench.measure import Recorder, new_app, visible
 from bench.rush import sqlite_bench
 from lib import db, ui
 from lib.models import Defi, ScopeVersion
@@ -154,10 +154,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=0.1)
     args = parser.parse_args()
-    quiet_streamlit()
-    with sqlite_bench(args.scale):
-        coach, eig, promotion, _big = cast()
-        run_frame_every_time()
+    with sqlite_bench(args.scale) as (coach, eig, promotion, _big):
         backends = {"cache_data": (read_as_before, lambda result: result),
                     "as cached": (cache._cached_call, cache._handed_out)}
         recorder = Recorder()

@@ -104,8 +104,10 @@ def rush(coach: Actor, scripts: list[str], teams: list[tuple[Actor, int]], count
 
 
 @contextmanager
-def sqlite_bench(scale: float) -> Iterator[str]:
-    """A generated SQLite database at `scale`, configured as the app's, at the benchmark's clock."""
+def sqlite_bench(scale: float) -> Iterator[tuple]:
+    """A generated SQLite database at `scale`, configured as the app's, at the benchmark's clock,
+    with the frame run on every AppTest run and Streamlit's loggers quiet: its cast (`cast`)."""
+    quiet_streamlit()
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         os.environ.update(DATABASE_URL=url, SUIVI_FAKE_NOW=NOW.isoformat(), SUIVI_ENV="development")
@@ -113,7 +115,8 @@ def sqlite_bench(scale: float) -> Iterator[str]:
         db.upgrade_to_head(url)
         counts = generate(db.get_engine(url), Scale(scale), quiet=True)
         print(f"scale {scale}: {sum(counts.values()):,} rows, {counts['defi']:,} défis", file=sys.stderr)
-        yield url
+        run_frame_every_time()
+        yield cast()
         db.dispose_engines()
 
 
@@ -121,11 +124,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=0.1)
     args = parser.parse_args()
-    quiet_streamlit()
-    with sqlite_bench(args.scale):
-        coach, _eig, promotion, big = cast()
+    with sqlite_bench(args.scale) as (coach, _eig, promotion, big):
         teams = filing_teams(promotion, big)
-        run_frame_every_time()
         counter = MissCounter()
         cache.importlib = counter
         scripts = [p.script for p in ui.PAGES if visible(p, coach, promotion)]
