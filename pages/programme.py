@@ -83,9 +83,11 @@ def trainings_section(promotion: portfolio.PromotionInfo) -> None:
 @st.fragment
 def clock_section() -> None:
     """Promotions compared week by week and phase by phase of the programme. A fragment: its
-    choice of mood or participation redraws this section alone."""
+    choice of mood or participation redraws this section alone (`ui.fragment_actor`: the session
+    is checked again)."""
+    who = ui.fragment_actor(actor)
     st.header(t("programme.clock"))
-    weekly = cached(figures.clock_comparison)(actor, now)
+    weekly = cached(figures.clock_comparison)(who, now)
     if weekly.empty:
         st.info(t("programme.no_clock"))
         return
@@ -96,7 +98,7 @@ def clock_section() -> None:
                "phase": t("programme.col.phase"), "bulletins": t("programme.col.bulletins"),
                "due": t("programme.col.due"), "mood": t("programme.col.mood"),
                "participation": t("programme.col.participation")}
-    clock = cached(drawn.clock_figures)(actor, now, value, chosen)
+    clock = cached(drawn.clock_figures)(who, now, value, chosen)
     by_week, by_phase = st.columns(2)
     with by_week:
         st.markdown(f"**{t('programme.by_week')}**")

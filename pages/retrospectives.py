@@ -9,7 +9,7 @@ import streamlit as st
 from lib import bulletins, formats, sharing, ui
 from lib.charts import drawn, retro
 from lib.i18n import t
-from lib.permissions import Action, Actor
+from lib.permissions import Action
 from lib.programme import mood_label
 from lib.schemas import ShareLinkIn
 from lib.ui import cached, done, md, submit
@@ -54,15 +54,6 @@ def defi_view() -> None:
         share_section(defi)
 
 
-def reader() -> Actor:
-    """The acting user, read again for a section rerun alone (a fragment), which skips the
-    frame's login gate: a session ended meanwhile reruns the whole page, and the gate."""
-    again = ui.current_actor()
-    if again != actor:
-        st.rerun(scope="app")
-    return again
-
-
 def pager(key: str, paged: bulletins.Paged, back: str, forward: str) -> None:
     """The buttons to the page of cards before and after, each disabled at its end; `key`
     holds the page number."""
@@ -83,7 +74,7 @@ def pager(key: str, paged: bulletins.Paged, back: str, forward: str) -> None:
 def defi_cards(defi_id: int, team: bool) -> None:
     """The défi's bulletins ten at a time, newest first, under their months, and the search
     over them: turning a page or searching reruns this section alone, not the charts above."""
-    who, key = reader(), f"retro_page_{defi_id}"
+    who, key = ui.fragment_actor(actor), f"retro_page_{defi_id}"
     search = st.text_input(t("retro.search"), key=f"retro_search_{defi_id}", max_chars=80,
                            placeholder=t("retro.search_placeholder"), help=t("retro.search_help"),
                            on_change=st.session_state.pop, args=(key, None)).strip()  # on its first page
@@ -166,7 +157,7 @@ def promotion_view() -> None:
 def week_cards(promotion_id: int, labels: dict[dt.date, str]) -> None:
     """A week's bulletins of the promotion, ten at a time by défi name: picking a week or
     turning a page reruns this section alone, not the charts above."""
-    who = reader()
+    who = ui.fragment_actor(actor)
     pick = st.selectbox(t("retro.pick_week"), list(reversed(labels)), key=f"retro_week_{promotion_id}",
                         format_func=labels.get, placeholder=t("widget.choose"))
     if not pick:

@@ -42,7 +42,7 @@ from lib.ui.kit import (
     sections,
     table,
 )
-from lib.ui.login import SESSION_EPOCH, browser_login, current_actor, login_gate, open_session
+from lib.ui.login import SESSION_EPOCH, browser_login, current_actor, fragment_actor, login_gate, open_session
 from lib.ui.page import (
     ADMIN,
     PAGES,
@@ -64,8 +64,8 @@ from lib.ui.page import (
 __all__ = [
     "ADMIN", "FULL_ROWS", "PAGES", "PROMOTION", "SESSION_EPOCH", "STAFF", "Edit", "Need", "New", "Page",
     "PageContext", "boot", "browser_login", "bulletin_card", "cached", "chart", "confirmed", "current_actor",
-    "defi", "done", "download", "edit", "folded", "french_numbers", "indicator_columns", "invite_promotion",
-    "login_gate", "may", "md", "menu_name", "new", "newer_version", "now", "open_page", "open_session", "page",
-    "phase_metrics", "risk_coloured", "role_label", "rows_key", "same_defi", "save_button", "save_or_delete",
-    "sections", "send_button", "sidebar", "submit", "table", "typed",
+    "defi", "done", "download", "edit", "folded", "fragment_actor", "french_numbers", "indicator_columns",
+    "invite_promotion", "login_gate", "may", "md", "menu_name", "new", "newer_version", "now", "open_page",
+    "open_session", "page", "phase_metrics", "risk_coloured", "role_label", "rows_key", "same_defi", "save_button",
+    "save_or_delete", "sections", "send_button", "sidebar", "submit", "table", "typed",
 ]

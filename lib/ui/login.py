@@ -37,6 +37,16 @@ def current_actor() -> Actor | None:
     return auth.actor_for_login(st.session_state.get("username"), st.session_state.get(SESSION_EPOCH))
 
 
+def fragment_actor(actor: Actor) -> Actor:
+    """The acting user read again for a section rerun alone (`st.fragment`), which skips the
+    frame's login gate: when the session ended or the account changed since the page's run
+    (`actor`), the whole app reruns, and with it the gate."""
+    again = current_actor()
+    if again != actor:
+        st.rerun(scope="app")
+    return again
+
+
 def _script(code: str) -> None:
     """Run `code`, a fixed script of ours (no user text in it), in the page."""
     st.html(f"<script>{code}</script>", unsafe_allow_javascript=True)
