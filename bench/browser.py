@@ -27,7 +27,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -77,28 +76,20 @@ class Session:
         self.base_url, self.database, self.role = base_url, database, role
         self.timings: list[Timing] = []
 
-    def press(self, locator, what: str, kind: str, visit: str = "once", ready=None) -> Callable[[], Timing]:  # noqa: ANN001
-        """Click; return the wait that completes the timing."""
+    def click(self, locator, what: str, kind: str, visit: str = "once", ready=None) -> Timing:  # noqa: ANN001
+        """Click, wait for a script run to finish (and `ready`, a locator, to show), then for
+        the page to settle; time from the click to the last `script_finished`."""
         asked, done = self.runs.requested, self.runs.finished
         t0 = time.monotonic()
         locator.click()
-
-        def finish() -> Timing:
-            """Wait for a script run to finish (and `ready`, a locator, to show), then for the
-            page to settle; time from the click to the last `script_finished`."""
-            self.wait_for_run(done, what)
-            if ready is not None:
-                ready.wait_for()
-            settle(self.page, timeout_s=180)
-            timing = Timing(self.database, self.role, what, kind, visit, self.runs.last_finished - t0,
-                            self.runs.requested - asked, self.runs.finished - done)
-            self.timings.append(timing)
-            return timing
-
-        return finish
-
-    def click(self, locator, what: str, kind: str, visit: str = "once", ready=None) -> Timing:  # noqa: ANN001
-        return self.press(locator, what, kind, visit, ready)()
+        self.wait_for_run(done, what)
+        if ready is not None:
+            ready.wait_for()
+        settle(self.page, timeout_s=180)
+        timing = Timing(self.database, self.role, what, kind, visit, self.runs.last_finished - t0,
+                        self.runs.requested - asked, self.runs.finished - done)
+        self.timings.append(timing)
+        return timing
 
     def wait_for_run(self, done: int, what: str) -> None:
         """Pump Playwright's events until a script run finishes after the `done` first."""
@@ -113,26 +104,21 @@ class Session:
         self.wait_for_run(0, "first run")
         settle(self.page)
 
-    def press_login(self, username: str, password: str) -> Callable[[], Timing]:
+    def login(self, username: str, password: str) -> Timing:
+        """Open the app, fill the login form and send it; timed from the click."""
         self.open()
         self.page.get_by_label("Identifiant").fill(username)
         self.page.get_by_label("Mot de passe").fill(password)
-        return self.press(self.page.get_by_role("button", name="Se connecter"), "login", "login",
+        return self.click(self.page.get_by_role("button", name="Se connecter"), "login", "login",
                           ready=self.page.get_by_text("Bonjour").first)
-
-    def login(self, username: str, password: str) -> None:
-        self.press_login(username, password)()
 
     def menu(self) -> list[str]:
         nav = self.page.locator('[data-testid="stSidebarNav"] a')
         return [nav.nth(i).inner_text().splitlines()[-1] for i in range(nav.count())]
 
-    def press_page(self, title: str, visit: str = "once") -> Callable[[], Timing]:
-        link = self.page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first
-        return self.press(link, title, "page", visit)
-
     def visit(self, title: str, visit: str = "once") -> Timing:
-        return self.press_page(title, visit)()
+        link = self.page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first
+        return self.click(link, title, "page", visit)
 
     def tour(self) -> None:
         """Every menu page twice, home last (the login lands there)."""
@@ -145,22 +131,17 @@ class Session:
         self.context.close()
 
 
-def press_bulletin(s: Session) -> Callable[[], Timing] | None:
-    """Fill the open bulletin page's form and click save (None when the week is closed)."""
+def file_bulletin(s: Session) -> None:
+    """Open the bulletin page, fill its form and click save (noted when the week is closed)."""
+    s.visit("Bulletin de la semaine")
     button = s.page.get_by_role("button", name="Enregistrer le bulletin")
     if not button.count():
         s.timings.append(Timing(s.database, s.role, "bulletin", "save", "once", 0, 0, 0, "no bulletin form"))
-        return None
+        return
     s.page.get_by_text("😀 excellente").click()
     s.page.get_by_label("Priorité de la semaine").fill("Priorité du banc d'essai : mesurer chaque clic")
     s.page.get_by_label("Hauts et bas").fill("Hauts : le banc tourne. Bas : rien encore.")
-    return s.press(button, "bulletin", "save", ready=s.page.get_by_text("enregistré").first)
-
-
-def file_bulletin(s: Session) -> None:
-    s.visit("Bulletin de la semaine")
-    if finish := press_bulletin(s):
-        finish()
+    s.click(button, "bulletin", "save", ready=s.page.get_by_text("enregistré").first)
 
 
 def add_journal_entry(s: Session) -> None:
